@@ -1,0 +1,3 @@
+"""Landbridge: open platform for China–Europe rail freight."""
+
+__version__ = "0.1.0"

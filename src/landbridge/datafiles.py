@@ -1,0 +1,111 @@
+"""The one way in for data files: locate (user directory first, then the shipped defaults), parse and
+validate, naming the file, the entry and the field when something is wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from landbridge.errors import DataError
+
+DEFAULT_DATA_DIR = Path(__file__).parent / "data"
+M = TypeVar("M", bound=BaseModel)
+
+
+class DataSource:
+    """Where data files come from: an optional user directory overlaid on the shipped defaults.
+
+    A file present in the user directory replaces the default file of the same name, so a user can
+    change one table (say, tariffs.yaml) and keep the rest.
+    """
+
+    def __init__(self, user_dir: str | Path | None = None):
+        user_dir = user_dir or os.environ.get("LANDBRIDGE_DATA_DIR") or None
+        self.user_dir = Path(user_dir) if user_dir else None
+        if self.user_dir is not None and not self.user_dir.is_dir():
+            raise DataError(str(self.user_dir), "data directory not found; pass an existing folder")
+
+    def path(self, name: str) -> Path:
+        if self.user_dir is not None and (self.user_dir / name).exists():
+            return self.user_dir / name
+        return DEFAULT_DATA_DIR / name
+
+    def display(self, name: str) -> str:
+        p = self.path(name)
+        return str(p) if self.user_dir is not None and p.parent == self.user_dir else f"data/{name}"
+
+    def yaml(self, name: str, optional: bool = False) -> dict[str, Any]:
+        p = self.path(name)
+        if not p.exists():
+            if optional:
+                return {}
+            raise DataError(self.display(name), "file not found")
+        try:
+            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise DataError(self.display(name), f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        if not isinstance(doc, dict):
+            raise DataError(self.display(name), "expected a mapping at the top level")
+        return doc
+
+    def csv_rows(self, name: str) -> tuple[list[dict[str, str]], str]:
+        """Rows of a CSV file whose leading '# ...' lines are comments (the first names the source)."""
+        p = self.path(name)
+        if not p.exists():
+            raise DataError(self.display(name), "file not found")
+        text = p.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        comments = [ln for ln in lines if ln.startswith("#")]
+        body = "\n".join(ln for ln in lines if not ln.startswith("#"))
+        source = comments[0].lstrip("# ").removeprefix("source:").strip() if comments else ""
+        return list(csv.DictReader(io.StringIO(body))), source
+
+
+def validate_entries(
+    file: str, entries: Any, model: type[M], key: str = "id", section: str = "entries", unique: bool = True
+) -> list[M]:
+    """Validate a list of mappings with a pydantic model; the first error names entry and field."""
+    if not isinstance(entries, list):
+        raise DataError(file, f"expected a list under {section!r}")
+    out: list[M] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(entries):
+        label = f"#{index + 1}"
+        if isinstance(raw, dict) and raw.get(key) is not None:
+            label = str(raw.get(key))
+        elif isinstance(raw, dict) and raw.get("from") is not None:
+            label = f"{raw.get('from')}|{raw.get('to')}"
+        if not isinstance(raw, dict):
+            raise DataError(file, "expected a mapping", entry=label)
+        try:
+            item = model.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or None
+            raise DataError(file, err["msg"], entry=label, field=field) from None
+        ident = getattr(item, key, None) if unique else None
+        if ident is not None:
+            if ident in seen:
+                raise DataError(file, "duplicate id; ids must be unique", entry=str(ident), field=key)
+            seen.add(ident)
+        out.append(item)
+    return out
+
+
+def require_known(file: str, entry: str, field: str, value: str, known: Iterable[str]) -> None:
+    from landbridge.errors import did_you_mean
+
+    known = list(known)
+    if value not in set(known):
+        hint = did_you_mean(value, known)
+        extra = f"; did you mean {', '.join(hint)}?" if hint else ""
+        raise DataError(file, f"unknown place {value!r}{extra}", entry=entry, field=field)

@@ -1,0 +1,57 @@
+"""Errors users see. Each says what is wrong and what to do; adapters print them without tracebacks."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class LandbridgeError(Exception):
+    """Base for errors caused by input; adapters turn these into clear messages (CLI exit 2, HTTP 4xx)."""
+
+    status_code = 400
+
+
+class DataError(LandbridgeError):
+    """A data file is invalid: names the file, the entry and the field."""
+
+    status_code = 422
+
+    def __init__(self, file: str, message: str, entry: str | None = None, field: str | None = None):
+        self.file, self.entry, self.field, self.detail = file, entry, field, message
+        where = file
+        if entry is not None:
+            where += f", entry {entry!r}"
+        if field is not None:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownPlaceError(LandbridgeError):
+    status_code = 404
+
+    def __init__(self, query: str, suggestions: list[str]):
+        self.query, self.suggestions = query, suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"Unknown place {query!r}.{hint} Run `landbridge network places` to list places."
+        )
+
+
+class InvalidRequestError(LandbridgeError):
+    """The request cannot be served as asked (impossible cargo, past date, no route)."""
+
+    status_code = 422
+
+
+class NoRouteError(InvalidRequestError):
+    pass
+
+
+def did_you_mean(query: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Close matches, case-insensitive, returned in their original spelling."""
+    by_lower: dict[str, str] = {}
+    for c in candidates:
+        by_lower.setdefault(c.lower(), c)
+    hits = difflib.get_close_matches(query.lower(), list(by_lower), n=n, cutoff=0.6)
+    return [by_lower[h] for h in hits]

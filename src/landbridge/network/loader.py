@@ -1,0 +1,169 @@
+"""Load and validate the network from data files (shipped defaults, optionally a user's folder)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from landbridge.datafiles import DataSource, require_known, validate_entries
+from landbridge.errors import DataError
+from landbridge.network.models import (
+    BorderCrossing,
+    CrossingEntry,
+    Network,
+    Place,
+    RailLink,
+    RailLinkEntry,
+    SeaRoute,
+)
+
+PLACES = "places.yaml"
+CITIES = "european_cities.csv"
+RAIL_LINKS = "rail_links.yaml"
+CROSSINGS = "border_crossings.yaml"
+RAIL_GEOMETRY = "derived/rail_geometry.json"
+ROAD_DISTANCES = "derived/road_distances.json"
+SEA_ROUTES = "derived/sea_routes.json"
+
+
+def _json(src: DataSource, name: str) -> dict:
+    p = src.path(name)
+    if not p.exists():
+        return {}
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(src.display(name), f"not valid JSON at line {exc.lineno}: {exc.msg}") from None
+
+
+def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
+    sources: dict[str, str] = {}
+    doc = src.yaml(PLACES)
+    sources[PLACES] = str(doc.get("source", ""))
+    places = {p.id: p for p in validate_entries(src.display(PLACES), doc.get("places"), Place, section="places")}
+    rows, csv_source = src.csv_rows(CITIES)
+    sources[CITIES] = csv_source
+    file = src.display(CITIES)
+    for n, row in enumerate(rows, start=2):
+        label = row.get("id") or f"line {n}"
+        try:
+            city = Place.model_validate(
+                {
+                    "id": row.get("id"),
+                    "name": row.get("name"),
+                    "kind": "city",
+                    "country": row.get("country"),
+                    "lat": row.get("lat"),
+                    "lon": row.get("lon"),
+                    "unlocode": row.get("unlocode") or None,
+                    "aliases": tuple(a for a in (row.get("aliases") or "").split("|") if a),
+                }
+            )
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise DataError(file, err["msg"], entry=label, field=".".join(map(str, err["loc"]))) from None
+        if city.id in places:
+            raise DataError(file, "id already used by another place; ids must be unique", entry=city.id, field="id")
+        places[city.id] = city
+    for p in places.values():
+        if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
+            raise DataError(src.display(PLACES), "rail places need gauge_mm", entry=p.id, field="gauge_mm")
+        if p.city is not None:
+            require_known(src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"])
+    return places, sources
+
+
+def load_network(src: DataSource) -> Network:
+    places, sources = load_places(src)
+
+    doc = src.yaml(RAIL_LINKS)
+    sources[RAIL_LINKS] = str(doc.get("source", ""))
+    defaults = doc.get("defaults") or {}
+    speed_by_country: dict = defaults.get("speed_kmh_by_country") or {}
+    traction_by_country: dict = defaults.get("traction_by_country") or {}
+    default_speed = float(defaults.get("speed_kmh", 30))
+    default_traction = str(defaults.get("traction", "electric"))
+    geometry = (_json(src, RAIL_GEOMETRY).get("links") or {})
+    file = src.display(RAIL_LINKS)
+    entries = validate_entries(file, doc.get("links"), RailLinkEntry, section="links", unique=False)
+    links: list[RailLink] = []
+    seen: set[frozenset[str]] = set()
+    for e in entries:
+        label = f"{e.from_}|{e.to}"
+        for fld, pid in (("from", e.from_), ("to", e.to)):
+            require_known(file, label, fld, pid, [p.id for p in places.values() if p.is_rail])
+        a, b = places[e.from_], places[e.to]
+        if a.gauge_mm != b.gauge_mm:
+            raise DataError(
+                file,
+                f"{a.id} is {a.gauge_mm} mm and {b.id} is {b.gauge_mm} mm; a change of gauge must be a border crossing",
+                entry=label,
+                field="to",
+            )
+        key = frozenset((a.id, b.id))
+        if key in seen:
+            raise DataError(file, "link listed twice", entry=label)
+        seen.add(key)
+        geo = geometry.get(label) or geometry.get(f"{e.to}|{e.from_}")
+        coords: tuple[tuple[float, float], ...]
+        if geo:
+            coords = tuple((float(x), float(y)) for x, y in geo["coordinates"])
+            if label not in geometry:
+                coords = tuple(reversed(coords))
+        else:
+            coords = ((a.lon, a.lat), (b.lon, b.lat))
+        distance = e.distance_km or (geo or {}).get("distance_km")
+        if not distance:
+            raise DataError(
+                file,
+                "no derived rail distance; run `python tools/build_network_data.py` or give distance_km",
+                entry=label,
+                field="distance_km",
+            )
+        # The slower of the two countries' typical speeds governs a cross-border link.
+        speed = e.speed_kmh or min(
+            float(speed_by_country.get(a.country, default_speed)), float(speed_by_country.get(b.country, default_speed))
+        )
+        traction = e.traction or traction_by_country.get(a.country, default_traction)
+        links.append(RailLink(a.id, b.id, float(distance), float(speed), traction, int(a.gauge_mm), coords))
+
+    doc = src.yaml(CROSSINGS)
+    sources[CROSSINGS] = str(doc.get("source", ""))
+    file = src.display(CROSSINGS)
+    crossings: list[BorderCrossing] = []
+    for c in validate_entries(file, doc.get("crossings"), CrossingEntry, section="crossings"):
+        for fld, pid in (("from", c.from_), ("to", c.to)):
+            require_known(file, c.id, fld, pid, [p.id for p in places.values() if p.is_rail])
+        a, b = places[c.from_], places[c.to]
+        crossings.append(
+            BorderCrossing(
+                c.id, c.name, a.id, b.id, c.mode, c.distance_km, c.processing_hours, c.trains_per_day,
+                c.typical_utilisation, int(a.gauge_mm), int(b.gauge_mm), c.source,
+            )
+        )
+
+    road = {}
+    for key, v in (_json(src, ROAD_DISTANCES).get("pairs") or {}).items():
+        x, _, y = key.partition("|")
+        road[(x, y)] = float(v["distance_km"])
+    sea: dict[tuple[str, str], dict[str, SeaRoute]] = {}
+    for key, variants in (_json(src, SEA_ROUTES).get("routes") or {}).items():
+        x, _, y = key.partition("|")
+        sea[(x, y)] = {
+            name: SeaRoute(float(v["distance_km"]), tuple((float(p[0]), float(p[1])) for p in v["coordinates"]))
+            for name, v in variants.items()
+        }
+    return Network(places, links, crossings, road, sea, sources)
+
+
+@lru_cache(maxsize=4)
+def _cached(user_dir: str | None) -> Network:
+    return load_network(DataSource(user_dir))
+
+
+def default_network(user_dir: str | Path | None = None) -> Network:
+    """The network, loaded once per process for a given data folder."""
+    return _cached(str(user_dir) if user_dir else None)

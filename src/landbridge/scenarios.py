@@ -1,0 +1,151 @@
+"""Scenarios: what the world looks like. One value taken by the planner and the simulation alike.
+
+Spec strings (combine with several --scenario flags or with '+'):
+  baseline                          normal operations
+  red-sea-closed                    Suez/Bab-el-Mandeb closed: sea goes round the Cape of Good Hope
+  border:CROSSING=PCT%              a border crossing at reduced capacity, e.g. border:khorgos=50%
+                                    (CROSSING: a crossing id such as brest-malaszewicze, or a place on it)
+  avoid:COUNTRY                     no transit through a country, e.g. avoid:RU (ISO code or name)
+  avoid-corridor:CORRIDOR           no trains of a corridor, e.g. avoid-corridor:trans-siberian
+  sea-to-rail:PCT%                  shift a share of sea demand to rail (simulation demand)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from landbridge.errors import InvalidRequestError, did_you_mean
+
+VALID_FORMS = (
+    "baseline",
+    "red-sea-closed",
+    "border:CROSSING=PCT% (e.g. border:khorgos=50%)",
+    "avoid:COUNTRY (e.g. avoid:RU)",
+    "avoid-corridor:CORRIDOR (e.g. avoid-corridor:trans-siberian)",
+    "sea-to-rail:PCT% (e.g. sea-to-rail:10%)",
+)
+COUNTRY_NAMES = {
+    "russia": "RU", "belarus": "BY", "kazakhstan": "KZ", "mongolia": "MN", "china": "CN", "poland": "PL",
+    "germany": "DE", "georgia": "GE", "azerbaijan": "AZ", "turkey": "TR", "turkiye": "TR", "ukraine": "UA",
+    "lithuania": "LT", "latvia": "LV", "finland": "FI", "hungary": "HU", "serbia": "RS", "romania": "RO",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "baseline"
+    red_sea_closed: bool = False
+    border_capacity: tuple[tuple[str, float], ...] = ()  # (crossing id or place id, capacity factor 0..1)
+    avoid_countries: frozenset[str] = field(default_factory=frozenset)
+    avoid_corridors: frozenset[str] = field(default_factory=frozenset)
+    sea_to_rail_share: float = 0.0
+
+    @property
+    def is_baseline(self) -> bool:
+        return self == Scenario(name=self.name)
+
+    def capacity_factor(self, crossing_id: str, place_ids: Iterable[str] = ()) -> float:
+        keys = {crossing_id, *place_ids}
+        f = 1.0
+        for key, factor in self.border_capacity:
+            if key in keys:
+                f = min(f, factor)
+        return f
+
+    def describe(self) -> str:
+        parts = []
+        if self.red_sea_closed:
+            parts.append("Red Sea closed (sea via the Cape)")
+        for key, factor in self.border_capacity:
+            parts.append(f"{key} at {factor:.0%} capacity")
+        if self.avoid_countries:
+            parts.append("avoiding " + ", ".join(sorted(self.avoid_countries)))
+        if self.avoid_corridors:
+            parts.append("avoiding corridor " + ", ".join(sorted(self.avoid_corridors)))
+        if self.sea_to_rail_share:
+            parts.append(f"{self.sea_to_rail_share:.0%} of sea demand shifted to rail")
+        return "; ".join(parts) or "normal operations"
+
+
+def _percent(text: str, spec: str) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
+    if not m:
+        raise InvalidRequestError(f"Scenario {spec!r}: {text!r} is not a percentage; write e.g. 50%.")
+    value = float(m.group(1))
+    share = value / 100 if (m.group(2) or value > 1) else value
+    if not 0 <= share <= 1:
+        raise InvalidRequestError(f"Scenario {spec!r}: the percentage must be between 0% and 100%.")
+    return share
+
+
+def parse_scenario(
+    specs: Iterable[str] | str | None,
+    crossings: dict[str, Iterable[str]] | None = None,
+    corridors: Iterable[str] | None = None,
+) -> Scenario:
+    """Parse spec strings into one Scenario. `crossings` maps crossing id -> its place ids (for checking
+    names); `corridors` lists known corridor names. Unknown forms list the valid ones."""
+    if specs is None:
+        specs = []
+    if isinstance(specs, str):
+        specs = [specs]
+    parts = [p.strip() for s in specs for p in s.split("+") if p.strip()]
+    red_sea = False
+    borders: list[tuple[str, float]] = []
+    avoid: set[str] = set()
+    avoid_corr: set[str] = set()
+    shift = 0.0
+    names = []
+    for spec in parts:
+        low = spec.lower()
+        names.append(low)
+        if low in ("baseline", "normal"):
+            continue
+        if low in ("red-sea-closed", "suez-closed", "red-sea"):
+            red_sea = True
+            continue
+        kind, sep, arg = low.partition(":")
+        if kind == "border" and sep:
+            target, eq, pct = arg.partition("=")
+            if not eq:
+                raise InvalidRequestError(f"Scenario {spec!r}: say the capacity left, e.g. border:{target}=50%.")
+            target = target.strip()
+            if crossings is not None:
+                known = set(crossings) | {p for ps in crossings.values() for p in ps}
+                if target not in known:
+                    hint = did_you_mean(target, known)
+                    extra = f" Did you mean {', '.join(hint)}?" if hint else ""
+                    raise InvalidRequestError(
+                        f"Scenario {spec!r}: unknown border crossing {target!r}.{extra} "
+                        f"Known crossings: {', '.join(sorted(crossings))}."
+                    )
+            borders.append((target, _percent(pct, spec)))
+        elif kind == "avoid" and sep:
+            code = COUNTRY_NAMES.get(arg.strip(), arg.strip().upper())
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise InvalidRequestError(f"Scenario {spec!r}: give the country as an ISO code or name, e.g. avoid:RU.")
+            avoid.add(code)
+        elif kind == "avoid-corridor" and sep:
+            corridor = arg.strip()
+            if corridors is not None and corridor not in set(corridors):
+                hint = did_you_mean(corridor, corridors)
+                extra = f" Did you mean {', '.join(hint)}?" if hint else ""
+                raise InvalidRequestError(
+                    f"Scenario {spec!r}: unknown corridor {corridor!r}.{extra} Known: {', '.join(sorted(set(corridors)))}."
+                )
+            avoid_corr.add(corridor)
+        elif kind == "sea-to-rail" and sep:
+            shift = _percent(arg, spec)
+        else:
+            hint = did_you_mean(low, ["baseline", "red-sea-closed"])
+            extra = f" Did you mean {hint[0]}?" if hint else ""
+            raise InvalidRequestError(
+                f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + "."
+            )
+    name = "+".join(n for n in names if n not in ("baseline", "normal")) or "baseline"
+    return Scenario(name, red_sea, tuple(borders), frozenset(avoid), frozenset(avoid_corr), shift)
+
+
+BASELINE = Scenario()

@@ -1,0 +1,466 @@
+"""Build services from the data files for a scenario, and generate their departures for any dates."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from landbridge.datafiles import DataSource, require_known, validate_entries
+from landbridge.errors import DataError, InvalidRequestError
+from landbridge.network.models import Network, RailStep, haversine_km
+from landbridge.scenarios import BASELINE, Scenario
+from landbridge.timetable.models import COUNTRY_TZ, WEEKDAYS, Departure, Section, Service, rail_region
+
+SERVICES = "services.yaml"
+SEA_SERVICES = "sea_services.yaml"
+AIR_SERVICES = "air_services.yaml"
+PARAMETERS = "parameters.yaml"
+KNOT_KMH = 1.852
+
+
+def _weekdays(v: list[str]) -> list[str]:
+    bad = [d for d in v if d not in WEEKDAYS]
+    if bad:
+        raise ValueError(f"unknown weekday {bad[0]!r}; use {', '.join(WEEKDAYS)}")
+    return v
+
+
+def _hhmm(v: str) -> str:
+    try:
+        time.fromisoformat(v)
+    except ValueError:
+        raise ValueError(f"{v!r} is not a time of day; write HH:MM") from None
+    return v
+
+
+class RailServiceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    corridor: str
+    operator: str = ""
+    stops: list[str] = Field(min_length=2)
+    weekdays: list[str] = Field(min_length=1)
+    return_weekdays: list[str] = []
+    departure_time: str | None = None
+    departure_times: list[str] | None = None
+    speed_factor: float | None = Field(default=None, gt=0.2, le=3)
+    capacity_feu: dict[Literal["china", "broad_gauge", "europe"], int] | None = None
+    accepts: list[str] | None = None
+    dangerous_goods: list[str] | None = None
+    winter_protection: bool | None = None
+    cr_express: bool | None = None
+    ecommerce: bool = False
+    dwell_hours: float | None = Field(default=None, ge=0)
+    rate_factor: float = Field(default=1.0, gt=0)
+    priority_crossing: bool = False
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @field_validator("weekdays", "return_weekdays")
+    @classmethod
+    def _wd(cls, v: list[str]) -> list[str]:
+        return _weekdays(v)
+
+    @field_validator("departure_times")
+    @classmethod
+    def _times(cls, v: list[str] | None) -> list[str] | None:
+        return [_hhmm(t) for t in v] if v is not None else v
+
+
+class SeaServiceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    carrier: str = ""
+    calls_asia: list[str] = Field(min_length=1)
+    calls_europe: list[str] = Field(min_length=1)
+    weekdays: list[str] = Field(min_length=1)
+    capacity_feu: int = Field(gt=0)
+    departure_time: str = "18:00"
+
+    @field_validator("weekdays")
+    @classmethod
+    def _wd(cls, v: list[str]) -> list[str]:
+        return _weekdays(v)
+
+
+class FlightEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    operator: str = ""
+    from_: str = Field(alias="from")
+    to: str
+    weekdays: list[str] = Field(min_length=1)
+    departure_time: str = "02:00"
+    capacity_kg: int = 100000
+
+    @field_validator("weekdays")
+    @classmethod
+    def _wd(cls, v: list[str]) -> list[str]:
+        return _weekdays(v)
+
+
+@dataclass(frozen=True)
+class Parameters:
+    raw: dict
+
+    def get(self, *path: str, default=None):
+        node = self.raw
+        for p in path:
+            if not isinstance(node, dict) or p not in node:
+                return default
+            node = node[p]
+        return node
+
+
+def border_wait_hours(utilisation: float, trains_per_day: float, capacity_factor: float = 1.0,
+                      overload_horizon_days: float = 14.0) -> float:
+    """Mean queueing wait at a crossing (M/D/1), before processing.
+
+    Service time is one train slot (24 h / trains per day). Under a capacity cut the utilisation rises
+    to u/f; past saturation the backlog grows for as long as the disruption lasts, and a train waits on
+    average for half of what accumulates over the horizon.
+    """
+    trains = trains_per_day * max(capacity_factor, 1e-6)
+    slot_h = 24.0 / trains
+    rho = utilisation / max(capacity_factor, 1e-6)
+    if rho < 0.97:
+        return rho * slot_h / (2 * (1 - rho))
+    base = 0.97 * slot_h / (2 * 0.03)
+    return base + max(0.0, rho - 1.0) * overload_horizon_days * 24 / 2
+
+
+class Timetable:
+    """Services of the network under a scenario, and their departures for any date range."""
+
+    def __init__(self, network: Network, services: list[Service], parameters: Parameters, scenario: Scenario,
+                 corridors: frozenset[str]):
+        self.network = network
+        self.services = services
+        self.by_id = {s.id: s for s in services}
+        self.parameters = parameters
+        self.scenario = scenario
+        self.corridors = corridors
+        self._epochs: dict[tuple[str, int], list[float]] = {}
+
+    # ---- departures -----------------------------------------------------------------------
+    def _year_epochs(self, service: Service, year: int) -> list[float]:
+        key = (service.id, year)
+        cached = self._epochs.get(key)
+        if cached is not None:
+            return cached
+        tz = ZoneInfo(service.tz)
+        out: list[float] = []
+        day = date(year, 1, 1)
+        end = date(year + 1, 1, 1)
+        one = timedelta(days=1)
+        while day < end:
+            if day.weekday() in service.weekdays:
+                for t in service.departure_times:
+                    out.append(datetime.combine(day, t, tzinfo=tz).timestamp())
+            day += one
+        out.sort()
+        self._epochs[key] = out
+        return out
+
+    def next_departure_epoch(self, service: Service, earliest_epoch: float, skip: int = 0) -> float | None:
+        """Epoch seconds of the first origin departure at or after `earliest_epoch` (skipping `skip`)."""
+        year = datetime.fromtimestamp(earliest_epoch, tz=timezone.utc).year
+        for y in (year - 1, year, year + 1, year + 2):
+            if y < year - 1:
+                continue
+            epochs = self._year_epochs(service, y)
+            i = bisect.bisect_left(epochs, earliest_epoch)
+            if i + skip < len(epochs):
+                return epochs[i + skip]
+            skip -= max(0, len(epochs) - i)
+        return None
+
+    def departure_from_epoch(self, service: Service, epoch: float) -> Departure:
+        dep = datetime.fromtimestamp(epoch, tz=timezone.utc)
+        local = dep.astimezone(ZoneInfo(service.tz))
+        return Departure(f"{service.id}:{local:%Y-%m-%dT%H%M}", service, dep)
+
+    def departures(self, start: date, end: date, origin: str | None = None, destination: str | None = None,
+                   mode: str | None = None) -> Iterator[tuple[Departure, int, int]]:
+        """Departures leaving `origin` (or their first stop) on local dates in [start, end), with the
+        boarding and alighting stop indexes, in time order."""
+        lo = datetime.combine(start, time(0), tzinfo=timezone.utc).timestamp() - 86400
+        hi = datetime.combine(end, time(0), tzinfo=timezone.utc).timestamp() + 86400
+        streams = []
+        for s in self.services:
+            if mode and s.mode != mode:
+                continue
+            i = s.stops.index(origin) if origin else 0
+            if origin and origin not in s.stops:
+                continue
+            if destination:
+                if destination not in s.stops[i + 1:]:
+                    continue
+                j = s.stops.index(destination, i + 1)
+            else:
+                j = len(s.stops) - 1
+            if not s.boardable[i] or not s.boardable[j]:
+                continue
+            offset = s.depart_h[i] * 3600
+            items = []
+            for y in range(start.year - 1, end.year + 1):
+                for e in self._year_epochs(s, y):
+                    if lo - offset <= e < hi:
+                        d = self.departure_from_epoch(s, e)
+                        local_day = d.time_at(i).astimezone(ZoneInfo(_tz_of(self.network, s.stops[i]))).date()
+                        if start <= local_day < end:
+                            items.append((e + offset, d.id, d, i, j))
+            streams.append(items)
+        for e, _id, d, i, j in heapq.merge(*streams, key=lambda x: (x[0], x[1])):
+            yield d, i, j
+
+    def departure(self, departure_id: str) -> Departure:
+        """Look a departure up by id (`SERVICE:YYYY-MM-DDTHHMM`, local time at the origin)."""
+        sid, _, stamp = departure_id.partition(":")
+        service = self.by_id.get(sid)
+        if service is None:
+            raise InvalidRequestError(f"Unknown service {sid!r} in departure id {departure_id!r}.")
+        try:
+            local = datetime.strptime(stamp, "%Y-%m-%dT%H%M").replace(tzinfo=ZoneInfo(service.tz))
+        except ValueError:
+            raise InvalidRequestError(
+                f"Malformed departure id {departure_id!r}; expected SERVICE:YYYY-MM-DDTHHMM."
+            ) from None
+        e = local.timestamp()
+        epochs = self._year_epochs(service, local.year)
+        i = bisect.bisect_left(epochs, e)
+        if i >= len(epochs) or abs(epochs[i] - e) > 1:
+            raise InvalidRequestError(f"Service {sid} does not depart at {stamp} (local time).")
+        return self.departure_from_epoch(service, e)
+
+
+def _tz_of(network: Network, place_id: str) -> str:
+    return COUNTRY_TZ.get(network.places[place_id].country, "UTC")
+
+
+def rail_path(network: Network, a: str, b: str) -> list[RailStep]:
+    """Shortest rail path by distance from a to b (links and crossings)."""
+    if a == b:
+        return []
+    dist = {a: 0.0}
+    prev: dict[str, RailStep] = {}
+    heap = [(0.0, a)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if u == b:
+            break
+        if d > dist[u]:
+            continue
+        for step in network.rail_steps_from(u):
+            nd = d + step.distance_km
+            if nd < dist.get(step.to, float("inf")):
+                dist[step.to] = nd
+                prev[step.to] = step
+                heapq.heappush(heap, (nd, step.to))
+    if b not in prev:
+        raise ValueError(f"no rail path from {a} to {b}")
+    steps = []
+    node = b
+    while node != a:
+        step = prev[node]
+        steps.append(step)
+        node = step.frm
+    return list(reversed(steps))
+
+
+def _load_entries(src: DataSource):
+    doc = src.yaml(SERVICES)
+    defaults = doc.get("defaults") or {}
+    rail = validate_entries(src.display(SERVICES), doc.get("services"), RailServiceEntry, section="services")
+    sea_doc = src.yaml(SEA_SERVICES, optional=True)
+    sea = validate_entries(src.display(SEA_SERVICES), sea_doc.get("services", []), SeaServiceEntry, section="services")
+    air_doc = src.yaml(AIR_SERVICES, optional=True)
+    air = validate_entries(src.display(AIR_SERVICES), air_doc.get("flights", []), FlightEntry, section="flights")
+    params = Parameters(src.yaml(PARAMETERS))
+    sources = {SERVICES: str(doc.get("source", "")), SEA_SERVICES: str(sea_doc.get("source", "")),
+               AIR_SERVICES: str(air_doc.get("source", ""))}
+    return defaults, rail, sea, air, params, sources
+
+
+def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASELINE) -> Timetable:
+    defaults, rail_entries, sea_entries, air_entries, params, _ = _load_entries(src)
+    services: list[Service] = []
+    file = src.display(SERVICES)
+    rail_ids = [p.id for p in network.places.values() if p.is_rail]
+    corridors = frozenset(e.corridor for e in rail_entries)
+    dflt_dwell = float(defaults.get("dwell_hours", params.get("rail", "dwell_hours_default", default=6)))
+    for e in rail_entries:
+        for k, stop in enumerate(e.stops):
+            require_known(file, e.id, f"stops.{k}", stop, rail_ids)
+        for direction, stops, days in (("westbound", e.stops, e.weekdays), ("eastbound", list(reversed(e.stops)), e.return_weekdays)):
+            if not days:
+                continue
+            sid = e.id if direction == "westbound" else f"{e.id}-return"
+            name = e.name if direction == "westbound" else f"{e.name} (return)"
+            svc = _build_rail_service(network, e, defaults, sid, name, stops, days, direction, dflt_dwell, scenario, file)
+            if svc is None:
+                continue
+            if svc.countries & scenario.avoid_countries or e.corridor in scenario.avoid_corridors:
+                continue
+            services.append(svc)
+    services.extend(_build_sea_services(network, sea_entries, params, scenario, src))
+    services.extend(_build_air_services(network, air_entries, params, src))
+    return Timetable(network, services, params, scenario, corridors)
+
+
+def _build_rail_service(network, e: RailServiceEntry, defaults, sid, name, stops, days, direction, dflt_dwell,
+                        scenario: Scenario, file) -> Service | None:
+    speed_factor = e.speed_factor or float(defaults.get("speed_factor", 1.0))
+    caps = {**(defaults.get("capacity_feu") or {}), **(e.capacity_feu or {})}
+    dwell = e.dwell_hours if e.dwell_hours is not None else dflt_dwell
+    arrive, depart, sections, boardable = [0.0], [0.0], [], []
+    countries: set[str] = set()
+    t = 0.0
+    for k in range(len(stops) - 1):
+        a, b = stops[k], stops[k + 1]
+        try:
+            steps = rail_path(network, a, b)
+        except ValueError:
+            raise DataError(file, f"no rail path between stops {a} and {b}", entry=e.id, field="stops") from None
+        hours = 0.0
+        dist = 0.0
+        for st in steps:
+            dist += st.distance_km
+            countries.add(network.places[st.frm].country)
+            countries.add(network.places[st.to].country)
+            if st.link is not None:
+                hours += st.distance_km / (st.link.speed_kmh * speed_factor)
+            else:
+                c = st.crossing
+                f = scenario.capacity_factor(c.id, (c.a, c.b))
+                wait = border_wait_hours(c.typical_utilisation, c.trains_per_day, f)
+                if e.priority_crossing:
+                    wait *= 0.25  # speed trains get reserved transshipment slots
+                hours += c.processing_hours + wait
+        region = rail_region(network.places[a].country)
+        cap = int(caps.get(region, 43))
+        sections.append(Section(k, a, b, region, cap, round(dist, 1), tuple(steps)))
+        t += hours
+        arrive.append(t)
+        kind = network.places[b].kind
+        stop_dwell = 0.0 if kind in ("border", "port", "junction") or k + 1 == len(stops) - 1 else dwell
+        t += stop_dwell
+        depart.append(t)
+    countries.add(network.places[stops[0]].country)
+    for stop in stops:
+        boardable.append(network.places[stop].kind in ("hub", "terminal"))
+    times = e.departure_times or [e.departure_time or defaults.get("departure_time", "09:00")]
+    tz = COUNTRY_TZ.get(network.places[stops[0]].country, "UTC")
+    return Service(
+        id=sid, name=name, mode="rail", corridor=e.corridor, operator=e.operator, stops=tuple(stops),
+        arrive_h=tuple(arrive), depart_h=tuple(depart), sections=tuple(sections), boardable=tuple(boardable),
+        weekdays=frozenset(WEEKDAYS.index(d) for d in days),
+        departure_times=tuple(time.fromisoformat(x) for x in times), tz=tz,
+        accepts=frozenset(e.accepts if e.accepts is not None else defaults.get("accepts", [])),
+        dangerous_goods=frozenset(e.dangerous_goods if e.dangerous_goods is not None else defaults.get("dangerous_goods", [])),
+        winter_protection=e.winter_protection if e.winter_protection is not None else bool(defaults.get("winter_protection", True)),
+        cr_express=e.cr_express if e.cr_express is not None else bool(defaults.get("cr_express", True)),
+        ecommerce=e.ecommerce, rate_factor=e.rate_factor, priority_crossing=e.priority_crossing,
+        direction=direction, countries=frozenset(countries),
+    )
+
+
+def sea_distance_km(network: Network, a: str, b: str, variant: str) -> float:
+    """Ocean distance between two ports: searoute path where derived, else 1.2 x great circle (coastal)."""
+    routes = network.sea_routes.get((a, b)) or network.sea_routes.get((b, a))
+    if routes:
+        r = routes.get(variant) or routes.get("suez")
+        return r.distance_km
+    pa, pb = network.places[a], network.places[b]
+    return haversine_km(pa.lat, pa.lon, pb.lat, pb.lon) * 1.2
+
+
+def _build_sea_services(network: Network, entries: list[SeaServiceEntry], params: Parameters, scenario: Scenario,
+                        src: DataSource) -> list[Service]:
+    file = src.display(SEA_SERVICES)
+    port_ids = [p.id for p in network.places.values() if p.kind == "port"]
+    speed_kmh = float(params.get("sea", "speed_knots", default=16.5)) * KNOT_KMH
+    call_h = float(params.get("sea", "port_call_hours", default=24))
+    variant = "cape" if scenario.red_sea_closed else "suez"
+    out = []
+    for e in entries:
+        for k, p in enumerate(e.calls_asia + e.calls_europe):
+            require_known(file, e.id, "calls", p, port_ids)
+        for direction, first, second in (("westbound", e.calls_asia, e.calls_europe),
+                                         ("eastbound", list(reversed(e.calls_europe)), list(reversed(e.calls_asia)))):
+            stops = first + second
+            arrive, depart, sections = [0.0], [0.0], []
+            t = 0.0
+            for k in range(len(stops) - 1):
+                a, b = stops[k], stops[k + 1]
+                ocean = (k == len(first) - 1)
+                if ocean:
+                    dist = sea_distance_km(network, first[-1], b, variant)
+                else:
+                    dist = sea_distance_km(network, a, b, variant)
+                t += dist / speed_kmh + (0 if k == 0 else 0)
+                arrive.append(t)
+                t += call_h
+                depart.append(t)
+                sections.append(Section(k, a, b, "sea", e.capacity_feu, round(dist, 1), (), variant if ocean else None))
+            sid = e.id if direction == "westbound" else f"{e.id}-return"
+            tz = COUNTRY_TZ.get(network.places[stops[0]].country, "UTC")
+            out.append(Service(
+                id=sid, name=e.name if direction == "westbound" else f"{e.name} (return)", mode="sea",
+                corridor="suez" if variant == "suez" else "cape", operator=e.carrier, stops=tuple(stops),
+                arrive_h=tuple(arrive), depart_h=tuple(depart), sections=tuple(sections),
+                boardable=tuple(True for _ in stops), weekdays=frozenset(WEEKDAYS.index(d) for d in e.weekdays),
+                departure_times=(time.fromisoformat(e.departure_time),), tz=tz,
+                accepts=frozenset({"*"}), dangerous_goods=frozenset({"UN3171", "UN3480", "UN3481"}),
+                winter_protection=True, cr_express=False, ecommerce=False, rate_factor=1.0,
+                priority_crossing=False, direction=direction, countries=frozenset(),
+            ))
+    return out
+
+
+def _build_air_services(network: Network, entries: list[FlightEntry], params: Parameters, src: DataSource) -> list[Service]:
+    file = src.display(AIR_SERVICES)
+    airport_ids = [p.id for p in network.places.values() if p.kind == "airport"]
+    cruise = float(params.get("air", "cruise_kmh", default=850))
+    out = []
+    for e in entries:
+        require_known(file, e.id, "from", e.from_, airport_ids)
+        require_known(file, e.id, "to", e.to, airport_ids)
+        a, b = network.places[e.from_], network.places[e.to]
+        gcd = haversine_km(a.lat, a.lon, b.lat, b.lon)
+        block_h = gcd / cruise + 1.0  # taxi, climb and approach
+        for direction, x, y in (("westbound", a, b), ("eastbound", b, a)):
+            sid = e.id if direction == "westbound" else f"{e.id}-return"
+            out.append(Service(
+                id=sid, name=e.name if direction == "westbound" else f"{e.name} (return)", mode="air", corridor="air",
+                operator=e.operator, stops=(x.id, y.id), arrive_h=(0.0, block_h), depart_h=(0.0, block_h),
+                sections=(Section(0, x.id, y.id, "air", max(1, e.capacity_kg // 10000), round(gcd, 1)),),
+                boardable=(True, True), weekdays=frozenset(WEEKDAYS.index(d) for d in e.weekdays),
+                departure_times=(time.fromisoformat(e.departure_time),), tz=COUNTRY_TZ.get(x.country, "UTC"),
+                accepts=frozenset({"*"}), dangerous_goods=frozenset({"UN3171", "UN3480", "UN3481"}),
+                winter_protection=True, cr_express=False, ecommerce=False, rate_factor=1.0,
+                priority_crossing=False, direction=direction, countries=frozenset(),
+            ))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _cached_timetable(user_dir: str | None, scenario: Scenario) -> Timetable:
+    from landbridge.network.loader import default_network
+
+    return build_timetable(default_network(user_dir), DataSource(user_dir), scenario)
+
+
+def timetable_for(scenario: Scenario = BASELINE, user_dir: str | None = None) -> Timetable:
+    return _cached_timetable(str(user_dir) if user_dir else None, scenario)

@@ -1,0 +1,57 @@
+"""Departure listings for people and tools (CLI `landbridge timetable`, API departures search)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from landbridge.planner.options import iso
+
+
+def rail_places_for(world, query: str | None, mode: str = "rail") -> list[str] | None:
+    """The timetabled places a user means: a terminal or hub itself, or the terminals serving a city."""
+    if not query:
+        return None
+    p = world.planner.index.find(query)
+    kinds = {"rail": ("hub", "terminal"), "sea": ("port",), "air": ("airport",)}[mode]
+    if p.kind in kinds:
+        return [p.id]
+    ids = [q.id for q in world.network.places.values() if q.kind in kinds and (q.city == p.id)]
+    if not ids:
+        from landbridge.errors import InvalidRequestError
+
+        raise InvalidRequestError(f"No {mode} services stop at {p.name}; pick a terminal, hub, port or airport "
+                                  f"(see `landbridge network places`).")
+    return ids
+
+
+def list_departures(world, start: date, end: date, origin: str | None, destination: str | None,
+                    mode: str = "rail", limit: int | None = None) -> list[dict[str, Any]]:
+    tt = world.timetable
+    net = world.network
+    froms = rail_places_for(world, origin, mode) or [None]
+    tos = rail_places_for(world, destination, mode) or [None]
+    rows = []
+    for f in froms:
+        for t in tos:
+            for dep, i, j in tt.departures(start, end, f, t, mode):
+                s = dep.service
+                secs = s.sections[i:j]
+                rows.append({
+                    "id": dep.id,
+                    "service": s.id,
+                    "service_name": s.name,
+                    "corridor": s.corridor,
+                    "origin": s.stops[i],
+                    "origin_name": net.places[s.stops[i]].name,
+                    "destination": s.stops[j],
+                    "destination_name": net.places[s.stops[j]].name,
+                    "departure": iso(dep.time_at(i)),
+                    "arrival": iso(dep.time_at(j, arriving=True)),
+                    "transit_days": round((s.arrive_h[j] - s.depart_h[i]) / 24, 2),
+                    "capacity_feu": min(sec.capacity_feu for sec in secs),
+                    "sections": [{"index": sec.index, "from": sec.frm, "to": sec.to, "region": sec.region,
+                                  "capacity_feu": sec.capacity_feu, "distance_km": sec.distance_km} for sec in secs],
+                })
+    rows.sort(key=lambda r: (r["departure"], r["service"]))
+    return rows[:limit] if limit else rows

@@ -1,0 +1,66 @@
+"""Everything the planner and the simulation need, loaded once per data folder and scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from landbridge.cargo import CargoCatalog, cargo_catalog
+from landbridge.datafiles import DataSource
+from landbridge.emissions import EmissionFactors, emission_factors
+from landbridge.network.loader import default_network
+from landbridge.network.models import Network
+from landbridge.planner.core import Planner
+from landbridge.pricing import Tariff, tariff
+from landbridge.scenarios import BASELINE, Scenario, parse_scenario
+from landbridge.timetable.builder import Timetable, timetable_for
+
+
+@dataclass(frozen=True)
+class World:
+    network: Network
+    timetable: Timetable
+    catalog: CargoCatalog
+    tariff: Tariff
+    factors: EmissionFactors
+    planner: Planner
+    data_dir: str | None
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.timetable.scenario
+
+
+def _key(data_dir) -> str | None:
+    if data_dir is None:
+        DataSource(None)  # validates LANDBRIDGE_DATA_DIR
+        import os
+
+        data_dir = os.environ.get("LANDBRIDGE_DATA_DIR") or None
+    return str(data_dir) if data_dir else None
+
+
+@lru_cache(maxsize=16)
+def _world(data_dir: str | None, scenario: Scenario) -> World:
+    network = default_network(data_dir)
+    tt = timetable_for(scenario, data_dir)
+    cat = cargo_catalog(data_dir)
+    tar = tariff(data_dir)
+    fac = emission_factors(data_dir)
+    planner = Planner(network, tt, cat, tar, fac)
+    from landbridge.reliability import apply_cached_bands
+
+    apply_cached_bands(planner)
+    return World(network, tt, cat, tar, fac, planner, data_dir)
+
+
+def load_world(scenario: Scenario = BASELINE, data_dir=None) -> World:
+    return _world(_key(data_dir), scenario)
+
+
+def scenario_from_specs(specs: Iterable[str] | str | None, data_dir=None) -> Scenario:
+    """Parse scenario specs, checking crossing and corridor names against the network."""
+    base = load_world(BASELINE, data_dir)
+    crossings = {c.id: (c.a, c.b) for c in base.network.crossings}
+    return parse_scenario(specs, crossings, base.timetable.corridors)
