@@ -20,7 +20,7 @@ app = typer.Typer(help="Landbridge: China–Europe rail freight, from the networ
 network_app = typer.Typer(help="The network model: places, links, border crossings.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Folder with your own network files (overrides the shipped ones file by file).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -141,10 +141,11 @@ def timetable_cmd(
     if as_json:
         _print_json({"month": month, "from": origin, "to": destination, "mode": mode, "count": len(rows), "departures": rows})
         return
-    t = Table("departure (UTC)", "service", "from", "to", "arrival (UTC)", "days", "FEU", title=f"{len(rows)} departures in {month}")
+    t = Table("departure (local)", "service", "from", "to", "arrival (local)", "days", "FEU",
+              title=f"{len(rows)} departures in {month}")
     for r in rows:
-        t.add_row(r["departure"][:16].replace("T", " "), r["service_name"], r["origin_name"], r["destination_name"],
-                  r["arrival"][:16].replace("T", " "), f"{r['transit_days']:.1f}", str(r["capacity_feu"]))
+        t.add_row(r["departure_local"][:16].replace("T", " "), r["service_name"], r["origin_name"], r["destination_name"],
+                  r["arrival_local"][:16].replace("T", " "), f"{r['transit_days']:.1f}", str(r["capacity_feu"]))
     out.print(t)
 
 

@@ -138,10 +138,12 @@ def load_network(src: DataSource) -> Network:
         for fld, pid in (("from", c.from_), ("to", c.to)):
             require_known(file, c.id, fld, pid, [p.id for p in places.values() if p.is_rail])
         a, b = places[c.from_], places[c.to]
+        if c.transshipment_at is not None and c.transshipment_at not in (a.id, b.id):
+            raise DataError(file, "must be one of the two sides, from or to", entry=c.id, field="transshipment_at")
         crossings.append(
             BorderCrossing(
                 c.id, c.name, a.id, b.id, c.mode, c.distance_km, c.processing_hours, c.trains_per_day,
-                c.typical_utilisation, int(a.gauge_mm), int(b.gauge_mm), c.source,
+                c.typical_utilisation, int(a.gauge_mm), int(b.gauge_mm), c.source, c.transshipment_at,
             )
         )
 

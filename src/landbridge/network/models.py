@@ -61,6 +61,7 @@ class CrossingEntry(BaseModel):
     processing_hours: float = Field(ge=0)
     trains_per_day: float = Field(gt=0)
     typical_utilisation: float = Field(ge=0, lt=1)
+    transshipment_at: str | None = None  # a fixed yard; by default the receiving side transships
     source: str = Field(min_length=3)
 
 
@@ -97,6 +98,11 @@ class BorderCrossing:
     gauge_a_mm: int
     gauge_b_mm: int
     source: str
+    transshipment_at: str | None = None
+
+    def transshipment_place(self, arriving_at: str) -> str:
+        """Where containers change wagons: the crossing's fixed yard, else the receiving side."""
+        return self.transshipment_at or arriving_at
 
     @property
     def is_gauge_change(self) -> bool:

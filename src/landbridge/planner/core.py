@@ -27,6 +27,7 @@ from landbridge.timetable.models import Departure, Service
 
 GATEWAY_KINDS = ("hub", "terminal", "port", "airport")
 MAX_CAPACITY_TRIES = 12
+LOCAL_RADIUS_KM = 150  # gateways this close are always offered by truck, derived road distance or not
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
 CapacityCheck = Callable[[str, int, int, float], bool]
@@ -136,6 +137,8 @@ class Planner:
                     if s.boardable[j]:
                         self.rides_from.setdefault(s.stops[i], []).append(self._ride(s, i, j))
         self._access = self._build_access_index()
+        self._access_cache: dict[str, list[Access]] = {}
+        self._gateways = {k: [p for p in network.places.values() if p.kind == k] for k in GATEWAY_KINDS}
         self._colocated = self._build_colocated()
         # Transit-time distributions from the digital twin, when available: (service id) -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
@@ -175,7 +178,8 @@ class Planner:
                             g_per_t += st.distance_km * self.factors.g_per_tkm(self.ef_rail["average"])
                             usd += st.distance_km * rates.get(sec.region, 1.0)
                         if c.is_gauge_change:
-                            gauge.append(GaugeChange(b.id, b.name, c.name, c.gauge_a_mm if st.frm == c.a else c.gauge_b_mm,
+                            yard = net.places[c.transshipment_place(b.id)]
+                            gauge.append(GaugeChange(yard.id, yard.name, c.name, c.gauge_a_mm if st.frm == c.a else c.gauge_b_mm,
                                                      c.gauge_b_mm if st.frm == c.a else c.gauge_a_mm))
                         if c.typical_utilisation >= 0.85:
                             busy += 1
@@ -220,25 +224,26 @@ class Planner:
         return out
 
     def access_points(self, place: Place) -> list[Access]:
-        """Gateways a truck can bring cargo to from `place` (the place itself first when it is one)."""
-        out: list[Access] = []
-        if place.kind in GATEWAY_KINDS:
-            out.append(Access(place.id, 0.0))
-        known = self._access.get(place.id)
-        if known is None:
-            # A place without derived road distances (a user's own): nearest gateways by great circle.
-            cands = []
-            for g in self.network.places.values():
-                if g.kind in GATEWAY_KINDS and g.id != place.id:
-                    d = haversine_km(place.lat, place.lon, g.lat, g.lon) * self.circuity
-                    cands.append((d, g.id))
-            cands.sort()
-            known = [Access(gid, d) for d, gid in cands[:8]]
+        """Gateways a truck can bring cargo to from `place` (the place itself first when it is one):
+        the derived road distances, plus for each kind of gateway the nearest ones within a local
+        radius (great circle x circuity), so that, say, a port always reaches the nearby airport."""
+        cached = self._access_cache.get(place.id)
+        if cached is not None:
+            return cached
+        out: list[Access] = [Access(place.id, 0.0)] if place.kind in GATEWAY_KINDS else []
         seen = {a.place for a in out}
-        for a in known:
+        for a in self._access.get(place.id, ()):
             if a.place not in seen and a.road_km <= self.max_road_km:
                 out.append(a)
                 seen.add(a.place)
+        for kind in GATEWAY_KINDS:
+            near = sorted((haversine_km(place.lat, place.lon, g.lat, g.lon), g.id) for g in self._gateways[kind])
+            for gc_km, gid in near[:2]:
+                if gid not in seen and (gc_km <= LOCAL_RADIUS_KM or not out):
+                    km = self.network.road_distance_km(place.id, gid) or gc_km * self.circuity
+                    out.append(Access(gid, round(km, 1)))
+                    seen.add(gid)
+        self._access_cache[place.id] = out
         return out
 
     # ---- the query -----------------------------------------------------------------------

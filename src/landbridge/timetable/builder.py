@@ -201,9 +201,9 @@ class Timetable:
         for s in self.services:
             if mode and s.mode != mode:
                 continue
-            i = s.stops.index(origin) if origin else 0
             if origin and origin not in s.stops:
                 continue
+            i = s.stops.index(origin) if origin else 0
             if destination:
                 if destination not in s.stops[i + 1:]:
                     continue

@@ -8,6 +8,15 @@ from typing import Any
 from landbridge.planner.options import iso
 
 
+def _local(dt, network, place_id: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    from landbridge.timetable.models import COUNTRY_TZ
+
+    tz = ZoneInfo(COUNTRY_TZ.get(network.places[place_id].country, "UTC"))
+    return dt.astimezone(tz).isoformat(timespec="minutes")
+
+
 def rail_places_for(world, query: str | None, mode: str = "rail") -> list[str] | None:
     """The timetabled places a user means: a terminal or hub itself, or the terminals serving a city."""
     if not query:
@@ -48,6 +57,8 @@ def list_departures(world, start: date, end: date, origin: str | None, destinati
                     "destination_name": net.places[s.stops[j]].name,
                     "departure": iso(dep.time_at(i)),
                     "arrival": iso(dep.time_at(j, arriving=True)),
+                    "departure_local": _local(dep.time_at(i), net, s.stops[i]),
+                    "arrival_local": _local(dep.time_at(j, arriving=True), net, s.stops[j]),
                     "transit_days": round((s.arrive_h[j] - s.depart_h[i]) / 24, 2),
                     "capacity_feu": min(sec.capacity_feu for sec in secs),
                     "sections": [{"index": sec.index, "from": sec.frm, "to": sec.to, "region": sec.region,

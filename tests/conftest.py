@@ -1,0 +1,31 @@
+"""Shared fixtures. The reliability cache goes to a temporary folder so tests never read a user's."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date, timedelta
+
+import pytest
+
+os.environ.setdefault("LANDBRIDGE_CACHE_DIR", tempfile.mkdtemp(prefix="landbridge-test-cache-"))
+
+
+@pytest.fixture(scope="session")
+def world():
+    from landbridge.world import load_world
+
+    return load_world()
+
+
+@pytest.fixture(scope="session")
+def ready_date() -> date:
+    """A Monday about three weeks ahead: quotes reject past dates, so tests move with the calendar."""
+    d = date.today() + timedelta(days=21)
+    return d - timedelta(days=d.weekday())
+
+
+def world_for(*specs: str):
+    from landbridge.world import load_world, scenario_from_specs
+
+    return load_world(scenario_from_specs(list(specs)))

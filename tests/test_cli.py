@@ -1,0 +1,96 @@
+"""The `landbridge` command end to end: JSON shapes, exports, and clear errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from landbridge.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_network_stats_json():
+    r = run("network", "stats", "--json")
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert s["european_cities"] >= 200 and s["european_countries"] >= 25
+    assert {"hub", "terminal", "border", "port", "airport", "city"} <= set(s["places"])
+    assert {"rail", "border_crossing", "ferry", "road", "sea", "air"} <= set(s["links"])
+
+
+def test_network_export_geojson(tmp_path: Path):
+    f = tmp_path / "net.geojson"
+    r = run("network", "export", "--geojson", str(f))
+    assert r.exit_code == 0
+    doc = json.loads(f.read_text())
+    assert doc["type"] == "FeatureCollection"
+    modes = {ft["properties"].get("mode") for ft in doc["features"] if ft["geometry"]["type"] == "LineString"}
+    assert {"rail", "border_crossing", "ferry", "sea", "air"} <= modes
+    rail = [ft for ft in doc["features"] if ft["properties"].get("mode") == "rail"]
+    assert all(len(ft["geometry"]["coordinates"]) >= 2 for ft in rail)
+
+
+def test_timetable_json_for_a_month(ready_date):
+    month = ready_date.strftime("%Y-%m")
+    r = run("timetable", "--from", "Chongqing", "--to", "Duisburg", "--month", month, "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    deps = doc["departures"]
+    assert len(deps) >= 40  # the Yuxinou lines run several times a day
+    for d in deps:
+        for k in ("service", "origin", "destination", "departure", "arrival", "capacity_feu"):
+            assert k in d
+        assert d["origin"] == "chongqing" and d["destination"] == "duisburg-rail"
+        assert d["departure_local"][:7] == month  # the month is the origin's local calendar
+    assert [d["departure"] for d in deps] == sorted(d["departure"] for d in deps)
+
+
+def test_whole_network_runs_over_a_thousand_trains_a_month(ready_date):
+    r = run("timetable", "--month", ready_date.strftime("%Y-%m"), "--json")
+    deps = json.loads(r.output)["departures"]
+    cr = [d for d in deps if not d["service"].startswith("shuttle-")]
+    assert len(cr) > 1000
+
+
+def test_quote_json(ready_date):
+    r = run("quote", "Chongqing", "Duisburg", "--ready", ready_date.isoformat(), "--containers", "2",
+            "--container-type", "40HC", "--cargo", "electronics", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["options"] and {"rail", "sea", "air"} <= {o["mode"] for o in doc["options"]}
+
+
+def test_quote_table_output(ready_date):
+    r = run("quote", "Xian", "Hamburg", "--ready", ready_date.isoformat(), "--scenario", "red-sea-closed")
+    assert r.exit_code == 0
+    assert "fastest" in r.output and "Red Sea closed" in r.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["quote", "Chongqin", "Duisburg", "--ready", "{ready}"], "Did you mean: Chongqing"),
+        (["quote", "Chongqing", "Duisburg", "--ready", "2020-01-01"], "in the past"),
+        (["quote", "Chongqing", "Duisburg", "--ready", "tomorrow"], "not a date"),
+        (["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--mass-kg", "90000"], "can carry"),
+        (["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--scenario", "red-sea-clsoed"], "Valid forms"),
+        (["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--scenario", "border:khorgoss=50%"], "Did you mean khorgos"),
+        (["timetable", "--month", "2026-13"], "YYYY-MM"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(ready_date, args, message):
+    args = [a.replace("{ready}", ready_date.isoformat()) for a in args]
+    p = subprocess.run([sys.executable, "-m", "landbridge.cli", *args], capture_output=True, text=True)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert message in " ".join(p.stderr.split())
+    assert "Traceback" not in p.stderr

@@ -1,0 +1,183 @@
+"""Quotes: options, Pareto set, cargo rules, scenarios, errors."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from landbridge.errors import InvalidRequestError, NoRouteError, UnknownPlaceError
+from landbridge.planner import QuoteRequest
+from landbridge.planner.core import pareto_front
+from tests.conftest import world_for
+
+
+def quote(world, o, d, ready, **kw):
+    return world.planner.quote(QuoteRequest(o, d, ready, **kw))
+
+
+def test_quote_has_all_modes_and_stable_json_fields(world, ready_date):
+    q = quote(world, "Chongqing", "Duisburg", ready_date, containers=2, container_type="40HC", cargo="electronics")
+    doc = q.to_dict()
+    modes = {o["mode"] for o in doc["options"]}
+    assert {"rail", "sea", "air"} <= modes
+    for o in doc["options"]:
+        for field in ("mode", "legs", "departure", "arrival", "transit_days", "distance_km", "cost", "co2e_kg", "gauge_changes"):
+            assert field in o
+        assert o["cost"]["currency"] == "USD" and o["cost"]["total"] > 0
+        assert abs(sum(l["amount"] for l in o["cost"]["lines"]) - o["cost"]["total"]) < 0.05
+        assert o["arrival"] > o["departure"]
+        assert o["reliability"]["p90_transit_days"] >= o["reliability"]["p50_transit_days"]
+        # legs chain from the origin to the destination, in time order
+        assert o["legs"][0]["from"] == "chongqing" and o["legs"][-1]["to"] == "duisburg"
+        for a, b in zip(o["legs"], o["legs"][1:]):
+            assert a["to"] == b["from"] and a["arrival"] <= b["departure"]
+    labels = [l for o in doc["options"] for l in o["labels"]]
+    assert sorted(labels) == ["cheapest", "fastest", "greenest"]
+
+
+def test_options_are_a_pareto_set(world, ready_date):
+    q = quote(world, "Xi'an", "Hamburg", ready_date)
+    pts = [(o.arrival.timestamp(), float(o.cost_total), o.co2e_kg) for o in q.options]
+    for i, a in enumerate(pts):
+        for j, b in enumerate(pts):
+            if i != j:
+                assert not (all(x <= y for x, y in zip(a, b)) and a != b), "an option dominates another"
+    fastest = next(o for o in q.options if "fastest" in o.labels)
+    assert fastest.arrival == min(o.arrival for o in q.options)
+
+
+def test_pareto_front_helper():
+    pts = [(1, 5, 5), (2, 2, 2), (3, 3, 3), (1, 5, 5), (5, 1, 9)]
+    assert pareto_front(pts, key=lambda p: p) == [(1, 5, 5), (2, 2, 2), (5, 1, 9)]
+
+
+def test_rail_is_faster_than_sea_and_cheaper_than_air(world, ready_date):
+    q = quote(world, "Chongqing", "Duisburg", ready_date)
+    best = {m: min((o for o in q.options if o.mode == m), key=lambda o: o.transit_days) for m in ("rail", "sea", "air")}
+    assert best["air"].transit_days < best["rail"].transit_days < best["sea"].transit_days
+    cheapest = {m: min(float(o.cost_total) for o in q.options if o.mode == m) for m in ("rail", "sea", "air")}
+    assert cheapest["sea"] < cheapest["rail"] < cheapest["air"]
+
+
+def test_gauge_changes_where_they_really_happen(world, ready_date):
+    q = quote(world, "Yiwu", "Madrid", ready_date, modes=("rail",))
+    direct = [o for o in q.options if [l.service for l in o.legs if l.mode == "rail"] == ["yiwu-madrid"]]
+    assert direct, "the Yiwu-Madrid train should be offered"
+    places = [g.place for g in direct[0].gauge_changes]
+    assert places == ["dostyk", "malaszewicze", "irun"]
+    gauges = [(g.from_gauge_mm, g.to_gauge_mm) for g in direct[0].gauge_changes]
+    assert gauges == [(1435, 1520), (1520, 1435), (1435, 1668)]
+
+
+def test_baltic_destination_needs_only_one_gauge_change(world, ready_date):
+    q = quote(world, "Xi'an", "Vilnius", ready_date, modes=("rail",))
+    through = [o for o in q.options if any(l.service == "xian-vilnius" for l in o.legs)]
+    assert through and [g.place for g in through[0].gauge_changes] == ["dostyk"]
+
+
+def test_dangerous_goods_only_on_accepting_services_with_surcharge(world, ready_date):
+    q = quote(world, "Chengdu", "Duisburg", ready_date, cargo="batteries")
+    for o in q.options:
+        assert all(l.service != "chengdu-ecommerce" for l in o.legs)
+        rail_legs = [l for l in o.legs if l.mode == "rail"]
+        if rail_legs:
+            assert any("UN3480" in label for _, label, _ in o.cost_lines)
+
+
+def test_ecommerce_train_carries_only_parcels(world, ready_date):
+    tt = world.timetable.by_id["chengdu-ecommerce"]
+    assert tt.accepts == frozenset({"ecommerce"}) and len(tt.weekdays) == 2
+    q = quote(world, "Chengdu", "Łódź", ready_date + timedelta(days=28), cargo="ecommerce", modes=("rail",))
+    assert q.options
+
+
+def test_wine_in_winter_gets_winter_protection(world):
+    winter = date(date.today().year + 1, 1, 11)
+    q = quote(world, "Bordeaux", "Chengdu", winter, cargo="wine", modes=("rail",))
+    for o in q.options:
+        assert any("Winter protection" in label for _, label, _ in o.cost_lines)
+    summer = date(date.today().year + 1, 6, 7)
+    q = quote(world, "Bordeaux", "Chengdu", summer, cargo="wine", modes=("rail",))
+    assert not any("Winter protection" in label for o in q.options for _, label, _ in o.cost_lines)
+
+
+def test_co2e_follows_iso14083_distance_times_mass_times_factor(world, ready_date):
+    q = quote(world, "Shanghai", "Frankfurt am Main", ready_date, mass_kg=10000, modes=("air",))
+    o = q.options[0]
+    air = next(l for l in o.legs if l.mode == "air")
+    f = world.factors
+    expected = (air.distance_km + 95) * 10 * f.g_per_tkm("air-freighter-longhaul") / 1000
+    assert air.co2e_kg == pytest.approx(expected, rel=1e-6)
+
+
+# --- scenarios --------------------------------------------------------------------------------
+def test_red_sea_closed_sends_sea_round_the_cape(ready_date):
+    base = quote(world_for(), "Shanghai", "Rotterdam", ready_date, modes=("sea",))
+    cape = quote(world_for("red-sea-closed"), "Shanghai", "Rotterdam", ready_date, modes=("sea",))
+    b = min(base.options, key=lambda o: o.transit_days)
+    c = min(cape.options, key=lambda o: o.transit_days)
+    assert c.transit_days - b.transit_days > 7
+    assert c.distance_km > b.distance_km + 4000
+    assert any("Cape" in label for _, label, _ in c.cost_lines)
+
+
+def test_border_at_reduced_capacity_means_longer_waits(ready_date):
+    def chengdu_lodz(world):
+        return world.timetable.by_id["chengdu-lodz"].transit_hours
+
+    assert chengdu_lodz(world_for("border:brest-malaszewicze=50%")) > chengdu_lodz(world_for()) + 24
+
+
+def test_avoiding_russia_leaves_the_middle_corridor(ready_date):
+    w = world_for("avoid:RU")
+    rail = [s for s in w.timetable.services if s.mode == "rail" and s.cr_express]
+    assert rail and all(s.corridor == "middle-corridor" for s in rail)
+    q = quote(w, "Xi'an", "Istanbul", ready_date, modes=("rail",))
+    assert q.options
+    for o in q.options:
+        assert all(b["to_country"] != "RU" and b["from_country"] != "RU" for b in o.borders)
+    btk = [o for o in q.options if any(l.service == "xian-istanbul-mc" for l in o.legs)]
+    assert btk and [g.place for g in btk[0].gauge_changes] == ["altynkol", "akhalkalaki"]
+
+
+def test_combined_scenarios_and_no_route_message(ready_date):
+    w = world_for("avoid:RU+avoid-corridor:middle-corridor")
+    with pytest.raises(NoRouteError, match="under the scenario"):
+        quote(w, "Chongqing", "Duisburg", ready_date, modes=("rail",))
+
+
+# --- bad input --------------------------------------------------------------------------------
+def test_unknown_place_suggests(world, ready_date):
+    with pytest.raises(UnknownPlaceError) as e:
+        quote(world, "Chongqin", "Duisburg", ready_date)
+    assert "Chongqing" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"containers": 1, "mass_kg": 30000}, "more than 1 x 40HC can carry"),
+        ({"cargo": "wines"}, "Did you mean wine"),
+        ({"container_type": "40XX"}, "Unknown container type"),
+        ({"containers": 0}, "between 1 and 500"),
+    ],
+)
+def test_impossible_requests_are_explained(world, ready_date, kw, message):
+    with pytest.raises(InvalidRequestError, match=message):
+        quote(world, "Chongqing", "Duisburg", ready_date, **kw)
+
+
+def test_past_date_is_rejected(world):
+    with pytest.raises(InvalidRequestError, match="in the past"):
+        quote(world, "Chongqing", "Duisburg", date.today() - timedelta(days=1))
+
+
+def test_capacity_callback_skips_full_departures(world, ready_date):
+    full = set()
+    q1 = quote(world, "Chongqing", "Duisburg", ready_date, modes=("rail",))
+    first = next(l for l in q1.options[0].legs if l.mode == "rail")
+    full.add(first.departure_id)
+    q2 = world.planner.quote(QuoteRequest("Chongqing", "Duisburg", ready_date, modes=("rail",)),
+                             capacity=lambda dep, i, j, feu: dep not in full)
+    assert all(l.departure_id not in full for o in q2.options for l in o.legs)

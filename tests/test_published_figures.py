@@ -1,0 +1,117 @@
+"""The default network checked against published figures (sources cited per test)."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from landbridge.network.export import network_stats
+
+
+def service_km(world, service_id: str) -> float:
+    return sum(sec.distance_km for sec in world.timetable.by_id[service_id].sections)
+
+
+def service_days(world, service_id: str) -> float:
+    return world.timetable.by_id[service_id].transit_hours / 24
+
+
+# --- scale --------------------------------------------------------------------------------
+def test_network_scale_matches_cr_express_2024(world):
+    """China State Railway Group via news reports: 1,724 trains in May 2024, more than 1,000 a
+    month since 2020; 217 European cities in 25 countries (Jan-Nov 2024)."""
+    s = network_stats(world.network, world.timetable)
+    assert s["cr_express_trains_per_month"] > 1000
+    assert 1700 * 0.85 <= s["cr_express_trains_per_month"] <= 1724 * 1.15
+    assert s["european_cities"] >= 200
+    assert s["european_countries"] >= 25
+    assert s["chinese_hubs"] >= 20
+    assert s["places"]["terminal"] >= 30
+    # About two-thirds of the freight leaves China (DOMAIN.md); trains are less unbalanced than boxes.
+    assert 0.55 <= s["westbound_share"] <= 0.75
+
+
+def test_train_capacities_follow_published_limits(world):
+    """55 FEU on the Chinese section since 2023; EU trains limited to ~740 m, about 41-43 FEU."""
+    for s in world.timetable.services:
+        if s.mode != "rail":
+            continue
+        for sec in s.sections:
+            if sec.region == "china":
+                assert sec.capacity_feu <= 55
+            if sec.region == "europe":
+                assert 40 <= sec.capacity_feu <= 43
+
+
+# --- rail distances (OSM-derived) against published route lengths --------------------------
+@pytest.mark.parametrize(
+    "service_id, published_km, source",
+    [
+        ("yuxinou-duisburg", 11179, "China Daily 2013-09-13: Chongqing-Xinjiang-Europe railway, 11,179 km"),
+        ("chengdu-lodz", 9826, "Xinhua via Asian Shipper News 2013: Chengdu-Lodz, 9,826 km (2013 routing via Baoji)"),
+        ("yiwu-madrid", 13052, "Xinhua 2014-12: Yiwu-Madrid, 13,052 km"),
+    ],
+)
+def test_rail_distances_match_published_routes(world, service_id, published_km, source):
+    km = service_km(world, service_id)
+    # Shortest paths on today's OSM network run up to ~12 % below routings published a decade ago
+    # (newer lines such as Chengdu-Lanzhou shorten the Chinese section).
+    assert abs(km - published_km) / published_km <= 0.15, (km, source)
+
+
+def test_rail_distances_are_network_not_great_circle(world):
+    from landbridge.network.models import haversine_km
+
+    for link in world.network.rail_links:
+        a, b = world.network.places[link.a], world.network.places[link.b]
+        gc = haversine_km(a.lat, a.lon, b.lat, b.lon)
+        assert link.distance_km >= gc * 0.97, link
+        assert len(link.coordinates) >= 2
+
+
+# --- transit times ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "service_id, low, high, source",
+    [
+        ("xian-speed-duisburg", 12.0, 14.0, "Xi'an speed train to Duisburg about 13 days (2024)"),
+        ("yuxinou-duisburg", 14.5, 17.5, "Yuxinou Chongqing-Duisburg 16 days (iChongqing 2024, China Daily 2013)"),
+        ("chengdu-lodz", 12.0, 15.0, "Chengdu-Lodz 12-14 days (Xinhua 2013); China-Poland 13-15 days (2024 market reports)"),
+        ("yiwu-madrid", 19.0, 23.0, "Yiwu-Madrid 21 days (Xinhua 2014)"),
+    ],
+)
+def test_scheduled_transit_times_match_published(world, service_id, low, high, source):
+    assert low <= service_days(world, service_id) <= high, source
+
+
+def test_china_to_germany_and_poland_ranges(world):
+    """2024 freight-market reports: China-Poland 13-15 days; China-Germany 18-21 days door to
+    door (the schedules here are terminal to terminal, Yuxinou's 16 days being the classic figure)."""
+    tt = world.timetable
+    net = world.network
+    de, pl = [], []
+    for s in tt.services:
+        if s.mode == "rail" and s.cr_express and s.direction == "westbound" and "middle" not in s.corridor \
+                and s.id != "xian-speed-duisburg":
+            country = net.places[s.destination].country
+            (de if country == "DE" else pl if country == "PL" else []).append(s.transit_hours / 24)
+    assert 13 <= statistics.median(pl) <= 15.5
+    assert 15 <= statistics.median(de) <= 21
+
+
+# --- sea -------------------------------------------------------------------------------------
+def test_sea_distance_shanghai_rotterdam_suez_and_cape(world):
+    """Shanghai-Rotterdam about 19,600 km via Suez, about 25,000 km round the Cape (DOMAIN.md)."""
+    routes = world.network.sea_routes[("shanghai-port", "rotterdam-port")]
+    assert abs(routes["suez"].distance_km - 19600) / 19600 <= 0.05
+    assert abs(routes["cape"].distance_km - 25000) / 25000 <= 0.06
+
+
+def test_red_sea_closure_adds_about_ten_days_by_sea(ready_date):
+    """With the Red Sea closed carriers go round the Cape: on average about 10 days more."""
+    from tests.conftest import world_for
+
+    base = world_for().timetable.by_id["ae-north-1"]
+    cape = world_for("red-sea-closed").timetable.by_id["ae-north-1"]
+    extra_days = (cape.transit_hours - base.transit_hours) / 24
+    assert 7 <= extra_days <= 14
