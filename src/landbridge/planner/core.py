@@ -137,7 +137,7 @@ class Planner:
                     if s.boardable[j]:
                         self.rides_from.setdefault(s.stops[i], []).append(self._ride(s, i, j))
         self._access = self._build_access_index()
-        self._access_cache: dict[str, list[Access]] = {}
+        self._access_cache: dict[tuple[str, bool], list[Access]] = {}
         self._gateways = {k: [p for p in network.places.values() if p.kind == k] for k in GATEWAY_KINDS}
         self._colocated = self._build_colocated()
         # Transit-time distributions from the digital twin, when available: (service id) -> (p50 h, p90 h).
@@ -223,11 +223,12 @@ class Planner:
                         out.setdefault(a.id, []).append((b.id, max(km, 5.0)))
         return out
 
-    def access_points(self, place: Place) -> list[Access]:
+    def access_points(self, place: Place, wide: bool = False) -> list[Access]:
         """Gateways a truck can bring cargo to from `place` (the place itself first when it is one):
         the derived road distances, plus for each kind of gateway the nearest ones within a local
-        radius (great circle x circuity), so that, say, a port always reaches the nearby airport."""
-        cached = self._access_cache.get(place.id)
+        radius (great circle x circuity), so that, say, a port always reaches the nearby airport.
+        `wide` adds every gateway within the longest truck leg (estimated where not derived)."""
+        cached = self._access_cache.get((place.id, wide))
         if cached is not None:
             return cached
         out: list[Access] = [Access(place.id, 0.0)] if place.kind in GATEWAY_KINDS else []
@@ -243,15 +244,39 @@ class Planner:
                     km = self.network.road_distance_km(place.id, gid) or gc_km * self.circuity
                     out.append(Access(gid, round(km, 1)))
                     seen.add(gid)
-        self._access_cache[place.id] = out
+        if wide:
+            for kind in GATEWAY_KINDS:
+                for g in self._gateways[kind]:
+                    if g.id in seen:
+                        continue
+                    km = self.network.road_distance_km(place.id, g.id) or haversine_km(place.lat, place.lon, g.lat, g.lon) * self.circuity
+                    if km <= self.max_road_km:
+                        out.append(Access(g.id, round(km, 1)))
+                        seen.add(g.id)
+        self._access_cache[(place.id, wide)] = out
         return out
 
     # ---- the query -----------------------------------------------------------------------
     def quote(self, req: QuoteRequest, capacity: CapacityCheck | None = None, now: datetime | None = None) -> Quote:
         """Door-to-door options for a request. `capacity`, when given, skips departures without room."""
         ctx = self._context(req, capacity, now)
-        access = self.access_points(ctx.origin)
-        egress = {a.place: a.road_km for a in self.access_points(ctx.destination)}
+        plans, considered = self._search(ctx, self.access_points(ctx.origin), self.access_points(ctx.destination))
+        if not plans:
+            # Nothing through the nearby gateways: widen to every gateway within a truck leg.
+            plans, more = self._search(ctx, self.access_points(ctx.origin, wide=True),
+                                       self.access_points(ctx.destination, wide=True))
+            considered += more
+        front = pareto_front(plans, key=lambda p: (p.arrive_e, p.cost_usd, p.co2e_kg))
+        options = [self._build(ctx, p) for p in front]
+        if not options:
+            raise NoRouteError(self._no_route_message(ctx.origin, ctx.destination, ctx.cargo, ctx.modes))
+        _label(options)
+        return Quote(ctx.origin, ctx.destination, datetime.fromtimestamp(ctx.ready_e, tz=timezone.utc), req.containers,
+                     ctx.container, ctx.cargo, ctx.mass_kg, self.timetable.scenario, options, considered)
+
+    def _search(self, ctx: _Ctx, access: list[Access], egress_points: list[Access]) -> tuple[list[_Plan], int]:
+        """Enumerate direct rides and one-connection itineraries from access to egress gateways, timed."""
+        egress = {a.place: a.road_km for a in egress_points}
         plans: list[_Plan] = []
         considered = 0
         seen: set[tuple] = set()
@@ -285,13 +310,7 @@ class Planner:
                         p = self._schedule(ctx, acc, (r1, r2), (dray_km,), egress[r2.alight])
                         if p:
                             plans.append(p)
-        front = pareto_front(plans, key=lambda p: (p.arrive_e, p.cost_usd, p.co2e_kg))
-        options = [self._build(ctx, p) for p in front]
-        if not options:
-            raise NoRouteError(self._no_route_message(ctx.origin, ctx.destination, ctx.cargo, ctx.modes))
-        _label(options)
-        return Quote(ctx.origin, ctx.destination, datetime.fromtimestamp(ctx.ready_e, tz=timezone.utc), req.containers,
-                     ctx.container, ctx.cargo, ctx.mass_kg, self.timetable.scenario, options, considered)
+        return plans, considered
 
     def _context(self, req: QuoteRequest, capacity: CapacityCheck | None, now: datetime | None) -> _Ctx:
         origin = self.index.find(req.origin)
