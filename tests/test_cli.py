@@ -94,3 +94,15 @@ def test_bad_input_exits_2_with_a_clear_message(ready_date, args, message):
     assert p.returncode == 2, p.stdout + p.stderr
     assert message in " ".join(p.stderr.split())
     assert "Traceback" not in p.stderr
+
+
+def test_maps_are_drawn(tmp_path: Path, ready_date):
+    net = tmp_path / "network.png"
+    assert run("network", "map", str(net)).exit_code == 0
+    q = tmp_path / "quote.svg"
+    r = run("quote", "Chengdu", "Lyon", "--ready", ready_date.isoformat(), "--map", str(q))
+    assert r.exit_code == 0
+    assert net.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and net.stat().st_size > 50_000
+    assert b"<svg" in q.read_bytes()[:500]
+    bad = runner.invoke(app, ["network", "map", str(tmp_path / "network.gif")])
+    assert bad.exit_code != 0 and "choose a file ending in .png" in str(bad.exception)

@@ -70,12 +70,32 @@ def network_export_cmd(
 
     w = _world(data)
     doc = network_geojson(w.network, w.timetable)
-    if geojson.parent and not geojson.parent.exists():
-        raise LandbridgeError(f"Folder {geojson.parent} does not exist; create it or choose another path.")
+    _output_path(geojson, (".geojson", ".json"))
     tmp = geojson.with_suffix(geojson.suffix + ".tmp")
     tmp.write_text(json.dumps(doc), encoding="utf-8")
     tmp.replace(geojson)
     err.print(f"Wrote {len(doc['features'])} features to {geojson}")
+
+
+@network_app.command("map")
+def network_map_cmd(
+    file: Annotated[Path, typer.Argument(help="Image to write: .png, .svg or .pdf.")],
+    data: DataOpt = None,
+) -> None:
+    """Draw the network: rail lines by gauge, gauge changes, hubs, terminals, ports, airports, cities."""
+    from landbridge.maps import network_map
+
+    w = _world(data)
+    network_map(w, _output_path(file, (".png", ".svg", ".pdf")))
+    err.print(f"Network map written to {file}")
+
+
+def _output_path(path: Path, suffixes: tuple[str, ...]) -> Path:
+    if path.suffix.lower() not in suffixes:
+        raise LandbridgeError(f"{path}: choose a file ending in {', '.join(suffixes)}.")
+    if not path.parent.exists():
+        raise LandbridgeError(f"Folder {path.parent} does not exist; create it or choose another path.")
+    return path
 
 
 @network_app.command("validate")
@@ -168,6 +188,7 @@ def quote_cmd(
     mass_kg: Annotated[Optional[float], typer.Option("--mass-kg", help="Total cargo mass (default: typical for the cargo type).")] = None,
     scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario spec, repeatable: red-sea-closed, border:khorgos=50%, avoid:RU, ...")] = None,
     mode: Annotated[Optional[list[str]], typer.Option("--mode", help="Limit to rail, sea or air (repeatable).")] = None,
+    map_file: Annotated[Optional[Path], typer.Option("--map", help="Also draw the options on a map (PNG, SVG or PDF).")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -178,6 +199,11 @@ def quote_cmd(
     req = QuoteRequest(origin, destination, _parse_date(ready, "--ready"), containers, container_type, cargo, mass_kg,
                        tuple(mode) if mode else ("rail", "sea", "air"))
     q = w.planner.quote(req)
+    if map_file is not None:
+        from landbridge.maps import quote_map
+
+        quote_map(w, q, _output_path(map_file, (".png", ".svg", ".pdf")))
+        err.print(f"Map of the options written to {map_file}")
     if as_json:
         _print_json(q.to_dict())
         return
