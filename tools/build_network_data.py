@@ -18,8 +18,12 @@ rail_links.yaml change.
 
 Set-up and run (from the repository root)::
 
-    pip install 'landbridge[build-data]'   # extra: scgraph, scgraph-data, searoute (+ pyyaml, shapely)
+    pip install 'landbridge[build-data]'   # extra: scgraph, scgraph-data, searoute
     python tools/build_network_data.py
+
+numpy and pyyaml come with landbridge itself; shapely is optional (better line
+simplification). In a bare build venv the equivalent is
+``pip install scgraph scgraph-data searoute numpy pyyaml shapely``.
 
 Options: ``--only rail,road,sea`` builds a subset; ``--jobs N`` sets the number of
 worker processes for the road distances (default: up to 4, one per CPU).
@@ -34,8 +38,8 @@ road pairs that fell back to an estimate (great-circle x 1.3, "estimated": true)
 
 The script deliberately does not import the landbridge package (it reads the
 YAML/CSV files directly), so it can run in a separate build environment.
-Shapely is optional: without it line geometry is thinned by keeping every Nth
-point instead of Douglas-Peucker simplification.
+Without shapely, line geometry is thinned by keeping every Nth point instead of
+Douglas-Peucker simplification.
 """
 
 from __future__ import annotations
@@ -622,6 +626,7 @@ def road_pairs(places, cities) -> dict[tuple[str, str], tuple[dict, dict]]:
 
 _ROAD_NET: "GeoNet | None" = None
 ROAD_SNAP_RADII_KM = (5, 15, 30)
+ROAD_SNAP_WARN_KM = 10.0
 ROAD_BRIDGING = True  # bridge dead-end gaps in the highway graph (fewer detours, fewer failures)
 
 
@@ -641,12 +646,15 @@ def _road_worker(task):
     t = time.time()
     res = []
     for access in accesses:
+        snaps = (None, None)
         try:
-            km = float(net.route(gateway, access, length_only=True)["length"])
+            r = net.route(gateway, access, length_only=True)
+            km = float(r["length"])
+            snaps = (r["snap_a"], r["snap_b"])
             err = None if math.isfinite(km) else "no path"
         except Exception as exc:
             km, err = None, (str(exc).splitlines() or [type(exc).__name__])[0][:90]
-        res.append((access["id"], km, err))
+        res.append((access["id"], km, err, snaps))
     net.clear_cache()  # drop the shortest-path trees (tens of MB each) before the next gateway
     return gateway["id"], res, time.time() - t
 
@@ -672,6 +680,7 @@ def build_road(places, cities, jobs: int) -> list[str]:
         print(f"  bridged {len(added)} gaps at dead ends (<= {GeoNet.LEVELS[1]['radius_km']:.0f} km) "
               f"in {time.time() - t1:.1f} s; {len(net.sizes)} components left")
     results: dict[tuple[str, str], tuple[float | None, str | None]] = {}
+    road_snaps: dict[str, float] = {}
     done = 0
     ctx = mp.get_context("fork") if jobs > 1 and "fork" in mp.get_all_start_methods() else None
     if ctx is None:
@@ -682,8 +691,11 @@ def build_road(places, cities, jobs: int) -> list[str]:
         iterator = pool.imap_unordered(_road_worker, tasks)
     try:
         for gid, res, secs in iterator:
-            for aid, km, err in res:
+            for aid, km, err, (snap_g, snap_a) in res:
                 results[(aid, gid)] = (km, err)
+                for pid, snap in ((gid, snap_g), (aid, snap_a)):
+                    if snap is not None:
+                        road_snaps[pid] = max(road_snaps.get(pid, 0.0), snap)
             done += 1
             if done % 10 == 0 or done == len(tasks):
                 print(f"  [{done}/{len(tasks)} gateways] {gid}: {len(res)} pairs in {secs:.1f} s "
@@ -711,7 +723,19 @@ def build_road(places, cities, jobs: int) -> list[str]:
         print(f"  WARNING: {len(estimated)} pair(s) stored as estimated (great-circle x {ROAD_FALLBACK_FACTOR}):")
         for key, est, err in estimated:
             print(f"    {key:<40}{est:>8.1f} km  ({err})")
-        notes.append(f"{len(estimated)} estimated road pairs: " + ", ".join(k for k, _, _ in estimated))
+        country = {c["id"]: c["country"] for c in cities}
+        country.update({pid: p["country"] for pid, p in places.items()})
+        by_country: dict[str, int] = {}
+        for key, _, _ in estimated:
+            cc = country.get(key.split("|")[0], "?")
+            by_country[cc] = by_country.get(cc, 0) + 1
+        notes.append(f"{len(estimated)} estimated road pairs, by access country: "
+                     + ", ".join(f"{cc} {n}" for cc, n in sorted(by_country.items(), key=lambda x: -x[1])))
+    far = sorted(((pid, d) for pid, d in road_snaps.items() if d > ROAD_SNAP_WARN_KM), key=lambda x: -x[1])
+    if far:
+        print(f"  points more than {ROAD_SNAP_WARN_KM:.0f} km from the highway graph: "
+              + ", ".join(f"{pid} {d:.1f} km" for pid, d in far))
+        notes.append("far from highway graph: " + ", ".join(f"{pid} {d:.1f} km" for pid, d in far))
     path = DERIVED / "road_distances.json"
     write_json(path, header("OpenStreetMap highways via scgraph_data world_highways"), "pairs", out)
     elapsed = time.time() - t0
