@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The sample quote is for cargo ready two weeks from today.
+READY ?= $(shell date -d '+14 days' +%F)
 
 .PHONY: run test setup bench clean
 
@@ -17,7 +19,7 @@ setup: $(STAMP)
 ## Main job on the embedded default (SQLite): network summary and a sample quote.
 run: $(STAMP)
 	$(BIN)/landbridge network stats
-	$(BIN)/landbridge quote Chongqing Duisburg --ready 2026-12-07 --containers 2 --container-type 40HC --cargo electronics
+	$(BIN)/landbridge quote Chongqing Duisburg --ready $(READY) --containers 2 --container-type 40HC --cargo electronics
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

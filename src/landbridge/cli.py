@@ -213,11 +213,11 @@ def quote_cmd(
 def _print_quote(q) -> None:
     out.print(f"[bold]{q.origin.name} → {q.destination.name}[/]: {q.containers} x {q.container.id}, {q.cargo.name.lower()} "
               f"({q.mass_kg:,.0f} kg), ready {q.ready.date()}; scenario: {q.scenario.describe()}")
-    t = Table("#", "", "mode", "departs", "arrives", "days p50/p90", f"cost {q.options[0].currency}", "t CO2e", "gauge chg")
+    t = Table("#", "best", "mode", "leaves", "arrives", "days", "p90", q.options[0].currency, "t CO2e", "gauge")
     for n, o in enumerate(q.options, 1):
-        t.add_row(str(n), " ".join(o.labels), o.mode, o.departure.strftime("%m-%d"), o.arrival.strftime("%m-%d"),
-                  f"{o.p50_days:.1f}/{o.p90_days:.1f}", f"{o.cost_total:,.0f}", f"{o.co2e_kg / 1000:.2f}",
-                  str(len(o.gauge_changes)))
+        t.add_row(str(n), ",".join(lbl[:5] for lbl in o.labels), o.mode, o.departure.strftime("%m-%d"),
+                  o.arrival.strftime("%m-%d"), f"{o.p50_days:.1f}", f"{o.p90_days:.1f}", f"{o.cost_total:,.0f}",
+                  f"{o.co2e_kg / 1000:.2f}", str(len(o.gauge_changes)))
     out.print(t)
     for n, o in enumerate(q.options, 1):
         route = " → ".join([o.legs[0].frm_name] + [f"{l.to_name} [dim]({l.mode})[/]" for l in o.legs])
