@@ -28,9 +28,11 @@ def rail_places_for(world, query: str | None, mode: str = "rail") -> list[str] |
     ids = [q.id for q in world.network.places.values() if q.kind in kinds and (q.city == p.id)]
     if not ids:
         from landbridge.errors import InvalidRequestError
+        from landbridge.network.models import place_distance_km
 
-        raise InvalidRequestError(f"No {mode} services stop at {p.name}; pick a terminal, hub, port or airport "
-                                  f"(see `landbridge network places`).")
+        near = sorted((place_distance_km(p, q), q.name) for q in world.network.places.values() if q.kind in kinds)[:3]
+        raise InvalidRequestError(f"No {mode} services stop at {p.name}; the nearest are "
+                                  f"{', '.join(name for _, name in near)} (see `landbridge network places`).")
     return ids
 
 
