@@ -115,3 +115,23 @@ def test_red_sea_closure_adds_about_ten_days_by_sea(ready_date):
     cape = world_for("red-sea-closed").timetable.by_id["ae-north-1"]
     extra_days = (cape.transit_hours - base.transit_hours) / 24
     assert 7 <= extra_days <= 14
+
+
+def test_border_capacities_carry_the_timetable(world):
+    """Each crossing's typical utilisation (all traffic) covers at least the CR Express trains the
+    timetable sends through it, so queues are finite in the planner and the simulation alike."""
+    from collections import Counter
+
+    load: Counter = Counter()
+    for s in world.timetable.services:
+        if s.mode != "rail":
+            continue
+        per_day = len(s.weekdays) * len(s.departure_times) / 7
+        for sec in s.sections:
+            for st in sec.steps:
+                if st.crossing is not None:
+                    load[st.crossing.id] += per_day
+    for c in world.network.crossings:
+        assert load[c.id] / c.trains_per_day <= c.typical_utilisation + 0.02, (c.id, load[c.id])
+    # Khorgos Gateway: 19-20 trains a day since 2022 (DOMAIN.md)
+    assert world.network.crossing_by_id["khorgos-altynkol"].trains_per_day == 20

@@ -1,0 +1,104 @@
+"""Writing a run's outputs: kpis.json, CSV tables and charts, into a folder that appears whole or not at
+all. Everything is written into a temporary folder beside the target and renamed into place at the
+end; a failed run removes it. An existing target is replaced only if it is empty or holds a previous
+`landbridge simulate` output (it has the marker file), never a user's other files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from landbridge.errors import LandbridgeError
+
+MARKER = ".landbridge-simulation"
+
+
+def check_target(out: Path) -> None:
+    """Refuse before running if the output folder cannot be (re)placed."""
+    out = Path(out)
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise LandbridgeError(f"--out {out}: folder {parent} does not exist; create it or choose another path.")
+    if out.exists():
+        if not out.is_dir():
+            raise LandbridgeError(f"--out {out} is a file; give a folder (new, empty, or an earlier simulation output).")
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise LandbridgeError(
+                f"--out {out} is a folder with other files in it; give a new or empty folder, or one written by an "
+                "earlier `landbridge simulate` (those are replaced)."
+            )
+
+
+@contextmanager
+def staged_dir(out: Path):
+    """Yield a temporary folder next to `out`; on success it replaces `out`, on failure it is removed."""
+    out = Path(out)
+    check_target(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.resolve().parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the output is an ordinary folder
+    try:
+        yield tmp
+        (tmp / MARKER).write_text("written by landbridge simulate; the folder is replaced by the next run\n")
+        check_target(out)
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
+            old.rmdir()
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _clean(obj):
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, doc: dict) -> None:
+    path.write_text(json.dumps(_clean(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        if not rows:
+            f.write("")
+            return
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+
+
+def write_run(folder: Path, kpis: dict, results, charts: bool = True) -> list[str]:
+    """kpis.json, the CSV tables of the first replication (plus replications.csv) and the charts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / "kpis.json", kpis)
+    first = results[0]
+    for name, rows in first.tables.items():
+        write_csv(folder / f"{name}.csv", rows)
+    if len(results) > 1:
+        write_csv(folder / "replications.csv",
+                  [{"seed": r.seed, **{k: v for k, v in r.kpis["summary"].items()}} for r in results])
+    files = sorted(p.name for p in folder.iterdir())
+    if charts:
+        from landbridge.simulation.charts import write_charts
+
+        files += write_charts(folder, kpis, first)
+    return sorted(set(files))

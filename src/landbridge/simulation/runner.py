@@ -1,0 +1,281 @@
+"""Running the twin: one run, replications across cores or on a Dask cluster, scenario comparisons,
+and the transit-time bands the planner reads (the reliability cache)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from landbridge.errors import InvalidRequestError, LandbridgeError
+from landbridge.simulation.kpis import RunResult, compute
+
+MAX_DAYS = 3660
+MAX_REPLICATIONS = 1000
+ENGINES = ("fast", "simpy")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What to simulate: scenario specs (as on the command line), horizon, seed, data folder, engine."""
+
+    specs: tuple[str, ...] = ()
+    start: date = date(2026, 1, 1)
+    days: int = 365
+    seed: int = 42
+    data_dir: str | None = None
+    engine: str = "fast"
+
+    def check(self) -> None:
+        if not 1 <= self.days <= MAX_DAYS:
+            raise InvalidRequestError(f"--days {self.days} is out of range; give a whole number of days from 1 to {MAX_DAYS}.")
+        if self.seed < 0:
+            raise InvalidRequestError(f"--seed {self.seed} is negative; give a whole number 0 or larger.")
+        if self.engine not in ENGINES:
+            raise InvalidRequestError(f"Unknown engine {self.engine!r}; choose {' or '.join(ENGINES)}.")
+
+    def scenario(self):
+        from landbridge.world import scenario_from_specs
+
+        return scenario_from_specs(list(self.specs), self.data_dir)
+
+
+def run_one(spec: RunSpec, seed: int | None = None, progress: Callable[[float, float], None] | None = None,
+            tables: bool = True) -> RunResult:
+    """One replication (in this process). `progress(done_hours, total_hours)` is called as it runs;
+    `tables=False` leaves out the per-train and per-day tables (only the first replication writes them)."""
+    from landbridge.simulation.model import prepare
+
+    spec.check()
+    t0 = time.perf_counter()
+    scenario = spec.scenario()
+    model = prepare(scenario, spec.start, spec.days, spec.seed if seed is None else seed, spec.data_dir)
+    t1 = time.perf_counter()
+    cb = None
+    if progress is not None:
+        total = model.end_h
+
+        def cb(hour: float) -> None:
+            progress(min(hour, total), total)
+
+    if spec.engine == "simpy":
+        from landbridge.simulation.simpy_model import run_simpy
+
+        state = run_simpy(model, cb)
+    else:
+        from landbridge.simulation.engine import run_fast
+
+        state = run_fast(model, cb)
+    t2 = time.perf_counter()
+    result = compute(model, state, tables)
+    t3 = time.perf_counter()
+    result.timings = {"prepare_s": round(t1 - t0, 3), "simulate_s": round(t2 - t1, 3), "kpis_s": round(t3 - t2, 3)}
+    return result
+
+
+def _run_seed(spec: RunSpec, seed: int, tables: bool = False) -> RunResult:  # top level: picklable (pools, Dask)
+    return run_one(spec, seed, tables=tables)
+
+
+def run_replications(spec: RunSpec, n: int = 1, workers: int | None = None, scheduler: str | None = None,
+                     progress: Callable[[float, float], None] | None = None) -> list[RunResult]:
+    """`n` replications with seeds seed, seed+1, ...: in this process (n = 1), across local cores
+    (ProcessPoolExecutor), or on a Dask cluster when `scheduler` is its address."""
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise InvalidRequestError(f"--replications {n} is out of range; give a whole number from 1 to {MAX_REPLICATIONS}.")
+    if workers is not None and workers < 1:
+        raise InvalidRequestError(f"--workers {workers} must be 1 or more.")
+    spec.check()
+    spec.scenario()  # fail fast on a bad scenario before starting workers
+    seeds = [spec.seed + i for i in range(n)]
+    if scheduler:
+        return _on_dask(spec, seeds, scheduler, progress)
+    workers = min(n, workers or os.cpu_count() or 1)
+    if n == 1 or workers == 1:
+        out = []
+        for k, s in enumerate(seeds):
+            if n == 1:
+                out.append(run_one(spec, s, progress))
+            else:
+                out.append(run_one(spec, s, tables=k == 0))
+                if progress:
+                    progress(k + 1, n)
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[int, RunResult] = {}
+    # Forked workers share this process's heap copy-on-write; the garbage collector walking it in each
+    # worker would copy it page by page (and run them half as fast), so it is frozen while they run.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_seed, spec, s, s == seeds[0]): s for s in seeds}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if progress:
+                    progress(len(results), n)
+    finally:
+        gc.unfreeze()
+    return [results[s] for s in seeds]
+
+
+def _on_dask(spec: RunSpec, seeds: list[int], scheduler, progress) -> list[RunResult]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise LandbridgeError("--scheduler needs Dask: pip install 'landbridge[dask]'.") from None
+    try:
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise LandbridgeError(f"Cannot reach the Dask scheduler at {scheduler!r} ({exc}); give its address as "
+                              "tcp://HOST:PORT (see `dask scheduler`).") from None
+    own = client is not scheduler
+    try:
+        futures = [client.submit(_run_seed, spec, s, s == seeds[0], pure=False) for s in seeds]
+        index = {f.key: k for k, f in enumerate(futures)}
+        results: list[RunResult | None] = [None] * len(seeds)
+        done = 0
+        for fut in as_completed(futures):
+            results[index[fut.key]] = fut.result()
+            done += 1
+            if progress:
+                progress(done, len(seeds))
+        return results  # type: ignore[return-value]
+    finally:
+        if own:
+            client.close()
+
+
+# ---- aggregation over replications ------------------------------------------------------------
+def _mean(values: list):
+    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and
+            not (isinstance(v, float) and math.isnan(v))]
+    if not nums:
+        return values[0] if values else None
+    m = sum(nums) / len(nums)
+    return round(m, 3) if any(isinstance(v, float) for v in nums) or m != int(m) else int(m)
+
+
+def _merge(items: list):
+    first = items[0]
+    if isinstance(first, dict):
+        keys = list(dict.fromkeys(k for it in items if isinstance(it, dict) for k in it))
+        return {k: _merge([it[k] for it in items if isinstance(it, dict) and k in it]) for k in keys}
+    if isinstance(first, list) and first and all(isinstance(it, list) and len(it) == len(first) for it in items) \
+            and not all(isinstance(x, str) for x in first):
+        return [_merge([it[i] for it in items]) for i in range(len(first))]
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return _mean(items)
+    return first
+
+
+def aggregate(results: list[RunResult]) -> dict:
+    """KPIs averaged over replications (numbers element-wise), with the spread of the main ones."""
+    if len(results) == 1:
+        kpis = dict(results[0].kpis)
+        kpis["replications"] = {"count": 1, "seeds": [results[0].seed]}
+        return kpis
+    kpis = _merge([r.kpis for r in results])
+    kpis["seed"] = results[0].seed
+    keys = ("trains_per_month_mean", "teu_per_month_mean", "china_germany_p50_days", "xian_speed_train_p50_days")
+    spread = {}
+    for k in keys:
+        xs = [r.kpis["summary"].get(k) for r in results if r.kpis["summary"].get(k) is not None]
+        if xs:
+            mu = sum(xs) / len(xs)
+            sd = math.sqrt(sum((x - mu) ** 2 for x in xs) / max(1, len(xs) - 1))
+            spread[k] = {"mean": round(mu, 2), "sd": round(sd, 3), "min": min(xs), "max": max(xs)}
+    kpis["replications"] = {"count": len(results), "seeds": [r.seed for r in results], "spread": spread,
+                            "per_replication": [{"seed": r.seed, **{k: r.kpis["summary"].get(k) for k in keys}}
+                                                for r in results]}
+    return kpis
+
+
+def service_bands(results: list[RunResult]) -> dict[str, dict[str, float]]:
+    acc: dict[str, list[tuple[float, float, int]]] = {}
+    for r in results:
+        for sid, band in r.service_bands.items():
+            acc.setdefault(sid, []).append(band)
+    out = {}
+    for sid, bands in sorted(acc.items()):
+        n = sum(b[2] for b in bands)
+        out[sid] = {"p50_hours": round(sum(b[0] * b[2] for b in bands) / n, 1),
+                    "p90_hours": round(sum(b[1] * b[2] for b in bands) / n, 1), "trains": n}
+    return out
+
+
+def write_reliability_cache(results: list[RunResult], spec: RunSpec, scenario_name: str) -> str | None:
+    """After a default-length baseline run, store per-service transit bands where the planner reads them."""
+    from landbridge.reliability import bands_path
+
+    if scenario_name != "baseline" or spec.days < 365:
+        return None
+    path = bands_path()
+    doc = {"services": service_bands(results), "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "scenario": scenario_name, "start": spec.start.isoformat(), "days": spec.days,
+           "replications": len(results), "seed": spec.seed, "data_dir": spec.data_dir, "engine": spec.engine}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return str(path)
+
+
+@dataclass
+class ScenarioRun:
+    label: str
+    spec: RunSpec
+    results: list[RunResult] = field(default_factory=list)
+    kpis: dict = field(default_factory=dict)
+
+
+COMPARE_ROWS = (
+    ("CR Express trains / month", ("summary", "trains_per_month_mean"), 0),
+    ("TEU / month", ("summary", "teu_per_month_mean"), 0),
+    ("TEU per train", ("summary", "teu_per_train"), 1),
+    ("China → Germany p50 days", ("summary", "china_germany_p50_days"), 1),
+    ("China → Germany p90 days", ("summary", "china_germany_p90_days"), 1),
+    ("Xi'an speed train p50 days", ("summary", "xian_speed_train_p50_days"), 1),
+    ("Brest–Małaszewicze mean wait h", ("borders", "brest-malaszewicze", "mean_wait_hours"), 1),
+    ("Brest–Małaszewicze utilisation", ("borders", "brest-malaszewicze", "utilisation"), 2),
+    ("Khorgos mean wait h", ("borders", "khorgos-altynkol", "mean_wait_hours"), 1),
+    ("Khorgos utilisation", ("borders", "khorgos-altynkol", "utilisation"), 2),
+    ("Alashankou mean wait h", ("borders", "alashankou-dostyk", "mean_wait_hours"), 1),
+    ("Extra trains (year)", ("_sum", "extra_trains_per_month"), 0),
+    ("EU re-formed trains (year)", ("_sum", "eu_reformed_trains_per_month"), 0),
+    ("Backlog at end (FEU)", ("demand", "backlog_feu_at_end"), 0),
+    ("Empties by rail (FEU)", ("empties", "by_rail_feu"), 0),
+    ("Empties by sea (FEU)", ("empties", "by_sea_feu"), 0),
+    ("Empty repositioning cost (USD m)", ("_musd", "empties", "cost_usd"), 1),
+)
+
+
+def lookup(kpis: dict, path: tuple):
+    if path[0] == "_sum":
+        xs = kpis.get(path[1]) or []
+        return sum(x for x in xs if isinstance(x, (int, float)))
+    if path[0] == "_musd":
+        v = lookup(kpis, path[1:])
+        return None if v is None else v / 1e6
+    node = kpis
+    for p in path:
+        if not isinstance(node, dict) or p not in node:
+            return None
+        node = node[p]
+    return node
+
+
+def comparison(runs: list[ScenarioRun]) -> list[dict]:
+    rows = []
+    for label, path, nd in COMPARE_ROWS:
+        values = [lookup(r.kpis, path) for r in runs]
+        base = values[0]
+        row = {"kpi": label, "values": values, "digits": nd,
+               "deltas": [None if v is None or base is None else v - base for v in values]}
+        rows.append(row)
+    return rows

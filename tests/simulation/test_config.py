@@ -1,0 +1,56 @@
+"""simulation.yaml goes through the one data loader: errors name the file, the entry and the field."""
+
+import shutil
+from datetime import date
+
+import pytest
+import yaml
+
+from landbridge.datafiles import DEFAULT_DATA_DIR, DataSource
+from landbridge.errors import DataError
+from landbridge.scenarios import BASELINE
+from landbridge.simulation.config import load_simulation_config
+from landbridge.simulation.model import prepare
+
+
+def _user_copy(tmp_path, change):
+    doc = yaml.safe_load((DEFAULT_DATA_DIR / "simulation.yaml").read_text())
+    change(doc)
+    (tmp_path / "simulation.yaml").write_text(yaml.safe_dump(doc))
+    return tmp_path
+
+
+def test_shipped_file_is_valid_and_sourced():
+    cfg = load_simulation_config(DataSource(None))
+    assert "66 Mt" in cfg.source or cfg.hubs.capacity_mt_per_year["xian"] == 66
+    assert cfg.hubs.capacity_mt_per_year["xian"] == 66
+    assert abs(sum(cfg.demand.cargo_mix.westbound.values()) - 1) < 0.01
+
+
+def test_bad_field_names_file_entry_and_field(tmp_path):
+    folder = _user_copy(tmp_path, lambda d: d["demand"].update(westbound_load_factor=-1))
+    with pytest.raises(DataError) as e:
+        load_simulation_config(DataSource(folder))
+    assert e.value.file.endswith("simulation.yaml")
+    assert e.value.entry == "demand" and e.value.field == "westbound_load_factor"
+
+
+def test_shares_must_sum_to_one(tmp_path):
+    folder = _user_copy(tmp_path, lambda d: d["demand"]["cargo_mix"]["eastbound"].update(wine=0.9))
+    with pytest.raises(DataError, match="sum to 1"):
+        load_simulation_config(DataSource(folder))
+
+
+def test_unknown_cargo_and_crossing_are_named(tmp_path):
+    folder = _user_copy(tmp_path, lambda d: d["crossings"].update(tracks={"khorgoss": 3}))
+    with pytest.raises(DataError, match="khorgoss") as e:
+        prepare(BASELINE, date(2026, 1, 1), 7, 1, str(folder))
+    assert e.value.entry == "crossings"
+
+
+def test_user_file_changes_the_run(tmp_path):
+    folder = _user_copy(tmp_path, lambda d: d["demand"].update(westbound_load_factor=0.5))
+    shutil.copy(DEFAULT_DATA_DIR / "simulation.yaml", tmp_path / "original.yaml")
+    low = prepare(BASELINE, date(2026, 1, 1), 14, 1, str(folder))
+    normal = prepare(BASELINE, date(2026, 1, 1), 14, 1, None)
+    assert sum(o.feu_per_week for o in low.ods) < sum(o.feu_per_week for o in normal.ods)
