@@ -1,0 +1,1 @@
+"""HTTP API adapter: app assembly, authentication, errors, idempotency and the service commands."""

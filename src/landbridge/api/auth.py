@@ -1,0 +1,46 @@
+"""`Authorization: Bearer <api key>`: who is calling, and whether they may call operator endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from landbridge.accounts.service import Principal, _cache, authenticate
+from landbridge.db.engine import Database
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lb_...`. Operators create "
+                                                  "keys (`landbridge keys create` for the first one).")
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def principal(request: Request,
+                    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    if creds is None or not creds.credentials:
+        raise HTTPException(401, "Missing API key: send `Authorization: Bearer <api key>`.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    token = creds.credentials
+    p = _cache.get(token)
+    if p is None:
+        db = get_db(request)
+        p = await run_in_threadpool(db.read, lambda s: authenticate(s, token))
+        if p is None:
+            raise HTTPException(401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"})
+        _cache.put(token, p)
+    return p
+
+
+async def operator(p: Annotated[Principal, Depends(principal)]) -> Principal:
+    if not p.is_operator:
+        raise HTTPException(403, "This endpoint is for operators; your key has the shipper role.")
+    return p
+
+
+Caller = Annotated[Principal, Depends(principal)]
+Operator = Annotated[Principal, Depends(operator)]
+DB = Annotated[Database, Depends(get_db)]

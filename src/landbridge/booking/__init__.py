@@ -1,0 +1,1 @@
+"""Quotes, departures with capacity, bookings and consignment notes (service layer)."""

@@ -1,0 +1,212 @@
+"""Request and response bodies of quotes, departures and bookings (bounded: every string and list has a limit)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from landbridge.api.schemas import Strict
+
+Mode = Literal["rail", "sea", "air"]
+Status = Literal["requested", "confirmed", "in_transit", "delivered", "cancelled"]
+
+
+# ---- quotes ----------------------------------------------------------------------------------
+class QuoteIn(Strict):
+    origin: str = Field(min_length=1, max_length=100, examples=["Chongqing"])
+    destination: str = Field(min_length=1, max_length=100, examples=["Duisburg"])
+    ready_date: date = Field(description="Date the cargo is ready (today or later).")
+    containers: int = Field(1, ge=1, le=500)
+    container_type: str = Field("40HC", min_length=1, max_length=16, examples=["40HC", "20GP"])
+    cargo: str = Field("general", min_length=1, max_length=40, examples=["electronics", "batteries"])
+    mass_kg: float | None = Field(None, gt=0, le=20_000_000, description="Total cargo mass; default typical.")
+    modes: list[Mode] = Field(default_factory=lambda: ["rail", "sea", "air"], min_length=1, max_length=3)
+    scenario: list[str] = Field(default_factory=list, max_length=8,
+                                description="Scenario specs, e.g. red-sea-closed, avoid:RU, border:khorgos=50%.")
+
+    @field_validator("scenario")
+    @classmethod
+    def _specs(cls, v: list[str]) -> list[str]:
+        for spec in v:
+            if not spec or len(spec) > 100:
+                raise ValueError("each scenario spec must be 1 to 100 characters")
+        return v
+
+
+class QuoteOptionOut(BaseModel):
+    """One option exactly as `landbridge quote --json` prints it, plus its bookable `id`."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    expires_at: datetime
+    key: str
+    mode: str
+    legs: list[dict[str, Any]]
+    departure: str
+    arrival: str
+    transit_days: float
+    cost: dict[str, Any]
+    co2e_kg: float
+
+
+class QuoteOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    expires_at: datetime
+    valid_minutes: int
+    options: list[QuoteOptionOut]
+
+
+# ---- departures ------------------------------------------------------------------------------
+class SectionOut(BaseModel):
+    index: int
+    from_: str = Field(alias="from")
+    to: str
+    region: str
+    distance_km: float
+    capacity_feu: float
+    booked_feu: float
+    free_feu: float
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class DepartureRow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    service: str
+    origin: str
+    destination: str
+    departure: str
+    arrival: str
+    capacity_feu: float
+    booked_feu: float
+    free_feu: float
+    sections: list[SectionOut]
+
+
+class DepartureSearchOut(BaseModel):
+    count: int
+    offset: int
+    limit: int
+    departures: list[DepartureRow]
+
+
+class DepartureOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    service: str
+    service_name: str
+    corridor: str
+    departure: str
+    arrival: str
+    capacity_feu: float
+    booked_feu: float
+    free_feu: float
+    stops: list[dict[str, Any]]
+    sections: list[SectionOut]
+
+
+# ---- bookings --------------------------------------------------------------------------------
+class Party(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(min_length=1, max_length=500)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. CN, DE.")
+    contact: str | None = Field(None, max_length=200)
+
+
+class DangerousGoods(Strict):
+    un_number: str = Field(pattern=r"^UN\d{4}$", examples=["UN3480"])
+    hazard_class: str = Field(pattern=r"^[1-9](\.[1-6][A-Z]?)?[A-Z]?$", examples=["9", "2.1", "1.4S"])
+    packing_group: Literal["I", "II", "III"] | None = None
+    proper_shipping_name: str = Field(min_length=1, max_length=200, examples=["LITHIUM ION BATTERIES"])
+
+
+class Goods(Strict):
+    description: str = Field(min_length=1, max_length=500)
+    hs_code: str = Field(description="Harmonized System code: 6, 8 or 10 digits (dots and spaces ignored).",
+                         examples=["850760"], max_length=20)
+    mass_kg: float = Field(gt=0, le=20_000_000, description="Gross mass of the goods.")
+    packages: int | None = Field(None, ge=1, le=1_000_000)
+    dangerous_goods: DangerousGoods | None = None
+
+    @field_validator("hs_code")
+    @classmethod
+    def _hs(cls, v: str) -> str:
+        digits = re.sub(r"[.\s]", "", v)
+        if not re.fullmatch(r"\d{6}(\d{2}){0,2}", digits):
+            raise ValueError("an HS code has 6, 8 or 10 digits, e.g. 850760 or 8507.60.00")
+        return digits
+
+
+class Shipment(Strict):
+    consignor: Party
+    consignee: Party
+    goods: Goods
+
+
+class BookingIn(Strict):
+    option_id: str = Field(min_length=1, max_length=32, description="An option `id` from POST /v1/quotes.")
+    containers: int = Field(ge=1, le=500, description="Containers to book (at most the quoted number).")
+    shipment: Shipment
+    reference: str | None = Field(None, max_length=64, description="Your own reference.")
+    customer_id: str | None = Field(None, max_length=32, description="Operators only: the customer booked for.")
+
+
+class StatusIn(Strict):
+    status: Literal["confirmed", "in_transit", "delivered", "cancelled"]
+    note: str | None = Field(None, max_length=500)
+
+
+class CancelIn(Strict):
+    reason: str | None = Field(None, max_length=500)
+
+
+class ReservationOut(BaseModel):
+    departure_id: str
+    board_stop: int
+    alight_stop: int
+    feu: float
+
+
+class EventOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor_role: str
+    api_key_id: str | None
+    note: str | None
+
+
+class BookingSummary(BaseModel):
+    id: str
+    status: Status
+    customer_id: str
+    option_id: str
+    reference: str | None
+    containers: int
+    container_type: str
+    feu: float
+    price: dict[str, Any]
+    origin: str
+    destination: str
+    departure: datetime
+    arrival: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class BookingOut(BookingSummary):
+    shipment: Shipment
+    itinerary: dict[str, Any]
+    reservations: list[ReservationOut]
+    events: list[EventOut]
+    consignment_note: str
+
+
+class BookingPage(BaseModel):
+    items: list[BookingSummary]
+    next_cursor: str | None

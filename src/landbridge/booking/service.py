@@ -1,0 +1,379 @@
+"""Quotes that stay bookable, bookings that reserve rail capacity (all legs or none), their lifecycle
+and audit trail. Every function takes the session of a transaction the caller owns (Database.write or
+Database.read) and never commits; so an API call is one transaction, all or nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from landbridge.accounts.models import Customer
+from landbridge.accounts.service import Principal
+from landbridge.booking import capacity
+from landbridge.booking.models import Booking, BookingEvent, BookingReservation, Quote, QuoteOption
+from landbridge.booking.schemas import BookingIn, QuoteIn
+from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
+from landbridge.db.errors import ConflictError, FieldError, GoneError, NotFoundError, PermissionDeniedError
+from landbridge.errors import InvalidRequestError
+
+QUOTE_VALID = timedelta(minutes=30)
+
+# Status changes allowed, and who may make them.
+TRANSITIONS = {
+    "requested": ("confirmed", "cancelled"),
+    "confirmed": ("in_transit", "cancelled"),
+    "in_transit": ("delivered",),
+    "delivered": (),
+    "cancelled": (),
+}
+SHIPPER_CAN_CANCEL = ("requested", "confirmed")
+
+
+# ---- quotes ----------------------------------------------------------------------------------
+def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime | None = None) -> dict[str, Any]:
+    """Run the planner (only departures with room are offered) and store the options as bookable."""
+    from landbridge.planner import QuoteRequest
+    from landbridge.world import load_world, scenario_from_specs
+
+    base = load_world()
+    now = now or utcnow()
+    try:
+        world = load_world(scenario_from_specs(req.scenario)) if req.scenario else base
+    except InvalidRequestError as exc:
+        raise FieldError("scenario", str(exc)) from None
+    for field, check in (("container_type", base.catalog.container), ("cargo", base.catalog.cargo)):
+        try:
+            check(getattr(req, field))
+        except InvalidRequestError as exc:
+            raise FieldError(field, str(exc)) from None
+    if req.ready_date < now.date():
+        raise FieldError("ready_date", f"The ready date {req.ready_date} is in the past; give today "
+                                       f"({now.date()}) or later.")
+    if req.ready_date > now.date() + timedelta(days=730):
+        raise FieldError("ready_date", "The ready date is more than two years ahead; timetables are not "
+                                       "published that far.")
+    memo: dict[tuple, bool] = {}
+
+    def room(dep_id: str, i: int, j: int, feu: float) -> bool:
+        k = (dep_id, i, j, feu)
+        if k not in memo:
+            memo[k] = capacity.has_room(s, base, dep_id, i, j, feu)
+        return memo[k]
+
+    qreq = QuoteRequest(req.origin, req.destination, req.ready_date, req.containers, req.container_type, req.cargo,
+                        req.mass_kg, tuple(dict.fromkeys(req.modes)))
+    quote = world.planner.quote(qreq, capacity=room, now=now)
+    doc = quote.to_dict()
+    expires = now + QUOTE_VALID
+    qid = new_id("qt")
+    s.add(Quote(id=qid, customer_id=principal.customer_id, api_key_id=principal.key_id,
+                request=req.model_dump(mode="json"), created_at=now, expires_at=expires))
+    s.flush()
+    container = quote.container
+    rows = []
+    for opt in doc["options"]:
+        oid = new_id("opt")
+        opt_doc = {"id": oid, "expires_at": _iso(expires), **opt}
+        rows.append({"id": oid, "quote_id": qid, "customer_id": principal.customer_id, "key": opt["key"],
+                     "containers": req.containers, "container_type": container.id,
+                     "mfeu_per_container": to_mfeu(container.feu), "max_payload_kg": int(container.max_payload_kg),
+                     "cargo": quote.cargo.id, "price_total": Decimal(str(opt["cost"]["total"])),
+                     "currency": opt["cost"]["currency"], "option": opt_doc, "expires_at": expires})
+        opt.update({"id": oid, "expires_at": _iso(expires)})
+    if rows:
+        s.execute(insert(QuoteOption), rows)
+    return {"id": qid, "expires_at": _iso(expires), "valid_minutes": int(QUOTE_VALID.total_seconds() // 60), **doc}
+
+
+@dataclass(frozen=True)
+class BookableOption:
+    """What a booking needs of a stored quote option. Options never change once stored, so they are
+    kept in memory after the first read (bounded); expiry is checked on every use."""
+
+    id: str
+    customer_id: str | None
+    containers: int
+    container_type: str
+    mfeu_per_container: int
+    max_payload_kg: int
+    cargo: str
+    price_total: Decimal
+    currency: str
+    expires_at: datetime
+    departs_at: datetime
+    arrives_at: datetime
+    first_timetabled: datetime
+    origin: str
+    destination: str
+    rail_legs: tuple[tuple[str, int, int], ...]
+    services: tuple[tuple[str, str], ...]  # (mode, service id) of the rail and sea legs
+    option: dict[str, Any]
+
+
+_QO = QuoteOption.__table__
+_OPTION = select(_QO).where(_QO.c.id == bindparam("id"))
+_options: dict[str, BookableOption] = {}
+_OPTIONS_MAX = 20_000
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def bookable_option(s: Session, option_id: str) -> BookableOption | None:
+    hit = _options.get(option_id)
+    if hit is not None:
+        return hit
+    r = s.connection().execute(_OPTION, {"id": option_id}).mappings().first()
+    if r is None:
+        return None
+    o = r["option"]
+    legs = o["legs"]
+    departs = _parse_time(o["departure"])
+    opt = BookableOption(
+        r["id"], r["customer_id"], r["containers"], r["container_type"], r["mfeu_per_container"], r["max_payload_kg"],
+        r["cargo"], Decimal(r["price_total"]), r["currency"], r["expires_at"], departs, _parse_time(o["arrival"]),
+        min((_parse_time(l["departure"]) for l in legs if l.get("departure_id")), default=departs),
+        legs[0]["from"], legs[-1]["to"],
+        tuple((l["departure_id"], int(l["board_stop"]), int(l["alight_stop"])) for l in legs
+              if l["mode"] == "rail" and l.get("departure_id")),
+        tuple((l["mode"], l["service"]) for l in legs if l["mode"] in ("rail", "sea") and l.get("service")),
+        o)
+    if len(_options) >= _OPTIONS_MAX:
+        _options.clear()
+    _options[option_id] = opt
+    return opt
+
+
+def _option(s: Session, option_id: str, customer_id: str) -> BookableOption:
+    opt = bookable_option(s, option_id) if len(option_id) <= 32 else None
+    # Options quoted by a shipper belong to its customer; operators' quotes may be booked for anyone.
+    if opt is None or (opt.customer_id is not None and opt.customer_id != customer_id):
+        raise NotFoundError(f"No quote option {option_id!r}; request a quote with POST /v1/quotes.")
+    return opt
+
+
+# ---- bookings --------------------------------------------------------------------------------
+def _customer_for(s: Session, principal: Principal, customer_id: str | None) -> str:
+    if principal.is_operator:
+        if not customer_id:
+            raise FieldError("customer_id", "Operators book for a customer: give customer_id.")
+        if s.get(Customer, customer_id) is None:
+            raise FieldError("customer_id", f"No customer {customer_id!r}.")
+        return customer_id
+    if customer_id and customer_id != principal.customer_id:
+        raise FieldError("customer_id", "A shipper books for itself only; leave customer_id out.")
+    return principal.customer_id  # type: ignore[return-value]
+
+
+_INSERT_BOOKING = insert(Booking.__table__)
+_INSERT_RESERVATIONS = insert(BookingReservation.__table__)
+_INSERT_EVENT = insert(BookingEvent.__table__)
+
+
+def create_booking(s: Session, principal: Principal, body: BookingIn, now: datetime | None = None) -> dict[str, Any]:
+    """Reserve slots on every rail departure of the option (all or none) and record the booking."""
+    now = now or utcnow()
+    customer_id = _customer_for(s, principal, body.customer_id)
+    opt = _option(s, body.option_id, customer_id)
+    if opt.expires_at <= now:
+        raise GoneError(f"Quote option {opt.id} expired at {opt.expires_at.isoformat()}; request a new quote.")
+    if body.containers > opt.containers:
+        raise FieldError("containers", f"The option was quoted for {opt.containers} container(s); book at most that "
+                                       "many or request a new quote.")
+    goods = body.shipment.goods
+    if goods.mass_kg > body.containers * opt.max_payload_kg:
+        raise FieldError("shipment.goods.mass_kg",
+                         f"{goods.mass_kg:,.0f} kg is more than {body.containers} x {opt.container_type} can carry "
+                         f"({opt.max_payload_kg:,} kg each).")
+    _check_dangerous_goods(opt, goods)
+    if opt.first_timetabled <= now:
+        raise GoneError(f"The first departure of option {opt.id} has left; request a new quote.")
+    mfeu = body.containers * opt.mfeu_per_container
+    from landbridge.world import load_world
+
+    capacity.reserve(s, load_world(), opt.rail_legs, mfeu)
+
+    price = (opt.price_total * body.containers / opt.containers).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    bid = new_id("bk")
+    row = {"id": bid, "customer_id": customer_id, "option_id": opt.id, "status": "requested",
+           "reference": body.reference, "containers": body.containers, "container_type": opt.container_type,
+           "feu_mfeu": mfeu, "price_total": price, "currency": opt.currency, "origin": opt.origin,
+           "destination": opt.destination, "departs_at": opt.departs_at, "arrives_at": opt.arrives_at,
+           "shipment": body.shipment.model_dump(mode="json"), "created_at": now, "updated_at": now}
+    conn = s.connection()
+    conn.execute(_INSERT_BOOKING, row)
+    res = [{"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
+           for d, i, j in opt.rail_legs]
+    if res:
+        conn.execute(_INSERT_RESERVATIONS, res)
+    ev = {"booking_id": bid, "from_status": None, "to_status": "requested", "at": now,
+          "api_key_id": principal.key_id, "actor_role": principal.role, "note": None}
+    conn.execute(_INSERT_EVENT, ev)
+    return _booking_out({**row, "itinerary": opt.option}, res, [ev])
+
+
+def _check_dangerous_goods(opt: BookableOption, goods) -> None:
+    from landbridge.world import load_world
+
+    w = load_world()
+    cargo = w.catalog.cargo_types.get(opt.cargo)
+    dg = goods.dangerous_goods
+    if cargo is not None and cargo.un_number and dg is None:
+        raise FieldError("shipment.goods.dangerous_goods",
+                         f"The quote was for {cargo.name.lower()} ({cargo.un_number}, class {cargo.dg_class}); "
+                         "declare the dangerous goods (UN number, class, proper shipping name).")
+    if dg is None:
+        return
+    for _mode, sid in opt.services:
+        svc = w.timetable.by_id.get(sid)
+        if svc is not None and dg.un_number not in svc.dangerous_goods:
+            raise FieldError("shipment.goods.dangerous_goods.un_number",
+                             f"{svc.name} does not accept {dg.un_number}; request a quote with the matching "
+                             "cargo type (e.g. batteries) so that only services accepting it are offered.")
+
+
+def _visible(principal: Principal):
+    return true() if principal.is_operator else (Booking.customer_id == principal.customer_id)
+
+
+def _load(s: Session, principal: Principal, booking_id: str, lock: bool = False) -> Booking:
+    if not booking_id or len(booking_id) > 32:
+        raise NotFoundError(f"No booking {booking_id[:40]!r}.")
+    q = select(Booking).where(Booking.id == booking_id, _visible(principal))
+    if lock:
+        q = q.with_for_update()
+    b = s.scalars(q).first()
+    if b is None:
+        raise NotFoundError(f"No booking {booking_id!r}.")  # another customer's booking is not there for you
+    return b
+
+
+def get_booking(s: Session, principal: Principal, booking_id: str) -> dict[str, Any]:
+    b = _load(s, principal, booking_id)
+    return _full_out(s, b)
+
+
+def _full_out(s: Session, b: Booking) -> dict[str, Any]:
+    res = s.execute(select(BookingReservation.departure_id, BookingReservation.board_stop,
+                           BookingReservation.alight_stop, BookingReservation.mfeu)
+                    .where(BookingReservation.booking_id == b.id).order_by(BookingReservation.departure_id)).mappings()
+    evs = s.execute(select(BookingEvent.from_status, BookingEvent.to_status, BookingEvent.at, BookingEvent.actor_role,
+                           BookingEvent.api_key_id, BookingEvent.note)
+                    .where(BookingEvent.booking_id == b.id).order_by(BookingEvent.id)).mappings()
+    row = {c: getattr(b, c) for c in ("id", "customer_id", "option_id", "status", "reference", "containers",
+                                      "container_type", "feu_mfeu", "price_total", "currency", "origin", "destination",
+                                      "departs_at", "arrives_at", "shipment", "created_at", "updated_at")}
+    opt = bookable_option(s, b.option_id)
+    row["itinerary"] = opt.option if opt else {}
+    return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs])
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    """A booking as plain JSON values (stored as is for idempotent replays)."""
+    return {"id": row["id"], "status": row["status"], "customer_id": row["customer_id"], "option_id": row["option_id"],
+            "reference": row["reference"], "containers": row["containers"], "container_type": row["container_type"],
+            "feu": to_feu(row["feu_mfeu"]),
+            "price": {"total": float(row["price_total"]), "currency": row["currency"]},
+            "origin": row["origin"], "destination": row["destination"], "departure": _iso(row["departs_at"]),
+            "arrival": _iso(row["arrives_at"]), "created_at": _iso(row["created_at"]),
+            "updated_at": _iso(row["updated_at"])}
+
+
+def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[str, Any]:
+    return {**_summary(row), "shipment": row["shipment"], "itinerary": row["itinerary"],
+            "reservations": [{"departure_id": r["departure_id"], "board_stop": r["board_stop"],
+                              "alight_stop": r["alight_stop"], "feu": to_feu(r["mfeu"])} for r in res],
+            "events": [{"from_status": e["from_status"], "to_status": e["to_status"], "at": _iso(e["at"]),
+                        "actor_role": e["actor_role"], "api_key_id": e["api_key_id"], "note": e["note"]} for e in evs],
+            "consignment_note": f"/v1/bookings/{row['id']}/consignment-note.pdf"}
+
+
+def _cursor_encode(b: Booking) -> str:
+    raw = json.dumps([b.created_at.isoformat(), b.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, bid = json.loads(raw)
+        dt = datetime.fromisoformat(at)
+        if dt.tzinfo is None or not isinstance(bid, str):
+            raise ValueError
+        return dt, bid
+    except Exception:
+        raise FieldError("cursor", "Not a cursor from a previous page; start without one.") from None
+
+
+def list_bookings(s: Session, principal: Principal, *, status: str | None = None, customer_id: str | None = None,
+                  departure_id: str | None = None, origin: str | None = None, destination: str | None = None,
+                  created_from: date | None = None, created_to: date | None = None, reference: str | None = None,
+                  limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
+    """A page of bookings, newest first (keyset pagination: pass `next_cursor` back for the next page)."""
+    q = select(Booking).where(_visible(principal))
+    if customer_id:
+        if not principal.is_operator and customer_id != principal.customer_id:
+            return {"items": [], "next_cursor": None}
+        q = q.where(Booking.customer_id == customer_id)
+    if status:
+        q = q.where(Booking.status == status)
+    if origin:
+        q = q.where(Booking.origin == origin)
+    if destination:
+        q = q.where(Booking.destination == destination)
+    if reference:
+        q = q.where(Booking.reference == reference)
+    if created_from:
+        q = q.where(Booking.created_at >= datetime.combine(created_from, datetime.min.time()).replace(tzinfo=utcnow().tzinfo))
+    if created_to:
+        q = q.where(Booking.created_at < datetime.combine(created_to, datetime.min.time()).replace(tzinfo=utcnow().tzinfo))
+    if departure_id:
+        q = q.where(select(BookingReservation.booking_id).where(
+            BookingReservation.booking_id == Booking.id, BookingReservation.departure_id == departure_id).exists())
+    if cursor:
+        at, bid = _cursor_decode(cursor)
+        q = q.where(or_(Booking.created_at < at, and_(Booking.created_at == at, Booking.id < bid)))
+    rows = list(s.scalars(q.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [_summary({c: getattr(b, c) for c in Booking.__table__.columns.keys()}) for b in rows]
+    return {"items": items, "next_cursor": _cursor_encode(rows[-1]) if more else None}
+
+
+def change_status(s: Session, principal: Principal, booking_id: str, to: str, note: str | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """Move a booking along its lifecycle; cancelling gives its capacity back in the same transaction."""
+    now = now or utcnow()
+    b = _load(s, principal, booking_id, lock=True)
+    frm = b.status
+    if to not in TRANSITIONS.get(frm, ()):
+        allowed = ", ".join(TRANSITIONS.get(frm, ())) or "none (final)"
+        raise ConflictError(f"Booking {b.id} is {frm}; it cannot become {to}. Allowed next: {allowed}.")
+    if not principal.is_operator and not (to == "cancelled" and frm in SHIPPER_CAN_CANCEL):
+        raise PermissionDeniedError("Shippers may only cancel their bookings (before the train leaves); "
+                                    "operators move bookings through the other statuses.")
+    if not principal.is_operator and b.departs_at <= now:
+        raise ConflictError(f"Booking {b.id} left on {_iso(b.departs_at)}; ask the operator to cancel it.")
+    # Conditional on the status read: two concurrent changes cannot both succeed (no double release).
+    done = s.execute(update(Booking).where(Booking.id == b.id, Booking.status == frm)
+                     .values(status=to, updated_at=now).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise ConflictError(f"Booking {b.id} changed while this request ran; fetch it and try again.")
+    if to == "cancelled":
+        capacity.release(s, s.scalars(select(BookingReservation).where(BookingReservation.booking_id == b.id)))
+    s.execute(insert(BookingEvent), [{"booking_id": b.id, "from_status": frm, "to_status": to, "at": now,
+                                      "api_key_id": principal.key_id, "actor_role": principal.role, "note": note}])
+    s.expire(b)
+    return _full_out(s, s.get(Booking, b.id))

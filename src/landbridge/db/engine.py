@@ -1,0 +1,169 @@
+"""Engines and transactions. SQLite (WAL) in the user's data directory by default; PostgreSQL (psycopg 3)
+when `LANDBRIDGE_DATABASE_URL` says so. The same code and migrations serve both.
+
+Transactions are owned here: `Database.write(fn)` runs `fn(session)` in one write transaction and
+commits it (retrying the whole unit when SQLite is busy or PostgreSQL reports a serialization failure or
+deadlock); `Database.read(fn)` runs it in a read-only unit. Service functions take the session they are
+given and never commit themselves, so an API call is exactly one transaction: all or nothing.
+
+On SQLite every write transaction starts with BEGIN IMMEDIATE (the write lock is taken up front, so
+concurrent writers queue instead of failing on upgrade), and writers of one process queue on a lock in
+the process rather than in SQLite's sleeping busy handler; other processes wait up to busy_timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import create_engine as sa_create_engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from landbridge.db.errors import DatabaseBusyError, DatabaseError
+
+T = TypeVar("T")
+ENV_URL = "LANDBRIDGE_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_RETRIES = 8
+
+
+
+
+def default_sqlite_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("landbridge", appauthor=False)) / "landbridge.sqlite3"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL in use: the argument, else LANDBRIDGE_DATABASE_URL, else the SQLite file in the data dir."""
+    url = url or os.environ.get(ENV_URL) or ""
+    if not url:
+        path = default_sqlite_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver we ship
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise DatabaseError(f"{ENV_URL}={url!r} is not a database URL; write e.g. "
+                            "postgresql+psycopg://user@host:5432/dbname or sqlite:////path/file.sqlite3.") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"Database {parsed.get_backend_name()!r} is not supported; use SQLite or PostgreSQL.")
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def create_engine(url: str | None = None, **kwargs) -> Engine:
+    url = database_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = sa_create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                                  pool_size=8, max_overflow=32, **kwargs)
+        _sqlite_events(engine)
+        return engine
+    return sa_create_engine(url, pool_size=int(os.environ.get("LANDBRIDGE_DB_POOL_SIZE", 10)), max_overflow=30,
+                            pool_pre_ping=False, pool_timeout=60, **kwargs)
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get("sqlite_begin", "DEFERRED"))
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None)
+    if code in ("40001", "40P01"):  # serialization failure, deadlock detected
+        return True
+    text = str(orig).lower()
+    return isinstance(exc, OperationalError) and ("database is locked" in text or "database is busy" in text)
+
+
+class Database:
+    """One database: its engine, sessions and transaction helpers."""
+
+    def __init__(self, url: str | None = None):
+        self.url = database_url(url)
+        self.engine = create_engine(self.url)
+        self.dialect = self.engine.dialect.name
+        self.is_sqlite = self.dialect == "sqlite"
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._write = sessionmaker(writer, expire_on_commit=False, autoflush=False)
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        # SQLite transactions are short, in-process and serialized: the API runs the hot ones (bookings) on
+        # its event loop instead of paying two thread switches each. Set LANDBRIDGE_SQLITE_INLINE=0 to turn
+        # this off (e.g. when other processes hold long write transactions on the same file).
+        self.inline_writes = self.is_sqlite and os.environ.get("LANDBRIDGE_SQLITE_INLINE", "1") != "0"
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def session(self) -> Session:
+        return self._read()
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn(session)` in a transaction that ends with the session (reads only; nothing is committed).
+        Objects it returns stay loaded (detached), so they can be read after."""
+        with self._read() as s:
+            return fn(s)
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn(session)` in one write transaction and commit; all or nothing, retried when busy."""
+        delay = 0.005
+        for attempt in range(WRITE_RETRIES):
+            try:
+                if self._write_lock is not None:
+                    with self._write_lock:
+                        return self._write_once(fn)
+                return self._write_once(fn)
+            except DBAPIError as exc:
+                if not _retryable(exc):
+                    raise
+                if attempt == WRITE_RETRIES - 1:
+                    raise DatabaseBusyError("The database is busy; retry the request in a moment.") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        raise AssertionError("unreachable")
+
+    def _write_once(self, fn: Callable[[Session], T]) -> T:
+        with self._write() as s:
+            with s.begin():
+                return fn(s)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_databases: dict[str, Database] = {}
+_lock = threading.Lock()
+
+
+def get_database(url: str | None = None) -> Database:
+    """The process-wide Database for a URL (the configured one by default)."""
+    key = database_url(url)
+    with _lock:
+        db = _databases.get(key)
+        if db is None:
+            db = _databases[key] = Database(key)
+        return db

@@ -1,0 +1,15 @@
+"""Every persisted model, imported so that `Base.metadata` is complete (migrations check against it)."""
+
+from landbridge.accounts.models import ApiKey, Customer  # noqa: F401
+from landbridge.api.idempotency import IdempotencyRecord  # noqa: F401
+from landbridge.booking.models import (  # noqa: F401
+    Booking,
+    BookingEvent,
+    BookingReservation,
+    DepartureSection,
+    Quote,
+    QuoteOption,
+)
+from landbridge.db.base import Base
+
+metadata = Base.metadata

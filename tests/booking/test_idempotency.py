@@ -1,0 +1,58 @@
+"""Idempotency-Key: a retry returns the original result; the same key with another body is 409; a race
+of retries books once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.booking.helpers import booked_mfeu, booking_body, fresh_departure, make_option
+
+
+def test_retry_returns_original(client, db, world, shipper):
+    dep = fresh_departure(world)
+    oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=3)
+    h = {**shipper.headers, "Idempotency-Key": "order-4711"}
+    first = client.post("/v1/bookings", json=booking_body(oid), headers=h)
+    again = client.post("/v1/bookings", json=booking_body(oid), headers=h)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert booked_mfeu(db, dep.id)[0] == 1000  # booked once
+    other = client.post("/v1/bookings", json=booking_body(oid, containers=2), headers=h)
+    assert other.status_code == 409 and "Idempotency-Key" in other.json()["detail"]
+    # Keys belong to their owner: another shipper's key of the same name is a different key.
+    fresh = client.post("/v1/bookings", json=booking_body(oid), headers={**shipper.headers, "Idempotency-Key": "o-2"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+
+
+def test_failed_requests_are_not_stored(client, db, world, shipper):
+    dep = fresh_departure(world)
+    oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=2)
+    from tests.booking.helpers import set_capacity
+
+    set_capacity(db, world, dep, 1)
+    h = {**shipper.headers, "Idempotency-Key": "retry-after-409"}
+    assert client.post("/v1/bookings", json=booking_body(oid, 2), headers=h).status_code == 409
+    set_capacity(db, world, dep, 2)
+    assert client.post("/v1/bookings", json=booking_body(oid, 2), headers=h).status_code == 201
+
+
+def test_other_posts_are_idempotent(client, op):
+    h = {**op, "Idempotency-Key": "create-customer-1"}
+    a = client.post("/v1/customers", json={"name": "Once Only GmbH"}, headers=h)
+    b = client.post("/v1/customers", json={"name": "Once Only GmbH"}, headers=h)
+    assert a.status_code == b.status_code == 201 and a.json()["id"] == b.json()["id"]
+    assert client.post("/v1/customers", json={"name": "Other"}, headers=h).status_code == 409
+    assert client.post("/v1/customers", json={"name": "x"}, headers={**op, "Idempotency-Key": ""}).status_code == 422
+    assert client.post("/v1/customers", json={"name": "x"},
+                       headers={**op, "Idempotency-Key": "k" * 300}).status_code == 422
+
+
+def test_concurrent_retries_book_once(client, db, world, shipper):
+    dep = fresh_departure(world)
+    oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)])
+    h = {**shipper.headers, "Idempotency-Key": "burst-1"}
+    with ThreadPoolExecutor(8) as ex:
+        rs = list(ex.map(lambda _: client.post("/v1/bookings", json=booking_body(oid), headers=h), range(16)))
+    assert {r.status_code for r in rs} == {201}
+    assert len({r.json()["id"] for r in rs}) == 1
+    assert booked_mfeu(db, dep.id)[0] == 1000
