@@ -51,7 +51,7 @@ class TimeExpandedBaseline:
                 continue
             for year in range(datetime.fromtimestamp(start_e, timezone.utc).year,
                               datetime.fromtimestamp(end_e, timezone.utc).year + 1):
-                for e in tt._year_epochs(s, year):
+                for e in tt.year_departure_epochs(s, year):
                     if not (start_e <= e <= end_e):
                         continue
                     run = (s.id, e)
@@ -128,9 +128,9 @@ def main() -> None:
     year = date.today().year + 1
     start, end = date(year, 1, 1), date(year, 12, 31)
     for s in w.timetable.services:  # index a full year of departures (and the next, for late arrivals)
-        w.timetable._year_epochs(s, year)
-        w.timetable._year_epochs(s, year + 1)
-    n_departures = sum(len(w.timetable._year_epochs(s, year)) for s in w.timetable.services)
+        w.timetable.year_departure_epochs(s, year)
+        w.timetable.year_departure_epochs(s, year + 1)
+    n_departures = sum(len(w.timetable.year_departure_epochs(s, year)) for s in w.timetable.services)
     cold_s = time.perf_counter() - t0
 
     hubs = [p for p in w.network.places.values() if p.kind == "hub"]

@@ -413,7 +413,7 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
     for r in routes:
         s = svc[r.service_id]
         for y in range(t0.year, (t0 + timedelta(hours=end_h)).year + 1):
-            for e in tt._year_epochs(s, y):
+            for e in tt.year_departure_epochs(s, y):
                 if lo_e <= e < hi_e:
                     h = (e - t0_e) / 3600
                     departures.append((h, r.index))

@@ -154,7 +154,8 @@ class Timetable:
         self._epochs: dict[tuple[str, int], list[float]] = {}
 
     # ---- departures -----------------------------------------------------------------------
-    def _year_epochs(self, service: Service, year: int) -> list[float]:
+    def year_departure_epochs(self, service: Service, year: int) -> list[float]:
+        """Sorted origin departure epochs (seconds) of a service in a local calendar year, cached."""
         key = (service.id, year)
         cached = self._epochs.get(key)
         if cached is not None:
@@ -176,10 +177,9 @@ class Timetable:
     def next_departure_epoch(self, service: Service, earliest_epoch: float, skip: int = 0) -> float | None:
         """Epoch seconds of the first origin departure at or after `earliest_epoch` (skipping `skip`)."""
         year = datetime.fromtimestamp(earliest_epoch, tz=timezone.utc).year
+        # Local years may start before the UTC year (zones east of UTC), so look one year back too.
         for y in (year - 1, year, year + 1, year + 2):
-            if y < year - 1:
-                continue
-            epochs = self._year_epochs(service, y)
+            epochs = self.year_departure_epochs(service, y)
             i = bisect.bisect_left(epochs, earliest_epoch)
             if i + skip < len(epochs):
                 return epochs[i + skip]
@@ -215,7 +215,7 @@ class Timetable:
             offset = s.depart_h[i] * 3600
             items = []
             for y in range(start.year - 1, end.year + 1):
-                for e in self._year_epochs(s, y):
+                for e in self.year_departure_epochs(s, y):
                     if lo - offset <= e < hi:
                         d = self.departure_from_epoch(s, e)
                         local_day = d.time_at(i).astimezone(ZoneInfo(_tz_of(self.network, s.stops[i]))).date()
@@ -238,7 +238,7 @@ class Timetable:
                 f"Malformed departure id {departure_id!r}; expected SERVICE:YYYY-MM-DDTHHMM."
             ) from None
         e = local.timestamp()
-        epochs = self._year_epochs(service, local.year)
+        epochs = self.year_departure_epochs(service, local.year)
         i = bisect.bisect_left(epochs, e)
         if i >= len(epochs) or abs(epochs[i] - e) > 1:
             raise InvalidRequestError(f"Service {sid} does not depart at {stamp} (local time).")
@@ -288,13 +288,11 @@ def _load_entries(src: DataSource):
     air_doc = src.yaml(AIR_SERVICES, optional=True)
     air = validate_entries(src.display(AIR_SERVICES), air_doc.get("flights", []), FlightEntry, section="flights")
     params = Parameters(src.yaml(PARAMETERS))
-    sources = {SERVICES: str(doc.get("source", "")), SEA_SERVICES: str(sea_doc.get("source", "")),
-               AIR_SERVICES: str(air_doc.get("source", ""))}
-    return defaults, rail, sea, air, params, sources
+    return defaults, rail, sea, air, params
 
 
 def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASELINE) -> Timetable:
-    defaults, rail_entries, sea_entries, air_entries, params, _ = _load_entries(src)
+    defaults, rail_entries, sea_entries, air_entries, params = _load_entries(src)
     services: list[Service] = []
     file = src.display(SERVICES)
     rail_ids = [p.id for p in network.places.values() if p.is_rail]
