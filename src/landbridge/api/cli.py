@@ -64,6 +64,8 @@ def register(app: typer.Typer) -> None:
         migrate: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema before serving.")] = True,
         access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
         log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
+        loop: Annotated[str, typer.Option(help="Event loop: auto (uvloop when installed), asyncio or uvloop.")] = "auto",
+        http: Annotated[str, typer.Option(help="HTTP parser: auto (httptools when installed), h11 or httptools.")] = "auto",
     ) -> None:
         """Start the HTTP API (OpenAPI at /docs and /openapi.json)."""
         import uvicorn
@@ -72,6 +74,8 @@ def register(app: typer.Typer) -> None:
 
         if not 1 <= workers <= 64:
             raise LandbridgeError("--workers must be between 1 and 64.")
+        if loop not in ("auto", "asyncio", "uvloop") or http not in ("auto", "h11", "httptools"):
+            raise LandbridgeError("--loop must be auto, asyncio or uvloop; --http auto, h11 or httptools.")
         if database:
             os.environ["LANDBRIDGE_DATABASE_URL"] = database
         db = _database(database)
@@ -81,7 +85,7 @@ def register(app: typer.Typer) -> None:
         db.dispose()
         err.print(f"Landbridge API on http://{host}:{port} (docs at /docs), database {db.dialect}, {workers} worker(s)")
         uvicorn.run("landbridge.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    access_log=access_log, log_level=log_level)
+                    access_log=access_log, log_level=log_level, loop=loop, http=http)
 
     @db_app.command("upgrade")
     def db_upgrade_cmd(database: DbOpt = None) -> None:

@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import Integer, String, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, delete, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from landbridge.db.base import Base, JSONDoc, UTCDateTime, utcnow
@@ -83,11 +82,17 @@ def run(db: Database, owner: str, key: str | None, fp: str,
             raise Conflict()
         return rec.status_code, rec.response, True
 
-    done = replay()
-    if done:
-        return done
-
-    def unit(s: Session) -> tuple[int, Any]:
+    def unit(s: Session) -> tuple[int, Any, bool]:
+        if not db.is_sqlite:
+            # Requests with one key queue here until the first commits (SQLite writers are serialised
+            # already), so the stored result below is always seen by the retries.
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{owner}\x1f{key}"})
+        # the stored result is looked up in the write transaction itself (no separate read transaction first)
+        rec = _stored(s, owner, key)
+        if rec is not None:
+            if rec.fingerprint != fp:
+                raise Conflict()
+            return rec.status_code, rec.response, True
         status, body = work(s)
         if 200 <= status < 300:
             s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key,
@@ -95,16 +100,15 @@ def run(db: Database, owner: str, key: str | None, fp: str,
             s.add(IdempotencyRecord(owner=owner, key=key, fingerprint=fp, status_code=status, response=body,
                                     created_at=utcnow()))
             s.flush()
-        return status, body
+        return status, body, False
 
     try:
-        status, body = db.write(unit)
-    except IntegrityError:
+        return db.write(unit)
+    except Exception:
         done = replay()  # a concurrent request with this key won: answer as it did
         if done:
             return done
         raise
-    return status, body, False
 
 
 def purge(db: Database) -> int:
