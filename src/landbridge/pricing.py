@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -81,13 +80,6 @@ def load_tariff(src: DataSource) -> Tariff:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise DataError(src.display(TARIFFS), err["msg"], field=".".join(map(str, err["loc"]))) from None
-
-
-@dataclass(frozen=True)
-class CostLine:
-    kind: str  # freight | handling | border | surcharge
-    label: str
-    usd: float
 
 
 @lru_cache(maxsize=4)
