@@ -84,8 +84,14 @@ def register(app: typer.Typer) -> None:
                 upgrade(db)
         db.dispose()
         err.print(f"Landbridge API on http://{host}:{port} (docs at /docs), database {db.dialect}, {workers} worker(s)")
+        from landbridge.api.server import http_protocol
+
+        try:
+            protocol = http_protocol(http)
+        except ImportError as exc:
+            raise LandbridgeError(str(exc)) from None
         uvicorn.run("landbridge.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    access_log=access_log, log_level=log_level, loop=loop, http=http)
+                    access_log=access_log, log_level=log_level, loop=loop, http=protocol)
 
     @db_app.command("upgrade")
     def db_upgrade_cmd(database: DbOpt = None) -> None:
