@@ -56,3 +56,43 @@ def test_concurrent_retries_book_once(client, db, world, shipper):
     assert {r.status_code for r in rs} == {201}
     assert len({r.json()["id"] for r in rs}) == 1
     assert booked_mfeu(db, dep.id)[0] == 1000
+
+
+def test_retry_after_the_departure_filled_up_still_answers_as_the_first_time(client, db, world, shipper):
+    """The work of a retry fails (no room left), but the key's first request succeeded: its answer is replayed."""
+    from tests.booking.helpers import set_capacity
+
+    dep = fresh_departure(world)
+    oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=2)
+    set_capacity(db, world, dep, 1)
+    h = {**shipper.headers, "Idempotency-Key": "full-after-first"}
+    first = client.post("/v1/bookings", json=booking_body(oid), headers=h)
+    assert first.status_code == 201
+    assert client.post("/v1/bookings", json=booking_body(oid), headers=shipper.headers).status_code == 409  # full
+    again = client.post("/v1/bookings", json=booking_body(oid), headers=h)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_a_record_past_its_retention_no_longer_holds_the_key(client, db, world, shipper):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from landbridge.api.idempotency import RETENTION, IdempotencyRecord
+    from landbridge.db.base import utcnow
+
+    dep = fresh_departure(world)
+    oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=3)
+    h = {**shipper.headers, "Idempotency-Key": "reused-next-week"}
+    first = client.post("/v1/bookings", json=booking_body(oid), headers=h)
+    assert first.status_code == 201
+    db.write(lambda s: s.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "reused-next-week")
+                                 .values(created_at=utcnow() - RETENTION - timedelta(minutes=1))))
+    # a different request with the old key is now a new request (not 409), and its result is stored in place
+    later = client.post("/v1/bookings", json=booking_body(oid, containers=2), headers=h)
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+    assert "idempotent-replayed" not in later.headers
+    assert booked_mfeu(db, dep.id)[0] == 3000
+    replay = client.post("/v1/bookings", json=booking_body(oid, containers=2), headers=h)
+    assert replay.json()["id"] == later.json()["id"] and replay.headers["idempotent-replayed"] == "true"

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from landbridge.db.errors import FieldError
@@ -70,6 +71,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeout, _database)  # every connection of the pool stayed busy too long
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -2,10 +2,15 @@
 different request is 409.
 
 The record is written in the same transaction as the work it stands for, so either both exist or
-neither does. Two concurrent requests with one key: the second's insert of the record collides with
-the first's (a unique key), its whole transaction (capacity included) rolls back, and it answers with
-the first's stored result. Only successful (2xx) results are stored: a request that failed changed
-nothing, so retrying it with the same key runs it again. Records are kept for RETENTION.
+neither does. The work runs first and the record is inserted last (`INSERT ... ON CONFLICT DO NOTHING`,
+or overwriting a record past its retention): a first request pays one statement for its key, no lookup
+and no lock. When the key is already taken the insert returns nothing, the whole transaction (capacity
+included) rolls back, and the request answers with the stored result (409 when it was stored for a
+different request). On PostgreSQL a concurrent request with the same key waits on the unique index
+until the first commits, then sees its record; SQLite writers are serialised anyway. A request whose
+work fails (a full departure, an expired option) also looks for a stored result first: a retry of a
+request that succeeded answers as it did. Only successful (2xx) results are stored: a request that
+failed changed nothing, so retrying it with the same key runs it again. Records are kept for RETENTION.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import Integer, String, delete, text
+from sqlalchemy import Integer, String, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from landbridge.db.base import Base, JSONDoc, UTCDateTime, utcnow
@@ -58,11 +65,48 @@ class Conflict(HTTPException):
                                      "use a new key for a new request.")
 
 
+class KeyTaken(Exception):
+    """The key has a live record: roll this request's work back and answer with the stored result."""
+
+
+_T = IdempotencyRecord.__table__
+
+
+def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
+    """Store the result under (owner, key) unless a live record holds the key; True when stored."""
+    now = utcnow()
+    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(_T)
+    ins = ins.values(owner=owner, key=key, fingerprint=fp, status_code=status, response=body, created_at=now)
+    stmt = ins.on_conflict_do_update(  # a record past its retention is overwritten, a live one is left alone
+        index_elements=[_T.c.owner, _T.c.key],
+        set_={"fingerprint": ins.excluded.fingerprint, "status_code": ins.excluded.status_code,
+              "response": ins.excluded.response, "created_at": ins.excluded.created_at},
+        where=_T.c.created_at < now - RETENTION).returning(_T.c.owner)
+    return s.connection().execute(stmt).first() is not None
+
+
 def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
     rec = s.get(IdempotencyRecord, (owner, key))
     if rec is not None and rec.created_at < utcnow() - RETENTION:
         return None
     return rec
+
+
+def _unit(owner: str, key: str, fp: str, work: Callable[[Session], tuple[int, Any]]):
+    def unit(s: Session) -> tuple[int, Any, bool]:
+        status, body = work(s)
+        if 200 <= status < 300 and not _claim(s, owner, key, fp, status, body):
+            raise KeyTaken()
+        return status, body, False
+    return unit
+
+
+def _replayed(rec: IdempotencyRecord | None, fp: str) -> tuple[int, Any, bool] | None:
+    if rec is None:
+        return None
+    if rec.fingerprint != fp:
+        raise Conflict()
+    return rec.status_code, rec.response, True
 
 
 def run(db: Database, owner: str, key: str | None, fp: str,
@@ -73,41 +117,31 @@ def run(db: Database, owner: str, key: str | None, fp: str,
     if key is None:
         status, body = db.write(work)
         return status, body, False
-
-    def replay() -> tuple[int, Any, bool] | None:
-        rec = db.read(lambda s: _stored(s, owner, key))
-        if rec is None:
-            return None
-        if rec.fingerprint != fp:
-            raise Conflict()
-        return rec.status_code, rec.response, True
-
-    def unit(s: Session) -> tuple[int, Any, bool]:
-        if not db.is_sqlite:
-            # Requests with one key queue here until the first commits (SQLite writers are serialised
-            # already), so the stored result below is always seen by the retries.
-            s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{owner}\x1f{key}"})
-        # the stored result is looked up in the write transaction itself (no separate read transaction first)
-        rec = _stored(s, owner, key)
-        if rec is not None:
-            if rec.fingerprint != fp:
-                raise Conflict()
-            return rec.status_code, rec.response, True
-        status, body = work(s)
-        if 200 <= status < 300:
-            s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key,
-                                                      IdempotencyRecord.created_at < utcnow() - RETENTION))
-            s.add(IdempotencyRecord(owner=owner, key=key, fingerprint=fp, status_code=status, response=body,
-                                    created_at=utcnow()))
-            s.flush()
-        return status, body, False
-
     try:
-        return db.write(unit)
-    except Exception:
-        done = replay()  # a concurrent request with this key won: answer as it did
+        return db.write(_unit(owner, key, fp, work))
+    except Exception as exc:
+        done = _replayed(db.read(lambda s: _stored(s, owner, key)), fp)  # the key's first request answered this
         if done:
             return done
+        if isinstance(exc, KeyTaken):  # its record expired in between: run once more as a new request
+            return db.write(_unit(owner, key, fp, work))
+        raise
+
+
+async def run_async(db: Database, owner: str, key: str | None, fp: str,
+                    work: Callable[[Session], tuple[int, Any]]) -> tuple[int, Any, bool]:
+    """`run` from the event loop (Database.write_async: no thread, the loop is never blocked on PostgreSQL)."""
+    if key is None:
+        status, body = await db.write_async(work)
+        return status, body, False
+    try:
+        return await db.write_async(_unit(owner, key, fp, work))
+    except Exception as exc:
+        done = _replayed(await db.read_async(lambda s: _stored(s, owner, key)), fp)
+        if done:
+            return done
+        if isinstance(exc, KeyTaken):
+            return await db.write_async(_unit(owner, key, fp, work))
         raise
 
 
@@ -117,7 +151,8 @@ def purge(db: Database) -> int:
         IdempotencyRecord.created_at < utcnow() - RETENTION)).rowcount)
 
 
-__all__ = ["HEADER", "IdempotencyRecord", "check_key", "fingerprint", "purge", "run"]
+__all__ = ["HEADER", "IdempotencyRecord", "check_key", "fingerprint", "purge", "respond", "respond_async", "run",
+           "run_async"]
 
 
 # ---- the adapter side: one helper per POST view --------------------------------------------------
@@ -125,10 +160,21 @@ def respond(request, db: Database, principal, key: str | None, payload: Any,
             work: Callable[[Session], Any], status: int = 201):
     """Run a POST's work once per Idempotency-Key and answer with JSON (replays say so in a header).
     `work(session)` returns the response body as plain JSON values (it is stored as such)."""
-    from fastapi.responses import JSONResponse
-
     key = check_key(key)
     fp = fingerprint(request.method, request.url.path, payload)
-    code, body, replayed = run(db, principal.owner, key, fp, lambda s: (status, work(s)))
+    return _response(*run(db, principal.owner, key, fp, lambda s: (status, work(s))))
+
+
+async def respond_async(request, db: Database, principal, key: str | None, payload: Any,
+                        work: Callable[[Session], Any], status: int = 201):
+    """`respond` for async views: the transaction runs on the event loop (see Database.write_async)."""
+    key = check_key(key)
+    fp = fingerprint(request.method, request.url.path, payload)
+    return _response(*await run_async(db, principal.owner, key, fp, lambda s: (status, work(s))))
+
+
+def _response(code: int, body: Any, replayed: bool):
+    from fastapi.responses import JSONResponse
+
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return JSONResponse(body, status_code=code, headers=headers)

@@ -8,10 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from landbridge.api.auth import DB, Caller, Operator
-from landbridge.api.idempotency import HEADER, respond
+from landbridge.api.idempotency import HEADER, respond, respond_async
 from landbridge.booking import capacity, service
 from landbridge.booking.schemas import (
     BookingIn,
@@ -93,13 +92,9 @@ def get_departure(departure_id: str, db: DB, p: Caller):
                         410: {"description": "The quote option expired or its train has left."}})
 async def create_booking(body: BookingIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
     """Book a quote option: reserves the containers' FEU on every rail departure of the option, all or none."""
-    def book():
-        return respond(request, db, p, idempotency_key, body.model_dump(mode="json"),
-                       lambda s: service.create_booking(s, p, body))
-
-    if db.inline_writes:
-        return book()  # SQLite: one short serialized transaction; cheaper on the event loop than a thread hop
-    return await run_in_threadpool(book)
+    # The hot path runs on the event loop (Database.write_async): no thread hop, no GIL contention.
+    return await respond_async(request, db, p, idempotency_key, body.model_dump(mode="json"),
+                               lambda s: service.create_booking(s, p, body))
 
 
 @router.get("/bookings", response_model=BookingPage, tags=["bookings"])
