@@ -53,7 +53,9 @@ BASELINE_REF = "21d4b38589e4cc7ce8d26c03b7084643f3ea7d88"
 QUOTE_DAYS = range(2, 51)  # ready dates (days from today) quoted for bookable options: enough capacity for ~20 s
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROUTES = [("chongqing", "duisburg"), ("xian", "duisburg"), ("chengdu", "lodz"), ("xian", "hamburg"),
-          ("wuhan", "duisburg"), ("yiwu", "madrid"), ("chongqing", "budapest"), ("zhengzhou", "hamburg")]
+          ("wuhan", "duisburg"), ("yiwu", "madrid"), ("chongqing", "budapest"), ("zhengzhou", "hamburg"),
+          ("suzhou", "warsaw"), ("hefei", "hamburg"), ("changsha", "duisburg"), ("harbin", "hamburg"),
+          ("qingdao", "duisburg"), ("lanzhou", "hamburg"), ("urumqi", "duisburg"), ("shenyang", "duisburg")]
 JSON = {"content-type": "application/json"}
 SHIPMENT = {"consignor": {"name": "Bench Exporter Co.", "address": "1 Export Road, Chongqing", "country": "CN"},
             "consignee": {"name": "Bench Importer GmbH", "address": "Hafenstr. 1, Duisburg", "country": "DE"},
@@ -355,6 +357,10 @@ def run_case(kind: str, base_url: str, workers: int, n: int, concurrency: int, m
             "consistent": rep["ok"] and rep["bookings_match"], "sections_checked": rep["sections_checked"], "oversold": len(rep["oversold"])}
 
 
+# The baseline release did not depend on uvloop and httptools: its server ran on asyncio and h11.
+BASELINE_SERVER = ("--loop", "asyncio", "--http", "h11")
+
+
 class Checkout:
     """The code of a git ref in a temporary worktree (removed afterwards)."""
 
@@ -414,10 +420,10 @@ def main() -> None:
     try:
         for kind in kinds:
             workers = a.sqlite_workers if kind == "sqlite" else a.pg_workers
-            configs = [("baseline", src), ("measured", None)] if baseline else [("measured", None)]
-            for config, code in configs:
-                rows.append({**run_case(kind, pg, workers, a.bookings, a.concurrency, a.max_seconds, a.client, (),
-                                        a.wrk_threads, code), "config": config})
+            configs = [("baseline", src, BASELINE_SERVER), ("measured", None, ())] if baseline else [("measured", None, ())]
+            for config, code, server_args in configs:
+                rows.append({**run_case(kind, pg, workers, a.bookings, a.concurrency, a.max_seconds, a.client,
+                                        server_args, a.wrk_threads, code), "config": config})
                 print(fmt(rows[-1]), flush=True)
     finally:
         if baseline:
@@ -453,13 +459,14 @@ def markdown(rows: list[dict], a, cmd: str) -> str:
         f"{platform.python_version()}, {date.today().isoformat()}; server: {server_flavour()}).",
         "",
         f"Each run: a fresh database seeded with 61 days of departures, rail options quoted (1 x 40HC) for every "
-        f"ready date {QUOTE_DAYS.start}–{QUOTE_DAYS.stop - 1} days ahead on 8 routes, then `POST /v1/bookings` "
+        f"ready date {QUOTE_DAYS.start}–{QUOTE_DAYS.stop - 1} days ahead on {len(ROUTES)} routes, then `POST /v1/bookings` "
         f"(1 container, round-robin over the options, each with its own Idempotency-Key) from {client} at "
         f"concurrency {a.concurrency} {length}, against `landbridge serve` on 127.0.0.1 (load generator, server "
         "and PostgreSQL share the 2 cores). bookings/s counts 201 answers; 409 answers are departures that "
         "filled up. Baseline: the same run with the code of commit "
         f"`{a.baseline_ref[:10]}` (the release before this work), checked out into a temporary worktree, same "
-        "client, workers and database setup. CPU columns: milliseconds of CPU per request used by the server "
+        "client, workers and database setup, served as that release installed it (asyncio loop and h11 parser: "
+        "`--loop asyncio --http h11`; it did not depend on uvloop or httptools). CPU columns: milliseconds of CPU per request used by the server "
         "processes, by PostgreSQL's processes and by the load generator (from /proc and getrusage). wrk stops "
         "with up to one request per connection in flight; the server may still book those, so the database may "
         "hold up to that many more bookings than 201 answers (checked).",

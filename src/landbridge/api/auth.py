@@ -15,8 +15,8 @@ bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: B
                                                   "keys (`landbridge keys create` for the first one).")
 
 
-def get_db(request: Request) -> Database:
-    return request.app.state.db
+async def get_db(request: Request) -> Database:
+    return request.app.state.db  # async: FastAPI would run a plain def dependency in a thread, per request
 
 
 async def principal(request: Request,
@@ -27,7 +27,7 @@ async def principal(request: Request,
     token = creds.credentials
     p = _cache.get(token)
     if p is None:
-        db = get_db(request)
+        db = request.app.state.db
         p = await run_in_threadpool(db.read, lambda s: authenticate(s, token))
         if p is None:
             raise HTTPException(401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"})

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import Integer, String, delete
+from sqlalchemy import Integer, String, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -72,17 +72,27 @@ class KeyTaken(Exception):
 _T = IdempotencyRecord.__table__
 
 
-def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
-    """Store the result under (owner, key) unless a live record holds the key; True when stored."""
-    now = utcnow()
-    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(_T)
-    ins = ins.values(owner=owner, key=key, fingerprint=fp, status_code=status, response=body, created_at=now)
-    stmt = ins.on_conflict_do_update(  # a record past its retention is overwritten, a live one is left alone
+def _claim_statement(insert):
+    ins = insert(_T).values(owner=bindparam("owner"), key=bindparam("key"), fingerprint=bindparam("fp"),
+                            status_code=bindparam("status"), response=bindparam("body", type_=JSONDoc),
+                            created_at=bindparam("now", type_=UTCDateTime))
+    return ins.on_conflict_do_update(  # a record past its retention is overwritten, a live one is left alone
         index_elements=[_T.c.owner, _T.c.key],
         set_={"fingerprint": ins.excluded.fingerprint, "status_code": ins.excluded.status_code,
               "response": ins.excluded.response, "created_at": ins.excluded.created_at},
-        where=_T.c.created_at < now - RETENTION).returning(_T.c.owner)
-    return s.connection().execute(stmt).first() is not None
+        where=_T.c.created_at < bindparam("cutoff", type_=UTCDateTime)).returning(_T.c.owner)
+
+
+_CLAIM = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}  # built once
+
+
+def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
+    """Store the result under (owner, key) unless a live record holds the key; True when stored."""
+    now = utcnow()
+    conn = s.connection()
+    params = {"owner": owner, "key": key, "fp": fp, "status": status, "body": body, "now": now,
+              "cutoff": now - RETENTION}
+    return conn.execute(_CLAIM[conn.dialect.name], params).first() is not None
 
 
 def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
