@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from landbridge.accounts.service import Principal, _cache, authenticate
 from landbridge.db.engine import Database
@@ -27,8 +26,8 @@ async def principal(request: Request,
     token = creds.credentials
     p = _cache.get(token)
     if p is None:
-        db = request.app.state.db
-        p = await run_in_threadpool(db.read, lambda s: authenticate(s, token))
+        db: Database = request.app.state.db
+        p = await db.read_async(lambda s: authenticate(s, token))
         if p is None:
             raise HTTPException(401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"})
         _cache.put(token, p)
