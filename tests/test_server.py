@@ -61,3 +61,29 @@ def test_serve_uses_the_nodelay_protocols(name):
     cls = import_from_string(http_protocol(name))
     assert cls.__name__.startswith("NoDelay")
     assert "connection_made" in vars(cls)
+
+
+def test_unreachable_postgresql_is_503_on_the_event_loop_paths():
+    """Key lookups and bookings (both on the event loop) answer 503 with Retry-After, not 500, when
+    PostgreSQL refuses connections."""
+    from fastapi.testclient import TestClient
+
+    from landbridge.accounts.service import Principal, _cache
+    from landbridge.api.app import create_app
+    from landbridge.db.engine import Database
+
+    db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    with TestClient(create_app(db)) as client:
+        r = client.get("/v1/bookings", headers={"Authorization": "Bearer lb_0123456789ab_" + "s" * 32})
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert "database" in r.json()["detail"].lower()
+        token = "lb_ba9876543210_" + "x" * 32
+        _cache.put(token, Principal("key-1", "shipper", "cus-1", "test"))
+        body = {"option_id": "opt_x", "containers": 1,
+                "shipment": {"consignor": {"name": "A", "address": "B", "country": "CN"},
+                             "consignee": {"name": "C", "address": "D", "country": "DE"},
+                             "goods": {"description": "Laptops", "hs_code": "847130", "mass_kg": 1000}}}
+        r = client.post("/v1/bookings", json=body, headers={"Authorization": f"Bearer {token}",
+                                                             "Idempotency-Key": "k-503"})
+        assert r.status_code == 503, r.text
+    db.dispose()
