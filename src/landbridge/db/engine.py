@@ -24,6 +24,7 @@ import asyncio
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -134,6 +135,7 @@ class Database:
         # PostgreSQL from the event loop: an async engine, made on first use in the process that uses it
         self._async_engine = None
         self._async_sessions = None
+        self._async_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None
 
     def __repr__(self) -> str:
         return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -171,11 +173,18 @@ class Database:
                 return fn(s)
 
     def _async(self):
-        if self._async_sessions is None:
+        """The async sessions of the running event loop. A server has one loop per process; test clients
+        may start several in turn, and pooled asyncio connections must not cross loops."""
+        loop = asyncio.get_running_loop()
+        if self._async_sessions is None or self._async_loop() is not loop:
             from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+            stale = self._async_engine
             self._async_engine = create_async_engine(self.url, **_pg_pool())
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False, autoflush=False)
+            self._async_loop = weakref.ref(loop)
+            if stale is not None:
+                stale.sync_engine.dispose(close=False)  # its connections belong to another loop: let them go
         return self._async_sessions
 
     async def write_async(self, fn: Callable[[Session], T]) -> T:
