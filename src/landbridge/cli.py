@@ -228,7 +228,7 @@ def _print_quote(q) -> None:
 
 # Commands of the service layer (serve, db, keys, bookings) and of the digital twin (simulate) live
 # beside their domains and register themselves on the app.
-for _module in ("landbridge.api.cli", "landbridge.simulation.cli"):
+for _module in ("landbridge.api.cli", "landbridge.booking.cli", "landbridge.simulation.cli"):
     try:
         importlib.import_module(_module).register(app)
     except ModuleNotFoundError as _exc:
