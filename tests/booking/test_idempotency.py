@@ -96,3 +96,35 @@ def test_a_record_past_its_retention_no_longer_holds_the_key(client, db, world, 
     assert booked_mfeu(db, dep.id)[0] == 3000
     replay = client.post("/v1/bookings", json=booking_body(oid, containers=2), headers=h)
     assert replay.json()["id"] == later.json()["id"] and replay.headers["idempotent-replayed"] == "true"
+
+
+def test_records_past_retention_are_purged_at_start_and_then_periodically(db, monkeypatch):
+    import time
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import insert, select
+
+    from landbridge.api import app as app_module
+    from landbridge.api.idempotency import RETENTION, IdempotencyRecord
+    from landbridge.db.base import utcnow
+
+    def put(key: str, age: timedelta) -> None:
+        db.write(lambda s: s.execute(insert(IdempotencyRecord).values(
+            owner="op:purge-test", key=key, fingerprint="f" * 64, status_code=201, response={},
+            created_at=utcnow() - age)))
+
+    def keys() -> set[str]:
+        return set(db.read(lambda s: s.scalars(select(IdempotencyRecord.key)
+                                               .where(IdempotencyRecord.owner == "op:purge-test")).all()))
+
+    put("old-1", RETENTION + timedelta(hours=1))
+    put("fresh", timedelta(minutes=5))
+    monkeypatch.setattr(app_module, "PURGE_EVERY_S", 0.2)
+    with TestClient(app_module.create_app(db)):
+        assert keys() == {"fresh"}  # purged before the first request
+        put("old-2", RETENTION + timedelta(minutes=1))
+        deadline = time.monotonic() + 10
+        while "old-2" in keys() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert keys() == {"fresh"}  # and again while serving

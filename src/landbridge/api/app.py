@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ returns the original result, the same key with a different body is 409. Errors a
 
 
 MAX_BODY_BYTES = 64 * 1024  # larger request bodies get 413
+PURGE_EVERY_S = 3600.0  # how often each worker drops idempotency records past their retention
 
 
 def create_app(db: Database | str | None = None) -> FastAPI:
@@ -34,11 +36,24 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         from landbridge.world import load_world
 
         await run_in_threadpool(load_world)  # the network and timetables, loaded once before the first request
+
+        async def purge() -> None:  # stored replies past their retention
+            try:
+                await run_in_threadpool(idempotency.purge, database)
+            except Exception:  # noqa: BLE001 - a missing schema is reported by the first request that needs it
+                errors.log.warning("could not purge old idempotency records", exc_info=True)
+
+        async def purge_forever() -> None:
+            while True:
+                await asyncio.sleep(PURGE_EVERY_S)
+                await purge()
+
+        await purge()  # before the first request, then every PURGE_EVERY_S while serving
+        purging = asyncio.create_task(purge_forever())
         try:
-            await run_in_threadpool(idempotency.purge, database)  # stored replies past their retention
-        except Exception:  # noqa: BLE001 - a missing schema is reported by the first request that needs it
-            errors.log.warning("could not purge old idempotency records", exc_info=True)
-        yield
+            yield
+        finally:
+            purging.cancel()
 
     app = FastAPI(title="Landbridge", version=_version, description=DESCRIPTION, lifespan=lifespan,
                   max_body_size=MAX_BODY_BYTES)
