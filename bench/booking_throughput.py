@@ -52,14 +52,30 @@ LANDBRIDGE = [sys.executable, "-m", "landbridge.cli"]
 BASELINE_REF = "21d4b38589e4cc7ce8d26c03b7084643f3ea7d88"
 QUOTE_DAYS = range(2, 51)  # ready dates (days from today) quoted for bookable options: enough capacity for ~20 s
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-ROUTES = [("chongqing", "duisburg"), ("xian", "duisburg"), ("chengdu", "lodz"), ("xian", "hamburg"),
-          ("wuhan", "duisburg"), ("yiwu", "madrid"), ("chongqing", "budapest"), ("zhengzhou", "hamburg"),
-          ("suzhou", "warsaw"), ("hefei", "hamburg"), ("changsha", "duisburg"), ("harbin", "hamburg"),
-          ("qingdao", "duisburg"), ("lanzhou", "hamburg"), ("urumqi", "duisburg"), ("shenyang", "duisburg")]
+ROUTES = [
+    ("chongqing", "duisburg"),
+    ("xian", "duisburg"),
+    ("chengdu", "lodz"),
+    ("xian", "hamburg"),
+    ("wuhan", "duisburg"),
+    ("yiwu", "madrid"),
+    ("chongqing", "budapest"),
+    ("zhengzhou", "hamburg"),
+    ("suzhou", "warsaw"),
+    ("hefei", "hamburg"),
+    ("changsha", "duisburg"),
+    ("harbin", "hamburg"),
+    ("qingdao", "duisburg"),
+    ("lanzhou", "hamburg"),
+    ("urumqi", "duisburg"),
+    ("shenyang", "duisburg"),
+]
 JSON = {"content-type": "application/json"}
-SHIPMENT = {"consignor": {"name": "Bench Exporter Co.", "address": "1 Export Road, Chongqing", "country": "CN"},
-            "consignee": {"name": "Bench Importer GmbH", "address": "Hafenstr. 1, Duisburg", "country": "DE"},
-            "goods": {"description": "Laptop computers", "hs_code": "847130", "mass_kg": 9000, "packages": 300}}
+SHIPMENT = {
+    "consignor": {"name": "Bench Exporter Co.", "address": "1 Export Road, Chongqing", "country": "CN"},
+    "consignee": {"name": "Bench Importer GmbH", "address": "Hafenstr. 1, Duisburg", "country": "DE"},
+    "goods": {"description": "Laptop computers", "hs_code": "847130", "mass_kg": 9000, "packages": 300},
+}
 
 
 def free_port() -> int:
@@ -78,10 +94,25 @@ def cli(args: list[str], env: dict) -> str:
 class Server:
     def __init__(self, env: dict, workers: int, extra: list[str] = ()):
         self.port = free_port()
-        self.proc = subprocess.Popen(LANDBRIDGE + ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                                  "--workers", str(workers), "--no-access-log", "--log-level",
-                                                  "warning", "--no-migrate", *extra],
-                                     env=env, start_new_session=True)
+        self.proc = subprocess.Popen(
+            LANDBRIDGE
+            + [
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--no-migrate",
+                *extra,
+            ],
+            env=env,
+            start_new_session=True,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -116,32 +147,47 @@ def setup(env: dict, url: str) -> tuple[str, list[str]]:
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
         for day in QUOTE_DAYS:
             for o, d in ROUTES:
-                r = c.post("/v1/quotes", json={"origin": o, "destination": d, "modes": ["rail"], "containers": 1,
-                                               "ready_date": (date.today() + timedelta(days=day)).isoformat()})
+                r = c.post(
+                    "/v1/quotes",
+                    json={
+                        "origin": o,
+                        "destination": d,
+                        "modes": ["rail"],
+                        "containers": 1,
+                        "ready_date": (date.today() + timedelta(days=day)).isoformat(),
+                    },
+                )
                 if r.status_code == 201:
-                    options += [opt["id"] for opt in r.json()["options"]
-                                if any(l.get("departure_id") and l["mode"] == "rail" for l in opt["legs"])]
+                    options += [
+                        opt["id"]
+                        for opt in r.json()["options"]
+                        if any(l.get("departure_id") and l["mode"] == "rail" for l in opt["legs"])
+                    ]
     return token, options
 
 
-async def fire(url: str, token: str, options: list[str], n: int, concurrency: int, max_seconds: float,
-               tag: str = "h"):
+async def fire(url: str, token: str, options: list[str], n: int, concurrency: int, max_seconds: float, tag: str = "h"):
     lat: list[float] = []
     codes: dict[int, int] = {}
     sem = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     deadline = time.perf_counter() + max_seconds
     bodies = [json.dumps({"option_id": o, "containers": 1, "shipment": SHIPMENT}).encode() for o in options]
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=60) as c:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60
+    ) as c:
+
         async def one(k: int) -> None:
             async with sem:
                 if time.perf_counter() > deadline:
                     return
                 t = time.perf_counter()
                 try:
-                    r = await c.post("/v1/bookings", content=bodies[k % len(bodies)],
-                                     headers={**JSON, "Idempotency-Key": f"{tag}-{k}"})
+                    r = await c.post(
+                        "/v1/bookings",
+                        content=bodies[k % len(bodies)],
+                        headers={**JSON, "Idempotency-Key": f"{tag}-{k}"},
+                    )
                     code = r.status_code
                 except httpx.HTTPError:
                     code = 0
@@ -198,21 +244,42 @@ end
 """
 
 
-def fire_wrk(url: str, token: str, options: list[str], concurrency: int, seconds: float,
-             threads: int, tag: str) -> tuple[float, dict, dict]:
+def fire_wrk(
+    url: str, token: str, options: list[str], concurrency: int, seconds: float, threads: int, tag: str
+) -> tuple[float, dict, dict]:
     """Booking requests from wrk for `seconds`; returns seconds, counts and latency percentiles."""
     tmp = Path(tempfile.mkdtemp(prefix="lb-wrk-"))
     try:
         bodies = tmp / "bodies.jsonl"
-        bodies.write_text("".join(json.dumps({"option_id": o, "containers": 1, "shipment": SHIPMENT}) + "\n"
-                                  for o in options), encoding="utf-8")
+        bodies.write_text(
+            "".join(json.dumps({"option_id": o, "containers": 1, "shipment": SHIPMENT}) + "\n" for o in options),
+            encoding="utf-8",
+        )
         threads = max(1, min(threads, concurrency))
         script = tmp / "bookings.lua"
-        script.write_text(WRK_LUA % {"bodies": bodies, "token": token, "threads": threads, "tag": tag},
-                          encoding="utf-8")
-        r = subprocess.run(["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds:g}s",
-                            "--timeout", "30s", "--latency", "-s", str(script), url + "/v1/bookings"],
-                           capture_output=True, text=True, timeout=seconds + 60)
+        script.write_text(
+            WRK_LUA % {"bodies": bodies, "token": token, "threads": threads, "tag": tag}, encoding="utf-8"
+        )
+        r = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(concurrency),
+                "-d",
+                f"{seconds:g}s",
+                "--timeout",
+                "30s",
+                "--latency",
+                "-s",
+                str(script),
+                url + "/v1/bookings",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     line = next((l for l in r.stdout.splitlines() if l.startswith("LB_RESULT")), None)
@@ -225,8 +292,11 @@ def fire_wrk(url: str, token: str, options: list[str], concurrency: int, seconds
     transport = econn + erw + etime
     if transport:
         codes[0] = transport
-    return dur_us / 1e6, codes, {"requests": c201 + c409 + other, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
-                                 "sent": reqs}
+    return (
+        dur_us / 1e6,
+        codes,
+        {"requests": c201 + c409 + other, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "sent": reqs},
+    )
 
 
 def have_wrk() -> bool:
@@ -248,8 +318,8 @@ def _proc_table() -> list[tuple[int, int, str, float]]:
             raw = (d / "stat").read_text()
         except OSError:
             continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        f = raw[raw.rindex(")") + 2:].split()
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        f = raw[raw.rindex(")") + 2 :].split()
         out.append((int(d.name), int(f[1]), comm, (int(f[11]) + int(f[12])) / tick))
     return out
 
@@ -298,8 +368,18 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000 if xs else float("nan")
 
 
-def run_case(kind: str, base_url: str, workers: int, n: int, concurrency: int, max_seconds: float,
-             client: str = "httpx", server_args: list[str] = (), wrk_threads: int = 1, src: Path | None = None) -> dict:
+def run_case(
+    kind: str,
+    base_url: str,
+    workers: int,
+    n: int,
+    concurrency: int,
+    max_seconds: float,
+    client: str = "httpx",
+    server_args: list[str] = (),
+    wrk_threads: int = 1,
+    src: Path | None = None,
+) -> dict:
     """One run on a fresh database; `src`: run the landbridge package found there (a baseline checkout)."""
     env = dict(os.environ)
     if src is not None:
@@ -356,18 +436,33 @@ def run_case(kind: str, base_url: str, workers: int, n: int, concurrency: int, m
         shutil.rmtree(tmp, ignore_errors=True)
     ok = codes.get(201, 0)
     nreq = st["requests"]
-    client_cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
-                  + c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime)
-    return {"db": kind, "workers": workers, "client": client, "requests": nreq, "booked": ok,
-            "booked_in_db": in_db, "full_409": codes.get(409, 0),
-            "errors": sum(v for k, v in codes.items() if k not in (201, 409)), "codes": codes,
-            "seconds": elapsed, "bookings_per_s": ok / elapsed, "requests_per_s": nreq / elapsed,
-            "p50_ms": st["p50_ms"], "p99_ms": st["p99_ms"], "options": len(options),
-            "server_cpu_ms": 1000 * (s1 - s0) / max(1, nreq),
-            "db_cpu_ms": 1000 * (p1 - p0) / max(1, nreq) if kind == "postgresql" else 0.0,
-            "machine_cpu_ms": 1000 * (m1 - m0) / max(1, nreq),
-            "client_cpu_ms": 1000 * client_cpu / max(1, nreq),
-            "consistent": rep["ok"] and rep["bookings_match"], "sections_checked": rep["sections_checked"], "oversold": len(rep["oversold"])}
+    client_cpu = (
+        r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime + c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
+    )
+    return {
+        "db": kind,
+        "workers": workers,
+        "client": client,
+        "requests": nreq,
+        "booked": ok,
+        "booked_in_db": in_db,
+        "full_409": codes.get(409, 0),
+        "errors": sum(v for k, v in codes.items() if k not in (201, 409)),
+        "codes": codes,
+        "seconds": elapsed,
+        "bookings_per_s": ok / elapsed,
+        "requests_per_s": nreq / elapsed,
+        "p50_ms": st["p50_ms"],
+        "p99_ms": st["p99_ms"],
+        "options": len(options),
+        "server_cpu_ms": 1000 * (s1 - s0) / max(1, nreq),
+        "db_cpu_ms": 1000 * (p1 - p0) / max(1, nreq) if kind == "postgresql" else 0.0,
+        "machine_cpu_ms": 1000 * (m1 - m0) / max(1, nreq),
+        "client_cpu_ms": 1000 * client_cpu / max(1, nreq),
+        "consistent": rep["ok"] and rep["bookings_match"],
+        "sections_checked": rep["sections_checked"],
+        "oversold": len(rep["oversold"]),
+    }
 
 
 # The baseline release did not depend on uvloop and httptools: its server ran on asyncio and h11.
@@ -382,12 +477,17 @@ class Checkout:
         self.path = Path(tempfile.mkdtemp(prefix="lb-baseline-"))
 
     def __enter__(self) -> Path:
-        r = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(self.path), self.ref],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(self.path), self.ref],
+            capture_output=True,
+            text=True,
+        )
         if r.returncode:
             shutil.rmtree(self.path, ignore_errors=True)
-            raise SystemExit(f"cannot check out the baseline {self.ref!r} (a git clone of the repository is needed; "
-                             f"or pass --no-baseline):\n{r.stderr.strip()}")
+            raise SystemExit(
+                f"cannot check out the baseline {self.ref!r} (a git clone of the repository is needed; "
+                f"or pass --no-baseline):\n{r.stderr.strip()}"
+            )
         return self.path / "src"
 
     def __exit__(self, *exc) -> None:
@@ -410,8 +510,12 @@ def main() -> None:
     ap.add_argument("--sqlite-workers", type=int, default=1, help="worker processes of the SQLite server")
     ap.add_argument("--pg-workers", type=int, default=2, help="worker processes of the PostgreSQL server")
     ap.add_argument("--max-seconds", type=float, default=15, help="length of each run (wrk), at most (httpx)")
-    ap.add_argument("--client", choices=["wrk", "httpx"], default=None,
-                    help="load generator (default: wrk when on PATH, else httpx)")
+    ap.add_argument(
+        "--client",
+        choices=["wrk", "httpx"],
+        default=None,
+        help="load generator (default: wrk when on PATH, else httpx)",
+    )
     ap.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (the connections are split over them)")
     ap.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the baseline code")
     ap.add_argument("--no-baseline", action="store_true")
@@ -420,11 +524,17 @@ def main() -> None:
     if a.client is None:
         a.client = "wrk" if have_wrk() else "httpx"
         if a.client == "httpx":
-            print("wrk is not installed, falling back to the httpx client, which uses about as much CPU per request "
-                  "as the server on the same cores. Install wrk (Debian/Ubuntu: apt-get install wrk; macOS: brew "
-                  "install wrk) for a load generator that stays out of the way.", file=sys.stderr, flush=True)
+            print(
+                "wrk is not installed, falling back to the httpx client, which uses about as much CPU per request "
+                "as the server on the same cores. Install wrk (Debian/Ubuntu: apt-get install wrk; macOS: brew "
+                "install wrk) for a load generator that stays out of the way.",
+                file=sys.stderr,
+                flush=True,
+            )
     elif a.client == "wrk" and not have_wrk():
-        raise SystemExit("--client wrk: wrk is not on PATH (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk)")
+        raise SystemExit(
+            "--client wrk: wrk is not on PATH (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk)"
+        )
     pg = os.environ.get("LANDBRIDGE_BENCH_DATABASE_URL") or os.environ.get("LANDBRIDGE_TEST_DATABASE_URL") or PG_DEFAULT
     kinds = ["sqlite", "postgresql"] if a.db == "both" else [a.db]
     rows = []
@@ -433,10 +543,27 @@ def main() -> None:
     try:
         for kind in kinds:
             workers = a.sqlite_workers if kind == "sqlite" else a.pg_workers
-            configs = [("baseline", src, BASELINE_SERVER), ("measured", None, ())] if baseline else [("measured", None, ())]
+            configs = (
+                [("baseline", src, BASELINE_SERVER), ("measured", None, ())] if baseline else [("measured", None, ())]
+            )
             for config, code, server_args in configs:
-                rows.append({**run_case(kind, pg, workers, a.bookings, a.concurrency, a.max_seconds, a.client,
-                                        server_args, a.wrk_threads, code), "config": config})
+                rows.append(
+                    {
+                        **run_case(
+                            kind,
+                            pg,
+                            workers,
+                            a.bookings,
+                            a.concurrency,
+                            a.max_seconds,
+                            a.client,
+                            server_args,
+                            a.wrk_threads,
+                            code,
+                        ),
+                        "config": config,
+                    }
+                )
                 print(fmt(rows[-1]), flush=True)
     finally:
         if baseline:
@@ -451,23 +578,31 @@ def main() -> None:
 
 
 def fmt(r: dict) -> str:
-    return (f"{r['db']:<10} {r['config']:<9} client={r['client']} workers={r['workers']} booked={r['booked']} "
-            f"in_db={r['booked_in_db']} 409={r['full_409']} "
-            f"errors={r['errors']} {r['bookings_per_s']:.0f} bookings/s ({r['requests_per_s']:.0f} req/s) "
-            f"p50={r['p50_ms']:.1f} ms p99={r['p99_ms']:.1f} ms cpu/req server={r['server_cpu_ms']:.2f} "
-            f"db={r['db_cpu_ms']:.2f} client={r['client_cpu_ms']:.2f} machine={r['machine_cpu_ms']:.2f} ms "
-            f"consistent={r['consistent']}")
+    return (
+        f"{r['db']:<10} {r['config']:<9} client={r['client']} workers={r['workers']} booked={r['booked']} "
+        f"in_db={r['booked_in_db']} 409={r['full_409']} "
+        f"errors={r['errors']} {r['bookings_per_s']:.0f} bookings/s ({r['requests_per_s']:.0f} req/s) "
+        f"p50={r['p50_ms']:.1f} ms p99={r['p99_ms']:.1f} ms cpu/req server={r['server_cpu_ms']:.2f} "
+        f"db={r['db_cpu_ms']:.2f} client={r['client_cpu_ms']:.2f} machine={r['machine_cpu_ms']:.2f} ms "
+        f"consistent={r['consistent']}"
+    )
 
 
 TARGETS = {"sqlite": 300, "postgresql": 600}
 
 
 def markdown(rows: list[dict], a, cmd: str) -> str:
-    client = ("wrk (a Lua script cycling over the pre-built request bodies, a unique Idempotency-Key per request; "
-              f"{a.wrk_threads} thread{'s' if a.wrk_threads > 1 else ''})" if a.client == "wrk"
-              else "the httpx async client (wrk was not installed)")
-    length = (f"for {a.max_seconds:g} s" if a.client == "wrk"
-              else f"up to {a.bookings} requests for at most {a.max_seconds:g} s")
+    client = (
+        "wrk (a Lua script cycling over the pre-built request bodies, a unique Idempotency-Key per request; "
+        f"{a.wrk_threads} thread{'s' if a.wrk_threads > 1 else ''})"
+        if a.client == "wrk"
+        else "the httpx async client (wrk was not installed)"
+    )
+    length = (
+        f"for {a.max_seconds:g} s"
+        if a.client == "wrk"
+        else f"up to {a.bookings} requests for at most {a.max_seconds:g} s"
+    )
     lines = [
         f"Command: `{cmd}` (run on {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {date.today().isoformat()}; server: {server_flavour()}).",
@@ -492,27 +627,35 @@ def markdown(rows: list[dict], a, cmd: str) -> str:
     ]
     for r in rows:
         target = TARGETS[r["db"]]
-        met = "" if r["config"] == "baseline" else (f"{target}/s: {'met' if r['bookings_per_s'] >= target else 'MISSED'}")
-        lines.append(f"| {r['db']} | {r['config']} ({r['workers']} worker{'s' if r['workers'] > 1 else ''}) | "
-                     f"{r['client']} | {r['booked']} | {r['full_409']} | {r['errors']} | {r['bookings_per_s']:.0f} | "
-                     f"{r['requests_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-                     f"{r['server_cpu_ms']:.2f} + {r['db_cpu_ms']:.2f} + {r['client_cpu_ms']:.2f} | "
-                     f"{r['machine_cpu_ms']:.2f} | "
-                     f"{'none' if r['consistent'] and not r['oversold'] else 'YES'} | {met} |")
+        met = (
+            "" if r["config"] == "baseline" else (f"{target}/s: {'met' if r['bookings_per_s'] >= target else 'MISSED'}")
+        )
+        lines.append(
+            f"| {r['db']} | {r['config']} ({r['workers']} worker{'s' if r['workers'] > 1 else ''}) | "
+            f"{r['client']} | {r['booked']} | {r['full_409']} | {r['errors']} | {r['bookings_per_s']:.0f} | "
+            f"{r['requests_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['server_cpu_ms']:.2f} + {r['db_cpu_ms']:.2f} + {r['client_cpu_ms']:.2f} | "
+            f"{r['machine_cpu_ms']:.2f} | "
+            f"{'none' if r['consistent'] and not r['oversold'] else 'YES'} | {met} |"
+        )
     lines.append("")
     for kind in ("sqlite", "postgresql"):
         b = [r for r in rows if r["db"] == kind and r["config"] == "baseline"]
         m = [r for r in rows if r["db"] == kind and r["config"] == "measured"]
         if b and m:
-            lines.append(f"- {kind}: measured / baseline = {m[0]['bookings_per_s'] / b[0]['bookings_per_s']:.2f}x "
-                         f"bookings/s ({m[0]['requests_per_s'] / b[0]['requests_per_s']:.2f}x requests/s).")
+            lines.append(
+                f"- {kind}: measured / baseline = {m[0]['bookings_per_s'] / b[0]['bookings_per_s']:.2f}x "
+                f"bookings/s ({m[0]['requests_per_s'] / b[0]['requests_per_s']:.2f}x requests/s)."
+            )
         for r in m:
             cpu = max(r["machine_cpu_ms"], r["server_cpu_ms"] + r["db_cpu_ms"] + r["client_cpu_ms"])
             cores = min(2, r["workers"])
-            lines.append(f"- {kind}, measured: {cpu:.2f} ms of CPU per request on the whole machine and "
-                         f"{r['server_cpu_ms']:.2f} ms in the server's {r['workers']} worker process"
-                         f"{'es' if r['workers'] > 1 else ''}, so this setup tops out near "
-                         f"{min(2000 / cpu, 1000 * cores / r['server_cpu_ms']):.0f} requests/s on 2 cores.")
+            lines.append(
+                f"- {kind}, measured: {cpu:.2f} ms of CPU per request on the whole machine and "
+                f"{r['server_cpu_ms']:.2f} ms in the server's {r['workers']} worker process"
+                f"{'es' if r['workers'] > 1 else ''}, so this setup tops out near "
+                f"{min(2000 / cpu, 1000 * cores / r['server_cpu_ms']):.0f} requests/s on 2 cores."
+            )
     return "\n".join(lines)
 
 
@@ -527,7 +670,7 @@ def write_docs(md: str) -> None:
     if MARKER in text:
         text = text.replace(MARKER, block)
     elif start in text and end in text:
-        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         raise SystemExit("docs/benchmarks.md has no booking marker")
     path.write_text(text, encoding="utf-8")

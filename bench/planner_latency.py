@@ -18,15 +18,16 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import networkx as nx  # noqa: E402
+import networkx as nx
 
-from landbridge.planner import QuoteRequest  # noqa: E402
-from landbridge.world import load_world  # noqa: E402
+from landbridge.planner import QuoteRequest
+from landbridge.world import load_world
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -49,8 +50,9 @@ class TimeExpandedBaseline:
         for s in tt.services:
             if s.mode != "rail":
                 continue
-            for year in range(datetime.fromtimestamp(start_e, timezone.utc).year,
-                              datetime.fromtimestamp(end_e, timezone.utc).year + 1):
+            for year in range(
+                datetime.fromtimestamp(start_e, UTC).year, datetime.fromtimestamp(end_e, UTC).year + 1
+            ):
                 for e in tt.year_departure_epochs(s, year):
                     if not (start_e <= e <= end_e):
                         continue
@@ -147,19 +149,19 @@ def main() -> None:
         t = time.perf_counter()
         try:
             w.planner.quote(QuoteRequest(o.id, d.id, ready))
-        except Exception:  # noqa: BLE001 - a "no route" answer is timed like any other
+        except Exception:
             no_route += 1
         lat.append(time.perf_counter() - t)
 
     t = time.perf_counter()
-    horizon_start = datetime.combine(start, dtime(0), timezone.utc).timestamp() - 3 * 86400
+    horizon_start = datetime.combine(start, dtime(0), UTC).timestamp() - 3 * 86400
     base = TimeExpandedBaseline(w, horizon_start, horizon_start + 430 * 86400)
     build_s = time.perf_counter() - t
 
     sub = pairs[: args.baseline_pairs]
     base_lat, ours_sub, agree, compared, base_earlier, ours_earlier = [], [], 0, 0, 0, []
     for o, d, ready in sub:
-        ready_e = datetime.combine(ready, dtime(8, 0), timezone.utc).timestamp()
+        ready_e = datetime.combine(ready, dtime(8, 0), UTC).timestamp()
         t = time.perf_counter()
         b = base.earliest_arrival(o, d, ready_e)
         base_lat.append(time.perf_counter() - t)
@@ -168,7 +170,7 @@ def main() -> None:
             q = w.planner.quote(QuoteRequest(o.id, d.id, ready, modes=("rail",)))
             best = min(q.options, key=lambda opt: opt.arrival)
             ours = best.arrival.timestamp()
-        except Exception:  # noqa: BLE001
+        except Exception:
             ours = None
         ours_sub.append(time.perf_counter() - t)
         if b is not None and ours is not None:
@@ -184,17 +186,23 @@ def main() -> None:
     b50, b99 = percentile(base_lat, 0.5) * 1000, percentile(base_lat, 0.99) * 1000
     o50 = percentile(ours_sub, 0.5) * 1000
     print(f"departures indexed (one year): {n_departures:,}; cold start (load + index): {cold_s:.2f} s")
-    print(f"planner, all modes, Pareto set: {len(lat)} quotes, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
-          f"mean {statistics.mean(lat) * 1000:.2f} ms ({no_route} without a route)")
-    print(f"baseline time-expanded graph: {base.graph.number_of_nodes():,} nodes, {base.graph.number_of_edges():,} edges, "
-          f"built in {build_s:.1f} s")
+    print(
+        f"planner, all modes, Pareto set: {len(lat)} quotes, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+        f"mean {statistics.mean(lat) * 1000:.2f} ms ({no_route} without a route)"
+    )
+    print(
+        f"baseline time-expanded graph: {base.graph.number_of_nodes():,} nodes, {base.graph.number_of_edges():,} edges, "
+        f"built in {build_s:.1f} s"
+    )
     print(f"baseline (networkx Dijkstra, rail earliest arrival), {len(sub)} quotes: p50 {b50:.1f} ms, p99 {b99:.1f} ms")
     print(f"planner rail-only on the same {len(sub)} pairs: p50 {o50:.2f} ms")
     print(f"speed-up at p50: {b50 / p50:.0f}x (all-mode planner vs baseline), {b50 / o50:.0f}x (rail-only vs baseline)")
-    print(f"earliest rail arrival agrees within 1 h on {agree}/{compared} pairs; baseline earlier on {base_earlier} "
-          "(itineraries with two or more connections, which the planner does not offer); planner earlier on "
-          f"{len(ours_earlier)} (truck between gateways of the same city, or to farther terminals, which the "
-          "baseline graph has no arcs for)")
+    print(
+        f"earliest rail arrival agrees within 1 h on {agree}/{compared} pairs; baseline earlier on {base_earlier} "
+        "(itineraries with two or more connections, which the planner does not offer); planner earlier on "
+        f"{len(ours_earlier)} (truck between gateways of the same city, or to farther terminals, which the "
+        "baseline graph has no arcs for)"
+    )
     for case in ours_earlier[:3]:
         print("  planner earlier:", *case)
 

@@ -35,7 +35,9 @@ from landbridge.simulation.simpy_model import run_simpy  # noqa: E402
 MARK = "<!-- simulation: filled by bench/simulation_speed.py -->"
 END = "<!-- /simulation -->"
 TOLERANCE = {  # KPI: allowed relative difference between the engines
-    "trains_per_month_mean": 0.01, "teu_per_month_mean": 0.01, "china_germany_p50_days": 0.01,
+    "trains_per_month_mean": 0.01,
+    "teu_per_month_mean": 0.01,
+    "china_germany_p50_days": 0.01,
     "xian_speed_train_p50_days": 0.01,
 }
 

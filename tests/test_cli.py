@@ -63,8 +63,20 @@ def test_whole_network_runs_over_a_thousand_trains_a_month(ready_date):
 
 
 def test_quote_json(ready_date):
-    r = run("quote", "Chongqing", "Duisburg", "--ready", ready_date.isoformat(), "--containers", "2",
-            "--container-type", "40HC", "--cargo", "electronics", "--json")
+    r = run(
+        "quote",
+        "Chongqing",
+        "Duisburg",
+        "--ready",
+        ready_date.isoformat(),
+        "--containers",
+        "2",
+        "--container-type",
+        "40HC",
+        "--cargo",
+        "electronics",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["options"] and {"rail", "sea", "air"} <= {o["mode"] for o in doc["options"]}
@@ -84,7 +96,10 @@ def test_quote_table_output(ready_date):
         (["quote", "Chongqing", "Duisburg", "--ready", "tomorrow"], "not a date"),
         (["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--mass-kg", "90000"], "can carry"),
         (["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--scenario", "red-sea-clsoed"], "Valid forms"),
-        (["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--scenario", "border:khorgoss=50%"], "Did you mean khorgos"),
+        (
+            ["quote", "Chongqing", "Duisburg", "--ready", "{ready}", "--scenario", "border:khorgoss=50%"],
+            "Did you mean khorgos",
+        ),
         (["timetable", "--month", "2026-13"], "YYYY-MM"),
     ],
 )

@@ -51,7 +51,10 @@ def test_unknown_place_in_link_suggests(tmp_path):
 
 def test_gauge_mismatch_must_be_a_crossing(tmp_path):
     d = user_copy(tmp_path, "rail_links.yaml")
-    edit_yaml(d / "rail_links.yaml", lambda doc: doc["links"].append({"from": "brest", "to": "warsaw-rail", "distance_km": 200}))
+    edit_yaml(
+        d / "rail_links.yaml",
+        lambda doc: doc["links"].append({"from": "brest", "to": "warsaw-rail", "distance_km": 200}),
+    )
     with pytest.raises(DataError, match="must be a border crossing"):
         load_network(DataSource(d))
 
@@ -61,17 +64,56 @@ def test_user_network_adds_a_terminal_and_a_line(tmp_path, ready_date):
     d = user_copy(tmp_path, "places.yaml")
     shutil.copy(DEFAULT_DATA_DIR / "rail_links.yaml", d / "rail_links.yaml")
     shutil.copy(DEFAULT_DATA_DIR / "services.yaml", d / "services.yaml")
-    edit_yaml(d / "places.yaml", lambda doc: doc["places"].append(
-        {"id": "gothenburg-rail", "name": "Gothenburg rail terminal", "kind": "terminal", "country": "SE",
-         "lat": 57.71, "lon": 11.97, "gauge_mm": 1435, "city": "gothenburg"}))
-    edit_yaml(d / "rail_links.yaml", lambda doc: doc["links"].append(
-        {"from": "hamburg-rail", "to": "gothenburg-rail", "distance_km": 760}))
-    edit_yaml(d / "services.yaml", lambda doc: doc["services"].append(
-        {"id": "xian-gothenburg", "name": "Xi'an–Gothenburg", "corridor": "northern-khorgos",
-         "stops": ["xian", "khorgos", "altynkol", "brest", "malaszewicze", "gothenburg-rail"], "weekdays": ["mon"]}))
-    p = subprocess.run([sys.executable, "-m", "landbridge.cli", "quote", "Xian", "Gothenburg", "--ready",
-                        ready_date.isoformat(), "--mode", "rail", "--json", "--data", str(d)],
-                       capture_output=True, text=True)
+    edit_yaml(
+        d / "places.yaml",
+        lambda doc: doc["places"].append(
+            {
+                "id": "gothenburg-rail",
+                "name": "Gothenburg rail terminal",
+                "kind": "terminal",
+                "country": "SE",
+                "lat": 57.71,
+                "lon": 11.97,
+                "gauge_mm": 1435,
+                "city": "gothenburg",
+            }
+        ),
+    )
+    edit_yaml(
+        d / "rail_links.yaml",
+        lambda doc: doc["links"].append({"from": "hamburg-rail", "to": "gothenburg-rail", "distance_km": 760}),
+    )
+    edit_yaml(
+        d / "services.yaml",
+        lambda doc: doc["services"].append(
+            {
+                "id": "xian-gothenburg",
+                "name": "Xi'an–Gothenburg",
+                "corridor": "northern-khorgos",
+                "stops": ["xian", "khorgos", "altynkol", "brest", "malaszewicze", "gothenburg-rail"],
+                "weekdays": ["mon"],
+            }
+        ),
+    )
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "landbridge.cli",
+            "quote",
+            "Xian",
+            "Gothenburg",
+            "--ready",
+            ready_date.isoformat(),
+            "--mode",
+            "rail",
+            "--json",
+            "--data",
+            str(d),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     assert "xian-gothenburg" in p.stdout
 
@@ -79,16 +121,29 @@ def test_user_network_adds_a_terminal_and_a_line(tmp_path, ready_date):
 def test_validate_command_reports_problem(tmp_path):
     d = user_copy(tmp_path, "border_crossings.yaml")
     edit_yaml(d / "border_crossings.yaml", lambda doc: doc["crossings"][1].update(trains_per_day=-3))
-    p = subprocess.run([sys.executable, "-m", "landbridge.cli", "network", "validate", "--data", str(d)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "landbridge.cli", "network", "validate", "--data", str(d)],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 2
     err = " ".join(p.stderr.split())
     assert "border_crossings.yaml" in err and "khorgos-altynkol" in err and "trains_per_day" in err
 
 
 def test_data_files_cite_sources():
-    for name in ("places.yaml", "rail_links.yaml", "border_crossings.yaml", "services.yaml", "tariffs.yaml",
-                 "emission_factors.yaml", "cargo.yaml", "parameters.yaml", "sea_services.yaml", "air_services.yaml"):
+    for name in (
+        "places.yaml",
+        "rail_links.yaml",
+        "border_crossings.yaml",
+        "services.yaml",
+        "tariffs.yaml",
+        "emission_factors.yaml",
+        "cargo.yaml",
+        "parameters.yaml",
+        "sea_services.yaml",
+        "air_services.yaml",
+    ):
         doc = yaml.safe_load((DEFAULT_DATA_DIR / name).read_text())
         assert doc.get("source"), name
         assert doc.get("retrieved") or doc.get("valid_from"), name

@@ -22,7 +22,17 @@ def test_quote_has_all_modes_and_stable_json_fields(world, ready_date):
     modes = {o["mode"] for o in doc["options"]}
     assert {"rail", "sea", "air"} <= modes
     for o in doc["options"]:
-        for field in ("mode", "legs", "departure", "arrival", "transit_days", "distance_km", "cost", "co2e_kg", "gauge_changes"):
+        for field in (
+            "mode",
+            "legs",
+            "departure",
+            "arrival",
+            "transit_days",
+            "distance_km",
+            "cost",
+            "co2e_kg",
+            "gauge_changes",
+        ):
             assert field in o
         assert o["cost"]["currency"] == "USD" and o["cost"]["total"] > 0
         assert abs(sum(l["amount"] for l in o["cost"]["lines"]) - o["cost"]["total"]) < 0.05
@@ -178,6 +188,8 @@ def test_capacity_callback_skips_full_departures(world, ready_date):
     q1 = quote(world, "Chongqing", "Duisburg", ready_date, modes=("rail",))
     first = next(l for l in q1.options[0].legs if l.mode == "rail")
     full.add(first.departure_id)
-    q2 = world.planner.quote(QuoteRequest("Chongqing", "Duisburg", ready_date, modes=("rail",)),
-                             capacity=lambda dep, i, j, feu: dep not in full)
+    q2 = world.planner.quote(
+        QuoteRequest("Chongqing", "Duisburg", ready_date, modes=("rail",)),
+        capacity=lambda dep, i, j, feu: dep not in full,
+    )
     assert all(l.departure_id not in full for o in q2.options for l in o.legs)

@@ -76,7 +76,12 @@ def test_rail_distances_are_network_not_great_circle(world):
     [
         ("xian-speed-duisburg", 12.0, 14.0, "Xi'an speed train to Duisburg about 13 days (2024)"),
         ("yuxinou-duisburg", 14.5, 17.5, "Yuxinou Chongqing-Duisburg 16 days (iChongqing 2024, China Daily 2013)"),
-        ("chengdu-lodz", 12.0, 15.0, "Chengdu-Lodz 12-14 days (Xinhua 2013); China-Poland 13-15 days (2024 market reports)"),
+        (
+            "chengdu-lodz",
+            12.0,
+            15.0,
+            "Chengdu-Lodz 12-14 days (Xinhua 2013); China-Poland 13-15 days (2024 market reports)",
+        ),
         ("yiwu-madrid", 19.0, 23.0, "Yiwu-Madrid 21 days (Xinhua 2014)"),
     ],
 )
@@ -91,8 +96,13 @@ def test_china_to_germany_and_poland_ranges(world):
     net = world.network
     de, pl = [], []
     for s in tt.services:
-        if s.mode == "rail" and s.cr_express and s.direction == "westbound" and "middle" not in s.corridor \
-                and s.id != "xian-speed-duisburg":
+        if (
+            s.mode == "rail"
+            and s.cr_express
+            and s.direction == "westbound"
+            and "middle" not in s.corridor
+            and s.id != "xian-speed-duisburg"
+        ):
             country = net.places[s.destination].country
             (de if country == "DE" else pl if country == "PL" else []).append(s.transit_hours / 24)
     assert 13 <= statistics.median(pl) <= 15.5

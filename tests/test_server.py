@@ -79,11 +79,17 @@ def test_unreachable_postgresql_is_503_on_the_event_loop_paths():
         assert "database" in r.json()["detail"].lower()
         token = "lb_ba9876543210_" + "x" * 32
         _cache.put(token, Principal("key-1", "shipper", "cus-1", "test"))
-        body = {"option_id": "opt_x", "containers": 1,
-                "shipment": {"consignor": {"name": "A", "address": "B", "country": "CN"},
-                             "consignee": {"name": "C", "address": "D", "country": "DE"},
-                             "goods": {"description": "Laptops", "hs_code": "847130", "mass_kg": 1000}}}
-        r = client.post("/v1/bookings", json=body, headers={"Authorization": f"Bearer {token}",
-                                                             "Idempotency-Key": "k-503"})
+        body = {
+            "option_id": "opt_x",
+            "containers": 1,
+            "shipment": {
+                "consignor": {"name": "A", "address": "B", "country": "CN"},
+                "consignee": {"name": "C", "address": "D", "country": "DE"},
+                "goods": {"description": "Laptops", "hs_code": "847130", "mass_kg": 1000},
+            },
+        }
+        r = client.post(
+            "/v1/bookings", json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k-503"}
+        )
         assert r.status_code == 503, r.text
     db.dispose()

@@ -160,7 +160,9 @@ def write_json(path: Path, header: dict, section: str, entries: dict) -> None:
     items = list(entries.items())
     for i, (k, v) in enumerate(items):
         sep = "," if i < len(items) - 1 else ""
-        lines.append(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}{sep}")
+        lines.append(
+            f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}{sep}"
+        )
     lines.append("}")
     lines.append("}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -230,8 +232,10 @@ class GeoNet:
       component they share (the single nearest node may be on an isolated fragment).
     """
 
-    LEVELS = {1: dict(radius_km=25.0, penalty=1.2, dead_end_targets=False),
-              2: dict(radius_km=75.0, penalty=1.2, dead_end_targets=True)}
+    LEVELS = {
+        1: dict(radius_km=25.0, penalty=1.2, dead_end_targets=False),
+        2: dict(radius_km=75.0, penalty=1.2, dead_end_targets=True),
+    }
     DIST_CACHE_SIZE = 64
 
     def __init__(self, g, snap_radii_km=(15, 30, 60)):
@@ -276,8 +280,10 @@ class GeoNet:
 
     def _hav_from(self, i: int, idx):
         np = self.np
-        a = (np.sin((self.lat[idx] - self.lat[i]) / 2) ** 2
-             + np.cos(self.lat[i]) * np.cos(self.lat[idx]) * np.sin((self.lon[idx] - self.lon[i]) / 2) ** 2)
+        a = (
+            np.sin((self.lat[idx] - self.lat[i]) / 2) ** 2
+            + np.cos(self.lat[i]) * np.cos(self.lat[idx]) * np.sin((self.lon[idx] - self.lon[i]) / 2) ** 2
+        )
         return 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
 
     def _graph_ball(self, i: int, limit_km: float) -> dict[int, float]:
@@ -319,8 +325,13 @@ class GeoNet:
             ka, kb = int(keys[i, 0]), int(keys[i, 1])
             rlat = int(math.ceil(radius / (111.0 * cell))) + 1
             rlon = int(math.ceil(radius / (111.0 * cell * max(0.1, math.cos(self.lat[i]))))) + 1
-            cand = [j for da in range(-rlat, rlat + 1) for db in range(-rlon, rlon + 1)
-                    for j in grid.get((ka + da, kb + db), ()) if j != i]
+            cand = [
+                j
+                for da in range(-rlat, rlat + 1)
+                for db in range(-rlon, rlon + 1)
+                for j in grid.get((ka + da, kb + db), ())
+                if j != i
+            ]
             if not cand:
                 continue
             cand = np.asarray(cand)
@@ -436,14 +447,18 @@ def build_rail(places, links, crossings) -> tuple[dict, list[str]]:
 
     version = pkg_version("scgraph_data")
     net = GeoNet(g)
-    print(f"  railway graph loaded in {time.time() - t0:.1f} s ({len(g.graph):,} nodes, "
-          f"{len(net.sizes)} connected components)")
+    print(
+        f"  railway graph loaded in {time.time() - t0:.1f} s ({len(g.graph):,} nodes, "
+        f"{len(net.sizes)} connected components)"
+    )
     notes: list[str] = []
     out: dict[str, dict] = {}
     t1 = time.time()
     added = net.apply(net.bridge_edges(1), GeoNet.LEVELS[1]["penalty"])
-    print(f"  bridged {len(added)} gaps at dead ends (level 1, <= {GeoNet.LEVELS[1]['radius_km']:.0f} km) "
-          f"in {time.time() - t1:.1f} s; {len(net.sizes)} components left")
+    print(
+        f"  bridged {len(added)} gaps at dead ends (level 1, <= {GeoNet.LEVELS[1]['radius_km']:.0f} km) "
+        f"in {time.time() - t1:.1f} s; {len(net.sizes)} components left"
+    )
 
     def hav_of(a, b):
         pa, pb = places[a], places[b]
@@ -474,15 +489,19 @@ def build_rail(places, links, crossings) -> tuple[dict, list[str]]:
     results = route_all(range(len(links)), "")
     retry = [i for i, r in results.items() if not in_hard_range(*links[i], r)]
     if retry:
-        print(f"  {len(retry)} link(s) outside {RAIL_RATIO_HARD[0]}-{RAIL_RATIO_HARD[1]}x: "
-              f"retrying with level-2 gap bridging (dead end to dead end, <= {GeoNet.LEVELS[2]['radius_km']:.0f} km)")
+        print(
+            f"  {len(retry)} link(s) outside {RAIL_RATIO_HARD[0]}-{RAIL_RATIO_HARD[1]}x: "
+            f"retrying with level-2 gap bridging (dead end to dead end, <= {GeoNet.LEVELS[2]['radius_km']:.0f} km)"
+        )
         added2 = net.apply(net.bridge_edges(2), GeoNet.LEVELS[2]["penalty"])
         again = route_all(retry, "retry ")
         for i, r in again.items():
             a, b = links[i]
             better = r["length"] < results[i]["length"]
-            print(f"    {a}|{b}: {results[i]['length']:.0f} -> {r['length']:.0f} km"
-                  f"{'' if better else ' (kept the level-1 route)'}")
+            print(
+                f"    {a}|{b}: {results[i]['length']:.0f} -> {r['length']:.0f} km"
+                f"{'' if better else ' (kept the level-1 route)'}"
+            )
             if better:
                 results[i] = r
                 notes.append(f"{a}|{b}: level-2 gap bridging, {results[i]['length']:.0f} km")
@@ -504,13 +523,17 @@ def build_rail(places, links, crossings) -> tuple[dict, list[str]]:
             bridged.append((f"{a}|{b}", r["bridged_km"]))
         out[f"{a}|{b}"] = {"distance_km": round(r["length"], 1), "coordinates": simplified}
     if bridged:
-        print("  links crossing bridged data gaps (>= 5 km of straight-line bridge): "
-              + ", ".join(f"{k} {km:.0f} km" for k, km in sorted(bridged, key=lambda x: -x[1])))
+        print(
+            "  links crossing bridged data gaps (>= 5 km of straight-line bridge): "
+            + ", ".join(f"{k} {km:.0f} km" for k, km in sorted(bridged, key=lambda x: -x[1]))
+        )
 
     bad = [x for x in ratios if not (RAIL_RATIO_WARN[0] <= x[3] <= RAIL_RATIO_WARN[1])]
     hard = {x[0] for x in ratios if not (RAIL_RATIO_HARD[0] <= x[3] <= RAIL_RATIO_HARD[1])}
     if bad:
-        print(f"  WARNING: {len(bad)} link(s) outside {RAIL_RATIO_WARN[0]}-{RAIL_RATIO_WARN[1]}x great-circle distance:")
+        print(
+            f"  WARNING: {len(bad)} link(s) outside {RAIL_RATIO_WARN[0]}-{RAIL_RATIO_WARN[1]}x great-circle distance:"
+        )
         print(f"    {'link':<34}{'rail km':>9}{'gc km':>9}{'ratio':>7}")
         for key, km, hav, ratio in sorted(bad, key=lambda x: -x[3]):
             flag = "  <-- outside 1.0-2.2x" if key in hard else ""
@@ -546,8 +569,22 @@ def build_rail(places, links, crossings) -> tuple[dict, list[str]]:
 
     for chain, (lo, hi) in (
         (["chongqing", "xian", "lanzhou", "urumqi", "alashankou"], (3500, 3900)),
-        (["dostyk", "aktogay", "astana", "petropavl", "yekaterinburg", "kazan", "moscow", "smolensk", "orsha",
-          "minsk", "brest"], (5000, 6000)),
+        (
+            [
+                "dostyk",
+                "aktogay",
+                "astana",
+                "petropavl",
+                "yekaterinburg",
+                "kazan",
+                "moscow",
+                "smolensk",
+                "orsha",
+                "minsk",
+                "brest",
+            ],
+            (5000, 6000),
+        ),
     ):
         try:
             total = sum(link_km(a, b) for a, b in zip(chain, chain[1:]))
@@ -583,7 +620,8 @@ def build_rail(places, links, crossings) -> tuple[dict, list[str]]:
 def nearest(origin: dict, candidates: list[dict], k: int, exclude: str | None = None) -> list[dict]:
     scored = sorted(
         (haversine_km(origin["lat"], origin["lon"], c["lat"], c["lon"]), c["id"], c)
-        for c in candidates if c["id"] != exclude
+        for c in candidates
+        if c["id"] != exclude
     )
     return [c for _, _, c in scored[:k]]
 
@@ -624,13 +662,13 @@ def road_pairs(places, cities) -> dict[tuple[str, str], tuple[dict, dict]]:
     return pairs
 
 
-_ROAD_NET: "GeoNet | None" = None
+_ROAD_NET: GeoNet | None = None
 ROAD_SNAP_RADII_KM = (5, 15, 30)
 ROAD_SNAP_WARN_KM = 10.0
 ROAD_BRIDGING = True  # bridge dead-end gaps in the highway graph (fewer detours, fewer failures)
 
 
-def _road_net() -> "GeoNet":
+def _road_net() -> GeoNet:
     global _ROAD_NET
     if _ROAD_NET is None:
         from scgraph_data.world_highways import world_highways_geograph
@@ -672,13 +710,17 @@ def build_road(places, cities, jobs: int) -> list[str]:
     print(f"  {len(pairs)} pairs from {len(tasks)} gateways, {jobs} worker process(es)")
     t1 = time.time()
     net = _road_net()  # load (and repair) before forking so the workers share it
-    print(f"  highway graph loaded in {time.time() - t1:.1f} s ({len(net.g.graph):,} nodes, "
-          f"{len(net.sizes)} connected components)")
+    print(
+        f"  highway graph loaded in {time.time() - t1:.1f} s ({len(net.g.graph):,} nodes, "
+        f"{len(net.sizes)} connected components)"
+    )
     if ROAD_BRIDGING:
         t1 = time.time()
         added = net.apply(net.bridge_edges(1), GeoNet.LEVELS[1]["penalty"])
-        print(f"  bridged {len(added)} gaps at dead ends (<= {GeoNet.LEVELS[1]['radius_km']:.0f} km) "
-              f"in {time.time() - t1:.1f} s; {len(net.sizes)} components left")
+        print(
+            f"  bridged {len(added)} gaps at dead ends (<= {GeoNet.LEVELS[1]['radius_km']:.0f} km) "
+            f"in {time.time() - t1:.1f} s; {len(net.sizes)} components left"
+        )
     results: dict[tuple[str, str], tuple[float | None, str | None]] = {}
     road_snaps: dict[str, float] = {}
     done = 0
@@ -698,8 +740,10 @@ def build_road(places, cities, jobs: int) -> list[str]:
                         road_snaps[pid] = max(road_snaps.get(pid, 0.0), snap)
             done += 1
             if done % 10 == 0 or done == len(tasks):
-                print(f"  [{done}/{len(tasks)} gateways] {gid}: {len(res)} pairs in {secs:.1f} s "
-                      f"(elapsed {time.time() - t0:.0f} s)")
+                print(
+                    f"  [{done}/{len(tasks)} gateways] {gid}: {len(res)} pairs in {secs:.1f} s "
+                    f"(elapsed {time.time() - t0:.0f} s)"
+                )
     finally:
         if pool is not None:
             pool.close()
@@ -729,12 +773,16 @@ def build_road(places, cities, jobs: int) -> list[str]:
         for key, _, _ in estimated:
             cc = country.get(key.split("|")[0], "?")
             by_country[cc] = by_country.get(cc, 0) + 1
-        notes.append(f"{len(estimated)} estimated road pairs, by access country: "
-                     + ", ".join(f"{cc} {n}" for cc, n in sorted(by_country.items(), key=lambda x: -x[1])))
+        notes.append(
+            f"{len(estimated)} estimated road pairs, by access country: "
+            + ", ".join(f"{cc} {n}" for cc, n in sorted(by_country.items(), key=lambda x: -x[1]))
+        )
     far = sorted(((pid, d) for pid, d in road_snaps.items() if d > ROAD_SNAP_WARN_KM), key=lambda x: -x[1])
     if far:
-        print(f"  points more than {ROAD_SNAP_WARN_KM:.0f} km from the highway graph: "
-              + ", ".join(f"{pid} {d:.1f} km" for pid, d in far))
+        print(
+            f"  points more than {ROAD_SNAP_WARN_KM:.0f} km from the highway graph: "
+            + ", ".join(f"{pid} {d:.1f} km" for pid, d in far)
+        )
         notes.append("far from highway graph: " + ", ".join(f"{pid} {d:.1f} km" for pid, d in far))
     path = DERIVED / "road_distances.json"
     write_json(path, header("OpenStreetMap highways via scgraph_data world_highways"), "pairs", out)
@@ -762,15 +810,19 @@ def build_sea(places) -> list[str]:
     for a in cn:
         for b in eu:
             entry = {}
-            for name, restrictions in (("suez", SEA_BASE_RESTRICTIONS),
-                                       ("cape", SEA_BASE_RESTRICTIONS + SEA_CAPE_EXTRA)):
-                feat = sr.searoute([a["lon"], a["lat"]], [b["lon"], b["lat"]], units="km",
-                                   restrictions=list(restrictions))
+            for name, restrictions in (
+                ("suez", SEA_BASE_RESTRICTIONS),
+                ("cape", SEA_BASE_RESTRICTIONS + SEA_CAPE_EXTRA),
+            ):
+                feat = sr.searoute(
+                    [a["lon"], a["lat"]], [b["lon"], b["lat"]], units="km", restrictions=list(restrictions)
+                )
                 km = float(feat["properties"]["length"])
                 if not math.isfinite(km):
                     sys.exit(f"no sea route {a['id']}|{b['id']} ({name})")
-                coords = simplify_line([list(c) for c in feat["geometry"]["coordinates"]],
-                                       SEA_TOLERANCE_DEG, SEA_MAX_POINTS, SEA_DECIMALS)
+                coords = simplify_line(
+                    [list(c) for c in feat["geometry"]["coordinates"]], SEA_TOLERANCE_DEG, SEA_MAX_POINTS, SEA_DECIMALS
+                )
                 entry[name] = {"distance_km": round(km, 1), "coordinates": coords}
             if entry["cape"]["distance_km"] < entry["suez"]["distance_km"]:
                 print(f"  note: {a['id']}|{b['id']} Cape shorter than Suez?")
@@ -780,8 +832,10 @@ def build_sea(places) -> list[str]:
             out[f"{a['id']}|{b['id']}"] = entry
             n += 1
             if n % 10 == 0 or n == total:
-                print(f"  [{n}/{total}] {a['id']}|{b['id']}: Suez {entry['suez']['distance_km']:,.0f} km, "
-                      f"Cape {entry['cape']['distance_km']:,.0f} km")
+                print(
+                    f"  [{n}/{total}] {a['id']}|{b['id']}: Suez {entry['suez']['distance_km']:,.0f} km, "
+                    f"Cape {entry['cape']['distance_km']:,.0f} km"
+                )
     key = "shanghai-port|rotterdam-port"
     if key in out:
         s, c = out[key]["suez"]["distance_km"], out[key]["cape"]["distance_km"]
@@ -801,8 +855,9 @@ def build_sea(places) -> list[str]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", default="rail,road,sea", help="comma-separated subset of rail,road,sea")
-    ap.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
-                    help="worker processes for road distances")
+    ap.add_argument(
+        "--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)), help="worker processes for road distances"
+    )
     args = ap.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     unknown = parts - {"rail", "road", "sea"}
@@ -821,8 +876,11 @@ def main(argv=None) -> int:
         notes += build_sea(places)
     if "road" in parts:
         notes += build_road(places, cities, args.jobs)
-    total = sum((DERIVED / f).stat().st_size for f in ("rail_geometry.json", "road_distances.json", "sea_routes.json")
-                if (DERIVED / f).exists())
+    total = sum(
+        (DERIVED / f).stat().st_size
+        for f in ("rail_geometry.json", "road_distances.json", "sea_routes.json")
+        if (DERIVED / f).exists()
+    )
     print(f"== done in {time.time() - t0:.0f} s; derived files total {total / 1e6:.2f} MB ==")
     if notes:
         print("summary:")

@@ -74,8 +74,13 @@ def load_cargo_catalog(src: DataSource) -> CargoCatalog:
     containers = {c.id: c for c in validate_entries(file, doc.get("containers"), ContainerType, section="containers")}
     cargo = {c.id: c for c in validate_entries(file, doc.get("cargo_types"), CargoType, section="cargo_types")}
     winter = doc.get("winter") or {}
-    return CargoCatalog(containers, cargo, frozenset(winter.get("months", [])), frozenset(winter.get("regions", [])),
-                        str(doc.get("source", "")))
+    return CargoCatalog(
+        containers,
+        cargo,
+        frozenset(winter.get("months", [])),
+        frozenset(winter.get("regions", [])),
+        str(doc.get("source", "")),
+    )
 
 
 @lru_cache(maxsize=4)

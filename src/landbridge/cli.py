@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,14 +15,20 @@ from rich.table import Table
 
 from landbridge.errors import LandbridgeError
 
-app = typer.Typer(help="Landbridge: China–Europe rail freight, from the network to bookings.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Landbridge: China–Europe rail freight, from the network to bookings.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 network_app = typer.Typer(help="The network model: places, links, border crossings.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
-DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Folder with your own network files (overrides the shipped ones file by file).")]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Folder with your own network files (overrides the shipped ones file by file)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
@@ -56,7 +62,10 @@ def network_stats_cmd(data: DataOpt = None, as_json: JsonOpt = False) -> None:
     t.add_row("rail network", f"{stats['rail_km']:,} km")
     t.add_row("gauge changes", ", ".join(stats["gauge_changes"]))
     t.add_row("European destination cities", f"{stats['european_cities']} in {stats['european_countries']} countries")
-    t.add_row("CR Express trains per month", f"{stats['cr_express_trains_per_month']:,} ({stats['westbound_share']:.0%} westbound)")
+    t.add_row(
+        "CR Express trains per month",
+        f"{stats['cr_express_trains_per_month']:,} ({stats['westbound_share']:.0%} westbound)",
+    )
     out.print(t)
 
 
@@ -105,13 +114,17 @@ def network_validate_cmd(data: DataOpt = None) -> None:
 
     w = _world(data)
     s = network_stats(w.network, w.timetable)
-    out.print(f"[green]OK[/]: {sum(s['places'].values())} places, {s['links']['rail']} rail links, "
-              f"{len(w.timetable.services)} services, {len(w.network.crossings)} crossings.")
+    out.print(
+        f"[green]OK[/]: {sum(s['places'].values())} places, {s['links']['rail']} rail links, "
+        f"{len(w.timetable.services)} services, {len(w.network.crossings)} crossings."
+    )
 
 
 @network_app.command("places")
 def network_places_cmd(
-    kind: Annotated[Optional[str], typer.Option(help="Only this kind: hub, terminal, border, junction, port, airport, city.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: hub, terminal, border, junction, port, airport, city.")
+    ] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -143,10 +156,10 @@ def _month_range(month: str) -> tuple[date, date]:
 @app.command("timetable")
 def timetable_cmd(
     month: Annotated[str, typer.Option("--month", help="Month to list, YYYY-MM.")],
-    origin: Annotated[Optional[str], typer.Option("--from", help="Boarding place (city, hub or terminal).")] = None,
-    destination: Annotated[Optional[str], typer.Option("--to", help="Alighting place.")] = None,
+    origin: Annotated[str | None, typer.Option("--from", help="Boarding place (city, hub or terminal).")] = None,
+    destination: Annotated[str | None, typer.Option("--to", help="Alighting place.")] = None,
     mode: Annotated[str, typer.Option(help="rail, sea or air.")] = "rail",
-    scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario spec (repeatable).")] = None,
+    scenario: Annotated[list[str] | None, typer.Option("--scenario", help="Scenario spec (repeatable).")] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -159,13 +172,30 @@ def timetable_cmd(
         raise LandbridgeError(f"Unknown mode {mode!r}; use rail, sea or air.")
     rows = list_departures(w, start, end, origin, destination, mode)
     if as_json:
-        _print_json({"month": month, "from": origin, "to": destination, "mode": mode, "count": len(rows), "departures": rows})
+        _print_json(
+            {"month": month, "from": origin, "to": destination, "mode": mode, "count": len(rows), "departures": rows}
+        )
         return
-    t = Table("departure (local)", "service", "from", "to", "arrival (local)", "days", "FEU",
-              title=f"{len(rows)} departures in {month}")
+    t = Table(
+        "departure (local)",
+        "service",
+        "from",
+        "to",
+        "arrival (local)",
+        "days",
+        "FEU",
+        title=f"{len(rows)} departures in {month}",
+    )
     for r in rows:
-        t.add_row(r["departure_local"][:16].replace("T", " "), r["service_name"], r["origin_name"], r["destination_name"],
-                  r["arrival_local"][:16].replace("T", " "), f"{r['transit_days']:.1f}", str(r["capacity_feu"]))
+        t.add_row(
+            r["departure_local"][:16].replace("T", " "),
+            r["service_name"],
+            r["origin_name"],
+            r["destination_name"],
+            r["arrival_local"][:16].replace("T", " "),
+            f"{r['transit_days']:.1f}",
+            str(r["capacity_feu"]),
+        )
     out.print(t)
 
 
@@ -184,11 +214,24 @@ def quote_cmd(
     ready: Annotated[str, typer.Option("--ready", help="Date the cargo is ready, YYYY-MM-DD.")],
     containers: Annotated[int, typer.Option("--containers", help="Number of containers.")] = 1,
     container_type: Annotated[str, typer.Option("--container-type", help="20GP, 40GP, 40HC or 45HC.")] = "40HC",
-    cargo: Annotated[str, typer.Option("--cargo", help="general, electronics, ev, batteries, batteries-in-equipment, solar-panels, wine, ecommerce, machinery, food.")] = "general",
-    mass_kg: Annotated[Optional[float], typer.Option("--mass-kg", help="Total cargo mass (default: typical for the cargo type).")] = None,
-    scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario spec, repeatable: red-sea-closed, border:khorgos=50%, avoid:RU, ...")] = None,
-    mode: Annotated[Optional[list[str]], typer.Option("--mode", help="Limit to rail, sea or air (repeatable).")] = None,
-    map_file: Annotated[Optional[Path], typer.Option("--map", help="Also draw the options on a map (PNG, SVG or PDF).")] = None,
+    cargo: Annotated[
+        str,
+        typer.Option(
+            "--cargo",
+            help="general, electronics, ev, batteries, batteries-in-equipment, solar-panels, wine, ecommerce, machinery, food.",
+        ),
+    ] = "general",
+    mass_kg: Annotated[
+        float | None, typer.Option("--mass-kg", help="Total cargo mass (default: typical for the cargo type).")
+    ] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", help="Scenario spec, repeatable: red-sea-closed, border:khorgos=50%, avoid:RU, ..."),
+    ] = None,
+    mode: Annotated[list[str] | None, typer.Option("--mode", help="Limit to rail, sea or air (repeatable).")] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Also draw the options on a map (PNG, SVG or PDF).")
+    ] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -196,8 +239,16 @@ def quote_cmd(
     from landbridge.planner import QuoteRequest
 
     w = _world(data, scenario)
-    req = QuoteRequest(origin, destination, _parse_date(ready, "--ready"), containers, container_type, cargo, mass_kg,
-                       tuple(mode) if mode else ("rail", "sea", "air"))
+    req = QuoteRequest(
+        origin,
+        destination,
+        _parse_date(ready, "--ready"),
+        containers,
+        container_type,
+        cargo,
+        mass_kg,
+        tuple(mode) if mode else ("rail", "sea", "air"),
+    )
     q = w.planner.quote(req)
     if map_file is not None:
         from landbridge.maps import quote_map
@@ -211,19 +262,32 @@ def quote_cmd(
 
 
 def _print_quote(q) -> None:
-    out.print(f"[bold]{q.origin.name} → {q.destination.name}[/]: {q.containers} x {q.container.id}, {q.cargo.name.lower()} "
-              f"({q.mass_kg:,.0f} kg), ready {q.ready.date()}; scenario: {q.scenario.describe()}")
+    out.print(
+        f"[bold]{q.origin.name} → {q.destination.name}[/]: {q.containers} x {q.container.id}, {q.cargo.name.lower()} "
+        f"({q.mass_kg:,.0f} kg), ready {q.ready.date()}; scenario: {q.scenario.describe()}"
+    )
     t = Table("#", "best", "mode", "leaves", "arrives", "days", "p90", q.options[0].currency, "t CO2e", "gauge")
     for n, o in enumerate(q.options, 1):
-        t.add_row(str(n), ",".join(lbl[:5] for lbl in o.labels), o.mode, o.departure.strftime("%m-%d"),
-                  o.arrival.strftime("%m-%d"), f"{o.p50_days:.1f}", f"{o.p90_days:.1f}", f"{o.cost_total:,.0f}",
-                  f"{o.co2e_kg / 1000:.2f}", str(len(o.gauge_changes)))
+        t.add_row(
+            str(n),
+            ",".join(lbl[:5] for lbl in o.labels),
+            o.mode,
+            o.departure.strftime("%m-%d"),
+            o.arrival.strftime("%m-%d"),
+            f"{o.p50_days:.1f}",
+            f"{o.p90_days:.1f}",
+            f"{o.cost_total:,.0f}",
+            f"{o.co2e_kg / 1000:.2f}",
+            str(len(o.gauge_changes)),
+        )
     out.print(t)
     for n, o in enumerate(q.options, 1):
         route = " → ".join([o.legs[0].frm_name] + [f"{l.to_name} [dim]({l.mode})[/]" for l in o.legs])
         out.print(f"{n}. {route}")
-    out.print(f"[dim]{len(q.options)} Pareto options out of {q.considered} itineraries; "
-              "--json gives legs, cost breakdown, gauge changes and borders.[/]")
+    out.print(
+        f"[dim]{len(q.options)} Pareto options out of {q.considered} itineraries; "
+        "--json gives legs, cost breakdown, gauge changes and borders.[/]"
+    )
 
 
 # Commands of the service layer (serve, db, keys, bookings) and of the digital twin (simulate) live

@@ -33,9 +33,7 @@ class UnknownPlaceError(LandbridgeError):
     def __init__(self, query: str, suggestions: list[str]):
         self.query, self.suggestions = query, suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(
-            f"Unknown place {query!r}.{hint} Run `landbridge network places` to list places."
-        )
+        super().__init__(f"Unknown place {query!r}.{hint} Run `landbridge network places` to list places.")
 
 
 class InvalidRequestError(LandbridgeError):

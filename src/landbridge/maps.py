@@ -8,9 +8,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from landbridge.planner.geometry import leg_coordinates  # noqa: E402
+from landbridge.planner.geometry import leg_coordinates
 
 GAUGE_COLOURS = {1435: "#4a6fa5", 1520: "#c0392b", 1668: "#8e44ad"}
 MODE_STYLE = {"rail": ("#1f77b4", "-"), "sea": ("#17becf", "-"), "air": ("#9467bd", ":"), "truck": ("#7f7f7f", "--")}
@@ -28,8 +28,13 @@ def _draw_network(ax, world, alpha: float = 1.0) -> None:
         ax.plot([a.lon, b.lon], [a.lat, b.lat], style, color="black", lw=1.2, alpha=alpha)
         if c.is_gauge_change:
             ax.plot(b.lon, b.lat, marker="D", color="black", ms=4, alpha=alpha)
-    kinds = {"hub": ("o", "#d62728", 4), "terminal": ("s", "#1f77b4", 3), "port": ("^", "#17becf", 4),
-             "airport": ("P", "#9467bd", 4), "city": (".", "#999999", 2)}
+    kinds = {
+        "hub": ("o", "#d62728", 4),
+        "terminal": ("s", "#1f77b4", 3),
+        "port": ("^", "#17becf", 4),
+        "airport": ("P", "#9467bd", 4),
+        "city": (".", "#999999", 2),
+    }
     for kind, (m, col, ms) in kinds.items():
         pts = [(p.lon, p.lat) for p in net.places.values() if p.kind == kind]
         if pts:
@@ -76,14 +81,20 @@ def quote_map(world, quote, path: Path) -> None:
             lons += xs
             lats += ys
             style = MODE_STYLE.get(leg.mode, ("black", "-"))[1]
-            label = f"{n + 1}. {o.mode} {o.p50_days:.0f} d, {o.cost_total:,.0f} {o.currency}" + (
-                f" ({', '.join(o.labels)})" if o.labels else "") if k == 0 else None
+            label = (
+                f"{n + 1}. {o.mode} {o.p50_days:.0f} d, {o.cost_total:,.0f} {o.currency}"
+                + (f" ({', '.join(o.labels)})" if o.labels else "")
+                if k == 0
+                else None
+            )
             ax.plot(xs, ys, style, color=colour, lw=2.2 - 0.15 * n, alpha=0.85, label=label)
     for p in (quote.origin, quote.destination):
         ax.plot(p.lon, p.lat, "*", color="gold", mec="black", ms=16)
         ax.annotate(p.name, (p.lon, p.lat), xytext=(6, 6), textcoords="offset points", fontsize=10, weight="bold")
     _frame(ax, lons, lats)
-    ax.set_title(f"{quote.origin.name} → {quote.destination.name}: {len(quote.options)} options "
-                 f"(scenario: {quote.scenario.describe()})")
+    ax.set_title(
+        f"{quote.origin.name} → {quote.destination.name}: {len(quote.options)} options "
+        f"(scenario: {quote.scenario.describe()})"
+    )
     ax.legend(loc="lower left", fontsize=8)
     _save(fig, path)

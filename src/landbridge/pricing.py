@@ -64,7 +64,10 @@ class Tariff(BaseModel):
     def road_usd_per_container(self, distance_km: float, container_id: str) -> float:
         if distance_km <= 0:
             return 0.0
-        return max(self.road.minimum_usd_per_container, distance_km * self.road.usd_per_feu_km * self.container_factor(container_id))
+        return max(
+            self.road.minimum_usd_per_container,
+            distance_km * self.road.usd_per_feu_km * self.container_factor(container_id),
+        )
 
 
 def money(x: float) -> Decimal:

@@ -27,9 +27,24 @@ VALID_FORMS = (
     "sea-to-rail:PCT% (e.g. sea-to-rail:10%)",
 )
 COUNTRY_NAMES = {
-    "russia": "RU", "belarus": "BY", "kazakhstan": "KZ", "mongolia": "MN", "china": "CN", "poland": "PL",
-    "germany": "DE", "georgia": "GE", "azerbaijan": "AZ", "turkey": "TR", "turkiye": "TR", "ukraine": "UA",
-    "lithuania": "LT", "latvia": "LV", "finland": "FI", "hungary": "HU", "serbia": "RS", "romania": "RO",
+    "russia": "RU",
+    "belarus": "BY",
+    "kazakhstan": "KZ",
+    "mongolia": "MN",
+    "china": "CN",
+    "poland": "PL",
+    "germany": "DE",
+    "georgia": "GE",
+    "azerbaijan": "AZ",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "ukraine": "UA",
+    "lithuania": "LT",
+    "latvia": "LV",
+    "finland": "FI",
+    "hungary": "HU",
+    "serbia": "RS",
+    "romania": "RO",
 }
 
 
@@ -141,9 +156,7 @@ def parse_scenario(
         else:
             hint = did_you_mean(low, ["baseline", "red-sea-closed"])
             extra = f" Did you mean {hint[0]}?" if hint else ""
-            raise InvalidRequestError(
-                f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + "."
-            )
+            raise InvalidRequestError(f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + ".")
     name = "+".join(n for n in names if n not in ("baseline", "normal")) or "baseline"
     return Scenario(name, red_sea, tuple(borders), frozenset(avoid), frozenset(avoid_corr), shift)
 

@@ -13,10 +13,10 @@ import pytest
 from tests.booking.helpers import Shipper
 
 
-
 def pytest_configure(config):
     # Starlette's TestClient still runs on httpx here; its deprecation note is not about our code.
     config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
+
 
 PG_ENV = "LANDBRIDGE_TEST_DATABASE_URL"
 
@@ -114,5 +114,3 @@ def new_shipper(db):
 @pytest.fixture
 def shipper(new_shipper) -> Shipper:
     return new_shipper("Acme Electronics")
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import text, update
@@ -34,9 +34,11 @@ def fresh_departure(world, service_id: str | None = None, min_days: int = 20):
     with _lock:
         if key not in _streams:
             start = date.today() + timedelta(days=min_days)
-            _streams[key] = iter(d for d, _i, _j in world.timetable.departures(start, start + timedelta(days=300),
-                                                                            None, None, "rail")
-                                 if service_id is None or d.service.id == service_id)
+            _streams[key] = iter(
+                d
+                for d, _i, _j in world.timetable.departures(start, start + timedelta(days=300), None, None, "rail")
+                if service_id is None or d.service.id == service_id
+            )
         for d in _streams[key]:
             if d.id not in _used:
                 _used.add(d.id)
@@ -56,41 +58,92 @@ def set_capacity(db, world, dep, feu: float) -> None:
     db.write(work)
 
 
-def make_option(db, world, customer_id: str | None, legs: list[tuple], containers: int = 1,
-                container_type: str = "40HC", cargo: str = "general", minutes: int = 30) -> str:
+def make_option(
+    db,
+    world,
+    customer_id: str | None,
+    legs: list[tuple],
+    containers: int = 1,
+    container_type: str = "40HC",
+    cargo: str = "general",
+    minutes: int = 30,
+) -> str:
     """Store a bookable option whose rail legs are (departure, board, alight); like POST /v1/quotes makes."""
     from landbridge.booking.models import Quote, QuoteOption
     from landbridge.db.base import new_id
     from landbridge.planner.options import iso
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     net = world.network
     leg_docs = []
     for dep, i, j in legs:
         s = dep.service
-        leg_docs.append({"mode": "rail", "from": s.stops[i], "from_name": net.places[s.stops[i]].name,
-                         "to": s.stops[j], "to_name": net.places[s.stops[j]].name, "departure": iso(dep.time_at(i)),
-                         "arrival": iso(dep.time_at(j, arriving=True)), "distance_km": 1000.0, "co2e_kg": 100.0,
-                         "service": s.id, "service_name": s.name, "departure_id": dep.id, "board_stop": i,
-                         "alight_stop": j})
+        leg_docs.append(
+            {
+                "mode": "rail",
+                "from": s.stops[i],
+                "from_name": net.places[s.stops[i]].name,
+                "to": s.stops[j],
+                "to_name": net.places[s.stops[j]].name,
+                "departure": iso(dep.time_at(i)),
+                "arrival": iso(dep.time_at(j, arriving=True)),
+                "distance_km": 1000.0,
+                "co2e_kg": 100.0,
+                "service": s.id,
+                "service_name": s.name,
+                "departure_id": dep.id,
+                "board_stop": i,
+                "alight_stop": j,
+            }
+        )
     ct = world.catalog.container(container_type)
     oid, qid = new_id("opt"), new_id("qt")
-    option = {"id": oid, "key": secrets.token_hex(8), "mode": "rail", "labels": [], "legs": leg_docs,
-              "departure": leg_docs[0]["departure"], "arrival": leg_docs[-1]["arrival"], "transit_days": 14.0,
-              "distance_km": 10000.0, "cost": {"total": 5000.0 * containers, "currency": "USD", "breakdown": {},
-                                               "lines": []},
-              "co2e_kg": 1000.0, "gauge_changes": [], "borders": [],
-              "reliability": {"p50_transit_days": 14, "p90_transit_days": 16, "source": "fixed"}}
+    option = {
+        "id": oid,
+        "key": secrets.token_hex(8),
+        "mode": "rail",
+        "labels": [],
+        "legs": leg_docs,
+        "departure": leg_docs[0]["departure"],
+        "arrival": leg_docs[-1]["arrival"],
+        "transit_days": 14.0,
+        "distance_km": 10000.0,
+        "cost": {"total": 5000.0 * containers, "currency": "USD", "breakdown": {}, "lines": []},
+        "co2e_kg": 1000.0,
+        "gauge_changes": [],
+        "borders": [],
+        "reliability": {"p50_transit_days": 14, "p90_transit_days": 16, "source": "fixed"},
+    }
 
     def work(s):
-        s.add(Quote(id=qid, customer_id=customer_id, api_key_id="key_test", request={}, created_at=now,
-                    expires_at=now + timedelta(minutes=minutes)))
+        s.add(
+            Quote(
+                id=qid,
+                customer_id=customer_id,
+                api_key_id="key_test",
+                request={},
+                created_at=now,
+                expires_at=now + timedelta(minutes=minutes),
+            )
+        )
         s.flush()
-        s.add(QuoteOption(id=oid, quote_id=qid, customer_id=customer_id, key=option["key"], containers=containers,
-                          container_type=ct.id, mfeu_per_container=int(round(ct.feu * 1000)),
-                          max_payload_kg=int(ct.max_payload_kg), cargo=cargo,
-                          price_total=Decimal(str(option["cost"]["total"])), currency="USD", option=option,
-                          expires_at=now + timedelta(minutes=minutes)))
+        s.add(
+            QuoteOption(
+                id=oid,
+                quote_id=qid,
+                customer_id=customer_id,
+                key=option["key"],
+                containers=containers,
+                container_type=ct.id,
+                mfeu_per_container=int(round(ct.feu * 1000)),
+                max_payload_kg=int(ct.max_payload_kg),
+                cargo=cargo,
+                price_total=Decimal(str(option["cost"]["total"])),
+                currency="USD",
+                option=option,
+                expires_at=now + timedelta(minutes=minutes),
+            )
+        )
 
     db.write(work)
     return oid
@@ -108,8 +161,11 @@ def booking_body(option_id: str, containers: int = 1, **extra) -> dict:
 
 
 def booked_mfeu(db, dep_id: str) -> dict[int, int]:
-    rows = db.read(lambda s: s.execute(text(
-        "SELECT section_index, booked_mfeu FROM departure_sections WHERE departure_id = :d"), {"d": dep_id}).all())
+    rows = db.read(
+        lambda s: s.execute(
+            text("SELECT section_index, booked_mfeu FROM departure_sections WHERE departure_id = :d"), {"d": dep_id}
+        ).all()
+    )
     return {r[0]: r[1] for r in rows}
 
 
@@ -120,8 +176,9 @@ def limit_free(db, world, dep, free_feu: float) -> None:
 
     def work(s):
         capacity.insert_sections(s, capacity.section_rows(dep))
-        s.execute(update(DS).where(DS.departure_id == dep.id)
-                  .values(capacity_mfeu=DS.booked_mfeu + int(free_feu * 1000)))
+        s.execute(
+            update(DS).where(DS.departure_id == dep.id).values(capacity_mfeu=DS.booked_mfeu + int(free_feu * 1000))
+        )
 
     db.write(work)
 
@@ -140,10 +197,26 @@ class Server:
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "LANDBRIDGE_DATABASE_URL": db_url, **(env or {})}
-        self.proc = subprocess.Popen([sys.executable, "-m", "landbridge.cli", "serve", "--port", str(self.port),
-                                      "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-                                      "--no-migrate"], env=self.env, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "landbridge.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--no-migrate",
+            ],
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     def wait_ready(self, timeout: float = 60) -> Server:
         import time

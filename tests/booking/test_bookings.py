@@ -21,7 +21,7 @@ def test_book_get_list_cancel(client, db, world, shipper):
     assert b["reservations"] == [{"departure_id": dep.id, "board_stop": 0, "alight_stop": n, "feu": 2.0}]
     assert [e["to_status"] for e in b["events"]] == ["requested"]
     assert b["price"] == {"total": round(5000.0 * 3 * 2 / 3, 2), "currency": "USD"}
-    assert booked_mfeu(db, dep.id) == {k: 2000 for k in range(n)}
+    assert booked_mfeu(db, dep.id) == dict.fromkeys(range(n), 2000)
 
     d = client.get(f"/v1/departures/{dep.id}", headers=shipper.headers).json()
     assert [s["booked_feu"] for s in d["sections"]] == [2.0] * n
@@ -35,10 +35,12 @@ def test_book_get_list_cancel(client, db, world, shipper):
 
     r = client.post(f"/v1/bookings/{b['id']}/cancel", json={"reason": "order withdrawn"}, headers=shipper.headers)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
-    assert [(e["from_status"], e["to_status"]) for e in r.json()["events"]] == [(None, "requested"),
-                                                                               ("requested", "cancelled")]
+    assert [(e["from_status"], e["to_status"]) for e in r.json()["events"]] == [
+        (None, "requested"),
+        ("requested", "cancelled"),
+    ]
     assert r.json()["events"][-1]["note"] == "order withdrawn"
-    assert booked_mfeu(db, dep.id) == {k: 0 for k in range(n)}  # the capacity came back
+    assert booked_mfeu(db, dep.id) == dict.fromkeys(range(n), 0)  # the capacity came back
     again = client.post(f"/v1/bookings/{b['id']}/cancel", headers=shipper.headers)
     assert again.status_code == 409 and "cancelled" in again.json()["detail"]
 
@@ -56,8 +58,13 @@ def test_all_legs_or_none(client, db, world, shipper, op):
     first, second = fresh_departure(world), fresh_departure(world)
     set_capacity(db, world, first, 10)
     set_capacity(db, world, second, 1)
-    oid = make_option(db, world, shipper.customer_id, [(first, 0, len(first.service.sections)),
-                                                       (second, 0, len(second.service.sections))], containers=2)
+    oid = make_option(
+        db,
+        world,
+        shipper.customer_id,
+        [(first, 0, len(first.service.sections)), (second, 0, len(second.service.sections))],
+        containers=2,
+    )
     r = client.post("/v1/bookings", json=booking_body(oid, containers=2), headers=shipper.headers)
     assert r.status_code == 409
     assert second.id in r.json()["detail"] and "1 FEU free, 2 FEU needed" in r.json()["detail"]
@@ -83,7 +90,10 @@ def test_lifecycle_and_audit_trail(client, db, world, shipper, op):
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)])
     bid = client.post("/v1/bookings", json=booking_body(oid), headers=shipper.headers).json()["id"]
     # Shippers cannot move bookings along (403); operators can, in order only (409 otherwise).
-    assert client.post(f"/v1/bookings/{bid}/status", json={"status": "confirmed"}, headers=shipper.headers).status_code == 403
+    assert (
+        client.post(f"/v1/bookings/{bid}/status", json={"status": "confirmed"}, headers=shipper.headers).status_code
+        == 403
+    )
     r = client.post(f"/v1/bookings/{bid}/status", json={"status": "delivered"}, headers=op)
     assert r.status_code == 409 and "Allowed next: confirmed, cancelled" in r.json()["detail"]
     for st in ("confirmed", "in_transit", "delivered"):
@@ -91,8 +101,11 @@ def test_lifecycle_and_audit_trail(client, db, world, shipper, op):
         assert r.status_code == 200 and r.json()["status"] == st
     events = client.get(f"/v1/bookings/{bid}", headers=shipper.headers).json()["events"]
     assert [(e["from_status"], e["to_status"], e["actor_role"]) for e in events] == [
-        (None, "requested", "shipper"), ("requested", "confirmed", "operator"),
-        ("confirmed", "in_transit", "operator"), ("in_transit", "delivered", "operator")]
+        (None, "requested", "shipper"),
+        ("requested", "confirmed", "operator"),
+        ("confirmed", "in_transit", "operator"),
+        ("in_transit", "delivered", "operator"),
+    ]
     assert client.post(f"/v1/bookings/{bid}/cancel", headers=shipper.headers).status_code == 409
     assert booked_mfeu(db, dep.id)[0] == 1000  # a delivered booking keeps its (used) capacity
     assert client.get("/v1/operator/reconcile", headers=op).json()["ok"] is True
@@ -119,8 +132,14 @@ def test_list_filters_and_pagination(client, db, world, new_shipper):
     by_dep = client.get("/v1/bookings", params={"departure_id": dep.id, "limit": 100}, headers=me.headers).json()
     assert len(by_dep["items"]) == 7
     today = date.today()
-    assert len(client.get("/v1/bookings", params={"created_from": str(today), "limit": 100},
-                          headers=me.headers).json()["items"]) == 7
+    assert (
+        len(
+            client.get("/v1/bookings", params={"created_from": str(today), "limit": 100}, headers=me.headers).json()[
+                "items"
+            ]
+        )
+        == 7
+    )
     assert client.get("/v1/bookings", params={"created_to": str(today)}, headers=me.headers).json()["items"] == []
     assert client.get("/v1/bookings", params={"limit": 101}, headers=me.headers).status_code == 422
     bad = client.get("/v1/bookings", params={"cursor": "not-a-cursor"}, headers=me.headers)
@@ -130,22 +149,37 @@ def test_list_filters_and_pagination(client, db, world, new_shipper):
 def test_field_level_errors(client, db, world, shipper):
     dep = fresh_departure(world)
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=2)
-    bad = {**SHIPMENT, "goods": {**SHIPMENT["goods"], "hs_code": "12AB"}, "consignee": {"name": "", "country": "Germany"}}
+    bad = {
+        **SHIPMENT,
+        "goods": {**SHIPMENT["goods"], "hs_code": "12AB"},
+        "consignee": {"name": "", "country": "Germany"},
+    }
     r = client.post("/v1/bookings", json={"option_id": oid, "containers": 0, "shipment": bad}, headers=shipper.headers)
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
-    assert {"body.containers", "body.shipment.goods.hs_code", "body.shipment.consignee.name",
-            "body.shipment.consignee.address", "body.shipment.consignee.country"} <= fields
+    assert {
+        "body.containers",
+        "body.shipment.goods.hs_code",
+        "body.shipment.consignee.name",
+        "body.shipment.consignee.address",
+        "body.shipment.consignee.country",
+    } <= fields
     r = client.post("/v1/bookings", json=booking_body(oid, 3), headers=shipper.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "containers"
     heavy = {**SHIPMENT, "goods": {**SHIPMENT["goods"], "mass_kg": 60_000}}
-    r = client.post("/v1/bookings", json={"option_id": oid, "containers": 2, "shipment": heavy}, headers=shipper.headers)
+    r = client.post(
+        "/v1/bookings", json={"option_id": oid, "containers": 2, "shipment": heavy}, headers=shipper.headers
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "shipment.goods.mass_kg"
     r = client.post("/v1/bookings", json={**booking_body(oid), "surprise": 1}, headers=shipper.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.surprise"
-    r = client.post("/v1/bookings", content=b"{not json", headers={**shipper.headers, "content-type": "application/json"})
+    r = client.post(
+        "/v1/bookings", content=b"{not json", headers={**shipper.headers, "content-type": "application/json"}
+    )
     assert r.status_code == 422
-    r = client.post("/v1/bookings", content=b"x" * 70_000, headers={**shipper.headers, "content-type": "application/json"})
+    r = client.post(
+        "/v1/bookings", content=b"x" * 70_000, headers={**shipper.headers, "content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert set(booked_mfeu(db, dep.id).values()) <= {0}
 
@@ -159,8 +193,11 @@ def test_dangerous_goods(client, db, world, shipper):
     un = accepted[0] if accepted else "UN3480"
     dg = {"un_number": un, "hazard_class": "9", "packing_group": "II", "proper_shipping_name": "LITHIUM ION BATTERIES"}
     goods = {**SHIPMENT["goods"], "hs_code": "850760", "dangerous_goods": dg}
-    r = client.post("/v1/bookings", json={"option_id": oid, "containers": 1, "shipment": {**SHIPMENT, "goods": goods}},
-                    headers=shipper.headers)
+    r = client.post(
+        "/v1/bookings",
+        json={"option_id": oid, "containers": 1, "shipment": {**SHIPMENT, "goods": goods}},
+        headers=shipper.headers,
+    )
     if accepted:
         assert r.status_code == 201, r.text
         pdf = client.get(f"/v1/bookings/{r.json()['id']}/consignment-note.pdf", headers=shipper.headers)
@@ -168,9 +205,11 @@ def test_dangerous_goods(client, db, world, shipper):
     else:
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "shipment.goods.dangerous_goods.un_number"
     bad = {**dg, "un_number": "3480"}
-    r = client.post("/v1/bookings", json={"option_id": oid, "containers": 1,
-                                          "shipment": {**SHIPMENT, "goods": {**goods, "dangerous_goods": bad}}},
-                    headers=shipper.headers)
+    r = client.post(
+        "/v1/bookings",
+        json={"option_id": oid, "containers": 1, "shipment": {**SHIPMENT, "goods": {**goods, "dangerous_goods": bad}}},
+        headers=shipper.headers,
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.shipment.goods.dangerous_goods.un_number"
 
 
@@ -200,9 +239,14 @@ def test_expired_and_departed_options(client, db, world, shipper):
 
 
 def test_unknown_ids_are_404(client, shipper, op):
-    for path in ("/v1/bookings/bk_0000000000000000", "/v1/bookings/" + "x" * 300,
-                 "/v1/bookings/bk_0000000000000000/consignment-note.pdf", "/v1/departures/nope",
-                 "/v1/departures/yuxinou-duisburg:1999-01-01T0300", "/v1/departures/yuxinou-duisburg:2026-13-45T9999"):
+    for path in (
+        "/v1/bookings/bk_0000000000000000",
+        "/v1/bookings/" + "x" * 300,
+        "/v1/bookings/bk_0000000000000000/consignment-note.pdf",
+        "/v1/departures/nope",
+        "/v1/departures/yuxinou-duisburg:1999-01-01T0300",
+        "/v1/departures/yuxinou-duisburg:2026-13-45T9999",
+    ):
         r = client.get(path, headers=shipper.headers)
         assert r.status_code == 404, (path, r.text)
         assert r.json()["detail"]
@@ -215,17 +259,28 @@ def test_unknown_ids_are_404(client, shipper, op):
 
 def test_departure_search(client, db, world, shipper):
     start = date.today() + timedelta(days=40)
-    r = client.get("/v1/departures", params={"from": "Chongqing", "to": "Duisburg", "start_date": str(start),
-                                             "end_date": str(start + timedelta(days=14)), "limit": 5},
-                   headers=shipper.headers)
+    r = client.get(
+        "/v1/departures",
+        params={
+            "from": "Chongqing",
+            "to": "Duisburg",
+            "start_date": str(start),
+            "end_date": str(start + timedelta(days=14)),
+            "limit": 5,
+        },
+        headers=shipper.headers,
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["count"] >= 2 and len(body["departures"]) <= 5
     row = body["departures"][0]
     assert row["sections"] and {"capacity_feu", "booked_feu", "free_feu"} <= set(row["sections"][0])
     assert row["free_feu"] == min(s["free_feu"] for s in row["sections"])
-    r = client.get("/v1/departures", params={"start_date": str(start), "end_date": str(start + timedelta(days=90))},
-                   headers=shipper.headers)
+    r = client.get(
+        "/v1/departures",
+        params={"start_date": str(start), "end_date": str(start + timedelta(days=90))},
+        headers=shipper.headers,
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end_date"
     r = client.get("/v1/departures", params={"from": "Chongqin"}, headers=shipper.headers)
     assert r.status_code == 404 and "Chongqing" in r.json()["detail"]
@@ -237,8 +292,11 @@ def test_operator_views(client, db, world, shipper, op):
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, len(dep.service.sections))], containers=10)
     assert client.post("/v1/bookings", json=booking_body(oid, 10), headers=shipper.headers).status_code == 201
     day = dep.departure.date()
-    u = client.get("/v1/operator/utilisation", params={"start_date": str(day), "end_date": str(day + timedelta(days=1)),
-                                                        "corridor": dep.service.corridor}, headers=op).json()
+    u = client.get(
+        "/v1/operator/utilisation",
+        params={"start_date": str(day), "end_date": str(day + timedelta(days=1)), "corridor": dep.service.corridor},
+        headers=op,
+    ).json()
     mine = [d for d in u["departures"] if d["departure_id"] == dep.id]
     assert mine and mine[0]["booked_feu"] == 10.0 and mine[0]["capacity_feu"] == 40.0 and mine[0]["utilisation"] == 0.25
     cor = [c for c in u["corridors"] if c["corridor"] == dep.service.corridor][0]
@@ -254,11 +312,18 @@ def test_reconcile_detects_drift(db, world, shipper):
 
     dep = fresh_departure(world)
     set_capacity(db, world, dep, 10)
-    db.write(lambda s: s.execute(update(DS).where(DS.departure_id == dep.id, DS.section_index == 0)
-                                 .values(booked_mfeu=3000)))
+    db.write(
+        lambda s: s.execute(update(DS).where(DS.departure_id == dep.id, DS.section_index == 0).values(booked_mfeu=3000))
+    )
     rep = db.read(reconcile)
-    assert not rep["ok"] and {"departure_id": dep.id, "section_index": 0, "booked_feu": 3.0,
-                              "live_bookings_feu": 0.0} in rep["mismatches"]
-    db.write(lambda s: s.execute(text("UPDATE departure_sections SET booked_mfeu = 0 WHERE departure_id = :d"),
-                                 {"d": dep.id}))
+    assert (
+        not rep["ok"]
+        and {"departure_id": dep.id, "section_index": 0, "booked_feu": 3.0, "live_bookings_feu": 0.0}
+        in rep["mismatches"]
+    )
+    db.write(
+        lambda s: s.execute(
+            text("UPDATE departure_sections SET booked_mfeu = 0 WHERE departure_id = :d"), {"d": dep.id}
+        )
+    )
     assert db.read(reconcile)["ok"]

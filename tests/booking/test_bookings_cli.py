@@ -42,8 +42,20 @@ def test_list_show_status_note_and_utilisation(client, db, db_url, world, shippe
 
     day = dep.departure.date().isoformat()
     chart = tmp_path / "utilisation.png"
-    r = landbridge("bookings", "utilisation", "--from", day, "--to", day, "--corridor", dep.service.corridor,
-                   "--json", "--chart", str(chart), url=db_url)
+    r = landbridge(
+        "bookings",
+        "utilisation",
+        "--from",
+        day,
+        "--to",
+        day,
+        "--corridor",
+        dep.service.corridor,
+        "--json",
+        "--chart",
+        str(chart),
+        url=db_url,
+    )
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert report["corridors"][0]["section_booked_feu"] >= 2.0

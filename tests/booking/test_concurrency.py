@@ -48,7 +48,7 @@ def test_240_threads_on_50_feu(db, world, shipper):
     ok = [r for r in results if isinstance(r, str)]
     assert len(ok) == 50 and len(results) - len(ok) == 190
     assert all("full" in str(r) for r in results if not isinstance(r, str))
-    assert booked_mfeu(db, dep.id) == {k: 50_000 for k in range(n)}
+    assert booked_mfeu(db, dep.id) == dict.fromkeys(range(n), 50000)
     assert db.read(reconcile)["ok"]
 
 
@@ -61,15 +61,17 @@ def test_mixed_sizes_and_overlapping_legs_never_oversell(db, world, shipper):
     set_capacity(db, world, dep, 20)
     rng = random.Random(7)
     kinds = [("20GP", 0, n), ("40HC", 0, 2), ("45HC", 1, n), ("40HC", 2, n - 1), ("20GP", 1, 3)]
-    options = {k: make_option(db, world, shipper.customer_id, [(dep, i, j)], containers=3, container_type=ct)
-               for k, (ct, i, j) in enumerate(kinds)}
+    options = {
+        k: make_option(db, world, shipper.customer_id, [(dep, i, j)], containers=3, container_type=ct)
+        for k, (ct, i, j) in enumerate(kinds)
+    }
     picks = [rng.randrange(len(kinds)) for _ in range(200)]
     counts = [rng.randint(1, 3) for _ in picks]
     results = _book_all(db, shipper, [options[p] for p in picks], counts)
     booked = booked_mfeu(db, dep.id)
     assert all(0 < v <= 20_000 for v in booked.values())
     feu = {"20GP": 500, "40HC": 1000, "45HC": 1125}
-    expect = {k: 0 for k in range(n)}
+    expect = dict.fromkeys(range(n), 0)
     for p, c, r in zip(picks, counts, results):
         if isinstance(r, str):
             ct, i, j = kinds[p]
@@ -98,4 +100,4 @@ def test_220_http_requests_across_two_workers(db, db_url, world, shipper):
         d = httpx.get(f"{server.url}/v1/departures/{dep.id}", headers=shipper.headers).json()
         assert [s["booked_feu"] for s in d["sections"]] == [50.0] * n
         assert all(s["free_feu"] == 0 for s in d["sections"])
-    assert booked_mfeu(db, dep.id) == {k: 50_000 for k in range(n)}
+    assert booked_mfeu(db, dep.id) == dict.fromkeys(range(n), 50000)

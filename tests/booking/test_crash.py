@@ -47,8 +47,11 @@ def test_sigkill_in_the_middle_of_a_booking(db, db_url, world, shipper, tmp_path
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, n)], containers=4)
     script = tmp_path / "mid_booking.py"
     script.write_text(MID_BOOKING)
-    proc = subprocess.Popen([sys.executable, str(script), db_url, shipper.key_id, shipper.customer_id,
-                             json.dumps(booking_body(oid, 4))], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), db_url, shipper.key_id, shipper.customer_id, json.dumps(booking_body(oid, 4))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("MID-BOOKING"), line
@@ -79,6 +82,7 @@ def test_server_killed_under_load_then_restarted(db, db_url, world, shipper, op)
 
     async def load(url: str, server: Server):
         async with httpx.AsyncClient(base_url=url, headers=shipper.headers, timeout=30) as c:
+
             async def one(k: int):
                 try:
                     r = await c.post("/v1/bookings", json=booking_body(options[k % 3], 1 + k % 2))
@@ -104,7 +108,8 @@ def test_server_killed_under_load_then_restarted(db, db_url, world, shipper, op)
         for bid in acknowledged:  # every acknowledged booking survived the crash
             assert httpx.get(f"{again.url}/v1/bookings/{bid}", headers=shipper.headers).status_code == 200
         for d in deps:  # booked = sum of the live bookings on the departure
-            items = httpx.get(f"{again.url}/v1/bookings", params={"departure_id": d.id, "limit": 100},
-                              headers=shipper.headers).json()["items"]
+            items = httpx.get(
+                f"{again.url}/v1/bookings", params={"departure_id": d.id, "limit": 100}, headers=shipper.headers
+            ).json()["items"]
             total = sum(int(x["feu"] * 1000) for x in items if x["status"] != "cancelled")
             assert set(booked_mfeu(db, d.id).values()) == {total}

@@ -41,8 +41,9 @@ def fresh_url(db_url, tmp_path):
 
 def landbridge(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LANDBRIDGE_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "landbridge.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "landbridge.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_migrations_match_the_models(db):
@@ -93,8 +94,10 @@ def test_commands_end_to_end(fresh_url):
         assert n > 50  # a week of CR Express departures
         again = landbridge("db", "seed", "--from", str(start), "--to", str(start + timedelta(days=6)), url=fresh_url)
         assert again.returncode == 0
-        assert db.read(lambda s: s.execute(text("SELECT COUNT(DISTINCT departure_id) FROM departure_sections"))
-                       .scalar()) == n  # seeding twice adds nothing
+        assert (
+            db.read(lambda s: s.execute(text("SELECT COUNT(DISTINCT departure_id) FROM departure_sections")).scalar())
+            == n
+        )  # seeding twice adds nothing
     finally:
         db.dispose()
     r = landbridge("db", "reconcile", url=fresh_url)

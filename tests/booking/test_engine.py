@@ -20,6 +20,7 @@ def test_async_units_commit_roll_back_and_survive_a_new_event_loop(db):
             s.execute(insert(Customer).values(id=name, name=name, created_at=utcnow()))
             if fail:
                 raise ConflictError("no")
+
         await db.write_async(unit)
 
     before = asyncio.run(count())

@@ -43,8 +43,10 @@ def test_other_posts_are_idempotent(client, op):
     assert a.status_code == b.status_code == 201 and a.json()["id"] == b.json()["id"]
     assert client.post("/v1/customers", json={"name": "Other"}, headers=h).status_code == 409
     assert client.post("/v1/customers", json={"name": "x"}, headers={**op, "Idempotency-Key": ""}).status_code == 422
-    assert client.post("/v1/customers", json={"name": "x"},
-                       headers={**op, "Idempotency-Key": "k" * 300}).status_code == 422
+    assert (
+        client.post("/v1/customers", json={"name": "x"}, headers={**op, "Idempotency-Key": "k" * 300}).status_code
+        == 422
+    )
 
 
 def test_concurrent_retries_book_once(client, db, world, shipper):
@@ -87,8 +89,13 @@ def test_a_record_past_its_retention_no_longer_holds_the_key(client, db, world, 
     h = {**shipper.headers, "Idempotency-Key": "reused-next-week"}
     first = client.post("/v1/bookings", json=booking_body(oid), headers=h)
     assert first.status_code == 201
-    db.write(lambda s: s.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "reused-next-week")
-                                 .values(created_at=utcnow() - RETENTION - timedelta(minutes=1))))
+    db.write(
+        lambda s: s.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == "reused-next-week")
+            .values(created_at=utcnow() - RETENTION - timedelta(minutes=1))
+        )
+    )
     # a different request with the old key is now a new request (not 409), and its result is stored in place
     later = client.post("/v1/bookings", json=booking_body(oid, containers=2), headers=h)
     assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
@@ -110,13 +117,27 @@ def test_records_past_retention_are_purged_at_start_and_then_periodically(db, mo
     from landbridge.db.base import utcnow
 
     def put(key: str, age: timedelta) -> None:
-        db.write(lambda s: s.execute(insert(IdempotencyRecord).values(
-            owner="op:purge-test", key=key, fingerprint="f" * 64, status_code=201, response={},
-            created_at=utcnow() - age)))
+        db.write(
+            lambda s: s.execute(
+                insert(IdempotencyRecord).values(
+                    owner="op:purge-test",
+                    key=key,
+                    fingerprint="f" * 64,
+                    status_code=201,
+                    response={},
+                    created_at=utcnow() - age,
+                )
+            )
+        )
 
     def keys() -> set[str]:
-        return set(db.read(lambda s: s.scalars(select(IdempotencyRecord.key)
-                                               .where(IdempotencyRecord.owner == "op:purge-test")).all()))
+        return set(
+            db.read(
+                lambda s: s.scalars(
+                    select(IdempotencyRecord.key).where(IdempotencyRecord.owner == "op:purge-test")
+                ).all()
+            )
+        )
 
     put("old-1", RETENTION + timedelta(hours=1))
     put("fresh", timedelta(minutes=5))

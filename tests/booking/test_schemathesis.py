@@ -23,15 +23,19 @@ def test_no_server_errors(app, client, operator_token, shipper):
     tokens = {"operator": operator_token, "shipper": shipper.token}
     for op in operations:
         for mode, n in EXAMPLES.items():
+
             @given(case=op.as_strategy(generation_mode=mode))
-            @settings(max_examples=n, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=n, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+            )
             def run(case):
                 role = "shipper" if hash(case.formatted_path) % 3 == 0 else "operator"
                 response = case.call(headers={"Authorization": f"Bearer {tokens[role]}"})
                 if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} query={case.query} "
-                                    f"body={str(case.body)[:200]} -> {response.status_code} {response.text[:300]}")
+                    failures.append(
+                        f"{case.method} {case.formatted_path} query={case.query} "
+                        f"body={str(case.body)[:200]} -> {response.status_code} {response.text[:300]}"
+                    )
 
             try:
                 run()

@@ -41,8 +41,16 @@ def test_short_run_writes_kpis_tables_and_charts(tmp_path):
     assert k["seed"] == 5 and k["scenario"]["name"] == "baseline"
     assert "xian->duisburg-rail" in k["transit_days"]
     assert "brest-malaszewicze" in k["borders"]
-    for name in ("trains.csv", "od_transit.csv", "border_queues.csv", "monthly.csv", "timeseries.png",
-                 "border_queues.png", "transit_times.png", "dashboard.html"):
+    for name in (
+        "trains.csv",
+        "od_transit.csv",
+        "border_queues.csv",
+        "monthly.csv",
+        "timeseries.png",
+        "border_queues.png",
+        "transit_times.png",
+        "dashboard.html",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert (out / "timeseries.png").read_bytes()[:4] == b"\x89PNG"
     html = (out / "dashboard.html").read_text()
@@ -74,14 +82,17 @@ def test_unknown_scenario_lists_valid_forms_and_leaves_nothing(tmp_path, capsys)
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--start", "2026-13-01"], "YYYY-MM-DD"),
-    (["--days", "0"], "from 1 to"),
-    (["--replications", "0"], "from 1 to"),
-    (["--scenario", "border:khorgos=150%"], "between 0% and 100%"),
-    (["--scenario", "border:nowhere=50%"], "Known crossings"),
-    (["--compare", "baseline", "avoid-corridor:moon"], "Known:"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--start", "2026-13-01"], "YYYY-MM-DD"),
+        (["--days", "0"], "from 1 to"),
+        (["--replications", "0"], "from 1 to"),
+        (["--scenario", "border:khorgos=150%"], "between 0% and 100%"),
+        (["--scenario", "border:nowhere=50%"], "Known crossings"),
+        (["--compare", "baseline", "avoid-corridor:moon"], "Known:"),
+    ],
+)
 def test_malformed_parameters_are_explained(tmp_path, capsys, args, words):
     out = tmp_path / "sim"
     assert _main([*args, "--out", str(out)]) == 2

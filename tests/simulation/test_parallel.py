@@ -24,7 +24,9 @@ def test_replications_across_processes():
 
 def test_replications_on_a_dask_cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
         results = run_replications(SPEC, 2, scheduler=cluster.scheduler_address)
     assert [r.seed for r in results] == [11, 12]
     local = run_replications(SPEC, 1)
@@ -46,9 +48,24 @@ def test_cli_scheduler_option(tmp_path):
     from landbridge.cli import app
 
     out = tmp_path / "sim"
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        r = CliRunner().invoke(app, ["simulate", "--days", "20", "--replications", "2", "--no-charts",
-                                     "--scheduler", cluster.scheduler_address, "--out", str(out)])
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        r = CliRunner().invoke(
+            app,
+            [
+                "simulate",
+                "--days",
+                "20",
+                "--replications",
+                "2",
+                "--no-charts",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--out",
+                str(out),
+            ],
+        )
     assert r.exit_code == 0, r.output
     import json
 

@@ -47,7 +47,7 @@ def _hash(token: str) -> str:
 def _split(token: str) -> str | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    prefix, sep, _secret = token[len(TOKEN_PREFIX):].partition("_")
+    prefix, sep, _secret = token[len(TOKEN_PREFIX) :].partition("_")
     if not sep or len(prefix) != 12 or any(c not in "0123456789abcdef" for c in prefix):
         return None
     return prefix
@@ -90,8 +90,15 @@ def create_key(s: Session, role: str, name: str, customer_id: str | None = None)
         raise InvalidRequestError("Give the key a name (who or what uses it).")
     prefix = secrets.token_hex(6)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(id=new_id("key"), prefix=prefix, secret_sha256=_hash(token), role=role, name=name.strip(),
-                 customer_id=customer_id, created_at=utcnow())
+    key = ApiKey(
+        id=new_id("key"),
+        prefix=prefix,
+        secret_sha256=_hash(token),
+        role=role,
+        name=name.strip(),
+        customer_id=customer_id,
+        created_at=utcnow(),
+    )
     s.add(key)
     s.flush()
     return key, token

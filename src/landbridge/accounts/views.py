@@ -12,8 +12,14 @@ from landbridge.api.auth import DB, Caller, Operator
 from landbridge.api.idempotency import HEADER, respond
 
 router = APIRouter(prefix="/v1", tags=["customers and keys"])
-IdemKey = Annotated[str | None, Header(alias=HEADER, max_length=200, description="Retry-safe POST: "
-                                       "a retry with the same key returns the original result.")]
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        max_length=200,
+        description="Retry-safe POST: a retry with the same key returns the original result.",
+    ),
+]
 
 
 @router.get("/me", response_model=Me)
@@ -25,14 +31,23 @@ def me(p: Caller) -> Me:
 @router.post("/customers", status_code=201, response_model=CustomerOut)
 def create_customer(body: CustomerIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None):
     """Create a customer (a shipper company); then give it keys with POST /v1/keys."""
-    return respond(request, db, p, idempotency_key, body.model_dump(),
-                   lambda s: CustomerOut.model_validate(service.create_customer(s, body.name, body.email))
-                   .model_dump(mode="json"))
+    return respond(
+        request,
+        db,
+        p,
+        idempotency_key,
+        body.model_dump(),
+        lambda s: CustomerOut.model_validate(service.create_customer(s, body.name, body.email)).model_dump(mode="json"),
+    )
 
 
 @router.get("/customers", response_model=CustomerPage)
-def list_customers(db: DB, p: Operator, limit: Annotated[int, Query(ge=1, le=100)] = 50,
-                   after: Annotated[str | None, Query(max_length=32, description="`next_after` of the previous page")] = None):
+def list_customers(
+    db: DB,
+    p: Operator,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    after: Annotated[str | None, Query(max_length=32, description="`next_after` of the previous page")] = None,
+):
     rows = db.read(lambda s: [CustomerOut.model_validate(c) for c in service.list_customers(s, limit + 1, after)])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -47,6 +62,7 @@ def get_customer(customer_id: str, db: DB, p: Operator):
 @router.post("/keys", status_code=201, response_model=KeyCreated)
 def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None):
     """Create an API key (shipper keys belong to a customer). The token is in this response only."""
+
     def work(s):
         key, token = service.create_key(s, body.role, body.name, body.customer_id)
         return {**KeyOut.model_validate(key).model_dump(mode="json"), "token": token}

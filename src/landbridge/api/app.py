@@ -1,7 +1,7 @@
 """The HTTP API: `create_app()` assembles the routers of each domain, authentication and error handling.
 
-    landbridge db upgrade && landbridge keys create --role operator --name ops
-    landbridge serve            # OpenAPI at http://127.0.0.1:8000/docs and /openapi.json
+landbridge db upgrade && landbridge keys create --role operator --name ops
+landbridge serve            # OpenAPI at http://127.0.0.1:8000/docs and /openapi.json
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         async def purge() -> None:  # stored replies past their retention
             try:
                 await run_in_threadpool(idempotency.purge, database)
-            except Exception:  # noqa: BLE001 - a missing schema is reported by the first request that needs it
+            except Exception:
                 errors.log.warning("could not purge old idempotency records", exc_info=True)
 
         async def purge_forever() -> None:
@@ -55,8 +55,9 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         finally:
             purging.cancel()
 
-    app = FastAPI(title="Landbridge", version=_version, description=DESCRIPTION, lifespan=lifespan,
-                  max_body_size=MAX_BODY_BYTES)
+    app = FastAPI(
+        title="Landbridge", version=_version, description=DESCRIPTION, lifespan=lifespan, max_body_size=MAX_BODY_BYTES
+    )
     app.state.db = database
     errors.install(app)
     app.add_middleware(errors.CleanInput)

@@ -10,19 +10,24 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from landbridge.accounts.service import Principal, _cache, authenticate
 from landbridge.db.engine import Database
 
-bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lb_...`. Operators create "
-                                                  "keys (`landbridge keys create` for the first one).")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key: `Authorization: Bearer lb_...`. Operators create "
+    "keys (`landbridge keys create` for the first one).",
+)
 
 
 async def get_db(request: Request) -> Database:
     return request.app.state.db  # async: FastAPI would run a plain def dependency in a thread, per request
 
 
-async def principal(request: Request,
-                    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+async def principal(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
     if creds is None or not creds.credentials:
-        raise HTTPException(401, "Missing API key: send `Authorization: Bearer <api key>`.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "Missing API key: send `Authorization: Bearer <api key>`.", headers={"WWW-Authenticate": "Bearer"}
+        )
     token = creds.credentials
     p = _cache.get(token)
     if p is None:

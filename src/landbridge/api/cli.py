@@ -8,7 +8,7 @@ import os
 import sys
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -20,8 +20,12 @@ from landbridge.errors import LandbridgeError
 out = Console()
 err = Console(stderr=True)
 
-DbOpt = Annotated[Optional[str], typer.Option("--database", help="Database URL (default: LANDBRIDGE_DATABASE_URL, "
-                                              "else a SQLite file in your data directory).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="Database URL (default: LANDBRIDGE_DATABASE_URL, else a SQLite file in your data directory)."
+    ),
+]
 
 
 @contextmanager
@@ -61,11 +65,17 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="Port.")] = 8000,
         workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
         database: DbOpt = None,
-        migrate: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema before serving.")] = True,
+        migrate: Annotated[
+            bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema before serving.")
+        ] = True,
         access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
         log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
-        loop: Annotated[str, typer.Option(help="Event loop: auto (uvloop when installed), asyncio or uvloop.")] = "auto",
-        http: Annotated[str, typer.Option(help="HTTP parser: auto (httptools when installed), h11 or httptools.")] = "auto",
+        loop: Annotated[
+            str, typer.Option(help="Event loop: auto (uvloop when installed), asyncio or uvloop.")
+        ] = "auto",
+        http: Annotated[
+            str, typer.Option(help="HTTP parser: auto (httptools when installed), h11 or httptools.")
+        ] = "auto",
     ) -> None:
         """Start the HTTP API (OpenAPI at /docs and /openapi.json)."""
         import uvicorn
@@ -90,8 +100,17 @@ def register(app: typer.Typer) -> None:
             protocol = http_protocol(http)
         except ImportError as exc:
             raise LandbridgeError(str(exc)) from None
-        uvicorn.run("landbridge.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    access_log=access_log, log_level=log_level, loop=loop, http=protocol)
+        uvicorn.run(
+            "landbridge.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level=log_level,
+            loop=loop,
+            http=protocol,
+        )
 
     @db_app.command("upgrade")
     def db_upgrade_cmd(database: DbOpt = None) -> None:
@@ -121,8 +140,14 @@ def register(app: typer.Typer) -> None:
         capacity.check_range(a, b + timedelta(days=1), 731, "seed range")
         db = _database(database)
         world = load_world()
-        with Progress(TextColumn("[bold]Seeding departures"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=not sys.stderr.isatty()) as bar:
+        with Progress(
+            TextColumn("[bold]Seeding departures"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=not sys.stderr.isatty(),
+        ) as bar:
             task = bar.add_task("seed", total=None)
 
             def progress(n: int, total: int) -> None:
@@ -130,12 +155,15 @@ def register(app: typer.Typer) -> None:
 
             with _db_errors(db):
                 deps, rows = db.write(lambda s: capacity.seed(s, world, a, b + timedelta(days=1), progress))
-        out.print(f"[green]{deps} rail departures from {a} to {b}[/] with {rows} sections in the database "
-                  "(sections already there keep their bookings).")
+        out.print(
+            f"[green]{deps} rail departures from {a} to {b}[/] with {rows} sections in the database "
+            "(sections already there keep their bookings)."
+        )
 
     @db_app.command("reconcile")
-    def db_reconcile_cmd(database: DbOpt = None,
-                         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    def db_reconcile_cmd(
+        database: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+    ) -> None:
         """Check that booked FEU on every section equals the sum of live bookings (exit 2 if not)."""
         from landbridge.booking.capacity import reconcile
 
@@ -145,8 +173,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             sys.stdout.write(json.dumps(report, indent=2) + "\n")
         else:
-            out.print(f"{report['sections_checked']} sections checked: "
-                      + ("[green]consistent[/]" if report["ok"] else f"[red]{len(report['mismatches'])} mismatches[/]"))
+            out.print(
+                f"{report['sections_checked']} sections checked: "
+                + ("[green]consistent[/]" if report["ok"] else f"[red]{len(report['mismatches'])} mismatches[/]")
+            )
         if not report["ok"]:
             raise LandbridgeError("Booked capacity does not match the live bookings; see the report.")
 
@@ -154,7 +184,7 @@ def register(app: typer.Typer) -> None:
     def keys_create_cmd(
         name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")],
         role: Annotated[str, typer.Option("--role", help="operator or shipper.")] = "operator",
-        customer: Annotated[Optional[str], typer.Option("--customer", help="Customer id (shipper keys).")] = None,
+        customer: Annotated[str | None, typer.Option("--customer", help="Customer id (shipper keys).")] = None,
         database: DbOpt = None,
     ) -> None:
         """Create an API key and print it (once). The first operator key starts here; the rest over the API."""
@@ -176,12 +206,21 @@ def register(app: typer.Typer) -> None:
             keys = db.read(list_keys)
         t = Table("id", "prefix", "role", "name", "customer", "created", "revoked")
         for k in keys:
-            t.add_row(k.id, k.prefix, k.role, k.name, k.customer_id or "", k.created_at.isoformat(timespec="seconds"),
-                      k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+            t.add_row(
+                k.id,
+                k.prefix,
+                k.role,
+                k.name,
+                k.customer_id or "",
+                k.created_at.isoformat(timespec="seconds"),
+                k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+            )
         out.print(t)
 
     @keys_app.command("revoke")
-    def keys_revoke_cmd(key_id: Annotated[str, typer.Argument(help="Key id (key_...).")], database: DbOpt = None) -> None:
+    def keys_revoke_cmd(
+        key_id: Annotated[str, typer.Argument(help="Key id (key_...).")], database: DbOpt = None
+    ) -> None:
         """Revoke an API key."""
         from landbridge.accounts.service import revoke_key
 

@@ -57,8 +57,11 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
     log.exception("database error on %s %s", request.method, request.url.path)
-    return JSONResponse(error_body("The database is unavailable or busy; retry in a moment."), status_code=503,
-                        headers={"Retry-After": "1"})
+    return JSONResponse(
+        error_body("The database is unavailable or busy; retry in a moment."),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -90,9 +93,16 @@ class CleanInput:
                 import json
 
                 body = json.dumps(error_body("The URL contains a NUL character; remove it.")).encode()
-                await send({"type": "http.response.start", "status": 400,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 400,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

@@ -61,8 +61,9 @@ def check_key(key: str | None) -> str | None:
 
 class Conflict(HTTPException):
     def __init__(self) -> None:
-        super().__init__(409, detail=f"This {HEADER} was already used with a different request; "
-                                     "use a new key for a new request.")
+        super().__init__(
+            409, detail=f"This {HEADER} was already used with a different request; use a new key for a new request."
+        )
 
 
 class KeyTaken(Exception):
@@ -73,14 +74,24 @@ _T = IdempotencyRecord.__table__
 
 
 def _claim_statement(insert):
-    ins = insert(_T).values(owner=bindparam("owner"), key=bindparam("key"), fingerprint=bindparam("fp"),
-                            status_code=bindparam("status"), response=bindparam("body", type_=JSONDoc),
-                            created_at=bindparam("now", type_=UTCDateTime))
+    ins = insert(_T).values(
+        owner=bindparam("owner"),
+        key=bindparam("key"),
+        fingerprint=bindparam("fp"),
+        status_code=bindparam("status"),
+        response=bindparam("body", type_=JSONDoc),
+        created_at=bindparam("now", type_=UTCDateTime),
+    )
     return ins.on_conflict_do_update(  # a record past its retention is overwritten, a live one is left alone
         index_elements=[_T.c.owner, _T.c.key],
-        set_={"fingerprint": ins.excluded.fingerprint, "status_code": ins.excluded.status_code,
-              "response": ins.excluded.response, "created_at": ins.excluded.created_at},
-        where=_T.c.created_at < bindparam("cutoff", type_=UTCDateTime)).returning(_T.c.owner)
+        set_={
+            "fingerprint": ins.excluded.fingerprint,
+            "status_code": ins.excluded.status_code,
+            "response": ins.excluded.response,
+            "created_at": ins.excluded.created_at,
+        },
+        where=_T.c.created_at < bindparam("cutoff", type_=UTCDateTime),
+    ).returning(_T.c.owner)
 
 
 _CLAIM = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}  # built once
@@ -90,8 +101,15 @@ def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) ->
     """Store the result under (owner, key) unless a live record holds the key; True when stored."""
     now = utcnow()
     conn = s.connection()
-    params = {"owner": owner, "key": key, "fp": fp, "status": status, "body": body, "now": now,
-              "cutoff": now - RETENTION}
+    params = {
+        "owner": owner,
+        "key": key,
+        "fp": fp,
+        "status": status,
+        "body": body,
+        "now": now,
+        "cutoff": now - RETENTION,
+    }
     return conn.execute(_CLAIM[conn.dialect.name], params).first() is not None
 
 
@@ -108,6 +126,7 @@ def _unit(owner: str, key: str, fp: str, work: Callable[[Session], tuple[int, An
         if 200 <= status < 300 and not _claim(s, owner, key, fp, status, body):
             raise KeyTaken()
         return status, body, False
+
     return unit
 
 
@@ -119,8 +138,9 @@ def _replayed(rec: IdempotencyRecord | None, fp: str) -> tuple[int, Any, bool] |
     return rec.status_code, rec.response, True
 
 
-def run(db: Database, owner: str, key: str | None, fp: str,
-        work: Callable[[Session], tuple[int, Any]]) -> tuple[int, Any, bool]:
+def run(
+    db: Database, owner: str, key: str | None, fp: str, work: Callable[[Session], tuple[int, Any]]
+) -> tuple[int, Any, bool]:
     """Run `work(session) -> (status, body)` in one write transaction, once per (owner, key).
 
     Returns (status, body, replayed)."""
@@ -138,8 +158,9 @@ def run(db: Database, owner: str, key: str | None, fp: str,
         raise
 
 
-async def run_async(db: Database, owner: str, key: str | None, fp: str,
-                    work: Callable[[Session], tuple[int, Any]]) -> tuple[int, Any, bool]:
+async def run_async(
+    db: Database, owner: str, key: str | None, fp: str, work: Callable[[Session], tuple[int, Any]]
+) -> tuple[int, Any, bool]:
     """`run` from the event loop (Database.write_async: no thread, the loop is never blocked on PostgreSQL)."""
     if key is None:
         status, body = await db.write_async(work)
@@ -157,17 +178,30 @@ async def run_async(db: Database, owner: str, key: str | None, fp: str,
 
 def purge(db: Database) -> int:
     """Drop records older than RETENTION; returns how many."""
-    return db.write(lambda s: s.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.created_at < utcnow() - RETENTION)).rowcount)
+    return db.write(
+        lambda s: (
+            s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)).rowcount
+        )
+    )
 
 
-__all__ = ["HEADER", "IdempotencyRecord", "check_key", "fingerprint", "purge", "respond", "respond_async", "run",
-           "run_async"]
+__all__ = [
+    "HEADER",
+    "IdempotencyRecord",
+    "check_key",
+    "fingerprint",
+    "purge",
+    "respond",
+    "respond_async",
+    "run",
+    "run_async",
+]
 
 
 # ---- the adapter side: one helper per POST view --------------------------------------------------
-def respond(request, db: Database, principal, key: str | None, payload: Any,
-            work: Callable[[Session], Any], status: int = 201):
+def respond(
+    request, db: Database, principal, key: str | None, payload: Any, work: Callable[[Session], Any], status: int = 201
+):
     """Run a POST's work once per Idempotency-Key and answer with JSON (replays say so in a header).
     `work(session)` returns the response body as plain JSON values (it is stored as such)."""
     key = check_key(key)
@@ -175,8 +209,9 @@ def respond(request, db: Database, principal, key: str | None, payload: Any,
     return _response(*run(db, principal.owner, key, fp, lambda s: (status, work(s))))
 
 
-async def respond_async(request, db: Database, principal, key: str | None, payload: Any,
-                        work: Callable[[Session], Any], status: int = 201):
+async def respond_async(
+    request, db: Database, principal, key: str | None, payload: Any, work: Callable[[Session], Any], status: int = 201
+):
     """`respond` for async views: the transaction runs on the event loop (see Database.write_async)."""
     key = check_key(key)
     fp = fingerprint(request.method, request.url.path, payload)

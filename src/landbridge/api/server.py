@@ -35,6 +35,7 @@ try:
 except ImportError:  # httptools is optional (uvicorn[standard])
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
 else:
+
     class NoDelayHttpToolsProtocol(HttpToolsProtocol):
         def connection_made(self, transport) -> None:  # type: ignore[override]
             set_nodelay(transport)

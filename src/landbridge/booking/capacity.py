@@ -18,7 +18,7 @@ changes the status.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, select, update
@@ -42,8 +42,10 @@ def departure(world, departure_id: str):
     year = departure_id.partition(":")[2][:4]
     this_year = date.today().year
     if not (year.isdigit() and this_year - 1 <= int(year) <= this_year + 2):
-        raise NotFoundError(f"No departure {departure_id!r}: ids look like SERVICE:YYYY-MM-DDTHHMM, "
-                            f"with a year from {this_year - 1} to {this_year + 2}.")
+        raise NotFoundError(
+            f"No departure {departure_id!r}: ids look like SERVICE:YYYY-MM-DDTHHMM, "
+            f"with a year from {this_year - 1} to {this_year + 2}."
+        )
     try:
         return world.timetable.departure(departure_id)
     except InvalidRequestError as exc:
@@ -54,10 +56,21 @@ def departure(world, departure_id: str):
 
 def section_rows(dep) -> list[dict[str, Any]]:
     s = dep.service
-    return [{"departure_id": dep.id, "section_index": sec.index, "service_id": s.id, "corridor": s.corridor,
-             "departs_at": dep.departure, "from_place": sec.frm, "to_place": sec.to,
-             "distance_km": round(sec.distance_km, 1), "capacity_mfeu": to_mfeu(sec.capacity_feu), "booked_mfeu": 0}
-            for sec in s.sections]
+    return [
+        {
+            "departure_id": dep.id,
+            "section_index": sec.index,
+            "service_id": s.id,
+            "corridor": s.corridor,
+            "departs_at": dep.departure,
+            "from_place": sec.frm,
+            "to_place": sec.to,
+            "distance_km": round(sec.distance_km, 1),
+            "capacity_mfeu": to_mfeu(sec.capacity_feu),
+            "booked_mfeu": 0,
+        }
+        for sec in s.sections
+    ]
 
 
 def insert_sections(s: Session, rows: list[dict[str, Any]]) -> None:
@@ -70,15 +83,31 @@ def insert_sections(s: Session, rows: list[dict[str, Any]]) -> None:
 _T = DS.__table__
 # Built once: the conditional UPDATE that takes FEU on sections [i, j) of a departure, and the select
 # that explains a refusal. Executed on the session's connection (Core), as the hot path of a booking.
-_TAKE = (update(_T).where(_T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"),
-                          _T.c.section_index < bindparam("j"), _T.c.booked_mfeu + bindparam("n") <= _T.c.capacity_mfeu)
-         .values(booked_mfeu=_T.c.booked_mfeu + bindparam("n")).returning(_T.c.section_index))
-_GIVE_BACK = (update(_T).where(_T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"),
-                               _T.c.section_index < bindparam("j"))
-              .values(booked_mfeu=_T.c.booked_mfeu - bindparam("n")))
-_ROWS = (select(_T.c.section_index, _T.c.from_place, _T.c.to_place, _T.c.capacity_mfeu, _T.c.booked_mfeu)
-         .where(_T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"),
-                _T.c.section_index < bindparam("j")).order_by(_T.c.section_index))
+_TAKE = (
+    update(_T)
+    .where(
+        _T.c.departure_id == bindparam("d"),
+        _T.c.section_index >= bindparam("i"),
+        _T.c.section_index < bindparam("j"),
+        _T.c.booked_mfeu + bindparam("n") <= _T.c.capacity_mfeu,
+    )
+    .values(booked_mfeu=_T.c.booked_mfeu + bindparam("n"))
+    .returning(_T.c.section_index)
+)
+_GIVE_BACK = (
+    update(_T)
+    .where(
+        _T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"), _T.c.section_index < bindparam("j")
+    )
+    .values(booked_mfeu=_T.c.booked_mfeu - bindparam("n"))
+)
+_ROWS = (
+    select(_T.c.section_index, _T.c.from_place, _T.c.to_place, _T.c.capacity_mfeu, _T.c.booked_mfeu)
+    .where(
+        _T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"), _T.c.section_index < bindparam("j")
+    )
+    .order_by(_T.c.section_index)
+)
 _ANY = select(_T.c.section_index).where(_T.c.departure_id == bindparam("d")).limit(1)
 
 
@@ -108,14 +137,17 @@ def _take(conn, dep_id: str, i: int, j: int, mfeu: int) -> set[int]:
 def _full(conn, dep_id: str, i: int, j: int, mfeu: int, taken: set[int]) -> None:
     """Raise the ConflictError naming the section that has no room (the transaction then rolls back)."""
     rows = conn.execute(_ROWS, {"d": dep_id, "i": i, "j": j}).all()
-    tight = min((r for r in rows if r.section_index not in taken), key=lambda r: r.capacity_mfeu - r.booked_mfeu,
-                default=None)
+    tight = min(
+        (r for r in rows if r.section_index not in taken), key=lambda r: r.capacity_mfeu - r.booked_mfeu, default=None
+    )
     if tight is None:
         raise ConflictError(f"Departure {dep_id} has no capacity for {to_feu(mfeu):g} FEU.")
     free = max(0, tight.capacity_mfeu - tight.booked_mfeu)
-    raise ConflictError(f"Departure {dep_id} is full between {tight.from_place} and {tight.to_place}: "
-                        f"{to_feu(free):g} FEU free, {to_feu(mfeu):g} FEU needed. Request a new quote for "
-                        "another departure.")
+    raise ConflictError(
+        f"Departure {dep_id} is full between {tight.from_place} and {tight.to_place}: "
+        f"{to_feu(free):g} FEU free, {to_feu(mfeu):g} FEU needed. Request a new quote for "
+        "another departure."
+    )
 
 
 def release(s: Session, reservations: Iterable[BookingReservation]) -> None:
@@ -132,26 +164,43 @@ def has_room(s: Session, world, departure_id: str, i: int, j: int, feu: float) -
     need = to_mfeu(feu)
     if service is None or any(to_mfeu(sec.capacity_feu) < need for sec in service.sections[i:j]):
         return False
-    full = s.scalar(select(func.count()).select_from(DS).where(
-        DS.departure_id == departure_id, DS.section_index >= i, DS.section_index < j,
-        DS.booked_mfeu + need > DS.capacity_mfeu))
+    full = s.scalar(
+        select(func.count())
+        .select_from(DS)
+        .where(
+            DS.departure_id == departure_id,
+            DS.section_index >= i,
+            DS.section_index < j,
+            DS.booked_mfeu + need > DS.capacity_mfeu,
+        )
+    )
     return not full
 
 
 def booked_by_section(s: Session, departure_ids: list[str]) -> dict[tuple[str, int], tuple[int, int]]:
     if not departure_ids:
         return {}
-    rows = s.execute(select(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu)
-                     .where(DS.departure_id.in_(departure_ids))).all()
+    rows = s.execute(
+        select(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu).where(
+            DS.departure_id.in_(departure_ids)
+        )
+    ).all()
     return {(r.departure_id, r.section_index): (r.capacity_mfeu, r.booked_mfeu) for r in rows}
 
 
 def _section_out(sec, cap_booked: tuple[int, int] | None) -> dict[str, Any]:
     cap = cap_booked[0] if cap_booked else to_mfeu(sec.capacity_feu)
     booked = cap_booked[1] if cap_booked else 0
-    return {"index": sec.index, "from": sec.frm, "to": sec.to, "region": sec.region,
-            "distance_km": round(sec.distance_km, 1), "capacity_feu": to_feu(cap), "booked_feu": to_feu(booked),
-            "free_feu": to_feu(max(0, cap - booked))}
+    return {
+        "index": sec.index,
+        "from": sec.frm,
+        "to": sec.to,
+        "region": sec.region,
+        "distance_km": round(sec.distance_km, 1),
+        "capacity_feu": to_feu(cap),
+        "booked_feu": to_feu(booked),
+        "free_feu": to_feu(max(0, cap - booked)),
+    }
 
 
 def departure_detail(s: Session, world, departure_id: str) -> dict[str, Any]:
@@ -161,10 +210,25 @@ def departure_detail(s: Session, world, departure_id: str) -> dict[str, Any]:
     booked = booked_by_section(s, [dep.id])
     sections = [_section_out(sec, booked.get((dep.id, sec.index))) for sec in sv.sections]
     return {
-        "id": dep.id, "service": sv.id, "service_name": sv.name, "mode": sv.mode, "corridor": sv.corridor,
-        "operator": sv.operator, "departure": iso(dep.departure), "arrival": iso(dep.arrival),
-        "stops": [{"index": k, "place": p, "name": net.places[p].name, "arrival": iso(dep.time_at(k, arriving=True)),
-                   "departure": iso(dep.time_at(k)), "boardable": sv.boardable[k]} for k, p in enumerate(sv.stops)],
+        "id": dep.id,
+        "service": sv.id,
+        "service_name": sv.name,
+        "mode": sv.mode,
+        "corridor": sv.corridor,
+        "operator": sv.operator,
+        "departure": iso(dep.departure),
+        "arrival": iso(dep.arrival),
+        "stops": [
+            {
+                "index": k,
+                "place": p,
+                "name": net.places[p].name,
+                "arrival": iso(dep.time_at(k, arriving=True)),
+                "departure": iso(dep.time_at(k)),
+                "boardable": sv.boardable[k],
+            }
+            for k, p in enumerate(sv.stops)
+        ],
         "sections": sections,
         "capacity_feu": min(x["capacity_feu"] for x in sections),
         "booked_feu": max(x["booked_feu"] for x in sections),
@@ -172,8 +236,17 @@ def departure_detail(s: Session, world, departure_id: str) -> dict[str, Any]:
     }
 
 
-def search_departures(s: Session, world, start: date, end: date, origin: str | None, destination: str | None,
-                      limit: int, offset: int = 0, min_free_feu: float = 0.0) -> dict[str, Any]:
+def search_departures(
+    s: Session,
+    world,
+    start: date,
+    end: date,
+    origin: str | None,
+    destination: str | None,
+    limit: int,
+    offset: int = 0,
+    min_free_feu: float = 0.0,
+) -> dict[str, Any]:
     from landbridge.timetable.listing import list_departures
 
     rows = list_departures(world, start, end, origin, destination, "rail")
@@ -187,12 +260,21 @@ def search_departures(s: Session, world, start: date, end: date, origin: str | N
         free = min(x["free_feu"] for x in secs)
         if free < min_free_feu:
             continue
-        out.append({**r, "sections": secs, "capacity_feu": min(x["capacity_feu"] for x in secs),
-                    "booked_feu": max(x["booked_feu"] for x in secs), "free_feu": free})
-    return {"count": len(out), "offset": offset, "limit": limit, "departures": out[offset:offset + limit]}
+        out.append(
+            {
+                **r,
+                "sections": secs,
+                "capacity_feu": min(x["capacity_feu"] for x in secs),
+                "booked_feu": max(x["booked_feu"] for x in secs),
+                "free_feu": free,
+            }
+        )
+    return {"count": len(out), "offset": offset, "limit": limit, "departures": out[offset : offset + limit]}
 
 
-def seed(s: Session, world, start: date, end: date, progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+def seed(
+    s: Session, world, start: date, end: date, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
     """Create the section rows of every rail departure leaving on [start, end) (rows already there are kept,
     with their bookings); returns (departures, section rows)."""
     deps = [d for d, _i, _j in world.timetable.departures(start, end, None, None, "rail")]
@@ -213,52 +295,109 @@ def reconcile(s: Session) -> dict[str, Any]:
     """Compare every section's booked FEU with the sum over live bookings that hold it."""
     R, B = BookingReservation, Booking
     live = func.coalesce(func.sum(case((B.id.is_not(None), R.mfeu), else_=0)), 0)
-    q = (select(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu, live.label("live"))
-         .select_from(DS)
-         .outerjoin(R, and_(R.departure_id == DS.departure_id, R.board_stop <= DS.section_index,
-                            DS.section_index < R.alight_stop))
-         .outerjoin(B, and_(B.id == R.booking_id, B.status != "cancelled"))
-         .group_by(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu))
+    q = (
+        select(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu, live.label("live"))
+        .select_from(DS)
+        .outerjoin(
+            R,
+            and_(R.departure_id == DS.departure_id, R.board_stop <= DS.section_index, DS.section_index < R.alight_stop),
+        )
+        .outerjoin(B, and_(B.id == R.booking_id, B.status != "cancelled"))
+        .group_by(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu)
+    )
     checked = 0
     mismatches = []
     oversold = []
     for r in s.execute(q):
         checked += 1
         if r.booked_mfeu != r.live:
-            mismatches.append({"departure_id": r.departure_id, "section_index": r.section_index,
-                               "booked_feu": to_feu(r.booked_mfeu), "live_bookings_feu": to_feu(int(r.live))})
+            mismatches.append(
+                {
+                    "departure_id": r.departure_id,
+                    "section_index": r.section_index,
+                    "booked_feu": to_feu(r.booked_mfeu),
+                    "live_bookings_feu": to_feu(int(r.live)),
+                }
+            )
         if r.booked_mfeu > r.capacity_mfeu:
             oversold.append({"departure_id": r.departure_id, "section_index": r.section_index})
-    orphans = s.scalar(select(func.count()).select_from(R).where(~select(DS.departure_id).where(
-        DS.departure_id == R.departure_id).exists()))
-    return {"ok": not mismatches and not oversold and not orphans, "sections_checked": checked,
-            "mismatches": mismatches[:100], "oversold": oversold[:100], "reservations_without_sections": orphans}
+    orphans = s.scalar(
+        select(func.count())
+        .select_from(R)
+        .where(~select(DS.departure_id).where(DS.departure_id == R.departure_id).exists())
+    )
+    return {
+        "ok": not mismatches and not oversold and not orphans,
+        "sections_checked": checked,
+        "mismatches": mismatches[:100],
+        "oversold": oversold[:100],
+        "reservations_without_sections": orphans,
+    }
 
 
 def utilisation(s: Session, start: date, end: date, corridor: str | None, limit: int) -> dict[str, Any]:
     """Capacity and bookings per departure and per corridor for departures leaving in [start, end)."""
-    lo = datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc)
-    hi = datetime.combine(end, datetime.min.time(), tzinfo=timezone.utc)
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
     where = [DS.departs_at >= lo, DS.departs_at < hi]
     if corridor:
         where.append(DS.corridor == corridor)
-    per_dep = (select(DS.departure_id, DS.service_id, DS.corridor, DS.departs_at,
-                      func.min(DS.capacity_mfeu).label("cap"), func.max(DS.booked_mfeu).label("booked"),
-                      func.sum(DS.capacity_mfeu).label("cap_sum"), func.sum(DS.booked_mfeu).label("booked_sum"))
-               .where(*where).group_by(DS.departure_id, DS.service_id, DS.corridor, DS.departs_at)
-               .order_by(DS.departs_at, DS.departure_id).limit(limit))
-    deps = [{"departure_id": r.departure_id, "service": r.service_id, "corridor": r.corridor,
-             "departure": iso(r.departs_at), "capacity_feu": to_feu(r.cap), "booked_feu": to_feu(r.booked),
-             "utilisation": round(r.booked_sum / r.cap_sum, 4) if r.cap_sum else 0.0}
-            for r in s.execute(per_dep)]
-    per_cor = (select(DS.corridor, func.count(func.distinct(DS.departure_id)).label("n"),
-                      func.sum(DS.capacity_mfeu).label("cap"), func.sum(DS.booked_mfeu).label("booked"))
-               .where(*where).group_by(DS.corridor).order_by(DS.corridor))
-    cors = [{"corridor": r.corridor, "departures": r.n, "section_capacity_feu": to_feu(int(r.cap)),
-             "section_booked_feu": to_feu(int(r.booked)),
-             "utilisation": round(int(r.booked) / int(r.cap), 4) if r.cap else 0.0} for r in s.execute(per_cor)]
-    return {"from": start.isoformat(), "to": end.isoformat(), "corridors": cors, "departures": deps,
-            "note": "Utilisation is booked over capacity summed over sections; only seeded or booked departures count."}
+    per_dep = (
+        select(
+            DS.departure_id,
+            DS.service_id,
+            DS.corridor,
+            DS.departs_at,
+            func.min(DS.capacity_mfeu).label("cap"),
+            func.max(DS.booked_mfeu).label("booked"),
+            func.sum(DS.capacity_mfeu).label("cap_sum"),
+            func.sum(DS.booked_mfeu).label("booked_sum"),
+        )
+        .where(*where)
+        .group_by(DS.departure_id, DS.service_id, DS.corridor, DS.departs_at)
+        .order_by(DS.departs_at, DS.departure_id)
+        .limit(limit)
+    )
+    deps = [
+        {
+            "departure_id": r.departure_id,
+            "service": r.service_id,
+            "corridor": r.corridor,
+            "departure": iso(r.departs_at),
+            "capacity_feu": to_feu(r.cap),
+            "booked_feu": to_feu(r.booked),
+            "utilisation": round(r.booked_sum / r.cap_sum, 4) if r.cap_sum else 0.0,
+        }
+        for r in s.execute(per_dep)
+    ]
+    per_cor = (
+        select(
+            DS.corridor,
+            func.count(func.distinct(DS.departure_id)).label("n"),
+            func.sum(DS.capacity_mfeu).label("cap"),
+            func.sum(DS.booked_mfeu).label("booked"),
+        )
+        .where(*where)
+        .group_by(DS.corridor)
+        .order_by(DS.corridor)
+    )
+    cors = [
+        {
+            "corridor": r.corridor,
+            "departures": r.n,
+            "section_capacity_feu": to_feu(int(r.cap)),
+            "section_booked_feu": to_feu(int(r.booked)),
+            "utilisation": round(int(r.booked) / int(r.cap), 4) if r.cap else 0.0,
+        }
+        for r in s.execute(per_cor)
+    ]
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "corridors": cors,
+        "departures": deps,
+        "note": "Utilisation is booked over capacity summed over sections; only seeded or booked departures count.",
+    }
 
 
 def check_range(start: date, end: date, max_days: int, what: str = "date range") -> None:
@@ -268,5 +407,16 @@ def check_range(start: date, end: date, max_days: int, what: str = "date range")
         raise InvalidRequestError(f"The {what} is longer than {max_days} days; ask for a shorter one.")
 
 
-__all__ = ["check_range", "departure", "departure_detail", "has_room", "insert_sections", "reconcile", "release",
-           "reserve", "search_departures", "seed", "utilisation"]
+__all__ = [
+    "check_range",
+    "departure",
+    "departure_detail",
+    "has_room",
+    "insert_sections",
+    "reconcile",
+    "release",
+    "reserve",
+    "search_departures",
+    "seed",
+    "utilisation",
+]

@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box
@@ -22,8 +22,12 @@ from landbridge.errors import LandbridgeError
 out = Console()
 err = Console(stderr=True)
 
-DbOpt = Annotated[Optional[str], typer.Option("--database", help="Database URL (default: LANDBRIDGE_DATABASE_URL, "
-                                              "else a SQLite file in your data directory).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="Database URL (default: LANDBRIDGE_DATABASE_URL, else a SQLite file in your data directory)."
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (as the API answers).")]
 
 
@@ -32,7 +36,7 @@ def _operator():
 
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:
         user = "unknown"
     return Principal(f"cli:{user}"[:32], "operator", None, "command line")
 
@@ -69,17 +73,21 @@ def _print_json(doc) -> None:
 def register(app: typer.Typer) -> None:
     from landbridge.booking.service import TRANSITIONS
 
-    bookings = typer.Typer(help="Bookings, as an operator: list, show, change status, consignment notes, "
-                                "utilisation.", no_args_is_help=True)
+    bookings = typer.Typer(
+        help="Bookings, as an operator: list, show, change status, consignment notes, utilisation.",
+        no_args_is_help=True,
+    )
     app.add_typer(bookings, name="bookings")
 
     @bookings.command("list")
     def list_cmd(
-        status: Annotated[Optional[str], typer.Option(help="requested, confirmed, in_transit, delivered or cancelled.")] = None,
-        customer: Annotated[Optional[str], typer.Option(help="One customer's bookings (cus_...).")] = None,
-        departure: Annotated[Optional[str], typer.Option(help="Bookings holding slots on this departure id.")] = None,
+        status: Annotated[
+            str | None, typer.Option(help="requested, confirmed, in_transit, delivered or cancelled.")
+        ] = None,
+        customer: Annotated[str | None, typer.Option(help="One customer's bookings (cus_...).")] = None,
+        departure: Annotated[str | None, typer.Option(help="Bookings holding slots on this departure id.")] = None,
         limit: Annotated[int, typer.Option(min=1, max=100, help="Bookings per page (newest first).")] = 20,
-        cursor: Annotated[Optional[str], typer.Option(help="`next_cursor` of the previous page.")] = None,
+        cursor: Annotated[str | None, typer.Option(help="`next_cursor` of the previous page.")] = None,
         as_json: JsonOpt = False,
         database: DbOpt = None,
     ) -> None:
@@ -88,8 +96,12 @@ def register(app: typer.Typer) -> None:
 
         if status:
             _status(status, TRANSITIONS)
-        page = _run(database, lambda s: service.list_bookings(s, _operator(), status=status, customer_id=customer,
-                                                              departure_id=departure, limit=limit, cursor=cursor))
+        page = _run(
+            database,
+            lambda s: service.list_bookings(
+                s, _operator(), status=status, customer_id=customer, departure_id=departure, limit=limit, cursor=cursor
+            ),
+        )
         if as_json:
             _print_json(page)
             return
@@ -101,8 +113,14 @@ def register(app: typer.Typer) -> None:
         if wide:
             t.add_column("customer", no_wrap=True)
         for b in page["items"]:
-            row = [b["id"], b["status"], f"{b['containers']}x{b['container_type']}", b["departure"][:10],
-                   f"{b['price']['total']:,.0f} {b['price']['currency']}", f"{b['origin']} → {b['destination']}"]
+            row = [
+                b["id"],
+                b["status"],
+                f"{b['containers']}x{b['container_type']}",
+                b["departure"][:10],
+                f"{b['price']['total']:,.0f} {b['price']['currency']}",
+                f"{b['origin']} → {b['destination']}",
+            ]
             t.add_row(*row, *([b["customer_id"]] if wide else []))
         out.print(t)
         if page["next_cursor"]:
@@ -111,8 +129,11 @@ def register(app: typer.Typer) -> None:
             err.print("No bookings match.")
 
     @bookings.command("show")
-    def show_cmd(booking_id: Annotated[str, typer.Argument(help="Booking id (bk_...).")], as_json: JsonOpt = False,
-                 database: DbOpt = None) -> None:
+    def show_cmd(
+        booking_id: Annotated[str, typer.Argument(help="Booking id (bk_...).")],
+        as_json: JsonOpt = False,
+        database: DbOpt = None,
+    ) -> None:
         """One booking: itinerary, reserved slots and the audit trail of its status changes."""
         from landbridge.booking import service
 
@@ -126,7 +147,9 @@ def register(app: typer.Typer) -> None:
     def status_cmd(
         booking_id: Annotated[str, typer.Argument(help="Booking id (bk_...).")],
         to: Annotated[str, typer.Argument(help="confirmed, in_transit, delivered or cancelled.")],
-        note: Annotated[Optional[str], typer.Option(help="Why (kept in the audit trail; at most 500 characters).")] = None,
+        note: Annotated[
+            str | None, typer.Option(help="Why (kept in the audit trail; at most 500 characters).")
+        ] = None,
         database: DbOpt = None,
     ) -> None:
         """Move a booking along requested → confirmed → in_transit → delivered, or cancel it (its capacity
@@ -137,8 +160,10 @@ def register(app: typer.Typer) -> None:
         if note is not None and len(note) > 500:
             raise LandbridgeError("--note is longer than 500 characters; shorten it.")
         b = _run(database, lambda s: service.change_status(s, _operator(), booking_id, target, note), write=True)
-        out.print(f"[green]{b['id']} is {b['status']}[/] ({b['containers']} x {b['container_type']}, "
-                  f"{b['origin']} → {b['destination']}).")
+        out.print(
+            f"[green]{b['id']} is {b['status']}[/] ({b['containers']} x {b['container_type']}, "
+            f"{b['origin']} → {b['destination']})."
+        )
 
     @bookings.command("note")
     def note_cmd(
@@ -160,10 +185,14 @@ def register(app: typer.Typer) -> None:
 
     @bookings.command("utilisation")
     def utilisation_cmd(
-        start: Annotated[Optional[str], typer.Option("--from", help="First departure date (default today).")] = None,
-        end: Annotated[Optional[str], typer.Option("--to", help="Last departure date, inclusive (default +30 days).")] = None,
-        corridor: Annotated[Optional[str], typer.Option(help="Only this corridor.")] = None,
-        chart: Annotated[Optional[Path], typer.Option(help="Also draw utilisation per corridor (PNG, SVG or PDF).")] = None,
+        start: Annotated[str | None, typer.Option("--from", help="First departure date (default today).")] = None,
+        end: Annotated[
+            str | None, typer.Option("--to", help="Last departure date, inclusive (default +30 days).")
+        ] = None,
+        corridor: Annotated[str | None, typer.Option(help="Only this corridor.")] = None,
+        chart: Annotated[
+            Path | None, typer.Option(help="Also draw utilisation per corridor (PNG, SVG or PDF).")
+        ] = None,
         as_json: JsonOpt = False,
         database: DbOpt = None,
     ) -> None:
@@ -180,15 +209,22 @@ def register(app: typer.Typer) -> None:
             raise LandbridgeError(f"--chart {chart}: use a .png, .svg or .pdf file name.")
         report = _run(database, lambda s: capacity.utilisation(s, a, b + timedelta(days=1), corridor, 1000))
         if corridor and not report["corridors"]:
-            raise LandbridgeError(f"No seeded departures on corridor {corridor!r} from {a} to {b}; "
-                                  "see `landbridge bookings utilisation` without --corridor for the corridors.")
+            raise LandbridgeError(
+                f"No seeded departures on corridor {corridor!r} from {a} to {b}; "
+                "see `landbridge bookings utilisation` without --corridor for the corridors."
+            )
         if as_json:
             _print_json(report)
         else:
             t = Table("corridor", "departures", "section capacity FEU", "booked FEU", "utilisation")
             for c in report["corridors"]:
-                t.add_row(c["corridor"], str(c["departures"]), f"{c['section_capacity_feu']:,.0f}",
-                          f"{c['section_booked_feu']:,.1f}", f"{100 * c['utilisation']:.1f} %")
+                t.add_row(
+                    c["corridor"],
+                    str(c["departures"]),
+                    f"{c['section_capacity_feu']:,.0f}",
+                    f"{c['section_booked_feu']:,.1f}",
+                    f"{100 * c['utilisation']:.1f} %",
+                )
             out.print(t)
             if not report["corridors"]:
                 err.print(f"No seeded departures from {a} to {b}: run `landbridge db seed --from {a} --to {b}`.")
@@ -201,15 +237,24 @@ def register(app: typer.Typer) -> None:
 
 def _show(b: dict) -> None:
     out.print(f"[bold]{b['id']}[/]  {b['status']}  customer {b['customer_id']}  reference {b['reference'] or '-'}")
-    out.print(f"{b['containers']} x {b['container_type']} ({b['feu']:g} FEU), {b['origin']} → {b['destination']}, "
-              f"departs {b['departure']}, arrives {b['arrival']}; {b['price']['total']:,.2f} {b['price']['currency']}")
+    out.print(
+        f"{b['containers']} x {b['container_type']} ({b['feu']:g} FEU), {b['origin']} → {b['destination']}, "
+        f"departs {b['departure']}, arrives {b['arrival']}; {b['price']['total']:,.2f} {b['price']['currency']}"
+    )
     goods = b["shipment"]["goods"]
-    out.print(f"Goods: {goods['description']} (HS {goods['hs_code']}), {goods['mass_kg']:,.0f} kg"
-              + (f", UN {goods['dangerous_goods']['un_number']}" if goods.get("dangerous_goods") else ""))
+    out.print(
+        f"Goods: {goods['description']} (HS {goods['hs_code']}), {goods['mass_kg']:,.0f} kg"
+        + (f", UN {goods['dangerous_goods']['un_number']}" if goods.get("dangerous_goods") else "")
+    )
     legs = Table("mode", "from", "to", "departs", "service / departure")
     for leg in b["itinerary"].get("legs", []):
-        legs.add_row(leg["mode"], leg["from"], leg["to"], str(leg.get("departure", ""))[:16].replace("T", " "),
-                     leg.get("departure_id") or leg.get("service") or "")
+        legs.add_row(
+            leg["mode"],
+            leg["from"],
+            leg["to"],
+            str(leg.get("departure", ""))[:16].replace("T", " "),
+            leg.get("departure_id") or leg.get("service") or "",
+        )
     out.print(legs)
     slots = Table("departure", "sections", "FEU")
     for r in b["reservations"]:
@@ -217,8 +262,13 @@ def _show(b: dict) -> None:
     out.print(slots)
     trail = Table("at (UTC)", "from", "to", "by", "note")
     for e in b["events"]:
-        trail.add_row(e["at"][:19].replace("T", " "), e["from_status"] or "", e["to_status"],
-                      f"{e['actor_role']} {e['api_key_id'] or ''}".strip(), e["note"] or "")
+        trail.add_row(
+            e["at"][:19].replace("T", " "),
+            e["from_status"] or "",
+            e["to_status"],
+            f"{e['actor_role']} {e['api_key_id'] or ''}".strip(),
+            e["note"] or "",
+        )
     out.print(trail)
 
 
@@ -236,9 +286,15 @@ def utilisation_chart(report: dict, path: Path) -> None:
     ax.barh(names, [100] * len(rows), color="#e8ecf1")
     ax.barh(names, shares, color="#c0392b")
     for y, c in enumerate(rows):
-        ax.text(min(100 * c["utilisation"], 100) + 1, y, f"{100 * c['utilisation']:.1f} %  "
-                f"({c['section_booked_feu']:,.0f} of {c['section_capacity_feu']:,.0f} FEU-sections, "
-                f"{c['departures']} departures)", va="center", fontsize=8)
+        ax.text(
+            min(100 * c["utilisation"], 100) + 1,
+            y,
+            f"{100 * c['utilisation']:.1f} %  "
+            f"({c['section_booked_feu']:,.0f} of {c['section_capacity_feu']:,.0f} FEU-sections, "
+            f"{c['departures']} departures)",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlim(0, 160)  # room for the labels right of the bars
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("booked share of section capacity (%)")

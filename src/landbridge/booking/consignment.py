@@ -18,8 +18,24 @@ from typing import Any
 
 from fpdf import FPDF
 
-_TRANSLIT = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ß": "ss", "Ø": "O", "ø": "o", "–": "-",
-                           "—": "-", "→": "->", "’": "'", "“": '"', "”": '"', "…": "..."})
+_TRANSLIT = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "ß": "ss",
+        "Ø": "O",
+        "ø": "o",
+        "–": "-",
+        "—": "-",
+        "→": "->",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "…": "...",
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -85,12 +101,28 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     w = pdf.epw
 
     pdf.set_font(f, "B", 14)
-    pdf.cell(0, 8, pdf.t("CIM/SMGS  Consignment note  /  Frachtbrief  /  Накладная" if pdf.unicode
-                         else "CIM/SMGS  Consignment note  /  Frachtbrief"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        8,
+        pdf.t(
+            "CIM/SMGS  Consignment note  /  Frachtbrief  /  Накладная"
+            if pdf.unicode
+            else "CIM/SMGS  Consignment note  /  Frachtbrief"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font(f, "", 8)
-    pdf.cell(0, 5, pdf.t(f"Booking {booking['id']}   ·   status {booking['status']}   ·   issued "
-                         f"{str(booking['created_at'])[:10]}   ·   customer reference {booking.get('reference') or '-'}"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        5,
+        pdf.t(
+            f"Booking {booking['id']}   ·   status {booking['status']}   ·   issued "
+            f"{str(booking['created_at'])[:10]}   ·   customer reference {booking.get('reference') or '-'}"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(2)
 
     def box(title: str, lines: list[str], width: float, height: float, x: float, y: float) -> None:
@@ -114,24 +146,47 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     box("1  Consignor / Absender / Отправитель", party(sh["consignor"]), half, 30, x0, y)
     box("4  Consignee / Empfänger / Получатель", party(sh["consignee"]), half, 30, x0 + half, y)
     y += 30
-    box("16  Place of taking over / Übernahme", [f"{take_over['from_name']} ({take_over['from']})",
-                                                 f"Date: {_when(take_over['departure'])}"], half, 18, x0, y)
-    box("17  Place of delivery / Ablieferung", [f"{deliver['to_name']} ({deliver['to']})",
-                                                f"Expected: {_when(deliver['arrival'])}"], half, 18, x0 + half, y)
+    box(
+        "16  Place of taking over / Übernahme",
+        [f"{take_over['from_name']} ({take_over['from']})", f"Date: {_when(take_over['departure'])}"],
+        half,
+        18,
+        x0,
+        y,
+    )
+    box(
+        "17  Place of delivery / Ablieferung",
+        [f"{deliver['to_name']} ({deliver['to']})", f"Expected: {_when(deliver['arrival'])}"],
+        half,
+        18,
+        x0 + half,
+        y,
+    )
     pdf.set_y(y + 20)
 
     # Route: every leg with its stations and departure.
     pdf.set_font(f, "B", 9)
     pdf.cell(0, 6, pdf.t("Route, stations and carriers"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(f, "B", 7)
-    cols = [(12, "Mode"), (44, "From station"), (44, "To station"), (29, "Departs (UTC)"), (w - 129, "Train / departure id")]
+    cols = [
+        (12, "Mode"),
+        (44, "From station"),
+        (44, "To station"),
+        (29, "Departs (UTC)"),
+        (w - 129, "Train / departure id"),
+    ]
     for cw, name in cols:
         pdf.cell(cw, 5, pdf.t(name), border=1)
     pdf.ln()
     pdf.set_font(f, "", 7)
     for l in legs:
-        vals = [l["mode"], l["from_name"], l["to_name"], _when(l["departure"])[:16],
-                l.get("departure_id") or l.get("service_name") or "-"]
+        vals = [
+            l["mode"],
+            l["from_name"],
+            l["to_name"],
+            _when(l["departure"])[:16],
+            l.get("departure_id") or l.get("service_name") or "-",
+        ]
         for (cw, _), v in zip(cols, vals):
             text = pdf.t(v)
             while text and pdf.get_string_width(text) > cw - 2:
@@ -150,8 +205,14 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     for b in borders:
         g = gauges.get(b["place"])
         extra = f" — gauge change {g['from_gauge_mm']} → {g['to_gauge_mm']} mm ({g['crossing']})" if g else ""
-        pdf.multi_cell(0, 4.5, pdf.t(f"{b['from_country']} → {b['to_country']} at {place_name(b['place'])}{extra}"),
-                       new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(
+            0,
+            4.5,
+            pdf.t(f"{b['from_country']} → {b['to_country']} at {place_name(b['place'])}{extra}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
     pdf.ln(2)
 
     goods = sh["goods"]
@@ -161,20 +222,30 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     if goods.get("packages"):
         glines.append(f"Packages: {goods['packages']}")
     box("21/24/25  Goods, HS code, mass", glines, half, 30, x0, y)
-    clines = [f"{booking['containers']} x {booking['container_type']} ({booking['feu']:g} FEU)",
-              f"Transport: {it['mode']} · {it['transit_days']} days · {it['distance_km']:,.0f} km"]
+    clines = [
+        f"{booking['containers']} x {booking['container_type']} ({booking['feu']:g} FEU)",
+        f"Transport: {it['mode']} · {it['transit_days']} days · {it['distance_km']:,.0f} km",
+    ]
     box("Containers / Wagons", clines, half, 30, x0 + half, y)
     y += 30
     if dg:
-        dlines = [f"{dg['un_number']} {dg['proper_shipping_name']}, class {dg['hazard_class']}"
-                  + (f", PG {dg['packing_group']}" if dg.get("packing_group") else ""),
-                  "Declared under RID (CIM) and SMGS Annex 2."]
+        dlines = [
+            f"{dg['un_number']} {dg['proper_shipping_name']}, class {dg['hazard_class']}"
+            + (f", PG {dg['packing_group']}" if dg.get("packing_group") else ""),
+            "Declared under RID (CIM) and SMGS Annex 2.",
+        ]
     else:
         dlines = ["Not dangerous goods (no RID / SMGS Annex 2 entry declared)."]
     box("Dangerous goods / RID / SMGS Annex 2", dlines, w, 16, x0, y)
     y += 16
     price = booking["price"]
-    box("Charges / Frachtkosten", [f"{price['total']:,.2f} {price['currency']} (as quoted, option {booking['option_id']})"],
-        half, 14, x0, y)
+    box(
+        "Charges / Frachtkosten",
+        [f"{price['total']:,.2f} {price['currency']} (as quoted, option {booking['option_id']})"],
+        half,
+        14,
+        x0,
+        y,
+    )
     box("Carrier acceptance (stamp, date, signature)", [""], half, 14, x0 + half, y)
     return bytes(pdf.output())

@@ -24,8 +24,11 @@ class QuoteIn(Strict):
     cargo: str = Field("general", min_length=1, max_length=40, examples=["electronics", "batteries"])
     mass_kg: float | None = Field(None, gt=0, le=20_000_000, description="Total cargo mass; default typical.")
     modes: list[Mode] = Field(default_factory=lambda: ["rail", "sea", "air"], min_length=1, max_length=3)
-    scenario: list[str] = Field(default_factory=list, max_length=8,
-                                description="Scenario specs, e.g. red-sea-closed, avoid:RU, border:khorgos=50%.")
+    scenario: list[str] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Scenario specs, e.g. red-sea-closed, avoid:RU, border:khorgos=50%.",
+    )
 
     @field_validator("scenario")
     @classmethod
@@ -127,8 +130,11 @@ class DangerousGoods(Strict):
 
 class Goods(Strict):
     description: str = Field(min_length=1, max_length=500)
-    hs_code: str = Field(description="Harmonized System code: 6, 8 or 10 digits (dots and spaces ignored).",
-                         examples=["850760"], max_length=20)
+    hs_code: str = Field(
+        description="Harmonized System code: 6, 8 or 10 digits (dots and spaces ignored).",
+        examples=["850760"],
+        max_length=20,
+    )
     mass_kg: float = Field(gt=0, le=20_000_000, description="Gross mass of the goods.")
     packages: int | None = Field(None, ge=1, le=1_000_000)
     dangerous_goods: DangerousGoods | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -54,11 +54,13 @@ def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime |
         except InvalidRequestError as exc:
             raise FieldError(field, str(exc)) from None
     if req.ready_date < now.date():
-        raise FieldError("ready_date", f"The ready date {req.ready_date} is in the past; give today "
-                                       f"({now.date()}) or later.")
+        raise FieldError(
+            "ready_date", f"The ready date {req.ready_date} is in the past; give today ({now.date()}) or later."
+        )
     if req.ready_date > now.date() + timedelta(days=730):
-        raise FieldError("ready_date", "The ready date is more than two years ahead; timetables are not "
-                                       "published that far.")
+        raise FieldError(
+            "ready_date", "The ready date is more than two years ahead; timetables are not published that far."
+        )
     memo: dict[tuple, bool] = {}
 
     def room(dep_id: str, i: int, j: int, feu: float) -> bool:
@@ -67,25 +69,53 @@ def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime |
             memo[k] = capacity.has_room(s, base, dep_id, i, j, feu)
         return memo[k]
 
-    qreq = QuoteRequest(req.origin, req.destination, req.ready_date, req.containers, req.container_type, req.cargo,
-                        req.mass_kg, tuple(dict.fromkeys(req.modes)))
+    qreq = QuoteRequest(
+        req.origin,
+        req.destination,
+        req.ready_date,
+        req.containers,
+        req.container_type,
+        req.cargo,
+        req.mass_kg,
+        tuple(dict.fromkeys(req.modes)),
+    )
     quote = world.planner.quote(qreq, capacity=room, now=now)
     doc = quote.to_dict()
     expires = now + QUOTE_VALID
     qid = new_id("qt")
-    s.add(Quote(id=qid, customer_id=principal.customer_id, api_key_id=principal.key_id,
-                request=req.model_dump(mode="json"), created_at=now, expires_at=expires))
+    s.add(
+        Quote(
+            id=qid,
+            customer_id=principal.customer_id,
+            api_key_id=principal.key_id,
+            request=req.model_dump(mode="json"),
+            created_at=now,
+            expires_at=expires,
+        )
+    )
     s.flush()
     container = quote.container
     rows = []
     for opt in doc["options"]:
         oid = new_id("opt")
         opt_doc = {"id": oid, "expires_at": _iso(expires), **opt}
-        rows.append({"id": oid, "quote_id": qid, "customer_id": principal.customer_id, "key": opt["key"],
-                     "containers": req.containers, "container_type": container.id,
-                     "mfeu_per_container": to_mfeu(container.feu), "max_payload_kg": int(container.max_payload_kg),
-                     "cargo": quote.cargo.id, "price_total": Decimal(str(opt["cost"]["total"])),
-                     "currency": opt["cost"]["currency"], "option": opt_doc, "expires_at": expires})
+        rows.append(
+            {
+                "id": oid,
+                "quote_id": qid,
+                "customer_id": principal.customer_id,
+                "key": opt["key"],
+                "containers": req.containers,
+                "container_type": container.id,
+                "mfeu_per_container": to_mfeu(container.feu),
+                "max_payload_kg": int(container.max_payload_kg),
+                "cargo": quote.cargo.id,
+                "price_total": Decimal(str(opt["cost"]["total"])),
+                "currency": opt["cost"]["currency"],
+                "option": opt_doc,
+                "expires_at": expires,
+            }
+        )
         opt.update({"id": oid, "expires_at": _iso(expires)})
     if rows:
         s.execute(insert(QuoteOption), rows)
@@ -138,14 +168,29 @@ def bookable_option(s: Session, option_id: str) -> BookableOption | None:
     legs = o["legs"]
     departs = _parse_time(o["departure"])
     opt = BookableOption(
-        r["id"], r["customer_id"], r["containers"], r["container_type"], r["mfeu_per_container"], r["max_payload_kg"],
-        r["cargo"], Decimal(r["price_total"]), r["currency"], r["expires_at"], departs, _parse_time(o["arrival"]),
+        r["id"],
+        r["customer_id"],
+        r["containers"],
+        r["container_type"],
+        r["mfeu_per_container"],
+        r["max_payload_kg"],
+        r["cargo"],
+        Decimal(r["price_total"]),
+        r["currency"],
+        r["expires_at"],
+        departs,
+        _parse_time(o["arrival"]),
         min((_parse_time(l["departure"]) for l in legs if l.get("departure_id")), default=departs),
-        legs[0]["from"], legs[-1]["to"],
-        tuple((l["departure_id"], int(l["board_stop"]), int(l["alight_stop"])) for l in legs
-              if l["mode"] == "rail" and l.get("departure_id")),
+        legs[0]["from"],
+        legs[-1]["to"],
+        tuple(
+            (l["departure_id"], int(l["board_stop"]), int(l["alight_stop"]))
+            for l in legs
+            if l["mode"] == "rail" and l.get("departure_id")
+        ),
         tuple((l["mode"], l["service"]) for l in legs if l["mode"] in ("rail", "sea") and l.get("service")),
-        o)
+        o,
+    )
     if len(_options) >= _OPTIONS_MAX:
         _options.clear()
     _options[option_id] = opt
@@ -186,13 +231,17 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
     if opt.expires_at <= now:
         raise GoneError(f"Quote option {opt.id} expired at {opt.expires_at.isoformat()}; request a new quote.")
     if body.containers > opt.containers:
-        raise FieldError("containers", f"The option was quoted for {opt.containers} container(s); book at most that "
-                                       "many or request a new quote.")
+        raise FieldError(
+            "containers",
+            f"The option was quoted for {opt.containers} container(s); book at most that many or request a new quote.",
+        )
     goods = body.shipment.goods
     if goods.mass_kg > body.containers * opt.max_payload_kg:
-        raise FieldError("shipment.goods.mass_kg",
-                         f"{goods.mass_kg:,.0f} kg is more than {body.containers} x {opt.container_type} can carry "
-                         f"({opt.max_payload_kg:,} kg each).")
+        raise FieldError(
+            "shipment.goods.mass_kg",
+            f"{goods.mass_kg:,.0f} kg is more than {body.containers} x {opt.container_type} can carry "
+            f"({opt.max_payload_kg:,} kg each).",
+        )
     _check_dangerous_goods(opt, goods)
     if opt.first_timetabled <= now:
         raise GoneError(f"The first departure of option {opt.id} has left; request a new quote.")
@@ -203,19 +252,42 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
 
     price = (opt.price_total * body.containers / opt.containers).quantize(Decimal("0.01"), ROUND_HALF_UP)
     bid = new_id("bk")
-    row = {"id": bid, "customer_id": customer_id, "option_id": opt.id, "status": "requested",
-           "reference": body.reference, "containers": body.containers, "container_type": opt.container_type,
-           "feu_mfeu": mfeu, "price_total": price, "currency": opt.currency, "origin": opt.origin,
-           "destination": opt.destination, "departs_at": opt.departs_at, "arrives_at": opt.arrives_at,
-           "shipment": body.shipment.model_dump(mode="json"), "created_at": now, "updated_at": now}
+    row = {
+        "id": bid,
+        "customer_id": customer_id,
+        "option_id": opt.id,
+        "status": "requested",
+        "reference": body.reference,
+        "containers": body.containers,
+        "container_type": opt.container_type,
+        "feu_mfeu": mfeu,
+        "price_total": price,
+        "currency": opt.currency,
+        "origin": opt.origin,
+        "destination": opt.destination,
+        "departs_at": opt.departs_at,
+        "arrives_at": opt.arrives_at,
+        "shipment": body.shipment.model_dump(mode="json"),
+        "created_at": now,
+        "updated_at": now,
+    }
     conn = s.connection()
     conn.execute(_INSERT_BOOKING, row)
-    res = [{"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
-           for d, i, j in opt.rail_legs]
+    res = [
+        {"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
+        for d, i, j in opt.rail_legs
+    ]
     if res:
         conn.execute(_INSERT_RESERVATIONS, res)
-    ev = {"booking_id": bid, "from_status": None, "to_status": "requested", "at": now,
-          "api_key_id": principal.key_id, "actor_role": principal.role, "note": None}
+    ev = {
+        "booking_id": bid,
+        "from_status": None,
+        "to_status": "requested",
+        "at": now,
+        "api_key_id": principal.key_id,
+        "actor_role": principal.role,
+        "note": None,
+    }
     conn.execute(_INSERT_EVENT, ev)
     return _booking_out({**row, "itinerary": opt.option}, res, [ev])
 
@@ -227,17 +299,21 @@ def _check_dangerous_goods(opt: BookableOption, goods) -> None:
     cargo = w.catalog.cargo_types.get(opt.cargo)
     dg = goods.dangerous_goods
     if cargo is not None and cargo.un_number and dg is None:
-        raise FieldError("shipment.goods.dangerous_goods",
-                         f"The quote was for {cargo.name.lower()} ({cargo.un_number}, class {cargo.dg_class}); "
-                         "declare the dangerous goods (UN number, class, proper shipping name).")
+        raise FieldError(
+            "shipment.goods.dangerous_goods",
+            f"The quote was for {cargo.name.lower()} ({cargo.un_number}, class {cargo.dg_class}); "
+            "declare the dangerous goods (UN number, class, proper shipping name).",
+        )
     if dg is None:
         return
     for _mode, sid in opt.services:
         svc = w.timetable.by_id.get(sid)
         if svc is not None and dg.un_number not in svc.dangerous_goods:
-            raise FieldError("shipment.goods.dangerous_goods.un_number",
-                             f"{svc.name} does not accept {dg.un_number}; request a quote with the matching "
-                             "cargo type (e.g. batteries) so that only services accepting it are offered.")
+            raise FieldError(
+                "shipment.goods.dangerous_goods.un_number",
+                f"{svc.name} does not accept {dg.un_number}; request a quote with the matching "
+                "cargo type (e.g. batteries) so that only services accepting it are offered.",
+            )
 
 
 def _visible(principal: Principal):
@@ -262,42 +338,107 @@ def get_booking(s: Session, principal: Principal, booking_id: str) -> dict[str, 
 
 
 def _full_out(s: Session, b: Booking) -> dict[str, Any]:
-    res = s.execute(select(BookingReservation.departure_id, BookingReservation.board_stop,
-                           BookingReservation.alight_stop, BookingReservation.mfeu)
-                    .where(BookingReservation.booking_id == b.id).order_by(BookingReservation.departure_id)).mappings()
-    evs = s.execute(select(BookingEvent.from_status, BookingEvent.to_status, BookingEvent.at, BookingEvent.actor_role,
-                           BookingEvent.api_key_id, BookingEvent.note)
-                    .where(BookingEvent.booking_id == b.id).order_by(BookingEvent.id)).mappings()
-    row = {c: getattr(b, c) for c in ("id", "customer_id", "option_id", "status", "reference", "containers",
-                                      "container_type", "feu_mfeu", "price_total", "currency", "origin", "destination",
-                                      "departs_at", "arrives_at", "shipment", "created_at", "updated_at")}
+    res = s.execute(
+        select(
+            BookingReservation.departure_id,
+            BookingReservation.board_stop,
+            BookingReservation.alight_stop,
+            BookingReservation.mfeu,
+        )
+        .where(BookingReservation.booking_id == b.id)
+        .order_by(BookingReservation.departure_id)
+    ).mappings()
+    evs = s.execute(
+        select(
+            BookingEvent.from_status,
+            BookingEvent.to_status,
+            BookingEvent.at,
+            BookingEvent.actor_role,
+            BookingEvent.api_key_id,
+            BookingEvent.note,
+        )
+        .where(BookingEvent.booking_id == b.id)
+        .order_by(BookingEvent.id)
+    ).mappings()
+    row = {
+        c: getattr(b, c)
+        for c in (
+            "id",
+            "customer_id",
+            "option_id",
+            "status",
+            "reference",
+            "containers",
+            "container_type",
+            "feu_mfeu",
+            "price_total",
+            "currency",
+            "origin",
+            "destination",
+            "departs_at",
+            "arrives_at",
+            "shipment",
+            "created_at",
+            "updated_at",
+        )
+    }
     opt = bookable_option(s, b.option_id)
     row["itinerary"] = opt.option if opt else {}
     return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs])
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
     """A booking as plain JSON values (stored as is for idempotent replays)."""
-    return {"id": row["id"], "status": row["status"], "customer_id": row["customer_id"], "option_id": row["option_id"],
-            "reference": row["reference"], "containers": row["containers"], "container_type": row["container_type"],
-            "feu": to_feu(row["feu_mfeu"]),
-            "price": {"total": float(row["price_total"]), "currency": row["currency"]},
-            "origin": row["origin"], "destination": row["destination"], "departure": _iso(row["departs_at"]),
-            "arrival": _iso(row["arrives_at"]), "created_at": _iso(row["created_at"]),
-            "updated_at": _iso(row["updated_at"])}
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "customer_id": row["customer_id"],
+        "option_id": row["option_id"],
+        "reference": row["reference"],
+        "containers": row["containers"],
+        "container_type": row["container_type"],
+        "feu": to_feu(row["feu_mfeu"]),
+        "price": {"total": float(row["price_total"]), "currency": row["currency"]},
+        "origin": row["origin"],
+        "destination": row["destination"],
+        "departure": _iso(row["departs_at"]),
+        "arrival": _iso(row["arrives_at"]),
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
+    }
 
 
 def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[str, Any]:
-    return {**_summary(row), "shipment": row["shipment"], "itinerary": row["itinerary"],
-            "reservations": [{"departure_id": r["departure_id"], "board_stop": r["board_stop"],
-                              "alight_stop": r["alight_stop"], "feu": to_feu(r["mfeu"])} for r in res],
-            "events": [{"from_status": e["from_status"], "to_status": e["to_status"], "at": _iso(e["at"]),
-                        "actor_role": e["actor_role"], "api_key_id": e["api_key_id"], "note": e["note"]} for e in evs],
-            "consignment_note": f"/v1/bookings/{row['id']}/consignment-note.pdf"}
+    return {
+        **_summary(row),
+        "shipment": row["shipment"],
+        "itinerary": row["itinerary"],
+        "reservations": [
+            {
+                "departure_id": r["departure_id"],
+                "board_stop": r["board_stop"],
+                "alight_stop": r["alight_stop"],
+                "feu": to_feu(r["mfeu"]),
+            }
+            for r in res
+        ],
+        "events": [
+            {
+                "from_status": e["from_status"],
+                "to_status": e["to_status"],
+                "at": _iso(e["at"]),
+                "actor_role": e["actor_role"],
+                "api_key_id": e["api_key_id"],
+                "note": e["note"],
+            }
+            for e in evs
+        ],
+        "consignment_note": f"/v1/bookings/{row['id']}/consignment-note.pdf",
+    }
 
 
 def _cursor_encode(b: Booking) -> str:
@@ -317,10 +458,21 @@ def _cursor_decode(cursor: str) -> tuple[datetime, str]:
         raise FieldError("cursor", "Not a cursor from a previous page; start without one.") from None
 
 
-def list_bookings(s: Session, principal: Principal, *, status: str | None = None, customer_id: str | None = None,
-                  departure_id: str | None = None, origin: str | None = None, destination: str | None = None,
-                  created_from: date | None = None, created_to: date | None = None, reference: str | None = None,
-                  limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
+def list_bookings(
+    s: Session,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    customer_id: str | None = None,
+    departure_id: str | None = None,
+    origin: str | None = None,
+    destination: str | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    reference: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> dict[str, Any]:
     """A page of bookings, newest first (keyset pagination: pass `next_cursor` back for the next page)."""
     q = select(Booking).where(_visible(principal))
     if customer_id:
@@ -336,12 +488,19 @@ def list_bookings(s: Session, principal: Principal, *, status: str | None = None
     if reference:
         q = q.where(Booking.reference == reference)
     if created_from:
-        q = q.where(Booking.created_at >= datetime.combine(created_from, datetime.min.time()).replace(tzinfo=utcnow().tzinfo))
+        q = q.where(
+            Booking.created_at >= datetime.combine(created_from, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
+        )
     if created_to:
-        q = q.where(Booking.created_at < datetime.combine(created_to, datetime.min.time()).replace(tzinfo=utcnow().tzinfo))
+        q = q.where(
+            Booking.created_at < datetime.combine(created_to, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
+        )
     if departure_id:
-        q = q.where(select(BookingReservation.booking_id).where(
-            BookingReservation.booking_id == Booking.id, BookingReservation.departure_id == departure_id).exists())
+        q = q.where(
+            select(BookingReservation.booking_id)
+            .where(BookingReservation.booking_id == Booking.id, BookingReservation.departure_id == departure_id)
+            .exists()
+        )
     if cursor:
         at, bid = _cursor_decode(cursor)
         q = q.where(or_(Booking.created_at < at, and_(Booking.created_at == at, Booking.id < bid)))
@@ -352,8 +511,9 @@ def list_bookings(s: Session, principal: Principal, *, status: str | None = None
     return {"items": items, "next_cursor": _cursor_encode(rows[-1]) if more else None}
 
 
-def change_status(s: Session, principal: Principal, booking_id: str, to: str, note: str | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def change_status(
+    s: Session, principal: Principal, booking_id: str, to: str, note: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """Move a booking along its lifecycle; cancelling gives its capacity back in the same transaction."""
     now = now or utcnow()
     b = _load(s, principal, booking_id, lock=True)
@@ -362,18 +522,36 @@ def change_status(s: Session, principal: Principal, booking_id: str, to: str, no
         allowed = ", ".join(TRANSITIONS.get(frm, ())) or "none (final)"
         raise ConflictError(f"Booking {b.id} is {frm}; it cannot become {to}. Allowed next: {allowed}.")
     if not principal.is_operator and not (to == "cancelled" and frm in SHIPPER_CAN_CANCEL):
-        raise PermissionDeniedError("Shippers may only cancel their bookings (before the train leaves); "
-                                    "operators move bookings through the other statuses.")
+        raise PermissionDeniedError(
+            "Shippers may only cancel their bookings (before the train leaves); "
+            "operators move bookings through the other statuses."
+        )
     if not principal.is_operator and b.departs_at <= now:
         raise ConflictError(f"Booking {b.id} left on {_iso(b.departs_at)}; ask the operator to cancel it.")
     # Conditional on the status read: two concurrent changes cannot both succeed (no double release).
-    done = s.execute(update(Booking).where(Booking.id == b.id, Booking.status == frm)
-                     .values(status=to, updated_at=now).execution_options(synchronize_session=False)).rowcount
+    done = s.execute(
+        update(Booking)
+        .where(Booking.id == b.id, Booking.status == frm)
+        .values(status=to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if done != 1:
         raise ConflictError(f"Booking {b.id} changed while this request ran; fetch it and try again.")
     if to == "cancelled":
         capacity.release(s, s.scalars(select(BookingReservation).where(BookingReservation.booking_id == b.id)))
-    s.execute(insert(BookingEvent), [{"booking_id": b.id, "from_status": frm, "to_status": to, "at": now,
-                                      "api_key_id": principal.key_id, "actor_role": principal.role, "note": note}])
+    s.execute(
+        insert(BookingEvent),
+        [
+            {
+                "booking_id": b.id,
+                "from_status": frm,
+                "to_status": to,
+                "at": now,
+                "api_key_id": principal.key_id,
+                "actor_role": principal.role,
+                "note": note,
+            }
+        ],
+    )
     s.expire(b)
     return _full_out(s, s.get(Booking, b.id))

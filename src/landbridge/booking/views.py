@@ -28,9 +28,16 @@ from landbridge.db.errors import FieldError
 from landbridge.errors import UnknownPlaceError
 
 router = APIRouter(prefix="/v1")
-IdemKey = Annotated[str | None, Header(alias=HEADER, max_length=200, description="Retry-safe POST: "
-                                       "a retry with the same key returns the original result; the same key "
-                                       "with a different body is 409.")]
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        max_length=200,
+        description="Retry-safe POST: "
+        "a retry with the same key returns the original result; the same key "
+        "with a different body is 409.",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page length (at most 100).")]
 
 
@@ -45,6 +52,7 @@ def _world():
 def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
     """Door-to-door options (the planner of `landbridge quote`), only on departures with room. Each option
     has an `id` that stays bookable until `expires_at` (30 minutes)."""
+
     def work(s):
         try:
             return service.create_quote(s, p, body)
@@ -58,11 +66,16 @@ def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency
 # ---- departures ------------------------------------------------------------------------------
 @router.get("/departures", response_model=DepartureSearchOut, tags=["departures"])
 def search_departures(
-    db: DB, p: Caller,
-    origin: Annotated[str | None, Query(alias="from", max_length=100, description="Boarding place (terminal, hub or city).")] = None,
+    db: DB,
+    p: Caller,
+    origin: Annotated[
+        str | None, Query(alias="from", max_length=100, description="Boarding place (terminal, hub or city).")
+    ] = None,
     destination: Annotated[str | None, Query(alias="to", max_length=100, description="Alighting place.")] = None,
     start_date: Annotated[date | None, Query(description="First departure date (default today).")] = None,
-    end_date: Annotated[date | None, Query(description="Day after the last departure date (default start + 14 days; at most 62 days).")] = None,
+    end_date: Annotated[
+        date | None, Query(description="Day after the last departure date (default start + 14 days; at most 62 days).")
+    ] = None,
     min_free_feu: Annotated[float, Query(ge=0, le=1000)] = 0.0,
     limit: Limit = 50,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
@@ -75,8 +88,9 @@ def search_departures(
     end = end_date or start + timedelta(days=14)
     if end <= start or end - start > timedelta(days=62):
         raise FieldError("end_date", "The end date must be after the start date and at most 62 days later.")
-    return db.read(lambda s: capacity.search_departures(s, _world(), start, end, origin, destination, limit, offset,
-                                                        min_free_feu))
+    return db.read(
+        lambda s: capacity.search_departures(s, _world(), start, end, origin, destination, limit, offset, min_free_feu)
+    )
 
 
 @router.get("/departures/{departure_id}", response_model=DepartureOut, tags=["departures"])
@@ -86,20 +100,31 @@ def get_departure(departure_id: str, db: DB, p: Caller):
 
 
 # ---- bookings --------------------------------------------------------------------------------
-@router.post("/bookings", status_code=201, response_model=BookingOut, tags=["bookings"],
-             responses={409: {"description": "No capacity left on a departure of the option, or an "
-                                              "Idempotency-Key reused with a different body."},
-                        410: {"description": "The quote option expired or its train has left."}})
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses={
+        409: {
+            "description": "No capacity left on a departure of the option, or an "
+            "Idempotency-Key reused with a different body."
+        },
+        410: {"description": "The quote option expired or its train has left."},
+    },
+)
 async def create_booking(body: BookingIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
     """Book a quote option: reserves the containers' FEU on every rail departure of the option, all or none."""
     # The hot path runs on the event loop (Database.write_async): no thread hop, no GIL contention.
-    return await respond_async(request, db, p, idempotency_key, body.model_dump(mode="json"),
-                               lambda s: service.create_booking(s, p, body))
+    return await respond_async(
+        request, db, p, idempotency_key, body.model_dump(mode="json"), lambda s: service.create_booking(s, p, body)
+    )
 
 
 @router.get("/bookings", response_model=BookingPage, tags=["bookings"])
 def list_bookings(
-    db: DB, p: Caller,
+    db: DB,
+    p: Caller,
     status: Status | None = None,
     customer_id: Annotated[str | None, Query(max_length=32, description="Operators: one customer's bookings.")] = None,
     departure_id: Annotated[str | None, Query(max_length=80)] = None,
@@ -112,10 +137,22 @@ def list_bookings(
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ):
     """Your bookings (operators: everyone's), newest first."""
-    return db.read(lambda s: service.list_bookings(
-        s, p, status=status, customer_id=customer_id, departure_id=departure_id, origin=origin,
-        destination=destination, reference=reference, created_from=created_from, created_to=created_to,
-        limit=limit, cursor=cursor))
+    return db.read(
+        lambda s: service.list_bookings(
+            s,
+            p,
+            status=status,
+            customer_id=customer_id,
+            departure_id=departure_id,
+            origin=origin,
+            destination=destination,
+            reference=reference,
+            created_from=created_from,
+            created_to=created_to,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"])
@@ -125,38 +162,62 @@ def get_booking(booking_id: str, db: DB, p: Caller):
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, tags=["bookings"])
-def cancel_booking(booking_id: str, request: Request, db: DB, p: Caller, body: CancelIn | None = None,
-                   idempotency_key: IdemKey = None):
+def cancel_booking(
+    booking_id: str, request: Request, db: DB, p: Caller, body: CancelIn | None = None, idempotency_key: IdemKey = None
+):
     """Cancel a booking (before its train leaves); its capacity comes back at once."""
     reason = body.reason if body else None
-    return respond(request, db, p, idempotency_key, {"reason": reason},
-                   lambda s: service.change_status(s, p, booking_id, "cancelled", reason), status=200)
+    return respond(
+        request,
+        db,
+        p,
+        idempotency_key,
+        {"reason": reason},
+        lambda s: service.change_status(s, p, booking_id, "cancelled", reason),
+        status=200,
+    )
 
 
 @router.post("/bookings/{booking_id}/status", response_model=BookingOut, tags=["bookings"])
-def change_status(booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator,
-                  idempotency_key: IdemKey = None):
+def change_status(
+    booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
+):
     """Operators: move a booking along requested → confirmed → in_transit → delivered (or cancelled)."""
-    return respond(request, db, p, idempotency_key, body.model_dump(),
-                   lambda s: service.change_status(s, p, booking_id, body.status, body.note), status=200)
+    return respond(
+        request,
+        db,
+        p,
+        idempotency_key,
+        body.model_dump(),
+        lambda s: service.change_status(s, p, booking_id, body.status, body.note),
+        status=200,
+    )
 
 
-@router.get("/bookings/{booking_id}/consignment-note.pdf", tags=["bookings"],
-            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/bookings/{booking_id}/consignment-note.pdf",
+    tags=["bookings"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
 def consignment_note(booking_id: str, db: DB, p: Caller):
     """The CIM/SMGS consignment note of a booking, as a PDF."""
     from landbridge.booking.consignment import consignment_note_pdf
 
     booking = db.read(lambda s: service.get_booking(s, p, booking_id))
     pdf = consignment_note_pdf(booking)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{booking["id"]}-cim-smgs.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{booking["id"]}-cim-smgs.pdf"'},
+    )
 
 
 # ---- operators -------------------------------------------------------------------------------
 @router.get("/operator/utilisation", tags=["operators"])
 def utilisation(
-    db: DB, p: Operator,
+    db: DB,
+    p: Operator,
     start_date: date | None = None,
     end_date: date | None = None,
     corridor: Annotated[str | None, Query(max_length=64)] = None,

@@ -43,8 +43,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_RETRIES = 8
 
 
-
-
 def default_sqlite_path() -> Path:
     from platformdirs import user_data_dir
 
@@ -63,8 +61,10 @@ def database_url(url: str | None = None) -> str:
     try:
         parsed = make_url(url)
     except Exception:
-        raise DatabaseError(f"{ENV_URL}={url!r} is not a database URL; write e.g. "
-                            "postgresql+psycopg://user@host:5432/dbname or sqlite:////path/file.sqlite3.") from None
+        raise DatabaseError(
+            f"{ENV_URL}={url!r} is not a database URL; write e.g. "
+            "postgresql+psycopg://user@host:5432/dbname or sqlite:////path/file.sqlite3."
+        ) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseError(f"Database {parsed.get_backend_name()!r} is not supported; use SQLite or PostgreSQL.")
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
@@ -75,8 +75,13 @@ def database_url(url: str | None = None) -> str:
 def create_engine(url: str | None = None, **kwargs) -> Engine:
     url = database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = sa_create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                                  pool_size=8, max_overflow=32, **kwargs)
+        engine = sa_create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=8,
+            max_overflow=32,
+            **kwargs,
+        )
         _sqlite_events(engine)
         return engine
     return sa_create_engine(url, **_pg_pool(), **kwargs)
@@ -168,9 +173,8 @@ class Database:
         raise AssertionError("unreachable")
 
     def _write_once(self, fn: Callable[[Session], T]) -> T:
-        with self._write() as s:
-            with s.begin():
-                return fn(s)
+        with self._write() as s, s.begin():
+            return fn(s)
 
     def _async(self):
         """The async sessions of the running event loop. A server has one loop per process; test clients
@@ -196,9 +200,8 @@ class Database:
         delay = 0.005
         for attempt in range(WRITE_RETRIES):
             try:
-                async with sessions() as s:
-                    async with s.begin():
-                        return await s.run_sync(fn)
+                async with sessions() as s, s.begin():
+                    return await s.run_sync(fn)
             except DBAPIError as exc:
                 if not _retryable(exc):
                     raise

@@ -29,8 +29,11 @@ def served_cities(network: Network, max_road_km: float, circuity: float) -> list
 
 def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
     params = timetable.parameters
-    served = served_cities(network, float(params.get("road", "max_leg_km", default=1500)),
-                           float(params.get("road", "circuity_factor", default=1.3)))
+    served = served_cities(
+        network,
+        float(params.get("road", "max_leg_km", default=1500)),
+        float(params.get("road", "circuity_factor", default=1.3)),
+    )
     places = Counter(p.kind for p in network.places.values())
     rail_services = [s for s in timetable.services if s.mode == "rail"]
     cr = [s for s in rail_services if s.cr_express]
@@ -55,7 +58,9 @@ def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
         "services": dict(Counter(s.mode for s in timetable.services)),
         "cr_express_trains_per_month": round(trains_per_week / 7 * DAYS_PER_MONTH),
         "westbound_share": round(
-            sum(len(s.weekdays) * len(s.departure_times) for s in cr if s.direction == "westbound") / max(1, trains_per_week), 3
+            sum(len(s.weekdays) * len(s.departure_times) for s in cr if s.direction == "westbound")
+            / max(1, trains_per_week),
+            3,
         ),
     }
 
@@ -63,7 +68,9 @@ def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
 def _great_circle(a: tuple[float, float], b: tuple[float, float], n: int = 32) -> list[list[float]]:
     """Points along the great circle from a to b, as [lon, lat]."""
     lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    d = 2 * math.asin(math.sqrt(math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2))
+    d = 2 * math.asin(
+        math.sqrt(math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    )
     if d == 0:
         return [list(a), list(b)]
     pts = []
@@ -85,38 +92,68 @@ def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
             props["gauge_mm"] = p.gauge_mm
         if p.unlocode:
             props["unlocode"] = p.unlocode
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]}, "properties": props})
+        feats.append(
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]}, "properties": props}
+        )
     for l in network.rail_links:
-        feats.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [list(c) for c in l.coordinates]},
-            "properties": {"mode": "rail", "from": l.a, "to": l.b, "gauge_mm": l.gauge_mm, "distance_km": l.distance_km,
-                           "speed_kmh": l.speed_kmh, "traction": l.traction},
-        })
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in l.coordinates]},
+                "properties": {
+                    "mode": "rail",
+                    "from": l.a,
+                    "to": l.b,
+                    "gauge_mm": l.gauge_mm,
+                    "distance_km": l.distance_km,
+                    "speed_kmh": l.speed_kmh,
+                    "traction": l.traction,
+                },
+            }
+        )
     for c in network.crossings:
         a, b = network.places[c.a], network.places[c.b]
-        feats.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
-            "properties": {"mode": c.mode if c.mode == "ferry" else "border_crossing", "id": c.id, "name": c.name,
-                           "from": c.a, "to": c.b, "gauge_change": c.is_gauge_change,
-                           "gauges_mm": [c.gauge_a_mm, c.gauge_b_mm], "processing_hours": c.processing_hours,
-                           "trains_per_day": c.trains_per_day},
-        })
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                "properties": {
+                    "mode": c.mode if c.mode == "ferry" else "border_crossing",
+                    "id": c.id,
+                    "name": c.name,
+                    "from": c.a,
+                    "to": c.b,
+                    "gauge_change": c.is_gauge_change,
+                    "gauges_mm": [c.gauge_a_mm, c.gauge_b_mm],
+                    "processing_hours": c.processing_hours,
+                    "trains_per_day": c.trains_per_day,
+                },
+            }
+        )
     for (a, b), variants in network.sea_routes.items():
         for name, r in variants.items():
-            feats.append({
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [list(c) for c in r.coordinates]},
-                "properties": {"mode": "sea", "from": a, "to": b, "route": name, "distance_km": r.distance_km},
-            })
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in r.coordinates]},
+                    "properties": {"mode": "sea", "from": a, "to": b, "route": name, "distance_km": r.distance_km},
+                }
+            )
     for s in timetable.services:
         if s.mode == "air" and s.direction == "westbound":
             a, b = network.places[s.stops[0]], network.places[s.stops[1]]
-            feats.append({
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": _great_circle((a.lon, a.lat), (b.lon, b.lat))},
-                "properties": {"mode": "air", "service": s.id, "name": s.name, "from": a.id, "to": b.id,
-                               "distance_km": s.sections[0].distance_km},
-            })
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": _great_circle((a.lon, a.lat), (b.lon, b.lat))},
+                    "properties": {
+                        "mode": "air",
+                        "service": s.id,
+                        "name": s.name,
+                        "from": a.id,
+                        "to": b.id,
+                        "distance_km": s.sections[0].distance_km,
+                    },
+                }
+            )
     return {"type": "FeatureCollection", "features": feats}

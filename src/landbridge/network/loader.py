@@ -72,7 +72,9 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
         if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
             raise DataError(src.display(PLACES), "rail places need gauge_mm", entry=p.id, field="gauge_mm")
         if p.city is not None:
-            require_known(src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"])
+            require_known(
+                src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"]
+            )
     return places, sources
 
 
@@ -86,7 +88,7 @@ def load_network(src: DataSource) -> Network:
     traction_by_country: dict = defaults.get("traction_by_country") or {}
     default_speed = float(defaults.get("speed_kmh", 30))
     default_traction = str(defaults.get("traction", "electric"))
-    geometry = (_json(src, RAIL_GEOMETRY).get("links") or {})
+    geometry = _json(src, RAIL_GEOMETRY).get("links") or {}
     file = src.display(RAIL_LINKS)
     entries = validate_entries(file, doc.get("links"), RailLinkEntry, section="links", unique=False)
     links: list[RailLink] = []
@@ -142,8 +144,19 @@ def load_network(src: DataSource) -> Network:
             raise DataError(file, "must be one of the two sides, from or to", entry=c.id, field="transshipment_at")
         crossings.append(
             BorderCrossing(
-                c.id, c.name, a.id, b.id, c.mode, c.distance_km, c.processing_hours, c.trains_per_day,
-                c.typical_utilisation, int(a.gauge_mm), int(b.gauge_mm), c.source, c.transshipment_at,
+                c.id,
+                c.name,
+                a.id,
+                b.id,
+                c.mode,
+                c.distance_km,
+                c.processing_hours,
+                c.trains_per_day,
+                c.typical_utilisation,
+                int(a.gauge_mm),
+                int(b.gauge_mm),
+                c.source,
+                c.transshipment_at,
             )
         )
 

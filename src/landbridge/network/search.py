@@ -33,7 +33,9 @@ class PlaceIndex:
                 self._by_key.setdefault(normalise(k), []).append(p)
         for lst in self._by_key.values():
             lst.sort(key=lambda p: (KIND_PRIORITY.get(p.kind, 9), p.id))
-        self._display_names = sorted({p.name for p in network.places.values()} | {p.id for p in network.places.values()})
+        self._display_names = sorted(
+            {p.name for p in network.places.values()} | {p.id for p in network.places.values()}
+        )
 
     def find(self, query: str) -> Place:
         if query in self.network.places:

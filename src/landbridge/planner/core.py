@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from datetime import UTC, date, datetime, time, timedelta
 
 from landbridge.cargo import CargoCatalog, CargoType, ContainerType
 from landbridge.emissions import EmissionFactors
@@ -23,7 +22,7 @@ from landbridge.planner.options import GaugeChange, Leg, Option
 from landbridge.pricing import Tariff, money
 from landbridge.scenarios import Scenario
 from landbridge.timetable.builder import Timetable
-from landbridge.timetable.models import Departure, Service
+from landbridge.timetable.models import Service
 
 GATEWAY_KINDS = ("hub", "terminal", "port", "airport")
 MAX_CAPACITY_TRIES = 12
@@ -88,7 +87,11 @@ class Quote:
     def to_dict(self) -> dict:
         return {
             "origin": {"id": self.origin.id, "name": self.origin.name, "country": self.origin.country},
-            "destination": {"id": self.destination.id, "name": self.destination.name, "country": self.destination.country},
+            "destination": {
+                "id": self.destination.id,
+                "name": self.destination.name,
+                "country": self.destination.country,
+            },
             "ready": self.ready.isoformat(),
             "containers": self.containers,
             "container_type": self.container.id,
@@ -101,8 +104,9 @@ class Quote:
 
 
 class Planner:
-    def __init__(self, network: Network, timetable: Timetable, catalog: CargoCatalog, tariff: Tariff,
-                 factors: EmissionFactors):
+    def __init__(
+        self, network: Network, timetable: Timetable, catalog: CargoCatalog, tariff: Tariff, factors: EmissionFactors
+    ):
         self.network = network
         self.timetable = timetable
         self.catalog = catalog
@@ -168,7 +172,9 @@ class Planner:
                     if st.link is not None:
                         running += st.hours
                         usd += st.distance_km * rates.get(sec.region, rates.get("europe", 1.0))
-                        g_per_t += st.distance_km * self.factors.g_per_tkm(self.ef_rail.get(st.link.traction, "rail-average"))
+                        g_per_t += st.distance_km * self.factors.g_per_tkm(
+                            self.ef_rail.get(st.link.traction, "rail-average")
+                        )
                     else:
                         c = st.crossing
                         if c.mode == "ferry":
@@ -179,8 +185,15 @@ class Planner:
                             usd += st.distance_km * rates.get(sec.region, 1.0)
                         if c.is_gauge_change:
                             yard = net.places[c.transshipment_place(b.id)]
-                            gauge.append(GaugeChange(yard.id, yard.name, c.name, c.gauge_a_mm if st.frm == c.a else c.gauge_b_mm,
-                                                     c.gauge_b_mm if st.frm == c.a else c.gauge_a_mm))
+                            gauge.append(
+                                GaugeChange(
+                                    yard.id,
+                                    yard.name,
+                                    c.name,
+                                    c.gauge_a_mm if st.frm == c.a else c.gauge_b_mm,
+                                    c.gauge_b_mm if st.frm == c.a else c.gauge_a_mm,
+                                )
+                            )
                         if c.typical_utilisation >= 0.85:
                             busy += 1
             usd *= s.rate_factor
@@ -195,8 +208,23 @@ class Planner:
         else:  # air
             dist = s.sections[0].distance_km
             g_per_t = self.factors.air_distance_km(dist) * self.factors.g_per_tkm(self.ef_air)
-        return Ride(s, i, j, s.stops[i], s.stops[j], dist, usd, g_per_t, tuple(gauge), ferries, tuple(borders),
-                    broad, running, busy, variant)
+        return Ride(
+            s,
+            i,
+            j,
+            s.stops[i],
+            s.stops[j],
+            dist,
+            usd,
+            g_per_t,
+            tuple(gauge),
+            ferries,
+            tuple(borders),
+            broad,
+            running,
+            busy,
+            variant,
+        )
 
     def _build_access_index(self) -> dict[str, list[Access]]:
         idx: dict[str, dict[str, float]] = {}
@@ -219,7 +247,10 @@ class Planner:
             for a in group:
                 for b in group:
                     if a.id != b.id:
-                        km = self.network.road_distance_km(a.id, b.id) or haversine_km(a.lat, a.lon, b.lat, b.lon) * self.circuity
+                        km = (
+                            self.network.road_distance_km(a.id, b.id)
+                            or haversine_km(a.lat, a.lon, b.lat, b.lon) * self.circuity
+                        )
                         out.setdefault(a.id, []).append((b.id, max(km, 5.0)))
         return out
 
@@ -249,7 +280,10 @@ class Planner:
                 for g in self._gateways[kind]:
                     if g.id in seen:
                         continue
-                    km = self.network.road_distance_km(place.id, g.id) or haversine_km(place.lat, place.lon, g.lat, g.lon) * self.circuity
+                    km = (
+                        self.network.road_distance_km(place.id, g.id)
+                        or haversine_km(place.lat, place.lon, g.lat, g.lon) * self.circuity
+                    )
                     if km <= self.max_road_km:
                         out.append(Access(g.id, round(km, 1)))
                         seen.add(g.id)
@@ -263,16 +297,27 @@ class Planner:
         plans, considered = self._search(ctx, self.access_points(ctx.origin), self.access_points(ctx.destination))
         if not plans:
             # Nothing through the nearby gateways: widen to every gateway within a truck leg.
-            plans, more = self._search(ctx, self.access_points(ctx.origin, wide=True),
-                                       self.access_points(ctx.destination, wide=True))
+            plans, more = self._search(
+                ctx, self.access_points(ctx.origin, wide=True), self.access_points(ctx.destination, wide=True)
+            )
             considered += more
         front = pareto_front(plans, key=lambda p: (p.arrive_e, p.cost_usd, p.co2e_kg))
         options = [self._build(ctx, p) for p in front]
         if not options:
             raise NoRouteError(self._no_route_message(ctx.origin, ctx.destination, ctx.cargo, ctx.modes))
         _label(options)
-        return Quote(ctx.origin, ctx.destination, datetime.fromtimestamp(ctx.ready_e, tz=timezone.utc), req.containers,
-                     ctx.container, ctx.cargo, ctx.mass_kg, self.timetable.scenario, options, considered)
+        return Quote(
+            ctx.origin,
+            ctx.destination,
+            datetime.fromtimestamp(ctx.ready_e, tz=UTC),
+            req.containers,
+            ctx.container,
+            ctx.cargo,
+            ctx.mass_kg,
+            self.timetable.scenario,
+            options,
+            considered,
+        )
 
     def _search(self, ctx: _Ctx, access: list[Access], egress_points: list[Access]) -> tuple[list[_Plan], int]:
         """Enumerate direct rides and one-connection itineraries from access to egress gateways, timed."""
@@ -322,8 +367,11 @@ class Planner:
         if req.containers < 1 or req.containers > 500:
             raise InvalidRequestError(f"The number of containers must be between 1 and 500 (got {req.containers}).")
         capacity_kg = req.containers * container.max_payload_kg
-        mass_kg = req.mass_kg if req.mass_kg is not None else min(
-            cargo.typical_mass_kg_per_feu * container.feu, container.max_payload_kg) * req.containers
+        mass_kg = (
+            req.mass_kg
+            if req.mass_kg is not None
+            else min(cargo.typical_mass_kg_per_feu * container.feu, container.max_payload_kg) * req.containers
+        )
         if mass_kg <= 0:
             raise InvalidRequestError("The cargo mass must be positive.")
         if mass_kg > capacity_kg:
@@ -340,22 +388,37 @@ class Planner:
             except ValueError:
                 raise InvalidRequestError(f"Ready date {ready!r} is not a date; write YYYY-MM-DD.") from None
         if isinstance(ready, datetime):
-            ready_dt = ready if ready.tzinfo else ready.replace(tzinfo=timezone.utc)
+            ready_dt = ready if ready.tzinfo else ready.replace(tzinfo=UTC)
         else:
-            ready_dt = datetime.combine(ready, time(8, 0), tzinfo=timezone.utc)
-        now = now or datetime.now(timezone.utc)
+            ready_dt = datetime.combine(ready, time(8, 0), tzinfo=UTC)
+        now = now or datetime.now(UTC)
         if ready_dt.date() < now.date():
             raise InvalidRequestError(
                 f"The ready date {ready_dt.date().isoformat()} is in the past; give today ({now.date().isoformat()}) or later."
             )
         if ready_dt.date() > now.date() + timedelta(days=730):
-            raise InvalidRequestError("The ready date is more than two years ahead; timetables are not published that far.")
+            raise InvalidRequestError(
+                "The ready date is more than two years ahead; timetables are not published that far."
+            )
         modes = frozenset(req.modes)
         bad_modes = modes - {"rail", "sea", "air"}
         if bad_modes or not modes:
-            raise InvalidRequestError(f"Unknown mode {sorted(bad_modes)[0] if bad_modes else ''!r}; use rail, sea or air.")
-        return _Ctx(origin, destination, container, cargo, req.containers, container.feu * req.containers,
-                    self.tariff.container_factor(container.id), mass_kg, capacity, ready_dt.timestamp(), modes)
+            raise InvalidRequestError(
+                f"Unknown mode {sorted(bad_modes)[0] if bad_modes else ''!r}; use rail, sea or air."
+            )
+        return _Ctx(
+            origin,
+            destination,
+            container,
+            cargo,
+            req.containers,
+            container.feu * req.containers,
+            self.tariff.container_factor(container.id),
+            mass_kg,
+            capacity,
+            ready_dt.timestamp(),
+            modes,
+        )
 
     def _no_route_message(self, origin: Place, destination: Place, cargo: CargoType, modes) -> str:
         sc = self.timetable.scenario
@@ -393,8 +456,9 @@ class Planner:
     def _truck_h(self, km: float) -> float:
         return km / self.road_speed + self.road_handling_h if km > 0 else 0.0
 
-    def _schedule(self, ctx: _Ctx, acc: Access, rides: tuple[Ride, ...], dray_kms: tuple[float, ...],
-                  egress_km: float) -> _Plan | None:
+    def _schedule(
+        self, ctx: _Ctx, acc: Access, rides: tuple[Ride, ...], dray_kms: tuple[float, ...], egress_km: float
+    ) -> _Plan | None:
         """Time an itinerary on the next departures and price it (numbers only; options are built later)."""
         first = rides[0]
         lead_h = self._truck_h(acc.road_km) + self._cutoff_h(first.service.mode)
@@ -416,12 +480,21 @@ class Planner:
             return None
         road_km = acc.road_km + sum(dray_kms) + egress_km
         co2 = self.factors.co2e_kg(self.ef_road, road_km, ctx.mass_kg) + sum(
-            ctx.mass_kg * r.co2e_g_per_t / 1e6 for r in rides)
-        return _Plan(acc, rides, dray_kms, egress_km, tuple(runs), pickup, arrive,
-                     sum(line[3] for line in lines), co2, lines)
+            ctx.mass_kg * r.co2e_g_per_t / 1e6 for r in rides
+        )
+        return _Plan(
+            acc, rides, dray_kms, egress_km, tuple(runs), pickup, arrive, sum(line[3] for line in lines), co2, lines
+        )
 
-    def _cost_lines(self, ctx: _Ctx, acc: Access, rides: tuple[Ride, ...], dray_kms: tuple[float, ...],
-                    egress_km: float, runs: list[float]) -> list[tuple] | None:
+    def _cost_lines(
+        self,
+        ctx: _Ctx,
+        acc: Access,
+        rides: tuple[Ride, ...],
+        dray_kms: tuple[float, ...],
+        egress_km: float,
+        runs: list[float],
+    ) -> list[tuple] | None:
         """Cost lines (kind, label template, label args, USD); None when a cargo rule forbids the itinerary."""
         t = self.tariff
         n = ctx.n
@@ -429,64 +502,147 @@ class Planner:
         cargo = ctx.cargo
         lines: list[tuple] = []
         if acc.road_km > 0:
-            lines.append(("freight", "Truck {} to {}", (ctx.origin.id, acc.place), t.road_usd_per_container(acc.road_km, cid) * n))
+            lines.append(
+                (
+                    "freight",
+                    "Truck {} to {}",
+                    (ctx.origin.id, acc.place),
+                    t.road_usd_per_container(acc.road_km, cid) * n,
+                )
+            )
         for k, r in enumerate(rides):
             s = r.service
             prev = rides[k - 1] if k else None
             if prev is not None:
                 if dray_kms[k - 1]:
-                    lines.append(("freight", "Drayage {} to {}", (prev.alight, r.board),
-                                  t.road_usd_per_container(dray_kms[k - 1], cid) * n))
+                    lines.append(
+                        (
+                            "freight",
+                            "Drayage {} to {}",
+                            (prev.alight, r.board),
+                            t.road_usd_per_container(dray_kms[k - 1], cid) * n,
+                        )
+                    )
                 if s.mode == "rail" and prev.service.mode == "rail":
-                    lines.append(("handling", "Transfer at {}", (r.board,), t.rail.transfer_handling_usd_per_container * n))
+                    lines.append(
+                        ("handling", "Transfer at {}", (r.board,), t.rail.transfer_handling_usd_per_container * n)
+                    )
             if s.mode == "air":
                 chargeable = max(ctx.mass_kg, n * ctx.container.volume_m3 * 0.85 * t.air.volumetric_kg_per_m3)
                 freight = chargeable * t.air.usd_per_kg
                 lines.append(("freight", "Air freight {} ({:,.0f} kg chargeable)", (s.id, chargeable), freight))
                 lines.append(("handling", "Air handling at both airports", (), chargeable * t.air.handling_usd_per_kg))
                 if cargo.is_dangerous:
-                    lines.append(("surcharge", "Dangerous goods {} (IATA DGR)", (cargo.un_number,),
-                                  freight * t.air.dangerous_goods_surcharge_share))
+                    lines.append(
+                        (
+                            "surcharge",
+                            "Dangerous goods {} (IATA DGR)",
+                            (cargo.un_number,),
+                            freight * t.air.dangerous_goods_surcharge_share,
+                        )
+                    )
             elif s.mode == "sea":
                 lines.append(("freight", "Ocean freight {}", (s.id,), r.freight_usd_per_feu * ctx.cf * n))
-                lines.append(("handling", "Terminal handling at both ports", (), t.sea.terminal_handling_usd_per_container * 2 * n))
+                lines.append(
+                    (
+                        "handling",
+                        "Terminal handling at both ports",
+                        (),
+                        t.sea.terminal_handling_usd_per_container * 2 * n,
+                    )
+                )
                 if r.sea_variant == "cape":
-                    lines.append(("surcharge", "Cape of Good Hope routing surcharge", (),
-                                  t.sea.cape_routing_surcharge_usd_per_feu * ctx.feu))
+                    lines.append(
+                        (
+                            "surcharge",
+                            "Cape of Good Hope routing surcharge",
+                            (),
+                            t.sea.cape_routing_surcharge_usd_per_feu * ctx.feu,
+                        )
+                    )
                 if cargo.is_dangerous:
-                    lines.append(("surcharge", "Dangerous goods {} (IMDG)", (cargo.un_number,),
-                                  t.sea.dangerous_goods_usd_per_container * n))
+                    lines.append(
+                        (
+                            "surcharge",
+                            "Dangerous goods {} (IMDG)",
+                            (cargo.un_number,),
+                            t.sea.dangerous_goods_usd_per_container * n,
+                        )
+                    )
             else:
                 lines.append(("freight", "Rail freight {}", (s.id,), r.freight_usd_per_feu * ctx.cf * n))
                 if prev is None or prev.service.mode != "rail":
-                    lines.append(("handling", "Terminal handling at {}", (r.board,), t.rail.terminal_handling_usd_per_container * n))
+                    lines.append(
+                        (
+                            "handling",
+                            "Terminal handling at {}",
+                            (r.board,),
+                            t.rail.terminal_handling_usd_per_container * n,
+                        )
+                    )
                 if k == len(rides) - 1 or rides[k + 1].service.mode != "rail":
-                    lines.append(("handling", "Terminal handling at {}", (r.alight,), t.rail.terminal_handling_usd_per_container * n))
+                    lines.append(
+                        (
+                            "handling",
+                            "Terminal handling at {}",
+                            (r.alight,),
+                            t.rail.terminal_handling_usd_per_container * n,
+                        )
+                    )
                 for g in r.gauge_changes:
-                    lines.append(("border", "Gauge change {}/{} mm at {}", (g.from_gauge_mm, g.to_gauge_mm, g.place),
-                                  t.rail.gauge_change_usd_per_container * n))
+                    lines.append(
+                        (
+                            "border",
+                            "Gauge change {}/{} mm at {}",
+                            (g.from_gauge_mm, g.to_gauge_mm, g.place),
+                            t.rail.gauge_change_usd_per_container * n,
+                        )
+                    )
                 if r.ferries:
-                    lines.append(("border", "Ferry crossings ({})", (r.ferries,), t.rail.ferry_usd_per_container * r.ferries * n))
+                    lines.append(
+                        ("border", "Ferry crossings ({})", (r.ferries,), t.rail.ferry_usd_per_container * r.ferries * n)
+                    )
                 if cargo.is_dangerous:
-                    lines.append(("surcharge", "Dangerous goods {} (RID / SMGS Annex 2)", (cargo.un_number,),
-                                  t.rail.dangerous_goods_usd_per_container * n))
+                    lines.append(
+                        (
+                            "surcharge",
+                            "Dangerous goods {} (RID / SMGS Annex 2)",
+                            (cargo.un_number,),
+                            t.rail.dangerous_goods_usd_per_container * n,
+                        )
+                    )
                 if cargo.winter_sensitive and r.broad_gauge:
-                    board_m = datetime.fromtimestamp(runs[k] + s.depart_h[r.i] * 3600, tz=timezone.utc).month
-                    alight_m = datetime.fromtimestamp(runs[k] + s.arrive_h[r.j] * 3600, tz=timezone.utc).month
+                    board_m = datetime.fromtimestamp(runs[k] + s.depart_h[r.i] * 3600, tz=UTC).month
+                    alight_m = datetime.fromtimestamp(runs[k] + s.arrive_h[r.j] * 3600, tz=UTC).month
                     if board_m in self.catalog.winter_months or alight_m in self.catalog.winter_months:
                         if not s.winter_protection:
                             return None
-                        lines.append(("surcharge", "Winter protection (insulated/heated container)", (),
-                                      t.rail.winter_protection_usd_per_container * n))
+                        lines.append(
+                            (
+                                "surcharge",
+                                "Winter protection (insulated/heated container)",
+                                (),
+                                t.rail.winter_protection_usd_per_container * n,
+                            )
+                        )
         if egress_km > 0:
-            lines.append(("freight", "Truck {} to {}", (rides[-1].alight, ctx.destination.id),
-                          t.road_usd_per_container(egress_km, cid) * n))
+            lines.append(
+                (
+                    "freight",
+                    "Truck {} to {}",
+                    (rides[-1].alight, ctx.destination.id),
+                    t.road_usd_per_container(egress_km, cid) * n,
+                )
+            )
         return lines
 
     def _label_text(self, template: str, args: tuple) -> str:
-        names = tuple(self.network.places[a].name if isinstance(a, str) and a in self.network.places else
-                      (self.timetable.by_id[a].name if isinstance(a, str) and a in self.timetable.by_id else a)
-                      for a in args)
+        names = tuple(
+            self.network.places[a].name
+            if isinstance(a, str) and a in self.network.places
+            else (self.timetable.by_id[a].name if isinstance(a, str) and a in self.timetable.by_id else a)
+            for a in args
+        )
         return template.format(*names)
 
     def _build(self, ctx: _Ctx, p: _Plan) -> Option:
@@ -494,12 +650,22 @@ class Planner:
         net = self.network
         legs: list[Leg] = []
         places = net.places
-        pickup_dt = datetime.fromtimestamp(p.pickup_e, tz=timezone.utc)
+        pickup_dt = datetime.fromtimestamp(p.pickup_e, tz=UTC)
         if p.acc.road_km > 0:
             km = p.acc.road_km
-            legs.append(Leg("truck", ctx.origin.id, ctx.origin.name, p.acc.place, places[p.acc.place].name, pickup_dt,
-                            pickup_dt + timedelta(hours=self._truck_h(km)), km,
-                            self.factors.co2e_kg(self.ef_road, km, ctx.mass_kg)))
+            legs.append(
+                Leg(
+                    "truck",
+                    ctx.origin.id,
+                    ctx.origin.name,
+                    p.acc.place,
+                    places[p.acc.place].name,
+                    pickup_dt,
+                    pickup_dt + timedelta(hours=self._truck_h(km)),
+                    km,
+                    self.factors.co2e_kg(self.ef_road, km, ctx.mass_kg),
+                )
+            )
         p50_extra_h = 0.0  # expected delay over the schedule (simulated rail runs)
         p90_extra_h = 0.0
         simulated = False
@@ -510,12 +676,38 @@ class Planner:
             if k and p.dray_kms[k - 1]:
                 prev = p.rides[k - 1]
                 km = p.dray_kms[k - 1]
-                legs.append(Leg("truck", prev.alight, places[prev.alight].name, r.board, places[r.board].name, arrive_dt,
-                                arrive_dt + timedelta(hours=self._truck_h(km)), km,
-                                self.factors.co2e_kg(self.ef_road, km, ctx.mass_kg)))
+                legs.append(
+                    Leg(
+                        "truck",
+                        prev.alight,
+                        places[prev.alight].name,
+                        r.board,
+                        places[r.board].name,
+                        arrive_dt,
+                        arrive_dt + timedelta(hours=self._truck_h(km)),
+                        km,
+                        self.factors.co2e_kg(self.ef_road, km, ctx.mass_kg),
+                    )
+                )
             board_t, arrive_dt = dep.time_at(r.i), dep.time_at(r.j, arriving=True)
-            legs.append(Leg(s.mode, r.board, places[r.board].name, r.alight, places[r.alight].name, board_t, arrive_dt,
-                            r.distance_km, ctx.mass_kg * r.co2e_g_per_t / 1e6, s.id, s.name, dep.id, r.i, r.j))
+            legs.append(
+                Leg(
+                    s.mode,
+                    r.board,
+                    places[r.board].name,
+                    r.alight,
+                    places[r.alight].name,
+                    board_t,
+                    arrive_dt,
+                    r.distance_km,
+                    ctx.mass_kg * r.co2e_g_per_t / 1e6,
+                    s.id,
+                    s.name,
+                    dep.id,
+                    r.i,
+                    r.j,
+                )
+            )
             if s.mode == "air":
                 p90_extra_h += self.air_p90_days * 24
             elif s.mode == "sea":
@@ -533,18 +725,39 @@ class Planner:
                     p90_extra_h += r.running_hours * (self.p90_run - 1) + r.busy_crossings * self.p90_border_h
         if p.egress_km > 0:
             last = p.rides[-1]
-            legs.append(Leg("truck", last.alight, places[last.alight].name, ctx.destination.id, ctx.destination.name,
-                            arrive_dt, arrive_dt + timedelta(hours=self._truck_h(p.egress_km)), p.egress_km,
-                            self.factors.co2e_kg(self.ef_road, p.egress_km, ctx.mass_kg)))
-        arrive = datetime.fromtimestamp(p.arrive_e, tz=timezone.utc)
+            legs.append(
+                Leg(
+                    "truck",
+                    last.alight,
+                    places[last.alight].name,
+                    ctx.destination.id,
+                    ctx.destination.name,
+                    arrive_dt,
+                    arrive_dt + timedelta(hours=self._truck_h(p.egress_km)),
+                    p.egress_km,
+                    self.factors.co2e_kg(self.ef_road, p.egress_km, ctx.mass_kg),
+                )
+            )
+        arrive = datetime.fromtimestamp(p.arrive_e, tz=UTC)
         cost = [(kind, self._label_text(tmpl, args), money(usd)) for kind, tmpl, args, usd in p.lines]
         main = max((l for l in legs if l.mode != "truck"), key=lambda l: l.distance_km).mode
         gauge = [g for r in p.rides for g in r.gauge_changes]
         borders = [{"from_country": a, "to_country": b, "place": pl} for r in p.rides for a, b, pl in r.borders]
         p50 = (p.arrive_e - p.pickup_e) / 86400  # as scheduled
-        return Option(main, legs, pickup_dt, arrive, cost, self.tariff.currency, p.co2e_kg, gauge, borders,
-                      p50 + p50_extra_h / 24, p50 + max(p90_extra_h, p50_extra_h) / 24,
-                      "simulated" if simulated else "fixed")
+        return Option(
+            main,
+            legs,
+            pickup_dt,
+            arrive,
+            cost,
+            self.tariff.currency,
+            p.co2e_kg,
+            gauge,
+            borders,
+            p50 + p50_extra_h / 24,
+            p50 + max(p90_extra_h, p50_extra_h) / 24,
+            "simulated" if simulated else "fixed",
+        )
 
 
 @dataclass(frozen=True)

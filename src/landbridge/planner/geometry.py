@@ -16,7 +16,7 @@ def leg_coordinates(leg: Leg, network: Network, timetable: Timetable) -> list[li
     if leg.mode == "rail" and leg.service in timetable.by_id:
         s = timetable.by_id[leg.service]
         coords: list[list[float]] = []
-        for sec in s.sections[leg.board_index:leg.alight_index]:
+        for sec in s.sections[leg.board_index : leg.alight_index]:
             for st in sec.steps:
                 if st.link is not None:
                     pts = st.link.coordinates if st.frm == st.link.a else tuple(reversed(st.link.coordinates))
@@ -40,9 +40,11 @@ def leg_coordinates(leg: Leg, network: Network, timetable: Timetable) -> list[li
 def option_geojson(option, network: Network, timetable: Timetable) -> dict:
     feats = []
     for n, leg in enumerate(option.legs):
-        feats.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": leg_coordinates(leg, network, timetable)},
-            "properties": {"leg": n, "mode": leg.mode, "from": leg.frm, "to": leg.to, "service": leg.service},
-        })
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": leg_coordinates(leg, network, timetable)},
+                "properties": {"leg": n, "mode": leg.mode, "from": leg.frm, "to": leg.to, "service": leg.service},
+            }
+        )
     return {"type": "FeatureCollection", "features": feats}

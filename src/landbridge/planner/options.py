@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="minutes").replace("+00:00", "Z")
+    return dt.astimezone(UTC).isoformat(timespec="minutes").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,13 @@ class GaugeChange:
     to_gauge_mm: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"place": self.place, "place_name": self.place_name, "crossing": self.crossing,
-                "from_gauge_mm": self.from_gauge_mm, "to_gauge_mm": self.to_gauge_mm}
+        return {
+            "place": self.place,
+            "place_name": self.place_name,
+            "crossing": self.crossing,
+            "from_gauge_mm": self.from_gauge_mm,
+            "to_gauge_mm": self.to_gauge_mm,
+        }
 
 
 @dataclass

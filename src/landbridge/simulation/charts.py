@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MAIN_CROSSINGS = ("brest-malaszewicze", "alashankou-dostyk", "khorgos-altynkol", "manzhouli-zabaykalsk",
-                  "erenhot-zamyn-uud")
+MAIN_CROSSINGS = (
+    "brest-malaszewicze",
+    "alashankou-dostyk",
+    "khorgos-altynkol",
+    "manzhouli-zabaykalsk",
+    "erenhot-zamyn-uud",
+)
 
 
 def _queue_series(first) -> dict[str, tuple[list[str], list[int], list[float]]]:
@@ -119,34 +124,54 @@ def write_dashboard(folder: Path, kpis: dict, first, series, shown) -> str:
     from plotly.subplots import make_subplots
 
     months = kpis["months"]
-    fig = make_subplots(rows=3, cols=2, specs=[[{"secondary_y": True}, {}], [{"colspan": 2}, None], [{}, {}]],
-                        subplot_titles=("Trains and TEU per month", "Border utilisation",
-                                        "Trains waiting at border crossings (daily max)",
-                                        "Transit-time distributions", "p50 / p90 transit by pair"),
-                        vertical_spacing=0.09)
+    fig = make_subplots(
+        rows=3,
+        cols=2,
+        specs=[[{"secondary_y": True}, {}], [{"colspan": 2}, None], [{}, {}]],
+        subplot_titles=(
+            "Trains and TEU per month",
+            "Border utilisation",
+            "Trains waiting at border crossings (daily max)",
+            "Transit-time distributions",
+            "p50 / p90 transit by pair",
+        ),
+        vertical_spacing=0.09,
+    )
     fig.add_bar(x=months, y=kpis["westbound_trains_per_month"], name="westbound trains", row=1, col=1)
-    fig.add_bar(x=months, y=kpis["eastbound_trains_per_month"], base=kpis["westbound_trains_per_month"],
-                name="eastbound trains", row=1, col=1)
-    fig.add_scatter(x=months, y=kpis["teu_per_month"], name="TEU", mode="lines+markers", row=1, col=1,
-                    secondary_y=True)
+    fig.add_bar(
+        x=months,
+        y=kpis["eastbound_trains_per_month"],
+        base=kpis["westbound_trains_per_month"],
+        name="eastbound trains",
+        row=1,
+        col=1,
+    )
+    fig.add_scatter(x=months, y=kpis["teu_per_month"], name="TEU", mode="lines+markers", row=1, col=1, secondary_y=True)
     b = kpis.get("borders", {})
     ids = sorted(b, key=lambda c: -(b[c].get("trains") or 0))
-    fig.add_bar(x=[b[c]["name"] for c in ids], y=[b[c]["utilisation"] for c in ids], name="utilisation",
-                customdata=[[b[c]["mean_wait_hours"], b[c]["p90_wait_hours"]] for c in ids],
-                hovertemplate="%{x}<br>utilisation %{y:.0%}<br>mean wait %{customdata[0]} h, p90 %{customdata[1]} h",
-                row=1, col=2)
+    fig.add_bar(
+        x=[b[c]["name"] for c in ids],
+        y=[b[c]["utilisation"] for c in ids],
+        name="utilisation",
+        customdata=[[b[c]["mean_wait_hours"], b[c]["p90_wait_hours"]] for c in ids],
+        hovertemplate="%{x}<br>utilisation %{y:.0%}<br>mean wait %{customdata[0]} h, p90 %{customdata[1]} h",
+        row=1,
+        col=2,
+    )
     for cid in shown:
         dates, q, _ = series[cid]
         fig.add_scatter(x=dates, y=q, name=b.get(cid, {}).get("name", cid), mode="lines", row=2, col=1)
     for name, xs in first.samples.items():
         fig.add_histogram(x=xs, name=name, histnorm="probability density", opacity=0.6, nbinsx=60, row=3, col=1)
     pairs = sorted(kpis["transit_days"].items(), key=lambda kv: -(kv[1].get("feu") or 0))[:20]
-    fig.add_bar(y=[k for k, _ in pairs], x=[v["p90"] for _, v in pairs], orientation="h", name="p90 days",
-                row=3, col=2)
-    fig.add_bar(y=[k for k, _ in pairs], x=[v["p50"] for _, v in pairs], orientation="h", name="p50 days",
-                row=3, col=2)
-    fig.update_layout(height=1300, title=f"Landbridge digital twin — {kpis['scenario']['description']}",
-                      barmode="overlay", legend={"orientation": "h"})
+    fig.add_bar(y=[k for k, _ in pairs], x=[v["p90"] for _, v in pairs], orientation="h", name="p90 days", row=3, col=2)
+    fig.add_bar(y=[k for k, _ in pairs], x=[v["p50"] for _, v in pairs], orientation="h", name="p50 days", row=3, col=2)
+    fig.update_layout(
+        height=1300,
+        title=f"Landbridge digital twin — {kpis['scenario']['description']}",
+        barmode="overlay",
+        legend={"orientation": "h"},
+    )
     path = folder / "dashboard.html"
     fig.write_html(path, include_plotlyjs=True, full_html=True)
     return path.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -35,7 +35,7 @@ def _fmt(v, nd: int) -> str:
 def _delta(v, nd: int) -> str:
     if v is None:
         return ""
-    if abs(v) < 0.5 * 10 ** -nd:
+    if abs(v) < 0.5 * 10**-nd:
         return "[dim]±0[/]"
     colour = "green" if v > 0 else "red"
     return f"[{colour}]{v:+,.{nd}f}[/]"
@@ -43,29 +43,40 @@ def _delta(v, nd: int) -> str:
 
 def _summary(kpis: dict, folder: Path, files: list[str], cache: str | None) -> None:
     s = kpis["summary"]
-    t = Table(title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {kpis['days']} days, "
-                    f"seed {kpis['seed']}" + (f", {kpis['replications']['count']} replications"
-                                              if kpis["replications"]["count"] > 1 else ""),
-              show_header=True)
+    t = Table(
+        title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {kpis['days']} days, "
+        f"seed {kpis['seed']}"
+        + (f", {kpis['replications']['count']} replications" if kpis["replications"]["count"] > 1 else ""),
+        show_header=True,
+    )
     t.add_column("KPI")
     t.add_column("simulated", justify="right")
     t.add_column("reference (2024)", justify="right", style="dim")
     t.add_row("CR Express trains / month", _fmt(s["trains_per_month_mean"], 0), "about 1,700")
     t.add_row("TEU / month", _fmt(s["teu_per_month_mean"], 0), "about 180,000")
     t.add_row("TEU per train", _fmt(s["teu_per_train"], 1), "about 108")
-    t.add_row("China → Germany transit p50 / p90 (days)",
-              f"{_fmt(s['china_germany_p50_days'], 1)} / {_fmt(s['china_germany_p90_days'], 1)}", "18–21")
+    t.add_row(
+        "China → Germany transit p50 / p90 (days)",
+        f"{_fmt(s['china_germany_p50_days'], 1)} / {_fmt(s['china_germany_p90_days'], 1)}",
+        "18–21",
+    )
     t.add_row("Xi'an speed train to Duisburg p50 (days)", _fmt(s["xian_speed_train_p50_days"], 1), "about 13")
-    t.add_row("westbound share of loaded boxes", _fmt((s["westbound_share_of_loaded_feu"] or 0) * 100, 0) + " %",
-              "over two-thirds")
+    t.add_row(
+        "westbound share of loaded boxes",
+        _fmt((s["westbound_share_of_loaded_feu"] or 0) * 100, 0) + " %",
+        "over two-thirds",
+    )
     e = kpis["empties"]
     t.add_row("empties repositioned by rail / sea (FEU)", f"{e['by_rail_feu']:,} / {e['by_sea_feu']:,}", "")
     t.add_row("empty repositioning cost", f"USD {e['cost_usd'] / 1e6:,.1f} m", "")
     hubs = kpis.get("hubs", {})
     if "xian" in hubs and hubs["xian"].get("capacity_mt_per_year"):
         h = hubs["xian"]
-        t.add_row("Xi'an CR Express tonnes vs capacity",
-                  f"{h['mt_per_year']:.1f} Mt/yr ({h['utilisation']:.0%} of {h['capacity_mt_per_year']:.0f})", "66 Mt/yr")
+        t.add_row(
+            "Xi'an CR Express tonnes vs capacity",
+            f"{h['mt_per_year']:.1f} Mt/yr ({h['utilisation']:.0%} of {h['capacity_mt_per_year']:.0f})",
+            "66 Mt/yr",
+        )
     d = kpis["demand"]
     t.add_row("boxes left waiting at the end (FEU)", f"{d['backlog_feu_at_end']:,}", "")
     out.print(t)
@@ -73,9 +84,16 @@ def _summary(kpis: dict, folder: Path, files: list[str], cache: str | None) -> N
     for col in ("crossing", "trains/d", "cap/d", "tracks", "util", "wait h", "p90 h", "max q"):
         b.add_column(col, justify="left" if col == "crossing" else "right")
     for cid, v in sorted(kpis["borders"].items(), key=lambda kv: -(kv[1]["trains"] or 0)):
-        b.add_row(cid, _fmt(v["trains_per_day"], 1), _fmt(v["capacity_trains_per_day"], 1), str(v["tracks"]),
-                  _fmt((v["utilisation"] or 0) * 100, 0) + " %", _fmt(v["mean_wait_hours"], 1),
-                  _fmt(v["p90_wait_hours"], 1), str(v.get("max_queue_trains", "")))
+        b.add_row(
+            cid,
+            _fmt(v["trains_per_day"], 1),
+            _fmt(v["capacity_trains_per_day"], 1),
+            str(v["tracks"]),
+            _fmt((v["utilisation"] or 0) * 100, 0) + " %",
+            _fmt(v["mean_wait_hours"], 1),
+            _fmt(v["p90_wait_hours"], 1),
+            str(v.get("max_queue_trains", "")),
+        )
     out.print(b)
     out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
     if cache:
@@ -104,19 +122,52 @@ def _compare_table(runs, rows) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_cmd(
-        out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for kpis.json, CSV tables and charts (new, empty, or an earlier simulation output).")] = None,
+        out_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Folder for kpis.json, CSV tables and charts (new, empty, or an earlier simulation output).",
+            ),
+        ] = None,
         start: Annotated[str, typer.Option("--start", help="First simulated day, YYYY-MM-DD.")] = "2026-01-01",
         days: Annotated[int, typer.Option("--days", help="Days to simulate (1-3660).")] = 365,
         seed: Annotated[int, typer.Option("--seed", help="Random seed; replication k uses seed+k.")] = 42,
-        scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario spec (repeatable): baseline, red-sea-closed, border:khorgos=50%, avoid:RU, avoid-corridor:NAME, sea-to-rail:10%.")] = None,
-        replications: Annotated[int, typer.Option("--replications", help="Independent runs, in parallel across cores.")] = 1,
-        compare: Annotated[Optional[list[str]], typer.Option("--compare", help="Run each scenario and compare side by side: --compare baseline red-sea-closed.")] = None,
-        more: Annotated[Optional[list[str]], typer.Argument(help="More scenarios for --compare.", show_default=False)] = None,
-        scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT) to run replications on a cluster.")] = None,
-        workers: Annotated[Optional[int], typer.Option("--workers", help="Local processes for replications (default: all cores).")] = None,
-        engine: Annotated[str, typer.Option("--engine", help="fast (default) or simpy (the slower reference model).")] = "fast",
+        scenario: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--scenario",
+                help="Scenario spec (repeatable): baseline, red-sea-closed, border:khorgos=50%, avoid:RU, avoid-corridor:NAME, sea-to-rail:10%.",
+            ),
+        ] = None,
+        replications: Annotated[
+            int, typer.Option("--replications", help="Independent runs, in parallel across cores.")
+        ] = 1,
+        compare: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--compare", help="Run each scenario and compare side by side: --compare baseline red-sea-closed."
+            ),
+        ] = None,
+        more: Annotated[
+            list[str] | None, typer.Argument(help="More scenarios for --compare.", show_default=False)
+        ] = None,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                "--scheduler", help="Dask scheduler address (tcp://HOST:PORT) to run replications on a cluster."
+            ),
+        ] = None,
+        workers: Annotated[
+            int | None, typer.Option("--workers", help="Local processes for replications (default: all cores).")
+        ] = None,
+        engine: Annotated[
+            str, typer.Option("--engine", help="fast (default) or simpy (the slower reference model).")
+        ] = "fast",
         charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Write PNG and HTML charts.")] = True,
-        data: Annotated[Optional[Path], typer.Option("--data", help="Folder with your own data files (overrides the shipped ones file by file).")] = None,
+        data: Annotated[
+            Path | None,
+            typer.Option("--data", help="Folder with your own data files (overrides the shipped ones file by file)."),
+        ] = None,
     ) -> None:
         """Simulate the CR Express network (the digital twin): trains, TEU, transit times, border queues, empties."""
         from landbridge.simulation.outputs import check_target, staged_dir, write_json, write_run
@@ -130,10 +181,14 @@ def register(app: typer.Typer) -> None:
         )
 
         if out_dir is None:
-            raise InvalidRequestError("Give an output folder with --out DIR (new, empty, or an earlier simulation output).")
+            raise InvalidRequestError(
+                "Give an output folder with --out DIR (new, empty, or an earlier simulation output)."
+            )
         if more and not compare:
-            raise InvalidRequestError(f"Unexpected argument {more[0]!r}. To compare scenarios write "
-                                      f"--compare baseline {' '.join(more)}; for one scenario use --scenario SPEC.")
+            raise InvalidRequestError(
+                f"Unexpected argument {more[0]!r}. To compare scenarios write "
+                f"--compare baseline {' '.join(more)}; for one scenario use --scenario SPEC."
+            )
         if compare and scenario:
             raise InvalidRequestError("Use either --scenario (one scenario) or --compare (several), not both.")
         labels = [*(compare or []), *(more or [])]
@@ -141,12 +196,19 @@ def register(app: typer.Typer) -> None:
         base = RunSpec((), _start(start), days, seed, data_dir, engine)
         base.check()
         if not 1 <= replications <= 1000:
-            raise InvalidRequestError(f"--replications {replications} is out of range; give a whole number from 1 to 1000.")
+            raise InvalidRequestError(
+                f"--replications {replications} is out of range; give a whole number from 1 to 1000."
+            )
         if workers is not None and workers < 1:
             raise InvalidRequestError(f"--workers {workers} must be 1 or more.")
-        runs = [ScenarioRun(label, RunSpec(tuple(label.split("+")), base.start, days, seed, data_dir, engine))
-                for label in labels] if labels else [ScenarioRun("run", RunSpec(tuple(scenario or ()), base.start, days,
-                                                                               seed, data_dir, engine))]
+        runs = (
+            [
+                ScenarioRun(label, RunSpec(tuple(label.split("+")), base.start, days, seed, data_dir, engine))
+                for label in labels
+            ]
+            if labels
+            else [ScenarioRun("run", RunSpec(tuple(scenario or ()), base.start, days, seed, data_dir, engine))]
+        )
         for r in runs:  # bad scenarios fail here, before any work or any file
             sc = r.spec.scenario()
             if not labels:
@@ -154,8 +216,14 @@ def register(app: typer.Typer) -> None:
         check_target(out_dir)
 
         cache = None
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=err, transient=True) as progress:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
             for r in runs:
                 task = progress.add_task(f"simulating {r.label}", total=1.0)
 
@@ -176,9 +244,14 @@ def register(app: typer.Typer) -> None:
                         write_run(tmp / sub, r.kpis, r.results, charts)
                         files.append(sub + "/")
                     rows = comparison(runs)
-                    write_json(tmp / "comparison.json", {
-                        "generator": "landbridge simulate --compare", "scenarios": [r.label for r in runs],
-                        "rows": [{"kpi": x["kpi"], "values": x["values"], "deltas": x["deltas"]} for x in rows]})
+                    write_json(
+                        tmp / "comparison.json",
+                        {
+                            "generator": "landbridge simulate --compare",
+                            "scenarios": [r.label for r in runs],
+                            "rows": [{"kpi": x["kpi"], "values": x["values"], "deltas": x["deltas"]} for x in rows],
+                        },
+                    )
                     files.append("comparison.json")
                     if charts:
                         from landbridge.simulation.charts import write_comparison_chart

@@ -161,20 +161,33 @@ def load_simulation_config(src: DataSource) -> SimulationConfig:
 
 def check_references(cfg: SimulationConfig, network, catalog, file: str = f"data/{SIMULATION}") -> None:
     """Names in the file must exist in the network and cargo catalogue."""
-    for direction, mix in (("westbound", cfg.demand.cargo_mix.westbound), ("eastbound", cfg.demand.cargo_mix.eastbound)):
+    for direction, mix in (
+        ("westbound", cfg.demand.cargo_mix.westbound),
+        ("eastbound", cfg.demand.cargo_mix.eastbound),
+    ):
         for cargo in mix:
             if cargo not in catalog.cargo_types:
-                raise DataError(file, f"unknown cargo type {cargo!r}; known: {', '.join(catalog.cargo_types)}",
-                                entry="demand", field=f"cargo_mix.{direction}.{cargo}")
+                raise DataError(
+                    file,
+                    f"unknown cargo type {cargo!r}; known: {', '.join(catalog.cargo_types)}",
+                    entry="demand",
+                    field=f"cargo_mix.{direction}.{cargo}",
+                )
     for key in cfg.demand.od_feu_per_week:
         for place in key.split("->", 1):
             if place.strip() not in network.places:
-                raise DataError(file, f"unknown place {place.strip()!r}", entry="demand", field=f"od_feu_per_week.{key}")
+                raise DataError(
+                    file, f"unknown place {place.strip()!r}", entry="demand", field=f"od_feu_per_week.{key}"
+                )
     crossing_ids = {c.id for c in network.crossings}
     for cid in list(cfg.crossings.tracks) + list(cfg.hubs.crossing_capacity_mt_per_year):
         if cid not in crossing_ids:
-            raise DataError(file, f"unknown border crossing {cid!r}; known: {', '.join(sorted(crossing_ids))}",
-                            entry="crossings" if cid in cfg.crossings.tracks else "hubs", field=cid)
+            raise DataError(
+                file,
+                f"unknown border crossing {cid!r}; known: {', '.join(sorted(crossing_ids))}",
+                entry="crossings" if cid in cfg.crossings.tracks else "hubs",
+                field=cid,
+            )
     for hub in cfg.hubs.capacity_mt_per_year:
         if hub not in network.places:
             raise DataError(file, f"unknown hub {hub!r}", entry="hubs", field=f"capacity_mt_per_year.{hub}")

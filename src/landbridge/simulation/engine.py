@@ -53,8 +53,7 @@ class FastState(NetworkState):
         taken = self.taken[od]
         e = ready - taken[s]
         n = e if e < cap else cap
-        if n < 0:
-            n = 0
+        n = max(n, 0)
         empties = self._empties_for(origin, cap - n, t) if with_empties else 0
         if n + empties < self.min_load:
             return NetworkState.depart(self, train, t)
@@ -100,13 +99,25 @@ class FastState(NetworkState):
             train.empties = 0
         train.load = 0
         train.arr_h = t
-        self.trains.append((train.route.index, train.kind, train.dep_h, t, train.loaded_feu, train.empties_feu,
-                            train.wait_h, False, train.id))
+        self.trains.append(
+            (
+                train.route.index,
+                train.kind,
+                train.dep_h,
+                t,
+                train.loaded_feu,
+                train.empties_feu,
+                train.wait_h,
+                False,
+                train.id,
+            )
+        )
         return []
 
 
-def run_fast(model: PreparedModel, progress: Callable[[float], None] | None = None,
-             state_class: type[NetworkState] = FastState) -> NetworkState:
+def run_fast(
+    model: PreparedModel, progress: Callable[[float], None] | None = None, state_class: type[NetworkState] = FastState
+) -> NetworkState:
     """Simulate `model`; returns the state holding everything recorded.
 
     The cyclic garbage collector is paused while it runs: the run allocates a few hundred thousand
@@ -212,8 +223,19 @@ def _run(model: PreparedModel, progress, state_class) -> NetworkState:
                     ft = free_at[c]
                     if not ft:  # crossing closed (0% capacity): the train never gets through
                         log[c]((t, nan, nan, west[tr.route.index]))
-                        trains_append((tr.route.index, tr.kind, tr.dep_h, nan, tr.loaded_feu, tr.empties_feu,
-                                       tr.wait_h, False, tr.id))
+                        trains_append(
+                            (
+                                tr.route.index,
+                                tr.kind,
+                                tr.dep_h,
+                                nan,
+                                tr.loaded_feu,
+                                tr.empties_feu,
+                                tr.wait_h,
+                                False,
+                                tr.id,
+                            )
+                        )
                         continue
                     start = ft[0] if ft[0] > t else t
                     replace(ft, start + track_h[c] * f)

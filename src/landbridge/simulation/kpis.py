@@ -92,14 +92,21 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
             else:
                 transit_by_route.setdefault(ri, []).append(arr - dep)
         if tables:
-            train_rows.append({
-                "train": tid, "service": route.service_id, "kind": "cancelled" if cancelled else KIND_NAMES[kind],
-                "direction": route.direction, "departure": _stamp(day_names, dep),
-                "arrival": "" if math.isnan(arr) else _stamp(day_names, arr),
-                "transit_hours": "" if math.isnan(arr) or cancelled else round(arr - dep, 1),
-                "loaded_feu": loaded, "empty_feu": empties, "teu": 2 * (loaded + empties),
-                "border_wait_hours": round(wait, 2),
-            })
+            train_rows.append(
+                {
+                    "train": tid,
+                    "service": route.service_id,
+                    "kind": "cancelled" if cancelled else KIND_NAMES[kind],
+                    "direction": route.direction,
+                    "departure": _stamp(day_names, dep),
+                    "arrival": "" if math.isnan(arr) else _stamp(day_names, arr),
+                    "transit_hours": "" if math.isnan(arr) or cancelled else round(arr - dep, 1),
+                    "loaded_feu": loaded,
+                    "empty_feu": empties,
+                    "teu": 2 * (loaded + empties),
+                    "border_wait_hours": round(wait, 2),
+                }
+            )
     train_rows.sort(key=lambda r: (r["departure"], r["train"]))
 
     service_bands = {}
@@ -109,10 +116,18 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         p50, p90 = np.percentile(a, [50, 90])
         r = m.routes[ri]
         service_bands[r.service_id] = (float(p50), float(p90), len(xs))
-        service_rows.append({"service": r.service_id, "direction": r.direction, "corridor": r.corridor,
-                             "trains": len(xs), "scheduled_days": round(r.scheduled_hours / 24, 2),
-                             "p50_days": round(p50 / 24, 2), "p90_days": round(p90 / 24, 2),
-                             "mean_days": round(float(a.mean()) / 24, 2)})
+        service_rows.append(
+            {
+                "service": r.service_id,
+                "direction": r.direction,
+                "corridor": r.corridor,
+                "trains": len(xs),
+                "scheduled_days": round(r.scheduled_hours / 24, 2),
+                "p50_days": round(p50 / 24, 2),
+                "p90_days": round(p90 / 24, 2),
+                "mean_days": round(float(a.mean()) / 24, 2),
+            }
+        )
 
     # ---- containers: transit per origin-destination pair ----------------------------------------
     if st.deliveries:
@@ -148,12 +163,27 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         p10, p50, p90 = weighted_quantiles(tdays[mask], feu[mask], (0.1, 0.5, 0.9))
         mean = float(np.average(tdays[mask], weights=feu[mask]))
         ow = wait_sum[o.index] / wait_w[o.index] / 24 if wait_w[o.index] else math.nan
-        transit_days[key] = {"p50": _r(p50), "p90": _r(p90), "mean": _r(mean), "feu": int(feu[mask].sum()),
-                             "origin_wait_days": _r(ow)}
-        od_rows.append({"origin": o.origin, "destination": o.destination, "direction": o.direction,
-                        "feu": int(feu[mask].sum()), "p10_days": _r(p10), "p50_days": _r(p50), "p90_days": _r(p90),
-                        "mean_days": _r(mean), "origin_wait_days": _r(ow),
-                        "demand_feu_per_week": round(o.feu_per_week + sum(o.dedicated_feu_per_week), 1)})
+        transit_days[key] = {
+            "p50": _r(p50),
+            "p90": _r(p90),
+            "mean": _r(mean),
+            "feu": int(feu[mask].sum()),
+            "origin_wait_days": _r(ow),
+        }
+        od_rows.append(
+            {
+                "origin": o.origin,
+                "destination": o.destination,
+                "direction": o.direction,
+                "feu": int(feu[mask].sum()),
+                "p10_days": _r(p10),
+                "p50_days": _r(p50),
+                "p90_days": _r(p90),
+                "mean_days": _r(mean),
+                "origin_wait_days": _r(ow),
+                "demand_feu_per_week": round(o.feu_per_week + sum(o.dedicated_feu_per_week), 1),
+            }
+        )
 
     def group(pred) -> np.ndarray:
         ids = [o.index for o in m.ods if pred(o)]
@@ -193,10 +223,15 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
             continue
         borders[c.id] = {
             "name": c.name,
-            "mean_wait_hours": _r(waits.mean()), "p90_wait_hours": _r(np.percentile(waits, 90)),
-            "max_wait_hours": _r(waits.max()), "utilisation": _r(util, 3), "trains": int(in_win.sum()),
-            "trains_per_day": _r(in_win.sum() / days), "capacity_trains_per_day": _r(c.trains_per_day),
-            "tracks": c.tracks, "westbound_trains": int((a[:, 3][in_win] > 0).sum()),
+            "mean_wait_hours": _r(waits.mean()),
+            "p90_wait_hours": _r(np.percentile(waits, 90)),
+            "max_wait_hours": _r(waits.max()),
+            "utilisation": _r(util, 3),
+            "trains": int(in_win.sum()),
+            "trains_per_day": _r(in_win.sum() / days),
+            "capacity_trains_per_day": _r(c.trains_per_day),
+            "tracks": c.tracks,
+            "westbound_trains": int((a[:, 3][in_win] > 0).sum()),
             "did_not_get_through": int(stuck[in_win].sum()),
         }
         # queue (trains waiting for a track) by hour -> daily max and mean
@@ -209,9 +244,16 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         wcnt = np.bincount(day_of, minlength=days)[:days]
         borders[c.id]["max_queue_trains"] = int(q.max()) if len(q) else 0
         for k in range(days if tables else 0):
-            queue_rows.append({"crossing": c.id, "date": day_names[int(lo // 24) + k], "arrivals": int(wcnt[k]),
-                               "mean_wait_hours": round(float(wsum[k] / wcnt[k]), 2) if wcnt[k] else 0.0,
-                               "max_queue_trains": int(qd[k].max()), "mean_queue_trains": round(float(qd[k].mean()), 2)})
+            queue_rows.append(
+                {
+                    "crossing": c.id,
+                    "date": day_names[int(lo // 24) + k],
+                    "arrivals": int(wcnt[k]),
+                    "mean_wait_hours": round(float(wsum[k] / wcnt[k]), 2) if wcnt[k] else 0.0,
+                    "max_queue_trains": int(qd[k].max()),
+                    "mean_queue_trains": round(float(qd[k].mean()), 2),
+                }
+            )
 
     # ---- empties -------------------------------------------------------------------------------
     e_cfg = cfg.empties
@@ -230,11 +272,15 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
     loaded_w = sum(n for od, s, f, n, t in st.origin_loads if lo <= t < hi and st.od_west[od])
     loaded_e = sum(n for od, s, f, n, t in st.origin_loads if lo <= t < hi and not st.od_west[od])
     empties = {
-        "by_rail_feu": int(rail_e), "by_sea_feu": int(sea_e), "cost_usd": round(cost),
+        "by_rail_feu": int(rail_e),
+        "by_sea_feu": int(sea_e),
+        "cost_usd": round(cost),
         "imbalance_feu": int(loaded_w - loaded_e),
         "boxes_supplied_in_china_feu": china_box_supply(st, lo, hi),
-        "cost_usd_per_month": [round(r * (e_cfg.rail_usd_per_feu + lift) + s * (e_cfg.sea_usd_per_feu + lift))
-                               for r, s in zip(rail_pm, sea_pm)],
+        "cost_usd_per_month": [
+            round(r * (e_cfg.rail_usd_per_feu + lift) + s * (e_cfg.sea_usd_per_feu + lift))
+            for r, s in zip(rail_pm, sea_pm)
+        ],
     }
 
     # ---- hubs (tonnes through Chinese hubs and crossings against capacity) -------------------------
@@ -256,16 +302,23 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
     for h in sorted(hub_t, key=lambda k: -hub_t[k]):
         cap = cfg.hubs.capacity_mt_per_year.get(h)
         mt = hub_t[h] * year_factor / 1e6
-        hubs[h] = {"name": places[h][0], "loaded_feu": hub_feu[h], "mt_per_year": round(mt, 3),
-                   "capacity_mt_per_year": cap, "utilisation": round(mt / cap, 4) if cap else None}
+        hubs[h] = {
+            "name": places[h][0],
+            "loaded_feu": hub_feu[h],
+            "mt_per_year": round(mt, 3),
+            "capacity_mt_per_year": cap,
+            "utilisation": round(mt / cap, 4) if cap else None,
+        }
     crossing_mt = {}
     for cid, cap in cfg.hubs.crossing_capacity_mt_per_year.items():
         b = borders.get(cid)
         if b is None:
             continue
         # loaded boxes only: westbound trains carry loaded boxes; eastbound a mix of loaded and empty
-        tonnes = b["westbound_trains"] * _mean_load(st, m, "westbound") * mass["westbound"] + \
-            (b["trains"] - b["westbound_trains"]) * _mean_load(st, m, "eastbound") * mass["eastbound"]
+        tonnes = (
+            b["westbound_trains"] * _mean_load(st, m, "westbound") * mass["westbound"]
+            + (b["trains"] - b["westbound_trains"]) * _mean_load(st, m, "eastbound") * mass["eastbound"]
+        )
         mt = tonnes * year_factor / 1e6
         crossing_mt[cid] = {"mt_per_year": round(mt, 2), "capacity_mt_per_year": cap, "utilisation": round(mt / cap, 3)}
 
@@ -301,19 +354,33 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
     speed = service_bands.get("xian-speed-duisburg")
     kpis = {
         "generator": "landbridge simulate",
-        "scenario": {"name": m.scenario.name, "description": m.scenario.describe(),
-                     "sea_to_rail_share": m.sea_shift_share},
-        "seed": m.seed, "start": m.start.isoformat(), "days": days, "months": m.months,
-        "trains_per_month": trains_pm, "teu_per_month": teu_pm,
-        "loaded_teu_per_month": loaded_teu_pm, "empty_teu_per_month": empty_teu_pm,
-        "westbound_trains_per_month": west_pm, "eastbound_trains_per_month": east_pm,
-        "extra_trains_per_month": extra_pm, "cancelled_trains_per_month": cancelled_pm,
+        "scenario": {
+            "name": m.scenario.name,
+            "description": m.scenario.describe(),
+            "sea_to_rail_share": m.sea_shift_share,
+        },
+        "seed": m.seed,
+        "start": m.start.isoformat(),
+        "days": days,
+        "months": m.months,
+        "trains_per_month": trains_pm,
+        "teu_per_month": teu_pm,
+        "loaded_teu_per_month": loaded_teu_pm,
+        "empty_teu_per_month": empty_teu_pm,
+        "westbound_trains_per_month": west_pm,
+        "eastbound_trains_per_month": east_pm,
+        "extra_trains_per_month": extra_pm,
+        "cancelled_trains_per_month": cancelled_pm,
         "eu_reformed_trains_per_month": relief_pm,
         "summary": {
-            "cr_express_trains": n_trains, "teu": sum(teu_pm),
-            "trains_per_month_mean": round(mean_of(trains_pm), 1), "teu_per_month_mean": round(mean_of(teu_pm)),
+            "cr_express_trains": n_trains,
+            "teu": sum(teu_pm),
+            "trains_per_month_mean": round(mean_of(trains_pm), 1),
+            "teu_per_month_mean": round(mean_of(teu_pm)),
             "teu_per_train": round(sum(teu_pm) / n_trains, 1) if n_trains else None,
-            "westbound_share_of_loaded_feu": round(loaded_w / (loaded_w + loaded_e), 3) if loaded_w + loaded_e else None,
+            "westbound_share_of_loaded_feu": round(loaded_w / (loaded_w + loaded_e), 3)
+            if loaded_w + loaded_e
+            else None,
             "china_germany_p50_days": group_stats.get("China → Germany", {}).get("p50"),
             "china_germany_p90_days": group_stats.get("China → Germany", {}).get("p90"),
             "xian_speed_train_p50_days": _r(speed[0] / 24) if speed else None,
@@ -327,22 +394,44 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "empties": empties,
         "hubs": hubs,
         "crossing_throughput": crossing_mt,
-        "demand": {"generated_feu": demand, "per_month_feu": demand_pm, "backlog_feu_at_end": int(backlog),
-                   "unserved_feu": int(unserved)},
+        "demand": {
+            "generated_feu": demand,
+            "per_month_feu": demand_pm,
+            "backlog_feu_at_end": int(backlog),
+            "unserved_feu": int(unserved),
+        },
         "cargo_teu": {k: round(v) for k, v in sorted(cargo_teu.items(), key=lambda kv: -kv[1])},
         "reforming": {"feu_through_yards": int(yard_feu), "mean_yard_wait_hours": round(yard_wait, 1)},
     }
     monthly = []
     for k, label in enumerate(m.months):
-        monthly.append({"month": label, "trains": trains_pm[k], "teu": teu_pm[k], "loaded_teu": loaded_teu_pm[k],
-                        "empty_teu": empty_teu_pm[k], "westbound_trains": west_pm[k], "eastbound_trains": east_pm[k],
-                        "extra_trains": extra_pm[k], "cancelled_trains": cancelled_pm[k],
-                        "eu_reformed_trains": relief_pm[k], "demand_feu": demand_pm[k],
-                        "empties_rail_feu": rail_pm[k], "empties_sea_feu": sea_pm[k],
-                        "empties_cost_usd": empties["cost_usd_per_month"][k]})
+        monthly.append(
+            {
+                "month": label,
+                "trains": trains_pm[k],
+                "teu": teu_pm[k],
+                "loaded_teu": loaded_teu_pm[k],
+                "empty_teu": empty_teu_pm[k],
+                "westbound_trains": west_pm[k],
+                "eastbound_trains": east_pm[k],
+                "extra_trains": extra_pm[k],
+                "cancelled_trains": cancelled_pm[k],
+                "eu_reformed_trains": relief_pm[k],
+                "demand_feu": demand_pm[k],
+                "empties_rail_feu": rail_pm[k],
+                "empties_sea_feu": sea_pm[k],
+                "empties_cost_usd": empties["cost_usd_per_month"][k],
+            }
+        )
     hub_rows = [{"hub": h, **v} for h, v in hubs.items()]
-    tables = {"monthly": monthly, "trains": train_rows, "od_transit": od_rows, "border_queues": queue_rows,
-              "services": service_rows, "hubs": hub_rows}
+    tables = {
+        "monthly": monthly,
+        "trains": train_rows,
+        "od_transit": od_rows,
+        "border_queues": queue_rows,
+        "services": service_rows,
+        "hubs": hub_rows,
+    }
     return RunResult(m.seed, kpis, tables, samples, service_bands)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
@@ -38,7 +38,9 @@ class Route:
     corridor: str
     priority: bool
     stops: tuple[str, ...]
-    legs: list[tuple[int, float, int]]  # (kind, a, b): RUN (hours, region), DWELL (hours, stop), CROSS (crossing, stop), STOP (0, stop)
+    legs: list[
+        tuple[int, float, int]
+    ]  # (kind, a, b): RUN (hours, region), DWELL (hours, stop), CROSS (crossing, stop), STOP (0, stop)
     cap_out: list[int]  # FEU allowed on the section leaving each stop (0 at the last)
     board_ods: dict[int, list[tuple[int, int]]]  # stop index -> [(od, stream)] that may board there
     dest_index: dict[str, int]  # place -> stop index (for places the route serves)
@@ -61,15 +63,26 @@ class Route:
         self.kinds = np.array([k for k, _, _ in self.legs])
         self.hours = np.array([a if k in (RUN, DWELL) else 0.0 for k, a, _ in self.legs], dtype=float)
         self.regions = np.array([b if k == RUN else 0 for k, _, b in self.legs])
-        sched = np.array([a if k in (RUN, DWELL) else (crossings[a].processing_hours if k == CROSS else 0.0)
-                          for k, a, _ in self.legs], dtype=float)
+        sched = np.array(
+            [
+                a if k in (RUN, DWELL) else (crossings[a].processing_hours if k == CROSS else 0.0)
+                for k, a, _ in self.legs
+            ],
+            dtype=float,
+        )
         self.offsets = np.concatenate(([0.0], np.cumsum(sched)))[:L]
         nxt = [L] * (L + 1)
         for i in range(L - 1, -1, -1):
             nxt[i] = nxt[i + 1] if self.kinds[i] in (RUN, DWELL) else i
         self.next_event = nxt[:L] + [L]
-        self.plain = (self.kinds.tolist(), self.hours.tolist(), self.regions.tolist(), self.offsets.tolist(),
-                      self.leg_mu.tolist(), self.leg_sigma.tolist())
+        self.plain = (
+            self.kinds.tolist(),
+            self.hours.tolist(),
+            self.regions.tolist(),
+            self.offsets.tolist(),
+            self.leg_mu.tolist(),
+            self.leg_sigma.tolist(),
+        )
 
     def draw_one(self, z: list[float], start_h: float, winter: list[list[float]], first_leg: int = 0):
         """leg_draws for a single train (created during a run), without numpy's per-call overhead."""
@@ -178,8 +191,9 @@ def leg_draws(route: Route, z: np.ndarray, start_h: np.ndarray, winter: np.ndarr
     w = winter[route.regions[None, :], day]
     run = route.kinds == RUN
     dwell = route.kinds == DWELL
-    d = np.where(run[None, :], route.hours[None, :] * factor * w,
-                 np.where(dwell[None, :], route.hours[None, :] * factor, factor))
+    d = np.where(
+        run[None, :], route.hours[None, :] * factor * w, np.where(dwell[None, :], route.hours[None, :] * factor, factor)
+    )
     inline = np.where((run | dwell)[None, :], d, 0.0)
     c = np.concatenate((np.zeros((len(z), 1)), np.cumsum(inline, axis=1)), axis=1)
     nxt = np.asarray(route.next_event[: len(route.legs)])
@@ -202,8 +216,14 @@ def _add_months(d: date, n: int) -> date:
     return date(d.year + y, m + 1, 1)
 
 
-def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days: int = 365, seed: int = 42,
-            data_dir: str | None = None, config=None) -> PreparedModel:
+def prepare(
+    scenario: Scenario = BASELINE,
+    start: date = date(2026, 1, 1),
+    days: int = 365,
+    seed: int = 42,
+    data_dir: str | None = None,
+    config=None,
+) -> PreparedModel:
     """Build the routes, trains, crossings, demand and draws of one run."""
     from landbridge.simulation.config import check_references, simulation_config
     from landbridge.world import load_world
@@ -215,7 +235,7 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
     net = world.network
     places = net.places
     warm = cfg.horizon.warmup_days
-    t0 = datetime.combine(start - timedelta(days=warm), time(0), tzinfo=timezone.utc)
+    t0 = datetime.combine(start - timedelta(days=warm), time(0), tzinfo=UTC)
     start_h = warm * 24.0
     end_h = start_h + days * 24.0
     drain_days = 80  # trains that left before the end keep running (and may queue) after it
@@ -236,14 +256,14 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
             break
         months.append(f"{ms:%Y-%m}")
         lo = max(ms, start)
-        month_start_h.append((datetime.combine(lo, time(0), tzinfo=timezone.utc) - t0).total_seconds() / 3600)
+        month_start_h.append((datetime.combine(lo, time(0), tzinfo=UTC) - t0).total_seconds() / 3600)
         k += 1
     cal_month = [((t0 + timedelta(days=d)).date().month) for d in range(total_days)]
 
     # ---- crossings -------------------------------------------------------------------------
     rt = cfg.running_time
     cx_mu, cx_sigma = _lognormal_params(1.0, cfg.crossings.processing_p90_factor)
-    proc_mean_factor = math.exp(cx_sigma ** 2 / 2)
+    proc_mean_factor = math.exp(cx_sigma**2 / 2)
     base_cr = [s for s in base.timetable.services if s.mode == "rail" and s.cr_express]
     passes: dict[str, float] = {}
     for s in base_cr:
@@ -266,8 +286,9 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
         if f <= 0:
             tracks = 0
         cx_index[c.id] = len(crossings)
-        crossings.append(Crossing(len(crossings), c.id, c.name, c.processing_hours, track_h, eff, c.trains_per_day,
-                                  load, tracks, f))
+        crossings.append(
+            Crossing(len(crossings), c.id, c.name, c.processing_hours, track_h, eff, c.trains_per_day, load, tracks, f)
+        )
 
     # ---- origin-destination pairs (from the baseline timetable: a scenario can leave pairs unserved) --
     mix = cfg.demand.cargo_mix
@@ -316,16 +337,22 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
         a, b = (x.strip() for x in key_text.split("->", 1))
         weekly[(a, b)] = float(v)
         direction_of.setdefault((a, b), "westbound" if places[a].country == "CN" else "eastbound")
-    ods = [OD(n, a, b, direction_of[(a, b)], w, (dedicated.get(((a, b), 1), 0.0), dedicated.get(((a, b), 2), 0.0)))
-           for n, ((a, b), w) in enumerate(sorted(weekly.items()))]
+    ods = [
+        OD(n, a, b, direction_of[(a, b)], w, (dedicated.get(((a, b), 1), 0.0), dedicated.get(((a, b), 2), 0.0)))
+        for n, ((a, b), w) in enumerate(sorted(weekly.items()))
+    ]
     od_index = {(o.origin, o.destination): o.index for o in ods}
 
     # ---- routes of the scenario's timetable --------------------------------------------------
     cr = [s for s in world.timetable.services if s.mode == "rail" and s.cr_express]
     routes: list[Route] = []
     # places where some train is re-formed to a shorter one: boxes may wait there for any train
-    yard_places = {(s.stops[k], s.direction) for s in cr for k in range(1, len(s.sections))
-                   if s.sections[k].capacity_feu < s.sections[k - 1].capacity_feu}
+    yard_places = {
+        (s.stops[k], s.direction)
+        for s in cr
+        for k in range(1, len(s.sections))
+        if s.sections[k].capacity_feu < s.sections[k - 1].capacity_feu
+    }
     dw_mu, dw_sigma = _lognormal_params(1.0, cfg.operations.dwell_p90_factor)
     reg_params = {REGION_INDEX[r]: _lognormal_params(b.median, b.p90) for r, b in rt.regions.items()}
     for s in cr:
@@ -364,8 +391,12 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
 
         for k in range(len(s.stops)):
             if k > 0:
-                if k in board_ods or k == empties_stop or (k < last and caps[k] < caps[k - 1]) \
-                        or (s.stops[k], s.direction) in yard_places:
+                if (
+                    k in board_ods
+                    or k == empties_stop
+                    or (k < last and caps[k] < caps[k - 1])
+                    or (s.stops[k], s.direction) in yard_places
+                ):
                     stop_leg[k] = len(legs)
                     add(STOP, 0.0, k, 0.0, 0.0)
                 elif s.boardable[k] or k == last:
@@ -394,12 +425,27 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
                         add(CROSS, cx_index[st.crossing.id], k + 1, cx_mu, cx_sigma)
                 if run > 0:
                     add(RUN, run, region, mu, sigma)
-        routes.append(Route(
-            len(routes), s.id, s.name, s.direction, s.corridor, s.priority_crossing, s.stops, legs,
-            [caps[i] if i < last else 0 for i in range(len(s.stops))], board_ods,
-            {p: i for i, p in enumerate(s.stops)}, empties_stop, np.array(mus), np.array(sigmas),
-            s.transit_hours, streams, stop_leg,
-        ))
+        routes.append(
+            Route(
+                len(routes),
+                s.id,
+                s.name,
+                s.direction,
+                s.corridor,
+                s.priority_crossing,
+                s.stops,
+                legs,
+                [caps[i] if i < last else 0 for i in range(len(s.stops))],
+                board_ods,
+                {p: i for i, p in enumerate(s.stops)},
+                empties_stop,
+                np.array(mus),
+                np.array(sigmas),
+                s.transit_hours,
+                streams,
+                stop_leg,
+            )
+        )
     served = {od for r in routes for lst in r.board_ods.values() for od, _ in lst}
     unserved = [o.index for o in ods if o.index not in served]
 
@@ -490,11 +536,37 @@ def prepare(scenario: Scenario = BASELINE, start: date = date(2026, 1, 1), days:
         freight_mix[d] = dict(m)
 
     return PreparedModel(
-        scenario=scenario, data_dir=data_dir, seed=seed, start=start, days=days, warmup_days=warm, t0=t0,
-        start_h=start_h, end_h=end_h, routes=routes, crossings=crossings, ods=ods, od_index=od_index, cum=cum,
-        demand_days=demand_days, departures=departures, train_noise=train_noise, train_segments=train_segments,
-        noise_table=noise_table, winter=winter, winter_arr=winter_arr, month_of_day=month_of_day, months=months, month_start_h=month_start_h,
-        scheduled_per_route_month=scheduled_per_route_month, eu_reserve_feu=reserve, od_cargo_mix=freight_mix,
-        ecommerce_share=ecom_share, mass_t_per_feu=mass, config=cfg, unserved_ods=unserved, sea_shift_share=shift,
+        scenario=scenario,
+        data_dir=data_dir,
+        seed=seed,
+        start=start,
+        days=days,
+        warmup_days=warm,
+        t0=t0,
+        start_h=start_h,
+        end_h=end_h,
+        routes=routes,
+        crossings=crossings,
+        ods=ods,
+        od_index=od_index,
+        cum=cum,
+        demand_days=demand_days,
+        departures=departures,
+        train_noise=train_noise,
+        train_segments=train_segments,
+        noise_table=noise_table,
+        winter=winter,
+        winter_arr=winter_arr,
+        month_of_day=month_of_day,
+        months=months,
+        month_start_h=month_start_h,
+        scheduled_per_route_month=scheduled_per_route_month,
+        eu_reserve_feu=reserve,
+        od_cargo_mix=freight_mix,
+        ecommerce_share=ecom_share,
+        mass_t_per_feu=mass,
+        config=cfg,
+        unserved_ods=unserved,
+        sea_shift_share=shift,
         network_places={p.id: (p.name, p.country, p.kind) for p in places.values()},
     )

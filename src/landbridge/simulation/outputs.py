@@ -27,7 +27,9 @@ def check_target(out: Path) -> None:
         raise LandbridgeError(f"--out {out}: folder {parent} does not exist; create it or choose another path.")
     if out.exists():
         if not out.is_dir():
-            raise LandbridgeError(f"--out {out} is a file; give a folder (new, empty, or an earlier simulation output).")
+            raise LandbridgeError(
+                f"--out {out} is a file; give a folder (new, empty, or an earlier simulation output)."
+            )
         if any(out.iterdir()) and not (out / MARKER).exists():
             raise LandbridgeError(
                 f"--out {out} is a folder with other files in it; give a new or empty folder, or one written by an "
@@ -94,8 +96,10 @@ def write_run(folder: Path, kpis: dict, results, charts: bool = True) -> list[st
     for name, rows in first.tables.items():
         write_csv(folder / f"{name}.csv", rows)
     if len(results) > 1:
-        write_csv(folder / "replications.csv",
-                  [{"seed": r.seed, **{k: v for k, v in r.kpis["summary"].items()}} for r in results])
+        write_csv(
+            folder / "replications.csv",
+            [{"seed": r.seed, **{k: v for k, v in r.kpis["summary"].items()}} for r in results],
+        )
     files = sorted(p.name for p in folder.iterdir())
     if charts:
         from landbridge.simulation.charts import write_charts

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from landbridge.errors import InvalidRequestError, LandbridgeError
 from landbridge.simulation.kpis import RunResult, compute
@@ -33,7 +33,9 @@ class RunSpec:
 
     def check(self) -> None:
         if not 1 <= self.days <= MAX_DAYS:
-            raise InvalidRequestError(f"--days {self.days} is out of range; give a whole number of days from 1 to {MAX_DAYS}.")
+            raise InvalidRequestError(
+                f"--days {self.days} is out of range; give a whole number of days from 1 to {MAX_DAYS}."
+            )
         if self.seed < 0:
             raise InvalidRequestError(f"--seed {self.seed} is negative; give a whole number 0 or larger.")
         if self.engine not in ENGINES:
@@ -45,8 +47,9 @@ class RunSpec:
         return scenario_from_specs(list(self.specs), self.data_dir)
 
 
-def run_one(spec: RunSpec, seed: int | None = None, progress: Callable[[float, float], None] | None = None,
-            tables: bool = True) -> RunResult:
+def run_one(
+    spec: RunSpec, seed: int | None = None, progress: Callable[[float, float], None] | None = None, tables: bool = True
+) -> RunResult:
     """One replication (in this process). `progress(done_hours, total_hours)` is called as it runs;
     `tables=False` leaves out the per-train and per-day tables (only the first replication writes them)."""
     from landbridge.simulation.model import prepare
@@ -82,12 +85,19 @@ def _run_seed(spec: RunSpec, seed: int, tables: bool = False) -> RunResult:  # t
     return run_one(spec, seed, tables=tables)
 
 
-def run_replications(spec: RunSpec, n: int = 1, workers: int | None = None, scheduler: str | None = None,
-                     progress: Callable[[float, float], None] | None = None) -> list[RunResult]:
+def run_replications(
+    spec: RunSpec,
+    n: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> list[RunResult]:
     """`n` replications with seeds seed, seed+1, ...: in this process (n = 1), across local cores
     (ProcessPoolExecutor), or on a Dask cluster when `scheduler` is its address."""
     if not 1 <= n <= MAX_REPLICATIONS:
-        raise InvalidRequestError(f"--replications {n} is out of range; give a whole number from 1 to {MAX_REPLICATIONS}.")
+        raise InvalidRequestError(
+            f"--replications {n} is out of range; give a whole number from 1 to {MAX_REPLICATIONS}."
+        )
     if workers is not None and workers < 1:
         raise InvalidRequestError(f"--workers {workers} must be 1 or more.")
     spec.check()
@@ -132,8 +142,10 @@ def _on_dask(spec: RunSpec, seeds: list[int], scheduler, progress) -> list[RunRe
     try:
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise LandbridgeError(f"Cannot reach the Dask scheduler at {scheduler!r} ({exc}); give its address as "
-                              "tcp://HOST:PORT (see `dask scheduler`).") from None
+        raise LandbridgeError(
+            f"Cannot reach the Dask scheduler at {scheduler!r} ({exc}); give its address as "
+            "tcp://HOST:PORT (see `dask scheduler`)."
+        ) from None
     own = client is not scheduler
     try:
         futures = [client.submit(_run_seed, spec, s, s == seeds[0], pure=False) for s in seeds]
@@ -153,8 +165,11 @@ def _on_dask(spec: RunSpec, seeds: list[int], scheduler, progress) -> list[RunRe
 
 # ---- aggregation over replications ------------------------------------------------------------
 def _mean(values: list):
-    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and
-            not (isinstance(v, float) and math.isnan(v))]
+    nums = [
+        v
+        for v in values
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v))
+    ]
     if not nums:
         return values[0] if values else None
     m = sum(nums) / len(nums)
@@ -166,8 +181,12 @@ def _merge(items: list):
     if isinstance(first, dict):
         keys = list(dict.fromkeys(k for it in items if isinstance(it, dict) for k in it))
         return {k: _merge([it[k] for it in items if isinstance(it, dict) and k in it]) for k in keys}
-    if isinstance(first, list) and first and all(isinstance(it, list) and len(it) == len(first) for it in items) \
-            and not all(isinstance(x, str) for x in first):
+    if (
+        isinstance(first, list)
+        and first
+        and all(isinstance(it, list) and len(it) == len(first) for it in items)
+        and not all(isinstance(x, str) for x in first)
+    ):
         return [_merge([it[i] for it in items]) for i in range(len(first))]
     if isinstance(first, (int, float)) and not isinstance(first, bool):
         return _mean(items)
@@ -190,9 +209,12 @@ def aggregate(results: list[RunResult]) -> dict:
             mu = sum(xs) / len(xs)
             sd = math.sqrt(sum((x - mu) ** 2 for x in xs) / max(1, len(xs) - 1))
             spread[k] = {"mean": round(mu, 2), "sd": round(sd, 3), "min": min(xs), "max": max(xs)}
-    kpis["replications"] = {"count": len(results), "seeds": [r.seed for r in results], "spread": spread,
-                            "per_replication": [{"seed": r.seed, **{k: r.kpis["summary"].get(k) for k in keys}}
-                                                for r in results]}
+    kpis["replications"] = {
+        "count": len(results),
+        "seeds": [r.seed for r in results],
+        "spread": spread,
+        "per_replication": [{"seed": r.seed, **{k: r.kpis["summary"].get(k) for k in keys}} for r in results],
+    }
     return kpis
 
 
@@ -204,8 +226,11 @@ def service_bands(results: list[RunResult]) -> dict[str, dict[str, float]]:
     out = {}
     for sid, bands in sorted(acc.items()):
         n = sum(b[2] for b in bands)
-        out[sid] = {"p50_hours": round(sum(b[0] * b[2] for b in bands) / n, 1),
-                    "p90_hours": round(sum(b[1] * b[2] for b in bands) / n, 1), "trains": n}
+        out[sid] = {
+            "p50_hours": round(sum(b[0] * b[2] for b in bands) / n, 1),
+            "p90_hours": round(sum(b[1] * b[2] for b in bands) / n, 1),
+            "trains": n,
+        }
     return out
 
 
@@ -216,9 +241,17 @@ def write_reliability_cache(results: list[RunResult], spec: RunSpec, scenario_na
     if scenario_name != "baseline" or spec.days < 365:
         return None
     path = bands_path()
-    doc = {"services": service_bands(results), "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "scenario": scenario_name, "start": spec.start.isoformat(), "days": spec.days,
-           "replications": len(results), "seed": spec.seed, "data_dir": spec.data_dir, "engine": spec.engine}
+    doc = {
+        "services": service_bands(results),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario": scenario_name,
+        "start": spec.start.isoformat(),
+        "days": spec.days,
+        "replications": len(results),
+        "seed": spec.seed,
+        "data_dir": spec.data_dir,
+        "engine": spec.engine,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
@@ -275,7 +308,11 @@ def comparison(runs: list[ScenarioRun]) -> list[dict]:
     for label, path, nd in COMPARE_ROWS:
         values = [lookup(r.kpis, path) for r in runs]
         base = values[0]
-        row = {"kpi": label, "values": values, "digits": nd,
-               "deltas": [None if v is None or base is None else v - base for v in values]}
+        row = {
+            "kpi": label,
+            "values": values,
+            "digits": nd,
+            "deltas": [None if v is None or base is None else v - base for v in values],
+        }
         rows.append(row)
     return rows

@@ -64,8 +64,19 @@ def run_simpy(model: PreparedModel, progress: Callable[[float], None] | None = N
                 arrived = env.now
                 if closed[c]:  # a crossing at 0% capacity: the train never gets through
                     log[c].append((arrived, float("nan"), float("nan"), west))
-                    st.trains.append((route.index, tr.kind, tr.dep_h, float("nan"), tr.loaded_feu, tr.empties_feu,
-                                      tr.wait_h, False, tr.id))
+                    st.trains.append(
+                        (
+                            route.index,
+                            tr.kind,
+                            tr.dep_h,
+                            float("nan"),
+                            tr.loaded_feu,
+                            tr.empties_feu,
+                            tr.wait_h,
+                            False,
+                            tr.id,
+                        )
+                    )
                     return
                 if tr.prio:  # reserved transshipment slot
                     yield env.timeout(crossing.track_hours * noise[i])

@@ -23,11 +23,38 @@ KIND_NAMES = ("scheduled", "extra", "eu-reformed")
 
 
 class Train:
-    __slots__ = ("id", "route", "kind", "dep_h", "pos", "end_pos", "noise", "groups", "empties", "load",
-                 "loaded_feu", "empties_feu", "wait_h", "arr_h", "prio", "legs", "last_stop", "seg")
+    __slots__ = (
+        "arr_h",
+        "dep_h",
+        "empties",
+        "empties_feu",
+        "end_pos",
+        "groups",
+        "id",
+        "kind",
+        "last_stop",
+        "legs",
+        "load",
+        "loaded_feu",
+        "noise",
+        "pos",
+        "prio",
+        "route",
+        "seg",
+        "wait_h",
+    )
 
-    def __init__(self, tid: int, route, kind: int, dep_h: float, noise: list[float], seg: list[float],
-                 pos: int = 0, end_pos: int | None = None):
+    def __init__(
+        self,
+        tid: int,
+        route,
+        kind: int,
+        dep_h: float,
+        noise: list[float],
+        seg: list[float],
+        pos: int = 0,
+        end_pos: int | None = None,
+    ):
         self.id = tid
         self.route = route
         self.kind = kind
@@ -203,8 +230,11 @@ class NetworkState:
         cap = route.cap_out[0]
         alloc, n = self._allocate(route, 0, t, cap)
         empties = self._empties_for(route.stops[0], cap - n, t) if route.empties_stop == 0 else 0
-        if train.kind == SCHEDULED and n + empties < self.min_load and \
-                n + empties + self._expected_later(route, t, cap - n - empties) < self.min_load:
+        if (
+            train.kind == SCHEDULED
+            and n + empties < self.min_load
+            and n + empties + self._expected_later(route, t, cap - n - empties) < self.min_load
+        ):
             self.trains.append((route.index, train.kind, t, math.nan, 0, 0, 0.0, True, train.id))
             return False, None
         self._commit(train, alloc, t)
@@ -268,8 +298,19 @@ class NetworkState:
                 train.load -= train.empties
                 train.empties = 0
             train.arr_h = t
-            self.trains.append((route.index, train.kind, train.dep_h, t, train.loaded_feu, train.empties_feu,
-                                train.wait_h, False, train.id))
+            self.trains.append(
+                (
+                    route.index,
+                    train.kind,
+                    train.dep_h,
+                    t,
+                    train.loaded_feu,
+                    train.empties_feu,
+                    train.wait_h,
+                    False,
+                    train.id,
+                )
+            )
             return []
         if train.kind == RELIEF:
             return []
@@ -371,7 +412,8 @@ class NetworkState:
         out = []
         q = self.yards[key]
         while self.yard_total[key] > 0 and (
-            flush or self.yard_total[key] >= self.reform_load
+            flush
+            or self.yard_total[key] >= self.reform_load
             or (self.yard_total[key] >= self.min_hold and q[0][3] <= t - self.max_hold)
             or q[0][3] <= t - 3 * self.max_hold
         ):
@@ -379,8 +421,15 @@ class NetworkState:
             route = self.m.routes[ri]
             start = route.stop_leg[stop] + 1
             end = route.stop_leg[dest_stop] + 1
-            tr = Train(self.next_id, route, RELIEF, t, *self.dynamic_noise(route, t, 2 + 16 * dest_stop + 1024 * stop,
-                                                                             start), start, end)
+            tr = Train(
+                self.next_id,
+                route,
+                RELIEF,
+                t,
+                *self.dynamic_noise(route, t, 2 + 16 * dest_stop + 1024 * stop, start),
+                start,
+                end,
+            )
             self.next_id += 1
             self._from_yard(key, tr, route.cap_out[stop], t)
             out.append(tr)

@@ -6,7 +6,7 @@ import bisect
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -123,8 +123,9 @@ class Parameters:
         return node
 
 
-def border_wait_hours(utilisation: float, trains_per_day: float, capacity_factor: float = 1.0,
-                      overload_horizon_days: float = 14.0) -> float:
+def border_wait_hours(
+    utilisation: float, trains_per_day: float, capacity_factor: float = 1.0, overload_horizon_days: float = 14.0
+) -> float:
     """Mean queueing wait at a crossing (M/D/1), before processing.
 
     Service time is one train slot (24 h / trains per day). Under a capacity cut the utilisation rises
@@ -143,8 +144,14 @@ def border_wait_hours(utilisation: float, trains_per_day: float, capacity_factor
 class Timetable:
     """Services of the network under a scenario, and their departures for any date range."""
 
-    def __init__(self, network: Network, services: list[Service], parameters: Parameters, scenario: Scenario,
-                 corridors: frozenset[str]):
+    def __init__(
+        self,
+        network: Network,
+        services: list[Service],
+        parameters: Parameters,
+        scenario: Scenario,
+        corridors: frozenset[str],
+    ):
         self.network = network
         self.services = services
         self.by_id = {s.id: s for s in services}
@@ -176,7 +183,7 @@ class Timetable:
 
     def next_departure_epoch(self, service: Service, earliest_epoch: float, skip: int = 0) -> float | None:
         """Epoch seconds of the first origin departure at or after `earliest_epoch` (skipping `skip`)."""
-        year = datetime.fromtimestamp(earliest_epoch, tz=timezone.utc).year
+        year = datetime.fromtimestamp(earliest_epoch, tz=UTC).year
         # Local years may start before the UTC year (zones east of UTC), so look one year back too.
         for y in (year - 1, year, year + 1, year + 2):
             epochs = self.year_departure_epochs(service, y)
@@ -187,16 +194,17 @@ class Timetable:
         return None
 
     def departure_from_epoch(self, service: Service, epoch: float) -> Departure:
-        dep = datetime.fromtimestamp(epoch, tz=timezone.utc)
+        dep = datetime.fromtimestamp(epoch, tz=UTC)
         local = dep.astimezone(ZoneInfo(service.tz))
         return Departure(f"{service.id}:{local:%Y-%m-%dT%H%M}", service, dep)
 
-    def departures(self, start: date, end: date, origin: str | None = None, destination: str | None = None,
-                   mode: str | None = None) -> Iterator[tuple[Departure, int, int]]:
+    def departures(
+        self, start: date, end: date, origin: str | None = None, destination: str | None = None, mode: str | None = None
+    ) -> Iterator[tuple[Departure, int, int]]:
         """Departures leaving `origin` (or their first stop) on local dates in [start, end), with the
         boarding and alighting stop indexes, in time order."""
-        lo = datetime.combine(start, time(0), tzinfo=timezone.utc).timestamp() - 86400
-        hi = datetime.combine(end, time(0), tzinfo=timezone.utc).timestamp() + 86400
+        lo = datetime.combine(start, time(0), tzinfo=UTC).timestamp() - 86400
+        hi = datetime.combine(end, time(0), tzinfo=UTC).timestamp() + 86400
         streams = []
         for s in self.services:
             if mode and s.mode != mode:
@@ -205,7 +213,7 @@ class Timetable:
                 continue
             i = s.stops.index(origin) if origin else 0
             if destination:
-                if destination not in s.stops[i + 1:]:
+                if destination not in s.stops[i + 1 :]:
                     continue
                 j = s.stops.index(destination, i + 1)
             else:
@@ -301,12 +309,17 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
     for e in rail_entries:
         for k, stop in enumerate(e.stops):
             require_known(file, e.id, f"stops.{k}", stop, rail_ids)
-        for direction, stops, days in (("westbound", e.stops, e.weekdays), ("eastbound", list(reversed(e.stops)), e.return_weekdays)):
+        for direction, stops, days in (
+            ("westbound", e.stops, e.weekdays),
+            ("eastbound", list(reversed(e.stops)), e.return_weekdays),
+        ):
             if not days:
                 continue
             sid = e.id if direction == "westbound" else f"{e.id}-return"
             name = e.name if direction == "westbound" else f"{e.name} (return)"
-            svc = _build_rail_service(network, e, defaults, sid, name, stops, days, direction, dflt_dwell, scenario, file)
+            svc = _build_rail_service(
+                network, e, defaults, sid, name, stops, days, direction, dflt_dwell, scenario, file
+            )
             if svc is None:
                 continue
             if svc.countries & scenario.avoid_countries or e.corridor in scenario.avoid_corridors:
@@ -317,8 +330,9 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
     return Timetable(network, services, params, scenario, corridors)
 
 
-def _build_rail_service(network, e: RailServiceEntry, defaults, sid, name, stops, days, direction, dflt_dwell,
-                        scenario: Scenario, file) -> Service | None:
+def _build_rail_service(
+    network, e: RailServiceEntry, defaults, sid, name, stops, days, direction, dflt_dwell, scenario: Scenario, file
+) -> Service | None:
     speed_factor = e.speed_factor or float(defaults.get("speed_factor", 1.0))
     caps = {**(defaults.get("capacity_feu") or {}), **(e.capacity_feu or {})}
     dwell = e.dwell_hours if e.dwell_hours is not None else dflt_dwell
@@ -361,16 +375,32 @@ def _build_rail_service(network, e: RailServiceEntry, defaults, sid, name, stops
     times = e.departure_times or [e.departure_time or defaults.get("departure_time", "09:00")]
     tz = COUNTRY_TZ.get(network.places[stops[0]].country, "UTC")
     return Service(
-        id=sid, name=name, mode="rail", corridor=e.corridor, operator=e.operator, stops=tuple(stops),
-        arrive_h=tuple(arrive), depart_h=tuple(depart), sections=tuple(sections), boardable=tuple(boardable),
+        id=sid,
+        name=name,
+        mode="rail",
+        corridor=e.corridor,
+        operator=e.operator,
+        stops=tuple(stops),
+        arrive_h=tuple(arrive),
+        depart_h=tuple(depart),
+        sections=tuple(sections),
+        boardable=tuple(boardable),
         weekdays=frozenset(WEEKDAYS.index(d) for d in days),
-        departure_times=tuple(time.fromisoformat(x) for x in times), tz=tz,
+        departure_times=tuple(time.fromisoformat(x) for x in times),
+        tz=tz,
         accepts=frozenset(e.accepts if e.accepts is not None else defaults.get("accepts", [])),
-        dangerous_goods=frozenset(e.dangerous_goods if e.dangerous_goods is not None else defaults.get("dangerous_goods", [])),
-        winter_protection=e.winter_protection if e.winter_protection is not None else bool(defaults.get("winter_protection", True)),
+        dangerous_goods=frozenset(
+            e.dangerous_goods if e.dangerous_goods is not None else defaults.get("dangerous_goods", [])
+        ),
+        winter_protection=e.winter_protection
+        if e.winter_protection is not None
+        else bool(defaults.get("winter_protection", True)),
         cr_express=e.cr_express if e.cr_express is not None else bool(defaults.get("cr_express", True)),
-        ecommerce=e.ecommerce, rate_factor=e.rate_factor, priority_crossing=e.priority_crossing,
-        direction=direction, countries=frozenset(countries),
+        ecommerce=e.ecommerce,
+        rate_factor=e.rate_factor,
+        priority_crossing=e.priority_crossing,
+        direction=direction,
+        countries=frozenset(countries),
     )
 
 
@@ -384,8 +414,9 @@ def sea_distance_km(network: Network, a: str, b: str, variant: str) -> float:
     return haversine_km(pa.lat, pa.lon, pb.lat, pb.lon) * 1.2
 
 
-def _build_sea_services(network: Network, entries: list[SeaServiceEntry], params: Parameters, scenario: Scenario,
-                        src: DataSource) -> list[Service]:
+def _build_sea_services(
+    network: Network, entries: list[SeaServiceEntry], params: Parameters, scenario: Scenario, src: DataSource
+) -> list[Service]:
     file = src.display(SEA_SERVICES)
     port_ids = [p.id for p in network.places.values() if p.kind == "port"]
     speed_kmh = float(params.get("sea", "speed_knots", default=16.5)) * KNOT_KMH
@@ -395,14 +426,16 @@ def _build_sea_services(network: Network, entries: list[SeaServiceEntry], params
     for e in entries:
         for k, p in enumerate(e.calls_asia + e.calls_europe):
             require_known(file, e.id, "calls", p, port_ids)
-        for direction, first, second in (("westbound", e.calls_asia, e.calls_europe),
-                                         ("eastbound", list(reversed(e.calls_europe)), list(reversed(e.calls_asia)))):
+        for direction, first, second in (
+            ("westbound", e.calls_asia, e.calls_europe),
+            ("eastbound", list(reversed(e.calls_europe)), list(reversed(e.calls_asia))),
+        ):
             stops = first + second
             arrive, depart, sections = [0.0], [0.0], []
             t = 0.0
             for k in range(len(stops) - 1):
                 a, b = stops[k], stops[k + 1]
-                ocean = (k == len(first) - 1)
+                ocean = k == len(first) - 1
                 if ocean:
                     dist = sea_distance_km(network, first[-1], b, variant)
                 else:
@@ -414,20 +447,38 @@ def _build_sea_services(network: Network, entries: list[SeaServiceEntry], params
                 sections.append(Section(k, a, b, "sea", e.capacity_feu, round(dist, 1), (), variant if ocean else None))
             sid = e.id if direction == "westbound" else f"{e.id}-return"
             tz = COUNTRY_TZ.get(network.places[stops[0]].country, "UTC")
-            out.append(Service(
-                id=sid, name=e.name if direction == "westbound" else f"{e.name} (return)", mode="sea",
-                corridor="suez" if variant == "suez" else "cape", operator=e.carrier, stops=tuple(stops),
-                arrive_h=tuple(arrive), depart_h=tuple(depart), sections=tuple(sections),
-                boardable=tuple(True for _ in stops), weekdays=frozenset(WEEKDAYS.index(d) for d in e.weekdays),
-                departure_times=(time.fromisoformat(e.departure_time),), tz=tz,
-                accepts=frozenset({"*"}), dangerous_goods=frozenset({"UN3171", "UN3480", "UN3481"}),
-                winter_protection=True, cr_express=False, ecommerce=False, rate_factor=1.0,
-                priority_crossing=False, direction=direction, countries=frozenset(),
-            ))
+            out.append(
+                Service(
+                    id=sid,
+                    name=e.name if direction == "westbound" else f"{e.name} (return)",
+                    mode="sea",
+                    corridor="suez" if variant == "suez" else "cape",
+                    operator=e.carrier,
+                    stops=tuple(stops),
+                    arrive_h=tuple(arrive),
+                    depart_h=tuple(depart),
+                    sections=tuple(sections),
+                    boardable=tuple(True for _ in stops),
+                    weekdays=frozenset(WEEKDAYS.index(d) for d in e.weekdays),
+                    departure_times=(time.fromisoformat(e.departure_time),),
+                    tz=tz,
+                    accepts=frozenset({"*"}),
+                    dangerous_goods=frozenset({"UN3171", "UN3480", "UN3481"}),
+                    winter_protection=True,
+                    cr_express=False,
+                    ecommerce=False,
+                    rate_factor=1.0,
+                    priority_crossing=False,
+                    direction=direction,
+                    countries=frozenset(),
+                )
+            )
     return out
 
 
-def _build_air_services(network: Network, entries: list[FlightEntry], params: Parameters, src: DataSource) -> list[Service]:
+def _build_air_services(
+    network: Network, entries: list[FlightEntry], params: Parameters, src: DataSource
+) -> list[Service]:
     file = src.display(AIR_SERVICES)
     airport_ids = [p.id for p in network.places.values() if p.kind == "airport"]
     cruise = float(params.get("air", "cruise_kmh", default=850))
@@ -440,16 +491,32 @@ def _build_air_services(network: Network, entries: list[FlightEntry], params: Pa
         block_h = gcd / cruise + 1.0  # taxi, climb and approach
         for direction, x, y in (("westbound", a, b), ("eastbound", b, a)):
             sid = e.id if direction == "westbound" else f"{e.id}-return"
-            out.append(Service(
-                id=sid, name=e.name if direction == "westbound" else f"{e.name} (return)", mode="air", corridor="air",
-                operator=e.operator, stops=(x.id, y.id), arrive_h=(0.0, block_h), depart_h=(0.0, block_h),
-                sections=(Section(0, x.id, y.id, "air", max(1, e.capacity_kg // 10000), round(gcd, 1)),),
-                boardable=(True, True), weekdays=frozenset(WEEKDAYS.index(d) for d in e.weekdays),
-                departure_times=(time.fromisoformat(e.departure_time),), tz=COUNTRY_TZ.get(x.country, "UTC"),
-                accepts=frozenset({"*"}), dangerous_goods=frozenset({"UN3171", "UN3480", "UN3481"}),
-                winter_protection=True, cr_express=False, ecommerce=False, rate_factor=1.0,
-                priority_crossing=False, direction=direction, countries=frozenset(),
-            ))
+            out.append(
+                Service(
+                    id=sid,
+                    name=e.name if direction == "westbound" else f"{e.name} (return)",
+                    mode="air",
+                    corridor="air",
+                    operator=e.operator,
+                    stops=(x.id, y.id),
+                    arrive_h=(0.0, block_h),
+                    depart_h=(0.0, block_h),
+                    sections=(Section(0, x.id, y.id, "air", max(1, e.capacity_kg // 10000), round(gcd, 1)),),
+                    boardable=(True, True),
+                    weekdays=frozenset(WEEKDAYS.index(d) for d in e.weekdays),
+                    departure_times=(time.fromisoformat(e.departure_time),),
+                    tz=COUNTRY_TZ.get(x.country, "UTC"),
+                    accepts=frozenset({"*"}),
+                    dangerous_goods=frozenset({"UN3171", "UN3480", "UN3481"}),
+                    winter_protection=True,
+                    cr_express=False,
+                    ecommerce=False,
+                    rate_factor=1.0,
+                    priority_crossing=False,
+                    direction=direction,
+                    countries=frozenset(),
+                )
+            )
     return out
 
 

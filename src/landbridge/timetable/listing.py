@@ -31,13 +31,22 @@ def rail_places_for(world, query: str | None, mode: str = "rail") -> list[str] |
         from landbridge.network.models import place_distance_km
 
         near = sorted((place_distance_km(p, q), q.name) for q in world.network.places.values() if q.kind in kinds)[:3]
-        raise InvalidRequestError(f"No {mode} services stop at {p.name}; the nearest are "
-                                  f"{', '.join(name for _, name in near)} (see `landbridge network places`).")
+        raise InvalidRequestError(
+            f"No {mode} services stop at {p.name}; the nearest are "
+            f"{', '.join(name for _, name in near)} (see `landbridge network places`)."
+        )
     return ids
 
 
-def list_departures(world, start: date, end: date, origin: str | None, destination: str | None,
-                    mode: str = "rail", limit: int | None = None) -> list[dict[str, Any]]:
+def list_departures(
+    world,
+    start: date,
+    end: date,
+    origin: str | None,
+    destination: str | None,
+    mode: str = "rail",
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     tt = world.timetable
     net = world.network
     froms = rail_places_for(world, origin, mode) or [None]
@@ -48,23 +57,34 @@ def list_departures(world, start: date, end: date, origin: str | None, destinati
             for dep, i, j in tt.departures(start, end, f, t, mode):
                 s = dep.service
                 secs = s.sections[i:j]
-                rows.append({
-                    "id": dep.id,
-                    "service": s.id,
-                    "service_name": s.name,
-                    "corridor": s.corridor,
-                    "origin": s.stops[i],
-                    "origin_name": net.places[s.stops[i]].name,
-                    "destination": s.stops[j],
-                    "destination_name": net.places[s.stops[j]].name,
-                    "departure": iso(dep.time_at(i)),
-                    "arrival": iso(dep.time_at(j, arriving=True)),
-                    "departure_local": _local(dep.time_at(i), net, s.stops[i]),
-                    "arrival_local": _local(dep.time_at(j, arriving=True), net, s.stops[j]),
-                    "transit_days": round((s.arrive_h[j] - s.depart_h[i]) / 24, 2),
-                    "capacity_feu": min(sec.capacity_feu for sec in secs),
-                    "sections": [{"index": sec.index, "from": sec.frm, "to": sec.to, "region": sec.region,
-                                  "capacity_feu": sec.capacity_feu, "distance_km": sec.distance_km} for sec in secs],
-                })
+                rows.append(
+                    {
+                        "id": dep.id,
+                        "service": s.id,
+                        "service_name": s.name,
+                        "corridor": s.corridor,
+                        "origin": s.stops[i],
+                        "origin_name": net.places[s.stops[i]].name,
+                        "destination": s.stops[j],
+                        "destination_name": net.places[s.stops[j]].name,
+                        "departure": iso(dep.time_at(i)),
+                        "arrival": iso(dep.time_at(j, arriving=True)),
+                        "departure_local": _local(dep.time_at(i), net, s.stops[i]),
+                        "arrival_local": _local(dep.time_at(j, arriving=True), net, s.stops[j]),
+                        "transit_days": round((s.arrive_h[j] - s.depart_h[i]) / 24, 2),
+                        "capacity_feu": min(sec.capacity_feu for sec in secs),
+                        "sections": [
+                            {
+                                "index": sec.index,
+                                "from": sec.frm,
+                                "to": sec.to,
+                                "region": sec.region,
+                                "capacity_feu": sec.capacity_feu,
+                                "distance_km": sec.distance_km,
+                            }
+                            for sec in secs
+                        ],
+                    }
+                )
     rows.sort(key=lambda r: (r["departure"], r["service"]))
     return rows[:limit] if limit else rows
