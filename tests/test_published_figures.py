@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from landbridge.network.export import network_stats
+from landbridge.timetable.export import network_stats
 
 
 def service_km(world, service_id: str) -> float:

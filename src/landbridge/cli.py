@@ -47,7 +47,7 @@ def _print_json(obj) -> None:
 @network_app.command("stats")
 def network_stats_cmd(data: DataOpt = None, as_json: JsonOpt = False) -> None:
     """Counts by kind of place and mode of link, European cities and countries served."""
-    from landbridge.network.export import network_stats
+    from landbridge.timetable.export import network_stats
 
     w = _world(data)
     stats = network_stats(w.network, w.timetable)
@@ -75,7 +75,7 @@ def network_export_cmd(
     data: DataOpt = None,
 ) -> None:
     """Write the network (places, rail lines, crossings, sea and air routes) as GeoJSON."""
-    from landbridge.network.export import network_geojson
+    from landbridge.timetable.export import network_geojson
 
     w = _world(data)
     doc = network_geojson(w.network, w.timetable)
@@ -110,7 +110,7 @@ def _output_path(path: Path, suffixes: tuple[str, ...]) -> Path:
 @network_app.command("validate")
 def network_validate_cmd(data: DataOpt = None) -> None:
     """Load and check every data file (yours with --data); report the first problem with file, entry and field."""
-    from landbridge.network.export import network_stats
+    from landbridge.timetable.export import network_stats
 
     w = _world(data)
     s = network_stats(w.network, w.timetable)

@@ -71,7 +71,7 @@ def make_option(
     """Store a bookable option whose rail legs are (departure, board, alight); like POST /v1/quotes makes."""
     from landbridge.booking.models import Quote, QuoteOption
     from landbridge.db.base import new_id
-    from landbridge.planner.options import iso
+    from landbridge.timefmt import iso_utc
 
     now = datetime.now(UTC)
     net = world.network
@@ -85,8 +85,8 @@ def make_option(
                 "from_name": net.places[s.stops[i]].name,
                 "to": s.stops[j],
                 "to_name": net.places[s.stops[j]].name,
-                "departure": iso(dep.time_at(i)),
-                "arrival": iso(dep.time_at(j, arriving=True)),
+                "departure": iso_utc(dep.time_at(i)),
+                "arrival": iso_utc(dep.time_at(j, arriving=True)),
                 "distance_km": 1000.0,
                 "co2e_kg": 100.0,
                 "service": s.id,

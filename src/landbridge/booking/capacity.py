@@ -30,7 +30,7 @@ from landbridge.booking.models import Booking, BookingReservation, DepartureSect
 from landbridge.db.base import to_feu, to_mfeu
 from landbridge.db.errors import ConflictError, NotFoundError
 from landbridge.errors import InvalidRequestError
-from landbridge.planner.options import iso
+from landbridge.timefmt import iso_utc
 
 DS = DepartureSection
 
@@ -216,15 +216,15 @@ def departure_detail(s: Session, world, departure_id: str) -> dict[str, Any]:
         "mode": sv.mode,
         "corridor": sv.corridor,
         "operator": sv.operator,
-        "departure": iso(dep.departure),
-        "arrival": iso(dep.arrival),
+        "departure": iso_utc(dep.departure),
+        "arrival": iso_utc(dep.arrival),
         "stops": [
             {
                 "index": k,
                 "place": p,
                 "name": net.places[p].name,
-                "arrival": iso(dep.time_at(k, arriving=True)),
-                "departure": iso(dep.time_at(k)),
+                "arrival": iso_utc(dep.time_at(k, arriving=True)),
+                "departure": iso_utc(dep.time_at(k)),
                 "boardable": sv.boardable[k],
             }
             for k, p in enumerate(sv.stops)
@@ -363,7 +363,7 @@ def utilisation(s: Session, start: date, end: date, corridor: str | None, limit:
             "departure_id": r.departure_id,
             "service": r.service_id,
             "corridor": r.corridor,
-            "departure": iso(r.departs_at),
+            "departure": iso_utc(r.departs_at),
             "capacity_feu": to_feu(r.cap),
             "booked_feu": to_feu(r.booked),
             "utilisation": round(r.booked_sum / r.cap_sum, 4) if r.cap_sum else 0.0,

@@ -147,9 +147,7 @@ def register(app: typer.Typer) -> None:
     def status_cmd(
         booking_id: Annotated[str, typer.Argument(help="Booking id (bk_...).")],
         to: Annotated[str, typer.Argument(help="confirmed, in_transit, delivered or cancelled.")],
-        note: Annotated[
-            str | None, typer.Option(help="Why (kept in the audit trail; at most 500 characters).")
-        ] = None,
+        note: Annotated[str | None, typer.Option(help="Why (kept in the audit trail; at most 500 characters).")] = None,
         database: DbOpt = None,
     ) -> None:
         """Move a booking along requested → confirmed → in_transit → delivered, or cancel it (its capacity

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
 from landbridge.db.errors import ConflictError, FieldError, GoneError, NotFoundError, PermissionDeniedError
 from landbridge.errors import InvalidRequestError
+from landbridge.timefmt import iso_utc, parse_instant
 
 QUOTE_VALID = timedelta(minutes=30)
 
@@ -98,7 +99,7 @@ def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime |
     rows = []
     for opt in doc["options"]:
         oid = new_id("opt")
-        opt_doc = {"id": oid, "expires_at": _iso(expires), **opt}
+        opt_doc = {"id": oid, "expires_at": iso_utc(expires), **opt}
         rows.append(
             {
                 "id": oid,
@@ -116,10 +117,10 @@ def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime |
                 "expires_at": expires,
             }
         )
-        opt.update({"id": oid, "expires_at": _iso(expires)})
+        opt.update({"id": oid, "expires_at": iso_utc(expires)})
     if rows:
         s.execute(insert(QuoteOption), rows)
-    return {"id": qid, "expires_at": _iso(expires), "valid_minutes": int(QUOTE_VALID.total_seconds() // 60), **doc}
+    return {"id": qid, "expires_at": iso_utc(expires), "valid_minutes": int(QUOTE_VALID.total_seconds() // 60), **doc}
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,6 @@ _options: dict[str, BookableOption] = {}
 _OPTIONS_MAX = 20_000
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def bookable_option(s: Session, option_id: str) -> BookableOption | None:
     hit = _options.get(option_id)
     if hit is not None:
@@ -166,7 +163,7 @@ def bookable_option(s: Session, option_id: str) -> BookableOption | None:
         return None
     o = r["option"]
     legs = o["legs"]
-    departs = _parse_time(o["departure"])
+    departs = parse_instant(o["departure"])
     opt = BookableOption(
         r["id"],
         r["customer_id"],
@@ -179,8 +176,8 @@ def bookable_option(s: Session, option_id: str) -> BookableOption | None:
         r["currency"],
         r["expires_at"],
         departs,
-        _parse_time(o["arrival"]),
-        min((_parse_time(l["departure"]) for l in legs if l.get("departure_id")), default=departs),
+        parse_instant(o["arrival"]),
+        min((parse_instant(l["departure"]) for l in legs if l.get("departure_id")), default=departs),
         legs[0]["from"],
         legs[-1]["to"],
         tuple(
@@ -387,10 +384,6 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
     return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs])
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
     """A booking as plain JSON values (stored as is for idempotent replays)."""
     return {
@@ -405,10 +398,10 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "price": {"total": float(row["price_total"]), "currency": row["currency"]},
         "origin": row["origin"],
         "destination": row["destination"],
-        "departure": _iso(row["departs_at"]),
-        "arrival": _iso(row["arrives_at"]),
-        "created_at": _iso(row["created_at"]),
-        "updated_at": _iso(row["updated_at"]),
+        "departure": iso_utc(row["departs_at"]),
+        "arrival": iso_utc(row["arrives_at"]),
+        "created_at": iso_utc(row["created_at"]),
+        "updated_at": iso_utc(row["updated_at"]),
     }
 
 
@@ -430,7 +423,7 @@ def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[
             {
                 "from_status": e["from_status"],
                 "to_status": e["to_status"],
-                "at": _iso(e["at"]),
+                "at": iso_utc(e["at"]),
                 "actor_role": e["actor_role"],
                 "api_key_id": e["api_key_id"],
                 "note": e["note"],
@@ -527,7 +520,7 @@ def change_status(
             "operators move bookings through the other statuses."
         )
     if not principal.is_operator and b.departs_at <= now:
-        raise ConflictError(f"Booking {b.id} left on {_iso(b.departs_at)}; ask the operator to cancel it.")
+        raise ConflictError(f"Booking {b.id} left on {iso_utc(b.departs_at)}; ask the operator to cancel it.")
     # Conditional on the status read: two concurrent changes cannot both succeed (no double release).
     done = s.execute(
         update(Booking)

@@ -108,9 +108,6 @@ class BorderCrossing:
     def is_gauge_change(self) -> bool:
         return self.gauge_a_mm != self.gauge_b_mm
 
-    def other_side(self, place_id: str) -> str:
-        return self.b if place_id == self.a else self.a
-
 
 @dataclass(frozen=True)
 class SeaRoute:
@@ -182,3 +179,22 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def place_distance_km(a: Place, b: Place) -> float:
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
+
+
+def great_circle_points(a: tuple[float, float], b: tuple[float, float], n: int = 32) -> list[list[float]]:
+    """`n` + 1 points along the great circle from `a` to `b` (each `(lon, lat)` in degrees), as [lon, lat] lists."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    d = 2 * math.asin(
+        math.sqrt(math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    )
+    if d == 0:
+        return [list(a), list(b)]
+    pts = []
+    for k in range(n + 1):
+        f = k / n
+        A, B = math.sin((1 - f) * d) / math.sin(d), math.sin(f * d) / math.sin(d)
+        x = A * math.cos(lat1) * math.cos(lon1) + B * math.cos(lat2) * math.cos(lon2)
+        y = A * math.cos(lat1) * math.sin(lon1) + B * math.cos(lat2) * math.sin(lon2)
+        z = A * math.sin(lat1) + B * math.sin(lat2)
+        pts.append([round(math.degrees(math.atan2(y, x)), 4), round(math.degrees(math.atan2(z, math.hypot(x, y))), 4)])
+    return pts

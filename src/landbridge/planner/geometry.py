@@ -3,8 +3,7 @@ great circle, truck as a straight line between its ends."""
 
 from __future__ import annotations
 
-from landbridge.network.export import _great_circle
-from landbridge.network.models import Network
+from landbridge.network.models import Network, great_circle_points
 from landbridge.planner.options import Leg
 from landbridge.timetable.builder import Timetable
 
@@ -12,7 +11,7 @@ from landbridge.timetable.builder import Timetable
 def leg_coordinates(leg: Leg, network: Network, timetable: Timetable) -> list[list[float]]:
     a, b = network.places[leg.frm], network.places[leg.to]
     if leg.mode == "air":
-        return _great_circle((a.lon, a.lat), (b.lon, b.lat))
+        return great_circle_points((a.lon, a.lat), (b.lon, b.lat))
     if leg.mode == "rail" and leg.service in timetable.by_id:
         s = timetable.by_id[leg.service]
         coords: list[list[float]] = []

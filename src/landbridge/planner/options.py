@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="minutes").replace("+00:00", "Z")
+from landbridge.timefmt import iso_utc
 
 
 @dataclass(frozen=True)
@@ -37,8 +35,8 @@ class Leg:
             "from_name": self.frm_name,
             "to": self.to,
             "to_name": self.to_name,
-            "departure": iso(self.departure),
-            "arrival": iso(self.arrival),
+            "departure": iso_utc(self.departure),
+            "arrival": iso_utc(self.arrival),
             "distance_km": round(self.distance_km, 1),
             "co2e_kg": round(self.co2e_kg, 1),
             "service": self.service,
@@ -101,7 +99,7 @@ class Option:
     @property
     def key(self) -> str:
         """Stable identity of the option: its legs and the departures it uses."""
-        sig = "|".join(f"{l.mode}:{l.frm}>{l.to}@{l.departure_id or iso(l.departure)}" for l in self.legs)
+        sig = "|".join(f"{l.mode}:{l.frm}>{l.to}@{l.departure_id or iso_utc(l.departure)}" for l in self.legs)
         return hashlib.sha1(sig.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,8 +111,8 @@ class Option:
             "mode": self.mode,
             "labels": self.labels,
             "legs": [leg.to_dict() for leg in self.legs],
-            "departure": iso(self.departure),
-            "arrival": iso(self.arrival),
+            "departure": iso_utc(self.departure),
+            "arrival": iso_utc(self.arrival),
             "transit_days": round(self.transit_days, 2),
             "distance_km": round(self.distance_km, 1),
             "cost": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from landbridge.planner.options import iso
+from landbridge.timefmt import iso_utc
 
 
 def _local(dt, network, place_id: str) -> str:
@@ -67,8 +67,8 @@ def list_departures(
                         "origin_name": net.places[s.stops[i]].name,
                         "destination": s.stops[j],
                         "destination_name": net.places[s.stops[j]].name,
-                        "departure": iso(dep.time_at(i)),
-                        "arrival": iso(dep.time_at(j, arriving=True)),
+                        "departure": iso_utc(dep.time_at(i)),
+                        "arrival": iso_utc(dep.time_at(j, arriving=True)),
                         "departure_local": _local(dep.time_at(i), net, s.stops[i]),
                         "arrival_local": _local(dep.time_at(j, arriving=True), net, s.stops[j]),
                         "transit_days": round((s.arrive_h[j] - s.depart_h[i]) / 24, 2),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any
 
-from landbridge.network.models import Network, haversine_km
+from landbridge.network.models import Network, great_circle_points, haversine_km
 from landbridge.timetable.builder import Timetable
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -63,25 +62,6 @@ def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
             3,
         ),
     }
-
-
-def _great_circle(a: tuple[float, float], b: tuple[float, float], n: int = 32) -> list[list[float]]:
-    """Points along the great circle from a to b, as [lon, lat]."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    d = 2 * math.asin(
-        math.sqrt(math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    )
-    if d == 0:
-        return [list(a), list(b)]
-    pts = []
-    for k in range(n + 1):
-        f = k / n
-        A, B = math.sin((1 - f) * d) / math.sin(d), math.sin(f * d) / math.sin(d)
-        x = A * math.cos(lat1) * math.cos(lon1) + B * math.cos(lat2) * math.cos(lon2)
-        y = A * math.cos(lat1) * math.sin(lon1) + B * math.cos(lat2) * math.sin(lon2)
-        z = A * math.sin(lat1) + B * math.sin(lat2)
-        pts.append([round(math.degrees(math.atan2(y, x)), 4), round(math.degrees(math.atan2(z, math.hypot(x, y))), 4)])
-    return pts
 
 
 def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
@@ -145,7 +125,10 @@ def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
             feats.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": _great_circle((a.lon, a.lat), (b.lon, b.lat))},
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": great_circle_points((a.lon, a.lat), (b.lon, b.lat)),
+                    },
                     "properties": {
                         "mode": "air",
                         "service": s.id,
