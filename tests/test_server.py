@@ -68,7 +68,7 @@ def test_unreachable_postgresql_is_503_on_the_event_loop_paths():
     PostgreSQL refuses connections."""
     from fastapi.testclient import TestClient
 
-    from landbridge.accounts.service import Principal, _cache
+    from landbridge.accounts.service import Principal, principal_cache
     from landbridge.api.app import create_app
     from landbridge.db.engine import Database
 
@@ -78,7 +78,7 @@ def test_unreachable_postgresql_is_503_on_the_event_loop_paths():
         assert r.status_code == 503 and r.headers["retry-after"] == "1"
         assert "database" in r.json()["detail"].lower()
         token = "lb_ba9876543210_" + "x" * 32
-        _cache.put(token, Principal("key-1", "shipper", "cus-1", "test"))
+        principal_cache.put(token, Principal("key-1", "shipper", "cus-1", "test"))
         body = {
             "option_id": "opt_x",
             "containers": 1,

@@ -43,7 +43,42 @@ class InvalidRequestError(LandbridgeError):
 
 
 class NoRouteError(InvalidRequestError):
-    pass
+    """No itinerary serves the request (under its scenario, cargo and modes)."""
+
+
+# ---- errors of the service layer: each maps to an HTTP status (and to exit 2 in the CLI) ----------
+class NotFoundError(LandbridgeError):
+    """An id that does not exist, or that the caller may not see (404 either way)."""
+
+    status_code = 404
+
+
+class ConflictError(LandbridgeError):
+    """The request clashes with the current state: no capacity left, a status change not allowed."""
+
+    status_code = 409
+
+
+class PermissionDeniedError(LandbridgeError):
+    """The caller's role may not do this (a shipper on an operator endpoint)."""
+
+    status_code = 403
+
+
+class GoneError(LandbridgeError):
+    """Something that existed is no longer usable (an expired quote option)."""
+
+    status_code = 410
+
+
+class FieldError(LandbridgeError):
+    """Bad input in one field of a request; `field` is its dotted path (or a header's name)."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
 
 
 def did_you_mean(query: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -61,7 +61,7 @@ def db_url(request, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def db(db_url):
     from landbridge.db.engine import get_database
-    from landbridge.db.migrate import upgrade
+    from landbridge.migrations import upgrade
 
     database = get_database(db_url)
     upgrade(database)

@@ -16,7 +16,7 @@ from tests.booking.helpers import Server, booked_mfeu, booking_body, fresh_depar
 def _book_all(db, shipper, option_ids: list[str], containers: list[int]):
     from landbridge.booking import service
     from landbridge.booking.schemas import BookingIn
-    from landbridge.db.errors import ConflictError
+    from landbridge.errors import ConflictError
 
     results: list[object] = [None] * len(option_ids)
     gate = threading.Barrier(len(option_ids))

@@ -50,8 +50,8 @@ def test_migrations_match_the_models(db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from landbridge.db.migrate import is_current
-    from landbridge.db.models import metadata
+    from landbridge.migrations import is_current
+    from landbridge.migrations.models import metadata
 
     assert is_current(db)
     with db.engine.connect() as conn:
@@ -61,7 +61,7 @@ def test_migrations_match_the_models(db):
 
 def test_downgrade_and_upgrade_again(fresh_url):
     from landbridge.db.engine import Database
-    from landbridge.db.migrate import current_revision, downgrade, head_revision, upgrade
+    from landbridge.migrations import current_revision, downgrade, head_revision, upgrade
 
     db = Database(fresh_url)
     assert upgrade(db) == head_revision(db)

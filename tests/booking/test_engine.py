@@ -10,7 +10,7 @@ from sqlalchemy import insert, text
 def test_async_units_commit_roll_back_and_survive_a_new_event_loop(db):
     from landbridge.accounts.models import Customer
     from landbridge.db.base import utcnow
-    from landbridge.db.errors import ConflictError
+    from landbridge.errors import ConflictError
 
     async def count() -> int:
         return await db.read_async(lambda s: s.execute(text("SELECT COUNT(*) FROM customers")).scalar())

@@ -81,8 +81,9 @@ def test_a_record_past_its_retention_no_longer_holds_the_key(client, db, world, 
 
     from sqlalchemy import update
 
-    from landbridge.api.idempotency import RETENTION, IdempotencyRecord
     from landbridge.db.base import utcnow
+    from landbridge.idempotency.models import IdempotencyRecord
+    from landbridge.idempotency.service import RETENTION
 
     dep = fresh_departure(world)
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=3)
@@ -113,8 +114,9 @@ def test_records_past_retention_are_purged_at_start_and_then_periodically(db, mo
     from sqlalchemy import insert, select
 
     from landbridge.api import app as app_module
-    from landbridge.api.idempotency import RETENTION, IdempotencyRecord
     from landbridge.db.base import utcnow
+    from landbridge.idempotency.models import IdempotencyRecord
+    from landbridge.idempotency.service import RETENTION
 
     def put(key: str, age: timedelta) -> None:
         db.write(

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from landbridge.api.schemas import Strict
+from landbridge.schemas import Strict
 
 
 class CustomerIn(Strict):

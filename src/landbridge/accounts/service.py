@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import ROLES, ApiKey, Customer
 from landbridge.db.base import new_id, utcnow
-from landbridge.db.errors import NotFoundError
-from landbridge.errors import InvalidRequestError
+from landbridge.errors import InvalidRequestError, NotFoundError
 
 TOKEN_PREFIX = "lb_"
 
@@ -118,7 +117,7 @@ def revoke_key(s: Session, key_id: str) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         s.flush()
-    _cache.clear()
+    principal_cache.clear()
     return key
 
 
@@ -135,7 +134,7 @@ def authenticate(s: Session, token: str) -> Principal | None:
     return Principal(key.id, key.role, key.customer_id, key.name)
 
 
-class _PrincipalCache:
+class PrincipalCache:
     """A few seconds of memory for verified tokens, so a burst of requests costs one key lookup.
     Keyed by the token's hash; revocation through this process clears it, elsewhere it lasts TTL."""
 
@@ -163,13 +162,5 @@ class _PrincipalCache:
             self._d.clear()
 
 
-_cache = _PrincipalCache()
-
-
-def authenticate_cached(db, token: str) -> Principal | None:
-    p = _cache.get(token)
-    if p is None:
-        p = db.read(lambda s: authenticate(s, token))
-        if p is not None:
-            _cache.put(token, p)
-    return p
+#: Verified tokens of this process (the API's auth dependency reads and fills it; key changes clear it).
+principal_cache = PrincipalCache()

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 
 from landbridge.accounts import service
+from landbridge.accounts.dependencies import Caller, Operator
 from landbridge.accounts.schemas import CustomerIn, CustomerOut, CustomerPage, KeyCreated, KeyIn, KeyOut, Me
-from landbridge.api.auth import DB, Caller, Operator
-from landbridge.api.idempotency import HEADER, respond
+from landbridge.db.dependencies import DB
+from landbridge.idempotency.http import HEADER, respond
 
 router = APIRouter(prefix="/v1", tags=["customers and keys"])
 IdemKey = Annotated[
@@ -34,7 +35,7 @@ def create_customer(body: CustomerIn, request: Request, db: DB, p: Operator, ide
     return respond(
         request,
         db,
-        p,
+        p.owner,
         idempotency_key,
         body.model_dump(),
         lambda s: CustomerOut.model_validate(service.create_customer(s, body.name, body.email)).model_dump(mode="json"),
@@ -67,7 +68,7 @@ def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_k
         key, token = service.create_key(s, body.role, body.name, body.customer_id)
         return {**KeyOut.model_validate(key).model_dump(mode="json"), "token": token}
 
-    return respond(request, db, p, idempotency_key, body.model_dump(), work)
+    return respond(request, db, p.owner, idempotency_key, body.model_dump(), work)
 
 
 @router.get("/keys", response_model=list[KeyOut])

@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from landbridge import __version__ as _version
-from landbridge.api import errors, idempotency
+from landbridge.api import errors
 from landbridge.db.engine import Database, get_database
+from landbridge.idempotency import service as idempotency
 
 DESCRIPTION = """Quotes, departures with capacity, bookings and CIM/SMGS consignment notes for China–Europe rail freight.
 

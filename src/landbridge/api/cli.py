@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         """Start the HTTP API (OpenAPI at /docs and /openapi.json)."""
         import uvicorn
 
-        from landbridge.db.migrate import upgrade
+        from landbridge.migrations import upgrade
 
         if not 1 <= workers <= 64:
             raise LandbridgeError("--workers must be between 1 and 64.")
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def db_upgrade_cmd(database: DbOpt = None) -> None:
         """Create or migrate the schema to the newest revision."""
-        from landbridge.db.migrate import upgrade
+        from landbridge.migrations import upgrade
 
         db = _database(database)
         with _db_errors(db):

@@ -13,8 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from landbridge.db.errors import FieldError
-from landbridge.errors import DataError, LandbridgeError, UnknownPlaceError
+from landbridge.errors import DataError, FieldError, LandbridgeError, UnknownPlaceError
 
 log = logging.getLogger("landbridge.api")
 

@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.booking.models import Booking, BookingReservation, DepartureSection
 from landbridge.db.base import to_feu, to_mfeu
-from landbridge.db.errors import ConflictError, NotFoundError
-from landbridge.errors import InvalidRequestError
+from landbridge.errors import ConflictError, InvalidRequestError, NotFoundError
 from landbridge.timefmt import iso_utc
 
 DS = DepartureSection

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from landbridge.api.schemas import Strict
+from landbridge.schemas import Strict
 
 Mode = Literal["rail", "sea", "air"]
 Status = Literal["requested", "confirmed", "in_transit", "delivered", "cancelled"]

@@ -20,8 +20,14 @@ from landbridge.booking import capacity
 from landbridge.booking.models import Booking, BookingEvent, BookingReservation, Quote, QuoteOption
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
-from landbridge.db.errors import ConflictError, FieldError, GoneError, NotFoundError, PermissionDeniedError
-from landbridge.errors import InvalidRequestError
+from landbridge.errors import (
+    ConflictError,
+    FieldError,
+    GoneError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from landbridge.timefmt import iso_utc, parse_instant
 
 QUOTE_VALID = timedelta(minutes=30)
@@ -430,7 +436,6 @@ def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[
             }
             for e in evs
         ],
-        "consignment_note": f"/v1/bookings/{row['id']}/consignment-note.pdf",
     }
 
 

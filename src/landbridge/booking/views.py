@@ -4,13 +4,12 @@ rules live in service.py and capacity.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from landbridge.api.auth import DB, Caller, Operator
-from landbridge.api.idempotency import HEADER, respond, respond_async
+from landbridge.accounts.dependencies import Caller, Operator
 from landbridge.booking import capacity, service
 from landbridge.booking.schemas import (
     BookingIn,
@@ -24,8 +23,9 @@ from landbridge.booking.schemas import (
     Status,
     StatusIn,
 )
-from landbridge.db.errors import FieldError
-from landbridge.errors import UnknownPlaceError
+from landbridge.db.dependencies import DB
+from landbridge.errors import FieldError, UnknownPlaceError
+from landbridge.idempotency.http import HEADER, respond, respond_async
 
 router = APIRouter(prefix="/v1")
 IdemKey = Annotated[
@@ -39,6 +39,11 @@ IdemKey = Annotated[
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page length (at most 100).")]
+
+
+def _linked(booking: dict[str, Any]) -> dict[str, Any]:
+    """A booking as the API answers it: the service's record plus the URLs of its documents."""
+    return {**booking, "consignment_note": f"{router.prefix}/bookings/{booking['id']}/consignment-note.pdf"}
 
 
 def _world():
@@ -60,7 +65,7 @@ def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency
             exc.field = "origin" if exc.query == body.origin else "destination"
             raise
 
-    return respond(request, db, p, idempotency_key, body.model_dump(mode="json"), work)
+    return respond(request, db, p.owner, idempotency_key, body.model_dump(mode="json"), work)
 
 
 # ---- departures ------------------------------------------------------------------------------
@@ -117,7 +122,12 @@ async def create_booking(body: BookingIn, request: Request, db: DB, p: Caller, i
     """Book a quote option: reserves the containers' FEU on every rail departure of the option, all or none."""
     # The hot path runs on the event loop (Database.write_async): no thread hop, no GIL contention.
     return await respond_async(
-        request, db, p, idempotency_key, body.model_dump(mode="json"), lambda s: service.create_booking(s, p, body)
+        request,
+        db,
+        p.owner,
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda s: _linked(service.create_booking(s, p, body)),
     )
 
 
@@ -158,7 +168,7 @@ def list_bookings(
 @router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"])
 def get_booking(booking_id: str, db: DB, p: Caller):
     """A booking with its itinerary, reservations and the audit trail of its status changes."""
-    return db.read(lambda s: service.get_booking(s, p, booking_id))
+    return _linked(db.read(lambda s: service.get_booking(s, p, booking_id)))
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, tags=["bookings"])
@@ -170,10 +180,10 @@ def cancel_booking(
     return respond(
         request,
         db,
-        p,
+        p.owner,
         idempotency_key,
         {"reason": reason},
-        lambda s: service.change_status(s, p, booking_id, "cancelled", reason),
+        lambda s: _linked(service.change_status(s, p, booking_id, "cancelled", reason)),
         status=200,
     )
 
@@ -186,10 +196,10 @@ def change_status(
     return respond(
         request,
         db,
-        p,
+        p.owner,
         idempotency_key,
         body.model_dump(),
-        lambda s: service.change_status(s, p, booking_id, body.status, body.note),
+        lambda s: _linked(service.change_status(s, p, booking_id, body.status, body.note)),
         status=200,
     )
 

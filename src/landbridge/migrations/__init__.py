@@ -1,4 +1,5 @@
-"""Schema migrations (Alembic, shipped inside the package) run from Python: `landbridge db upgrade`."""
+"""The database schema: every persisted model (models.py) and its Alembic migrations (versions/), shipped inside
+the package and run from Python (`landbridge db upgrade`, `serve --migrate`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from alembic.script import ScriptDirectory
 
 from landbridge.db.engine import Database
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).parent  # env.py, script.py.mako and versions/ live beside this file
 
 
 def alembic_config(db: Database) -> Config:

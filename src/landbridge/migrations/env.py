@@ -1,10 +1,10 @@
-"""Alembic environment, run programmatically by `landbridge db upgrade` (landbridge.db.migrate)."""
+"""Alembic environment, run programmatically by `landbridge db upgrade` (landbridge.migrations)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from landbridge.db.models import metadata
+from landbridge.migrations.models import metadata
 
 config = context.config
 

@@ -1,7 +1,6 @@
 """Every persisted model, imported so that `Base.metadata` is complete (migrations check against it)."""
 
 from landbridge.accounts.models import ApiKey, Customer  # noqa: F401
-from landbridge.api.idempotency import IdempotencyRecord  # noqa: F401
 from landbridge.booking.models import (  # noqa: F401
     Booking,
     BookingEvent,
@@ -11,5 +10,6 @@ from landbridge.booking.models import (  # noqa: F401
     QuoteOption,
 )
 from landbridge.db.base import Base
+from landbridge.idempotency.models import IdempotencyRecord  # noqa: F401
 
 metadata = Base.metadata

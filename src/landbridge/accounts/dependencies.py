@@ -1,4 +1,5 @@
-"""`Authorization: Bearer <api key>`: who is calling, and whether they may call operator endpoints."""
+"""FastAPI dependencies of the accounts domain: `Authorization: Bearer <api key>` gives who is calling (`Caller`)
+and whether they may call operator endpoints (`Operator`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from landbridge.accounts.service import Principal, _cache, authenticate
+from landbridge.accounts.service import Principal, authenticate, principal_cache
 from landbridge.db.engine import Database
 
 bearer = HTTPBearer(
@@ -15,10 +16,6 @@ bearer = HTTPBearer(
     description="An API key: `Authorization: Bearer lb_...`. Operators create "
     "keys (`landbridge keys create` for the first one).",
 )
-
-
-async def get_db(request: Request) -> Database:
-    return request.app.state.db  # async: FastAPI would run a plain def dependency in a thread, per request
 
 
 async def principal(
@@ -29,13 +26,13 @@ async def principal(
             401, "Missing API key: send `Authorization: Bearer <api key>`.", headers={"WWW-Authenticate": "Bearer"}
         )
     token = creds.credentials
-    p = _cache.get(token)
+    p = principal_cache.get(token)
     if p is None:
         db: Database = request.app.state.db
         p = await db.read_async(lambda s: authenticate(s, token))
         if p is None:
             raise HTTPException(401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"})
-        _cache.put(token, p)
+        principal_cache.put(token, p)
     return p
 
 
@@ -47,4 +44,3 @@ async def operator(p: Annotated[Principal, Depends(principal)]) -> Principal:
 
 Caller = Annotated[Principal, Depends(principal)]
 Operator = Annotated[Principal, Depends(operator)]
-DB = Annotated[Database, Depends(get_db)]

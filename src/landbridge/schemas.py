@@ -1,4 +1,5 @@
-"""Shared base of request bodies: unknown fields rejected, whitespace stripped, text every database can store."""
+"""Shared base of request bodies (every domain's schemas): unknown fields rejected, whitespace stripped,
+text every database can store."""
 
 from __future__ import annotations
 

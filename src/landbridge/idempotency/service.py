@@ -18,32 +18,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from fastapi import HTTPException
-from sqlalchemy import Integer, String, bindparam, delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from landbridge.db.base import Base, JSONDoc, UTCDateTime, utcnow
+from landbridge.db.base import JSONDoc, UTCDateTime, utcnow
 from landbridge.db.engine import Database
+from landbridge.errors import ConflictError, FieldError
+from landbridge.idempotency.models import MAX_KEY_LENGTH, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 200
 RETENTION = timedelta(hours=24)
-
-
-class IdempotencyRecord(Base):
-    __tablename__ = "idempotency_records"
-
-    owner: Mapped[str] = mapped_column(String(48), primary_key=True)  # customer id, or the operator key id
-    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[Any] = mapped_column(JSONDoc)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 def fingerprint(method: str, path: str, payload: Any) -> str:
@@ -55,26 +44,26 @@ def check_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        raise HTTPException(422, detail=f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.")
+        raise FieldError(HEADER, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.")
     return key
 
 
-class Conflict(HTTPException):
+class KeyReusedError(ConflictError):
+    """The key was used before with a different request (409)."""
+
     def __init__(self) -> None:
-        super().__init__(
-            409, detail=f"This {HEADER} was already used with a different request; use a new key for a new request."
-        )
+        super().__init__(f"This {HEADER} was already used with a different request; use a new key for a new request.")
 
 
 class KeyTaken(Exception):
     """The key has a live record: roll this request's work back and answer with the stored result."""
 
 
-_T = IdempotencyRecord.__table__
+_RECORDS = IdempotencyRecord.__table__
 
 
 def _claim_statement(insert):
-    ins = insert(_T).values(
+    ins = insert(_RECORDS).values(
         owner=bindparam("owner"),
         key=bindparam("key"),
         fingerprint=bindparam("fp"),
@@ -83,15 +72,15 @@ def _claim_statement(insert):
         created_at=bindparam("now", type_=UTCDateTime),
     )
     return ins.on_conflict_do_update(  # a record past its retention is overwritten, a live one is left alone
-        index_elements=[_T.c.owner, _T.c.key],
+        index_elements=[_RECORDS.c.owner, _RECORDS.c.key],
         set_={
             "fingerprint": ins.excluded.fingerprint,
             "status_code": ins.excluded.status_code,
             "response": ins.excluded.response,
             "created_at": ins.excluded.created_at,
         },
-        where=_T.c.created_at < bindparam("cutoff", type_=UTCDateTime),
-    ).returning(_T.c.owner)
+        where=_RECORDS.c.created_at < bindparam("cutoff", type_=UTCDateTime),
+    ).returning(_RECORDS.c.owner)
 
 
 _CLAIM = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}  # built once
@@ -134,7 +123,7 @@ def _replayed(rec: IdempotencyRecord | None, fp: str) -> tuple[int, Any, bool] |
     if rec is None:
         return None
     if rec.fingerprint != fp:
-        raise Conflict()
+        raise KeyReusedError()
     return rec.status_code, rec.response, True
 
 
@@ -183,43 +172,3 @@ def purge(db: Database) -> int:
             s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)).rowcount
         )
     )
-
-
-__all__ = [
-    "HEADER",
-    "IdempotencyRecord",
-    "check_key",
-    "fingerprint",
-    "purge",
-    "respond",
-    "respond_async",
-    "run",
-    "run_async",
-]
-
-
-# ---- the adapter side: one helper per POST view --------------------------------------------------
-def respond(
-    request, db: Database, principal, key: str | None, payload: Any, work: Callable[[Session], Any], status: int = 201
-):
-    """Run a POST's work once per Idempotency-Key and answer with JSON (replays say so in a header).
-    `work(session)` returns the response body as plain JSON values (it is stored as such)."""
-    key = check_key(key)
-    fp = fingerprint(request.method, request.url.path, payload)
-    return _response(*run(db, principal.owner, key, fp, lambda s: (status, work(s))))
-
-
-async def respond_async(
-    request, db: Database, principal, key: str | None, payload: Any, work: Callable[[Session], Any], status: int = 201
-):
-    """`respond` for async views: the transaction runs on the event loop (see Database.write_async)."""
-    key = check_key(key)
-    fp = fingerprint(request.method, request.url.path, payload)
-    return _response(*await run_async(db, principal.owner, key, fp, lambda s: (status, work(s))))
-
-
-def _response(code: int, body: Any, replayed: bool):
-    from fastapi.responses import JSONResponse
-
-    headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSONResponse(body, status_code=code, headers=headers)

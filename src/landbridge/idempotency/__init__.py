@@ -1,0 +1,1 @@
+"""Idempotency-Key records: a retried POST gets its first answer, once per key and owner."""
