@@ -68,3 +68,10 @@ def test_list_show_status_note_and_utilisation(client, db, db_url, world, shippe
     assert r.returncode == 2 and "No booking" in r.stderr
     r = landbridge("bookings", "utilisation", "--from", "2026-02-30", url=db_url)
     assert r.returncode == 2 and "YYYY-MM-DD" in r.stderr
+
+
+def test_cli_statuses_are_the_service_statuses():
+    from landbridge.booking.service import TRANSITIONS
+    from landbridge.cli.bookings import STATUSES
+
+    assert set(STATUSES) == set(TRANSITIONS)

@@ -1,0 +1,248 @@
+"""`landbridge simulate`: the digital twin from the command line: runs, replications, comparisons, charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from landbridge.cli.common import err, out
+from landbridge.errors import InvalidRequestError
+from landbridge.timefmt import parse_date
+
+
+def _fmt(v, nd: int) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, (int, float)):
+        return f"{v:,.{nd}f}"
+    return str(v)
+
+
+def _delta(v, nd: int) -> str:
+    if v is None:
+        return ""
+    if abs(v) < 0.5 * 10**-nd:
+        return "[dim]±0[/]"
+    colour = "green" if v > 0 else "red"
+    return f"[{colour}]{v:+,.{nd}f}[/]"
+
+
+def _summary(kpis: dict, folder: Path, files: list[str], cache: str | None) -> None:
+    s = kpis["summary"]
+    t = Table(
+        title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {kpis['days']} days, "
+        f"seed {kpis['seed']}"
+        + (f", {kpis['replications']['count']} replications" if kpis["replications"]["count"] > 1 else ""),
+        show_header=True,
+    )
+    t.add_column("KPI")
+    t.add_column("simulated", justify="right")
+    t.add_column("reference (2024)", justify="right", style="dim")
+    t.add_row("CR Express trains / month", _fmt(s["trains_per_month_mean"], 0), "about 1,700")
+    t.add_row("TEU / month", _fmt(s["teu_per_month_mean"], 0), "about 180,000")
+    t.add_row("TEU per train", _fmt(s["teu_per_train"], 1), "about 108")
+    t.add_row(
+        "China → Germany transit p50 / p90 (days)",
+        f"{_fmt(s['china_germany_p50_days'], 1)} / {_fmt(s['china_germany_p90_days'], 1)}",
+        "18–21",
+    )
+    t.add_row("Xi'an speed train to Duisburg p50 (days)", _fmt(s["xian_speed_train_p50_days"], 1), "about 13")
+    t.add_row(
+        "westbound share of loaded boxes",
+        _fmt((s["westbound_share_of_loaded_feu"] or 0) * 100, 0) + " %",
+        "over two-thirds",
+    )
+    e = kpis["empties"]
+    t.add_row("empties repositioned by rail / sea (FEU)", f"{e['by_rail_feu']:,} / {e['by_sea_feu']:,}", "")
+    t.add_row("empty repositioning cost", f"USD {e['cost_usd'] / 1e6:,.1f} m", "")
+    hubs = kpis.get("hubs", {})
+    if "xian" in hubs and hubs["xian"].get("capacity_mt_per_year"):
+        h = hubs["xian"]
+        t.add_row(
+            "Xi'an CR Express tonnes vs capacity",
+            f"{h['mt_per_year']:.1f} Mt/yr ({h['utilisation']:.0%} of {h['capacity_mt_per_year']:.0f})",
+            "66 Mt/yr",
+        )
+    d = kpis["demand"]
+    t.add_row("boxes left waiting at the end (FEU)", f"{d['backlog_feu_at_end']:,}", "")
+    out.print(t)
+    b = Table(title="Border crossings (queues for transshipment tracks)", show_header=True)
+    for col in ("crossing", "trains/d", "cap/d", "tracks", "util", "wait h", "p90 h", "max q"):
+        b.add_column(col, justify="left" if col == "crossing" else "right")
+    for cid, v in sorted(kpis["borders"].items(), key=lambda kv: -(kv[1]["trains"] or 0)):
+        b.add_row(
+            cid,
+            _fmt(v["trains_per_day"], 1),
+            _fmt(v["capacity_trains_per_day"], 1),
+            str(v["tracks"]),
+            _fmt((v["utilisation"] or 0) * 100, 0) + " %",
+            _fmt(v["mean_wait_hours"], 1),
+            _fmt(v["p90_wait_hours"], 1),
+            str(v.get("max_queue_trains", "")),
+        )
+    out.print(b)
+    out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
+    if cache:
+        out.print(f"[dim]Transit-time bands for the planner cached in {cache}[/]")
+
+
+def _compare_table(runs, rows) -> None:
+    from landbridge.simulation.runner import comparison  # noqa: F401 (rows already computed)
+
+    t = Table(title="Scenario comparison (differences against the first)", show_header=True)
+    t.add_column("KPI")
+    for k, r in enumerate(runs):
+        t.add_column(r.label, justify="right")
+        if k:
+            t.add_column("Δ", justify="right")
+    for row in rows:
+        cells = [row["kpi"]]
+        for k, (v, dv) in enumerate(zip(row["values"], row["deltas"])):
+            cells.append(_fmt(v, row["digits"]))
+            if k:
+                cells.append(_delta(dv, row["digits"]))
+        t.add_row(*cells)
+    out.print(t)
+
+
+def simulate_cmd(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for kpis.json, CSV tables and charts (new, empty, or an earlier simulation output).",
+        ),
+    ] = None,
+    start: Annotated[str, typer.Option("--start", help="First simulated day, YYYY-MM-DD.")] = "2026-01-01",
+    days: Annotated[int, typer.Option("--days", help="Days to simulate (1-3660).")] = 365,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; replication k uses seed+k.")] = 42,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario spec (repeatable): baseline, red-sea-closed, border:khorgos=50%, avoid:RU, avoid-corridor:NAME, sea-to-rail:10%.",
+        ),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", help="Independent runs, in parallel across cores.")
+    ] = 1,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare", help="Run each scenario and compare side by side: --compare baseline red-sea-closed."
+        ),
+    ] = None,
+    more: Annotated[list[str] | None, typer.Argument(help="More scenarios for --compare.", show_default=False)] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT) to run replications on a cluster."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local processes for replications (default: all cores).")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="fast (default) or simpy (the slower reference model).")
+    ] = "fast",
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Write PNG and HTML charts.")] = True,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Folder with your own data files (overrides the shipped ones file by file)."),
+    ] = None,
+) -> None:
+    """Simulate the CR Express network (the digital twin): trains, TEU, transit times, border queues, empties."""
+    from landbridge.simulation.outputs import check_target, staged_dir, write_json, write_run
+    from landbridge.simulation.runner import (
+        RunSpec,
+        ScenarioRun,
+        aggregate,
+        comparison,
+        run_replications,
+        write_reliability_cache,
+    )
+
+    if out_dir is None:
+        raise InvalidRequestError("Give an output folder with --out DIR (new, empty, or an earlier simulation output).")
+    if more and not compare:
+        raise InvalidRequestError(
+            f"Unexpected argument {more[0]!r}. To compare scenarios write "
+            f"--compare baseline {' '.join(more)}; for one scenario use --scenario SPEC."
+        )
+    if compare and scenario:
+        raise InvalidRequestError("Use either --scenario (one scenario) or --compare (several), not both.")
+    labels = [*(compare or []), *(more or [])]
+    data_dir = str(data) if data else None
+    base = RunSpec((), parse_date(start, "--start"), days, seed, data_dir, engine)
+    base.check()
+    if not 1 <= replications <= 1000:
+        raise InvalidRequestError(f"--replications {replications} is out of range; give a whole number from 1 to 1000.")
+    if workers is not None and workers < 1:
+        raise InvalidRequestError(f"--workers {workers} must be 1 or more.")
+    runs = (
+        [
+            ScenarioRun(label, RunSpec(tuple(label.split("+")), base.start, days, seed, data_dir, engine))
+            for label in labels
+        ]
+        if labels
+        else [ScenarioRun("run", RunSpec(tuple(scenario or ()), base.start, days, seed, data_dir, engine))]
+    )
+    for r in runs:  # bad scenarios fail here, before any work or any file
+        sc = r.spec.scenario()
+        if not labels:
+            r.label = sc.name
+    check_target(out_dir)
+
+    cache = None
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        for r in runs:
+            task = progress.add_task(f"simulating {r.label}", total=1.0)
+
+            def cb(done, total, task=task):
+                progress.update(task, completed=done / total if total else 1.0)
+
+            r.results = run_replications(r.spec, replications, workers, scheduler, cb)
+            r.kpis = aggregate(r.results)
+            progress.update(task, completed=1.0)
+        progress.add_task("writing outputs", total=None)
+        with staged_dir(out_dir) as tmp:
+            if len(runs) == 1:
+                files = write_run(tmp, runs[0].kpis, runs[0].results, charts)
+            else:
+                files = []
+                for r in runs:
+                    sub = r.label.replace(":", "_").replace("=", "_").replace("%", "pct").replace("/", "_")
+                    write_run(tmp / sub, r.kpis, r.results, charts)
+                    files.append(sub + "/")
+                rows = comparison(runs)
+                write_json(
+                    tmp / "comparison.json",
+                    {
+                        "generator": "landbridge simulate --compare",
+                        "scenarios": [r.label for r in runs],
+                        "rows": [{"kpi": x["kpi"], "values": x["values"], "deltas": x["deltas"]} for x in rows],
+                    },
+                )
+                files.append("comparison.json")
+                if charts:
+                    from landbridge.simulation.charts import write_comparison_chart
+
+                    files.append(write_comparison_chart(tmp, [r.label for r in runs], [r.kpis for r in runs]))
+        for r in runs:
+            cache = write_reliability_cache(r.results, r.spec, r.kpis["scenario"]["name"]) or cache
+    if len(runs) == 1:
+        _summary(runs[0].kpis, out_dir, files, cache)
+    else:
+        _compare_table(runs, comparison(runs))
+        out.print(f"[green]Wrote[/] {out_dir}: {', '.join(files)}")
+        if cache:
+            out.print(f"[dim]Transit-time bands for the planner cached in {cache}[/]")
