@@ -3,7 +3,9 @@ are needed: the rail network itself, ports and cities give the geography."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -12,12 +14,19 @@ import matplotlib.pyplot as plt
 
 from landbridge.planner.geometry import leg_coordinates
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from landbridge.planner import Quote
+    from landbridge.world import World
+
 GAUGE_COLOURS = {1435: "#4a6fa5", 1520: "#c0392b", 1668: "#8e44ad"}
 MODE_STYLE = {"rail": ("#1f77b4", "-"), "sea": ("#17becf", "-"), "air": ("#9467bd", ":"), "truck": ("#7f7f7f", "--")}
 OPTION_COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#469990", "#9a6324"]
 
 
-def _draw_network(ax, world, alpha: float = 1.0) -> None:
+def _draw_network(ax: Axes, world: World, alpha: float = 1.0) -> None:
     net = world.network
     for link in net.rail_links:
         xs, ys = zip(*link.coordinates)
@@ -42,7 +51,7 @@ def _draw_network(ax, world, alpha: float = 1.0) -> None:
             ax.plot(xs, ys, m, color=col, ms=ms, ls="none", alpha=alpha, label=kind)
 
 
-def _frame(ax, lons, lats, pad=3.0) -> None:
+def _frame(ax: Axes, lons: Sequence[float], lats: Sequence[float], pad: float = 3.0) -> None:
     ax.set_xlim(min(lons) - pad, max(lons) + pad)
     ax.set_ylim(min(lats) - pad, max(lats) + pad)
     ax.set_aspect(1.4)
@@ -51,14 +60,15 @@ def _frame(ax, lons, lats, pad=3.0) -> None:
     ax.grid(alpha=0.2)
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig: Figure, path: Path) -> None:
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
     fig.savefig(tmp, dpi=130, bbox_inches="tight")
     plt.close(fig)
     tmp.replace(path)
 
 
-def network_map(world, path: Path) -> None:
+def network_map(world: World, path: Path) -> None:
+    """Draw the whole network (rail by gauge, crossings, places by kind) to a PNG, SVG or PDF file."""
     fig, ax = plt.subplots(figsize=(16, 7))
     _draw_network(ax, world)
     lons = [p.lon for p in world.network.places.values()]
@@ -69,10 +79,12 @@ def network_map(world, path: Path) -> None:
     _save(fig, path)
 
 
-def quote_map(world, quote, path: Path) -> None:
+def quote_map(world: World, quote: Quote, path: Path) -> None:
+    """Draw each option of a quote along its real geometry over a faint network, to a PNG, SVG or PDF file."""
     fig, ax = plt.subplots(figsize=(16, 7))
     _draw_network(ax, world, alpha=0.25)
-    lons, lats = [], []
+    lons: list[float] = []
+    lats: list[float] = []
     for n, o in enumerate(quote.options):
         colour = OPTION_COLOURS[n % len(OPTION_COLOURS)]
         for k, leg in enumerate(o.legs):

@@ -8,7 +8,7 @@ import difflib
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -193,7 +193,7 @@ def utilisation_cmd(
         err.print(f"Chart written to {chart}.")
 
 
-def _show(b: dict) -> None:
+def _show(b: dict[str, Any]) -> None:
     out.print(f"[bold]{b['id']}[/]  {b['status']}  customer {b['customer_id']}  reference {b['reference'] or '-'}")
     out.print(
         f"{b['containers']} x {b['container_type']} ({b['feu']:g} FEU), {b['origin']} → {b['destination']}, "
@@ -230,7 +230,7 @@ def _show(b: dict) -> None:
     out.print(trail)
 
 
-def utilisation_chart(report: dict, path: Path) -> None:
+def utilisation_chart(report: dict[str, Any], path: Path) -> None:
     """Horizontal bars: booked share of section capacity per corridor."""
     import matplotlib
 

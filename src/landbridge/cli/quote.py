@@ -25,7 +25,8 @@ def quote_cmd(
         str,
         typer.Option(
             "--cargo",
-            help="general, electronics, ev, batteries, batteries-in-equipment, solar-panels, wine, ecommerce, machinery, food.",
+            help="general, electronics, ev, batteries, batteries-in-equipment, solar-panels, wine, ecommerce, "
+            "machinery, food.",
         ),
     ] = "general",
     mass_kg: Annotated[

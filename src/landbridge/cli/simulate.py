@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from landbridge.cli.common import err, out
 from landbridge.errors import InvalidRequestError
 from landbridge.timefmt import parse_date
 
+if TYPE_CHECKING:
+    from landbridge.simulation.runner import ScenarioRun
 
-def _fmt(v, nd: int) -> str:
+
+def _fmt(v: object, nd: int) -> str:
     if v is None:
         return "–"
     if isinstance(v, (int, float)):
@@ -22,7 +25,7 @@ def _fmt(v, nd: int) -> str:
     return str(v)
 
 
-def _delta(v, nd: int) -> str:
+def _delta(v: float | None, nd: int) -> str:
     if v is None:
         return ""
     if abs(v) < 0.5 * 10**-nd:
@@ -31,7 +34,7 @@ def _delta(v, nd: int) -> str:
     return f"[{colour}]{v:+,.{nd}f}[/]"
 
 
-def _summary(kpis: dict, folder: Path, files: list[str], cache: str | None) -> None:
+def _summary(kpis: dict[str, Any], folder: Path, files: list[str], cache: str | None) -> None:
     s = kpis["summary"]
     t = Table(
         title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {kpis['days']} days, "
@@ -90,9 +93,7 @@ def _summary(kpis: dict, folder: Path, files: list[str], cache: str | None) -> N
         out.print(f"[dim]Transit-time bands for the planner cached in {cache}[/]")
 
 
-def _compare_table(runs, rows) -> None:
-    from landbridge.simulation.runner import comparison  # noqa: F401 (rows already computed)
-
+def _compare_table(runs: list[ScenarioRun], rows: list[dict[str, Any]]) -> None:
     t = Table(title="Scenario comparison (differences against the first)", show_header=True)
     t.add_column("KPI")
     for k, r in enumerate(runs):
@@ -124,7 +125,8 @@ def simulate_cmd(
         list[str] | None,
         typer.Option(
             "--scenario",
-            help="Scenario spec (repeatable): baseline, red-sea-closed, border:khorgos=50%, avoid:RU, avoid-corridor:NAME, sea-to-rail:10%.",
+            help="Scenario spec (repeatable): baseline, red-sea-closed, border:khorgos=50%, avoid:RU, "
+            "avoid-corridor:NAME, sea-to-rail:10%.",
         ),
     ] = None,
     replications: Annotated[
@@ -207,7 +209,7 @@ def simulate_cmd(
         for r in runs:
             task = progress.add_task(f"simulating {r.label}", total=1.0)
 
-            def cb(done, total, task=task):
+            def cb(done: float, total: float, task: TaskID = task) -> None:
                 progress.update(task, completed=done / total if total else 1.0)
 
             r.results = run_replications(r.spec, replications, workers, scheduler, cb)
