@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/landbridge quote Chongqing Duisburg --ready $(READY) --containers 2 --container-type 40HC --cargo electronics
 	$(BIN)/landbridge db upgrade
 	$(BIN)/landbridge db seed --from $(SEED_FROM) --to $(SEED_TO)
-	$(BIN)/landbridge keys create --role operator --name "make run"
+	$(BIN)/landbridge keys create --role operator --name "make run" --replace
 	@echo "Booking service on http://127.0.0.1:$(PORT) (OpenAPI at /docs); Ctrl-C stops it."
 	$(BIN)/landbridge serve --host 127.0.0.1 --port $(PORT)
 

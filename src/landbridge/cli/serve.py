@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -28,6 +29,9 @@ def serve_cmd(
 
     from landbridge.migrations import upgrade
 
+    if not 1 <= port <= 65535:
+        raise LandbridgeError(f"--port {port} is not a TCP port; give one from 1 to 65535 (e.g. 8000).")
+    _check_can_listen(host, port)
     if not 1 <= workers <= 64:
         raise LandbridgeError("--workers must be between 1 and 64.")
     if loop not in ("auto", "asyncio", "uvloop") or http not in ("auto", "h11", "httptools"):
@@ -57,3 +61,20 @@ def serve_cmd(
         loop=loop,
         http=protocol,
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail before announcing anything when the address cannot be bound (taken, or not an address of ours)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        raise LandbridgeError(f"--host {host!r} is not an address or name this machine resolves.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise LandbridgeError(
+                f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Choose another --port or stop what uses it."
+            ) from None

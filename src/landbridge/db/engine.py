@@ -68,7 +68,12 @@ def database_url(url: str | None = None) -> str:
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseError(f"Database {parsed.get_backend_name()!r} is not supported; use SQLite or PostgreSQL.")
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():  # only the default location is created; a typo in a URL must not make folders
+            raise DatabaseError(
+                f"The folder of the SQLite database {parsed.database} does not exist; create {folder} first "
+                "or choose another path."
+            )
     return url
 
 
