@@ -105,3 +105,26 @@ def test_unknown_place_is_422_with_the_field(client, shipper):
     assert r.status_code == 422
     err = r.json()["errors"][0]
     assert err["field"] == "to" and "Duisburg" in err["suggestions"]
+
+
+def test_api_tokens_are_never_stored_nor_replayed(client, db, op, shipper):
+    """POST /v1/keys with an Idempotency-Key stored the whole answer, token included, for 24 h and replayed it."""
+    from sqlalchemy import select
+
+    from landbridge.idempotency.models import IdempotencyRecord
+
+    body = {"name": "erp", "role": "shipper", "customer_id": shipper.customer_id}
+    headers = {**op, "Idempotency-Key": "new-key-once"}
+    first = client.post("/v1/keys", json=body, headers=headers)
+    assert first.status_code == 201
+    token = first.json()["token"]
+    assert token.startswith("lb_") and "Idempotent-Replayed" not in first.headers
+    stored = db.read(lambda s: [json.dumps(r.response) for r in s.scalars(select(IdempotencyRecord))])
+    secret = token.split("_", 2)[2]  # lb_<prefix>_<secret>
+    assert stored and not any(secret in r for r in stored)
+    again = client.post("/v1/keys", json=body, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    replay = again.json()
+    assert replay["id"] == first.json()["id"] and replay["token"] is None
+    assert "never stored" in replay["withheld"] and token not in again.text
+    assert client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
