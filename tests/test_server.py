@@ -75,7 +75,7 @@ def test_unreachable_postgresql_is_503_on_the_event_loop_paths():
     db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with TestClient(create_app(db)) as client:
         r = client.get("/v1/bookings", headers={"Authorization": "Bearer lb_0123456789ab_" + "s" * 32})
-        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert r.status_code == 503 and int(r.headers["retry-after"]) >= 1
         assert "database" in r.json()["detail"].lower()
         token = "lb_ba9876543210_" + "x" * 32
         principal_cache.put(token, Principal("key-1", "shipper", "cus-1", "test"))

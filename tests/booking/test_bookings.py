@@ -283,7 +283,7 @@ def test_departure_search(client, db, world, shipper):
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end_date"
     r = client.get("/v1/departures", params={"from": "Chongqin"}, headers=shipper.headers)
-    assert r.status_code == 404 and "Chongqing" in r.json()["detail"]
+    assert r.status_code == 422 and "Chongqing" in r.json()["detail"] and r.json()["errors"][0]["field"] == "from"
 
 
 def test_operator_views(client, db, world, shipper, op):

@@ -89,7 +89,7 @@ def test_quote_errors_name_the_field(client, shipper):
     r = client.post(
         "/v1/quotes", json={"origin": "Chongqin", "destination": "Duisburg", "ready_date": ready}, headers=h
     )
-    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "origin"
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "origin"  # bad input, as documented
     assert "Chongqing" in r.json()["errors"][0]["suggestions"]
     past = str(date.today() - timedelta(days=1))
     r = client.post("/v1/quotes", json={"origin": "Xian", "destination": "Duisburg", "ready_date": past}, headers=h)

@@ -46,7 +46,11 @@ class KeyOut(BaseModel):
 
 
 class KeyCreated(KeyOut):
-    token: str = Field(description="The API key. Shown once: store it now; only its hash is kept.")
+    token: str | None = Field(
+        description="The API key. Shown once: store it now; only its hash is kept. Null in a replay "
+        "(`Idempotent-Replayed: true`) of an earlier request: the token is never stored."
+    )
+    withheld: str | None = Field(None, description="In a replay only: why `token` is null.")
 
 
 class Me(BaseModel):

@@ -68,7 +68,7 @@ def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_k
         key, token = service.create_key(s, body.role, body.name, body.customer_id)
         return {**KeyOut.model_validate(key).model_dump(mode="json"), "token": token}
 
-    return respond(request, db, p.owner, idempotency_key, body.model_dump(), work)
+    return respond(request, db, p.owner, idempotency_key, body.model_dump(), work, secrets=("token",))
 
 
 @router.get("/keys", response_model=list[KeyOut])

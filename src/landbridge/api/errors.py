@@ -1,14 +1,24 @@
-"""Every error as JSON `{"detail": "...", "errors": [{"field": ..., "message": ...}]}`: bad input 4xx with
-field-level messages, unknown ids 404, a busy or unreachable database 503; never a bare 500 page."""
+"""Every error as RFC 9457 problem details (`application/problem+json`):
+
+    {"type": "about:blank", "title": "Unprocessable Content", "status": 422, "detail": "...",
+     "instance": "/v1/bookings", "errors": [{"field": "shipment.goods.hs_code", "message": "..."}]}
+
+`errors` is our extension: one entry per bad field (dotted path, or a header's name). Bad input is 4xx with
+field-level messages, unknown ids 404, a busy, unreachable or slow database 503 with Retry-After; a bare 500
+page never. docs/errors.md lists what each status means."""
 
 from __future__ import annotations
 
+import json
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError as SQLDataError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,14 +26,82 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from landbridge.errors import DataError, FieldError, LandbridgeError, UnknownPlaceError
 
 log = logging.getLogger("landbridge.api")
+PROBLEM = "application/problem+json"
+RETRY_AFTER_S = 2  # what a 503 or a 429 without a better estimate tells the client to wait
+
+
+class FieldProblem(BaseModel):
+    """One bad field of a request."""
+
+    model_config = ConfigDict(extra="allow")
+    field: str | None = Field(
+        description="Dotted path of the field (`shipment.goods.hs_code`), a query "
+        "parameter or a header name; null when the problem is not one field's."
+    )
+    message: str
+    type: str | None = Field(None, description="Machine-readable kind of validation error, when known.")
+    suggestions: list[str] | None = Field(None, description="Close matches (unknown places).")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with `errors` (field-level problems) as an extension member."""
+
+    type: str = Field("about:blank", description="A URI naming the kind of problem; about:blank: see `status`.")
+    title: str = Field(description="The HTTP status phrase, e.g. `Unprocessable Content`.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong and what to do, for people.")
+    instance: str | None = Field(None, description="The request path.")
+    errors: list[FieldProblem] = Field(default_factory=list, description="Field-level problems (may be empty).")
+
+
+#: What each error status means, for the OpenAPI document (every operation lists the ones it can answer).
+MEANINGS: dict[int, str] = {
+    400: "Malformed request (e.g. body not JSON, a NUL character in the URL).",
+    401: "Missing, unknown or revoked API key.",
+    403: "The key's role may not do this (a shipper on an operator endpoint).",
+    404: "Unknown id (another customer's resource is not found either).",
+    409: "Conflicts with the current state: no capacity left, a status change out of order, "
+    "an Idempotency-Key reused with another body.",
+    410: "No longer usable: the quote option expired or its train has left.",
+    413: "Request body or headers too large.",
+    422: "Invalid input; `errors` names each bad field.",
+    429: "Too many requests (failed authentications, quotes or documents); wait `Retry-After` seconds.",
+    503: "The database is unavailable, busy or too slow; retry after `Retry-After` seconds.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries documenting `statuses` as problem details."""
+    return {
+        s: {"description": MEANINGS[s], "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for s in statuses
+    }
+
+
+def problem(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "errors": errors or [],
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
 
 
 def _field(loc: tuple | list) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"detail": detail, "errors": errors or []}
+def _retry(status: int) -> dict[str, str] | None:
+    return {"Retry-After": str(RETRY_AFTER_S)} if status in (429, 503) else None
 
 
 async def _landbridge(request: Request, exc: LandbridgeError) -> JSONResponse:
@@ -36,8 +114,12 @@ async def _landbridge(request: Request, exc: LandbridgeError) -> JSONResponse:
         errors.append({"field": exc.field, "message": exc.detail, "file": exc.file, "entry": exc.entry})
     elif getattr(exc, "field", None):
         errors.append({"field": exc.field, "message": str(exc)})
-    headers = {"Retry-After": "1"} if exc.status_code == 503 else None
-    return JSONResponse(error_body(str(exc), errors), status_code=exc.status_code, headers=headers)
+    # An unknown place in a request is bad input in a field (422), not a missing resource.
+    status = 422 if isinstance(exc, UnknownPlaceError) else exc.status_code
+    headers = _retry(status)
+    if getattr(exc, "retry_after_s", None):
+        headers = {"Retry-After": str(exc.retry_after_s)}  # type: ignore[attr-defined]
+    return problem(status, str(exc), errors, request.url.path, headers)
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -46,35 +128,63 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
         msg = str(e.get("msg", "invalid"))
         errors.append({"field": _field(e.get("loc", ())), "message": msg, "type": str(e.get("type", ""))})
     first = f"{errors[0]['field']}: {errors[0]['message']}" if errors else "invalid request"
-    return JSONResponse(error_body(f"Invalid request ({first}).", errors), status_code=422)
+    return problem(422, f"Invalid request ({first}).", errors, request.url.path)
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
-    return JSONResponse(error_body(detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = {**(_retry(exc.status_code) or {}), **(getattr(exc, "headers", None) or {})}
+    return problem(exc.status_code, detail, None, request.url.path, headers or None)
 
 
-async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-    log.exception("database error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        error_body("The database is unavailable or busy; retry in a moment."),
-        status_code=503,
-        headers={"Retry-After": "1"},
+async def _bad_value(request: Request, exc: SQLDataError) -> JSONResponse:
+    """The database refused a value (PostgreSQL: invalid text, a number out of range): bad input, not an outage."""
+    log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem(
+        422,
+        "A value in the request cannot be stored or compared; check the text and numbers sent.",
+        None,
+        request.url.path,
     )
+
+
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem(503, "The database is unavailable or busy; retry in a moment.", None, request.url.path, _retry(503))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return JSONResponse(error_body("Internal error; it has been logged."), status_code=500)
+    return problem(500, "Internal error; it has been logged.", None, request.url.path)
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(LandbridgeError, _landbridge)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(LandbridgeError, _landbridge)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLDataError, _bad_value)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(PoolTimeout, _database)  # every connection of the pool stayed busy too long
     app.add_exception_handler(Exception, _unexpected)
+
+
+async def send_problem(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer from ASGI middleware (before routing) with a problem body."""
+    body = json.dumps(
+        {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, "errors": []}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class CleanInput:
@@ -89,19 +199,6 @@ class CleanInput:
             raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogatepass")
             qs = scope.get("query_string", b"")
             if b"\x00" in raw or b"%00" in raw or b"\x00" in qs or b"%00" in qs or "\x00" in scope.get("path", ""):
-                import json
-
-                body = json.dumps(error_body("The URL contains a NUL character; remove it.")).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 400,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await send_problem(send, 400, "The URL contains a NUL character; remove it.")
                 return
         await self.app(scope, receive, send)

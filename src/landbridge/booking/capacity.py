@@ -252,6 +252,8 @@ def search_departures(
     booked = booked_by_section(s, [r["id"] for r in rows])
     out = []
     for r in rows:
+        if not r["sections"]:  # boarding at the last stop: nothing to ride
+            continue
         svc = world.timetable.by_id[r["service"]]
         secs = []
         for x in r["sections"]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -445,15 +446,20 @@ def _cursor_encode(b: Booking) -> str:
 
 
 def _cursor_decode(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, id) a cursor stands for; anything else (tampered, out-of-range dates, ids that are not
+    ours) is a FieldError, so no value a client makes up reaches the database."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, bid = json.loads(raw)
         dt = datetime.fromisoformat(at)
-        if dt.tzinfo is None or not isinstance(bid, str):
+        if dt.tzinfo is None or not isinstance(bid, str) or not _ID.fullmatch(bid):
             raise ValueError
-        return dt, bid
+        return dt.astimezone(UTC), bid
     except Exception:
         raise FieldError("cursor", "Not a cursor from a previous page; start without one.") from None
+
+
+_ID = re.compile(r"[a-z]{1,8}_[0-9a-f]{1,24}", re.ASCII)
 
 
 def list_bookings(

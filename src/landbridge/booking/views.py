@@ -46,6 +46,26 @@ def _linked(booking: dict[str, Any]) -> dict[str, Any]:
     return {**booking, "consignment_note": f"{router.prefix}/bookings/{booking['id']}/consignment-note.pdf"}
 
 
+def date_range(
+    start_date: date | None, end_date: date | None, *, default_days: int, max_days: int, earliest: date, latest: date
+) -> tuple[date, date]:
+    """The dates [start, end) a query asks for: start_date (default today) from `earliest` to `latest`, both
+    included; end_date exclusive (the day after the last date wanted), after start_date and at most `max_days`
+    later (default start + `default_days`). Errors name the first and last dates allowed."""
+    start = start_date or date.today()
+    if not earliest <= start <= latest:
+        raise FieldError("start_date", f"start_date must be from {earliest} to {latest} (both included); got {start}.")
+    first_end, last_end = start + timedelta(days=1), start + timedelta(days=max_days)
+    end = end_date or start + timedelta(days=default_days)
+    if not first_end <= end <= last_end:
+        raise FieldError(
+            "end_date",
+            f"end_date is the day after the last date wanted: from {first_end} to {last_end} (both included) "
+            f"for start_date {start}; got {end}.",
+        )
+    return start, end
+
+
 def _world():
     from landbridge.world import load_world
 
@@ -87,15 +107,23 @@ def search_departures(
 ):
     """Rail departures between places and dates, with capacity and bookings per section."""
     today = date.today()
-    start = start_date or today
-    if not today - timedelta(days=366) <= start <= today + timedelta(days=731):
-        raise FieldError("start_date", "The start date must be within a year before and two years after today.")
-    end = end_date or start + timedelta(days=14)
-    if end <= start or end - start > timedelta(days=62):
-        raise FieldError("end_date", "The end date must be after the start date and at most 62 days later.")
-    return db.read(
-        lambda s: capacity.search_departures(s, _world(), start, end, origin, destination, limit, offset, min_free_feu)
+    start, end = date_range(
+        start_date,
+        end_date,
+        default_days=14,
+        max_days=62,
+        earliest=today - timedelta(days=366),
+        latest=today + timedelta(days=731),
     )
+
+    def work(s):
+        try:
+            return capacity.search_departures(s, _world(), start, end, origin, destination, limit, offset, min_free_feu)
+        except UnknownPlaceError as exc:
+            exc.field = "from" if exc.query == origin else "to"
+            raise
+
+    return db.read(work)
 
 
 @router.get("/departures/{departure_id}", response_model=DepartureOut, tags=["departures"])
@@ -234,12 +262,9 @@ def utilisation(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ):
     """Capacity, bookings and utilisation per departure and per corridor (departures leaving in the range)."""
-    start = start_date or date.today()
-    end = end_date or start + timedelta(days=31)
-    if start < date(2000, 1, 1) or start > date(2100, 1, 1):
-        raise FieldError("start_date", "The start date must be between 2000-01-01 and 2100-01-01.")
-    if end <= start or end - start > timedelta(days=366):
-        raise FieldError("end_date", "The end date must be after the start date and at most 366 days later.")
+    start, end = date_range(
+        start_date, end_date, default_days=31, max_days=366, earliest=date(2000, 1, 1), latest=date(2100, 1, 1)
+    )
     return db.read(lambda s: capacity.utilisation(s, start, end, corridor, limit))
 
 

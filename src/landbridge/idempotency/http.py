@@ -24,13 +24,15 @@ def respond(
     payload: Any,
     work: Callable[[Session], Any],
     status: int = 201,
+    secrets: tuple[str, ...] = (),
 ) -> JSONResponse:
     """Run a POST's work once per Idempotency-Key and `owner` (Principal.owner: keys are scoped per
     customer) and answer with JSON (replays say so in a header).
-    `work(session)` returns the response body as plain JSON values (it is stored as such)."""
+    `work(session)` returns the response body as plain JSON values (it is stored as such, less the top-level
+    fields named in `secrets`: a replay answers them as null and says why in `withheld`)."""
     key = check_key(key)
     fp = fingerprint(request.method, request.url.path, payload)
-    return _response(*run(db, owner, key, fp, lambda s: (status, work(s))))
+    return _response(*run(db, owner, key, fp, lambda s: (status, work(s)), secrets), secrets=secrets)
 
 
 async def respond_async(
@@ -48,6 +50,14 @@ async def respond_async(
     return _response(*await run_async(db, owner, key, fp, lambda s: (status, work(s))))
 
 
-def _response(code: int, body: Any, replayed: bool) -> JSONResponse:
+WITHHELD = (
+    "This answer replays an earlier request with the same Idempotency-Key; secrets are shown once and never "
+    "stored, so {fields} cannot be shown again. If it was lost, revoke the key and create a new one."
+)
+
+
+def _response(code: int, body: Any, replayed: bool, secrets: tuple[str, ...] = ()) -> JSONResponse:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
+    if replayed and secrets and isinstance(body, dict):
+        body = {**body, **dict.fromkeys(secrets), "withheld": WITHHELD.format(fields=", ".join(secrets))}
     return JSONResponse(body, status_code=code, headers=headers)

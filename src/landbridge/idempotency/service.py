@@ -11,6 +11,9 @@ until the first commits, then sees its record; SQLite writers are serialised any
 work fails (a full departure, an expired option) also looks for a stored result first: a retry of a
 request that succeeded answers as it did. Only successful (2xx) results are stored: a request that
 failed changed nothing, so retrying it with the same key runs it again. Records are kept for RETENTION.
+
+Secrets are never stored: `run(..., secrets=("token",))` stores the answer without those top-level fields
+(`redact`), so a replay cannot hand them out again (an API token is shown once, in the first answer only).
 """
 
 from __future__ import annotations
@@ -109,10 +112,17 @@ def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
     return rec
 
 
-def _unit(owner: str, key: str, fp: str, work: Callable[[Session], tuple[int, Any]]):
+def redact(body: Any, secrets: tuple[str, ...]) -> Any:
+    """The answer as it may be stored: without the top-level fields named in `secrets`."""
+    if not secrets or not isinstance(body, dict):
+        return body
+    return {k: v for k, v in body.items() if k not in secrets}
+
+
+def _unit(owner: str, key: str, fp: str, work: Callable[[Session], tuple[int, Any]], secrets: tuple[str, ...] = ()):
     def unit(s: Session) -> tuple[int, Any, bool]:
         status, body = work(s)
-        if 200 <= status < 300 and not _claim(s, owner, key, fp, status, body):
+        if 200 <= status < 300 and not _claim(s, owner, key, fp, status, redact(body, secrets)):
             raise KeyTaken()
         return status, body, False
 
@@ -128,22 +138,28 @@ def _replayed(rec: IdempotencyRecord | None, fp: str) -> tuple[int, Any, bool] |
 
 
 def run(
-    db: Database, owner: str, key: str | None, fp: str, work: Callable[[Session], tuple[int, Any]]
+    db: Database,
+    owner: str,
+    key: str | None,
+    fp: str,
+    work: Callable[[Session], tuple[int, Any]],
+    secrets: tuple[str, ...] = (),
 ) -> tuple[int, Any, bool]:
-    """Run `work(session) -> (status, body)` in one write transaction, once per (owner, key).
+    """Run `work(session) -> (status, body)` in one write transaction, once per (owner, key); the fields named
+    in `secrets` are not stored (a replay answers without them).
 
     Returns (status, body, replayed)."""
     if key is None:
         status, body = db.write(work)
         return status, body, False
     try:
-        return db.write(_unit(owner, key, fp, work))
+        return db.write(_unit(owner, key, fp, work, secrets))
     except Exception as exc:
         done = _replayed(db.read(lambda s: _stored(s, owner, key)), fp)  # the key's first request answered this
         if done:
             return done
         if isinstance(exc, KeyTaken):  # its record expired in between: run once more as a new request
-            return db.write(_unit(owner, key, fp, work))
+            return db.write(_unit(owner, key, fp, work, secrets))
         raise
 
 

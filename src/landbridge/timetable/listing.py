@@ -55,6 +55,8 @@ def list_departures(
     for f in froms:
         for t in tos:
             for dep, i, j in tt.departures(start, end, f, t, mode):
+                if j <= i:  # boarding at the last stop: nothing to ride
+                    continue
                 s = dep.service
                 secs = s.sections[i:j]
                 rows.append(

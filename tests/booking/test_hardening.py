@@ -1,0 +1,130 @@
+"""Defects found by trying the API as a new user and as an attacker would (issue 9): each test failed before
+its fix. The property-based suite (test_api_properties.py) covers the classes these belong to."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, timedelta
+
+import pytest
+
+
+def _cursor(doc) -> str:
+    return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+
+def test_departures_from_a_place_where_some_trains_end(client, shipper):
+    """Chengdu is the last stop of return workings: listing them crashed with min() of an empty sequence."""
+    start = date.today() + timedelta(days=7)
+    r = client.get(
+        "/v1/departures",
+        params={"from": "Chengdu", "start_date": str(start), "end_date": str(start + timedelta(days=9))},
+        headers=shipper.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["departures"] and all(d["sections"] for d in r.json()["departures"])
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        ["9999-12-31T23:59:59-05:00", "bk_0123456789abcdef"],  # past year 9999 once in UTC
+        ["0001-01-01T00:00:00+05:00", "bk_0123456789abcdef"],  # before year 1 in UTC
+        ["2026-01-01T00:00:00+00:00", "\ud800"],  # a lone surrogate no database can store
+        ["2026-01-01T00:00:00+00:00", "bk_\x00"],  # NUL: PostgreSQL refused it (was 503)
+        ["2026-01-01T00:00:00+00:00", 7],
+        "not a list",
+    ],
+)
+def test_tampered_cursors_are_422(client, shipper, doc):
+    r = client.get("/v1/bookings", params={"cursor": _cursor(doc)}, headers=shipper.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "cursor"
+
+
+def test_a_value_the_database_refuses_is_422_not_503(db):
+    """psycopg's DataError (a bad value) is the client's fault, not an unavailable database."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's DataError (SQLite never sees text with NUL: the API refuses it first)")
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from landbridge.api.app import create_app
+
+    app = create_app(db)
+
+    @app.get("/test-bad-value")
+    def bad_value():
+        return db.read(lambda s: s.execute(text("SELECT CAST(:v AS text)"), {"v": "a\x00b"}).scalar())
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/test-bad-value")
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("start", ["9999-12-25", "9999-12-31", "0001-01-01"])
+def test_utilisation_at_the_ends_of_the_calendar(client, op, start):
+    r = client.get("/v1/operator/utilisation", params={"start_date": start}, headers=op)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "start_date"
+
+
+@pytest.mark.parametrize(
+    ("path", "max_days", "earliest", "latest"),
+    [
+        ("/v1/departures", 62, date.today() - timedelta(days=366), date.today() + timedelta(days=731)),
+        ("/v1/operator/utilisation", 366, date(2000, 1, 1), date(2100, 1, 1)),
+    ],
+)
+def test_range_errors_name_dates_that_are_accepted(client, op, path, max_days, earliest, latest):
+    """The first and last dates an error message allows are accepted, and the day beyond each is refused
+    (the messages were off by one)."""
+
+    def get(start, end=None):
+        params = {"start_date": str(start), **({"end_date": str(end)} if end else {})}
+        return client.get(path, params=params, headers=op)
+
+    for ok in (earliest, latest):
+        assert get(ok, ok + timedelta(days=1)).status_code == 200
+    r = get(latest + timedelta(days=1))
+    assert r.status_code == 422 and f"from {earliest} to {latest}" in r.json()["detail"]
+    assert get(earliest - timedelta(days=1)).status_code == 422
+    start = date.today()
+    last = start + timedelta(days=max_days)
+    assert get(start, last).status_code == 200
+    r = get(start, last + timedelta(days=1))
+    assert r.status_code == 422 and f"to {last} (both included)" in r.json()["detail"]
+    r = get(start, start)
+    assert r.status_code == 422 and f"from {start + timedelta(days=1)} to {last}" in r.json()["detail"]
+
+
+def test_unknown_place_is_422_with_the_field(client, shipper):
+    r = client.get("/v1/departures", params={"to": "Duisbrug"}, headers=shipper.headers)
+    assert r.status_code == 422
+    err = r.json()["errors"][0]
+    assert err["field"] == "to" and "Duisburg" in err["suggestions"]
+
+
+def test_api_tokens_are_never_stored_nor_replayed(client, db, op, shipper):
+    """POST /v1/keys with an Idempotency-Key stored the whole answer, token included, for 24 h and replayed it."""
+    from sqlalchemy import select
+
+    from landbridge.idempotency.models import IdempotencyRecord
+
+    body = {"name": "erp", "role": "shipper", "customer_id": shipper.customer_id}
+    headers = {**op, "Idempotency-Key": "new-key-once"}
+    first = client.post("/v1/keys", json=body, headers=headers)
+    assert first.status_code == 201
+    token = first.json()["token"]
+    assert token.startswith("lb_") and "Idempotent-Replayed" not in first.headers
+    stored = db.read(lambda s: [json.dumps(r.response) for r in s.scalars(select(IdempotencyRecord))])
+    secret = token.split("_", 2)[2]  # lb_<prefix>_<secret>
+    assert stored and not any(secret in r for r in stored)
+    again = client.post("/v1/keys", json=body, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    replay = again.json()
+    assert replay["id"] == first.json()["id"] and replay["token"] is None
+    assert "never stored" in replay["withheld"] and token not in again.text
+    assert client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
