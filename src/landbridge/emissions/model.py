@@ -79,6 +79,7 @@ class PartResult:
     intensity: Intensity
     ttw_kg: float
     wtt_kg: float
+    input_km: float  # the distance as given (air: great circle, before the set's adjustment)
 
     @property
     def wtw_kg(self) -> float:
@@ -90,7 +91,7 @@ class PartResult:
 
     def to_dict(self) -> dict[str, Any]:
         i = self.intensity
-        return {
+        d: dict[str, Any] = {
             "mode": self.mode,
             "country": self.country,
             "traction": self.traction,
@@ -111,6 +112,9 @@ class PartResult:
             "wtt_co2e_kg": round(self.wtt_kg, 3),
             "wtw_co2e_kg": round(self.wtw_kg, 3),
         }
+        if self.input_km != self.distance_km:
+            d["great_circle_km"] = round(self.input_km, 1)
+        return d
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ class HubResult:
     containers: float
     mass_kg: float
     factor: HubFactor | None
+    leg: int | None = None  # the leg a hub lies inside (gauge change, ferry port); None between legs
 
     @property
     def ttw_kg(self) -> float:
@@ -189,6 +194,7 @@ class HubResult:
         f = self.factor
         return {
             "kind": self.hub.kind,
+            "leg": self.leg,
             "place": self.hub.place,
             "place_name": self.hub.name or self.hub.place,
             "country": self.hub.country,
@@ -316,6 +322,7 @@ def leg_emissions(leg: LegSpec, mass_kg: float, factors: FactorSet, index: int =
                 i,
                 km * t * i.ttw_g_per_tkm / 1000,
                 km * t * i.wtt_g_per_tkm / 1000,
+                s.distance_km,
             )
         )
     return LegResult(index, leg, mass_kg, tuple(parts))
@@ -333,13 +340,29 @@ def leg_g_per_tonne(leg: LegSpec, factors: FactorSet) -> tuple[float, float]:
     return ttw, wtw
 
 
-def hub_emissions(hub: Hub, containers: float, mass_kg: float, factors: FactorSet) -> HubResult:
+def hub_emissions(hub: Hub, containers: float, mass_kg: float, factors: FactorSet, leg: int | None = None) -> HubResult:
     """Containers handled x the set's factor for this kind of hub (zero and 'not quantified' when the set
     has none)."""
     if hub.kind not in HUB_KINDS:
         raise InvalidRequestError(f"Unknown hub kind {hub.kind!r}; use one of {', '.join(HUB_KINDS)}.")
     _check(mass_kg, containers)
-    return HubResult(hub, containers, mass_kg, factors.hub_factor(hub.kind))
+    return HubResult(hub, containers, mass_kg, factors.hub_factor(hub.kind), leg)
+
+
+def _ordered_hubs(legs: Sequence[LegSpec]) -> list[tuple[Hub, int | None]]:
+    kinds = {"rail": "rail_terminal", "sea": "sea_port", "air": "airport", "ferry": "ferry_port"}
+    out: list[tuple[Hub, int | None]] = []
+    prev: LegSpec | None = None
+    for k, leg in enumerate(legs):
+        kind = kinds.get(leg.mode)
+        joined = prev is not None and prev.mode == leg.mode == "rail" and prev.to == leg.frm
+        if kind and not joined:
+            out.append((Hub(kind, leg.frm, leg.frm_name), None))
+        out.extend((h, k) for h in leg.hubs)
+        if kind:
+            out.append((Hub(kind, leg.to, leg.to_name), None))
+        prev = leg
+    return out
 
 
 def transfer_hubs(legs: Sequence[LegSpec]) -> list[Hub]:
@@ -348,20 +371,7 @@ def transfer_hubs(legs: Sequence[LegSpec]) -> list[Hub]:
     meet: the transfer between trains), a sea leg at a sea port at both ends, an air leg at an airport at
     both ends. Road legs add none of their own: their handling is the other mode's. Hubs inside a leg
     (gauge changes, ferry ports) come from the leg's own `hubs`, in place."""
-    kinds = {"rail": "rail_terminal", "sea": "sea_port", "air": "airport", "ferry": "ferry_port"}
-    out: list[Hub] = []
-    prev: LegSpec | None = None
-    for leg in legs:
-        kind = kinds.get(leg.mode)
-        joined = prev is not None and prev.mode == leg.mode == "rail" and prev.to == leg.frm
-        if kind and not joined:
-            out.append(Hub(kind, leg.frm, leg.frm_name))
-        out.extend(leg.hubs)
-        if kind:
-            out.append(Hub(kind, leg.to, leg.to_name))
-        prev = leg
-    # Two rail legs meeting: the end hub of the first is the transfer; the second added no start hub.
-    return out
+    return [h for h, _ in _ordered_hubs(legs)]
 
 
 def shipment_emissions(
@@ -376,6 +386,6 @@ def shipment_emissions(
     The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed."""
     _check(mass_kg, containers)
     leg_results = tuple(leg_emissions(x, mass_kg, factors, k) for k, x in enumerate(legs))
-    hub_list = transfer_hubs(legs) if hubs is None else list(hubs)
-    hub_results = tuple(hub_emissions(h, containers, mass_kg, factors) for h in hub_list)
+    hub_list = _ordered_hubs(legs) if hubs is None else [(h, None) for h in hubs]
+    hub_results = tuple(hub_emissions(h, containers, mass_kg, factors, k) for h, k in hub_list)
     return ShipmentEmissions(mass_kg, containers, leg_results, hub_results, factors.info.to_dict())
