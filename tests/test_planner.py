@@ -117,7 +117,7 @@ def test_co2e_follows_iso14083_distance_times_mass_times_factor(world, ready_dat
     o = q.options[0]
     air = next(l for l in o.legs if l.mode == "air")
     f = world.factors
-    expected = (air.distance_km + 95) * 10 * f.g_per_tkm("air-freighter-longhaul") / 1000
+    expected = f.air_distance_km(air.distance_km) * 10 * f.mode_intensity("air").wtw_g_per_tkm / 1000
     assert air.co2e_kg == pytest.approx(expected, rel=1e-6)
 
 
