@@ -45,8 +45,13 @@ SHIPPER_CAN_CANCEL = ("requested", "confirmed")
 
 
 # ---- quotes ----------------------------------------------------------------------------------
-def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime | None = None) -> dict[str, Any]:
-    """Run the planner (only departures with room are offered) and store the options as bookable."""
+def create_quote(
+    s: Session, principal: Principal, req: QuoteIn, now: datetime | None = None, *, departure_id: str | None = None
+) -> dict[str, Any]:
+    """Run the planner (only departures with room are offered) and store the options as bookable.
+
+    `departure_id`, when given, is the only rail departure offered (a consolidator booking containers on a
+    given train, e.g. the e-commerce consolidation); every other rail departure counts as full."""
     from landbridge.planner import QuoteRequest
     from landbridge.world import load_world, scenario_from_specs
 
@@ -72,6 +77,8 @@ def create_quote(s: Session, principal: Principal, req: QuoteIn, now: datetime |
     memo: dict[tuple, bool] = {}
 
     def room(dep_id: str, i: int, j: int, feu: float) -> bool:
+        if departure_id is not None and dep_id != departure_id:
+            return False
         k = (dep_id, i, j, feu)
         if k not in memo:
             memo[k] = capacity.has_room(s, base, dep_id, i, j, feu)
