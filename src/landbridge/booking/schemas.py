@@ -11,7 +11,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from landbridge.schemas import Strict
 
 Mode = Literal["rail", "sea", "air"]
-Status = Literal["requested", "confirmed", "in_transit", "delivered", "cancelled"]
+# DCSA Booking 2.0 booking statuses (lower case); the transport status is separate.
+Status = Literal["received", "pending_update", "confirmed", "rejected", "declined", "cancelled", "completed"]
+TransportStatus = Literal["planned", "in_transit", "delivered"]
+# Filters also take the earlier names: requested (= received), in_transit and delivered (transport status).
+StatusFilter = Literal[
+    "received",
+    "pending_update",
+    "confirmed",
+    "rejected",
+    "declined",
+    "cancelled",
+    "completed",
+    "requested",
+    "in_transit",
+    "delivered",
+]
 
 
 # ---- quotes ----------------------------------------------------------------------------------
@@ -163,7 +178,20 @@ class BookingIn(Strict):
 
 
 class StatusIn(Strict):
-    status: Literal["confirmed", "in_transit", "delivered", "cancelled"]
+    status: Literal[
+        "received",
+        "pending_update",
+        "confirmed",
+        "rejected",
+        "declined",
+        "cancelled",
+        "completed",
+        "in_transit",
+        "delivered",
+    ] = Field(
+        description="A booking status (DCSA Booking 2.0); `in_transit` and `delivered` set the transport status "
+        "(operators' override when no tracking events come)."
+    )
     note: str | None = Field(None, max_length=500)
 
 
@@ -185,11 +213,14 @@ class EventOut(BaseModel):
     actor_role: str
     api_key_id: str | None
     note: str | None
+    field: Literal["status", "transport_status"] = "status"
+    tracking_event_id: str | None = Field(None, description="The tracking event that made this change.")
 
 
 class BookingSummary(BaseModel):
     id: str
     status: Status
+    transport_status: TransportStatus
     customer_id: str
     option_id: str
     reference: str | None

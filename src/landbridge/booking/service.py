@@ -32,15 +32,24 @@ from landbridge.timefmt import iso_utc, parse_instant
 
 QUOTE_VALID = timedelta(minutes=30)
 
-# Status changes allowed, and who may make them.
+# Booking status changes allowed (DCSA Booking 2.0 states), and who may make them. The transport status
+# (planned -> in_transit -> delivered) is separate: tracking events move it (set_transport_status).
 TRANSITIONS = {
-    "requested": ("confirmed", "cancelled"),
-    "confirmed": ("in_transit", "cancelled"),
-    "in_transit": ("delivered",),
-    "delivered": (),
+    "received": ("pending_update", "confirmed", "rejected", "cancelled"),
+    "pending_update": ("received", "confirmed", "rejected", "cancelled"),
+    "confirmed": ("declined", "cancelled", "completed"),
+    "rejected": (),
+    "declined": (),
     "cancelled": (),
+    "completed": (),
 }
-SHIPPER_CAN_CANCEL = ("requested", "confirmed")
+SHIPPER_CAN_CANCEL = ("received", "pending_update", "confirmed")
+RELEASES_CAPACITY = ("rejected", "declined", "cancelled")
+TRANSPORT_ORDER = ("planned", "in_transit", "delivered")
+# Earlier names of the statuses, still accepted by change_status: "requested" is now "received"; "in_transit"
+# and "delivered" set the transport status (an operator's manual override when no tracking events come).
+LEGACY_STATUS = {"requested": "received"}
+TRANSPORT_ALIASES = ("in_transit", "delivered")
 
 
 # ---- quotes ----------------------------------------------------------------------------------
@@ -259,7 +268,8 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "id": bid,
         "customer_id": customer_id,
         "option_id": opt.id,
-        "status": "requested",
+        "status": "received",
+        "transport_status": "planned",
         "reference": body.reference,
         "containers": body.containers,
         "container_type": opt.container_type,
@@ -285,11 +295,13 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
     ev = {
         "booking_id": bid,
         "from_status": None,
-        "to_status": "requested",
+        "to_status": "received",
         "at": now,
         "api_key_id": principal.key_id,
         "actor_role": principal.role,
         "note": None,
+        "field": "status",
+        "tracking_event_id": None,
     }
     conn.execute(_INSERT_EVENT, ev)
     return _booking_out({**row, "itinerary": opt.option}, res, [ev])
@@ -359,6 +371,8 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
             BookingEvent.actor_role,
             BookingEvent.api_key_id,
             BookingEvent.note,
+            BookingEvent.field,
+            BookingEvent.tracking_event_id,
         )
         .where(BookingEvent.booking_id == b.id)
         .order_by(BookingEvent.id)
@@ -370,6 +384,7 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
             "customer_id",
             "option_id",
             "status",
+            "transport_status",
             "reference",
             "containers",
             "container_type",
@@ -395,6 +410,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "status": row["status"],
+        "transport_status": row.get("transport_status") or "planned",
         "customer_id": row["customer_id"],
         "option_id": row["option_id"],
         "reference": row["reference"],
@@ -433,6 +449,8 @@ def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[
                 "actor_role": e["actor_role"],
                 "api_key_id": e["api_key_id"],
                 "note": e["note"],
+                "field": e.get("field") or "status",
+                "tracking_event_id": e.get("tracking_event_id"),
             }
             for e in evs
         ],
@@ -470,6 +488,7 @@ def list_bookings(
     reference: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
+    transport_status: str | None = None,
 ) -> dict[str, Any]:
     """A page of bookings, newest first (keyset pagination: pass `next_cursor` back for the next page)."""
     q = select(Booking).where(_visible(principal))
@@ -478,7 +497,12 @@ def list_bookings(
             return {"items": [], "next_cursor": None}
         q = q.where(Booking.customer_id == customer_id)
     if status:
-        q = q.where(Booking.status == status)
+        if status in TRANSPORT_ALIASES:
+            q = q.where(Booking.transport_status == status)
+        else:
+            q = q.where(Booking.status == LEGACY_STATUS.get(status, status))
+    if transport_status:
+        q = q.where(Booking.transport_status == transport_status)
     if origin:
         q = q.where(Booking.origin == origin)
     if destination:
@@ -512,8 +536,18 @@ def list_bookings(
 def change_status(
     s: Session, principal: Principal, booking_id: str, to: str, note: str | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Move a booking along its lifecycle; cancelling gives its capacity back in the same transaction."""
+    """Move a booking along its lifecycle (TRANSITIONS); rejecting, declining or cancelling gives its capacity
+    back in the same transaction. `in_transit` and `delivered` (earlier statuses) set the transport status
+    instead: an operator's override when no tracking events come (see set_transport_status)."""
     now = now or utcnow()
+    to = LEGACY_STATUS.get(to, to)
+    if to in TRANSPORT_ALIASES:
+        if not principal.is_operator:
+            raise PermissionDeniedError("Only operators (or tracking events) change the transport status.")
+        b = _load(s, principal, booking_id, lock=True)
+        set_transport_status(s, b.id, to, principal=principal, note=note, now=now, strict=True)
+        s.expire(b)
+        return _full_out(s, s.get(Booking, b.id))
     b = _load(s, principal, booking_id, lock=True)
     frm = b.status
     if to not in TRANSITIONS.get(frm, ()):
@@ -524,32 +558,108 @@ def change_status(
             "Shippers may only cancel their bookings (before the train leaves); "
             "operators move bookings through the other statuses."
         )
+    if to in RELEASES_CAPACITY and b.transport_status != "planned":
+        raise ConflictError(f"Booking {b.id} is {b.transport_status}; it can no longer be {to}.")
     if not principal.is_operator and b.departs_at <= now:
         raise ConflictError(f"Booking {b.id} left on {iso_utc(b.departs_at)}; ask the operator to cancel it.")
+    _set_status(s, b.id, frm, to, principal.key_id, principal.role, note, now)
+    s.expire(b)
+    return _full_out(s, s.get(Booking, b.id))
+
+
+def _set_status(
+    s: Session,
+    booking_id: str,
+    frm: str,
+    to: str,
+    key_id: str | None,
+    role: str,
+    note: str | None,
+    now: datetime,
+    event_id: str | None = None,
+) -> None:
     # Conditional on the status read: two concurrent changes cannot both succeed (no double release).
     done = s.execute(
         update(Booking)
-        .where(Booking.id == b.id, Booking.status == frm)
+        .where(Booking.id == booking_id, Booking.status == frm)
         .values(status=to, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
-        raise ConflictError(f"Booking {b.id} changed while this request ran; fetch it and try again.")
-    if to == "cancelled":
-        capacity.release(s, s.scalars(select(BookingReservation).where(BookingReservation.booking_id == b.id)))
+        raise ConflictError(f"Booking {booking_id} changed while this request ran; fetch it and try again.")
+    if to in RELEASES_CAPACITY:
+        capacity.release(s, s.scalars(select(BookingReservation).where(BookingReservation.booking_id == booking_id)))
     s.execute(
         insert(BookingEvent),
         [
             {
-                "booking_id": b.id,
+                "booking_id": booking_id,
                 "from_status": frm,
                 "to_status": to,
                 "at": now,
-                "api_key_id": principal.key_id,
-                "actor_role": principal.role,
+                "api_key_id": key_id,
+                "actor_role": role,
                 "note": note,
+                "field": "status",
+                "tracking_event_id": event_id,
             }
         ],
     )
-    s.expire(b)
-    return _full_out(s, s.get(Booking, b.id))
+
+
+def set_transport_status(
+    s: Session,
+    booking_id: str,
+    to: str,
+    *,
+    principal: Principal | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+    event_id: str | None = None,
+    strict: bool = False,
+) -> bool:
+    """Move a booking's transport status forward (planned -> in_transit -> delivered) and record in the audit
+    trail who or which tracking event (`event_id`) moved it. Never moves backwards: a change to the current or
+    an earlier status does nothing and returns False (events may come late or twice), unless `strict`, which
+    raises ConflictError instead. Delivery completes a confirmed booking (DCSA `completed`). A booking that
+    was cancelled, rejected or declined does not move (ConflictError when strict)."""
+    if to not in TRANSPORT_ORDER:
+        raise FieldError("transport_status", f"Unknown transport status {to!r}; use {', '.join(TRANSPORT_ORDER)}.")
+    now = now or utcnow()
+    row = s.execute(select(Booking.status, Booking.transport_status).where(Booking.id == booking_id)).first()
+    if row is None:
+        raise NotFoundError(f"No booking {booking_id!r}.")
+    status, frm = row
+    if status in RELEASES_CAPACITY or TRANSPORT_ORDER.index(to) <= TRANSPORT_ORDER.index(frm):
+        if strict:
+            why = f"it is {status}" if status in RELEASES_CAPACITY else f"it is already {frm}"
+            raise ConflictError(f"Booking {booking_id} cannot become {to}: {why}.")
+        return False
+    done = s.execute(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.transport_status == frm)
+        .values(transport_status=to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise ConflictError(f"Booking {booking_id} changed while this request ran; try again.")
+    key_id, role = (principal.key_id, principal.role) if principal else (None, "tracking")
+    s.execute(
+        insert(BookingEvent),
+        [
+            {
+                "booking_id": booking_id,
+                "from_status": frm,
+                "to_status": to,
+                "at": now,
+                "api_key_id": key_id,
+                "actor_role": role,
+                "note": note,
+                "field": "transport_status",
+                "tracking_event_id": event_id,
+            }
+        ],
+    )
+    if to == "delivered" and status == "confirmed":
+        _set_status(s, booking_id, status, "completed", key_id, role, "delivered", now, event_id)
+    return True

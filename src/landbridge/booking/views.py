@@ -20,8 +20,9 @@ from landbridge.booking.schemas import (
     DepartureSearchOut,
     QuoteIn,
     QuoteOut,
-    Status,
+    StatusFilter,
     StatusIn,
+    TransportStatus,
 )
 from landbridge.db.dependencies import DB
 from landbridge.errors import FieldError, UnknownPlaceError
@@ -135,7 +136,11 @@ async def create_booking(body: BookingIn, request: Request, db: DB, p: Caller, i
 def list_bookings(
     db: DB,
     p: Caller,
-    status: Status | None = None,
+    status: Annotated[
+        StatusFilter | None,
+        Query(description="Booking status; also `requested` (= received), `in_transit`, `delivered` (transport)."),
+    ] = None,
+    transport_status: TransportStatus | None = None,
     customer_id: Annotated[str | None, Query(max_length=32, description="Operators: one customer's bookings.")] = None,
     departure_id: Annotated[str | None, Query(max_length=80)] = None,
     origin: Annotated[str | None, Query(max_length=64, description="Place id where the booking starts.")] = None,
@@ -161,6 +166,7 @@ def list_bookings(
             created_to=created_to,
             limit=limit,
             cursor=cursor,
+            transport_status=transport_status,
         )
     )
 
@@ -192,7 +198,8 @@ def cancel_booking(
 def change_status(
     booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
 ):
-    """Operators: move a booking along requested → confirmed → in_transit → delivered (or cancelled)."""
+    """Operators: move a booking along received → confirmed → completed, or reject, decline or cancel it
+    (DCSA Booking 2.0 statuses). `in_transit` and `delivered` set the transport status by hand."""
     return respond(
         request,
         db,
