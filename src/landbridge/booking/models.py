@@ -133,3 +133,19 @@ class BookingEvent(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     field: Mapped[str] = mapped_column(String(16), default="status", server_default="status")
     tracking_event_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class BookingContainer(Base):
+    """One container of a booking: its ISO 6346 number (known once the box is assigned), size-type code, seals
+    and verified gross mass. Tracking events name containers by `equipment_reference`."""
+
+    __tablename__ = "booking_containers"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment_reference: Mapped[str | None] = mapped_column(String(11), index=True)
+    iso_equipment_code: Mapped[str] = mapped_column(String(4))
+    seals: Mapped[list] = mapped_column(JSONDoc)  # [{"number": ..., "source": "SHI"}]
+    vgm_kg: Mapped[float | None] = mapped_column(Numeric(9, 1))
+    vgm_method: Mapped[str | None] = mapped_column(String(3))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,8 +17,15 @@ from sqlalchemy.orm import Session
 from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal
 from landbridge.booking import capacity
-from landbridge.booking.models import Booking, BookingEvent, BookingReservation, Quote, QuoteOption
-from landbridge.booking.schemas import BookingIn, QuoteIn
+from landbridge.booking.models import (
+    Booking,
+    BookingContainer,
+    BookingEvent,
+    BookingReservation,
+    Quote,
+    QuoteOption,
+)
+from landbridge.booking.schemas import BookingIn, ContainerIn, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
 from landbridge.errors import (
     ConflictError,
@@ -304,7 +311,112 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "tracking_event_id": None,
     }
     conn.execute(_INSERT_EVENT, ev)
-    return _booking_out({**row, "itinerary": opt.option}, res, [ev])
+    equipment: list[dict] = []
+    if body.equipment:
+        equipment = _equipment_rows(s, bid, body.equipment, body.containers, opt.container_type, now, "equipment")
+        conn.execute(insert(BookingContainer.__table__), equipment)
+    return _booking_out({**row, "itinerary": opt.option}, res, [ev], equipment)
+
+
+def _equipment_rows(
+    s: Session, booking_id: str, items: list[ContainerIn], containers: int, container_type: str, now, field: str
+) -> list[dict[str, Any]]:
+    """Validated rows of booking_containers: ISO 6346 numbers and size-type codes, seals, VGM within the box's
+    limits; a number at most once, and not on another booking still on its way."""
+    from landbridge.booking.containers import DEFAULT_CODE, check_vgm, equipment_reference, size_type
+    from landbridge.world import load_world
+
+    if len(items) > containers:
+        raise FieldError(field, f"The booking is for {containers} container(s); {len(items)} were given.")
+    ct = load_world().catalog.containers.get(container_type)
+    rows = []
+    seen: dict[str, int] = {}
+    for k, c in enumerate(items):
+        where = f"{field}.{k}"
+        ref = (
+            equipment_reference(c.equipment_reference, f"{where}.equipment_reference")
+            if c.equipment_reference
+            else None
+        )
+        if ref is not None:
+            if ref in seen:
+                raise FieldError(
+                    f"{where}.equipment_reference", f"{ref} is given twice (also as container {seen[ref]})."
+                )
+            seen[ref] = k
+        code = size_type(
+            c.iso_equipment_code or DEFAULT_CODE.get(container_type, ""), container_type, f"{where}.iso_equipment_code"
+        )
+        if c.vgm is not None and ct is not None:
+            check_vgm(c.vgm.mass_kg, ct.tare_kg, ct.max_payload_kg, f"{where}.vgm.mass_kg")
+        rows.append(
+            {
+                "booking_id": booking_id,
+                "seq": k + 1,
+                "equipment_reference": ref,
+                "iso_equipment_code": code,
+                "seals": [x.model_dump() for x in c.seals],
+                "vgm_kg": c.vgm.mass_kg if c.vgm else None,
+                "vgm_method": c.vgm.method if c.vgm else None,
+                "updated_at": now,
+            }
+        )
+    if seen:
+        busy = s.execute(
+            select(BookingContainer.equipment_reference, Booking.id)
+            .join(Booking, Booking.id == BookingContainer.booking_id)
+            .where(
+                BookingContainer.equipment_reference.in_(list(seen)),
+                Booking.id != booking_id,
+                Booking.status.not_in(RELEASES_CAPACITY),
+                Booking.transport_status != "delivered",
+            )
+        ).first()
+        if busy is not None:
+            raise ConflictError(
+                f"Container {busy[0]} is on booking {busy[1]}, which has not been delivered yet; check the number."
+            )
+    return rows
+
+
+def set_equipment(
+    s: Session, principal: Principal, booking_id: str, items: list[ContainerIn], now: datetime | None = None
+) -> dict[str, Any]:
+    """Replace the containers of a booking (numbers, size-type codes, seals, VGM). Shippers until the train
+    leaves; operators at any time before delivery."""
+    now = now or utcnow()
+    b = _load(s, principal, booking_id, lock=True)
+    if b.status in RELEASES_CAPACITY or b.transport_status == "delivered":
+        raise ConflictError(f"Booking {b.id} is {b.status}/{b.transport_status}; its containers can no longer change.")
+    if not principal.is_operator and b.transport_status != "planned":
+        raise ConflictError(f"Booking {b.id} has left; ask the operator to correct its containers.")
+    rows = _equipment_rows(s, b.id, items, b.containers, b.container_type, now, "equipment")
+    s.execute(BookingContainer.__table__.delete().where(BookingContainer.booking_id == b.id))
+    if rows:
+        s.execute(insert(BookingContainer.__table__), rows)
+    s.execute(
+        update(Booking).where(Booking.id == b.id).values(updated_at=now).execution_options(synchronize_session=False)
+    )
+    s.expire(b)
+    return _full_out(s, s.get(Booking, b.id))
+
+
+def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
+    """Equipment reference -> the booking it is on now: the newest booking that holds it and is neither
+    released (cancelled, rejected, declined) nor delivered."""
+    if not refs:
+        return {}
+    rows = s.execute(
+        select(BookingContainer.equipment_reference, Booking.id, Booking.created_at)
+        .join(Booking, Booking.id == BookingContainer.booking_id)
+        .where(
+            BookingContainer.equipment_reference.in_(refs),
+            Booking.status.not_in(RELEASES_CAPACITY),
+            Booking.transport_status != "delivered",
+        )
+        .order_by(Booking.created_at)
+    ).all()
+    return {ref: bid for ref, bid, _ in rows}
 
 
 def _check_dangerous_goods(opt: BookableOption, goods) -> None:
@@ -402,7 +514,10 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
     }
     opt = bookable_option(s, b.option_id)
     row["itinerary"] = opt.option if opt else {}
-    return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs])
+    eq = s.execute(
+        select(BookingContainer.__table__).where(BookingContainer.booking_id == b.id).order_by(BookingContainer.seq)
+    ).mappings()
+    return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs], [dict(e) for e in eq])
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -427,10 +542,20 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[str, Any]:
+def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict], eq: list[dict] | None = None) -> dict[str, Any]:
     return {
         **_summary(row),
         "shipment": row["shipment"],
+        "equipment": [
+            {
+                "seq": e["seq"],
+                "equipment_reference": e["equipment_reference"],
+                "iso_equipment_code": e["iso_equipment_code"],
+                "seals": e["seals"],
+                "vgm": {"mass_kg": float(e["vgm_kg"]), "method": e["vgm_method"]} if e["vgm_kg"] is not None else None,
+            }
+            for e in eq or []
+        ],
         "itinerary": row["itinerary"],
         "reservations": [
             {

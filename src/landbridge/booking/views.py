@@ -18,6 +18,7 @@ from landbridge.booking.schemas import (
     CancelIn,
     DepartureOut,
     DepartureSearchOut,
+    EquipmentIn,
     QuoteIn,
     QuoteOut,
     StatusFilter,
@@ -209,6 +210,13 @@ def change_status(
         lambda s: _linked(service.change_status(s, p, booking_id, body.status, body.note)),
         status=200,
     )
+
+
+@router.put("/bookings/{booking_id}/equipment", response_model=BookingOut, tags=["bookings"])
+def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller):
+    """Give the booking's containers: ISO 6346 numbers (check digit verified), size-type codes (45G1...), seals and
+    the verified gross mass. Replaces the list; shippers until the train leaves, operators until delivery."""
+    return _linked(db.write(lambda s: service.set_equipment(s, p, booking_id, body.equipment)))
 
 
 @router.get(
