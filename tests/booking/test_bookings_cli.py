@@ -23,17 +23,17 @@ def test_list_show_status_note_and_utilisation(client, db, db_url, world, shippe
     assert r.returncode == 0 and bid in r.stdout
 
     r = landbridge("bookings", "show", bid, url=db_url)
-    assert r.returncode == 0 and "PO-CLI-1" in r.stdout and dep.id in r.stdout and "requested" in r.stdout
+    assert r.returncode == 0 and "PO-CLI-1" in r.stdout and dep.id in r.stdout and "received" in r.stdout
 
     r = landbridge("bookings", "status", bid, "confirmd", url=db_url)
     assert r.returncode == 2 and "Did you mean 'confirmed'" in r.stderr and "Traceback" not in r.stderr
     r = landbridge("bookings", "status", bid, "confirmed", "--note", "cleared by ops", url=db_url)
     assert r.returncode == 0 and "confirmed" in r.stdout, r.stderr
-    r = landbridge("bookings", "status", bid, "delivered", url=db_url)  # not allowed from confirmed
-    assert r.returncode == 2 and "Allowed next: in_transit, cancelled" in r.stderr
+    r = landbridge("bookings", "status", bid, "rejected", url=db_url)  # not allowed from confirmed
+    assert r.returncode == 2 and "Allowed next: declined, cancelled, completed" in r.stderr
 
     events = client.get(f"/v1/bookings/{bid}", headers=shipper.headers).json()["events"]
-    assert [e["to_status"] for e in events] == ["requested", "confirmed"]
+    assert [e["to_status"] for e in events] == ["received", "confirmed"]
     assert events[1]["note"] == "cleared by ops" and events[1]["api_key_id"].startswith("cli:")
 
     pdf = tmp_path / "note.pdf"

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from landbridge.booking.models import Booking, BookingReservation, DepartureSection
+from landbridge.booking.models import RELEASED_STATUSES, Booking, BookingReservation, DepartureSection
 from landbridge.db.base import to_feu, to_mfeu
 from landbridge.errors import ConflictError, InvalidRequestError, NotFoundError
 from landbridge.timefmt import iso_utc
@@ -303,7 +303,7 @@ def reconcile(s: Session) -> dict[str, Any]:
             R,
             and_(R.departure_id == DS.departure_id, R.board_stop <= DS.section_index, DS.section_index < R.alight_stop),
         )
-        .outerjoin(B, and_(B.id == R.booking_id, B.status != "cancelled"))
+        .outerjoin(B, and_(B.id == R.booking_id, B.status.not_in(RELEASED_STATUSES)))
         .group_by(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu)
     )
     checked = 0

@@ -14,8 +14,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from landbridge.db.base import Base, JSONDoc, UTCDateTime, utcnow
 
-STATUSES = ("requested", "confirmed", "in_transit", "delivered", "cancelled")
-LIVE_STATUSES = ("requested", "confirmed", "in_transit", "delivered")
+# Booking status, as in the DCSA Booking standard (2.0: bookingStatus, lower case); separate from where the
+# containers are (transport status, set by tracking events or by an operator).
+STATUSES = ("received", "pending_update", "confirmed", "rejected", "declined", "cancelled", "completed")
+RELEASED_STATUSES = ("rejected", "declined", "cancelled")  # capacity given back
+LIVE_STATUSES = ("received", "pending_update", "confirmed", "completed")
+TRANSPORT_STATUSES = ("planned", "in_transit", "delivered")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Quote(Base):
@@ -71,7 +79,8 @@ class DepartureSection(Base):
 class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint("status IN ('requested', 'confirmed', 'in_transit', 'delivered', 'cancelled')", name="status"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("transport_status", TRANSPORT_STATUSES), name="transport_status"),
         Index("ix_bookings_customer_created", "customer_id", "created_at", "id"),
         Index("ix_bookings_created", "created_at", "id"),
     )
@@ -80,6 +89,7 @@ class Booking(Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
     option_id: Mapped[str] = mapped_column(ForeignKey("quote_options.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
+    transport_status: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
     reference: Mapped[str | None] = mapped_column(String(64))
     containers: Mapped[int] = mapped_column(Integer)
     container_type: Mapped[str] = mapped_column(String(16))
@@ -108,7 +118,8 @@ class BookingReservation(Base):
 
 
 class BookingEvent(Base):
-    """Audit trail: every status change of a booking, who made it and when."""
+    """Audit trail: every change of a booking's status (`field` "status") or transport status (`field`
+    "transport_status"), who made it and when, and the tracking event that moved it (`tracking_event_id`)."""
 
     __tablename__ = "booking_events"
 
@@ -120,3 +131,21 @@ class BookingEvent(Base):
     api_key_id: Mapped[str | None] = mapped_column(String(32))
     actor_role: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(500))
+    field: Mapped[str] = mapped_column(String(16), default="status", server_default="status")
+    tracking_event_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class BookingContainer(Base):
+    """One container of a booking: its ISO 6346 number (known once the box is assigned), size-type code, seals
+    and verified gross mass. Tracking events name containers by `equipment_reference`."""
+
+    __tablename__ = "booking_containers"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment_reference: Mapped[str | None] = mapped_column(String(11), index=True)
+    iso_equipment_code: Mapped[str] = mapped_column(String(4))
+    seals: Mapped[list] = mapped_column(JSONDoc)  # [{"number": ..., "source": "SHI"}]
+    vgm_kg: Mapped[float | None] = mapped_column(Numeric(9, 1))
+    vgm_method: Mapped[str | None] = mapped_column(String(3))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

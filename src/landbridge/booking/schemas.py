@@ -11,7 +11,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from landbridge.schemas import Strict
 
 Mode = Literal["rail", "sea", "air"]
-Status = Literal["requested", "confirmed", "in_transit", "delivered", "cancelled"]
+# DCSA Booking 2.0 booking statuses (lower case); the transport status is separate.
+Status = Literal["received", "pending_update", "confirmed", "rejected", "declined", "cancelled", "completed"]
+TransportStatus = Literal["planned", "in_transit", "delivered"]
+# Filters also take the earlier names: requested (= received), in_transit and delivered (transport status).
+StatusFilter = Literal[
+    "received",
+    "pending_update",
+    "confirmed",
+    "rejected",
+    "declined",
+    "cancelled",
+    "completed",
+    "requested",
+    "in_transit",
+    "delivered",
+]
 
 
 # ---- quotes ----------------------------------------------------------------------------------
@@ -154,16 +169,70 @@ class Shipment(Strict):
     goods: Goods
 
 
+class SealIn(Strict):
+    number: str = Field(min_length=1, max_length=15, examples=["SN4711"])
+    source: Literal["CAR", "SHI", "PHY", "VET", "CUS"] = Field(
+        "SHI", description="Who applied it (DCSA): carrier, shipper, phytosanitary, veterinary, customs."
+    )
+
+
+class VgmIn(Strict):
+    mass_kg: float = Field(gt=0, le=100_000, description="Verified gross mass (SOLAS VI/2): box, packing and cargo.")
+    method: Literal["SM1", "SM2"] = Field(description="SM1: the packed box weighed; SM2: contents weighed + tare.")
+
+
+class ContainerIn(Strict):
+    equipment_reference: str | None = Field(
+        None,
+        max_length=20,
+        description="ISO 6346 number with its check digit, e.g. CSQU3054383 (when assigned).",
+        examples=["CSQU3054383"],
+    )
+    iso_equipment_code: str | None = Field(
+        None, max_length=4, description="ISO 6346 size-type code, e.g. 45G1; default from the container type."
+    )
+    seals: list[SealIn] = Field(default_factory=list, max_length=5)
+    vgm: VgmIn | None = None
+
+
+class EquipmentIn(Strict):
+    equipment: list[ContainerIn] = Field(max_length=500, description="The booking's containers (all of them).")
+
+
+class ContainerOut(BaseModel):
+    seq: int
+    equipment_reference: str | None
+    iso_equipment_code: str
+    seals: list[dict[str, Any]]
+    vgm: dict[str, Any] | None
+
+
 class BookingIn(Strict):
     option_id: str = Field(min_length=1, max_length=32, description="An option `id` from POST /v1/quotes.")
     containers: int = Field(ge=1, le=500, description="Containers to book (at most the quoted number).")
     shipment: Shipment
     reference: str | None = Field(None, max_length=64, description="Your own reference.")
     customer_id: str | None = Field(None, max_length=32, description="Operators only: the customer booked for.")
+    equipment: list[ContainerIn] | None = Field(
+        None, max_length=500, description="The containers, if known (else PUT /v1/bookings/{id}/equipment later)."
+    )
 
 
 class StatusIn(Strict):
-    status: Literal["confirmed", "in_transit", "delivered", "cancelled"]
+    status: Literal[
+        "received",
+        "pending_update",
+        "confirmed",
+        "rejected",
+        "declined",
+        "cancelled",
+        "completed",
+        "in_transit",
+        "delivered",
+    ] = Field(
+        description="A booking status (DCSA Booking 2.0); `in_transit` and `delivered` set the transport status "
+        "(operators' override when no tracking events come)."
+    )
     note: str | None = Field(None, max_length=500)
 
 
@@ -185,11 +254,14 @@ class EventOut(BaseModel):
     actor_role: str
     api_key_id: str | None
     note: str | None
+    field: Literal["status", "transport_status"] = "status"
+    tracking_event_id: str | None = Field(None, description="The tracking event that made this change.")
 
 
 class BookingSummary(BaseModel):
     id: str
     status: Status
+    transport_status: TransportStatus
     customer_id: str
     option_id: str
     reference: str | None
@@ -207,6 +279,7 @@ class BookingSummary(BaseModel):
 
 class BookingOut(BookingSummary):
     shipment: Shipment
+    equipment: list[ContainerOut] = []
     itinerary: dict[str, Any]
     reservations: list[ReservationOut]
     events: list[EventOut]

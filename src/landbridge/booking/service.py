@@ -18,8 +18,15 @@ from sqlalchemy.orm import Session
 from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal
 from landbridge.booking import capacity
-from landbridge.booking.models import Booking, BookingEvent, BookingReservation, Quote, QuoteOption
-from landbridge.booking.schemas import BookingIn, QuoteIn
+from landbridge.booking.models import (
+    Booking,
+    BookingContainer,
+    BookingEvent,
+    BookingReservation,
+    Quote,
+    QuoteOption,
+)
+from landbridge.booking.schemas import BookingIn, ContainerIn, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
 from landbridge.errors import (
     ConflictError,
@@ -33,15 +40,24 @@ from landbridge.timefmt import iso_utc, parse_instant
 
 QUOTE_VALID = timedelta(minutes=30)
 
-# Status changes allowed, and who may make them.
+# Booking status changes allowed (DCSA Booking 2.0 states), and who may make them. The transport status
+# (planned -> in_transit -> delivered) is separate: tracking events move it (set_transport_status).
 TRANSITIONS = {
-    "requested": ("confirmed", "cancelled"),
-    "confirmed": ("in_transit", "cancelled"),
-    "in_transit": ("delivered",),
-    "delivered": (),
+    "received": ("pending_update", "confirmed", "rejected", "cancelled"),
+    "pending_update": ("received", "confirmed", "rejected", "cancelled"),
+    "confirmed": ("declined", "cancelled", "completed"),
+    "rejected": (),
+    "declined": (),
     "cancelled": (),
+    "completed": (),
 }
-SHIPPER_CAN_CANCEL = ("requested", "confirmed")
+SHIPPER_CAN_CANCEL = ("received", "pending_update", "confirmed")
+RELEASES_CAPACITY = ("rejected", "declined", "cancelled")
+TRANSPORT_ORDER = ("planned", "in_transit", "delivered")
+# Earlier names of the statuses, still accepted by change_status: "requested" is now "received"; "in_transit"
+# and "delivered" set the transport status (an operator's manual override when no tracking events come).
+LEGACY_STATUS = {"requested": "received"}
+TRANSPORT_ALIASES = ("in_transit", "delivered")
 
 
 # ---- quotes ----------------------------------------------------------------------------------
@@ -267,7 +283,8 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "id": bid,
         "customer_id": customer_id,
         "option_id": opt.id,
-        "status": "requested",
+        "status": "received",
+        "transport_status": "planned",
         "reference": body.reference,
         "containers": body.containers,
         "container_type": opt.container_type,
@@ -293,14 +310,121 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
     ev = {
         "booking_id": bid,
         "from_status": None,
-        "to_status": "requested",
+        "to_status": "received",
         "at": now,
         "api_key_id": principal.key_id,
         "actor_role": principal.role,
         "note": None,
+        "field": "status",
+        "tracking_event_id": None,
     }
     conn.execute(_INSERT_EVENT, ev)
-    return _booking_out({**row, "itinerary": opt.option}, res, [ev])
+    equipment: list[dict] = []
+    if body.equipment:
+        equipment = _equipment_rows(s, bid, body.equipment, body.containers, opt.container_type, now, "equipment")
+        conn.execute(insert(BookingContainer.__table__), equipment)
+    return _booking_out({**row, "itinerary": opt.option}, res, [ev], equipment)
+
+
+def _equipment_rows(
+    s: Session, booking_id: str, items: list[ContainerIn], containers: int, container_type: str, now, field: str
+) -> list[dict[str, Any]]:
+    """Validated rows of booking_containers: ISO 6346 numbers and size-type codes, seals, VGM within the box's
+    limits; a number at most once, and not on another booking still on its way."""
+    from landbridge.booking.containers import DEFAULT_CODE, check_vgm, equipment_reference, size_type
+    from landbridge.world import load_world
+
+    if len(items) > containers:
+        raise FieldError(field, f"The booking is for {containers} container(s); {len(items)} were given.")
+    ct = load_world().catalog.containers.get(container_type)
+    rows = []
+    seen: dict[str, int] = {}
+    for k, c in enumerate(items):
+        where = f"{field}.{k}"
+        ref = (
+            equipment_reference(c.equipment_reference, f"{where}.equipment_reference")
+            if c.equipment_reference
+            else None
+        )
+        if ref is not None:
+            if ref in seen:
+                raise FieldError(
+                    f"{where}.equipment_reference", f"{ref} is given twice (also as container {seen[ref]})."
+                )
+            seen[ref] = k
+        code = size_type(
+            c.iso_equipment_code or DEFAULT_CODE.get(container_type, ""), container_type, f"{where}.iso_equipment_code"
+        )
+        if c.vgm is not None and ct is not None:
+            check_vgm(c.vgm.mass_kg, ct.tare_kg, ct.max_payload_kg, f"{where}.vgm.mass_kg")
+        rows.append(
+            {
+                "booking_id": booking_id,
+                "seq": k + 1,
+                "equipment_reference": ref,
+                "iso_equipment_code": code,
+                "seals": [x.model_dump() for x in c.seals],
+                "vgm_kg": c.vgm.mass_kg if c.vgm else None,
+                "vgm_method": c.vgm.method if c.vgm else None,
+                "updated_at": now,
+            }
+        )
+    if seen:
+        busy = s.execute(
+            select(BookingContainer.equipment_reference, Booking.id)
+            .join(Booking, Booking.id == BookingContainer.booking_id)
+            .where(
+                BookingContainer.equipment_reference.in_(list(seen)),
+                Booking.id != booking_id,
+                Booking.status.not_in(RELEASES_CAPACITY),
+                Booking.transport_status != "delivered",
+            )
+        ).first()
+        if busy is not None:
+            raise ConflictError(
+                f"Container {busy[0]} is on booking {busy[1]}, which has not been delivered yet; check the number."
+            )
+    return rows
+
+
+def set_equipment(
+    s: Session, principal: Principal, booking_id: str, items: list[ContainerIn], now: datetime | None = None
+) -> dict[str, Any]:
+    """Replace the containers of a booking (numbers, size-type codes, seals, VGM). Shippers until the train
+    leaves; operators at any time before delivery."""
+    now = now or utcnow()
+    b = _load(s, principal, booking_id, lock=True)
+    if b.status in RELEASES_CAPACITY or b.transport_status == "delivered":
+        raise ConflictError(f"Booking {b.id} is {b.status}/{b.transport_status}; its containers can no longer change.")
+    if not principal.is_operator and b.transport_status != "planned":
+        raise ConflictError(f"Booking {b.id} has left; ask the operator to correct its containers.")
+    rows = _equipment_rows(s, b.id, items, b.containers, b.container_type, now, "equipment")
+    s.execute(BookingContainer.__table__.delete().where(BookingContainer.booking_id == b.id))
+    if rows:
+        s.execute(insert(BookingContainer.__table__), rows)
+    s.execute(
+        update(Booking).where(Booking.id == b.id).values(updated_at=now).execution_options(synchronize_session=False)
+    )
+    s.expire(b)
+    return _full_out(s, s.get(Booking, b.id))
+
+
+def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
+    """Equipment reference -> the booking it is on now: the newest booking that holds it and is neither
+    released (cancelled, rejected, declined) nor delivered."""
+    if not refs:
+        return {}
+    rows = s.execute(
+        select(BookingContainer.equipment_reference, Booking.id, Booking.created_at)
+        .join(Booking, Booking.id == BookingContainer.booking_id)
+        .where(
+            BookingContainer.equipment_reference.in_(refs),
+            Booking.status.not_in(RELEASES_CAPACITY),
+            Booking.transport_status != "delivered",
+        )
+        .order_by(Booking.created_at)
+    ).all()
+    return {ref: bid for ref, bid, _ in rows}
 
 
 def _check_dangerous_goods(opt: BookableOption, goods) -> None:
@@ -367,6 +491,8 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
             BookingEvent.actor_role,
             BookingEvent.api_key_id,
             BookingEvent.note,
+            BookingEvent.field,
+            BookingEvent.tracking_event_id,
         )
         .where(BookingEvent.booking_id == b.id)
         .order_by(BookingEvent.id)
@@ -378,6 +504,7 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
             "customer_id",
             "option_id",
             "status",
+            "transport_status",
             "reference",
             "containers",
             "container_type",
@@ -395,7 +522,10 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
     }
     opt = bookable_option(s, b.option_id)
     row["itinerary"] = opt.option if opt else {}
-    return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs])
+    eq = s.execute(
+        select(BookingContainer.__table__).where(BookingContainer.booking_id == b.id).order_by(BookingContainer.seq)
+    ).mappings()
+    return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs], [dict(e) for e in eq])
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -403,6 +533,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "status": row["status"],
+        "transport_status": row.get("transport_status") or "planned",
         "customer_id": row["customer_id"],
         "option_id": row["option_id"],
         "reference": row["reference"],
@@ -419,10 +550,20 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[str, Any]:
+def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict], eq: list[dict] | None = None) -> dict[str, Any]:
     return {
         **_summary(row),
         "shipment": row["shipment"],
+        "equipment": [
+            {
+                "seq": e["seq"],
+                "equipment_reference": e["equipment_reference"],
+                "iso_equipment_code": e["iso_equipment_code"],
+                "seals": e["seals"],
+                "vgm": {"mass_kg": float(e["vgm_kg"]), "method": e["vgm_method"]} if e["vgm_kg"] is not None else None,
+            }
+            for e in eq or []
+        ],
         "itinerary": row["itinerary"],
         "reservations": [
             {
@@ -441,6 +582,8 @@ def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict]) -> dict[
                 "actor_role": e["actor_role"],
                 "api_key_id": e["api_key_id"],
                 "note": e["note"],
+                "field": e.get("field") or "status",
+                "tracking_event_id": e.get("tracking_event_id"),
             }
             for e in evs
         ],
@@ -483,6 +626,7 @@ def list_bookings(
     reference: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
+    transport_status: str | None = None,
 ) -> dict[str, Any]:
     """A page of bookings, newest first (keyset pagination: pass `next_cursor` back for the next page)."""
     q = select(Booking).where(_visible(principal))
@@ -491,7 +635,12 @@ def list_bookings(
             return {"items": [], "next_cursor": None}
         q = q.where(Booking.customer_id == customer_id)
     if status:
-        q = q.where(Booking.status == status)
+        if status in TRANSPORT_ALIASES:
+            q = q.where(Booking.transport_status == status)
+        else:
+            q = q.where(Booking.status == LEGACY_STATUS.get(status, status))
+    if transport_status:
+        q = q.where(Booking.transport_status == transport_status)
     if origin:
         q = q.where(Booking.origin == origin)
     if destination:
@@ -525,8 +674,18 @@ def list_bookings(
 def change_status(
     s: Session, principal: Principal, booking_id: str, to: str, note: str | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Move a booking along its lifecycle; cancelling gives its capacity back in the same transaction."""
+    """Move a booking along its lifecycle (TRANSITIONS); rejecting, declining or cancelling gives its capacity
+    back in the same transaction. `in_transit` and `delivered` (earlier statuses) set the transport status
+    instead: an operator's override when no tracking events come (see set_transport_status)."""
     now = now or utcnow()
+    to = LEGACY_STATUS.get(to, to)
+    if to in TRANSPORT_ALIASES:
+        if not principal.is_operator:
+            raise PermissionDeniedError("Only operators (or tracking events) change the transport status.")
+        b = _load(s, principal, booking_id, lock=True)
+        set_transport_status(s, b.id, to, principal=principal, note=note, now=now, strict=True)
+        s.expire(b)
+        return _full_out(s, s.get(Booking, b.id))
     b = _load(s, principal, booking_id, lock=True)
     frm = b.status
     if to not in TRANSITIONS.get(frm, ()):
@@ -537,32 +696,108 @@ def change_status(
             "Shippers may only cancel their bookings (before the train leaves); "
             "operators move bookings through the other statuses."
         )
+    if to in RELEASES_CAPACITY and b.transport_status != "planned":
+        raise ConflictError(f"Booking {b.id} is {b.transport_status}; it can no longer be {to}.")
     if not principal.is_operator and b.departs_at <= now:
         raise ConflictError(f"Booking {b.id} left on {iso_utc(b.departs_at)}; ask the operator to cancel it.")
+    _set_status(s, b.id, frm, to, principal.key_id, principal.role, note, now)
+    s.expire(b)
+    return _full_out(s, s.get(Booking, b.id))
+
+
+def _set_status(
+    s: Session,
+    booking_id: str,
+    frm: str,
+    to: str,
+    key_id: str | None,
+    role: str,
+    note: str | None,
+    now: datetime,
+    event_id: str | None = None,
+) -> None:
     # Conditional on the status read: two concurrent changes cannot both succeed (no double release).
     done = s.execute(
         update(Booking)
-        .where(Booking.id == b.id, Booking.status == frm)
+        .where(Booking.id == booking_id, Booking.status == frm)
         .values(status=to, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
-        raise ConflictError(f"Booking {b.id} changed while this request ran; fetch it and try again.")
-    if to == "cancelled":
-        capacity.release(s, s.scalars(select(BookingReservation).where(BookingReservation.booking_id == b.id)))
+        raise ConflictError(f"Booking {booking_id} changed while this request ran; fetch it and try again.")
+    if to in RELEASES_CAPACITY:
+        capacity.release(s, s.scalars(select(BookingReservation).where(BookingReservation.booking_id == booking_id)))
     s.execute(
         insert(BookingEvent),
         [
             {
-                "booking_id": b.id,
+                "booking_id": booking_id,
                 "from_status": frm,
                 "to_status": to,
                 "at": now,
-                "api_key_id": principal.key_id,
-                "actor_role": principal.role,
+                "api_key_id": key_id,
+                "actor_role": role,
                 "note": note,
+                "field": "status",
+                "tracking_event_id": event_id,
             }
         ],
     )
-    s.expire(b)
-    return _full_out(s, s.get(Booking, b.id))
+
+
+def set_transport_status(
+    s: Session,
+    booking_id: str,
+    to: str,
+    *,
+    principal: Principal | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+    event_id: str | None = None,
+    strict: bool = False,
+) -> bool:
+    """Move a booking's transport status forward (planned -> in_transit -> delivered) and record in the audit
+    trail who or which tracking event (`event_id`) moved it. Never moves backwards: a change to the current or
+    an earlier status does nothing and returns False (events may come late or twice), unless `strict`, which
+    raises ConflictError instead. Delivery completes a confirmed booking (DCSA `completed`). A booking that
+    was cancelled, rejected or declined does not move (ConflictError when strict)."""
+    if to not in TRANSPORT_ORDER:
+        raise FieldError("transport_status", f"Unknown transport status {to!r}; use {', '.join(TRANSPORT_ORDER)}.")
+    now = now or utcnow()
+    row = s.execute(select(Booking.status, Booking.transport_status).where(Booking.id == booking_id)).first()
+    if row is None:
+        raise NotFoundError(f"No booking {booking_id!r}.")
+    status, frm = row
+    if status in RELEASES_CAPACITY or TRANSPORT_ORDER.index(to) <= TRANSPORT_ORDER.index(frm):
+        if strict:
+            why = f"it is {status}" if status in RELEASES_CAPACITY else f"it is already {frm}"
+            raise ConflictError(f"Booking {booking_id} cannot become {to}: {why}.")
+        return False
+    done = s.execute(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.transport_status == frm)
+        .values(transport_status=to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise ConflictError(f"Booking {booking_id} changed while this request ran; try again.")
+    key_id, role = (principal.key_id, principal.role) if principal else (None, "tracking")
+    s.execute(
+        insert(BookingEvent),
+        [
+            {
+                "booking_id": booking_id,
+                "from_status": frm,
+                "to_status": to,
+                "at": now,
+                "api_key_id": key_id,
+                "actor_role": role,
+                "note": note,
+                "field": "transport_status",
+                "tracking_event_id": event_id,
+            }
+        ],
+    )
+    if to == "delivered" and status == "confirmed":
+        _set_status(s, booking_id, status, "completed", key_id, role, "delivered", now, event_id)
+    return True

@@ -18,10 +18,12 @@ from landbridge.booking.schemas import (
     CancelIn,
     DepartureOut,
     DepartureSearchOut,
+    EquipmentIn,
     QuoteIn,
     QuoteOut,
-    Status,
+    StatusFilter,
     StatusIn,
+    TransportStatus,
 )
 from landbridge.db.dependencies import DB
 from landbridge.errors import FieldError, UnknownPlaceError
@@ -163,7 +165,11 @@ async def create_booking(body: BookingIn, request: Request, db: DB, p: Caller, i
 def list_bookings(
     db: DB,
     p: Caller,
-    status: Status | None = None,
+    status: Annotated[
+        StatusFilter | None,
+        Query(description="Booking status; also `requested` (= received), `in_transit`, `delivered` (transport)."),
+    ] = None,
+    transport_status: TransportStatus | None = None,
     customer_id: Annotated[str | None, Query(max_length=32, description="Operators: one customer's bookings.")] = None,
     departure_id: Annotated[str | None, Query(max_length=80)] = None,
     origin: Annotated[str | None, Query(max_length=64, description="Place id where the booking starts.")] = None,
@@ -189,6 +195,7 @@ def list_bookings(
             created_to=created_to,
             limit=limit,
             cursor=cursor,
+            transport_status=transport_status,
         )
     )
 
@@ -220,7 +227,8 @@ def cancel_booking(
 def change_status(
     booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
 ):
-    """Operators: move a booking along requested → confirmed → in_transit → delivered (or cancelled)."""
+    """Operators: move a booking along received → confirmed → completed, or reject, decline or cancel it
+    (DCSA Booking 2.0 statuses). `in_transit` and `delivered` set the transport status by hand."""
     return respond(
         request,
         db,
@@ -230,6 +238,13 @@ def change_status(
         lambda s: _linked(service.change_status(s, p, booking_id, body.status, body.note)),
         status=200,
     )
+
+
+@router.put("/bookings/{booking_id}/equipment", response_model=BookingOut, tags=["bookings"])
+def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller):
+    """Give the booking's containers: ISO 6346 numbers (check digit verified), size-type codes (45G1...), seals and
+    the verified gross mass. Replaces the list; shippers until the train leaves, operators until delivery."""
+    return _linked(db.write(lambda s: service.set_equipment(s, p, booking_id, body.equipment)))
 
 
 @router.get(

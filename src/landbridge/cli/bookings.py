@@ -23,7 +23,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 #: Booking statuses (kept here so that `--help` needs no database code; a test checks them against the service).
-STATUSES = ("requested", "confirmed", "in_transit", "delivered", "cancelled")
+STATUSES = ("received", "pending_update", "confirmed", "rejected", "declined", "cancelled", "completed")
+TRANSPORT_STATUSES = ("planned", "in_transit", "delivered")
 
 
 def _date(text: str | None, what: str, default: date) -> date:
@@ -42,7 +43,11 @@ def _status(text: str, allowed: Iterable[str]) -> str:
 @app.command("list")
 def list_cmd(
     status: Annotated[
-        str | None, typer.Option(help="requested, confirmed, in_transit, delivered or cancelled.")
+        str | None,
+        typer.Option(
+            help="received, pending_update, confirmed, rejected, declined, cancelled, completed; "
+            "or a transport status: planned, in_transit, delivered."
+        ),
     ] = None,
     customer: Annotated[str | None, typer.Option(help="One customer's bookings (cus_...).")] = None,
     departure: Annotated[str | None, typer.Option(help="Bookings holding slots on this departure id.")] = None,
@@ -54,12 +59,22 @@ def list_cmd(
     """Bookings, newest first, with filters; --cursor pages on."""
     from landbridge.booking import service
 
+    transport = None
     if status:
-        _status(status, STATUSES)
+        _status(status, STATUSES + TRANSPORT_STATUSES)
+        if status in TRANSPORT_STATUSES:
+            status, transport = None, status
     page = run_db(
         database,
         lambda s: service.list_bookings(
-            s, cli_operator(), status=status, customer_id=customer, departure_id=departure, limit=limit, cursor=cursor
+            s,
+            cli_operator(),
+            status=status,
+            customer_id=customer,
+            departure_id=departure,
+            limit=limit,
+            cursor=cursor,
+            transport_status=transport,
         ),
     )
     if as_json:
@@ -108,15 +123,21 @@ def show_cmd(
 @app.command("status")
 def status_cmd(
     booking_id: Annotated[str, typer.Argument(help="Booking id (bk_...).")],
-    to: Annotated[str, typer.Argument(help="confirmed, in_transit, delivered or cancelled.")],
+    to: Annotated[
+        str,
+        typer.Argument(
+            help="confirmed, pending_update, rejected, declined, cancelled, completed; or in_transit / delivered "
+            "(the transport status, by hand)."
+        ),
+    ],
     note: Annotated[str | None, typer.Option(help="Why (kept in the audit trail; at most 500 characters).")] = None,
     database: DbOpt = None,
 ) -> None:
-    """Move a booking along requested → confirmed → in_transit → delivered, or cancel it (its capacity
-    comes back in the same transaction)."""
+    """Move a booking along received → confirmed → completed, or reject, decline or cancel it (its capacity
+    comes back in the same transaction); in_transit / delivered set the transport status by hand."""
     from landbridge.booking import service
 
-    target = _status(to, [s for s in STATUSES if s != "requested"])
+    target = _status(to, [s for s in STATUSES if s != "received"] + ["in_transit", "delivered"])
     if note is not None and len(note) > 500:
         raise LandbridgeError("--note is longer than 500 characters; shorten it.")
     b = run_db(database, lambda s: service.change_status(s, cli_operator(), booking_id, target, note), write=True)
@@ -194,7 +215,10 @@ def utilisation_cmd(
 
 
 def _show(b: dict[str, Any]) -> None:
-    out.print(f"[bold]{b['id']}[/]  {b['status']}  customer {b['customer_id']}  reference {b['reference'] or '-'}")
+    out.print(
+        f"[bold]{b['id']}[/]  {b['status']} / {b['transport_status']}  customer {b['customer_id']}  "
+        f"reference {b['reference'] or '-'}"
+    )
     out.print(
         f"{b['containers']} x {b['container_type']} ({b['feu']:g} FEU), {b['origin']} → {b['destination']}, "
         f"departs {b['departure']}, arrives {b['arrival']}; {b['price']['total']:,.2f} {b['price']['currency']}"
@@ -218,13 +242,14 @@ def _show(b: dict[str, Any]) -> None:
     for r in b["reservations"]:
         slots.add_row(r["departure_id"], f"{r['board_stop']}–{r['alight_stop']}", f"{r['feu']:g}")
     out.print(slots)
-    trail = Table("at (UTC)", "from", "to", "by", "note")
+    trail = Table("at (UTC)", "of", "from", "to", "by", "note")
     for e in b["events"]:
         trail.add_row(
             e["at"][:19].replace("T", " "),
+            "transport" if e.get("field") == "transport_status" else "booking",
             e["from_status"] or "",
             e["to_status"],
-            f"{e['actor_role']} {e['api_key_id'] or ''}".strip(),
+            f"{e['actor_role']} {e['api_key_id'] or e.get('tracking_event_id') or ''}".strip(),
             e["note"] or "",
         )
     out.print(trail)

@@ -3,6 +3,7 @@
 from landbridge.accounts.models import ApiKey, Customer  # noqa: F401
 from landbridge.booking.models import (  # noqa: F401
     Booking,
+    BookingContainer,
     BookingEvent,
     BookingReservation,
     DepartureSection,
