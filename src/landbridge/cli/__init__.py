@@ -48,6 +48,9 @@ def main() -> None:
     except LandbridgeError as exc:
         err.print(f"[bold red]Error:[/] {exc}")
         raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("Interrupted.")  # outputs are written to temporary files and renamed, so nothing is half-written
+        raise SystemExit(130) from None
 
 
 __all__ = ["app", "main"]
