@@ -149,3 +149,27 @@ def test_border_capacities_carry_the_timetable(world):
         assert load[c.id] / c.trains_per_day <= c.typical_utilisation + 0.02, (c.id, load[c.id])
     # Khorgos Gateway: 19-20 trains a day since 2022 (DOMAIN.md)
     assert world.network.crossing_by_id["khorgos-altynkol"].trains_per_day == 20
+
+
+def _sea_routes():
+    import json
+
+    from landbridge.datafiles import DEFAULT_DATA_DIR
+
+    doc = json.loads((DEFAULT_DATA_DIR / "derived" / "sea_routes.json").read_text(encoding="utf-8"))
+    return [pytest.param(key, name, r, id=f"{key}:{name}") for key, v in doc["routes"].items() for name, r in v.items()]
+
+
+@pytest.mark.parametrize("pair, variant, route", _sea_routes())
+def test_each_sea_route_stays_on_its_side_of_the_world(pair, variant, route):
+    """Issue 9: no Europe-Asia route may cross the Pacific (Panama), longitudes stay within +-180 (RFC 7946);
+    Suez routes pass the Red Sea, Cape routes round Africa south of 30 S and never enter the Red Sea."""
+    pts = route["coordinates"]
+    assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in pts)
+    assert not any(-100 <= lon <= -70 and 0 <= lat <= 20 for lon, lat in pts), "via Panama / Caribbean"
+    assert not any(lon < -40 for lon, lat in pts), "west of the mid-Atlantic: Pacific or Americas"
+    red_sea = any(32 <= lon <= 44 and 12 <= lat <= 30 for lon, lat in pts)
+    if variant == "cape":
+        assert min(lat for _, lat in pts) < -30 and not red_sea
+    else:
+        assert red_sea

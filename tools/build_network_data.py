@@ -96,7 +96,8 @@ SEA_EU_COUNTRIES = {"NL", "DE", "BE", "GB", "PL", "FR", "GR", "IT", "ES", "RO"}
 # searoute passage names (searoute/classes/passages.py). "northeast" is not a passage
 # in searoute 1.6 (it is ignored there); the Arctic Northern Sea Route between China and
 # Europe has to pass the Bering strait, so "bering" is closed as well.
-SEA_BASE_RESTRICTIONS = ["northwest", "northeast", "bering"]
+# Panama is closed too: a Europe-Asia "Cape" route must round Africa, not cross the Pacific (issue 9).
+SEA_BASE_RESTRICTIONS = ["northwest", "northeast", "bering", "panama"]
 SEA_CAPE_EXTRA = ["suez", "babalmandab"]
 
 
@@ -849,8 +850,11 @@ def build_sea(places) -> list[str]:
                 if not math.isfinite(km):
                     sys.exit(f"no sea route {a['id']}|{b['id']} ({name})")
                 coords = simplify_line(
-                    [list(c) for c in feat["geometry"]["coordinates"]], SEA_TOLERANCE_DEG, SEA_MAX_POINTS, SEA_DECIMALS
-                )
+                    [[((c[0] + 180.0) % 360.0) - 180.0, c[1]] for c in feat["geometry"]["coordinates"]],
+                    SEA_TOLERANCE_DEG,
+                    SEA_MAX_POINTS,
+                    SEA_DECIMALS,
+                )  # longitudes within +-180 (RFC 7946)
                 entry[name] = {"distance_km": round(km, 1), "coordinates": coords}
             if entry["cape"]["distance_km"] < entry["suez"]["distance_km"]:
                 print(f"  note: {a['id']}|{b['id']} Cape shorter than Suez?")
