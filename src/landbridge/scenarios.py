@@ -8,6 +8,8 @@ Spec strings (combine with several --scenario flags or with '+'):
   avoid:COUNTRY                     no transit through a country, e.g. avoid:RU (ISO code or name)
   avoid-corridor:CORRIDOR           no trains of a corridor, e.g. avoid-corridor:trans-siberian
   sea-to-rail:PCT%                  shift a share of sea demand to rail (simulation demand)
+  reopen:TAG                        run the suspended services of a tag again, e.g. reopen:ukraine
+  reopen-suspended                  run every suspended service again
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ VALID_FORMS = (
     "avoid:COUNTRY (e.g. avoid:RU)",
     "avoid-corridor:CORRIDOR (e.g. avoid-corridor:trans-siberian)",
     "sea-to-rail:PCT% (e.g. sea-to-rail:10%)",
+    "reopen:TAG (e.g. reopen:ukraine)",
+    "reopen-suspended",
 )
 COUNTRY_NAMES = {
     "russia": "RU",
@@ -56,6 +60,11 @@ class Scenario:
     avoid_countries: frozenset[str] = field(default_factory=frozenset)
     avoid_corridors: frozenset[str] = field(default_factory=frozenset)
     sea_to_rail_share: float = 0.0
+    reopened: frozenset[str] = field(default_factory=frozenset)  # suspension tags run again; "*" = all
+
+    def reopens(self, tag: str) -> bool:
+        """True when the scenario runs again the services suspended under `tag`."""
+        return "*" in self.reopened or tag in self.reopened
 
     @property
     def is_baseline(self) -> bool:
@@ -81,6 +90,8 @@ class Scenario:
             parts.append("avoiding corridor " + ", ".join(sorted(self.avoid_corridors)))
         if self.sea_to_rail_share:
             parts.append(f"{self.sea_to_rail_share:.0%} of sea demand shifted to rail")
+        if self.reopened:
+            parts.append("suspended services reopened: " + ", ".join(sorted(self.reopened)))
         return "; ".join(parts) or "normal operations"
 
 
@@ -112,6 +123,7 @@ def parse_scenario(
     avoid: set[str] = set()
     avoid_corr: set[str] = set()
     shift = 0.0
+    reopened: set[str] = set()
     names = []
     for spec in parts:
         low = spec.lower()
@@ -120,6 +132,9 @@ def parse_scenario(
             continue
         if low in ("red-sea-closed", "suez-closed", "red-sea"):
             red_sea = True
+            continue
+        if low == "reopen-suspended":
+            reopened.add("*")
             continue
         kind, sep, arg = low.partition(":")
         if kind == "border" and sep:
@@ -153,12 +168,14 @@ def parse_scenario(
             avoid_corr.add(corridor)
         elif kind == "sea-to-rail" and sep:
             shift = _percent(arg, spec)
+        elif kind == "reopen" and sep and re.fullmatch(r"[a-z0-9][a-z0-9-]*", arg.strip()):
+            reopened.add(arg.strip())
         else:
             hint = did_you_mean(low, ["baseline", "red-sea-closed"])
             extra = f" Did you mean {hint[0]}?" if hint else ""
             raise InvalidRequestError(f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + ".")
     name = "+".join(n for n in names if n not in ("baseline", "normal")) or "baseline"
-    return Scenario(name, red_sea, tuple(borders), frozenset(avoid), frozenset(avoid_corr), shift)
+    return Scenario(name, red_sea, tuple(borders), frozenset(avoid), frozenset(avoid_corr), shift, frozenset(reopened))
 
 
 BASELINE = Scenario()

@@ -30,7 +30,7 @@ def test_red_sea_closure_alone_shifts_the_data_files_share(base):
 
 
 def test_border_capacity_cut_builds_a_queue(base):
-    k = run_one(RunSpec(("border:khorgos=60%",), **SHORT)).kpis
+    k = run_one(RunSpec(("border:khorgos=50%",), **SHORT)).kpis
     cut, normal = k["borders"]["khorgos-altynkol"], base["borders"]["khorgos-altynkol"]
     assert cut["capacity_trains_per_day"] < normal["capacity_trains_per_day"]
     assert cut["mean_wait_hours"] > 5 * max(normal["mean_wait_hours"], 0.5)

@@ -22,11 +22,14 @@ from landbridge.network.models import (
 
 PLACES = "places.yaml"
 CITIES = "european_cities.csv"
+# Destination cities by region: (file, region). Europe; the 1520 mm area, Central Asia and Mongolia.
+CITY_FILES = ((CITIES, "europe"), ("eurasian_cities.csv", "eurasia"))
 RAIL_LINKS = "rail_links.yaml"
 CROSSINGS = "border_crossings.yaml"
 RAIL_GEOMETRY = "derived/rail_geometry.json"
 ROAD_DISTANCES = "derived/road_distances.json"
 SEA_ROUTES = "derived/sea_routes.json"
+PLACE_NAMES = "derived/place_names.json"
 
 
 def _json(src: DataSource, name: str) -> dict:
@@ -44,9 +47,31 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
     doc = src.yaml(PLACES)
     sources[PLACES] = str(doc.get("source", ""))
     places = {p.id: p for p in validate_entries(src.display(PLACES), doc.get("places"), Place, section="places")}
-    rows, csv_source = src.csv_rows(CITIES)
-    sources[CITIES] = csv_source
-    file = src.display(CITIES)
+    for name, region in CITY_FILES:
+        _load_cities(src, name, region, places, sources)
+    names_doc = _json(src, PLACE_NAMES)
+    if names_doc:
+        sources[PLACE_NAMES] = str(names_doc.get("source", ""))
+    for pid, entry in (names_doc.get("places") or {}).items():
+        # Chinese and Russian names from GeoNames, so that 重庆 or Москва resolve (build_network_data.py).
+        p = places.get(pid)
+        if p is not None:
+            extra = tuple(n for n in entry.get("names", ()) if n not in p.aliases)
+            places[pid] = p.model_copy(update={"aliases": p.aliases + extra})
+    for p in places.values():
+        if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
+            raise DataError(src.display(PLACES), "rail places need gauge_mm", entry=p.id, field="gauge_mm")
+        if p.city is not None:
+            require_known(
+                src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"]
+            )
+    return places, sources
+
+
+def _load_cities(src: DataSource, name: str, region: str, places: dict[str, Place], sources: dict[str, str]) -> None:
+    rows, csv_source = src.csv_rows(name)
+    sources[name] = csv_source
+    file = src.display(name)
     for n, row in enumerate(rows, start=2):
         label = row.get("id") or f"line {n}"
         try:
@@ -60,6 +85,7 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
                     "lon": row.get("lon"),
                     "unlocode": row.get("unlocode") or None,
                     "aliases": tuple(a for a in (row.get("aliases") or "").split("|") if a),
+                    "region": region,
                 }
             )
         except ValidationError as exc:
@@ -68,14 +94,6 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
         if city.id in places:
             raise DataError(file, "id already used by another place; ids must be unique", entry=city.id, field="id")
         places[city.id] = city
-    for p in places.values():
-        if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
-            raise DataError(src.display(PLACES), "rail places need gauge_mm", entry=p.id, field="gauge_mm")
-        if p.city is not None:
-            require_known(
-                src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"]
-            )
-    return places, sources
 
 
 def load_network(src: DataSource) -> Network:
@@ -157,6 +175,8 @@ def load_network(src: DataSource) -> Network:
                 int(b.gauge_mm),
                 c.source,
                 c.transshipment_at,
+                c.capacity_basis,
+                c.capacity_source,
             )
         )
 

@@ -28,6 +28,7 @@ class Place(BaseModel):
     unlocode: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}$")
     iata: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     aliases: tuple[str, ...] = ()
+    region: Literal["europe", "eurasia"] | None = None  # cities: which destination-city file lists them
 
     @field_validator("gauge_mm")
     @classmethod
@@ -62,6 +63,8 @@ class CrossingEntry(BaseModel):
     trains_per_day: float = Field(gt=0)
     typical_utilisation: float = Field(ge=0, lt=1)
     transshipment_at: str | None = None  # a fixed yard; by default the receiving side transships
+    capacity_basis: Literal["published", "assumption"]
+    capacity_source: str = Field(min_length=3)
     source: str = Field(min_length=3)
 
 
@@ -99,6 +102,8 @@ class BorderCrossing:
     gauge_b_mm: int
     source: str
     transshipment_at: str | None = None
+    capacity_basis: str = "assumption"  # "published" or "assumption" (see border_crossings.yaml)
+    capacity_source: str = ""
 
     def transshipment_place(self, arriving_at: str) -> str:
         """Where containers change wagons: the crossing's fixed yard, else the receiving side."""
@@ -166,6 +171,11 @@ class Network:
         return d
 
     def european_cities(self) -> list[Place]:
+        """Destination cities of european_cities.csv (Europe, Turkey and Ukraine included)."""
+        return [p for p in self.places.values() if p.kind == "city" and p.region == "europe"]
+
+    def cities(self) -> list[Place]:
+        """Every destination city, European and Eurasian (1520 mm area, Central Asia, Mongolia)."""
         return [p for p in self.places.values() if p.kind == "city"]
 
 

@@ -13,10 +13,12 @@ KIND_PRIORITY = {"city": 0, "hub": 0, "terminal": 1, "port": 2, "airport": 3, "b
 
 
 def normalise(text: str) -> str:
+    """A search key: accents dropped, case folded, punctuation to single spaces. Letters of every script
+    are kept, so Chinese and Russian names (重庆, Москва) are keys too."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("ß", "ss")
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
 
 
 class PlaceIndex:

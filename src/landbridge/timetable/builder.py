@@ -41,6 +41,15 @@ def _hhmm(v: str) -> str:
     return v
 
 
+class SuspensionEntry(BaseModel):
+    """A service that does not run today: since when, a tag a scenario can reopen it by, and the source."""
+
+    model_config = ConfigDict(extra="forbid")
+    since: date
+    tag: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    source: str = Field(min_length=3)
+
+
 class RailServiceEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -64,6 +73,7 @@ class RailServiceEntry(BaseModel):
     priority_crossing: bool = False
     valid_from: date | None = None
     valid_to: date | None = None
+    suspended: SuspensionEntry | None = None
 
     @field_validator("weekdays", "return_weekdays")
     @classmethod
@@ -309,6 +319,8 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
     for e in rail_entries:
         for k, stop in enumerate(e.stops):
             require_known(file, e.id, f"stops.{k}", stop, rail_ids)
+        if e.suspended is not None and not scenario.reopens(e.suspended.tag):
+            continue  # suspended (e.g. the routes through Ukraine since 2022) unless the scenario reopens it
         for direction, stops, days in (
             ("westbound", e.stops, e.weekdays),
             ("eastbound", list(reversed(e.stops)), e.return_weekdays),
