@@ -128,3 +128,63 @@ def test_api_tokens_are_never_stored_nor_replayed(client, db, op, shipper):
     assert replay["id"] == first.json()["id"] and replay["token"] is None
     assert "never stored" in replay["withheld"] and token not in again.text
     assert client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("goods.hs_code", "８４７１３０", "hs_code"),  # full-width digits
+        ("goods.hs_code", "٨٤٧١٣٠", "hs_code"),  # Arabic-Indic digits
+        ("goods.hs_code", "8471\u00a030", "hs_code"),  # a no-break space
+        (
+            "goods.dangerous_goods",
+            {"un_number": "UN３４８０", "hazard_class": "9", "proper_shipping_name": "X"},
+            "un_number",
+        ),
+        ("goods.mass_kg", True, "mass_kg"),
+        ("goods.mass_kg", "9000", "mass_kg"),
+        ("goods.packages", 3.0, "packages"),
+        ("goods.packages", False, "packages"),
+        ("consignor.name", "Acme\x07 Export", "name"),  # BEL
+        ("consignor.name", "Acme\nExport", "name"),  # one-line field
+        ("consignor.name", "Acme \u202egpj.exe", "name"),  # right-to-left override
+        ("consignor.address", "Hafen\x1b[31m 1", "address"),  # an escape sequence
+        ("goods.description", "Lap\x85tops", "description"),  # C1 control (NEL)
+    ],
+)
+def test_shipments_take_json_types_as_they_are_and_ascii_codes(client, shipper, path, value, field):
+    """`"containers": true` booked one container, HS codes took any script's digits, names took control characters:
+    each is 422 naming the field (checked before the option is looked up)."""
+    from tests.booking.helpers import SHIPMENT
+
+    shipment = json.loads(json.dumps(SHIPMENT))
+    *parents, last = path.split(".")
+    node = shipment
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    r = client.post(
+        "/v1/bookings", json={"option_id": "opt_0", "containers": 1, "shipment": shipment}, headers=shipper.headers
+    )
+    assert r.status_code == 422, r.text
+    assert any(e["field"].endswith(field) for e in r.json()["errors"]), r.json()["errors"]
+
+
+@pytest.mark.parametrize("containers", [True, 1.0, "1"])
+def test_containers_must_be_a_json_integer(client, shipper, containers):
+    from tests.booking.helpers import SHIPMENT
+
+    body = {"option_id": "opt_0", "containers": containers, "shipment": SHIPMENT}
+    r = client.post("/v1/bookings", json=body, headers=shipper.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.containers", r.text
+
+
+def test_multiline_fields_keep_line_breaks(client, shipper):
+    from tests.booking.helpers import SHIPMENT
+
+    shipment = json.loads(json.dumps(SHIPMENT))
+    shipment["consignee"]["address"] = "Hafenstraße 1\n47119 Duisburg"
+    r = client.post(
+        "/v1/bookings", json={"option_id": "opt_0", "containers": 1, "shipment": shipment}, headers=shipper.headers
+    )
+    assert r.status_code == 404, r.text  # valid body; the option does not exist
