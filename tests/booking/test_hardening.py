@@ -188,3 +188,53 @@ def test_multiline_fields_keep_line_breaks(client, shipper):
         "/v1/bookings", json={"option_id": "opt_0", "containers": 1, "shipment": shipment}, headers=shipper.headers
     )
     assert r.status_code == 404, r.text  # valid body; the option does not exist
+
+
+def test_the_last_operator_key_cannot_be_revoked_over_http(tmp_path):
+    """An operator key could revoke every key, its own included, locking everyone out."""
+    from fastapi.testclient import TestClient
+
+    from landbridge.accounts.service import create_key
+    from landbridge.api.app import create_app
+    from landbridge.db.engine import Database
+    from landbridge.migrations import upgrade
+
+    db = Database(f"sqlite:///{tmp_path}/keys.sqlite3")
+    upgrade(db)
+    (a, token_a), (b, _token_b) = (db.write(lambda s, n=n: create_key(s, "operator", n)) for n in ("a", "b"))
+    h = {"Authorization": f"Bearer {token_a}"}
+    with TestClient(create_app(db), raise_server_exceptions=False) as c:
+        assert c.delete(f"/v1/keys/{b.id}", headers=h).status_code == 200
+        r = c.delete(f"/v1/keys/{a.id}", headers=h)
+        assert r.status_code == 409 and "landbridge keys revoke" in r.json()["detail"]
+        assert c.get("/v1/me", headers=h).status_code == 200
+        k = c.post("/v1/keys", json={"name": "c", "role": "operator"}, headers=h).json()
+        assert c.delete(f"/v1/keys/{a.id}", headers=h).status_code == 200  # another one works now
+        assert c.get("/v1/me", headers={"Authorization": f"Bearer {k['token']}"}).status_code == 200
+    db.dispose()
+
+
+def test_the_command_line_may_revoke_the_last_operator_key(db, operator_token):
+    """The rule binds the API; `landbridge keys revoke` (the service without keep_last_operator) may. Run in a
+    transaction that is rolled back, so the session's other keys stay."""
+    from sqlalchemy import select
+
+    from landbridge.accounts.models import ApiKey
+    from landbridge.accounts.service import principal_cache, revoke_key
+    from landbridge.errors import ConflictError
+
+    class Undo(Exception):
+        pass
+
+    def work(s):
+        ops = list(s.scalars(select(ApiKey).where(ApiKey.role == "operator", ApiKey.revoked_at.is_(None))))
+        for k in ops[1:]:
+            revoke_key(s, k.id, keep_last_operator=True)
+        with pytest.raises(ConflictError):
+            revoke_key(s, ops[0].id, keep_last_operator=True)
+        assert revoke_key(s, ops[0].id).revoked_at is not None
+        raise Undo
+
+    with pytest.raises(Undo):
+        db.write(work)
+    principal_cache.clear()

@@ -78,5 +78,6 @@ def list_keys(db: DB, p: Operator, customer_id: Annotated[str | None, Query(max_
 
 @router.delete("/keys/{key_id}", response_model=KeyOut)
 def revoke_key(key_id: str, db: DB, p: Operator):
-    """Revoke a key: it stops working at once in this process, within seconds in other workers."""
-    return db.write(lambda s: KeyOut.model_validate(service.revoke_key(s, key_id)))
+    """Revoke a key: it stops working at once in this process, within seconds in other workers. The last
+    working operator key cannot be revoked here (409): create another first, or use `landbridge keys revoke`."""
+    return db.write(lambda s: KeyOut.model_validate(service.revoke_key(s, key_id, keep_last_operator=True)))
