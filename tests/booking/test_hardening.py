@@ -238,3 +238,79 @@ def test_the_command_line_may_revoke_the_last_operator_key(db, operator_token):
     with pytest.raises(Undo):
         db.write(work)
     principal_cache.clear()
+
+
+def _book(client, db, world, shipper, mode="rail"):
+    from tests.booking.helpers import booking_body, fresh_departure, make_option, set_capacity
+
+    dep = fresh_departure(world, mode=mode)
+    if mode == "rail":
+        set_capacity(db, world, dep, 10)
+    opt = make_option(db, world, shipper.customer_id, [(dep, 0, len(dep.service.stops) - 1)])
+    r = client.post("/v1/bookings", json=booking_body(opt), headers=shipper.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_shippers_do_not_see_operator_keys_or_internal_notes(client, db, world, shipper, op):
+    b = _book(client, db, world, shipper)
+    r = client.post(f"/v1/bookings/{b['id']}/status", json={"status": "confirmed", "note": "credit hold"}, headers=op)
+    assert r.status_code == 200
+    assert r.json()["events"][-1]["note"] == "credit hold" and r.json()["events"][-1]["api_key_id"]  # operators do
+    mine = client.post(f"/v1/bookings/{b['id']}/cancel", json={"reason": "order withdrawn"}, headers=shipper.headers)
+    for seen in (mine.json(), client.get(f"/v1/bookings/{b['id']}", headers=shipper.headers).json()):
+        by_role = {e["actor_role"]: e for e in seen["events"] if e["actor_role"] != "shipper" or e["note"]}
+        assert by_role["operator"]["api_key_id"] is None and by_role["operator"]["note"] is None
+        assert by_role["shipper"]["note"] == "order withdrawn"  # their own reason stays
+        assert "credit hold" not in json.dumps(seen)
+
+
+@pytest.mark.parametrize("mode", ["sea", "air"])
+def test_no_rail_consignment_note_for_sea_or_air(client, db, world, shipper, mode):
+    """A CIM/SMGS rail note was issued for air and sea bookings."""
+    b = _book(client, db, world, shipper, mode)
+    assert b["consignment_note"] is None
+    r = client.get(f"/v1/bookings/{b['id']}/consignment-note.pdf", headers=shipper.headers)
+    assert r.status_code == 409, r.text
+    detail = r.json()["detail"]
+    assert f"travels by {mode}" in detail and "for rail" in detail
+    assert ("bill of lading" if mode == "sea" else "air waybill") in detail
+
+
+def test_rail_bookings_still_get_their_note(client, db, world, shipper):
+    b = _book(client, db, world, shipper)
+    r = client.get(b["consignment_note"], headers=shipper.headers)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+def test_security_headers(client, shipper):
+    for path, headers in (("/v1/me", shipper.headers), ("/v1/bookings", shipper.headers), ("/v1/me", {})):
+        r = client.get(path, headers=headers)
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cache-control"] == "no-store", (path, r.status_code)
+    r = client.get("/docs")
+    assert r.headers["x-content-type-options"] == "nosniff" and "no-store" not in r.headers.get("cache-control", "")
+
+
+def test_docs_work_offline(client):
+    """/docs loaded Swagger UI from a CDN; its assets now come from a package and are served here."""
+    import re
+
+    page = client.get("/docs").text
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page)
+    assert urls and all(u.startswith("/") for u in urls), urls
+    for u in urls:
+        assert client.get(u).status_code == 200, u
+    assert "https://" not in page and "http://" not in page
+
+
+def test_health_is_unavailable_on_an_unmigrated_database(tmp_path, client):
+    from fastapi.testclient import TestClient
+
+    from landbridge.api.app import create_app
+
+    with TestClient(create_app(f"sqlite:///{tmp_path}/empty.sqlite3"), raise_server_exceptions=False) as c:
+        r = c.get("/health")
+    assert r.status_code == 503 and "landbridge db upgrade" in r.json()["detail"] and r.headers["retry-after"]
+    ok = client.get("/health")
+    assert ok.status_code == 200 and ok.json() == {"status": "ok"}  # and it does not name the database

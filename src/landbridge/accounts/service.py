@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import ROLES, ApiKey, Customer
 from landbridge.db.base import new_id, utcnow
-from landbridge.errors import ConflictError, InvalidRequestError, NotFoundError
+from landbridge.errors import ConflictError, FieldError, InvalidRequestError, NotFoundError
 
 TOKEN_PREFIX = "lb_"
 
@@ -81,10 +81,15 @@ def create_key(s: Session, role: str, name: str, customer_id: str | None = None)
         raise InvalidRequestError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
     if role == "shipper":
         if not customer_id:
-            raise InvalidRequestError("A shipper key belongs to a customer; give customer_id (--customer in the CLI).")
-        get_customer(s, customer_id)
+            raise FieldError(
+                "customer_id", "A shipper key belongs to a customer; give customer_id (--customer in the CLI)."
+            )
+        try:
+            get_customer(s, customer_id)
+        except NotFoundError as exc:
+            raise FieldError("customer_id", str(exc)) from None
     elif customer_id:
-        raise InvalidRequestError("An operator key belongs to no customer; leave customer_id out.")
+        raise FieldError("customer_id", "An operator key belongs to no customer; leave customer_id out.")
     if not name.strip():
         raise InvalidRequestError("Give the key a name (who or what uses it).")
     prefix = secrets.token_hex(6)

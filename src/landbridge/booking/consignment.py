@@ -18,6 +18,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from landbridge.errors import ConflictError
+
 _TRANSLIT = str.maketrans(
     {
         "Ł": "L",
@@ -79,9 +81,26 @@ def _when(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ") + (" UTC" if iso else "")
 
 
+def has_rail_legs(booking: dict[str, Any]) -> bool:
+    """Whether a booking (as `booking.service.get_booking` returns it) travels by rail at all."""
+    return any(l.get("mode") == "rail" for l in (booking.get("itinerary") or {}).get("legs", []))
+
+
 def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     """The note for a booking as returned by the API (`booking.service.get_booking`); `place_name` turns
-    place ids into names (default: the network's)."""
+    place ids into names (default: the network's). ConflictError when the booking has no rail leg: the
+    CIM/SMGS note is a rail document (sea goes on a bill of lading, air on an air waybill)."""
+    if not has_rail_legs(booking):
+        mode = (booking.get("itinerary") or {}).get("mode") or "another mode"
+        other = {
+            "sea": "a bill of lading, which the shipping line issues",
+            "air": "an air waybill, which the airline or its agent issues",
+        }
+        raise ConflictError(
+            f"Booking {booking['id']} travels by {mode}, not rail: the CIM/SMGS consignment note is for rail "
+            f"consignments only. Its transport document is {other.get(mode, 'that mode’s own document')}; "
+            "the booking itself (GET /v1/bookings/{id}) is the booking confirmation."
+        )
     if place_name is None:
         from landbridge.world import load_world
 

@@ -214,7 +214,9 @@ class BookingOut(BookingSummary):
     itinerary: dict[str, Any]
     reservations: list[ReservationOut]
     events: list[EventOut]
-    consignment_note: str
+    consignment_note: str | None = Field(
+        description="URL of the CIM/SMGS consignment note (PDF); null when the booking has no rail leg."
+    )
 
 
 class BookingPage(BaseModel):

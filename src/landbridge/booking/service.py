@@ -338,7 +338,18 @@ def _load(s: Session, principal: Principal, booking_id: str, lock: bool = False)
 
 def get_booking(s: Session, principal: Principal, booking_id: str) -> dict[str, Any]:
     b = _load(s, principal, booking_id)
-    return _full_out(s, b)
+    return visible_to(principal, _full_out(s, b))
+
+
+def visible_to(principal: Principal, booking: dict[str, Any]) -> dict[str, Any]:
+    """A booking as `principal` may see it: shippers do not see which operator key made a change, nor the
+    operators' notes on it (their own cancellation reasons they do see)."""
+    if principal.is_operator:
+        return booking
+    events = [
+        e if e["actor_role"] == "shipper" else {**e, "api_key_id": None, "note": None} for e in booking["events"]
+    ]
+    return {**booking, "events": events}
 
 
 def _full_out(s: Session, b: Booking) -> dict[str, Any]:
@@ -558,4 +569,4 @@ def change_status(
         ],
     )
     s.expire(b)
-    return _full_out(s, s.get(Booking, b.id))
+    return visible_to(principal, _full_out(s, s.get(Booking, b.id)))
