@@ -297,17 +297,12 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
 
 
 def _check_dangerous_goods(opt: BookableOption, goods) -> None:
+    from landbridge.booking.dangerous_goods import check_declaration
     from landbridge.world import load_world
 
     w = load_world()
-    cargo = w.catalog.cargo_types.get(opt.cargo)
     dg = goods.dangerous_goods
-    if cargo is not None and cargo.un_number and dg is None:
-        raise FieldError(
-            "shipment.goods.dangerous_goods",
-            f"The quote was for {cargo.name.lower()} ({cargo.un_number}, class {cargo.dg_class}); "
-            "declare the dangerous goods (UN number, class, proper shipping name).",
-        )
+    check_declaration(w.catalog, opt.cargo, dg)  # the declaration is the quoted cargo's, class as listed
     if dg is None:
         return
     for _mode, sid in opt.services:
@@ -346,9 +341,7 @@ def visible_to(principal: Principal, booking: dict[str, Any]) -> dict[str, Any]:
     operators' notes on it (their own cancellation reasons they do see)."""
     if principal.is_operator:
         return booking
-    events = [
-        e if e["actor_role"] == "shipper" else {**e, "api_key_id": None, "note": None} for e in booking["events"]
-    ]
+    events = [e if e["actor_role"] == "shipper" else {**e, "api_key_id": None, "note": None} for e in booking["events"]]
     return {**booking, "events": events}
 
 
