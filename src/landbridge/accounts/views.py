@@ -25,7 +25,7 @@ IdemKey = Annotated[
 
 
 @router.get("/me", response_model=Me)
-def me(p: Caller) -> Me:
+async def me(p: Caller) -> Me:
     """Who the API key belongs to."""
     return Me(key_id=p.key_id, role=p.role, customer_id=p.customer_id, name=p.name)
 

@@ -88,7 +88,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     head: list[str | None] = []  # the newest migration, read once
 
     @app.get("/health", tags=["health"], response_model=Health)
-    def health():
+    async def health():
         """Readiness: the service answers, reaches its database, and the schema is at the newest migration
         (503 otherwise)."""
         from sqlalchemy import text
@@ -96,7 +96,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         from landbridge.migrations import head_revision
 
         if not head:
-            head.append(head_revision(database))
+            head.append(await run_in_threadpool(head_revision, database))
 
         def current(s):
             try:
@@ -108,7 +108,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
                     return None
                 raise
 
-        if database.read(current) != head[0]:
+        if await database.read_async(current) != head[0]:
             raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
         return {"status": "ok"}
 

@@ -14,11 +14,14 @@ import importlib.util
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING, Any
 
 from landbridge.errors import ConflictError
+
+if TYPE_CHECKING:
+    from fpdf import FPDF as _FPDF
+else:
+    _FPDF = object  # fpdf2 is imported on first use (see _note_class)
 
 _TRANSLIT = str.maketrans(
     {
@@ -51,7 +54,20 @@ def _font_dir() -> Path | None:
     return None
 
 
-class _Note(FPDF):
+@lru_cache(maxsize=1)
+def _note_class():
+    """The PDF class (fpdf2 is imported on first use: booking answers only need `has_rail_legs`)."""
+    from fpdf import FPDF
+
+    class Note(_NoteLayout, FPDF):
+        pass
+
+    return Note
+
+
+class _NoteLayout(_FPDF):
+    """Fonts, margins and footer of the note (mixed into fpdf's FPDF by `_note_class`)."""
+
     def __init__(self) -> None:
         super().__init__(format="A4")
         d = _font_dir()
@@ -114,7 +130,7 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     take_over = (rail or main or legs)[0]
     deliver = (rail or main or legs)[-1]
 
-    pdf = _Note()
+    pdf = _note_class()()
     pdf.add_page()
     f = pdf.family_name
     w = pdf.epw

@@ -216,12 +216,12 @@ def get_booking(booking_id: str, db: DB, p: Caller):
     tags=["bookings"],
     responses={404: NO_BOOKING, 409: {"description": "Already cancelled, delivered or left; or " + REUSED}},
 )
-def cancel_booking(
+async def cancel_booking(
     booking_id: str, request: Request, db: DB, p: Caller, body: CancelIn | None = None, idempotency_key: IdemKey = None
 ):
     """Cancel a booking (before its train leaves); its capacity comes back at once."""
     reason = body.reason if body else None
-    return respond(
+    return await respond_async(
         request,
         db,
         p.owner,
@@ -238,11 +238,11 @@ def cancel_booking(
     tags=["bookings"],
     responses={404: NO_BOOKING, 409: {"description": "A status change out of order; or " + REUSED}},
 )
-def change_status(
+async def change_status(
     booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
 ):
     """Operators: move a booking along requested → confirmed → in_transit → delivered (or cancelled)."""
-    return respond(
+    return await respond_async(
         request,
         db,
         p.owner,
