@@ -1,15 +1,25 @@
-"""Shared base of request bodies (every domain's schemas): unknown fields rejected, whitespace stripped,
-text every database can store."""
+"""Shared base of request bodies (every domain's schemas): unknown fields rejected, whitespace stripped, JSON
+types taken as they are (no `true` for a number, no `"1"` for an integer), and text every database and every
+document can hold."""
 
 from __future__ import annotations
 
-from typing import Any
+import types
+import unicodedata
+from datetime import date, datetime
+from typing import Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+#: Invisible characters that reorder text (Trojan Source, CVE-2021-42574): never in a one-line field.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+LINE_BREAKS = frozenset("\t\n\r")
 
 
-def clean_text(v: Any) -> Any:
-    """Strings every database can store: no NUL characters, no lone surrogates."""
+def clean_text(v: Any, multiline: bool = False) -> Any:
+    """Strings every database can store and every document can print: no NUL or other control characters
+    (tab and line breaks only where `multiline`), no lone surrogates, no bidirectional controls in one-line
+    text. Lists are checked item by item."""
     if isinstance(v, str):
         if "\x00" in v:
             raise ValueError("text must not contain NUL characters")
@@ -17,16 +27,68 @@ def clean_text(v: Any) -> Any:
             v.encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+        for ch in v:
+            if multiline and ch in LINE_BREAKS:
+                continue
+            if unicodedata.category(ch) == "Cc":
+                what = "line breaks or tabs" if ch in LINE_BREAKS else "control characters"
+                raise ValueError(f"text must not contain {what} (found U+{ord(ch):04X})")
+            if not multiline and ch in BIDI_CONTROLS:
+                raise ValueError(f"text must not contain bidirectional control characters (found U+{ord(ch):04X})")
     elif isinstance(v, list):
         for x in v:
-            clean_text(x)
+            clean_text(x, multiline)
     return v
 
 
+def _base_types(annotation: Any) -> set[type]:
+    """The plain types an annotation admits (`int | None` -> {int, NoneType}); unknown shapes give {object}."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        out: set[type] = set()
+        for a in get_args(annotation):
+            out |= _base_types(a)
+        return out
+    if origin is not None and getattr(origin, "__name__", "") == "Annotated":
+        return _base_types(get_args(annotation)[0])
+    if isinstance(annotation, type):
+        return {annotation}
+    return {object}
+
+
+def _json_type_error(kinds: set[type], v: Any) -> str | None:
+    """Why `v` is the wrong JSON type for a field of `kinds`, or None when it fits (pydantic checks the rest)."""
+    if object in kinds or v is None:
+        return None
+    if isinstance(v, bool):
+        return None if bool in kinds else "must not be true or false"
+    if kinds & {int, float} and not kinds & {str, date, datetime}:
+        if isinstance(v, str):
+            return "must be a JSON number, not text"
+        if int in kinds and float not in kinds and isinstance(v, float):
+            return "must be a whole number without a decimal point"
+    if kinds & {date, datetime} and isinstance(v, int | float):
+        return "must be an ISO 8601 date as text, e.g. 2026-12-07"
+    return None
+
+
 class Strict(BaseModel):
+    """Base of request bodies. Fields named in `multiline` may hold tabs and line breaks (addresses, notes)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    multiline: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types(cls, v: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            problem = _json_type_error(_base_types(field.annotation), v)
+            if problem:
+                raise ValueError(problem)
+        return v
 
     @field_validator("*", mode="after")
     @classmethod
-    def _clean(cls, v: Any) -> Any:
-        return clean_text(v)
+    def _clean(cls, v: Any, info: ValidationInfo) -> Any:
+        return clean_text(v, multiline=info.field_name in cls.multiline)

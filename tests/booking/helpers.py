@@ -28,15 +28,15 @@ _used: set[str] = set()
 _streams: dict[tuple, Iterator] = {}
 
 
-def fresh_departure(world, service_id: str | None = None, min_days: int = 20):
-    """A rail departure (some weeks ahead) that no other test in this process has used."""
-    key = (service_id, min_days)
+def fresh_departure(world, service_id: str | None = None, min_days: int = 20, mode: str = "rail"):
+    """A departure (rail by default; some weeks ahead) that no other test in this process has used."""
+    key = (service_id, min_days, mode)
     with _lock:
         if key not in _streams:
             start = date.today() + timedelta(days=min_days)
             _streams[key] = iter(
                 d
-                for d, _i, _j in world.timetable.departures(start, start + timedelta(days=300), None, None, "rail")
+                for d, _i, _j in world.timetable.departures(start, start + timedelta(days=300), None, None, mode)
                 if service_id is None or d.service.id == service_id
             )
         for d in _streams[key]:
@@ -80,7 +80,7 @@ def make_option(
         s = dep.service
         leg_docs.append(
             {
-                "mode": "rail",
+                "mode": s.mode,
                 "from": s.stops[i],
                 "from_name": net.places[s.stops[i]].name,
                 "to": s.stops[j],
@@ -101,7 +101,7 @@ def make_option(
     option = {
         "id": oid,
         "key": secrets.token_hex(8),
-        "mode": "rail",
+        "mode": leg_docs[0]["mode"],
         "labels": [],
         "legs": leg_docs,
         "departure": leg_docs[0]["departure"],

@@ -44,7 +44,7 @@ def test_key_rules(client, op):
     r = client.post("/v1/keys", json={"name": "x", "role": "shipper"}, headers=op)
     assert r.status_code == 422 and "customer_id" in r.json()["detail"]
     r = client.post("/v1/keys", json={"name": "x", "role": "shipper", "customer_id": "cus_missing"}, headers=op)
-    assert r.status_code == 404
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "customer_id"  # a bad field, not a bad URL
     r = client.post("/v1/keys", json={"name": "x", "role": "admin"}, headers=op)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.role"
     r = client.post("/v1/keys", json={"name": "second operator", "role": "operator"}, headers=op)

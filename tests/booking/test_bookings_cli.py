@@ -6,7 +6,7 @@ from tests.booking.helpers import booked_mfeu, booking_body, fresh_departure, ma
 from tests.booking.test_db_cli import landbridge
 
 
-def test_list_show_status_note_and_utilisation(client, db, db_url, world, shipper, tmp_path, monkeypatch):
+def test_list_show_status_note_and_utilisation(client, db, db_url, world, shipper, op, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # tables as on a wide terminal
     dep = fresh_departure(world)
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, 1)], containers=2)
@@ -32,9 +32,11 @@ def test_list_show_status_note_and_utilisation(client, db, db_url, world, shippe
     r = landbridge("bookings", "status", bid, "rejected", url=db_url)  # not allowed from confirmed
     assert r.returncode == 2 and "Allowed next: declined, cancelled, completed" in r.stderr
 
-    events = client.get(f"/v1/bookings/{bid}", headers=shipper.headers).json()["events"]
+    events = client.get(f"/v1/bookings/{bid}", headers=op).json()["events"]
     assert [e["to_status"] for e in events] == ["received", "confirmed"]
     assert events[1]["note"] == "cleared by ops" and events[1]["api_key_id"].startswith("cli:")
+    seen_by_shipper = client.get(f"/v1/bookings/{bid}", headers=shipper.headers).json()["events"]
+    assert seen_by_shipper[1]["note"] is None and seen_by_shipper[1]["api_key_id"] is None  # operators' own
 
     pdf = tmp_path / "note.pdf"
     r = landbridge("bookings", "note", bid, "--out", str(pdf), url=db_url)

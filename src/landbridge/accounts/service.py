@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import ROLES, ApiKey, Customer
 from landbridge.db.base import new_id, utcnow
-from landbridge.errors import InvalidRequestError, NotFoundError
+from landbridge.errors import ConflictError, FieldError, InvalidRequestError, NotFoundError
 
 TOKEN_PREFIX = "lb_"
 
@@ -81,10 +81,15 @@ def create_key(s: Session, role: str, name: str, customer_id: str | None = None)
         raise InvalidRequestError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
     if role == "shipper":
         if not customer_id:
-            raise InvalidRequestError("A shipper key belongs to a customer; give customer_id (--customer in the CLI).")
-        get_customer(s, customer_id)
+            raise FieldError(
+                "customer_id", "A shipper key belongs to a customer; give customer_id (--customer in the CLI)."
+            )
+        try:
+            get_customer(s, customer_id)
+        except NotFoundError as exc:
+            raise FieldError("customer_id", str(exc)) from None
     elif customer_id:
-        raise InvalidRequestError("An operator key belongs to no customer; leave customer_id out.")
+        raise FieldError("customer_id", "An operator key belongs to no customer; leave customer_id out.")
     if not name.strip():
         raise InvalidRequestError("Give the key a name (who or what uses it).")
     prefix = secrets.token_hex(6)
@@ -110,10 +115,24 @@ def list_keys(s: Session, customer_id: str | None = None) -> list[ApiKey]:
     return list(s.scalars(q.limit(1000)))
 
 
-def revoke_key(s: Session, key_id: str) -> ApiKey:
+def revoke_key(s: Session, key_id: str, keep_last_operator: bool = False) -> ApiKey:
+    """Revoke a key (at once in this process, within PrincipalCache.TTL elsewhere). With `keep_last_operator`
+    (the API), the last working operator key cannot be revoked (ConflictError): nobody could manage keys any
+    more. The command line may (`landbridge keys revoke`), since it works on the database directly."""
     key = s.get(ApiKey, key_id) if len(key_id) <= 32 else None
     if key is None:
         raise NotFoundError(f"No API key {key_id!r}.")
+    if keep_last_operator and key.role == "operator" and key.revoked_at is None:
+        # Lock the working operator keys first: two operators revoking each other's keys at once on
+        # PostgreSQL cannot both see "one more left" (SQLite serialises writers anyway).
+        working = select(ApiKey.id).where(ApiKey.role == "operator", ApiKey.revoked_at.is_(None))
+        if s.get_bind().dialect.name == "postgresql":
+            working = working.with_for_update()
+        if len(list(s.scalars(working))) <= 1:
+            raise ConflictError(
+                f"{key_id} is the last working operator key; revoking it would lock every operator out. "
+                "Create another operator key first, or revoke it with `landbridge keys revoke` on the server."
+            )
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         s.flush()

@@ -12,6 +12,7 @@ from landbridge.accounts.schemas import CustomerIn, CustomerOut, CustomerPage, K
 from landbridge.db.dependencies import DB
 from landbridge.idempotency.http import HEADER, respond
 
+REUSED = "The Idempotency-Key was used before with a different request."
 router = APIRouter(prefix="/v1", tags=["customers and keys"])
 IdemKey = Annotated[
     str | None,
@@ -24,12 +25,12 @@ IdemKey = Annotated[
 
 
 @router.get("/me", response_model=Me)
-def me(p: Caller) -> Me:
+async def me(p: Caller) -> Me:
     """Who the API key belongs to."""
     return Me(key_id=p.key_id, role=p.role, customer_id=p.customer_id, name=p.name)
 
 
-@router.post("/customers", status_code=201, response_model=CustomerOut)
+@router.post("/customers", status_code=201, response_model=CustomerOut, responses={409: {"description": REUSED}})
 def create_customer(body: CustomerIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None):
     """Create a customer (a shipper company); then give it keys with POST /v1/keys."""
     return respond(
@@ -55,12 +56,14 @@ def list_customers(
     return CustomerPage(items=rows, next_after=rows[-1].id if more else None)
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerOut)
+@router.get(
+    "/customers/{customer_id}", response_model=CustomerOut, responses={404: {"description": "No such customer."}}
+)
 def get_customer(customer_id: str, db: DB, p: Operator):
     return db.read(lambda s: CustomerOut.model_validate(service.get_customer(s, customer_id)))
 
 
-@router.post("/keys", status_code=201, response_model=KeyCreated)
+@router.post("/keys", status_code=201, response_model=KeyCreated, responses={409: {"description": REUSED}})
 def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None):
     """Create an API key (shipper keys belong to a customer). The token is in this response only."""
 
@@ -76,7 +79,15 @@ def list_keys(db: DB, p: Operator, customer_id: Annotated[str | None, Query(max_
     return db.read(lambda s: [KeyOut.model_validate(k) for k in service.list_keys(s, customer_id)])
 
 
-@router.delete("/keys/{key_id}", response_model=KeyOut)
+@router.delete(
+    "/keys/{key_id}",
+    response_model=KeyOut,
+    responses={
+        404: {"description": "No such key."},
+        409: {"description": "The last working operator key (revoke it with the command line)."},
+    },
+)
 def revoke_key(key_id: str, db: DB, p: Operator):
-    """Revoke a key: it stops working at once in this process, within seconds in other workers."""
-    return db.write(lambda s: KeyOut.model_validate(service.revoke_key(s, key_id)))
+    """Revoke a key: it stops working at once in this process, within seconds in other workers. The last
+    working operator key cannot be revoked here (409): create another first, or use `landbridge keys revoke`."""
+    return db.write(lambda s: KeyOut.model_validate(service.revoke_key(s, key_id, keep_last_operator=True)))

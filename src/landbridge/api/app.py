@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from starlette.concurrency import run_in_threadpool
 
 from landbridge import __version__ as _version
 from landbridge.api import errors
 from landbridge.db.engine import Database, get_database
+from landbridge.db.errors import DatabaseError
 from landbridge.idempotency import service as idempotency
 
-DESCRIPTION = """Quotes, departures with capacity, bookings and CIM/SMGS consignment notes for China–Europe rail freight.
+DESCRIPTION = """Quotes, departures with capacity, bookings and CIM/SMGS consignment notes for China–Europe rail
+freight.
 
 Authenticate with `Authorization: Bearer <api key>`. POST requests accept an `Idempotency-Key` header: a retry
-returns the original result, the same key with a different body is 409. Errors are JSON
-`{"detail": ..., "errors": [{"field": ..., "message": ...}]}`."""
+returns the original result, the same key with a different body is 409. Errors are RFC 9457 problem details
+(`application/problem+json`: `type`, `title`, `status`, `detail`, `instance`), with field-level problems in
+`errors` (`[{"field": "shipment.goods.hs_code", "message": ...}]`); see the `Problem` schema."""
 
 
 MAX_BODY_BYTES = 64 * 1024  # larger request bodies get 413
@@ -56,12 +64,20 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         finally:
             purging.cancel()
 
-    app = FastAPI(
-        title="Landbridge", version=_version, description=DESCRIPTION, lifespan=lifespan, max_body_size=MAX_BODY_BYTES
+    # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without a CDN.
+    app = FastAPIOffline(
+        title="Landbridge",
+        version=_version,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
+        generate_unique_id_function=operation_id,
+        static_url="/docs-assets",
     )
     app.state.db = database
     errors.install(app)
     app.add_middleware(errors.CleanInput)
+    app.add_middleware(SecurityHeaders)
 
     from landbridge.accounts.views import router as accounts
     from landbridge.booking.views import router as booking
@@ -69,12 +85,73 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     app.include_router(booking)
     app.include_router(accounts)
 
-    @app.get("/health", tags=["health"])
-    def health() -> dict:
-        """Liveness: the service answers and reaches its database."""
+    head: list[str | None] = []  # the newest migration, read once
+
+    @app.get("/health", tags=["health"], response_model=Health)
+    async def health():
+        """Readiness: the service answers, reaches its database, and the schema is at the newest migration
+        (503 otherwise)."""
         from sqlalchemy import text
 
-        database.read(lambda s: s.execute(text("SELECT 1")).scalar())
-        return {"status": "ok", "database": database.dialect}
+        from landbridge.migrations import head_revision
 
+        if not head:
+            head.append(await run_in_threadpool(head_revision, database))
+
+        def current(s):
+            try:
+                return s.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except ProgrammingError:
+                return None  # no alembic_version table: never migrated
+            except OperationalError as exc:
+                if "no such table" in str(exc):  # SQLite says so this way
+                    return None
+                raise
+
+        if await database.read_async(current) != head[0]:
+            raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
+        return {"status": "ok"}
+
+    errors.document(app, [booking, accounts])
     return app
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Readable operationIds: the view function's name (`create_booking`, `search_departures`)."""
+    return route.name
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: `X-Content-Type-Options: nosniff` on every answer, and `Cache-Control: no-store` on
+    every answer to a request that carries credentials or reaches the API (/v1): nothing a key can read is kept
+    by a browser or a proxy."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = scope.get("path", "").startswith("/v1") or any(
+            k == b"authorization" for k, _ in scope.get("headers", ())
+        )
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if not (private and k.lower() == b"cache-control") and k.lower() != b"x-content-type-options"
+                ]
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

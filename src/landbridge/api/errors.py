@@ -168,10 +168,19 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def send_problem(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_problem(
+    send, status: int, detail: str, instance: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     """Answer from ASGI middleware (before routing) with a problem body."""
     body = json.dumps(
-        {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, "errors": []}
+        {
+            "type": "about:blank",
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": detail,
+            "instance": instance,
+            "errors": [],
+        }
     ).encode()
     await send(
         {
@@ -199,6 +208,70 @@ class CleanInput:
             raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogatepass")
             qs = scope.get("query_string", b"")
             if b"\x00" in raw or b"%00" in raw or b"\x00" in qs or b"%00" in qs or "\x00" in scope.get("path", ""):
-                await send_problem(send, 400, "The URL contains a NUL character; remove it.")
+                await send_problem(send, 400, "The URL contains a NUL character; remove it.")  # no path: it holds NUL
                 return
         await self.app(scope, receive, send)
+
+
+# ---- the OpenAPI document: one error body, documented once -----------------------------------------------
+ON_EVERY_CALL = (400, 413, 503)  # malformed request, headers or body too large, database unavailable
+AUTHENTICATED = (401, 429)  # every /v1 operation needs an API key; failed keys are rate limited
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}
+}
+
+
+def _uses(dependant, fn) -> bool:
+    return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
+
+
+def document(app: FastAPI, routers: list) -> None:
+    """Describe the errors the server answers in its OpenAPI document: the `Problem` schema once (in
+    components), referenced by every operation for each status it can answer. FastAPI's own 422 body
+    (`HTTPValidationError`), which the server never sends, is removed."""
+    from fastapi.openapi.utils import get_openapi
+    from fastapi.routing import APIRoute
+
+    from landbridge.accounts.dependencies import operator
+
+    operator_ops = {
+        (r.path_format, m.lower())
+        for router in routers
+        for r in router.routes
+        if isinstance(r, APIRoute) and _uses(r.dependant, operator)
+        for m in r.methods
+    }
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+        )
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schema.pop("$defs", {}))
+        schemas["Problem"] = problem_schema
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        for path, item in doc.get("paths", {}).items():
+            for method, op in item.items():
+                responses = op.setdefault("responses", {})
+                responses.pop("422", None)
+                statuses = set(ON_EVERY_CALL) | {int(s) for s in responses if s.isdigit() and int(s) >= 400}
+                if path.startswith("/v1"):
+                    statuses |= set(AUTHENTICATED)
+                if (path, method) in operator_ops:
+                    statuses.add(403)
+                if op.get("parameters") or op.get("requestBody"):
+                    statuses.add(422)
+                for status in sorted(statuses):
+                    entry = problem_responses(status)[status]
+                    entry["description"] = responses.get(str(status), {}).get("description") or entry["description"]
+                    if status in (429, 503):
+                        entry["headers"] = RETRY_AFTER_HEADER
+                    responses[str(status)] = entry
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -14,9 +14,14 @@ import importlib.util
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
+from landbridge.errors import ConflictError
+
+if TYPE_CHECKING:
+    from fpdf import FPDF as _FPDF
+else:
+    _FPDF = object  # fpdf2 is imported on first use (see _note_class)
 
 _TRANSLIT = str.maketrans(
     {
@@ -49,7 +54,20 @@ def _font_dir() -> Path | None:
     return None
 
 
-class _Note(FPDF):
+@lru_cache(maxsize=1)
+def _note_class():
+    """The PDF class (fpdf2 is imported on first use: booking answers only need `has_rail_legs`)."""
+    from fpdf import FPDF
+
+    class Note(_NoteLayout, FPDF):
+        pass
+
+    return Note
+
+
+class _NoteLayout(_FPDF):
+    """Fonts, margins and footer of the note (mixed into fpdf's FPDF by `_note_class`)."""
+
     def __init__(self) -> None:
         super().__init__(format="A4")
         d = _font_dir()
@@ -79,9 +97,26 @@ def _when(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ") + (" UTC" if iso else "")
 
 
+def has_rail_legs(booking: dict[str, Any]) -> bool:
+    """Whether a booking (as `booking.service.get_booking` returns it) travels by rail at all."""
+    return any(l.get("mode") == "rail" for l in (booking.get("itinerary") or {}).get("legs", []))
+
+
 def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     """The note for a booking as returned by the API (`booking.service.get_booking`); `place_name` turns
-    place ids into names (default: the network's)."""
+    place ids into names (default: the network's). ConflictError when the booking has no rail leg: the
+    CIM/SMGS note is a rail document (sea goes on a bill of lading, air on an air waybill)."""
+    if not has_rail_legs(booking):
+        mode = (booking.get("itinerary") or {}).get("mode") or "another mode"
+        other = {
+            "sea": "a bill of lading, which the shipping line issues",
+            "air": "an air waybill, which the airline or its agent issues",
+        }
+        raise ConflictError(
+            f"Booking {booking['id']} travels by {mode}, not rail: the CIM/SMGS consignment note is for rail "
+            f"consignments only. Its transport document is {other.get(mode, 'that mode’s own document')}; "
+            "the booking itself (GET /v1/bookings/{id}) is the booking confirmation."
+        )
     if place_name is None:
         from landbridge.world import load_world
 
@@ -95,7 +130,7 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     take_over = (rail or main or legs)[0]
     deliver = (rail or main or legs)[-1]
 
-    pdf = _Note()
+    pdf = _note_class()()
     pdf.add_page()
     f = pdf.family_name
     w = pdf.epw

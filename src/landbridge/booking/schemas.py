@@ -130,6 +130,7 @@ class DepartureOut(BaseModel):
 
 # ---- bookings --------------------------------------------------------------------------------
 class Party(Strict):
+    multiline = frozenset({"address"})
     name: str = Field(min_length=1, max_length=200)
     address: str = Field(min_length=1, max_length=500)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. CN, DE.")
@@ -137,16 +138,17 @@ class Party(Strict):
 
 
 class DangerousGoods(Strict):
-    un_number: str = Field(pattern=r"^UN\d{4}$", examples=["UN3480"])
+    un_number: str = Field(pattern=r"^UN[0-9]{4}$", examples=["UN3480"])
     hazard_class: str = Field(pattern=r"^[1-9](\.[1-6][A-Z]?)?[A-Z]?$", examples=["9", "2.1", "1.4S"])
     packing_group: Literal["I", "II", "III"] | None = None
     proper_shipping_name: str = Field(min_length=1, max_length=200, examples=["LITHIUM ION BATTERIES"])
 
 
 class Goods(Strict):
+    multiline = frozenset({"description"})
     description: str = Field(min_length=1, max_length=500)
     hs_code: str = Field(
-        description="Harmonized System code: 6, 8 or 10 digits (dots and spaces ignored).",
+        description="Harmonized System code: 6, 8 or 10 ASCII digits (dots and spaces ignored).",
         examples=["850760"],
         max_length=20,
     )
@@ -157,9 +159,9 @@ class Goods(Strict):
     @field_validator("hs_code")
     @classmethod
     def _hs(cls, v: str) -> str:
-        digits = re.sub(r"[.\s]", "", v)
-        if not re.fullmatch(r"\d{6}(\d{2}){0,2}", digits):
-            raise ValueError("an HS code has 6, 8 or 10 digits, e.g. 850760 or 8507.60.00")
+        digits = re.sub(r"[. ]", "", v)
+        if not re.fullmatch(r"[0-9]{6}([0-9]{2}){0,2}", digits):
+            raise ValueError("an HS code has 6, 8 or 10 ASCII digits 0-9, e.g. 850760 or 8507.60.00")
         return digits
 
 
@@ -219,6 +221,7 @@ class BookingIn(Strict):
 
 
 class StatusIn(Strict):
+    multiline = frozenset({"note"})
     status: Literal[
         "received",
         "pending_update",
@@ -237,6 +240,7 @@ class StatusIn(Strict):
 
 
 class CancelIn(Strict):
+    multiline = frozenset({"reason"})
     reason: str | None = Field(None, max_length=500)
 
 
@@ -283,7 +287,9 @@ class BookingOut(BookingSummary):
     itinerary: dict[str, Any]
     reservations: list[ReservationOut]
     events: list[EventOut]
-    consignment_note: str
+    consignment_note: str | None = Field(
+        description="URL of the CIM/SMGS consignment note (PDF); null when the booking has no rail leg."
+    )
 
 
 class BookingPage(BaseModel):

@@ -428,17 +428,12 @@ def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
 
 
 def _check_dangerous_goods(opt: BookableOption, goods) -> None:
+    from landbridge.booking.dangerous_goods import check_declaration
     from landbridge.world import load_world
 
     w = load_world()
-    cargo = w.catalog.cargo_types.get(opt.cargo)
     dg = goods.dangerous_goods
-    if cargo is not None and cargo.un_number and dg is None:
-        raise FieldError(
-            "shipment.goods.dangerous_goods",
-            f"The quote was for {cargo.name.lower()} ({cargo.un_number}, class {cargo.dg_class}); "
-            "declare the dangerous goods (UN number, class, proper shipping name).",
-        )
+    check_declaration(w.catalog, opt.cargo, dg)  # the declaration is the quoted cargo's, class as listed
     if dg is None:
         return
     for _mode, sid in opt.services:
@@ -469,7 +464,16 @@ def _load(s: Session, principal: Principal, booking_id: str, lock: bool = False)
 
 def get_booking(s: Session, principal: Principal, booking_id: str) -> dict[str, Any]:
     b = _load(s, principal, booking_id)
-    return _full_out(s, b)
+    return visible_to(principal, _full_out(s, b))
+
+
+def visible_to(principal: Principal, booking: dict[str, Any]) -> dict[str, Any]:
+    """A booking as `principal` may see it: shippers do not see which operator key made a change, nor the
+    operators' notes on it (their own cancellation reasons they do see)."""
+    if principal.is_operator:
+        return booking
+    events = [e if e["actor_role"] == "shipper" else {**e, "api_key_id": None, "note": None} for e in booking["events"]]
+    return {**booking, "events": events}
 
 
 def _full_out(s: Session, b: Booking) -> dict[str, Any]:
@@ -685,7 +689,7 @@ def change_status(
         b = _load(s, principal, booking_id, lock=True)
         set_transport_status(s, b.id, to, principal=principal, note=note, now=now, strict=True)
         s.expire(b)
-        return _full_out(s, s.get(Booking, b.id))
+        return visible_to(principal, _full_out(s, s.get(Booking, b.id)))
     b = _load(s, principal, booking_id, lock=True)
     frm = b.status
     if to not in TRANSITIONS.get(frm, ()):
@@ -702,7 +706,7 @@ def change_status(
         raise ConflictError(f"Booking {b.id} left on {iso_utc(b.departs_at)}; ask the operator to cancel it.")
     _set_status(s, b.id, frm, to, principal.key_id, principal.role, note, now)
     s.expire(b)
-    return _full_out(s, s.get(Booking, b.id))
+    return visible_to(principal, _full_out(s, s.get(Booking, b.id)))
 
 
 def _set_status(

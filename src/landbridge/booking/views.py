@@ -40,12 +40,18 @@ IdemKey = Annotated[
         "with a different body is 409.",
     ),
 ]
+REUSED = "the Idempotency-Key was used before with a different request."
+NO_BOOKING = {"description": "No such booking (another customer's is not found either)."}
 Limit = Annotated[int, Query(ge=1, le=100, description="Page length (at most 100).")]
 
 
 def _linked(booking: dict[str, Any]) -> dict[str, Any]:
-    """A booking as the API answers it: the service's record plus the URLs of its documents."""
-    return {**booking, "consignment_note": f"{router.prefix}/bookings/{booking['id']}/consignment-note.pdf"}
+    """A booking as the API answers it: the service's record plus the URLs of its documents (the CIM/SMGS
+    note only when the booking travels by rail)."""
+    from landbridge.booking.consignment import has_rail_legs
+
+    note = f"{router.prefix}/bookings/{booking['id']}/consignment-note.pdf" if has_rail_legs(booking) else None
+    return {**booking, "consignment_note": note}
 
 
 def date_range(
@@ -75,7 +81,9 @@ def _world():
 
 
 # ---- quotes ----------------------------------------------------------------------------------
-@router.post("/quotes", status_code=201, response_model=QuoteOut, tags=["quotes"])
+@router.post(
+    "/quotes", status_code=201, response_model=QuoteOut, tags=["quotes"], responses={409: {"description": REUSED}}
+)
 def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
     """Door-to-door options (the planner of `landbridge quote`), only on departures with room. Each option
     has an `id` that stays bookable until `expires_at` (30 minutes)."""
@@ -128,7 +136,12 @@ def search_departures(
     return db.read(work)
 
 
-@router.get("/departures/{departure_id}", response_model=DepartureOut, tags=["departures"])
+@router.get(
+    "/departures/{departure_id}",
+    response_model=DepartureOut,
+    tags=["departures"],
+    responses={404: {"description": "No such departure."}},
+)
 def get_departure(departure_id: str, db: DB, p: Caller):
     """One departure: its stops, and `capacity_feu` and `booked_feu` for every section."""
     return db.read(lambda s: capacity.departure_detail(s, _world(), departure_id))
@@ -141,10 +154,8 @@ def get_departure(departure_id: str, db: DB, p: Caller):
     response_model=BookingOut,
     tags=["bookings"],
     responses={
-        409: {
-            "description": "No capacity left on a departure of the option, or an "
-            "Idempotency-Key reused with a different body."
-        },
+        404: {"description": "No such quote option (or not yours)."},
+        409: {"description": "No capacity left on a departure of the option; or " + REUSED},
         410: {"description": "The quote option expired or its train has left."},
     },
 )
@@ -200,19 +211,24 @@ def list_bookings(
     )
 
 
-@router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"])
+@router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"], responses={404: NO_BOOKING})
 def get_booking(booking_id: str, db: DB, p: Caller):
     """A booking with its itinerary, reservations and the audit trail of its status changes."""
     return _linked(db.read(lambda s: service.get_booking(s, p, booking_id)))
 
 
-@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, tags=["bookings"])
-def cancel_booking(
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses={404: NO_BOOKING, 409: {"description": "Already cancelled, delivered or left; or " + REUSED}},
+)
+async def cancel_booking(
     booking_id: str, request: Request, db: DB, p: Caller, body: CancelIn | None = None, idempotency_key: IdemKey = None
 ):
     """Cancel a booking (before its train leaves); its capacity comes back at once."""
     reason = body.reason if body else None
-    return respond(
+    return await respond_async(
         request,
         db,
         p.owner,
@@ -223,13 +239,18 @@ def cancel_booking(
     )
 
 
-@router.post("/bookings/{booking_id}/status", response_model=BookingOut, tags=["bookings"])
-def change_status(
+@router.post(
+    "/bookings/{booking_id}/status",
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses={404: NO_BOOKING, 409: {"description": "A status change out of order; or " + REUSED}},
+)
+async def change_status(
     booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
 ):
     """Operators: move a booking along received → confirmed → completed, or reject, decline or cancel it
     (DCSA Booking 2.0 statuses). `in_transit` and `delivered` set the transport status by hand."""
-    return respond(
+    return await respond_async(
         request,
         db,
         p.owner,
@@ -251,7 +272,11 @@ def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller):
     "/bookings/{booking_id}/consignment-note.pdf",
     tags=["bookings"],
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        404: NO_BOOKING,
+        409: {"description": "The booking has no rail leg: the CIM/SMGS note is a rail document."},
+    },
 )
 def consignment_note(booking_id: str, db: DB, p: Caller):
     """The CIM/SMGS consignment note of a booking, as a PDF."""

@@ -15,7 +15,10 @@ greenlet on an asyncio psycopg connection (SQLAlchemy's AsyncSession.run_sync): 
 never blocks the loop and no thread is involved. Threads would be worse here: a booking is about ten
 short round trips, and every wake-up of a pool thread has to win the GIL back from the loop and the
 other threads (measured: 8 threads on one process got a quarter of the transactions of 1).
-On SQLite the unit runs inline (see `inline_writes`).
+On SQLite a write from the event loop runs inline only when it cannot wait: the process's write lock is free
+and SQLite grants BEGIN IMMEDIATE at once (a connection with busy_timeout 0); otherwise it runs on the
+process's one writer thread and waits there. Nothing waits for the write lock on the event loop, so reads
+(GET requests, /health, key lookups) never wait on a writer: WAL readers do not block.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -77,17 +81,17 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
-def create_engine(url: str | None = None, **kwargs) -> Engine:
+def create_engine(url: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs) -> Engine:
     url = database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = sa_create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=8,
             max_overflow=32,
             **kwargs,
         )
-        _sqlite_events(engine)
+        _sqlite_events(engine, busy_timeout_ms)
         return engine
     return sa_create_engine(url, **_pg_pool(), **kwargs)
 
@@ -101,14 +105,14 @@ def _pg_pool() -> dict:
     return {"pool_size": size, "max_overflow": size, "pool_pre_ping": False, "pool_timeout": 60}
 
 
-def _sqlite_events(engine: Engine) -> None:
+def _sqlite_events(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -139,9 +143,17 @@ class Database:
         self._write = sessionmaker(writer, expire_on_commit=False, autoflush=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
         # SQLite transactions are short, in-process and serialized: the API runs the hot ones (bookings) on
-        # its event loop instead of paying two thread switches each. Set LANDBRIDGE_SQLITE_INLINE=0 to turn
-        # this off (e.g. when other processes hold long write transactions on the same file).
+        # its event loop instead of paying two thread switches each, when the write lock is free at once
+        # (`_try_write`: busy_timeout 0); else on the writer thread. LANDBRIDGE_SQLITE_INLINE=0: always the thread.
         self.inline_writes = self.is_sqlite and os.environ.get("LANDBRIDGE_SQLITE_INLINE", "1") != "0"
+        self._try_write = None
+        self._nowait_engine: Engine | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        if self.is_sqlite:
+            self._nowait_engine = create_engine(self.url, busy_timeout_ms=0)
+            nowait = self._nowait_engine.execution_options(sqlite_begin="IMMEDIATE")
+            self._try_write = sessionmaker(nowait, expire_on_commit=False, autoflush=False)
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="landbridge-sqlite-writer")
         # PostgreSQL from the event loop: an async engine, made on first use in the process that uses it
         self._async_engine = None
         self._async_sessions = None
@@ -200,7 +212,16 @@ class Database:
         """`write` from the event loop: the same unit, transaction and retries, without blocking the loop on
         PostgreSQL (SQLite: inline, or in a thread when inline_writes is off)."""
         if self.is_sqlite:
-            return self.write(fn) if self.inline_writes else await asyncio.to_thread(self.write, fn)
+            if self.inline_writes and self._write_lock is not None and self._write_lock.acquire(blocking=False):
+                try:
+                    with self._try_write() as s, s.begin():  # type: ignore[misc]
+                        return fn(s)
+                except OperationalError as exc:
+                    if not _retryable(exc):  # "database is locked": another process writes; wait off the loop
+                        raise
+                finally:
+                    self._write_lock.release()
+            return await asyncio.get_running_loop().run_in_executor(self._writer, self.write, fn)
         sessions = self._async()
         delay = 0.005
         for attempt in range(WRITE_RETRIES):
@@ -225,6 +246,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._nowait_engine is not None:
+            self._nowait_engine.dispose()
         if self._async_engine is not None:
             engine, self._async_engine, self._async_sessions = self._async_engine, None, None
             try:
