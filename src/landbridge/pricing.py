@@ -15,18 +15,48 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from landbridge.datafiles import DataSource
 from landbridge.errors import DataError, InvalidRequestError, did_you_mean
-from landbridge.timetable.models import RideFacts
 
 TARIFFS = "tariffs.yaml"
 EXCHANGE_RATES = "exchange_rates.yaml"
 CENT = Decimal("0.01")
 CostKind = Literal["freight", "handling", "border", "surcharge"]
+
+
+# ---- what a ride is, as far as prices go (landbridge.timetable.models.RideFacts has it) ---------------
+class GaugeChangeFacts(Protocol):
+    """A gauge change on a ride: where, and from which gauge to which (mm)."""
+
+    @property
+    def place_name(self) -> str: ...
+    @property
+    def from_gauge_mm(self) -> int: ...
+    @property
+    def to_gauge_mm(self) -> int: ...
+
+
+class RideFacts(Protocol):
+    """The facts of a ride that prices depend on (km by tariff region, gauge changes, ferries, routing)."""
+
+    @property
+    def mode(self) -> str: ...
+    @property
+    def distance_km(self) -> float: ...
+    @property
+    def rail_km_by_region(self) -> tuple[tuple[str, float], ...]: ...
+    @property
+    def gauge_changes(self) -> tuple[GaugeChangeFacts, ...]: ...
+    @property
+    def ferries(self) -> int: ...
+    @property
+    def broad_gauge(self) -> bool: ...
+    @property
+    def sea_variant(self) -> str | None: ...
 
 
 # ---- the tariff file ----------------------------------------------------------------------------
