@@ -1,21 +1,38 @@
-"""Planner latency over a full year of departures, against a time-expanded-graph baseline.
+"""Planner latency against the strongest fair baseline we could build: a clean Connection Scan (CSA).
 
-    .venv/bin/python bench/planner_latency.py [--pairs 1000] [--baseline-pairs 100] [--seed 7]
+    .venv/bin/python bench/planner_latency.py [--pairs 1000] [--scales 1,2,4] [--years 1,2] [--networkx]
 
-For random origin-destination pairs (Chinese hubs <-> European cities, both directions) and random
-ready dates spread over a whole year, it times `Planner.quote` (all modes, full Pareto set) and a
-straightforward baseline: a time-expanded graph of every rail departure of the year in networkx,
-searched with Dijkstra for the earliest arrival (rail only, same truck access, cut-off and connection
-rules). It checks that both find the same earliest rail arrival where the planner's one-transfer
-itineraries suffice, and reports p50/p99 latency and the ratio.
+For random origin-destination pairs (Chinese hubs <-> European cities, two-thirds westbound) and random
+ready dates spread over one (or two) years of departures, it times in the same process, on the same
+data, pair by pair in turn:
+
+* the planner, `Planner.quote` with all modes: the full Pareto set over arrival, cost, CO2e and
+  transfers, with legs, cost lines, CO2e and reliability (what `landbridge quote --json` prints);
+* the planner, rail only;
+* the baseline: a textbook Connection Scan Algorithm (Dibbelt et al. 2013/2018) in pure Python, earliest
+  rail arrival with any number of connections: every rail connection (one run between two consecutive
+  stops) of the period in one array sorted by departure, scanned from the ready time until a connection
+  leaves after the best arrival found at the destination. Same truck access and egress, cut-off,
+  minimum connection time, drayage between gateways of one city and boardable stops as the planner. It
+  returns one number (the earliest arrival), not options: it is a floor for what any search must do
+  that looks at departures one by one, which the planner does not.
+* optionally (`--networkx`) the earlier baseline: a time-expanded graph of every rail departure in
+  networkx, Dijkstra stopped at the destination (a sink joined to every egress arrival).
+
+The planner's earliest rail arrival is checked against the CSA's on every pair (never later).
+`--scales 1,2,4` repeats with every service cloned at shifted hours (2x, 4x the departures: same
+stops, running times and prices, so RAPTOR's routes group them), `--years 1,2` spreads the ready
+dates over one or two years of departures. Reports p50/p99 per method and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import dataclasses
+import gc
+import platform
 import random
-import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -24,37 +41,130 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import networkx as nx
-
-from landbridge.planner import QuoteRequest
-from landbridge.world import load_world
+from landbridge.errors import LandbridgeError
+from landbridge.planner import Planner, QuoteRequest
+from landbridge.timetable.builder import Timetable
+from landbridge.world import World, load_world
 
 
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
+
+
+# ---- the baseline ------------------------------------------------------------------------------
+class ConnectionScan:
+    """Earliest rail arrival by the Connection Scan Algorithm, with the planner's access/egress rules."""
+
+    def __init__(self, planner: Planner, start_e: float, end_e: float):
+        self.planner = planner
+        tt = planner.timetable
+        conns: list[tuple[float, float, str, str, int, bool, bool]] = []
+        trip = 0
+        y0 = datetime.fromtimestamp(start_e, UTC).year
+        y1 = datetime.fromtimestamp(end_e, UTC).year
+        for s in tt.services:
+            if s.mode != "rail" or not ("*" in s.accepts or "general" in s.accepts):
+                continue  # general cargo, as the planner is asked for
+            for y in range(y0 - 1, y1 + 1):
+                for e in tt.year_departure_epochs(s, y):
+                    if not start_e <= e <= end_e:
+                        continue
+                    conns.extend(
+                        (
+                            e + s.depart_h[k] * 3600,
+                            e + s.arrive_h[k + 1] * 3600,
+                            s.stops[k],
+                            s.stops[k + 1],
+                            trip,
+                            s.boardable[k],
+                            s.boardable[k + 1],
+                        )
+                        for k in range(len(s.stops) - 1)
+                    )
+                    trip += 1
+        conns.sort(key=lambda c: c[0])
+        self.dep = [c[0] for c in conns]
+        self.arr = [c[1] for c in conns]
+        self.frm = [c[2] for c in conns]
+        self.to = [c[3] for c in conns]
+        self.trip = [c[4] for c in conns]
+        self.board_ok = [c[5] for c in conns]
+        self.alight_ok = [c[6] for c in conns]
+        self.trips = trip
+        st = planner.settings
+        self.cutoff_s = st.rail_cutoff_hours * 3600
+        self.connection_s = st.connection_hours * 3600
+        gw = planner.routes.gateways
+        self.colocated = {
+            gw[a]: [(gw[q], st.truck_hours(km) * 3600) for q, km in links]
+            for a, links in enumerate(planner.routes.colocated)
+        }
+
+    @property
+    def connections(self) -> int:
+        return len(self.dep)
+
+    def earliest_arrival(self, origin, destination, ready_e: float) -> float | None:
+        """Earliest door arrival (epoch s) by rail and trucks, or None."""
+        st = self.planner.settings
+        board: dict[str, float] = {}
+        for a in self.planner.access_points(origin):
+            t = ready_e + st.truck_hours(a.road_km) * 3600 + self.cutoff_s
+            if t < board.get(a.place, float("inf")):
+                board[a.place] = t
+        egress = {a.place: st.truck_hours(a.road_km) * 3600 for a in self.planner.access_points(destination)}
+        if not board:
+            return None
+        best = float("inf")
+        on = bytearray(self.trips)
+        dep, arr, frm, to, trip = self.dep, self.arr, self.frm, self.to, self.trip
+        board_ok, alight_ok, colocated, conn = self.board_ok, self.alight_ok, self.colocated, self.connection_s
+        i = bisect.bisect_left(dep, min(board.values()))
+        n = len(dep)
+        while i < n:
+            d = dep[i]
+            if d >= best:
+                break
+            tr = trip[i]
+            if on[tr] or (board_ok[i] and board.get(frm[i], float("inf")) <= d):
+                on[tr] = 1
+                if alight_ok[i]:
+                    a, s = arr[i], to[i]
+                    out = egress.get(s)
+                    if out is not None and a + out < best:
+                        best = a + out
+                    b = a + conn
+                    if b < board.get(s, float("inf")):
+                        board[s] = b
+                        for q, dray_s in colocated.get(s, ()):
+                            if b + dray_s < board.get(q, float("inf")):
+                                board[q] = b + dray_s
+            i += 1
+        return best if best < float("inf") else None
 
 
 class TimeExpandedBaseline:
-    """Every rail run of the year as events; boarding opportunities per place chained by waiting arcs."""
+    """The earlier baseline, fixed: every rail run as events in networkx; Dijkstra stops at a sink."""
 
-    def __init__(self, world, start_e: float, end_e: float):
-        self.world = world
-        p = world.planner
-        self.cutoff_s = p.rail_cutoff_h * 3600
-        self.connection_s = p.connection_h * 3600
+    def __init__(self, planner: Planner, start_e: float, end_e: float):
+        import networkx as nx
+
+        self.nx = nx
+        self.planner = planner
+        st = planner.settings
+        self.cutoff_s = st.rail_cutoff_hours * 3600
+        self.connection_s = st.connection_hours * 3600
         g = nx.DiGraph()
         boards: dict[str, list[tuple[float, tuple]]] = {}
         self.arrivals: dict[str, list[tuple[float, tuple]]] = {}
-        tt = world.timetable
+        tt = planner.timetable
         for s in tt.services:
-            if s.mode != "rail":
+            if s.mode != "rail" or not ("*" in s.accepts or "general" in s.accepts):
                 continue
-            for year in range(
-                datetime.fromtimestamp(start_e, UTC).year, datetime.fromtimestamp(end_e, UTC).year + 1
-            ):
+            for year in range(datetime.fromtimestamp(start_e, UTC).year, datetime.fromtimestamp(end_e, UTC).year + 1):
                 for e in tt.year_departure_epochs(s, year):
-                    if not (start_e <= e <= end_e):
+                    if not start_e <= e <= end_e:
                         continue
                     run = (s.id, e)
                     for k in range(len(s.stops)):
@@ -63,10 +173,8 @@ class TimeExpandedBaseline:
                             g.add_edge(("D", run, k - 1), a_node, weight=(s.arrive_h[k] - s.depart_h[k - 1]) * 3600)
                         g.add_edge(a_node, d_node, weight=(s.depart_h[k] - s.arrive_h[k]) * 3600)
                         if s.boardable[k]:
-                            t_dep = e + s.depart_h[k] * 3600
-                            boards.setdefault(s.stops[k], []).append((t_dep, d_node))
+                            boards.setdefault(s.stops[k], []).append((e + s.depart_h[k] * 3600, d_node))
                             self.arrivals.setdefault(s.stops[k], []).append((e + s.arrive_h[k] * 3600, a_node))
-        # Boarding chains: be at the place `connection` before the train leaves; wait arcs in between.
         self.board_times: dict[str, list[float]] = {}
         self.board_nodes: dict[str, list[tuple]] = {}
         for place, items in boards.items():
@@ -89,122 +197,229 @@ class TimeExpandedBaseline:
                 if i < len(times):
                     g.add_edge(a_node, self.board_nodes[place][i], weight=times[i] - t_arr)
         self.graph = g
-        self.node_time: dict = {}
 
-    def earliest_arrival(self, origin, destination, ready_e: float, horizon_days: float = 60) -> float | None:
-        p = self.world.planner
-        src = ("SRC",)
+    def earliest_arrival(self, origin, destination, ready_e: float) -> float | None:
+        st = self.planner.settings
         g = self.graph
-        added = []
-        for acc in p.access_points(origin):
+        src, sink = ("SRC",), ("SINK",)
+        for acc in self.planner.access_points(origin):
             times = self.board_times.get(acc.place)
             if not times:
                 continue
-            at = ready_e + p._truck_h(acc.road_km) * 3600 + self.cutoff_s - self.connection_s
+            at = ready_e + st.truck_hours(acc.road_km) * 3600 + self.cutoff_s - self.connection_s
             i = bisect.bisect_left(times, at)
             if i < len(times):
                 g.add_edge(src, self.board_nodes[acc.place][i], weight=times[i] - ready_e)
-                added.append(self.board_nodes[acc.place][i])
-        dist = nx.single_source_dijkstra_path_length(g, src, cutoff=horizon_days * 86400, weight="weight")
-        g.remove_node(src)
-        best = None
-        for acc in p.access_points(destination):
+        added = []
+        for acc in self.planner.access_points(destination):
             for t_arr, a_node in self.arrivals.get(acc.place, ()):
-                d = dist.get(a_node)
-                if d is not None and abs(ready_e + d - t_arr) < 1:
-                    arr = t_arr + p._truck_h(acc.road_km) * 3600
-                    best = arr if best is None or arr < best else best
-        return best
+                if t_arr >= ready_e:
+                    g.add_edge(a_node, sink, weight=st.truck_hours(acc.road_km) * 3600)
+                    added.append(a_node)
+        try:
+            d = self.nx.dijkstra_path_length(g, src, sink, weight="weight")
+            return ready_e + d
+        except (self.nx.NetworkXNoPath, self.nx.NodeNotFound):
+            return None
+        finally:
+            if src in g:
+                g.remove_node(src)
+            if sink in g:
+                g.remove_node(sink)
+
+    @property
+    def size(self) -> str:
+        return f"{self.graph.number_of_nodes():,} nodes, {self.graph.number_of_edges():,} edges"
+
+
+# ---- scaled networks ---------------------------------------------------------------------------
+def scaled_planner(world: World, scale: int) -> Planner:
+    """The world's planner over a timetable where every service runs `scale` times: clones leave
+    24/scale, 2x24/scale, ... hours later on the same weekdays (same stops, running times, prices)."""
+    if scale == 1:
+        return world.planner
+    tt = world.timetable
+    services = list(tt.services)
+    for s in tt.services:
+        for k in range(1, scale):
+            shift = timedelta(hours=24 * k / scale)
+            times = tuple(
+                (datetime.combine(date(2000, 1, 1), t) + shift).time().replace(microsecond=0) for t in s.departure_times
+            )
+            services.append(dataclasses.replace(s, id=f"{s.id}~{k}", name=f"{s.name} ({k + 1})", departure_times=times))
+    scaled = Timetable(world.network, services, tt.parameters, tt.scenario, tt.corridors)
+    return Planner(world.network, scaled, world.catalog, world.tariffs, world.factors, world.rates)
+
+
+def draw_pairs(world: World, n: int, start: date, days: int, seed: int) -> list[tuple]:
+    rng = random.Random(seed)
+    hubs = sorted((p for p in world.network.places.values() if p.kind == "hub"), key=lambda p: p.id)
+    cities = sorted((p for p in world.network.places.values() if p.kind == "city"), key=lambda p: p.id)
+    pairs = []
+    for _ in range(n):
+        cn, eu = rng.choice(hubs), rng.choice(cities)
+        o, d = (cn, eu) if rng.random() < 0.67 else (eu, cn)
+        pairs.append((o, d, start + timedelta(days=rng.randrange(days))))
+    return pairs
+
+
+def prepare(planner: Planner, first_year: int, years: int) -> float:
+    """Index departures of the years asked (and the next), compute the lower bounds; seconds taken."""
+    t = time.perf_counter()
+    for route in planner.routes.routes:
+        for y in range(first_year, first_year + years + 1):
+            planner.routes.cover(route, datetime(y, 7, 1, tzinfo=UTC).timestamp())
+    planner.bounds.prepare_all()
+    for p in planner.network.places.values():
+        planner.access_points(p)
+    return time.perf_counter() - t
+
+
+def run_scale(world: World, scale: int, years: int, args, now: datetime) -> dict:
+    t0 = time.perf_counter()
+    planner = scaled_planner(world, scale)
+    build_s = time.perf_counter() - t0
+    first_year = now.year + 1
+    start = date(first_year, 1, 1)
+    days = 365 * years - 60
+    prep_s = prepare(planner, first_year, years)
+    horizon0 = datetime.combine(start, dtime(0), UTC).timestamp() - 3 * 86400
+    horizon1 = horizon0 + (365 * years + 70) * 86400
+    t0 = time.perf_counter()
+    csa = ConnectionScan(planner, horizon0, horizon1)
+    csa_build_s = time.perf_counter() - t0
+    n_departures = len(
+        [e for r in planner.routes.routes for e in r.epochs if horizon0 <= e <= horizon0 + 365 * years * 86400]
+    )
+    pairs = draw_pairs(world, args.pairs, start, days, args.seed)
+    lat_all, lat_rail, lat_csa = [], [], []
+    no_route, compared, later, equal = 0, 0, [], 0
+    options = 0
+    gc.collect()
+    for o, d, ready in pairs:
+        ready_e = datetime.combine(ready, dtime(8), UTC).timestamp()
+        t = time.perf_counter()
+        try:
+            q = planner.quote(QuoteRequest(o.id, d.id, ready), now=now)
+            options += len(q.options)
+        except LandbridgeError:
+            no_route += 1
+        lat_all.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        try:
+            qr = planner.quote(QuoteRequest(o.id, d.id, ready, modes=("rail",)), now=now)
+            ours: float | None = min(x.arrival.timestamp() for x in qr.options)
+        except LandbridgeError:
+            ours = None
+        lat_rail.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        base = csa.earliest_arrival(o, d, ready_e)
+        lat_csa.append(time.perf_counter() - t)
+        if base is not None:
+            compared += 1
+            if ours is None or ours > base + 1:
+                later.append((o.id, d.id, ready.isoformat(), base, ours))
+            elif abs(ours - base) <= 1:
+                equal += 1
+    out = {
+        "scale": scale,
+        "years": years,
+        "departures": n_departures,
+        "routes": len(planner.routes.routes),
+        "services": len(planner.timetable.services),
+        "connections": csa.connections,
+        "build_s": build_s,
+        "prepare_s": prep_s,
+        "csa_build_s": csa_build_s,
+        "pairs": len(pairs),
+        "no_route": no_route,
+        "options_per_quote": options / max(1, len(pairs) - no_route),
+        "all": (percentile(lat_all, 0.5), percentile(lat_all, 0.99)),
+        "rail": (percentile(lat_rail, 0.5), percentile(lat_rail, 0.99)),
+        "csa": (percentile(lat_csa, 0.5), percentile(lat_csa, 0.99)),
+        "compared": compared,
+        "equal": equal,
+        "later": later,
+    }
+    if args.networkx and scale == 1 and years == 1:
+        t0 = time.perf_counter()
+        te = TimeExpandedBaseline(planner, horizon0, horizon1)
+        out["nx_build_s"] = time.perf_counter() - t0
+        out["nx_size"] = te.size
+        lat_nx, lat_csa2 = [], []
+        agree = 0
+        for o, d, ready in pairs[: args.networkx_pairs]:
+            ready_e = datetime.combine(ready, dtime(8), UTC).timestamp()
+            t = time.perf_counter()
+            b_nx = te.earliest_arrival(o, d, ready_e)
+            lat_nx.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            b_csa = csa.earliest_arrival(o, d, ready_e)
+            lat_csa2.append(time.perf_counter() - t)
+            agree += b_nx is not None and b_csa is not None and abs(b_nx - b_csa) < 1
+        out["nx"] = (percentile(lat_nx, 0.5), percentile(lat_nx, 0.99))
+        out["nx_csa"] = (percentile(lat_csa2, 0.5), percentile(lat_csa2, 0.99))
+        out["nx_agree"] = (agree, len(lat_nx))
+    return out
+
+
+def report(r: dict) -> None:
+    ms = lambda x: f"{x * 1000:.2f} ms"  # noqa: E731
+    print(
+        f"\n== {r['scale']}x services ({r['services']} services in {r['routes']} routes), ready dates over "
+        f"{r['years']} year(s): {r['departures']:,} departures, {r['connections']:,} rail connections"
+    )
+    print(
+        f"   planner built in {r['build_s']:.2f} s, departures and bounds prepared in {r['prepare_s']:.2f} s; "
+        f"CSA connections sorted in {r['csa_build_s']:.2f} s"
+    )
+    for key, what in (
+        ("all", "planner, all modes, Pareto options"),
+        ("rail", "planner, rail only"),
+        ("csa", "CSA, earliest rail arrival"),
+    ):
+        p50, p99 = r[key]
+        print(f"   {what:40s} p50 {ms(p50):>10s}  p99 {ms(p99):>10s}")
+    print(
+        f"   CSA / planner all modes: {r['csa'][0] / r['all'][0]:.1f}x at p50, "
+        f"{r['csa'][1] / r['all'][1]:.1f}x at p99; "
+        f"CSA / planner rail only: {r['csa'][0] / r['rail'][0]:.1f}x at p50"
+    )
+    print(
+        f"   {r['pairs']} pairs, {r['no_route']} without a route, {r['options_per_quote']:.1f} options per quote; "
+        f"earliest rail arrival: planner equal to CSA on {r['equal']}/{r['compared']}, "
+        f"later on {len(r['later'])}, earlier on {r['compared'] - r['equal'] - len(r['later'])}"
+    )
+    for case in r["later"][:5]:
+        print("   LATER THAN CSA:", case)
+    if "nx" in r:
+        print(
+            f"   networkx time-expanded graph ({r['nx_size']}, built in {r['nx_build_s']:.1f} s), Dijkstra stopped "
+            f"at the destination: p50 {ms(r['nx'][0])}, p99 {ms(r['nx'][1])}; CSA on the same pairs p50 "
+            f"{ms(r['nx_csa'][0])}; same arrival on {r['nx_agree'][0]}/{r['nx_agree'][1]}"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=1000)
-    ap.add_argument("--baseline-pairs", type=int, default=100)
+    ap.add_argument("--scales", default="1,2,4")
+    ap.add_argument("--years", default="1,2")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--networkx", action="store_true", help="also run the networkx time-expanded baseline")
+    ap.add_argument("--networkx-pairs", type=int, default=100)
     args = ap.parse_args()
-    rng = random.Random(args.seed)
-
+    now = datetime.now(UTC)
+    print(
+        f"planner latency bench: {platform.machine()}, Python {platform.python_version()}, "
+        f"{date.today().isoformat()}, seed {args.seed}"
+    )
     t0 = time.perf_counter()
-    w = load_world()
-    year = date.today().year + 1
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    for s in w.timetable.services:  # index a full year of departures (and the next, for late arrivals)
-        w.timetable.year_departure_epochs(s, year)
-        w.timetable.year_departure_epochs(s, year + 1)
-    n_departures = sum(len(w.timetable.year_departure_epochs(s, year)) for s in w.timetable.services)
-    cold_s = time.perf_counter() - t0
-
-    hubs = [p for p in w.network.places.values() if p.kind == "hub"]
-    cities = [p for p in w.network.places.values() if p.kind == "city"]
-    pairs = []
-    for _ in range(args.pairs):
-        cn, eu = rng.choice(hubs), rng.choice(cities)
-        o, d = (cn, eu) if rng.random() < 0.67 else (eu, cn)
-        ready = start + timedelta(days=rng.randrange((end - start).days - 60))
-        pairs.append((o, d, ready))
-
-    lat, no_route = [], 0
-    for o, d, ready in pairs:
-        t = time.perf_counter()
-        try:
-            w.planner.quote(QuoteRequest(o.id, d.id, ready))
-        except Exception:
-            no_route += 1
-        lat.append(time.perf_counter() - t)
-
-    t = time.perf_counter()
-    horizon_start = datetime.combine(start, dtime(0), UTC).timestamp() - 3 * 86400
-    base = TimeExpandedBaseline(w, horizon_start, horizon_start + 430 * 86400)
-    build_s = time.perf_counter() - t
-
-    sub = pairs[: args.baseline_pairs]
-    base_lat, ours_sub, agree, compared, base_earlier, ours_earlier = [], [], 0, 0, 0, []
-    for o, d, ready in sub:
-        ready_e = datetime.combine(ready, dtime(8, 0), UTC).timestamp()
-        t = time.perf_counter()
-        b = base.earliest_arrival(o, d, ready_e)
-        base_lat.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        try:
-            q = w.planner.quote(QuoteRequest(o.id, d.id, ready, modes=("rail",)))
-            best = min(q.options, key=lambda opt: opt.arrival)
-            ours = best.arrival.timestamp()
-        except Exception:
-            ours = None
-        ours_sub.append(time.perf_counter() - t)
-        if b is not None and ours is not None:
-            compared += 1
-            if abs(b - ours) < 3600:
-                agree += 1
-            elif b < ours:
-                base_earlier += 1
-            else:
-                ours_earlier.append((o.name, d.name, " / ".join(f"{l.mode} {l.frm}>{l.to}" for l in best.legs)))
-
-    p50, p99 = percentile(lat, 0.5) * 1000, percentile(lat, 0.99) * 1000
-    b50, b99 = percentile(base_lat, 0.5) * 1000, percentile(base_lat, 0.99) * 1000
-    o50 = percentile(ours_sub, 0.5) * 1000
-    print(f"departures indexed (one year): {n_departures:,}; cold start (load + index): {cold_s:.2f} s")
-    print(
-        f"planner, all modes, Pareto set: {len(lat)} quotes, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
-        f"mean {statistics.mean(lat) * 1000:.2f} ms ({no_route} without a route)"
-    )
-    print(
-        f"baseline time-expanded graph: {base.graph.number_of_nodes():,} nodes, {base.graph.number_of_edges():,} edges, "
-        f"built in {build_s:.1f} s"
-    )
-    print(f"baseline (networkx Dijkstra, rail earliest arrival), {len(sub)} quotes: p50 {b50:.1f} ms, p99 {b99:.1f} ms")
-    print(f"planner rail-only on the same {len(sub)} pairs: p50 {o50:.2f} ms")
-    print(f"speed-up at p50: {b50 / p50:.0f}x (all-mode planner vs baseline), {b50 / o50:.0f}x (rail-only vs baseline)")
-    print(
-        f"earliest rail arrival agrees within 1 h on {agree}/{compared} pairs; baseline earlier on {base_earlier} "
-        "(itineraries with two or more connections, which the planner does not offer); planner earlier on "
-        f"{len(ours_earlier)} (truck between gateways of the same city, or to farther terminals, which the "
-        "baseline graph has no arcs for)"
-    )
-    for case in ours_earlier[:3]:
-        print("  planner earlier:", *case)
+    world = load_world()
+    print(f"world loaded in {time.perf_counter() - t0:.2f} s")
+    for years in (int(y) for y in args.years.split(",")):
+        for scale in (int(s) for s in args.scales.split(",")):
+            report(run_scale(world, scale, years, args, now))
 
 
 if __name__ == "__main__":

@@ -37,9 +37,14 @@ class UnknownPlaceError(LandbridgeError):
 
 
 class InvalidRequestError(LandbridgeError):
-    """The request cannot be served as asked (impossible cargo, past date, no route)."""
+    """The request cannot be served as asked (impossible cargo, past date, no route). `field` names the
+    request field at fault (as the API spells it, e.g. ``ready_date``) when there is one."""
 
     status_code = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(message)
 
 
 class NoRouteError(InvalidRequestError):

@@ -12,7 +12,7 @@ from landbridge.emissions import EmissionFactors, emission_factors
 from landbridge.network.loader import default_network
 from landbridge.network.models import Network
 from landbridge.planner.core import Planner
-from landbridge.pricing import Tariff, tariff
+from landbridge.pricing import ExchangeRates, Tariffs, exchange_rates, tariffs
 from landbridge.scenarios import BASELINE, Scenario, parse_scenario
 from landbridge.timetable.builder import Timetable, timetable_for
 
@@ -22,7 +22,8 @@ class World:
     network: Network
     timetable: Timetable
     catalog: CargoCatalog
-    tariff: Tariff
+    tariffs: Tariffs
+    rates: ExchangeRates
     factors: EmissionFactors
     planner: Planner
     data_dir: str | None
@@ -46,13 +47,14 @@ def _world(data_dir: str | None, scenario: Scenario) -> World:
     network = default_network(data_dir)
     tt = timetable_for(scenario, data_dir)
     cat = cargo_catalog(data_dir)
-    tar = tariff(data_dir)
+    tar = tariffs(data_dir)
+    rates = exchange_rates(data_dir)
     fac = emission_factors(data_dir)
-    planner = Planner(network, tt, cat, tar, fac)
+    planner = Planner(network, tt, cat, tar, fac, rates)
     from landbridge.reliability import apply_cached_bands
 
     apply_cached_bands(planner)
-    return World(network, tt, cat, tar, fac, planner, data_dir)
+    return World(network, tt, cat, tar, rates, fac, planner, data_dir)
 
 
 def load_world(scenario: Scenario = BASELINE, data_dir=None) -> World:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,7 +16,7 @@ from landbridge.datafiles import DataSource, require_known, validate_entries
 from landbridge.errors import DataError, InvalidRequestError
 from landbridge.network.models import Network, RailStep, haversine_km
 from landbridge.scenarios import BASELINE, Scenario
-from landbridge.timetable.models import COUNTRY_TZ, WEEKDAYS, Departure, Section, Service, rail_region
+from landbridge.timetable.models import COUNTRY_TZ, WEEKDAYS, Departure, Section, Service, rail_region, zone
 
 SERVICES = "services.yaml"
 SEA_SERVICES = "sea_services.yaml"
@@ -177,7 +176,7 @@ class Timetable:
         cached = self._epochs.get(key)
         if cached is not None:
             return cached
-        tz = ZoneInfo(service.tz)
+        tz = zone(service.tz)
         out: list[float] = []
         day = date(year, 1, 1)
         end = date(year + 1, 1, 1)
@@ -204,9 +203,9 @@ class Timetable:
         return None
 
     def departure_from_epoch(self, service: Service, epoch: float) -> Departure:
+        """The run of `service` leaving its origin at `epoch` (s); its id names the local time there."""
         dep = datetime.fromtimestamp(epoch, tz=UTC)
-        local = dep.astimezone(ZoneInfo(service.tz))
-        return Departure(f"{service.id}:{local:%Y-%m-%dT%H%M}", service, dep)
+        return Departure(departure_id(service, epoch), service, dep)
 
     def departures(
         self, start: date, end: date, origin: str | None = None, destination: str | None = None, mode: str | None = None
@@ -236,7 +235,7 @@ class Timetable:
                 for e in self.year_departure_epochs(s, y):
                     if lo - offset <= e < hi:
                         d = self.departure_from_epoch(s, e)
-                        local_day = d.time_at(i).astimezone(ZoneInfo(_tz_of(self.network, s.stops[i]))).date()
+                        local_day = d.time_at(i).astimezone(zone(_tz_of(self.network, s.stops[i]))).date()
                         if start <= local_day < end:
                             items.append((e + offset, d.id, d, i, j))
             streams.append(items)
@@ -250,7 +249,7 @@ class Timetable:
         if service is None:
             raise InvalidRequestError(f"Unknown service {sid!r} in departure id {departure_id!r}.")
         try:
-            local = datetime.strptime(stamp, "%Y-%m-%dT%H%M").replace(tzinfo=ZoneInfo(service.tz))
+            local = datetime.strptime(stamp, "%Y-%m-%dT%H%M").replace(tzinfo=zone(service.tz))
         except ValueError:
             raise InvalidRequestError(
                 f"Malformed departure id {departure_id!r}; expected SERVICE:YYYY-MM-DDTHHMM."
@@ -261,6 +260,12 @@ class Timetable:
         if i >= len(epochs) or abs(epochs[i] - e) > 1:
             raise InvalidRequestError(f"Service {sid} does not depart at {stamp} (local time).")
         return self.departure_from_epoch(service, e)
+
+
+def departure_id(service: Service, epoch: float) -> str:
+    """`SERVICE:YYYY-MM-DDTHHMM`, the local date and time at the service's origin of a run leaving at `epoch`."""
+    local = datetime.fromtimestamp(epoch, tz=zone(service.tz))
+    return f"{service.id}:{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}{local.minute:02d}"
 
 
 def _tz_of(network: Network, place_id: str) -> str:

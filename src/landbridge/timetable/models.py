@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from landbridge.network.models import BROAD_GAUGE_COUNTRIES, RailStep
 
@@ -39,6 +40,22 @@ COUNTRY_TZ = {
     "FI": "Europe/Helsinki",
     "GB": "Europe/London",
 }
+
+
+_ZONES: dict[str, ZoneInfo] = {}
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone `name` (IANA), kept once loaded (zoneinfo's own cache holds only a few)."""
+    z = _ZONES.get(name)
+    if z is None:
+        z = _ZONES[name] = ZoneInfo(name)
+    return z
+
+
+def country_zone(country: str) -> ZoneInfo:
+    """The time zone used for places in a country (UTC for countries not listed)."""
+    return zone(COUNTRY_TZ.get(country, "UTC"))
 
 
 def rail_region(country: str) -> str:
@@ -106,6 +123,67 @@ class Service:
 
 
 @dataclass(frozen=True)
+class GaugeChange:
+    """Containers change wagons at `place` (a yard of `crossing`) from one track gauge to another (mm)."""
+
+    place: str
+    place_name: str
+    crossing: str
+    from_gauge_mm: int
+    to_gauge_mm: int
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {
+            "place": self.place,
+            "place_name": self.place_name,
+            "crossing": self.crossing,
+            "from_gauge_mm": self.from_gauge_mm,
+            "to_gauge_mm": self.to_gauge_mm,
+        }
+
+
+@dataclass(frozen=True)
+class BorderPassage:
+    """A state border passed between `exit_place` (last place in `from_country`) and `place` (first in
+    `to_country`); countries as ISO 3166-1 alpha-2 codes."""
+
+    from_country: str
+    to_country: str
+    exit_place: str
+    place: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "from_country": self.from_country,
+            "to_country": self.to_country,
+            "exit_place": self.exit_place,
+            "place": self.place,
+        }
+
+
+@dataclass(frozen=True)
+class RideFacts:
+    """What riding a service from one stop to a later one involves, whatever the date: distance (km),
+    rail km by traction and by tariff region, km through gauge-change yards and on ferries, gauge
+    changes, ferries and borders on the way, hours running on links, busy crossings (utilisation of
+    0.85 or more) and, at sea, the ocean routing ("suez" or "cape"; None between ports of one coast)."""
+
+    mode: str
+    distance_km: float
+    rail_km_by_traction: tuple[tuple[str, float], ...] = ()
+    rail_km_by_region: tuple[tuple[str, float], ...] = ()
+    crossing_km: float = 0.0
+    ferry_km: float = 0.0
+    gauge_changes: tuple[GaugeChange, ...] = ()
+    ferries: int = 0
+    borders: tuple[BorderPassage, ...] = ()
+    broad_gauge: bool = False
+    running_hours: float = 0.0
+    busy_crossings: int = 0
+    sea_variant: str | None = None
+
+
+@dataclass(frozen=True)
 class Departure:
     """One run of a service, identified by service and local departure date-time at its origin."""
 
@@ -114,8 +192,7 @@ class Departure:
     departure: datetime  # UTC, at the origin
 
     def time_at(self, stop_index: int, arriving: bool = False) -> datetime:
-        from datetime import timedelta
-
+        """When the run leaves (or, `arriving`, reaches) stop `stop_index`: aware, UTC."""
         hours = (self.service.arrive_h if arriving else self.service.depart_h)[stop_index]
         return self.departure + timedelta(hours=hours)
 

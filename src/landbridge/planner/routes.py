@@ -1,0 +1,337 @@
+"""What the search needs of a timetable, prepared once: gateways, routes, rides and departures.
+
+A *route* is the RAPTOR notion: services that call at the same stops with the same scheduled offsets
+and the same prices and rules (clones of one line at other hours, say). Their runs never overtake
+each other, so a route's departures form one sorted list, and "the first run that can be boarded at
+stop i after time T" is one bisection, whatever the number of services or departures.
+
+A *ride* is riding a route from a boarding stop i to an alighting stop j; everything about it that
+does not depend on the date (distance, prices per tariff period, emissions, gauge changes, borders)
+is worked out here, once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from landbridge.network.models import Network, Place, haversine_km
+from landbridge.pricing import RidePrice, Tariffs
+from landbridge.timetable.builder import Timetable
+from landbridge.timetable.models import RideFacts, Service
+from landbridge.timetable.rides import ride_facts
+
+GATEWAY_KINDS = ("hub", "terminal", "port", "airport")
+MODE_RAIL, MODE_SEA, MODE_AIR = 0, 1, 2
+MODE_CODES = {"rail": MODE_RAIL, "sea": MODE_SEA, "air": MODE_AIR}
+LOCAL_RADIUS_KM = 150  # gateways this close are always offered by truck, derived road distance or not
+
+
+#: The one call that turns a ride's facts into emissions: grams CO2e per tonne of goods carried.
+RideEmissionModel = Callable[[RideFacts], float]
+
+
+@dataclass(frozen=True, eq=False)
+class Ride:
+    """Riding route `route` from stop index `i` to stop index `j` (identity equality: one object per ride)."""
+
+    route: Route
+    i: int
+    j: int
+    board: str
+    alight: str
+    alight_stop: int  # gateway index of the alighting place
+    depart_offset_s: float  # seconds after the run's origin departure when it leaves stop i
+    arrive_offset_s: float  # ... and arrives at stop j
+    facts: RideFacts
+    co2e_g_per_t: float
+    prices: tuple[RidePrice, ...]  # one per tariff period
+
+    @property
+    def scheduled_hours(self) -> float:
+        """Hours on board, from leaving stop i to arriving at stop j."""
+        return (self.arrive_offset_s - self.depart_offset_s) / 3600
+
+
+@dataclass(eq=False)
+class Route:
+    """Services with the same stops, offsets, prices and rules; their runs in one sorted list."""
+
+    index: int
+    mode: str
+    mode_code: int
+    services: list[Service]
+    stops: tuple[str, ...]
+    depart_h: tuple[float, ...]
+    arrive_h: tuple[float, ...]
+    accepts: frozenset[str]
+    dangerous_goods: frozenset[str]
+    winter_protection: bool
+    rides_from: dict[int, list[Ride]] = field(default_factory=dict)  # boarding stop index -> rides
+    # Departures: origin epochs (s) in time order, the service of each, and the UTC years covered.
+    epochs: list[float] = field(default_factory=list)
+    trips: list[int] = field(default_factory=list)
+    years: tuple[int, int] = (0, -1)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A gateway (terminal, hub, port or airport) a truck reaches from a place, and the road km."""
+
+    place: str
+    road_km: float
+
+
+@dataclass(frozen=True)
+class Boarding:
+    """Where a route can be boarded: the route, the stop index and the rides to every later stop (with,
+    per ride, the seconds on board, the gateway it reaches and g CO2e per tonne, for quick bounds)."""
+
+    route: Route
+    i: int
+    depart_offset_s: float
+    rides: tuple[Ride, ...]
+    ride_seconds: tuple[float, ...]
+    alights: tuple[int, ...]
+    co2e_g_per_t: tuple[float, ...]
+
+    @classmethod
+    def of(cls, route: Route, i: int, rides: list[Ride]) -> Boarding:
+        """The boarding of `route` at stop index `i`."""
+        off = route.depart_h[i] * 3600
+        return cls(
+            route,
+            i,
+            off,
+            tuple(rides),
+            tuple(r.arrive_offset_s - off for r in rides),
+            tuple(r.alight_stop for r in rides),
+            tuple(r.co2e_g_per_t for r in rides),
+        )
+
+
+def _route_key(s: Service) -> tuple[object, ...]:
+    return (
+        s.mode,
+        s.stops,
+        s.depart_h,
+        s.arrive_h,
+        s.boardable,
+        s.rate_factor,
+        s.accepts,
+        s.dangerous_goods,
+        s.winter_protection,
+        s.sections,
+    )
+
+
+class RouteIndex:
+    """Gateways, routes, rides and departures of a timetable, prepared for the search.
+
+    `emission_model` turns each ride's facts into g CO2e per tonne (one call per ride, made here once).
+    Times are epochs in seconds (UTC); distances km; prices come from `tariffs` (one per period).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        timetable: Timetable,
+        tariffs: Tariffs,
+        emission_model: RideEmissionModel,
+        road_circuity: float,
+        max_road_km: float,
+    ):
+        self.network = network
+        self.timetable = timetable
+        self.tariffs = tariffs
+        self.circuity = road_circuity
+        self.max_road_km = max_road_km
+        places = network.places.values()
+        self.gateways: list[str] = [p.id for p in places if p.kind in GATEWAY_KINDS]
+        self.stop_of: dict[str, int] = {pid: k for k, pid in enumerate(self.gateways)}
+        self._gateways_by_kind = {k: [p for p in places if p.kind == k] for k in GATEWAY_KINDS}
+        self.routes: list[Route] = []
+        by_key: dict[tuple[object, ...], Route] = {}
+        for s in timetable.services:
+            key = _route_key(s)
+            route = by_key.get(key)
+            if route is None:
+                route = Route(
+                    len(self.routes),
+                    s.mode,
+                    MODE_CODES[s.mode],
+                    [],
+                    s.stops,
+                    s.depart_h,
+                    s.arrive_h,
+                    s.accepts,
+                    s.dangerous_goods,
+                    s.winter_protection,
+                )
+                by_key[key] = route
+                self.routes.append(route)
+                self._add_rides(route, s, emission_model)
+            route.services.append(s)
+        self.colocated = self._build_colocated()
+        self._road_index = self._build_road_index()
+        self._access_cache: dict[tuple[str, bool], list[Access]] = {}
+        self._boardings_cache: dict[tuple[str, frozenset[str]], list[tuple[Boarding, ...]]] = {}
+        self._year_starts: dict[int, float] = {}
+
+    # ---- rides -------------------------------------------------------------------------------
+    def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:
+        for i in range(len(s.stops) - 1):
+            if not s.boardable[i]:
+                continue
+            rides: list[Ride] = []
+            for j in range(i + 1, len(s.stops)):
+                if not s.boardable[j] or s.stops[j] not in self.stop_of:
+                    continue
+                facts = ride_facts(self.network, s, i, j)
+                if facts.mode == "sea" and facts.sea_variant is None:
+                    continue  # calls on one coast of a deep-sea loop are not sold as a voyage of their own
+                rides.append(
+                    Ride(
+                        route,
+                        i,
+                        j,
+                        s.stops[i],
+                        s.stops[j],
+                        self.stop_of[s.stops[j]],
+                        s.depart_h[i] * 3600,
+                        s.arrive_h[j] * 3600,
+                        facts,
+                        emission_model(facts),
+                        tuple(period.ride_price(facts, s.rate_factor) for period in self.tariffs.periods),
+                    )
+                )
+            if rides and s.stops[i] in self.stop_of:
+                route.rides_from[i] = rides
+
+    # ---- which routes a request may use --------------------------------------------------------
+    def boardings(self, cargo_id: str, un_number: str | None, modes: frozenset[str]) -> list[tuple[Boarding, ...]]:
+        """Per gateway index, the boardings of routes that carry this cargo by these modes (cached)."""
+        key = (f"{cargo_id}|{un_number or ''}", modes)
+        hit = self._boardings_cache.get(key)
+        if hit is not None:
+            return hit
+        per_stop: list[list[Boarding]] = [[] for _ in self.gateways]
+        for route in self.routes:
+            if route.mode not in modes:
+                continue
+            if "*" not in route.accepts and cargo_id not in route.accepts:
+                continue
+            if un_number and un_number not in route.dangerous_goods:
+                continue
+            for i, rides in route.rides_from.items():
+                per_stop[self.stop_of[route.stops[i]]].append(Boarding.of(route, i, rides))
+        out = [tuple(b) for b in per_stop]
+        self._boardings_cache[key] = out
+        return out
+
+    # ---- departures ----------------------------------------------------------------------------
+    def year_start_epoch(self, year: int) -> float:
+        """Epoch of 1 January 00:00 UTC of `year` (cached)."""
+        e = self._year_starts.get(year)
+        if e is None:
+            e = float(calendar.timegm((year, 1, 1, 0, 0, 0)))
+            self._year_starts[year] = e
+        return e
+
+    def cover(self, route: Route, epoch: float) -> None:
+        """Make sure the route's departure list covers the UTC year of `epoch` and the year after."""
+        year = datetime.fromtimestamp(min(max(epoch, -62135596800.0), 253402300799.0), tz=UTC).year
+        lo, hi = route.years
+        want_lo, want_hi = max(year, 1), min(year + 1, 9999)
+        if lo <= want_lo and want_hi <= hi:
+            return
+        lo, hi = (want_lo, want_hi) if hi < lo else (min(lo, want_lo), max(hi, want_hi))
+        merged: list[tuple[float, int]] = []
+        tt = self.timetable
+        for k, s in enumerate(route.services):
+            # A local year may start before the UTC one (zones east of UTC): take one more on each side.
+            for y in range(max(lo - 1, 1), min(hi + 1, 9999) + 1):
+                merged.extend((e, k) for e in tt.year_departure_epochs(s, y))
+        start, end = self.year_start_epoch(lo), self.year_start_epoch(hi + 1) if hi < 9999 else float("inf")
+        merged = sorted(x for x in set(merged) if start <= x[0] < end)
+        route.epochs = [e for e, _ in merged]
+        route.trips = [k for _, k in merged]
+        route.years = (lo, hi)
+
+    def next_run(self, route: Route, earliest_origin_epoch: float) -> int:
+        """Index into `route.epochs` of the first run leaving its origin at or after the epoch
+        (len(route.epochs) when there is none within the years covered)."""
+        epochs = route.epochs
+        if not epochs or earliest_origin_epoch < epochs[0] or earliest_origin_epoch > epochs[-1]:
+            self.cover(route, earliest_origin_epoch)
+            epochs = route.epochs
+        return bisect.bisect_left(epochs, earliest_origin_epoch)
+
+    # ---- trucks --------------------------------------------------------------------------------
+    def _build_road_index(self) -> dict[str, list[Access]]:
+        idx: dict[str, dict[str, float]] = {}
+        gateways = set(self.gateways)
+        for (a, b), km in self.network.road_km.items():
+            if b in gateways:
+                idx.setdefault(a, {})[b] = km
+            if a in gateways:
+                idx.setdefault(b, {})[a] = km
+        return {k: [Access(g, km) for g, km in sorted(v.items(), key=lambda x: x[1])] for k, v in idx.items()}
+
+    def _build_colocated(self) -> list[tuple[tuple[int, float], ...]]:
+        """Per gateway index, the other gateways serving the same city and the drayage km (at least 5)."""
+        by_city: dict[str, list[Place]] = {}
+        for pid in self.gateways:
+            p = self.network.places[pid]
+            if p.city:
+                by_city.setdefault(p.city, []).append(p)
+        out: list[list[tuple[int, float]]] = [[] for _ in self.gateways]
+        for group in by_city.values():
+            for a in group:
+                for b in group:
+                    if a.id != b.id:
+                        km = self.network.road_distance_km(a.id, b.id) or self._estimated_road_km(a, b)
+                        out[self.stop_of[a.id]].append((self.stop_of[b.id], max(km, 5.0)))
+        return [tuple(x) for x in out]
+
+    def _estimated_road_km(self, a: Place, b: Place) -> float:
+        return haversine_km(a.lat, a.lon, b.lat, b.lon) * self.circuity
+
+    def access_points(self, place: Place, wide: bool = False) -> list[Access]:
+        """Gateways a truck can bring cargo to from `place` (the place itself first when it is one):
+        the derived road distances up to the longest truck leg, plus for each kind of gateway the two
+        nearest within a local radius (great circle x circuity), so that, say, a port always reaches the
+        nearby airport; the nearest ones anyway when nothing else is in reach. `wide` adds every gateway
+        within the longest truck leg (estimated where not derived). Cached per place."""
+        cached = self._access_cache.get((place.id, wide))
+        if cached is not None:
+            return cached
+        out: list[Access] = [Access(place.id, 0.0)] if place.kind in GATEWAY_KINDS else []
+        seen = {a.place for a in out}
+        for a in self._road_index.get(place.id, ()):
+            if a.place not in seen and a.road_km <= self.max_road_km:
+                out.append(a)
+                seen.add(a.place)
+        for kind in GATEWAY_KINDS:
+            near = sorted(
+                (haversine_km(place.lat, place.lon, g.lat, g.lon), g.id) for g in self._gateways_by_kind[kind]
+            )
+            for gc_km, gid in near[:2]:
+                if gid not in seen and (gc_km <= LOCAL_RADIUS_KM or not out):
+                    km = self.network.road_distance_km(place.id, gid) or gc_km * self.circuity
+                    out.append(Access(gid, round(km, 1)))
+                    seen.add(gid)
+        if wide:
+            for kind in GATEWAY_KINDS:
+                for g in self._gateways_by_kind[kind]:
+                    if g.id in seen:
+                        continue
+                    km = self.network.road_distance_km(place.id, g.id) or self._estimated_road_km(place, g)
+                    if km <= self.max_road_km:
+                        out.append(Access(g.id, round(km, 1)))
+                        seen.add(g.id)
+        self._access_cache[(place.id, wide)] = out
+        return out

@@ -1,0 +1,526 @@
+"""The multi-criteria search: McRAPTOR over routes, with trucks as footpaths.
+
+Round k finds every itinerary of k rides that is not dominated. A *label* at a gateway is one way to
+have the cargo there: when it can board the next train or ship, what it has cost so far (USD), what it
+has emitted (kg CO2e) and how many rides it took. A label is kept only if no other label at that gateway
+is at least as good in all of these (the number of rides is the round, so earlier rounds win ties), and
+only if no finished itinerary already beats anything it could still become (target pruning). Boarding
+a route is one bisection over its departures, so the work grows with the number of routes and rounds,
+not with the number of departures or their pairs.
+
+Rules, as in the rest of the planner:
+- the first ride of an itinerary leaves at least the mode's cut-off after the truck brings the cargo;
+  later rides at least the minimum connection time after the previous arrival (plus any drayage);
+- a truck brings the cargo to a gateway near the origin (access) and from a gateway near the
+  destination (egress); between rides, drayage joins gateways of the same city;
+- air is offered door to airport to door only (truck, flight, truck); no ship follows a ship;
+- winter-sensitive cargo crossing the 1520 mm area in winter months needs winter protection (a
+  surcharge) and cannot travel on services without it;
+- `capacity`, when given, is asked about rail departures; up to MAX_CAPACITY_TRIES later departures
+  are tried when one is full.
+
+Costs and emissions do not depend on the date except for the tariff period and winter protection; a
+label is compared with others as if they did not (exact for itineraries within one tariff period and
+outside winter months, which is nearly all of them).
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from landbridge.planner.bounds import LowerBounds
+from landbridge.planner.routes import MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
+from landbridge.pricing import Load
+
+INF = float("inf")
+MAX_CAPACITY_TRIES = 12
+MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (loops never pay)
+
+# A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
+CapacityCheck = Callable[[str, int, int, float], bool]
+
+# Label layout (plain tuples: the search makes thousands of them):
+#   0 t     arrival epoch at the gateway (s)
+#   1 tr    earliest departure it can board on a train (s)
+#   2 ts    earliest departure it can board on a ship (s; INF after a ship)
+#   3 c     cost so far (USD)
+#   4 cr    cost so far plus the most a train boarding can cost more for it than for any other label
+#   5 e     emissions so far (kg CO2e)
+#   6 k     rides so far
+#   7 parent label (None for an access label)
+#   8 step  AccessStep, RideStep or DrayStep
+#   9 stop  gateway index
+#  10 via_rail  arrived on a train (then drayed or not): the next train is a transfer
+Label = tuple[float, float, float, float, float, float, int, "Label | None", object, int, bool]
+
+
+@dataclass(frozen=True)
+class AccessStep:
+    """A truck from the origin to gateway `stop` (`road_km`, 0 when the origin is the gateway)."""
+
+    stop: int
+    road_km: float
+
+
+@dataclass(frozen=True)
+class RideStep:
+    """A ride on run `run_index` of its route (origin departure `run_epoch`, service `service_index`)."""
+
+    ride: Ride
+    run_epoch: float
+    service_index: int
+    period: int
+    winter: bool
+    after_rail: bool
+
+
+@dataclass(frozen=True)
+class DrayStep:
+    """Drayage between two gateways of one city, `road_km` km."""
+
+    frm: int
+    to: int
+    road_km: float
+
+
+@dataclass(frozen=True)
+class EgressStep:
+    """A truck from gateway `stop` to the destination (`road_km`, 0 when the destination is the gateway)."""
+
+    stop: int
+    road_km: float
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A door-to-door itinerary the search found: its steps in order, arrival (epoch s), cost (USD),
+    emissions (kg CO2e) and number of rides."""
+
+    steps: tuple[AccessStep | RideStep | DrayStep | EgressStep, ...]
+    arrive_epoch: float
+    cost_usd: float
+    co2e_kg: float
+    rides: int
+
+
+@dataclass(frozen=True)
+class Truck:
+    """A truck leg as the search prices it: gateway index, km, hours, USD and kg CO2e."""
+
+    stop: int
+    road_km: float
+    hours: float
+    usd: float
+    co2e_kg: float
+
+
+@dataclass
+class SearchRequest:
+    """Everything one search needs, prepared by the planner (times in epoch seconds, money USD)."""
+
+    ready_epoch: float
+    access: list[Truck]
+    egress: dict[int, Truck]
+    drayage: Callable[[float], tuple[float, float, float]]  # km -> (hours, USD, kg CO2e)
+    boardings: list[tuple[Boarding, ...]]
+    load: Load
+    feu: float
+    mass_t: float
+    cutoff_s: tuple[float, float, float]  # by mode code: rail, sea, air
+    connection_s: float
+    rail_board_usd: list[tuple[float, float]]  # per tariff period: (first boarding, after a train)
+    winter_months: frozenset[int]  # empty unless the cargo is winter-sensitive
+    bounds: LowerBounds
+    cost_slack: float = 0.0  # prune what another label or itinerary beats within these shares (0: exact)
+    co2e_slack: float = 0.0
+    capacity: CapacityCheck | None = None
+    departure_id: Callable[[Route, int], str] | None = None  # (route, run index) -> departure id
+
+
+class Search:
+    """One McRAPTOR run over a RouteIndex for a SearchRequest; `run()` returns the Pareto journeys."""
+
+    def __init__(self, index: RouteIndex, req: SearchRequest):
+        self.index = index
+        self.req = req
+        self.bags: dict[int, list[Label]] = {}
+        self.targets: list[tuple[float, float, float, int, Label, Truck]] = []
+        self.labels_created = 0
+        n = req.load.containers
+        credit = max(first - after for first, after in req.rail_board_usd)
+        self.rail_credit = max(credit, 0.0)
+        self._costs: dict[tuple[int, int], tuple[float, ...]] = {}
+        n_stops = len(index.gateways)
+        self._bound_s: list[float | None] = [None] * n_stops
+        self._bound_usd: list[float] = [INF] * n_stops
+        self._bound_kg: list[float] = [INF] * n_stops
+        self._onward_s: list[float | None] = [None] * n_stops
+        self._onward_usd: list[float] = [INF] * n_stops
+        self._onward_kg: list[float] = [INF] * n_stops
+        self._egress_bounds = [(req.bounds.towards(g), t.hours * 3600, t.usd, t.co2e_kg) for g, t in req.egress.items()]
+        self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = {}
+        self._base_period = index.tariffs.period_index(req.ready_epoch)
+        self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
+        self._n = n
+
+    # ---- public ----------------------------------------------------------------------------
+    def run(self) -> list[Journey]:
+        """Rounds until no label improves; the journeys of the final Pareto set (arrival, cost, CO2e, rides)."""
+        marked = self._access_round()
+        k = 0
+        while marked and k < MAX_RIDES:
+            k += 1
+            marked = self._round(marked, k)
+            if marked:
+                self._drayage(marked)
+        return [self._journey(t) for t in sorted(self.targets, key=lambda x: (x[0], x[1], x[2], x[3]))]
+
+    # ---- rounds ----------------------------------------------------------------------------
+    def _access_round(self) -> dict[int, list[Label]]:
+        req = self.req
+        marked: dict[int, list[Label]] = {}
+        cut_r, cut_s, cut_a = req.cutoff_s
+        for a in req.access:
+            t = req.ready_epoch + a.hours * 3600
+            label: Label = (
+                t,
+                t + cut_r,
+                t + cut_s,
+                a.usd,
+                a.usd + self.rail_credit,
+                a.co2e_kg,
+                0,
+                None,
+                a,
+                a.stop,
+                False,
+            )
+            if self._insert(label):
+                marked.setdefault(a.stop, []).append(label)
+        # Air: truck, flight, truck; nothing else joins a flight.
+        for a in req.access:
+            for b in req.boardings[a.stop]:
+                if b.route.mode_code == MODE_AIR:
+                    t = req.ready_epoch + a.hours * 3600
+                    self._air(b, t + cut_a, a)
+        return marked
+
+    def _air(self, b: Boarding, earliest: float, a: Truck) -> None:
+        req = self.req
+        index = self.index
+        route = b.route
+        run = index.next_run(route, earliest - b.depart_offset_s)
+        if run >= len(route.epochs):
+            return
+        e0 = route.epochs[run]
+        pidx = index.tariffs.period_index(e0 + b.depart_offset_s)
+        parent: Label = (0.0, 0.0, 0.0, a.usd, a.usd, a.co2e_kg, 0, None, a, a.stop, False)
+        for ride in b.rides:
+            out = req.egress.get(ride.alight_stop)
+            if out is None:
+                continue
+            usd = a.usd + ride.prices[pidx].usd(req.load)
+            e = a.co2e_kg + req.mass_t * ride.co2e_g_per_t / 1000
+            arrive = e0 + ride.arrive_offset_s
+            step = RideStep(ride, e0, route.trips[run], pidx, False, False)
+            label: Label = (arrive, INF, INF, usd, usd, e, 1, parent, step, ride.alight_stop, False)
+            self._target(label, out)
+
+    def _round(self, marked: dict[int, list[Label]], k: int) -> dict[int, list[Label]]:
+        """Round k: board every route at every gateway marked in round k-1, from each new label there."""
+        new: dict[int, list[Label]] = {}
+        targets = self.targets
+        rail_board = self.req.rail_board_usd
+        n = self._n
+        base = self._base_period
+        fc, fe = self.fc, self.fe
+        for stop, labels in marked.items():
+            plan = self._plan(stop, base)
+            for label in labels:
+                c, e = label[3], label[5]
+                after_rail = label[10]
+                for b, rail, dt, dc, de, costs in plan:
+                    earliest = label[1] if rail else label[2]
+                    if earliest == INF:
+                        continue
+                    c0 = c + rail_board[base][after_rail] * n if rail else c
+                    # Best case over all rides of this boarding: if a finished itinerary beats even
+                    # that, skip it without looking up a departure.
+                    t_lb, c_lb, e_lb = earliest + dt, (c0 + dc) * fc, (e + de) * fe
+                    for d in targets:
+                        if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
+                            break
+                    else:
+                        self._board(b, label, earliest, k, new, costs)
+        return new
+
+    def _plan(self, stop: int, pidx: int) -> list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]:
+        """The boardings at a gateway with the best case of their rides (see _best_case), cached."""
+        key = (stop, pidx)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = []
+            for b in self.req.boardings[stop]:
+                if b.route.mode_code == MODE_AIR:
+                    continue
+                costs = self._ride_costs(b, pidx)
+                dt, dc, de = self._best_case(b, pidx, costs)
+                if dt < INF:
+                    plan.append((b, b.route.mode_code == MODE_RAIL, dt, dc, de, costs))
+            self._plans[key] = plan
+        return plan
+
+    def _board(
+        self,
+        b: Boarding,
+        label: Label,
+        earliest: float,
+        k: int,
+        new: dict[int, list[Label]],
+        base_costs: tuple[float, ...],
+    ) -> None:
+        """Board route b at `earliest` or later from `label`; offer a label at every later stop."""
+        req = self.req
+        route = b.route
+        rail = route.mode_code == MODE_RAIL
+        after_rail = label[10]
+        index = self.index
+        run = index.next_run(route, earliest - b.depart_offset_s)
+        epochs = route.epochs
+        if run >= len(epochs):
+            return
+        e0 = epochs[run]
+        pidx = index.tariffs.period_index(e0 + b.depart_offset_s)
+        c0 = label[3] + req.rail_board_usd[pidx][1 if after_rail else 0] * self._n if rail else label[3]
+        costs = base_costs if pidx == self._base_period else self._ride_costs(b, pidx)
+        e_base = label[5]
+        mass_t = req.mass_t
+        conn = req.connection_s
+        targets = self.targets
+        fc, fe = self.fc, self.fe
+        egress_of = req.egress
+        credit = self.rail_credit
+        winter_months = req.winter_months
+        for r, ride in enumerate(b.rides):
+            run_r, e_r = run, e0
+            arrive = e_r + ride.arrive_offset_s
+            usd = c0 + costs[r]
+            e = e_base + mass_t * ride.co2e_g_per_t / 1000
+            q = ride.alight_stop
+            # Worth it? Either as a finished itinerary from here, or on the way to one.
+            egress = egress_of.get(q)
+            worth = False
+            if egress is not None:
+                te, ce, ee = arrive + egress.hours * 3600, (usd + egress.usd) * fc, (e + egress.co2e_kg) * fe
+                worth = not any(d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k for d in targets)
+            if not worth:
+                sec, add_usd, add_kg = self._bound(q)
+                if sec == INF:
+                    continue
+                tb, cb, eb, kb = arrive + sec, (usd + add_usd) * fc, (e + add_kg) * fe, k + 1
+                if any(d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb for d in targets):
+                    continue
+            if req.capacity is not None and rail:
+                found = self._with_room(route, run, ride)
+                if found is None:
+                    continue
+                run_r, e_r = found
+                arrive = e_r + ride.arrive_offset_s
+            winter = False
+            if winter_months and ride.facts.broad_gauge:
+                months = (_time.gmtime(e_r + ride.depart_offset_s).tm_mon, _time.gmtime(arrive).tm_mon)
+                if months[0] in winter_months or months[1] in winter_months:
+                    if not route.winter_protection:
+                        continue
+                    winter = True
+                    usd += ride.prices[pidx].winter_usd_per_container * self._n
+            step = RideStep(ride, e_r, route.trips[run_r], pidx, winter, after_rail and rail)
+            t_next = arrive + conn
+            out: Label = (
+                arrive,
+                t_next,
+                INF if route.mode_code == MODE_SEA else t_next,
+                usd,
+                usd if rail else usd + credit,
+                e,
+                k,
+                label,
+                step,
+                ride.alight_stop,
+                rail,
+            )
+            self.labels_created += 1
+            if egress is not None:
+                self._target(out, egress)
+            if self._hopeless(out) or not self._insert(out):
+                continue
+            new.setdefault(ride.alight_stop, []).append(out)
+
+    def _best_case(self, b: Boarding, pidx: int, costs: tuple[float, ...]) -> tuple[float, float, float]:
+        """Least (seconds after `earliest`, USD after boarding, kg) with which any ride of boarding b can
+        end at the destination, directly or with more rides (each minimised on its own: a bound)."""
+        mass_kg = self.req.mass_t / 1000
+        onward_s, onward_usd, onward_kg = self._onward_s, self._onward_usd, self._onward_kg
+        dt = dc = de = INF
+        for sec, q, cost, g in zip(b.ride_seconds, b.alights, costs, b.co2e_g_per_t):
+            x = onward_s[q]
+            if x is None:
+                self._fill(q)
+                x = onward_s[q]
+            if x == INF:
+                continue
+            dt = min(dt, sec + x)
+            y = cost + onward_usd[q]
+            dc = min(dc, y)
+            z = mass_kg * g + onward_kg[q]
+            de = min(de, z)
+        return dt, dc, de
+
+    def _fill(self, stop: int) -> None:
+        """Bounds at a gateway: with at least one more ride (`_bound_*`) and, counting the egress truck
+        from there too, onward to the door (`_onward_*`)."""
+        req = self.req
+        load = req.load
+        n, cf = load.containers, load.price_factor
+        mass_t = req.mass_t
+        sec = usd = kg = INF
+        for gb, truck_s, truck_usd, truck_kg in self._egress_bounds:
+            s_ = gb.seconds[stop]
+            if s_ == INF:
+                continue
+            sec = min(sec, s_ + truck_s)
+            u = n * (cf * gb.freight_usd_per_feu[stop] + gb.fees_usd_per_container[stop]) + truck_usd
+            usd = min(usd, u)
+            c = mass_t * gb.co2e_g_per_t[stop] / 1000 + truck_kg
+            kg = min(kg, c)
+        self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop] = sec, usd, kg
+        out = req.egress.get(stop)
+        if out is not None:
+            sec, usd, kg = min(sec, out.hours * 3600), min(usd, out.usd), min(kg, out.co2e_kg)
+        self._onward_s[stop], self._onward_usd[stop], self._onward_kg[stop] = sec, usd, kg
+
+    def _ride_costs(self, b: Boarding, pidx: int) -> tuple[float, ...]:
+        key = (id(b), pidx)
+        costs = self._costs.get(key)
+        if costs is None:
+            load = self.req.load
+            costs = tuple(ride.prices[pidx].usd(load) for ride in b.rides)
+            self._costs[key] = costs
+        return costs
+
+    def _with_room(self, route: Route, run: int, ride: Ride) -> tuple[int, float] | None:
+        req = self.req
+        assert req.capacity is not None and req.departure_id is not None
+        for skip in range(MAX_CAPACITY_TRIES):
+            if run + skip >= len(route.epochs):
+                self.index.cover(route, route.epochs[-1] + 86400 * 200 if route.epochs else 0.0)
+                if run + skip >= len(route.epochs):
+                    return None
+            if req.capacity(req.departure_id(route, run + skip), ride.i, ride.j, req.feu):
+                return run + skip, route.epochs[run + skip]
+        return None
+
+    def _drayage(self, marked: dict[int, list[Label]]) -> None:
+        """Gateways of one city joined by a truck (port and rail terminal, say): labels of this round only."""
+        colocated = self.index.colocated
+        added: list[tuple[int, Label]] = []
+        for stop, labels in marked.items():
+            for q, km in colocated[stop]:
+                hours, usd, co2 = self.req.drayage(km)
+                for label in labels:
+                    if isinstance(label[8], DrayStep):
+                        continue
+                    t = label[0] + hours * 3600
+                    t_next = t + self.req.connection_s
+                    c = label[3] + usd
+                    out: Label = (
+                        t,
+                        t_next,
+                        t_next if label[2] < INF else INF,
+                        c,
+                        label[4] + usd,
+                        label[5] + co2,
+                        label[6],
+                        label,
+                        DrayStep(stop, q, km),
+                        q,
+                        label[10],
+                    )
+                    if not self._hopeless(out) and self._insert(out):
+                        added.append((q, out))
+        for q, label in added:
+            marked.setdefault(q, []).append(label)
+
+    # ---- dominance ---------------------------------------------------------------------------
+    def _insert(self, label: Label) -> bool:
+        """Add a label to its gateway's bag unless one there is at least as good; drop the ones it beats
+        (only labels of the same round can be beaten: earlier rounds have fewer rides)."""
+        bag = self.bags.get(label[9])
+        if bag is None:
+            self.bags[label[9]] = [label]
+            return True
+        tr, ts, c, cr, e, k = label[1], label[2], label[3], label[4], label[5], label[6]
+        cs, crs, es = c * self.fc, cr * self.fc, e * self.fe
+        for o in bag:
+            if o[1] <= tr and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
+                return False
+        bag[:] = [
+            o
+            for o in bag
+            if not (
+                o[6] >= k
+                and tr <= o[1]
+                and ts <= o[2]
+                and c <= o[3] * self.fc
+                and cr <= o[4] * self.fc
+                and e <= o[5] * self.fe
+            )
+        ]
+        bag.append(label)
+        return True
+
+    def _bound(self, stop: int) -> tuple[float, float, float]:
+        """Least (seconds, USD, kg CO2e) from arriving at `stop` to the door with one ride or more."""
+        if self._bound_s[stop] is None:
+            self._fill(stop)
+        return self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop]  # type: ignore[return-value]
+
+    def _hopeless(self, label: Label) -> bool:
+        """True when nothing this label can still become (one ride or more) could beat every finished
+        itinerary: lower bounds towards the destination, added to what it has already spent."""
+        sec, usd, kg = self._bound(label[9])
+        if sec == INF:
+            return True
+        t, c, e, k = label[0] + sec, (label[3] + usd) * self.fc, (label[5] + kg) * self.fe, label[6] + 1
+        return any(d[0] <= t and d[1] <= c and d[2] <= e and d[3] <= k for d in self.targets)
+
+    def _target(self, label: Label, egress: Truck) -> None:
+        t = label[0] + egress.hours * 3600
+        c = label[3] + egress.usd
+        e = label[5] + egress.co2e_kg
+        k = label[6]
+        cs, es = c * self.fc, e * self.fe
+        for d in self.targets:
+            if d[0] <= t and d[1] <= cs and d[2] <= es and d[3] <= k:
+                return
+        self.targets = [
+            d for d in self.targets if not (t <= d[0] and c <= d[1] * self.fc and e <= d[2] * self.fe and k <= d[3])
+        ]
+        self.targets.append((t, c, e, k, label, egress))
+
+    # ---- results -----------------------------------------------------------------------------
+    def _journey(self, target: tuple[float, float, float, int, Label, Truck]) -> Journey:
+        t, c, e, k, label, egress = target
+        steps: list[AccessStep | RideStep | DrayStep | EgressStep] = [EgressStep(egress.stop, egress.road_km)]
+        node: Label | None = label
+        while node is not None:
+            step = node[8]
+            if isinstance(step, Truck):
+                steps.append(AccessStep(step.stop, step.road_km))
+            elif isinstance(step, (RideStep, DrayStep)):
+                steps.append(step)
+            node = node[7]
+        steps.reverse()
+        return Journey(tuple(steps), t, c, e, k)

@@ -1,0 +1,85 @@
+"""What riding a service between two of its stops involves, whatever the date (for prices and emissions)."""
+
+from __future__ import annotations
+
+from landbridge.network.models import Network
+from landbridge.timetable.builder import sea_distance_km
+from landbridge.timetable.models import BorderPassage, GaugeChange, RideFacts, Service
+
+
+def ride_facts(network: Network, service: Service, i: int, j: int) -> RideFacts:
+    """Facts of riding `service` from stop index `i` to stop index `j` (i < j).
+
+    Rail: the links and crossings of its sections; sea: the searoute distance between the two ports
+    (ocean routing of the service when the ride crosses the ocean); air: the great-circle distance.
+    """
+    if not 0 <= i < j < len(service.stops):
+        raise ValueError(f"stop indexes {i}, {j} do not make a ride of {service.id}")
+    if service.mode == "rail":
+        return _rail_facts(network, service, i, j)
+    if service.mode == "sea":
+        ocean = next((sec.sea_route for sec in service.sections if sec.sea_route), "suez")
+        variant = ocean if any(sec.sea_route for sec in service.sections[i:j]) else None
+        dist = sea_distance_km(network, service.stops[i], service.stops[j], variant or "suez")
+        return RideFacts("sea", dist, sea_variant=variant)
+    return RideFacts("air", service.sections[0].distance_km)
+
+
+def _rail_facts(network: Network, service: Service, i: int, j: int) -> RideFacts:
+    places = network.places
+    dist = running = crossing_km = ferry_km = 0.0
+    by_traction: dict[str, float] = {}
+    by_region: dict[str, float] = {}
+    gauge: list[GaugeChange] = []
+    borders: list[BorderPassage] = []
+    ferries = busy = 0
+    broad = False
+    for sec in service.sections[i:j]:
+        broad = broad or sec.region == "broad_gauge"
+        for step in sec.steps:
+            dist += step.distance_km
+            a, b = places[step.frm], places[step.to]
+            if a.country != b.country:
+                borders.append(BorderPassage(a.country, b.country, a.id, b.id))
+            if step.link is not None:
+                running += step.hours
+                by_traction[step.link.traction] = by_traction.get(step.link.traction, 0.0) + step.distance_km
+                by_region[sec.region] = by_region.get(sec.region, 0.0) + step.distance_km
+                continue
+            crossing = step.crossing
+            if crossing is None:  # a step is a link or a crossing
+                continue
+            if crossing.mode == "ferry":
+                ferries += 1
+                ferry_km += step.distance_km
+            else:
+                crossing_km += step.distance_km
+                by_region[sec.region] = by_region.get(sec.region, 0.0) + step.distance_km
+            if crossing.is_gauge_change:
+                yard = places[crossing.transshipment_place(b.id)]
+                forward = step.frm == crossing.a
+                gauge.append(
+                    GaugeChange(
+                        yard.id,
+                        yard.name,
+                        crossing.name,
+                        crossing.gauge_a_mm if forward else crossing.gauge_b_mm,
+                        crossing.gauge_b_mm if forward else crossing.gauge_a_mm,
+                    )
+                )
+            if crossing.typical_utilisation >= 0.85:
+                busy += 1
+    return RideFacts(
+        "rail",
+        dist,
+        rail_km_by_traction=tuple(sorted(by_traction.items())),
+        rail_km_by_region=tuple(sorted(by_region.items())),
+        crossing_km=crossing_km,
+        ferry_km=ferry_km,
+        gauge_changes=tuple(gauge),
+        ferries=ferries,
+        borders=tuple(borders),
+        broad_gauge=broad,
+        running_hours=running,
+        busy_crossings=busy,
+    )
