@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.service import Principal
-from landbridge.booking.models import Booking, Quote, QuoteOption
+from landbridge.booking.models import LIVE_STATUSES, Booking, Quote, QuoteOption
 from landbridge.errors import FieldError, InvalidRequestError, NotFoundError
 from landbridge.timefmt import iso_utc
 
@@ -128,8 +128,8 @@ def emissions_summary(
     start: date | None = None,
     end: date | None = None,
 ) -> dict[str, Any]:
-    """WTW kg CO2e of a customer's live bookings (not cancelled) per month of departure and per mode, and
-    what the lowest-emission sea and air options of the same quotes would have emitted for the same goods
+    """WTW kg CO2e of a customer's live bookings (not cancelled, rejected or declined) per month of departure
+    and per mode, and what the lowest-emission sea and air options of the same quotes would have emitted for the same goods
     (the saving = alternative - booked, over the bookings whose quote offered that mode). A shipper gets its
     own figures (asking for another customer is 404); an operator one customer's, or everyone's."""
     if not principal.is_operator:
@@ -141,7 +141,7 @@ def emissions_summary(
         select(Booking, QuoteOption.quote_id, QuoteOption.option, Quote.request)
         .join(QuoteOption, QuoteOption.id == Booking.option_id)
         .join(Quote, Quote.id == QuoteOption.quote_id)
-        .where(Booking.status != "cancelled")
+        .where(Booking.status.in_(LIVE_STATUSES))
         .order_by(Booking.departs_at, Booking.id)
     )
     if customer_id:

@@ -126,8 +126,8 @@ def summary_cmd(
     chart: Annotated[Path | None, typer.Option(help="Also draw the months and modes (PNG or SVG).")] = None,
     database: DbOpt = None,
 ) -> None:
-    """Emissions per month of departure and per mode (bookings not cancelled), and the saving against the sea
-    and air options the same quotes offered."""
+    """Emissions per month of departure and per mode (live bookings: not cancelled, rejected or declined), and
+    the saving against the sea and air options the same quotes offered."""
     from landbridge.carbon import documents, service
 
     if fmt not in SUMMARY_FORMATS:
