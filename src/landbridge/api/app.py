@@ -81,8 +81,10 @@ def create_app(db: Database | str | None = None) -> FastAPI:
 
     from landbridge.accounts.views import router as accounts
     from landbridge.booking.views import router as booking
+    from landbridge.carbon.views import router as carbon
 
     app.include_router(booking)
+    app.include_router(carbon)
     app.include_router(accounts)
 
     head: list[str | None] = []  # the newest migration, read once

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from landbridge.cli import bookings, db, keys, network, quote, serve, simulate, timetable
+from landbridge.cli import bookings, db, emissions, keys, network, quote, serve, simulate, timetable
 from landbridge.cli.common import err
 from landbridge.errors import LandbridgeError
 
@@ -37,7 +37,9 @@ app.command("quote")(quote.quote_cmd)
 app.command("serve")(serve.serve_cmd)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+bookings.app.command("emissions")(emissions.report_cmd)
 app.add_typer(bookings.app, name="bookings")
+app.add_typer(emissions.app, name="emissions")
 app.command("simulate")(simulate.simulate_cmd)
 
 
