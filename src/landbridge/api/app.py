@@ -65,9 +65,11 @@ def create_app(db: Database | str | None = None) -> FastAPI:
 
     from landbridge.accounts.views import router as accounts
     from landbridge.booking.views import router as booking
+    from landbridge.ecommerce.views import router as ecommerce
 
     app.include_router(booking)
     app.include_router(accounts)
+    app.include_router(ecommerce)
 
     @app.get("/health", tags=["health"])
     def health() -> dict:
