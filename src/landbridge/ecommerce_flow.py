@@ -113,6 +113,8 @@ class OrderFlow(_Strict):
     origin: str
     dedicated_service: str
     orders_per_year: int = Field(gt=0, le=100_000_000)
+    container_type: str = Field(min_length=2)
+    stowage_factor: float = Field(gt=0, le=1)
     sellers: int = Field(ge=1, le=100_000)
     seller_zipf_exponent: float = Field(ge=0, le=5)
     sellers_allowing_other_trains: float = Field(ge=0, le=1)
@@ -124,6 +126,7 @@ class OrderFlow(_Strict):
     peaks: tuple[Peak, ...] = ()
     chinese_new_year: ChineseNewYear
     _cached_means: tuple[float, float] | None = PrivateAttr(default=None)
+    _daily: dict[int, np.ndarray] = PrivateAttr(default_factory=dict)
 
     @field_validator("retrieved", mode="before")
     @classmethod
@@ -174,6 +177,13 @@ class OrderFlow(_Strict):
         d = self.destinations.get(country)
         return d.hub if d else None
 
+    def day_factor(self, day: date) -> float:
+        """Intake on `day` relative to the year's mean day (1.0 = an average day)."""
+        f = self._daily.get(day.year)
+        if f is None:
+            f = self._daily[day.year] = self.daily_factors(day.year) * (366 if calendar.isleap(day.year) else 365)
+        return float(f[day.timetuple().tm_yday - 1])
+
     def daily_factors(self, year: int) -> np.ndarray:
         """Relative order intake per day of `year` (1 January first), normalised to sum to 1."""
         days = 366 if calendar.isleap(year) else 365
@@ -216,13 +226,14 @@ class OrderFlow(_Strict):
             out[d.hub] = out.get(d.hub, 0.0) + d.share / total
         return out
 
-    def feu_per_week(self, container_volume_m3: float, container_feu: float, stowage_factor: float) -> dict[str, float]:
-        """Mean FEU a week the flow fills, per European hub, in containers of the given volume (m3) packed to
-        `stowage_factor` of it (volume-bound: e-commerce parcels are light for their size)."""
-        if container_volume_m3 <= 0 or not 0 < stowage_factor <= 1:
-            raise ValueError("container volume must be positive and the stowage factor in (0, 1]")
+    def feu_per_week(self, container_volume_m3: float, container_feu: float) -> dict[str, float]:
+        """Mean FEU a week the flow fills, per European hub, in containers of the given volume (m3) packed to the
+        flow's stowage factor (volume-bound: e-commerce parcels are light for their size). ValueError for a
+        container without volume or FEU."""
+        if container_volume_m3 <= 0 or container_feu <= 0:
+            raise ValueError("the container's volume and FEU must be positive")
         per_year_m3 = self.orders_per_year * self.mean_volume_m3()
-        containers_per_week = per_year_m3 / (container_volume_m3 * stowage_factor) / (365 / 7)
+        containers_per_week = per_year_m3 / (container_volume_m3 * self.stowage_factor) / (365 / 7)
         return {hub: containers_per_week * container_feu * share for hub, share in self.hub_shares().items()}
 
 

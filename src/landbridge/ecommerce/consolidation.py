@@ -204,8 +204,8 @@ def consolidate(
     if now >= dep.departure:
         raise GoneError(f"Departure {dep.id} left at {dep.departure.isoformat()}; consolidate a later departure.")
     catalog = world.catalog
-    ctype = catalog.container(rules.ops.container_type)
-    cap_m3 = ctype.volume_m3 * rules.ops.stowage_factor
+    ctype = catalog.container(flow.container_type)
+    cap_m3 = ctype.volume_m3 * flow.stowage_factor
     cap_kg = ctype.max_payload_kg
     w = _waiting(s, plan, world, flow, rules)
     n = len(w["id"])

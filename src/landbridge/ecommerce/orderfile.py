@@ -128,7 +128,10 @@ def _read_jsonl(path: Path) -> OrderFile:
     nonblank = [i + 1 for i, ln in enumerate(raw_lines) if ln.strip()]
     try:
         table = pjson.read_json(pa.py_buffer(data), parse_options=pjson.ParseOptions(newlines_in_values=False))
-        if table.num_rows == len(nonblank) and all(not pa.types.is_struct(c.type) for c in table.columns):
+        # pyarrow turns ISO date-time strings into timestamps and drops whether they had a zone: read those
+        # files line by line instead, like files with mixed types or bad lines
+        plain = all(not (pa.types.is_struct(c.type) or pa.types.is_timestamp(c.type)) for c in table.columns)
+        if table.num_rows == len(nonblank) and plain:
             return OrderFile(str(path), "jsonl", table, np.array(nonblank, dtype=int))
     except (pa.ArrowException, OSError):
         pass  # mixed types or a bad line: read line by line to say which

@@ -109,10 +109,8 @@ class EuFile(_Strict):
 class Operations(_Strict):
     source: str = Field(min_length=3)
     retrieved: str | None = None
-    container_type: str
     inner_cm: dict[Literal["length", "width", "height"], float]
     door_cm: dict[Literal["width", "height"], float]
-    stowage_factor: float = Field(gt=0, le=1)
     cutoff_hours: float = Field(ge=0, le=24 * 14)
     other_trains_max_containers: int = Field(ge=0, le=100)
     hold_below_fill: float = Field(ge=0, lt=1)

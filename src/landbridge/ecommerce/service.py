@@ -344,9 +344,9 @@ def backlog(s: Session, principal: Principal, now: datetime | None = None) -> di
     now = now or utcnow()
     from landbridge.world import load_world
 
-    rules = load_rules()
-    ctype = load_world().catalog.container(rules.ops.container_type)
-    cap_m3 = ctype.volume_m3 * rules.ops.stowage_factor
+    flow = order_flow()
+    ctype = load_world().catalog.container(flow.container_type)
+    cap_m3 = ctype.volume_m3 * flow.stowage_factor
     nxt = _next_arrivals(now)
     q = (
         select(
@@ -418,8 +418,8 @@ def forecast(s: Session, principal: Principal, departures: int = 4, now: datetim
     world = load_world()
     rules = load_rules()
     flow = order_flow()
-    ctype = world.catalog.container(rules.ops.container_type)
-    cap_m3 = ctype.volume_m3 * rules.ops.stowage_factor
+    ctype = world.catalog.container(flow.container_type)
+    cap_m3 = ctype.volume_m3 * flow.stowage_factor
     deps = [
         d
         for d in departures_between(world, flow, now.date(), now.date() + timedelta(days=7 * departures + 7), False)

@@ -312,6 +312,7 @@ def validate(
         cols[fld] = v
     cont = rules.ops
     inner = cont.inner_cm
+    container_type = flow.container_type
     dims = np.stack([cols["length_cm"], cols["width_cm"], cols["height_cm"]], axis=1)
     dims_ok = np.all(np.isfinite(dims) & (dims > 0), axis=1)
     srt = np.sort(np.where(dims_ok[:, None], dims, 0.0), axis=1)  # smallest first
@@ -320,7 +321,7 @@ def validate(
     e.add(
         dims_ok & ~fits,
         "length_cm",
-        f"the parcel does not fit a {cont.container_type} container (inner {inner['length']:g} cm long, door "
+        f"the parcel does not fit a {container_type} container (inner {inner['length']:g} cm long, door "
         f"{cont.door_cm['width']:g} x {cont.door_cm['height']:g} cm)",
     )
     cols["volume_m3"] = np.where(dims_ok, dims.prod(axis=1) / 1e6, np.nan)
