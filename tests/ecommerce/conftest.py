@@ -138,3 +138,8 @@ def utc(text: str) -> datetime:
 
 def hours(h: float) -> timedelta:
     return timedelta(hours=h)
+
+
+def pytest_configure(config):
+    # Starlette's TestClient still runs on httpx here; its deprecation note is not about our code.
+    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")

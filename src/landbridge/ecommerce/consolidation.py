@@ -82,11 +82,11 @@ def _eu() -> set[str]:
 
 
 def next_dedicated(world: Any, flow: OrderFlow, after: datetime, rules: Rules) -> dict[str, datetime]:
-    """Arrival at each hub of the first dedicated departure whose cut-off is after `after`."""
+    """Arrival at each hub of the first dedicated departure whose cut-off is after `after` (strictly)."""
     sv = world.timetable.by_id.get(flow.dedicated_service)
     if sv is None:
         return {}
-    e = world.timetable.next_departure_epoch(sv, (after + timedelta(hours=rules.ops.cutoff_hours)).timestamp())
+    e = world.timetable.next_departure_epoch(sv, (after + timedelta(hours=rules.ops.cutoff_hours)).timestamp() + 1)
     if e is None:
         return {}
     dep = world.timetable.departure_from_epoch(sv, e)

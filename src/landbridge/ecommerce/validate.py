@@ -480,7 +480,11 @@ def validate(
     )
     value_eur = value / rate_eur
     b2c = cols["consignee_type"] == "individual"
-    e.add(present["ioss_number"] & ioss_ok & ~b2c, "ioss_number", "IOSS covers sales to consumers only (B2C regimes)")
+    e.add(
+        present["ioss_number"] & ioss_ok & ~b2c & known_regime,
+        "ioss_number",
+        "IOSS covers sales to consumers only (B2C regimes)",
+    )
     e.add(
         present["ioss_number"]
         & ioss_ok
