@@ -99,13 +99,13 @@ def test_limits_grouping_and_a_booking_for_each_group(fresh_db, world):
         assert sum(o.volume_m3 for o in mine) == pytest.approx(c.volume_m3, rel=1e-6)
         assert c.parcels == len(mine) and all(o.status == "loaded" for o in mine)
         groups.setdefault((c.regime, c.hub), []).append(c)
-    for (regime, hub), group_cs in groups.items():
+    for group_cs in groups.values():
         vol = np.array([o.volume_m3 for c in group_cs for o in by_c[c.id]])
         kg = np.array([o.weight_kg for c in group_cs for o in by_c[c.id]])
         assert len(group_cs) <= packing.lower_bound(vol, kg, cap_m3, cap_kg) + 1
     # one booking per (hub, regime) on this departure, holding as many containers as the group
     bookings = fresh_db.read(lambda s: {b.id: b for b in s.scalars(select(Booking))})
-    for (regime, hub), group_cs in groups.items():
+    for (_regime, hub), group_cs in groups.items():
         ids = {c.booking_id for c in group_cs}
         assert len(ids) == 1
         b = bookings[ids.pop()]
