@@ -296,3 +296,34 @@ def test_operator_views_fill_backlog_forecast(fresh_db, world):
     assert back["hubs"][0]["hub"] == "duisburg-rail" and back["hubs"][0]["orders"] > 0
     fc = fresh_db.read(lambda s: service.forecast(s, operator(), 3))
     assert len(fc["departures"]) == 3 and all(d["free_containers"] >= 0 for d in fc["departures"])
+
+
+def test_customs_follow_the_rules_in_force_when_the_train_enters_the_eu(fresh_db, world):
+    """An order sold in June 2026 (duty relief) that enters the EU after 1 July 2026 owes the flat EUR 3 per
+    tariff subheading once it is on a train."""
+    from landbridge.ecommerce import service
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    at_hub = dep.time_at(dep.service.stops.index("duisburg-rail"), arriving=True)
+    parcels = [
+        order(
+            order_date="2026-06-15T10:00:00Z",
+            ready_at=(cut - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            promised_by=(at_hub + timedelta(days=1)).date().isoformat(),
+            hs_codes="6109100021;6204430090;6109100021",
+            items="3",
+        )
+        for _ in range(5)
+    ]
+    rep = import_rows(fresh_db, parcels, seller.customer_id)
+    assert rep.imported, rep.errors
+    before = fresh_db.read(lambda s: service.get_order(s, seller.principal, rep.inserted_ids[0], now=cut))
+    assert before["customs"]["duty_eur"] == "0.00" and before["customs"]["rules_date"] == "2026-06-15"
+    assert run(fresh_db, dep.id, cut)["orders_loaded"] == 5
+    after = fresh_db.read(lambda s: service.get_order(s, seller.principal, rep.inserted_ids[0], now=cut))
+    assert after["customs"]["duty_eur"] == "6.00"  # two distinct subheadings
+    entry = next(k for k, p in enumerate(dep.service.stops) if world.network.places[p].country == "PL")
+    assert after["customs"]["rules_date"] == dep.time_at(entry, arriving=True).date().isoformat()
+    assert after["customs"]["import_declaration"] == "H7"

@@ -39,6 +39,7 @@ from landbridge.errors import ConflictError, GoneError, InvalidRequestError, Not
 
 CONSOLIDATOR = "Landbridge e-commerce consolidation"
 O = Order.__table__.c
+C = Container.__table__.c
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,18 @@ def _free_containers(s: Session, world: Any, plan: Plan, feu_per_container: floa
 
 def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> dict[str, np.ndarray]:
     q = (
-        select(O.id, O.hub, O.regime, O.volume_m3, O.weight_kg, O.ready_at, O.promised_by, O["items"], O.value_eur)
+        select(
+            O.id,
+            O.hub,
+            O.regime,
+            O.volume_m3,
+            O.weight_kg,
+            O.ready_at,
+            O.promised_by,
+            O["items"],
+            O.value_eur,
+            O.hs_codes,
+        )
         .where(O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff)
         .order_by(O.ready_at, O.id)
     )
@@ -137,14 +149,24 @@ def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) 
         "promised_by": np.array(cols[6], dtype=object),
         "items": np.array(cols[7], dtype=np.int64),
         "value_eur": np.array([float(x) for x in cols[8]], dtype=float),
+        "hs_codes": np.array(cols[9], dtype=object),
     }
 
 
 def _empty() -> dict[str, np.ndarray]:
-    return {
-        k: np.zeros(0)
-        for k in ("id", "hub", "regime", "volume_m3", "weight_kg", "ready_at", "promised_by", "items", "value_eur")
-    }
+    names = (
+        "id",
+        "hub",
+        "regime",
+        "volume_m3",
+        "weight_kg",
+        "ready_at",
+        "promised_by",
+        "items",
+        "value_eur",
+        "hs_codes",
+    )
+    return {k: np.zeros(0) for k in names}
 
 
 def _previous_dedicated_cutoff(world: Any, flow: OrderFlow, before: datetime, rules: Rules) -> datetime | None:
@@ -224,7 +246,8 @@ def consolidate(
         "late_waiting": 0,
     }
     if n == 0:
-        _record(s, dep.id, now, summary)
+        if plan.dedicated:  # other trains with nothing for them leave no record
+            _record(s, dep.id, now, summary)
         return summary
     free = _free_containers(s, world, plan, ctype.feu)
     budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
@@ -336,7 +359,7 @@ def _book_and_load(
             by_regime.setdefault(keys[bins[k][0]][1], []).append(k)
         for regime, ks in sorted(by_regime.items()):
             rows = np.concatenate([bins[k][1] for k in ks])
-            hs = Counter()
+            hs: Counter[str] = Counter()
             b = booking.create_booking(
                 s,
                 principal,
@@ -356,7 +379,7 @@ def _book_and_load(
                             "description": f"Cross-border e-commerce goods, export regime {regime}, {len(rows)} orders"[
                                 :500
                             ],
-                            "hs_code": _main_hs(s, w["id"][rows], hs),
+                            "hs_code": _main_hs(w["hs_codes"][rows], hs),
                             "mass_kg": max(float(sum(bins[k][3] for k in ks)), 0.001),
                             "packages": len(rows),
                         },
@@ -431,10 +454,9 @@ def world_country(place: str) -> str:
     return load_world().network.places[place].country
 
 
-def _main_hs(s: Session, ids: np.ndarray, counter: Counter) -> str:
+def _main_hs(codes_per_order: np.ndarray, counter: Counter[str]) -> str:
     """The most common 6-digit HS subheading among the orders (the booking's goods line)."""
-    rows = s.execute(select(O.hs_codes).where(_in_ids(s, ids.tolist()[:20_000]))).scalars()
-    for codes in rows:
+    for codes in codes_per_order.tolist():
         for code in codes.split(";"):
             counter[code[:6]] += 1
     return counter.most_common(1)[0][0] if counter else "999999"
@@ -446,6 +468,28 @@ def recompute_customs(s: Session, container_ids: list[str]) -> int:
     if not container_ids:
         return 0
     rules = load_rules()
+    # only orders whose rules (duty regime, VAT rate, exchange rate) differ between the order date (the date of
+    # the stored figures) and the container's EU entry date can change: find those first, in columns
+    probe = s.execute(
+        select(O.id, O.currency, O.destination_country, O.order_date, C.eu_entry_at)
+        .join(Container.__table__, C.id == O.container_id)
+        .where(O.container_id.in_(container_ids))
+    ).all()
+    if not probe:
+        return 0
+    pc = list(zip(*probe))
+    cur = np.array(pc[1], dtype=object)
+    cty = np.array(pc[2], dtype=object)
+    old = np.array([np.datetime64(t.date(), "D") for t in pc[3]])
+    new = np.array([np.datetime64(t.date(), "D") for t in pc[4]])
+    k_old, f_old = rules.duty_kind(old)
+    k_new, f_new = rules.duty_kind(new)
+    differs = (k_old != k_new) | (f_old != f_new)
+    differs |= ~np.isclose(rules.vat_rate(cty, old), rules.vat_rate(cty, new), equal_nan=True)
+    differs |= ~np.isclose(rules.eur_rate(cur, old), rules.eur_rate(cur, new), equal_nan=True)
+    ids = [pc[0][i] for i in np.flatnonzero(differs)]
+    if not ids:
+        return 0
     q = select(
         O.id,
         O.regime,
@@ -461,7 +505,7 @@ def recompute_customs(s: Session, container_ids: list[str]) -> int:
         O.duty_eur,
         O.vat_eur,
         O.vat_via,
-    ).where(O.container_id.in_(container_ids))
+    ).where(_in_ids(s, ids))
     rows = s.execute(q).all()
     if not rows:
         return 0
