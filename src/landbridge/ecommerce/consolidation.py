@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -127,7 +127,7 @@ def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) 
     if not plan.dedicated:
         # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
         nxt = next_dedicated(world, flow, plan.cutoff, rules)
-        prev_cutoff = _previous_dedicated_cutoff(world, flow, plan.cutoff, rules)
+        prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
         late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
         cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
         if late_if_wait is not None:
@@ -169,18 +169,28 @@ def _empty() -> dict[str, np.ndarray]:
     return {k: np.zeros(0) for k in names}
 
 
-def _previous_dedicated_cutoff(world: Any, flow: OrderFlow, before: datetime, rules: Rules) -> datetime | None:
+def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetime, rules: Rules) -> datetime | None:
+    """The cut-off of the last dedicated departure before `before` if that train was full (its run left orders
+    waiting with every container it could take used): orders ready by then were left behind for lack of room.
+    None when it was not full (orders held to fill a container were not left behind)."""
     sv = world.timetable.by_id.get(flow.dedicated_service)
     if sv is None:
         return None
     t = before.timestamp() + rules.ops.cutoff_hours * 3600
-    epochs = world.timetable.year_departure_epochs(sv, before.year) + world.timetable.year_departure_epochs(
-        sv, before.year - 1
-    )
-    prior = [e for e in epochs if e < t - 1]
-    if not prior:
+    tt = world.timetable
+    epochs = [e for y in (before.year - 1, before.year) for e in tt.year_departure_epochs(sv, y) if e < t - 1]
+    if not epochs:
         return None
-    return datetime.fromtimestamp(max(prior), tz=UTC) - timedelta(hours=rules.ops.cutoff_hours)
+    prev = tt.departure_from_epoch(sv, max(epochs))
+    run = s.scalar(
+        select(ConsolidationRun.summary)
+        .where(ConsolidationRun.departure_id == prev.id)
+        .order_by(ConsolidationRun.id.desc())
+        .limit(1)
+    )
+    if not run or not run.get("orders_waiting") or len(run.get("containers", [])) < run.get("budget_containers", 1):
+        return None
+    return prev.departure - timedelta(hours=rules.ops.cutoff_hours)
 
 
 def _in_ids(s: Session, ids: list[str]):
@@ -556,7 +566,7 @@ def departures_between(world: Any, flow: OrderFlow, start: date, end: date, incl
     out = []
     for d, _i, _j in world.timetable.departures(start, end, flow.origin, None, "rail"):
         sv = d.service
-        if "ecommerce" not in sv.accepts or not any(p in flow.hubs for p in sv.stops[1:]):
+        if sv.stops[0] != flow.origin or "ecommerce" not in sv.accepts or not any(p in flow.hubs for p in sv.stops[1:]):
             continue
         if sv.id != flow.dedicated_service and not include_other:
             continue

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,6 +77,13 @@ class Order(Base):
         CheckConstraint("weight_kg > 0 AND volume_m3 > 0 AND items >= 1", name="positive"),
         Index("ix_ecommerce_orders_waiting", "status", "hub", "ready_at"),
         Index("ix_ecommerce_orders_seller_created", "seller_id", "created_at", "id"),
+        # partial: new (waiting) orders cost no entry here, which keeps big imports fast
+        Index(
+            "ix_ecommerce_orders_container",
+            "container_id",
+            sqlite_where=text("container_id IS NOT NULL"),
+            postgresql_where=text("container_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
@@ -114,7 +122,7 @@ class Order(Base):
     vat_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_via: Mapped[str] = mapped_column(String(8))  # ioss | import
     status: Mapped[str] = mapped_column(String(12))
-    container_id: Mapped[str | None] = mapped_column(ForeignKey("ecommerce_containers.id"), index=True)
+    container_id: Mapped[str | None] = mapped_column(ForeignKey("ecommerce_containers.id"))
     content_sha: Mapped[str] = mapped_column(String(32))
     import_id: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -141,7 +141,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("seller_id", "seller_order_id", name="uq_ecommerce_orders_seller_order"),
     )
     with op.batch_alter_table("ecommerce_orders", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ecommerce_orders_container_id"), ["container_id"], unique=False)
+        batch_op.create_index(
+            "ix_ecommerce_orders_container",
+            ["container_id"],
+            unique=False,
+            sqlite_where=sa.text("container_id IS NOT NULL"),
+            postgresql_where=sa.text("container_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_ecommerce_orders_seller_created", ["seller_id", "created_at", "id"], unique=False)
         batch_op.create_index("ix_ecommerce_orders_waiting", ["status", "hub", "ready_at"], unique=False)
 
@@ -150,7 +156,7 @@ def downgrade() -> None:
     with op.batch_alter_table("ecommerce_orders", schema=None) as batch_op:
         batch_op.drop_index("ix_ecommerce_orders_waiting")
         batch_op.drop_index("ix_ecommerce_orders_seller_created")
-        batch_op.drop_index(batch_op.f("ix_ecommerce_orders_container_id"))
+        batch_op.drop_index("ix_ecommerce_orders_container")
 
     op.drop_table("ecommerce_orders")
     with op.batch_alter_table("ecommerce_containers", schema=None) as batch_op:
