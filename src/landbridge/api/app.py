@@ -82,10 +82,12 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     from landbridge.accounts.views import router as accounts
     from landbridge.booking.views import router as booking
     from landbridge.carbon.views import router as carbon
+    from landbridge.ecommerce.views import router as ecommerce
 
     app.include_router(booking)
     app.include_router(carbon)
     app.include_router(accounts)
+    app.include_router(ecommerce)
 
     head: list[str | None] = []  # the newest migration, read once
 
@@ -114,7 +116,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
             raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
         return {"status": "ok"}
 
-    errors.document(app, [booking, accounts])
+    errors.document(app, [booking, accounts, carbon, ecommerce])
     return app
 
 

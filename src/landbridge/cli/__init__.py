@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from landbridge.cli import bookings, db, emissions, keys, network, quote, serve, simulate, timetable
+from landbridge.cli import bookings, db, ecommerce, emissions, keys, network, quote, serve, simulate, timetable
 from landbridge.cli.common import err
 from landbridge.errors import LandbridgeError
 
@@ -41,6 +41,7 @@ bookings.app.command("emissions")(emissions.report_cmd)
 app.add_typer(bookings.app, name="bookings")
 app.add_typer(emissions.app, name="emissions")
 app.command("simulate")(simulate.simulate_cmd)
+app.add_typer(ecommerce.app, name="ecommerce")
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from landbridge.booking.models import (  # noqa: F401
     QuoteOption,
 )
 from landbridge.db.base import Base
+from landbridge.ecommerce.models import ConsolidationRun, Container, Import, Order, Seller  # noqa: F401
 from landbridge.idempotency.models import IdempotencyRecord  # noqa: F401
 
 metadata = Base.metadata

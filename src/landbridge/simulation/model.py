@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
+from landbridge.ecommerce_flow import order_flow
 from landbridge.scenarios import BASELINE, Scenario
 
 # Leg kinds. STOP: a stop where the train meets other trains' boxes (loading, re-forming, a yard);
@@ -312,6 +313,11 @@ def prepare(
             return 1
         return 2 if s.priority_crossing else 0
 
+    # The dedicated e-commerce train carries the e-commerce order flow (ecommerce_flow.yaml), the platform's
+    # definition too: its containers a week per hub, and (below) its day-by-day profile with the sales peaks.
+    flow = order_flow(str(data_dir) if data_dir else None)
+    box = world.catalog.container(flow.container_type)
+    ecom_week = flow.feu_per_week(box.volume_m3, box.feu)
     weekly: dict[tuple[str, str], float] = {}
     dedicated: dict[tuple[tuple[str, str], int], float] = {}
     direction_of: dict[tuple[str, str], str] = {}
@@ -327,6 +333,8 @@ def prepare(
             key = (s.stops[i], s.stops[j])
             feu = per_week * cap * lf[s.direction] / (len(boards) * n_dest)
             stream = stream_of(s)
+            if stream == 1 and key[0] == flow.origin and key[1] in ecom_week:
+                feu = ecom_week[key[1]]
             if stream:
                 dedicated[(key, stream)] = dedicated.get((key, stream), 0.0) + feu
                 weekly.setdefault(key, 0.0)
@@ -480,6 +488,7 @@ def prepare(
     season = {"westbound": cfg.demand.seasonality.westbound, "eastbound": cfg.demand.seasonality.eastbound}
     demand_days = warm + days
     mon = np.array(cal_month[:demand_days]) - 1
+    ecom_day = np.array([flow.day_factor((t0 + timedelta(days=d)).date()) for d in range(demand_days)])
     cum: list[list[list[int]]] = []
     for o in ods:
         weekly_mean = o.feu_per_week
@@ -487,7 +496,8 @@ def prepare(
             weekly_mean += shift * sea_feu_week[o.direction] * o.feu_per_week / dir_total[o.direction]
         lam = weekly_mean / 7.0 * np.asarray(season[o.direction])[mon]
         per_stream = []
-        for mean in (lam, *(w / 7.0 * np.asarray(season[o.direction])[mon] for w in o.dedicated_feu_per_week)):
+        ecom, speed = o.dedicated_feu_per_week
+        for mean in (lam, ecom / 7.0 * ecom_day, speed / 7.0 * np.asarray(season[o.direction])[mon]):
             draws = rng_d.poisson(mean) if mean.any() else np.zeros(demand_days, dtype=np.int64)
             per_stream.append(np.concatenate(([0], np.cumsum(draws))).tolist())
         cum.append(per_stream)

@@ -1,0 +1,580 @@
+"""Consolidation before a departure: waiting orders are packed into containers (per export regime and European
+hub), the containers booked on the train through the booking service (quote restricted to that departure, then a
+booking per group: capacity is reserved in the database, never oversold), and the orders loaded. What does not fit
+waits for the next departure, oldest first. All in the caller's transaction: a run is all or nothing.
+
+Which orders a departure takes:
+* the dedicated e-commerce train: every waiting order for a hub it serves, ready at the warehouse by the cut-off;
+* another train that accepts e-commerce cargo: only orders of sellers who allow other trains, and only those left
+  behind by an e-commerce train or that would miss their promised date waiting for the next one
+  (at most `other_trains_max_containers` containers).
+A group's least-filled container is held for the next train when it is under `hold_below_fill` full and none of
+its orders would then be late.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from landbridge.accounts.models import Customer
+from landbridge.accounts.service import Principal, create_customer
+from landbridge.booking import capacity
+from landbridge.booking import service as booking
+from landbridge.booking.schemas import BookingIn, QuoteIn
+from landbridge.db.base import new_id, utcnow
+from landbridge.ecommerce import packing
+from landbridge.ecommerce.models import ConsolidationRun, Container, Order
+from landbridge.ecommerce.rules import Rules
+from landbridge.ecommerce.rules import rules as load_rules
+from landbridge.ecommerce_flow import OrderFlow, order_flow
+from landbridge.errors import ConflictError, GoneError, InvalidRequestError, NotFoundError
+
+CONSOLIDATOR = "Landbridge e-commerce consolidation"
+O = Order.__table__.c
+C = Container.__table__.c
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a departure stops for the e-commerce hubs: hub -> (stop index, arrival there, first EU arrival)."""
+
+    departure: Any
+    dedicated: bool
+    cutoff: datetime
+    hubs: dict[str, tuple[int, datetime, datetime]]
+
+
+def plan_for(world: Any, departure_id: str, rules: Rules, flow: OrderFlow) -> Plan:
+    """The departure (NotFoundError for an unknown id; InvalidRequestError when it takes no e-commerce orders)."""
+    dep = capacity.departure(world, departure_id)
+    sv = dep.service
+    if sv.stops[0] != flow.origin or "ecommerce" not in sv.accepts:
+        raise InvalidRequestError(
+            f"Departure {departure_id} does not carry e-commerce cargo from {flow.origin}; use a departure of "
+            f"{flow.dedicated_service} or another train from {flow.origin} that accepts e-commerce cargo."
+        )
+    net = world.network
+    first_eu = next((k for k, p in enumerate(sv.stops) if net.places[p].country in _eu()), None)
+    hubs = {}
+    for k, p in enumerate(sv.stops):
+        if k and p in flow.hubs and sv.boardable[k]:
+            eu_k = first_eu if first_eu is not None else k
+            hubs[p] = (k, dep.time_at(k, arriving=True), dep.time_at(eu_k, arriving=True))
+    if not hubs:
+        raise InvalidRequestError(
+            f"Departure {departure_id} serves none of the e-commerce hubs ({', '.join(flow.hubs)})."
+        )
+    cutoff = dep.departure - timedelta(hours=rules.ops.cutoff_hours)
+    return Plan(dep, sv.id == flow.dedicated_service, cutoff, hubs)
+
+
+def _eu() -> set[str]:
+    from landbridge.ecommerce.rules import EU27
+
+    return set(EU27)
+
+
+def next_dedicated(world: Any, flow: OrderFlow, after: datetime, rules: Rules) -> dict[str, datetime]:
+    """Arrival at each hub of the first dedicated departure whose cut-off is after `after` (strictly)."""
+    sv = world.timetable.by_id.get(flow.dedicated_service)
+    if sv is None:
+        return {}
+    e = world.timetable.next_departure_epoch(sv, (after + timedelta(hours=rules.ops.cutoff_hours)).timestamp() + 1)
+    if e is None:
+        return {}
+    dep = world.timetable.departure_from_epoch(sv, e)
+    return {p: dep.time_at(k, arriving=True) for k, p in enumerate(sv.stops) if p in flow.hubs}
+
+
+def consolidator(s: Session) -> str:
+    """The customer the platform books its containers for (created on first use)."""
+    cid = s.scalar(select(Customer.id).where(Customer.name == CONSOLIDATOR).order_by(Customer.id).limit(1))
+    return cid or create_customer(s, CONSOLIDATOR).id
+
+
+def _free_containers(s: Session, world: Any, plan: Plan, feu_per_container: float) -> int:
+    detail = capacity.departure_detail(s, world, plan.departure.id)
+    last = max(k for k, _a, _e in plan.hubs.values())
+    free = min(sec["free_feu"] for sec in detail["sections"][:last])
+    return int(free // feu_per_container + 1e-9)
+
+
+def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> dict[str, np.ndarray]:
+    q = (
+        select(
+            O.id,
+            O.hub,
+            O.regime,
+            O.volume_m3,
+            O.weight_kg,
+            O.ready_at,
+            O.promised_by,
+            O["items"],
+            O.value_eur,
+            O.hs_codes,
+        )
+        .where(O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff)
+        .order_by(O.ready_at, O.id)
+    )
+    if not plan.dedicated:
+        # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
+        nxt = next_dedicated(world, flow, plan.cutoff, rules)
+        prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
+        late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
+        cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
+        if late_if_wait is not None:
+            cond.append(late_if_wait)
+        if not cond:
+            return _empty()
+        q = q.where(O.allow_other_trains.is_(True), or_(*cond))
+    rows = s.execute(q).all()
+    if not rows:
+        return _empty()
+    cols = list(zip(*rows))
+    return {
+        "id": np.array(cols[0], dtype=object),
+        "hub": np.array(cols[1], dtype=object),
+        "regime": np.array(cols[2], dtype=object),
+        "volume_m3": np.array(cols[3], dtype=float),
+        "weight_kg": np.array(cols[4], dtype=float),
+        "ready_at": np.array(cols[5], dtype=object),
+        "promised_by": np.array(cols[6], dtype=object),
+        "items": np.array(cols[7], dtype=np.int64),
+        "value_eur": np.array([float(x) for x in cols[8]], dtype=float),
+        "hs_codes": np.array(cols[9], dtype=object),
+    }
+
+
+def _empty() -> dict[str, np.ndarray]:
+    names = (
+        "id",
+        "hub",
+        "regime",
+        "volume_m3",
+        "weight_kg",
+        "ready_at",
+        "promised_by",
+        "items",
+        "value_eur",
+        "hs_codes",
+    )
+    return {k: np.zeros(0) for k in names}
+
+
+def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetime, rules: Rules) -> datetime | None:
+    """The cut-off of the last dedicated departure before `before` if that train was full (its run left orders
+    waiting with every container it could take used): orders ready by then were left behind for lack of room.
+    None when it was not full (orders held to fill a container were not left behind)."""
+    sv = world.timetable.by_id.get(flow.dedicated_service)
+    if sv is None:
+        return None
+    t = before.timestamp() + rules.ops.cutoff_hours * 3600
+    tt = world.timetable
+    epochs = [e for y in (before.year - 1, before.year) for e in tt.year_departure_epochs(sv, y) if e < t - 1]
+    if not epochs:
+        return None
+    prev = tt.departure_from_epoch(sv, max(epochs))
+    run = s.scalar(
+        select(ConsolidationRun.summary)
+        .where(ConsolidationRun.departure_id == prev.id)
+        .order_by(ConsolidationRun.id.desc())
+        .limit(1)
+    )
+    if not run or not run.get("orders_waiting") or len(run.get("containers", [])) < run.get("budget_containers", 1):
+        return None
+    return prev.departure - timedelta(hours=rules.ops.cutoff_hours)
+
+
+def _in_ids(s: Session, ids: list[str]):
+    """A condition `id IN ids` that costs one parameter (JSON on SQLite, an array on PostgreSQL)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return O.id == func.any(bindparam("ids", ids, type_=_pg_text_array()))
+    each = func.json_each(json.dumps(ids)).table_valued("value")
+    return O.id.in_(select(each.c.value))
+
+
+def _pg_text_array():
+    from sqlalchemy import String
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return ARRAY(String)
+
+
+def consolidate(
+    s: Session,
+    principal: Principal,
+    departure_id: str,
+    now: datetime | None = None,
+    *,
+    world: Any = None,
+    rules: Rules | None = None,
+    flow: OrderFlow | None = None,
+) -> dict[str, Any]:
+    """Pack, book and load the waiting orders for one departure (see the module's rules). Returns a summary:
+    containers per hub and regime with fill, orders loaded, orders left waiting, orders late."""
+    from landbridge.world import load_world
+
+    now = now or utcnow()
+    world = world or load_world()
+    rules = rules or load_rules()
+    flow = flow or order_flow()
+    plan = plan_for(world, departure_id, rules, flow)
+    dep = plan.departure
+    if now < plan.cutoff:
+        raise ConflictError(
+            f"Consolidation for {dep.id} opens at its cut-off, {plan.cutoff.isoformat()} "
+            f"({rules.ops.cutoff_hours:g} h before departure); orders may still arrive until then."
+        )
+    if now >= dep.departure:
+        raise GoneError(f"Departure {dep.id} left at {dep.departure.isoformat()}; consolidate a later departure.")
+    catalog = world.catalog
+    ctype = catalog.container(flow.container_type)
+    cap_m3 = ctype.volume_m3 * flow.stowage_factor
+    cap_kg = ctype.max_payload_kg
+    w = _waiting(s, plan, world, flow, rules)
+    n = len(w["id"])
+    summary: dict[str, Any] = {
+        "departure_id": dep.id,
+        "service": dep.service.id,
+        "dedicated": plan.dedicated,
+        "departs_at": dep.departure.isoformat(),
+        "cutoff": plan.cutoff.isoformat(),
+        "run_at": now.isoformat(),
+        "eligible_orders": n,
+        "containers": [],
+        "orders_loaded": 0,
+        "orders_waiting": 0,
+        "late_loaded": 0,
+        "late_waiting": 0,
+    }
+    if n == 0:
+        if plan.dedicated:  # other trains with nothing for them leave no record
+            _record(s, dep.id, now, summary)
+        return summary
+    free = _free_containers(s, world, plan, ctype.feu)
+    budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
+    group, keys = packing.group_ids(w["hub"], w["regime"])
+    chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap_m3, cap_kg, budget)
+    nxt = next_dedicated(world, flow, plan.cutoff, rules)
+    # pack each group; hold a nearly empty last container when waiting makes none of its orders late
+    bins: list[tuple[int, np.ndarray, float, float]] = []  # (group, row indexes, volume, weight)
+    for g in range(len(keys)):
+        rows = np.flatnonzero(chosen & (group == g))
+        if not len(rows):
+            continue
+        p = packing.pack(w["volume_m3"][rows], w["weight_kg"][rows], cap_m3, cap_kg)
+        by_bin = np.split(rows[np.argsort(p.bin_of, kind="stable")], np.cumsum(np.bincount(p.bin_of))[:-1])
+        bins.extend((g, r, float(p.volume_m3[b]), float(p.weight_kg[b])) for b, r in enumerate(by_bin))
+    if plan.dedicated and rules.ops.hold_below_fill > 0:
+        kept = []
+        for g, rows, vol, kg in bins:
+            fill = max(vol / cap_m3, kg / cap_kg)
+            hub = keys[g][0]
+            next_arrival = nxt.get(hub)
+            late_if_held = next_arrival is None or any(d < next_arrival.date() for d in w["promised_by"][rows])
+            last_of_group = fill == min(max(v / cap_m3, k / cap_kg) for gg, _r, v, k in bins if gg == g)
+            if fill < rules.ops.hold_below_fill and last_of_group and not late_if_held:
+                continue
+            kept.append((g, rows, vol, kg))
+        bins = kept
+    while len(bins) > budget:  # packing loss beyond the margin: the least-filled container waits
+        bins.remove(min(bins, key=lambda b: max(b[2] / cap_m3, b[3] / cap_kg)))
+    if bins:
+        _book_and_load(s, principal, plan, bins, keys, w, ctype, cap_m3, cap_kg, now, summary)
+    loaded = np.zeros(n, dtype=bool)
+    for _g, rows, _v, _k in bins:
+        loaded[rows] = True
+    hub_arrival = {h: a for h, (_k, a, _e) in plan.hubs.items()}
+    promised = w["promised_by"]
+    arrive_loaded = np.array([hub_arrival[h].date() for h in w["hub"]], dtype=object)
+    summary["orders_loaded"] = int(loaded.sum())
+    summary["orders_waiting"] = int(n - loaded.sum())
+    summary["late_loaded"] = int(sum(1 for i in np.flatnonzero(loaded) if promised[i] < arrive_loaded[i]))
+    summary["late_waiting"] = int(
+        sum(
+            1
+            for i in np.flatnonzero(~loaded)
+            if (nxt.get(w["hub"][i]) is None or promised[i] < nxt[w["hub"][i]].date())
+        )
+    )
+    summary["budget_containers"] = budget
+    _record(s, dep.id, now, summary)
+    return summary
+
+
+def _record(s: Session, departure_id: str, now: datetime, summary: dict[str, Any]) -> None:
+    s.execute(insert(ConsolidationRun.__table__), [{"departure_id": departure_id, "run_at": now, "summary": summary}])
+
+
+def _book_and_load(
+    s: Session,
+    principal: Principal,
+    plan: Plan,
+    bins: list[tuple[int, np.ndarray, float, float]],
+    keys: list[tuple],
+    w: dict[str, np.ndarray],
+    ctype: Any,
+    cap_m3: float,
+    cap_kg: float,
+    now: datetime,
+    summary: dict[str, Any],
+) -> None:
+    dep = plan.departure
+    flow = order_flow()
+    customer = consolidator(s)
+    by_hub: dict[str, list[int]] = {}
+    for k, (g, _rows, _v, _kg) in enumerate(bins):
+        by_hub.setdefault(keys[g][0], []).append(k)
+    container_rows = []
+    for hub, bin_idx in sorted(by_hub.items()):
+        _k, arrives, eu_entry = plan.hubs[hub]
+        mass = sum(bins[k][3] for k in bin_idx)
+        ready = max(now.date(), (dep.departure - timedelta(hours=32)).date())
+        quote = booking.create_quote(
+            s,
+            principal,
+            QuoteIn(
+                origin=flow.origin,
+                destination=hub,
+                ready_date=ready,
+                containers=len(bin_idx),
+                container_type=ctype.id,
+                cargo="ecommerce",
+                mass_kg=max(mass, 1.0),
+                modes=["rail"],
+            ),
+            now=now,
+            departure_id=dep.id,
+        )
+        option = next(
+            (
+                o
+                for o in quote["options"]
+                if any(l.get("departure_id") == dep.id for l in o["legs"]) and o["legs"][-1]["to"] == hub
+            ),
+            None,
+        )
+        if option is None:
+            raise ConflictError(f"Departure {dep.id} could not be quoted to {hub} (full, or its cut-off has passed).")
+        by_regime: dict[str, list[int]] = {}
+        for k in bin_idx:
+            by_regime.setdefault(keys[bins[k][0]][1], []).append(k)
+        for regime, ks in sorted(by_regime.items()):
+            rows = np.concatenate([bins[k][1] for k in ks])
+            hs: Counter[str] = Counter()
+            b = booking.create_booking(
+                s,
+                principal,
+                BookingIn(
+                    option_id=option["id"],
+                    containers=len(ks),
+                    customer_id=customer,
+                    reference=f"ECOM {regime} {hub}"[:64],
+                    shipment={
+                        "consignor": {
+                            "name": CONSOLIDATOR,
+                            "address": "Chengdu comprehensive bonded zone, Chengdu",
+                            "country": "CN",
+                        },
+                        "consignee": {"name": f"E-commerce hub {hub}", "address": hub, "country": world_country(hub)},
+                        "goods": {
+                            "description": f"Cross-border e-commerce goods, export regime {regime}, {len(rows)} orders"[
+                                :500
+                            ],
+                            "hs_code": _main_hs(w["hs_codes"][rows], hs),
+                            "mass_kg": max(float(sum(bins[k][3] for k in ks)), 0.001),
+                            "packages": len(rows),
+                        },
+                    },
+                ),
+                now=now,
+            )
+            for seq, k in enumerate(ks, 1):
+                _g, r, vol, kg = bins[k]
+                cid = new_id("ct")
+                container_rows.append(
+                    {
+                        "id": cid,
+                        "departure_id": dep.id,
+                        "service_id": dep.service.id,
+                        "departs_at": dep.departure,
+                        "eu_entry_at": eu_entry,
+                        "arrives_at": arrives,
+                        "hub": hub,
+                        "regime": regime,
+                        "container_type": ctype.id,
+                        "booking_id": b["id"],
+                        "seq": seq,
+                        "parcels": len(r),
+                        "items": int(w["items"][r].sum()),
+                        "weight_kg": round(kg, 3),
+                        "volume_m3": round(vol, 4),
+                        "value_eur": round(float(w["value_eur"][r].sum()), 2),
+                        "usable_volume_m3": round(cap_m3, 4),
+                        "payload_kg": cap_kg,
+                        "created_at": now,
+                    }
+                )
+                summary["containers"].append(
+                    {
+                        "id": cid,
+                        "hub": hub,
+                        "regime": regime,
+                        "booking_id": b["id"],
+                        "parcels": len(r),
+                        "fill_volume": round(vol / cap_m3, 4),
+                        "fill_weight": round(kg / cap_kg, 4),
+                    }
+                )
+    s.execute(insert(Container.__table__), container_rows)
+    for c, (_g, rows, _v, _kg) in zip(container_rows, bins_in_order(bins, by_hub, keys)):
+        ids = w["id"][rows].tolist()
+        for chunk in range(0, len(ids), 50_000):
+            s.execute(
+                update(Order.__table__)
+                .where(_in_ids(s, ids[chunk : chunk + 50_000]))
+                .values(status="loaded", container_id=c["id"], customs_date=c["eu_entry_at"].date())
+            )
+    recompute_customs(s, [c["id"] for c in container_rows])
+
+
+def bins_in_order(bins, by_hub, keys):
+    """The bins in the order containers were created (hub, then regime, then sequence)."""
+    out = []
+    for _hub, bin_idx in sorted(by_hub.items()):
+        by_regime: dict[str, list[int]] = {}
+        for k in bin_idx:
+            by_regime.setdefault(keys[bins[k][0]][1], []).append(k)
+        for _regime, ks in sorted(by_regime.items()):
+            out.extend(bins[k] for k in ks)
+    return out
+
+
+def world_country(place: str) -> str:
+    from landbridge.world import load_world
+
+    return load_world().network.places[place].country
+
+
+def _main_hs(codes_per_order: np.ndarray, counter: Counter[str]) -> str:
+    """The most common 6-digit HS subheading among the orders (the booking's goods line)."""
+    for codes in codes_per_order.tolist():
+        for code in codes.split(";"):
+            counter[code[:6]] += 1
+    return counter.most_common(1)[0][0] if counter else "999999"
+
+
+def recompute_customs(s: Session, container_ids: list[str]) -> int:
+    """Customs of loaded orders under the rules in force on their container's EU entry date; writes only the
+    orders whose declaration, duty or VAT changed. Returns how many changed."""
+    if not container_ids:
+        return 0
+    rules = load_rules()
+    # only orders whose rules (duty regime, VAT rate, exchange rate) differ between the order date (the date of
+    # the stored figures) and the container's EU entry date can change: find those first, in columns
+    probe = s.execute(
+        select(O.id, O.currency, O.destination_country, O.order_date, C.eu_entry_at)
+        .join(Container.__table__, C.id == O.container_id)
+        .where(O.container_id.in_(container_ids))
+    ).all()
+    if not probe:
+        return 0
+    pc = list(zip(*probe))
+    cur = np.array(pc[1], dtype=object)
+    cty = np.array(pc[2], dtype=object)
+    old = np.array([np.datetime64(t.date(), "D") for t in pc[3]])
+    new = np.array([np.datetime64(t.date(), "D") for t in pc[4]])
+    k_old, f_old = rules.duty_kind(old)
+    k_new, f_new = rules.duty_kind(new)
+    differs = (k_old != k_new) | (f_old != f_new)
+    differs |= ~np.isclose(rules.vat_rate(cty, old), rules.vat_rate(cty, new), equal_nan=True)
+    differs |= ~np.isclose(rules.eur_rate(cur, old), rules.eur_rate(cur, new), equal_nan=True)
+    ids = [pc[0][i] for i in np.flatnonzero(differs)]
+    if not ids:
+        return 0
+    q = select(
+        O.id,
+        O.regime,
+        O.consignee_type,
+        O.declared_value,
+        O.currency,
+        O.destination_country,
+        O.ioss_number,
+        O.tariff_lines,
+        O.hs_codes,
+        O.customs_date,
+        O.import_declaration,
+        O.duty_eur,
+        O.vat_eur,
+        O.vat_via,
+    ).where(_in_ids(s, ids))
+    rows = s.execute(q).all()
+    if not rows:
+        return 0
+    c = list(zip(*rows))
+    chapters_rate = np.array(
+        [float(np.mean(rules.duty_rate_of_chapter(np.array([x[:2] for x in hs.split(";")])))) for hs in c[8]]
+    )
+    res = rules.customs(
+        regime=np.array(c[1], dtype=object),
+        consignee_type=np.array(c[2], dtype=object),
+        declared_value=np.array([float(x) for x in c[3]]),
+        currency=np.array(c[4], dtype=object),
+        country=np.array(c[5], dtype=object),
+        has_ioss=np.array([x is not None for x in c[6]]),
+        tariff_lines=np.array(c[7], dtype=float),
+        duty_rate=chapters_rate,
+        days=np.array([np.datetime64(d, "D") for d in c[9]]),
+    )
+    changed = []
+    for i in range(len(rows)):
+        new = (
+            res["import_declaration"][i],
+            round(float(res["duty_eur"][i]), 2),
+            round(float(res["vat_eur"][i]), 2),
+            res["vat_via"][i],
+        )
+        old = (c[10][i], round(float(c[11][i]), 2), round(float(c[12][i]), 2), c[13][i])
+        if new != old:
+            changed.append({"oid": c[0][i], "d": new[0], "duty": new[1], "vat": new[2], "via": new[3]})
+    if changed:
+        s.execute(
+            update(Order.__table__)
+            .where(O.id == bindparam("oid"))
+            .values(
+                import_declaration=bindparam("d"),
+                duty_eur=bindparam("duty"),
+                vat_eur=bindparam("vat"),
+                vat_via=bindparam("via"),
+            )
+            .execution_options(synchronize_session=False),
+            changed,
+        )
+    return len(changed)
+
+
+def departures_between(world: Any, flow: OrderFlow, start: date, end: date, include_other: bool = True) -> list[Any]:
+    """Departures from the flow's origin carrying e-commerce cargo to a hub, leaving on [start, end), in time order."""
+    out = []
+    for d, _i, _j in world.timetable.departures(start, end, flow.origin, None, "rail"):
+        sv = d.service
+        if sv.stops[0] != flow.origin or "ecommerce" not in sv.accepts or not any(p in flow.hubs for p in sv.stops[1:]):
+            continue
+        if sv.id != flow.dedicated_service and not include_other:
+            continue
+        out.append(d)
+    return out
+
+
+def ensure_sellers_exist(s: Session, ids: list[str]) -> None:
+    missing = set(ids) - set(s.scalars(select(Customer.id).where(Customer.id.in_(ids))))
+    if missing:
+        raise NotFoundError(f"No seller {sorted(missing)[0]!r}.")

@@ -1,0 +1,198 @@
+"""Importing order files (CSV, Parquet, JSON Lines) through the command and the service: all or nothing, partial
+with --skip-invalid, never duplicated, changes reported, a crash leaves nothing; fuzzed files never crash the
+importer and a bad file is never half-imported. On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from tests.ecommerce.conftest import import_rows, make_seller, order
+
+runner = CliRunner()
+
+
+def count_orders(db, seller_id: str) -> int:
+    from landbridge.ecommerce.models import Order
+
+    return db.read(lambda s: s.scalar(select(func.count()).select_from(Order).where(Order.seller_id == seller_id)))
+
+
+def write_csv(path, rows):
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=names)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def cli(db, *args):
+    from landbridge.cli import app
+
+    return runner.invoke(app, ["ecommerce", *args, "--database", db.url])
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_reports_every_bad_row(db, tmp_path):
+    seller = make_seller(db)
+    rows = [order(), order(weight_kg="-2"), order(), order(hs_codes="61O9100021", destination_country="UK"), order()]
+    f = tmp_path / "orders.csv"
+    write_csv(f, rows)
+    r = cli(db, "import", str(f), "--seller", seller.customer_id, "--json")
+    assert r.exit_code == 2, r.output
+    doc = json.loads(r.stdout)
+    assert doc["imported"] is False and doc["inserted"] == 0
+    got = {(e["line"], e["field"]) for e in doc["errors"]}
+    assert got == {(3, "weight_kg"), (5, "hs_codes"), (5, "destination_country")}
+    assert all(e["value"] and e["reason"] for e in doc["errors"])
+    assert count_orders(db, seller.customer_id) == 0
+    table = cli(db, "import", str(f), "--seller", seller.customer_id)
+    assert table.exit_code == 2 and "weight_kg" in table.stdout and "Nothing imported" in table.stderr
+    assert "Traceback" not in table.output
+
+
+def test_skip_invalid_imports_the_valid_rows_and_writes_the_rejected_ones(db, tmp_path):
+    seller = make_seller(db)
+    rows = [order(), order(currency="ZZZ"), order(), order(items="0")]
+    f = tmp_path / "orders.csv"
+    write_csv(f, rows)
+    r = cli(db, "import", str(f), "--seller", seller.customer_id, "--skip-invalid", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["inserted"] == 2 and doc["rejected"] == 2
+    assert count_orders(db, seller.customer_id) == 2
+    with open(doc["rejected_file"], encoding="utf-8") as fh:
+        rejected = list(csv.DictReader(fh))
+    assert [x["line"] for x in rejected] == ["3", "5"]
+    assert "currency" in rejected[0]["errors"] and rejected[0]["seller_order_id"] == rows[1]["seller_order_id"]
+
+
+def test_importing_again_never_duplicates_and_changes_are_reported_not_applied(db, tmp_path):
+    from landbridge.ecommerce.models import Order
+
+    seller = make_seller(db)
+    rows = [order(), order(), order()]
+    f = tmp_path / "orders.csv"
+    write_csv(f, rows)
+    assert cli(db, "import", str(f), "--seller", seller.customer_id).exit_code == 0
+    again = json.loads(cli(db, "import", str(f), "--seller", seller.customer_id, "--json").stdout)
+    assert (again["inserted"], again["unchanged"], again["changed"]) == (0, 3, [])
+    rows[1]["weight_kg"] = "2.5"
+    rows.append(order())
+    write_csv(f, rows)
+    third = json.loads(cli(db, "import", str(f), "--seller", seller.customer_id, "--json").stdout)
+    assert third["inserted"] == 1 and third["unchanged"] == 2
+    assert [(c["line"], c["seller_order_id"], c["fields"]) for c in third["changed"]] == [
+        (3, rows[1]["seller_order_id"], ["weight_kg"])
+    ]
+    assert count_orders(db, seller.customer_id) == 4
+    kept = db.read(
+        lambda s: s.scalar(select(Order.weight_kg).where(Order.seller_order_id == rows[1]["seller_order_id"]))
+    )
+    assert kept == pytest.approx(1.2)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_parquet_and_json_lines(db, tmp_path, fmt):
+    import pyarrow as pa
+
+    from landbridge.ecommerce.orderfile import write_table
+    from tests.ecommerce.conftest import table_of
+
+    seller = make_seller(db)
+    rows = [order(), order(regime="1210", bonded_account="T7901W000042")]
+    t = table_of(rows)
+    t = t.set_column(t.column_names.index("weight_kg"), "weight_kg", pa.array([1.2, 0.4]))  # typed numbers
+    f = tmp_path / f"orders.{fmt}"
+    write_table(t, f)
+    r = cli(db, "import", str(f), "--seller", seller.customer_id, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["inserted"] == 2
+
+
+def test_broken_json_lines_and_ragged_csv_rows_are_reported_by_line(db, tmp_path):
+    seller = make_seller(db)
+    f = tmp_path / "o.jsonl"
+    good = order()
+    f.write_text(
+        json.dumps(good) + "\n" + "{not json\n" + "\n" + json.dumps({**order(), "items": "two"}) + "\n[1, 2]\n"
+    )
+    doc = json.loads(cli(db, "import", str(f), "--seller", seller.customer_id, "--json").stdout)
+    assert {(e["line"], e["field"]) for e in doc["errors"]} == {(2, "(line)"), (4, "items"), (5, "(line)")}
+    g = tmp_path / "o.csv"
+    write_csv(g, [order(), order()])
+    g.write_text(g.read_text() + "a,b,c\n")
+    doc = json.loads(cli(db, "import", str(g), "--seller", seller.customer_id, "--json").stdout)
+    assert [(e["line"], e["field"]) for e in doc["errors"]] == [(4, "(row)")]
+    assert count_orders(db, seller.customer_id) == 0
+
+
+def test_unknown_seller_file_type_and_missing_file_are_clear_errors(db, tmp_path):
+    f = tmp_path / "o.csv"
+    write_csv(f, [order()])
+    r = cli(db, "import", str(f), "--seller", "cus_nobody")
+    assert r.exit_code != 0 and "No seller" in str(r.exception or r.output)
+    r = cli(db, "import", str(tmp_path / "o.xlsx"), "--seller", "cus_nobody")
+    assert "unknown file type" in str(r.exception or r.output)
+
+
+def test_a_crash_in_the_middle_of_an_import_leaves_nothing(db, monkeypatch):
+    from landbridge.ecommerce import imports
+
+    seller = make_seller(db)
+
+    def boom(*a, **k):
+        raise RuntimeError("power cut after the orders were written")
+
+    monkeypatch.setattr(imports, "insert", boom)  # the import record, written after the bulk insert
+    with pytest.raises(RuntimeError):
+        import_rows(db, [order() for _ in range(50)], seller.customer_id)
+    assert count_orders(db, seller.customer_id) == 0
+
+
+LINE = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+    st.sampled_from(["", ",,,", '"unterminated', "\x00\x01", "9610,1,2,3", "ÿþ", "\ufeffseller_order_id"]),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.integers(0, 4), min_size=1, max_size=6), st.lists(LINE, max_size=3), st.sampled_from(["csv", "jsonl"])
+)
+def test_fuzzed_files_never_crash_and_are_never_half_imported(db, tmp_path_factory, picks, junk, fmt):
+    from landbridge.ecommerce.imports import import_table
+    from landbridge.ecommerce.orderfile import read_order_file
+
+    seller = make_seller(db)
+    variants = [order(), order(weight_kg="x"), order(currency="QQQ"), order(hs_codes="12"), order()]
+    rows = [dict(variants[p], seller_order_id=f"F{k}-{secrets.token_hex(3)}") for k, p in enumerate(picks)]
+    path = tmp_path_factory.mktemp("fuzz") / f"o.{fmt}"
+    if fmt == "csv":
+        write_csv(path, rows)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with path.open("a", encoding="utf-8", errors="surrogatepass") as fh:
+        for line in junk:
+            fh.write(line + "\n")
+    f = read_order_file(path)
+    rep = db.write(
+        lambda s: import_table(
+            s, f.table, lines=f.lines, seller_id=seller.customer_id, source="fuzz", actor="t", read_errors=f.errors
+        )
+    )
+    stored = count_orders(db, seller.customer_id)
+    if rep.errors:
+        assert not rep.imported and stored == 0
+    else:
+        assert rep.imported and stored == rep.inserted == len(rows)
+    for e in rep.errors:
+        assert e.line >= 1 and e.field and e.reason
