@@ -50,9 +50,7 @@ class TimeExpandedBaseline:
         for s in tt.services:
             if s.mode != "rail":
                 continue
-            for year in range(
-                datetime.fromtimestamp(start_e, UTC).year, datetime.fromtimestamp(end_e, UTC).year + 1
-            ):
+            for year in range(datetime.fromtimestamp(start_e, UTC).year, datetime.fromtimestamp(end_e, UTC).year + 1):
                 for e in tt.year_departure_epochs(s, year):
                     if not (start_e <= e <= end_e):
                         continue

@@ -68,6 +68,9 @@ def create_app(db: Database | str | None = None) -> FastAPI:
 
     app.include_router(booking)
     app.include_router(accounts)
+    from landbridge.tracking.views import router as tracking
+
+    app.include_router(tracking)
 
     @app.get("/health", tags=["health"])
     def health() -> dict:

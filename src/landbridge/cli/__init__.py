@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from landbridge.cli import bookings, db, keys, network, quote, serve, simulate, timetable
+from landbridge.cli import bookings, db, keys, network, ops, quote, serve, simulate, timetable, worker
 from landbridge.cli.common import err
 from landbridge.errors import LandbridgeError
 
@@ -39,6 +39,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(bookings.app, name="bookings")
 app.command("simulate")(simulate.simulate_cmd)
+app.add_typer(ops.app, name="ops")
+app.command("worker")(worker.worker_cmd)
 
 
 def main() -> None:

@@ -12,5 +12,12 @@ from landbridge.booking.models import (  # noqa: F401
 )
 from landbridge.db.base import Base
 from landbridge.idempotency.models import IdempotencyRecord  # noqa: F401
+from landbridge.tracking.models import (  # noqa: F401
+    Delivery,
+    Subscription,
+    TrackingEvent,
+    TrainEta,
+    TrainPosition,
+)
 
 metadata = Base.metadata
