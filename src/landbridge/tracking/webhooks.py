@@ -182,6 +182,8 @@ def check_url(url: str, field: str = "callbackUrl", resolve: bool = True) -> str
         ip = ipaddress.ip_address(a)
         if ip.is_loopback and loop_ok:
             continue
+        if parts.scheme != "https":
+            raise FieldError(field, "The callback URL must use https (http only to loopback in development).")
         if not ip.is_global or ip.is_multicast:
             raise FieldError(
                 field, f"The callback URL resolves to {a}, a private, loopback or reserved address; use a public host."
