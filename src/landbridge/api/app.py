@@ -88,6 +88,9 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     app.include_router(carbon)
     app.include_router(accounts)
     app.include_router(ecommerce)
+    from landbridge.tracking.views import router as tracking
+
+    app.include_router(tracking)
 
     head: list[str | None] = []  # the newest migration, read once
 
@@ -116,7 +119,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
             raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
         return {"status": "ok"}
 
-    errors.document(app, [booking, accounts, carbon, ecommerce])
+    errors.document(app, [booking, accounts, carbon, ecommerce, tracking])
     return app
 
 

@@ -6,7 +6,20 @@ from __future__ import annotations
 
 import typer
 
-from landbridge.cli import bookings, db, ecommerce, emissions, keys, network, quote, serve, simulate, timetable
+from landbridge.cli import (
+    bookings,
+    db,
+    ecommerce,
+    emissions,
+    keys,
+    network,
+    ops,
+    quote,
+    serve,
+    simulate,
+    timetable,
+    worker,
+)
 from landbridge.cli.common import err
 from landbridge.errors import LandbridgeError
 
@@ -42,6 +55,8 @@ app.add_typer(bookings.app, name="bookings")
 app.add_typer(emissions.app, name="emissions")
 app.command("simulate")(simulate.simulate_cmd)
 app.add_typer(ecommerce.app, name="ecommerce")
+app.add_typer(ops.app, name="ops")
+app.command("worker")(worker.worker_cmd)
 
 
 def main() -> None:

@@ -23,6 +23,9 @@ def serve_cmd(
     log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
     loop: Annotated[str, typer.Option(help="Event loop: auto (uvloop when installed), asyncio or uvloop.")] = "auto",
     http: Annotated[str, typer.Option(help="HTTP parser: auto (httptools when installed), h11 or httptools.")] = "auto",
+    webhooks: Annotated[
+        bool, typer.Option("--webhooks/--no-webhooks", help="Deliver webhooks in each server process (a worker).")
+    ] = True,
 ) -> None:
     """Start the HTTP API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
@@ -38,6 +41,7 @@ def serve_cmd(
         raise LandbridgeError("--loop must be auto, asyncio or uvloop; --http auto, h11 or httptools.")
     if database:
         os.environ["LANDBRIDGE_DATABASE_URL"] = database
+    os.environ["LANDBRIDGE_WEBHOOK_WORKER"] = "1" if webhooks else "0"
     db = database_for(database)
     if migrate:
         with db_errors(db):

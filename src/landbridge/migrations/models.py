@@ -13,5 +13,12 @@ from landbridge.booking.models import (  # noqa: F401
 from landbridge.db.base import Base
 from landbridge.ecommerce.models import ConsolidationRun, Container, Import, Order, Seller  # noqa: F401
 from landbridge.idempotency.models import IdempotencyRecord  # noqa: F401
+from landbridge.tracking.models import (  # noqa: F401
+    Delivery,
+    Subscription,
+    TrackingEvent,
+    TrainEta,
+    TrainPosition,
+)
 
 metadata = Base.metadata

@@ -424,7 +424,10 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
             }
         )
     hub_rows = [{"hub": h, **v} for h, v in hubs.items()]
+    from landbridge.simulation.movements import train_movements
+
     tables = {
+        "movements": train_movements(m, st) if tables else [],
         "monthly": monthly,
         "trains": train_rows,
         "od_transit": od_rows,

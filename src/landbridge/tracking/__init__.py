@@ -1,0 +1,1 @@
+"""Tracking: DCSA Track & Trace events, transport status, predicted arrivals and webhook notifications."""

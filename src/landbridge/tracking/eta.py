@@ -1,0 +1,115 @@
+"""Predicted arrivals kept up to date: on each train's new position, every stop where a live booking on it
+alights gets p10/p50/p90 from the predictor (with the trains waiting now at the crossing it stands at), the
+timetable's arrival and the schedule-only estimate (last event + the timetable's remaining hours)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from landbridge.tracking.models import TrainEta, TrainPosition
+from landbridge.tracking.predictor import EtaModel, Timetables, load_model
+
+CHUNK = 500
+
+
+@lru_cache(maxsize=4)
+def _model(user_dir: str | None) -> EtaModel:
+    return load_model(user_dir)
+
+
+@lru_cache(maxsize=4)
+def _tables(key: int) -> Timetables:
+    from landbridge.world import load_world
+
+    return Timetables.from_timetable(load_world().timetable)
+
+
+def model() -> EtaModel:
+    """The model of the configured data folder (LANDBRIDGE_DATA_DIR or the shipped data), loaded once."""
+    import os
+
+    return _model(os.environ.get("LANDBRIDGE_DATA_DIR") or None)
+
+
+def timetables() -> Timetables:
+    from landbridge.world import load_world
+
+    return _tables(id(load_world().timetable))
+
+
+def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> int:
+    """New predictions for the given trains (their positions just moved); returns how many were written."""
+    from landbridge.world import load_world
+
+    tt = load_world().timetable
+    m, tabs = model(), timetables()
+    alights: dict[str, set[int]] = {}
+    for lst in legs.values():
+        for leg in lst:
+            alights.setdefault(leg.departure_id, set()).add(leg.alight)
+    wanted = [d for d in departures if d in alights]
+    if not wanted:
+        return 0
+    pos: dict[str, TrainPosition] = {}
+    for k in range(0, len(wanted), CHUNK):
+        for p in s.scalars(select(TrainPosition).where(TrainPosition.departure_id.in_(wanted[k : k + CHUNK]))):
+            pos[p.departure_id] = p
+    places = {p.place_id for p in pos.values() if p.type_code == "ARRI"}
+    waiting: dict[str, int] = {}
+    if places:
+        waiting = dict(
+            s.execute(
+                select(TrainPosition.place_id, func.count())
+                .where(TrainPosition.place_id.in_(sorted(places)), TrainPosition.type_code == "ARRI")
+                .group_by(TrainPosition.place_id)
+            ).all()
+        )
+    existing: set[tuple[str, int]] = set()
+    for k in range(0, len(wanted), CHUNK):
+        existing.update(
+            s.execute(
+                select(TrainEta.departure_id, TrainEta.stop_index).where(
+                    TrainEta.departure_id.in_(wanted[k : k + CHUNK])
+                )
+            ).all()
+        )
+    inserts, n = [], 0
+    for dep_id in wanted:
+        p = pos.get(dep_id)
+        if p is None:
+            continue
+        dep = tt.departure(dep_id)
+        svc = dep.service.id
+        for target in sorted(alights[dep_id]):
+            if target <= p.stop_index:
+                continue
+            w = max(0, waiting.get(p.place_id, 1) - 1) if p.type_code == "ARRI" else None
+            lo, mid, hi = m.predict(tabs, svc, p.stop_index, p.type_code, target, p.event_at, w)
+            sched_rem = tabs.remaining_h(svc, p.stop_index, p.type_code, target)
+            row = {
+                "p10": p.event_at + timedelta(hours=lo),
+                "p50": p.event_at + timedelta(hours=mid),
+                "p90": p.event_at + timedelta(hours=hi),
+                "scheduled": dep.time_at(target, arriving=True),
+                "schedule_only": p.event_at + timedelta(hours=sched_rem),
+                "predicted_from": p.event_id,
+                "predicted_at": p.event_at,
+                "model_version": m.version,
+            }
+            n += 1
+            if (dep_id, target) in existing:
+                s.execute(
+                    update(TrainEta).where(TrainEta.departure_id == dep_id, TrainEta.stop_index == target).values(**row)
+                )
+            else:
+                inserts.append({"departure_id": dep_id, "stop_index": target, **row})
+    if inserts:
+        from sqlalchemy import insert
+
+        s.execute(insert(TrainEta), inserts)
+    return n

@@ -1,0 +1,728 @@
+"""Tracking events in, everything they move out: stored once per event id, applied in event time, bookings'
+transport statuses (with the event that moved them in the audit trail), train positions and predicted
+arrivals, and the webhook outbox — all in the caller's transaction (Database.write), so nothing is half-applied
+and no notification exists for an event that was rolled back.
+
+Rules: an event is validated on its own (a bad one gets its errors, the others are applied, unless the batch
+is `atomic`); an event id seen before is a duplicate and changes nothing; events may come in any order: a train's
+position only moves forward in event time, a booking's transport status only forward (planned -> in_transit ->
+delivered). A booking is in transit once its first train has an actual event at or after its boarding stop
+(departure there, or any later stop), and delivered when every container of it (with a number) has an actual
+gate-out at its last rail stop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from landbridge.accounts.service import Principal
+from landbridge.booking import service as bookings
+from landbridge.booking.models import Booking, BookingContainer, BookingReservation
+from landbridge.db.base import utcnow
+from landbridge.errors import FieldError, InvalidRequestError, LandbridgeError, NotFoundError, PermissionDeniedError
+from landbridge.timefmt import iso_utc
+from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
+from landbridge.tracking.schemas import EventIn
+
+log = logging.getLogger("landbridge.tracking")
+RELEASED = ("rejected", "declined", "cancelled")
+CHUNK = 500  # ids per IN (...) list
+
+
+class BatchRejectedError(LandbridgeError):
+    """An atomic batch with at least one bad event: nothing was applied."""
+
+    status_code = 422
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        self.errors = errors
+        first = errors[0]
+        super().__init__(
+            f"{len(errors)} event(s) are invalid, so the atomic batch was not applied; first: "
+            f"events.{first['index']}: {first['errors'][0]['message']}"
+        )
+
+
+@dataclass
+class Prepared:
+    """A validated event, ready to store."""
+
+    index: int
+    event_id: str
+    event_type: str
+    classifier: str
+    type_code: str
+    event_at: datetime
+    departure_id: str | None = None
+    service_id: str | None = None
+    stop_index: int | None = None
+    place_id: str | None = None
+    equipment_reference: str | None = None
+    booking_id: str | None = None
+    customer_id: str | None = None
+    document: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+# ---- validation ------------------------------------------------------------------------------
+def _world():
+    from landbridge.world import load_world
+
+    return load_world()
+
+
+def place_unlocode(place_id: str) -> str | None:
+    """The UN/LOCODE of a place: its own, else (a terminal, port) that of the city it serves."""
+    net = _world().network
+    p = net.places.get(place_id)
+    if p is None:
+        return None
+    if p.unlocode:
+        return p.unlocode
+    city = net.places.get(p.city) if p.city else None
+    return city.unlocode if city is not None else None
+
+
+class _Resolver:
+    """Departures, places and stops for a batch (looked up once each)."""
+
+    def __init__(self):
+        w = _world()
+        self.tt = w.timetable
+        self.places = w.network.places
+        self.deps: dict[str, Any] = {}
+        self.by_locode: dict[str, list[str]] = {}
+        for pid in self.places:
+            code = place_unlocode(pid)
+            if code:
+                self.by_locode.setdefault(code, []).append(pid)
+
+    def departure(self, dep_id: str):
+        if dep_id not in self.deps:
+            try:
+                d = self.tt.departure(dep_id)
+                self.deps[dep_id] = d if d.service.mode == "rail" else None
+            except InvalidRequestError:
+                self.deps[dep_id] = None
+        return self.deps[dep_id]
+
+    def place(self, loc, stops: tuple[str, ...] | None, where: str) -> str:
+        pid, code = loc.placeID, loc.UNLocationCode
+        if pid:
+            if pid not in self.places:
+                from landbridge.errors import did_you_mean
+
+                hint = did_you_mean(pid, list(stops or self.places))
+                raise FieldError(
+                    f"{where}.placeID",
+                    f"Unknown place {pid!r}." + (f" Did you mean {', '.join(hint)}?" if hint else ""),
+                )
+            if code and code not in (place_unlocode(pid), None):
+                raise FieldError(
+                    f"{where}.UNLocationCode",
+                    f"{code} is not the UN/LOCODE of {pid} ({place_unlocode(pid) or 'none'}).",
+                )
+            return pid
+        if not code:
+            raise FieldError(where, "Give the location's UNLocationCode or placeID.")
+        cands = self.by_locode.get(code, [])
+        if stops is not None:
+            cands = [c for c in cands if c in stops]
+        if len(cands) == 1:
+            return cands[0]
+        if not cands:
+            raise FieldError(f"{where}.UNLocationCode", f"No stop of this train has UN/LOCODE {code}; give placeID.")
+        raise FieldError(f"{where}.UNLocationCode", f"{code} is several places ({', '.join(cands)}); give placeID.")
+
+
+def _pyd_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors()[:20]:
+        loc = ".".join(str(p) for p in e.get("loc", ()))
+        out.append({"field": f"{prefix}{loc}", "message": str(e.get("msg", "invalid"))})
+    return out
+
+
+def _prepare(raw: Any, index: int, r: _Resolver, now: datetime) -> Prepared:
+    if not isinstance(raw, dict):
+        raise FieldError("", "An event is a JSON object with `metadata` and `payload`.")
+    ev = EventIn.model_validate(raw)
+    md, pl = ev.metadata, ev.payload
+    at = pl.eventDateTime.astimezone(now.tzinfo)
+    # Event times are taken as given (a replay of a simulated run may run ahead of the clock), within reason.
+    if not now - timedelta(days=3660) <= at <= now + timedelta(days=3660):
+        raise FieldError("payload.eventDateTime", "The event time is more than ten years away from now.")
+    p = Prepared(index, md.eventID, md.eventType, pl.eventClassifierCode, "", at)
+    codes = {
+        "TRANSPORT": ("transportEventTypeCode", pl.transportEventTypeCode),
+        "EQUIPMENT": ("equipmentEventTypeCode", pl.equipmentEventTypeCode),
+        "SHIPMENT": ("shipmentEventTypeCode", pl.shipmentEventTypeCode),
+    }
+    name, code = codes[md.eventType]
+    if code is None:
+        raise FieldError(f"payload.{name}", f"A {md.eventType} event needs its {name}.")
+    for other, (oname, ocode) in codes.items():
+        if other != md.eventType and ocode is not None:
+            raise FieldError(f"payload.{oname}", f"A {md.eventType} event has no {oname}.")
+    p.type_code = code
+    tc = pl.transportCall
+    if tc is not None:
+        dep = r.departure(tc.departureID)
+        if dep is None:
+            raise FieldError(
+                "payload.transportCall.departureID",
+                f"No rail departure {tc.departureID!r}; use an id of GET /v1/departures (SERVICE:YYYY-MM-DDTHHMM).",
+            )
+        stops = dep.service.stops
+        pid = r.place(tc.location, stops, "payload.transportCall.location")
+        if pid not in stops:
+            raise FieldError(
+                "payload.transportCall.location",
+                f"{pid} is not a stop of {dep.service.id} ({', '.join(stops)}).",
+            )
+        p.departure_id, p.service_id, p.place_id, p.stop_index = dep.id, dep.service.id, pid, stops.index(pid)
+        if tc.railService and tc.railService != dep.service.id:
+            raise FieldError("payload.transportCall.railService", f"{tc.departureID} is a run of {dep.service.id}.")
+        last = len(stops) - 1
+        if code == "DEPA" and p.stop_index == last:
+            raise FieldError("payload.transportCall", f"A train does not depart from its last stop ({pid}).")
+        if code == "ARRI" and p.stop_index == 0:
+            raise FieldError("payload.transportCall", f"A train does not arrive at its first stop ({pid}).")
+    elif md.eventType == "TRANSPORT":
+        raise FieldError("payload.transportCall", "A TRANSPORT event needs its transportCall (departureID, location).")
+    elif pl.eventLocation is not None:
+        p.place_id = r.place(pl.eventLocation, None, "payload.eventLocation")
+    if md.eventType == "EQUIPMENT":
+        from landbridge.booking.containers import equipment_reference
+
+        if not pl.equipmentReference:
+            raise FieldError("payload.equipmentReference", "An EQUIPMENT event names its container (ISO 6346).")
+        if pl.emptyIndicatorCode is None:
+            raise FieldError("payload.emptyIndicatorCode", "Say whether the container is LADEN or EMPTY.")
+        p.equipment_reference = equipment_reference(pl.equipmentReference, "payload.equipmentReference")
+        if p.place_id is None:
+            raise FieldError("payload", "An EQUIPMENT event needs a transportCall or an eventLocation.")
+    if md.eventType == "SHIPMENT":
+        if pl.documentTypeCode is None or not pl.documentReference:
+            raise FieldError("payload.documentReference", "A SHIPMENT event names its document (type and reference).")
+        if pl.documentTypeCode in ("BKG", "CBR"):
+            p.booking_id = pl.documentReference
+    p.document = _document(ev, p, now)
+    return p
+
+
+def _document(ev: EventIn, p: Prepared, now: datetime) -> dict[str, Any]:
+    """The event as stored, served and sent: DCSA shape, times in UTC, locations with UN/LOCODE and placeID."""
+    doc = ev.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    md = doc["metadata"]
+    md.setdefault("eventCreatedDateTime", iso_utc(now))
+    md["eventCreatedDateTime"] = iso_utc(ev.metadata.eventCreatedDateTime or now)
+    pl = doc["payload"]
+    pl["eventDateTime"] = iso_utc(p.event_at)
+    if p.equipment_reference:
+        pl["equipmentReference"] = p.equipment_reference
+    if p.departure_id:
+        tc = pl["transportCall"]
+        tc.update(
+            {
+                "departureID": p.departure_id,
+                "railService": p.service_id,
+                "transportCallSequenceNumber": (p.stop_index or 0) + 1,
+                "transportCallReference": tc.get("transportCallReference") or f"{p.departure_id}/{p.stop_index}",
+                "location": _location(p.place_id),
+            }
+        )
+    elif p.place_id and "eventLocation" in pl:
+        pl["eventLocation"] = _location(p.place_id)
+    return doc
+
+
+def _location(place_id: str | None) -> dict[str, Any]:
+    if place_id is None:
+        return {}
+    p = _world().network.places[place_id]
+    loc: dict[str, Any] = {"locationType": "UNLO", "placeID": place_id, "locationName": p.name}
+    code = place_unlocode(place_id)
+    if code:
+        loc["UNLocationCode"] = code
+    return loc
+
+
+# ---- ingest ----------------------------------------------------------------------------------
+def ingest(
+    s: Session, principal: Principal, raw_events: list[Any], atomic: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
+    """Validate, store and apply a batch of events (see the module's rules). Returns counts and, per duplicate
+    or rejected event, its index, id and errors. Operators only. Raises BatchRejectedError (nothing applied)
+    when `atomic` and an event is bad."""
+    if not principal.is_operator:
+        raise PermissionDeniedError("Only operators (terminals, railways, the replay) send tracking events.")
+    now = now or utcnow()
+    r = _Resolver()
+    good: list[Prepared] = []
+    results: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_events):
+        eid = raw.get("metadata", {}).get("eventID") if isinstance(raw, dict) else None
+        eid = eid if isinstance(eid, str) else None
+        try:
+            p = _prepare(raw, i, r, now)
+        except ValidationError as exc:
+            results.append({"index": i, "eventID": eid, "status": "rejected", "errors": _pyd_errors(exc)})
+            continue
+        except FieldError as exc:
+            results.append(
+                {
+                    "index": i,
+                    "eventID": eid,
+                    "status": "rejected",
+                    "errors": [{"field": exc.field, "message": str(exc)}],
+                }
+            )
+            continue
+        if p.event_id in seen:
+            results.append({"index": i, "eventID": p.event_id, "status": "duplicate", "errors": []})
+            continue
+        seen.add(p.event_id)
+        good.append(p)
+    _resolve_bookings(s, good, results)
+    rejected = [x for x in results if x["status"] == "rejected"]
+    if atomic and rejected:
+        raise BatchRejectedError(rejected)
+    created = _store(s, good, results, now)
+    if created:
+        apply_events(s, created, now)
+        from landbridge.tracking.webhooks import enqueue
+
+        enqueue(s, created, now)
+    results.sort(key=lambda x: x["index"])
+    dup = sum(1 for x in results if x["status"] == "duplicate")
+    return {"created": len(created), "duplicates": dup, "rejected": len(rejected), "results": results}
+
+
+def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> None:
+    """Equipment events: the booking the container is on; shipment events: the booking must exist."""
+    refs = sorted({p.equipment_reference for p in good if p.equipment_reference})
+    owner: dict[str, str] = {}
+    for k in range(0, len(refs), CHUNK):
+        owner.update(bookings.bookings_for_equipment(s, refs[k : k + CHUNK]))
+    bids = sorted({p.booking_id for p in good if p.booking_id} | set(owner.values()))
+    customer: dict[str, str] = {}
+    for k in range(0, len(bids), CHUNK):
+        rows = s.execute(select(Booking.id, Booking.customer_id).where(Booking.id.in_(bids[k : k + CHUNK])))
+        customer.update({a: b for a, b in rows})
+    keep = []
+    for p in good:
+        if p.equipment_reference:
+            p.booking_id = owner.get(p.equipment_reference)
+        if p.event_type == "SHIPMENT" and p.booking_id and p.booking_id not in customer:
+            results.append(
+                {
+                    "index": p.index,
+                    "eventID": p.event_id,
+                    "status": "rejected",
+                    "errors": [{"field": "payload.documentReference", "message": f"No booking {p.booking_id!r}."}],
+                }
+            )
+            continue
+        p.customer_id = customer.get(p.booking_id) if p.booking_id else None
+        keep.append(p)
+    good[:] = keep
+
+
+def _store(s: Session, good: list[Prepared], results: list[dict], now: datetime) -> list[Prepared]:
+    """Insert the events not seen before; the rest are duplicates. Returns the created ones with their seq."""
+    if not good:
+        return []
+    ids = [p.event_id for p in good]
+    known: set[str] = set()
+    for k in range(0, len(ids), CHUNK):
+        known.update(s.scalars(select(TrackingEvent.event_id).where(TrackingEvent.event_id.in_(ids[k : k + CHUNK]))))
+    fresh = [p for p in good if p.event_id not in known]
+    for p in good:
+        if p.event_id in known:
+            results.append({"index": p.index, "eventID": p.event_id, "status": "duplicate", "errors": []})
+    if not fresh:
+        return []
+    fresh.sort(key=lambda p: (p.event_at, p.index))  # applied and sent in event time within a batch
+    rows = [
+        {
+            "event_id": p.event_id,
+            "event_type": p.event_type,
+            "classifier": p.classifier,
+            "type_code": p.type_code,
+            "event_at": p.event_at,
+            "received_at": now,
+            "departure_id": p.departure_id,
+            "stop_index": p.stop_index,
+            "place_id": p.place_id,
+            "equipment_reference": p.equipment_reference,
+            "booking_id": p.booking_id,
+            "customer_id": p.customer_id,
+            "document": p.document,
+        }
+        for p in fresh
+    ]
+    ins = _insert_ignore(s, TrackingEvent.__table__, ["event_id"]).returning(
+        TrackingEvent.__table__.c.seq, TrackingEvent.__table__.c.event_id
+    )
+    got = {eid: seq for seq, eid in s.execute(ins, rows, execution_options={"preserve_rowcount": False})}
+    created = []
+    for p in fresh:
+        if p.event_id in got:
+            p.seq = got[p.event_id]
+            created.append(p)
+        else:  # another batch stored the same id meanwhile
+            results.append({"index": p.index, "eventID": p.event_id, "status": "duplicate", "errors": []})
+    return created
+
+
+def _insert_ignore(s: Session, table, keys: list[str]):
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+# ---- applying events ------------------------------------------------------------------------
+@dataclass
+class _Leg:
+    booking_id: str
+    departure_id: str
+    board: int
+    alight: int
+
+
+def apply_events(s: Session, created: list[Prepared], now: datetime) -> None:
+    """Train positions, bookings' transport statuses and predicted arrivals for newly stored events."""
+    acts = [p for p in created if p.classifier == "ACT"]
+    moved = _move_trains(s, [p for p in acts if p.event_type == "TRANSPORT"])
+    deps = sorted({p.departure_id for p in acts if p.departure_id})
+    legs = _legs_on(s, deps, {p.booking_id for p in acts if p.booking_id})
+    _advance_bookings(s, acts, legs)
+    if moved:
+        from landbridge.tracking import eta
+
+        eta.repredict(s, moved, legs)
+
+
+def _move_trains(s: Session, events: list[Prepared]) -> list[str]:
+    """Move each train's position to its newest actual event (in event time). Returns the departures moved."""
+    newest: dict[str, Prepared] = {}
+    for p in events:
+        cur = newest.get(p.departure_id)  # type: ignore[arg-type]
+        if cur is None or (p.event_at, p.type_code == "DEPA") > (cur.event_at, cur.type_code == "DEPA"):
+            newest[p.departure_id] = p  # type: ignore[index]
+    if not newest:
+        return []
+    have = {}
+    ids = sorted(newest)
+    for k in range(0, len(ids), CHUNK):
+        for row in s.execute(
+            select(TrainPosition.departure_id, TrainPosition.event_at, TrainPosition.departed_at).where(
+                TrainPosition.departure_id.in_(ids[k : k + CHUNK])
+            )
+        ):
+            have[row[0]] = (row[1], row[2])
+    departed = {p.departure_id: p.event_at for p in events if p.type_code == "DEPA" and p.stop_index == 0}
+    moved, inserts = [], []
+    for dep_id, p in newest.items():
+        row = {
+            "service_id": p.service_id,
+            "stop_index": p.stop_index,
+            "place_id": p.place_id,
+            "type_code": p.type_code,
+            "event_at": p.event_at,
+            "event_id": p.event_id,
+        }
+        if dep_id not in have:
+            inserts.append({"departure_id": dep_id, "departed_at": departed.get(dep_id), **row})
+            moved.append(dep_id)
+            continue
+        at, dep_at = have[dep_id]
+        values = {}
+        if p.event_at >= at:
+            values.update(row)
+        if dep_at is None and dep_id in departed:
+            values["departed_at"] = departed[dep_id]
+        if values:
+            s.execute(update(TrainPosition).where(TrainPosition.departure_id == dep_id).values(**values))
+            if p.event_at >= at:
+                moved.append(dep_id)
+    if inserts:
+        s.execute(insert(TrainPosition), inserts)
+    return moved
+
+
+def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, list[_Leg]]:
+    """Rail legs (reservations) of live bookings on the departures, and of the given bookings; by booking."""
+    R, B = BookingReservation, Booking
+    out: dict[str, list[_Leg]] = {}
+    conds = []
+    for k in range(0, len(deps), CHUNK):
+        conds.append(R.departure_id.in_(deps[k : k + CHUNK]))
+    bids = sorted(booking_ids)
+    for k in range(0, len(bids), CHUNK):
+        conds.append(R.booking_id.in_(bids[k : k + CHUNK]))
+    if not conds:
+        return out
+    first = (
+        select(R.booking_id)
+        .join(B, B.id == R.booking_id)
+        .where(or_(*conds), B.status.not_in(RELEASED), B.transport_status != "delivered")
+        .distinct()
+    )
+    ids = list(s.scalars(first))
+    for k in range(0, len(ids), CHUNK):
+        for bid, dep, i, j in s.execute(
+            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(
+                R.booking_id.in_(ids[k : k + CHUNK])
+            )
+        ):
+            out.setdefault(bid, []).append(_Leg(bid, dep, i, j))
+    tt = _world().timetable
+    for lst in out.values():  # in travel order: by the time the train reaches the boarding stop
+        lst.sort(key=lambda leg: _leg_start(tt, leg))
+    return out
+
+
+def _leg_start(tt, leg: _Leg) -> datetime:
+    try:
+        return tt.departure(leg.departure_id).time_at(leg.board)
+    except InvalidRequestError:
+        return datetime.max.replace(tzinfo=utcnow().tzinfo)
+
+
+def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Leg]]) -> None:
+    if not legs:
+        return
+    by_dep: dict[str, list[_Leg]] = {}
+    for lst in legs.values():
+        for leg in lst:
+            by_dep.setdefault(leg.departure_id, []).append(leg)
+    rows = s.execute(select(Booking.id, Booking.transport_status).where(Booking.id.in_(list(legs)[: 10 * CHUNK]))).all()
+    state = dict(rows)
+    if len(legs) > 10 * CHUNK:
+        ids = list(legs)
+        for k in range(10 * CHUNK, len(ids), CHUNK):
+            state.update(
+                dict(s.execute(select(Booking.id, Booking.transport_status).where(Booking.id.in_(ids[k : k + CHUNK]))))
+            )
+    in_transit: dict[str, Prepared] = {}
+    gate_out: dict[str, list[Prepared]] = {}
+    tt = _world().timetable
+    for p in acts:  # in event time
+        if p.event_type == "TRANSPORT":
+            for leg in by_dep.get(p.departure_id, ()):  # type: ignore[arg-type]
+                first = legs[leg.booking_id][0]
+                if leg is first and (p.stop_index > leg.board or (p.stop_index == leg.board and p.type_code == "DEPA")):  # type: ignore[operator]
+                    in_transit.setdefault(leg.booking_id, p)
+        elif p.booking_id in legs and p.event_type == "EQUIPMENT":
+            lst = legs[p.booking_id]
+            first, last = lst[0], lst[-1]
+            origin = _stop_place(tt, first.departure_id, first.board)
+            final = _stop_place(tt, last.departure_id, last.alight)
+            if p.type_code == "GTOT" and p.place_id == final:
+                gate_out.setdefault(p.booking_id, []).append(p)
+                in_transit.setdefault(p.booking_id, p)
+            elif p.place_id not in (origin, None) or p.type_code in ("CROS",):
+                in_transit.setdefault(p.booking_id, p)
+    for bid, p in sorted(in_transit.items(), key=lambda kv: kv[1].event_at):
+        if state.get(bid) == "planned":
+            bookings.set_transport_status(s, bid, "in_transit", now=p.event_at, event_id=p.event_id)
+            state[bid] = "in_transit"
+    if gate_out:
+        _deliver(s, gate_out, state, legs)
+
+
+def _deliver(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs) -> None:
+    """A booking is delivered when each of its numbered containers has an actual gate-out at its last stop
+    (this batch's or an earlier one)."""
+    tt = _world().timetable
+    bids = sorted(gate_out)
+    refs: dict[str, set[str]] = {}
+    for k in range(0, len(bids), CHUNK):
+        for bid, ref in s.execute(
+            select(BookingContainer.booking_id, BookingContainer.equipment_reference).where(
+                BookingContainer.booking_id.in_(bids[k : k + CHUNK]), BookingContainer.equipment_reference.is_not(None)
+            )
+        ):
+            refs.setdefault(bid, set()).add(ref)
+    for bid in bids:
+        if state.get(bid) == "delivered":
+            continue
+        need = refs.get(bid, set())
+        last = legs[bid][-1]
+        final = _stop_place(tt, last.departure_id, last.alight)
+        out = s.scalars(
+            select(TrackingEvent.equipment_reference).where(
+                TrackingEvent.booking_id == bid,
+                TrackingEvent.type_code == "GTOT",
+                TrackingEvent.classifier == "ACT",
+                TrackingEvent.place_id == final,
+            )
+        ).all()
+        if need <= set(out):
+            p = max(gate_out[bid], key=lambda x: x.event_at)
+            bookings.set_transport_status(s, bid, "delivered", now=p.event_at, event_id=p.event_id)
+            state[bid] = "delivered"
+
+
+def _stop_place(tt, dep_id: str, stop: int) -> str | None:
+    try:
+        return tt.departure(dep_id).service.stops[stop]
+    except (InvalidRequestError, IndexError):
+        return None
+
+
+# ---- reading -------------------------------------------------------------------------------
+def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[str, Any]:
+    """A booking's statuses, its train's position, its predicted arrival and its events in event time."""
+    b = bookings.get_booking(s, principal, booking_id)  # 404 for another customer's booking
+    legs = s.execute(
+        select(BookingReservation.departure_id, BookingReservation.board_stop, BookingReservation.alight_stop).where(
+            BookingReservation.booking_id == booking_id
+        )
+    ).all()
+    deps = [d for d, _i, _j in legs]
+    tt = _world().timetable
+    legs_sorted = sorted(legs, key=lambda x: _leg_start(tt, _Leg(booking_id, x[0], x[1], x[2])))
+    conds = [TrackingEvent.booking_id == booking_id]
+    for d, i, j in legs_sorted:
+        conds.append(
+            and_(
+                TrackingEvent.departure_id == d,
+                TrackingEvent.event_type == "TRANSPORT",
+                TrackingEvent.stop_index >= i,
+                TrackingEvent.stop_index <= j,
+            )
+        )
+    evs = s.scalars(
+        select(TrackingEvent.document)
+        .where(or_(*conds))
+        .order_by(TrackingEvent.event_at, TrackingEvent.seq)
+        .limit(2000)
+    ).all()
+    position = None
+    eta_out = None
+    if deps:
+        pos = s.scalars(
+            select(TrainPosition).where(TrainPosition.departure_id.in_(deps)).order_by(TrainPosition.event_at.desc())
+        ).first()
+        if pos is not None:
+            position = {
+                "departure_id": pos.departure_id,
+                "stop_index": pos.stop_index,
+                "place_id": pos.place_id,
+                "UNLocationCode": place_unlocode(pos.place_id),
+                "event": pos.type_code,
+                "at": iso_utc(pos.event_at),
+                "departed_at": iso_utc(pos.departed_at) if pos.departed_at else None,
+            }
+        last_dep, _i, alight = legs_sorted[-1]
+        e = s.get(TrainEta, (last_dep, alight))
+        if e is not None:
+            eta_out = eta_doc(e, tt)
+    return {
+        "booking_id": b["id"],
+        "status": b["status"],
+        "transport_status": b["transport_status"],
+        "position": position,
+        "eta": eta_out,
+        "events": list(evs),
+    }
+
+
+def eta_doc(e: TrainEta, tt=None) -> dict[str, Any]:
+    tt = tt or _world().timetable
+    try:
+        place = tt.departure(e.departure_id).service.stops[e.stop_index]
+    except (InvalidRequestError, IndexError):
+        place = ""
+    return {
+        "departure_id": e.departure_id,
+        "stop_index": e.stop_index,
+        "place_id": place,
+        "p10": iso_utc(e.p10),
+        "p50": iso_utc(e.p50),
+        "p90": iso_utc(e.p90),
+        "scheduled": iso_utc(e.scheduled),
+        "schedule_only": iso_utc(e.schedule_only),
+        "predicted_from": e.predicted_from,
+        "predicted_at": iso_utc(e.predicted_at),
+        "model_version": e.model_version,
+    }
+
+
+def list_events(
+    s: Session,
+    principal: Principal,
+    *,
+    booking_id: str | None = None,
+    departure_id: str | None = None,
+    equipment_reference: str | None = None,
+    event_types: Iterable[str] | None = None,
+    limit: int = 100,
+    after_seq: int = 0,
+) -> dict[str, Any]:
+    """Events in the order they were accepted (DCSA poll model). Shippers see their bookings' events (give
+    booking_id for the train's transport events too); operators everything."""
+    if booking_id:
+        doc = booking_tracking(s, principal, booking_id)
+        evs = doc["events"]
+        if event_types:
+            evs = [e for e in evs if e["metadata"]["eventType"] in set(event_types)]
+        return {"events": evs[:limit], "next_cursor": None}
+    q = select(TrackingEvent.seq, TrackingEvent.document).where(TrackingEvent.seq > after_seq)
+    if not principal.is_operator:
+        q = q.where(TrackingEvent.customer_id == principal.customer_id)
+    if departure_id:
+        q = q.where(TrackingEvent.departure_id == departure_id)
+    if equipment_reference:
+        q = q.where(TrackingEvent.equipment_reference == equipment_reference.replace(" ", "").upper())
+    if event_types:
+        q = q.where(TrackingEvent.event_type.in_(list(event_types)))
+    rows = s.execute(q.order_by(TrackingEvent.seq).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"events": [d for _seq, d in rows], "next_cursor": str(rows[-1][0]) if more and rows else None}
+
+
+def get_event(s: Session, principal: Principal, event_id: str) -> dict[str, Any]:
+    q = select(TrackingEvent.document, TrackingEvent.customer_id).where(TrackingEvent.event_id == event_id[:100])
+    row = s.execute(q).first()
+    if row is None or (not principal.is_operator and row[1] != principal.customer_id):
+        raise NotFoundError(f"No event {event_id[:100]!r}.")
+    return row[0]
+
+
+def manifest(s: Session) -> dict[str, Any]:
+    """Departure id -> [[booking, board stop, alight stop, [container numbers]]] for live, undelivered bookings."""
+    R, B, C = BookingReservation, Booking, BookingContainer
+    refs: dict[str, list[str]] = {}
+    for bid, ref in s.execute(
+        select(C.booking_id, C.equipment_reference)
+        .join(B, B.id == C.booking_id)
+        .where(C.equipment_reference.is_not(None), B.status.not_in(RELEASED), B.transport_status != "delivered")
+        .order_by(C.booking_id, C.seq)
+    ):
+        refs.setdefault(bid, []).append(ref)
+    out: dict[str, list] = {}
+    for bid, dep, i, j in s.execute(
+        select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop)
+        .join(B, B.id == R.booking_id)
+        .where(B.status.not_in(RELEASED), B.transport_status != "delivered")
+    ):
+        out.setdefault(dep, []).append([bid, i, j, refs.get(bid, [])])
+    return {"departures": out}
