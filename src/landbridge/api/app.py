@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from landbridge import __version__ as _version
+from landbridge import web
 from landbridge.api import errors
 from landbridge.db.engine import Database, get_database
 from landbridge.idempotency import service as idempotency
@@ -77,4 +78,5 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         database.read(lambda s: s.execute(text("SELECT 1")).scalar())
         return {"status": "ok", "database": database.dialect}
 
+    web.install(app)  # the web app at / and the endpoints its pages need (landbridge.web)
     return app
