@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from starlette.concurrency import run_in_threadpool
 
 from landbridge import __version__ as _version
+from landbridge import web
 from landbridge.api import errors
 from landbridge.db.engine import Database, get_database
 from landbridge.db.errors import DatabaseError
@@ -119,6 +120,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
             raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
         return {"status": "ok"}
 
+    web.install(app)  # the web app at / and the endpoints its pages need (landbridge.web)
     errors.document(app, [booking, accounts, carbon, ecommerce, tracking])
     return app
 

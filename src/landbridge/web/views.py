@@ -1,0 +1,220 @@
+"""Read-only endpoints the web app's pages need (the network for the map, place suggestions, route geometry,
+train positions by schedule) and simulation jobs with progress. Translation only: the rules live in the core
+(network, timetable, planner, simulation) and in web.geo / web.jobs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from landbridge.accounts.dependencies import Caller, Operator
+from landbridge.booking import capacity
+from landbridge.db.dependencies import DB
+from landbridge.errors import FieldError, LandbridgeError, NotFoundError
+from landbridge.network.search import KIND_PRIORITY, normalise
+from landbridge.timefmt import iso_utc
+from landbridge.web import geo
+from landbridge.web.jobs import Jobs
+from landbridge.web.schemas import GeometryIn, PlaceOut, SimulationIn, SimulationOut
+from landbridge.world import World
+
+router = APIRouter(prefix="/v1")
+QUOTABLE = ("city", "hub", "terminal", "port", "airport")
+
+
+def _world() -> World:
+    from landbridge.world import load_world
+
+    return load_world()
+
+
+def _aware(at: datetime | None) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+@lru_cache(maxsize=4)
+def _network_body(world_id: int) -> tuple[bytes, bytes, str]:
+    world = _world()
+    raw = json.dumps(geo.network_features(world.network, world.timetable), separators=(",", ":")).encode()
+    import hashlib
+
+    return raw, gzip.compress(raw, 6), '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+@router.get("/network", tags=["network"], responses={200: {"content": {"application/geo+json": {}}}})
+def network(request: Request, p: Caller) -> Response:
+    """The network as GeoJSON for maps: places, rail links, border crossings (`gauge_change`), sea and air
+    routes, each with the `services` and `corridors` that use it and their `trains_per_week`; plus `corridors`
+    and `services` (name, mode, corridor, operator, trains a week, capacity)."""
+    raw, packed, etag = _network_body(id(_world()))
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=300", "Vary": "Accept-Encoding, Authorization"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(raw, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/places", response_model=list[PlaceOut], tags=["network"])
+def places(
+    p: Caller,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="What the user typed.")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    kind: Annotated[str | None, Query(max_length=20, description="Only places of this kind.")] = None,
+) -> list[dict[str, Any]]:
+    """Places to quote from or to whose name, id, alias or code starts with (or contains) `q`: cities and hubs
+    first, then terminals, ports and airports."""
+    needle = normalise(q)
+    if not needle:
+        return []
+    ranked = []
+    for pl in _world().network.places.values():
+        if pl.kind not in QUOTABLE or (kind and pl.kind != kind):
+            continue
+        keys = [normalise(k) for k in (pl.name, pl.id, *pl.aliases, pl.unlocode or "", pl.iata or "") if k]
+        if any(k.startswith(needle) for k in keys):
+            rank = 0
+        elif any(needle in k for k in keys):
+            rank = 1
+        else:
+            continue
+        ranked.append(((rank, KIND_PRIORITY.get(pl.kind, 9), pl.name), pl))
+    ranked.sort(key=lambda x: x[0])
+    return [
+        {"id": pl.id, "name": pl.name, "kind": pl.kind, "country": pl.country, "unlocode": pl.unlocode}
+        for _, pl in ranked[:limit]
+    ]
+
+
+@router.get("/catalog", tags=["network"])
+def catalog(p: Caller) -> dict[str, Any]:
+    """What a quote form offers: container and cargo types, and what scenarios can name (border crossings,
+    corridors, countries on the rail network)."""
+    world = _world()
+    net = world.network
+    return {
+        "container_types": [
+            {"id": c.id, "name": c.name, "teu": c.teu, "max_payload_kg": c.max_payload_kg}
+            for c in world.catalog.containers.values()
+        ],
+        "cargo_types": [
+            {"id": c.id, "name": c.name, "un_number": c.un_number, "winter_sensitive": c.winter_sensitive}
+            for c in world.catalog.cargo_types.values()
+        ],
+        "crossings": [
+            {"id": c.id, "name": c.name, "gauge_change": c.is_gauge_change, "mode": c.mode} for c in net.crossings
+        ],
+        "corridors": sorted(world.timetable.corridors),
+        "countries": sorted({pl.country for pl in net.places.values() if pl.gauge_mm}),
+    }
+
+
+@router.post("/geometry", tags=["network"])
+def geometry(body: GeometryIn, p: Caller) -> dict[str, Any]:
+    """The lines of an itinerary's legs (as quote options and bookings give them) for drawing on a map."""
+    world = _world()
+    for n, leg in enumerate(body.legs):
+        for field, place in (("from", leg.from_), ("to", leg.to)):
+            if place not in world.network.places:
+                raise FieldError(f"legs.{n}.{field}", f"Unknown place id {place!r}; give a place id as quotes do.")
+        if leg.service is not None and leg.mode in ("rail", "sea") and leg.service not in world.timetable.by_id:
+            raise FieldError(f"legs.{n}.service", f"Unknown service {leg.service!r}.")
+    legs = [leg.model_dump(by_alias=True) for leg in body.legs]
+    return geo.itinerary_geojson(legs, world.network, world.timetable)
+
+
+@router.get("/departures/{departure_id}/position", tags=["departures"])
+def position(departure_id: str, p: Caller, at: datetime | None = None) -> dict[str, Any]:
+    """Where the train of a departure is at `at` (default now) by its schedule (`basis: schedule`)."""
+    world = _world()
+    dep = capacity.departure(world, departure_id)
+    return geo.train_position(world.network, dep, _aware(at))
+
+
+@router.get("/operator/trains", tags=["operators"])
+def trains_in_transit(
+    db: DB,
+    p: Operator,
+    at: datetime | None = None,
+    corridor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+) -> dict[str, Any]:
+    """Rail trains on the way at `at` (default now) by their schedule, with where they are and the FEU booked
+    on them (for departures the booking service holds)."""
+    world = _world()
+    when = _aware(at)
+    if not date(2000, 1, 1) <= when.date() <= date(2100, 1, 1):
+        raise FieldError("at", "at must be a date-time from 2000-01-01 to 2100-01-01.")
+    longest = max((s.transit_hours for s in world.timetable.services if s.mode == "rail"), default=0.0)
+    first = (when - timedelta(hours=longest + 24)).date()
+    booked = {
+        d["departure_id"]: d
+        for d in db.read(
+            lambda s: capacity.utilisation(s, first, when.date() + timedelta(days=1), corridor, 5000)["departures"]
+        )
+    }
+    out = []
+    for dep, _i, _j in world.timetable.departures(first, when.date() + timedelta(days=1), mode="rail"):
+        if corridor and dep.service.corridor != corridor:
+            continue
+        if not dep.departure <= when < dep.arrival:
+            continue
+        pos = geo.train_position(world.network, dep, when)
+        b = booked.get(dep.id)
+        pos.update(
+            service_name=dep.service.name,
+            corridor=dep.service.corridor,
+            departure=iso_utc(dep.departure),
+            arrival=iso_utc(dep.arrival),
+            booked_feu=b["booked_feu"] if b else None,
+            capacity_feu=b["capacity_feu"] if b else min(sec.capacity_feu for sec in dep.service.sections),
+        )
+        out.append(pos)
+        if len(out) >= limit:
+            break
+    return {"at": iso_utc(when), "count": len(out), "trains": out}
+
+
+# ---- simulation jobs ------------------------------------------------------------------------
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.simulations
+    return jobs
+
+
+@router.post("/simulations", status_code=202, response_model=SimulationOut, tags=["simulations"])
+def start_simulation(body: SimulationIn, request: Request, p: Operator) -> dict[str, Any]:
+    """Operators: run the digital twin on a scenario (and the baseline, to compare) in the background. Poll
+    `GET /v1/simulations/{id}` for `progress` (0 to 1) and, when `status` is done, the KPIs of each run and
+    the comparison. One simulation runs at a time per server (409 while one runs)."""
+    from landbridge.world import scenario_from_specs
+
+    try:
+        scenario_from_specs(body.scenario)
+    except LandbridgeError as exc:
+        raise FieldError("scenario", str(exc)) from None
+    start = body.start or date(date.today().year, 1, 1)
+    return _jobs(request).submit(body.scenario, start, body.days, body.seed, body.compare_baseline).out()
+
+
+@router.get("/simulations/latest", tags=["simulations"])
+def latest_simulation(request: Request, p: Caller) -> dict[str, Any]:
+    """The latest finished simulation on this server: its scenario and, per run, the headline KPIs and the
+    border crossings' queues (what the network map shows). 404 when none has run since the server started."""
+    job = _jobs(request).latest_done()
+    if job is None:
+        raise NotFoundError("No simulation has finished on this server yet; an operator can run one (Scenarios).")
+    return job.out()
+
+
+@router.get("/simulations/{job_id}", response_model=SimulationOut, tags=["simulations"])
+def get_simulation(job_id: str, request: Request, p: Operator) -> dict[str, Any]:
+    """A simulation job: `status`, `progress`, `phase`; when done, `runs` (label, KPIs) and `comparison`."""
+    return _jobs(request).get(job_id).out()

@@ -1,0 +1,247 @@
+"""The web app in a real browser (Debian's Chromium, headless): the map draws, a quote is run and booked, the
+booking is found, documents download, it is cancelled; a shipper cannot reach operator pages or another
+customer's booking; simulations show progress; every page passes axe-core (no serious or critical violations),
+works from the keyboard, and never asks another host (the `visit` fixture fails the test if it does)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from tests.web.conftest import OUTPUT
+
+READY = date.today() + timedelta(days=10)
+
+
+def wait_map(page, selector: str = "#network-map", attr: str = "data-rendered-features", timeout: float = 30_000):
+    page.wait_for_selector(f"{selector}[{attr}]", timeout=timeout)
+    return int(page.get_attribute(selector, attr))
+
+
+def test_sign_in_with_a_key_and_refuse_a_wrong_one(visit, site):
+    page = visit.page
+    visit.open("network")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_label("API key").fill("lb_not_a_real_key")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("That key is unknown or revoked").wait_for()
+    assert visit.axe("signin") == []
+    visit.shot("signin")
+    page.get_by_label("API key").fill(site.operator)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Network").wait_for()  # back where the user wanted to go
+    assert "web tests operator" in page.locator("#who").inner_text()
+
+
+def test_network_map_draws_the_network_and_is_interactive_quickly(visit, site):
+    page = visit.page
+    visit.open("network", site.operator)
+    drawn = wait_map(page)
+    assert drawn > 200, "the map drew too few features of the network"
+    # Measured from navigation start (the page reload) to the map having drawn the network: recorded, not asserted.
+    ms = page.evaluate("() => performance.getEntriesByName('landbridge:network-interactive')[0].startTime")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "first-page-interactive.json").write_text(json.dumps({"network_page_ms": round(ms), "features": drawn}))
+    print(f"network page interactive after {ms:.0f} ms with {drawn} features drawn")
+    # Details of a border crossing with a gauge change, chosen from the list (keyboard-reachable).
+    page.get_by_label("Find a place or crossing").select_option(label="Brest–Małaszewicze")
+    details = page.locator("section.details")
+    details.get_by_role("heading", name="Brest–Małaszewicze").wait_for()
+    text = details.inner_text()
+    assert "Gauge change" in text and "1520" in text and "trains a day" in text
+    assert "Queue in the latest simulation" in text
+    # Clicking the map selects what is under the pointer.
+    box = page.locator("#network-map canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.82, box["y"] + box["height"] * 0.62)
+    # A corridor filter draws fewer features.
+    page.get_by_label("Corridor").select_option("trans-mongolian")
+    page.wait_for_timeout(300)
+    fewer = page.evaluate(
+        """() => new Promise((resolve) => {
+            const el = document.querySelector('#network-map');
+            resolve(el.querySelectorAll('canvas').length);
+        })"""
+    )
+    assert fewer == 1
+    assert visit.axe("network") == []
+    visit.shot("network")
+
+
+def test_quote_book_find_download_and_cancel(visit, site):
+    page = visit.page
+    visit.open("quote", site.shipper)
+    page.get_by_label("Origin").fill("Chongqing")
+    page.get_by_label("Destination").fill("Duisburg")
+    page.get_by_label("Cargo ready on").fill(READY.isoformat())
+    page.get_by_label("Containers", exact=True).fill("2")
+    page.get_by_role("button", name="Get options").click()
+    cards = page.locator("li.option")
+    cards.first.wait_for(timeout=30_000)
+    assert cards.count() >= 2
+    assert page.locator("figure.chart").count() == 2  # arrival against cost and against CO2e
+    page.wait_for_selector(".map[data-routes]", timeout=30_000)
+    first_text = cards.first.inner_text()
+    assert "Arrival band (p50–p90)" in first_text and "CO2e" in first_text
+    assert visit.axe("quote-options") == []
+    visit.shot("quote-options")
+    rail = cards.filter(has_text="Rail:").first
+    assert "Gauge changes" in rail.inner_text()
+    rail.get_by_role("button", name="Book this option").click()
+    form = page.locator("form", has=page.get_by_role("heading", name=re.compile("^Book option")))
+    form.get_by_label("Your reference (optional)").fill("PO-WEB-1")
+    consignor = form.locator("fieldset", has_text="Consignor")
+    consignor.get_by_label("Name").fill("Chongqing Electronics Export Co.")
+    consignor.get_by_label("Address").fill("1 Export Road, Chongqing")
+    consignee = form.locator("fieldset", has_text="Consignee")
+    consignee.get_by_label("Name").fill("Duisburg Importers GmbH")
+    consignee.get_by_label("Address").fill("Hafenstraße 1, Duisburg")
+    goods = form.locator("fieldset", has_text="Goods")
+    goods.get_by_label("Description").fill("Laptops")
+    goods.get_by_label("HS code").fill("12")  # too short: the server says what is wrong, next to the field
+    goods.get_by_label("Gross mass (kg)").fill("18000")
+    form.get_by_role("button", name="Book", exact=True).click()
+    hs = goods.get_by_label("HS code")
+    expect_invalid = goods.locator(".field-error")
+    expect_invalid.wait_for()
+    assert "an HS code has 6, 8 or 10 digits" in expect_invalid.inner_text()
+    assert hs.get_attribute("aria-invalid") == "true"
+    assert expect_invalid.get_attribute("id") in hs.get_attribute("aria-describedby")
+    assert visit.axe("quote-book-error") == []
+    goods.get_by_label("HS code").fill("847130")
+    form.get_by_role("button", name="Book", exact=True).click()
+    page.get_by_role("heading", name=re.compile(r"^Booking bk_")).wait_for(timeout=30_000)
+    booking_id = page.get_by_role("heading", name=re.compile(r"^Booking bk_")).inner_text().split()[-1]
+    assert page.locator("#booking-status").inner_text() == "requested"
+    assert "p50" in page.locator("#arrival-band").inner_text()
+    page.get_by_text(re.compile(r"^Train .*: (scheduled|dwelling|running|arrived)")).wait_for(timeout=30_000)
+    assert visit.axe("booking-detail") == []
+    visit.shot("booking-detail")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download consignment note (PDF)").click()
+    path = dl.value.path()
+    assert Path(path).read_bytes()[:5] == b"%PDF-"
+    # The booking is in the list, and filters find it.
+    page.get_by_role("link", name="← All bookings").click()
+    page.get_by_role("link", name=booking_id).wait_for()
+    page.get_by_label("Reference").fill("PO-WEB-1")
+    page.get_by_label("Status").select_option("requested")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile("reference=PO-WEB-1"))
+    page.get_by_role("link", name=booking_id).wait_for()
+    assert page.locator("tbody tr").count() == 1
+    assert visit.axe("bookings") == []
+    visit.shot("bookings")
+    # Cancel it.
+    page.get_by_role("link", name=booking_id).click()
+    page.get_by_role("button", name="Cancel booking").click()
+    page.get_by_label("Reason (optional)").fill("Order withdrawn")
+    page.get_by_role("button", name="Confirm cancellation").click()
+    page.wait_for_function("() => document.querySelector('#booking-status')?.textContent === 'cancelled'")
+    assert "requested → cancelled" in page.locator("ol.timeline").inner_text()
+    assert page.get_by_role("button", name="Cancel booking").count() == 0
+
+
+def test_a_shipper_cannot_reach_operator_pages_or_other_customers_data(visit, site):
+    page = visit.page
+    visit.open("bookings", site.other_shipper)
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Bookings").wait_for()
+    assert nav.get_by_role("link", name="Operations").count() == 0
+    page.goto(f"{site.url}/#/operations")
+    page.get_by_role("heading", name="Not allowed").wait_for()
+    # The server refuses the data whatever the page does.
+    status = page.evaluate(
+        """async (t) => (await fetch('/v1/operator/utilisation', {headers: {Authorization: 'Bearer ' + t}})).status""",
+        site.other_shipper,
+    )
+    assert status == 403
+    status = page.evaluate(
+        """async (t) => (await fetch('/v1/simulations', {method: 'POST', body: '{}',
+             headers: {Authorization: 'Bearer ' + t, 'Content-Type': 'application/json'}})).status""",
+        site.other_shipper,
+    )
+    assert status == 403
+    # Another customer's bookings are not listed, and opening one by id is "not found".
+    from sqlalchemy import select
+
+    from landbridge.booking.models import Booking
+
+    theirs = site.db.read(
+        lambda s: s.execute(select(Booking.id).where(Booking.customer_id == site.shipper_customer)).scalars().all()
+    )
+    page.goto(f"{site.url}/#/bookings")
+    page.get_by_text(re.compile("No bookings match|booking")).first.wait_for()
+    listed = page.locator("tbody tr").all_inner_texts()
+    assert not any(b in row for b in theirs for row in listed)
+    if theirs:
+        page.goto(f"{site.url}/#/bookings/{theirs[0]}")
+        page.get_by_role("alert").wait_for()
+        assert "No booking" in page.get_by_role("alert").inner_text() or "not" in page.get_by_role("alert").inner_text()
+    assert visit.axe("not-allowed") == []
+    visit.shot("shipper-not-allowed")
+
+
+def test_operations_show_utilisation_trains_in_transit_and_queues(visit, site):
+    page = visit.page
+    visit.open("operations", site.operator)
+    trains = wait_map(page, ".map", "data-trains")
+    assert trains > 0, "trains in transit should be on the map"
+    page.get_by_role("heading", name="Departures and utilisation").wait_for()
+    page.locator(".kpi").first.wait_for()
+    assert "departures held" in page.locator(".kpis").inner_text()
+    page.get_by_role("button", name=re.compile("reconcile")).click()
+    page.get_by_text("Every section's booked FEU equals").wait_for()
+    assert visit.axe("operations") == []
+    visit.shot("operations")
+
+
+def test_scenario_runs_with_progress_and_compares_with_the_baseline(visit, site):
+    page = visit.page
+    visit.open("scenarios", site.operator)
+    page.get_by_label("A border at reduced capacity").check()
+    page.get_by_label("Border crossing").select_option("brest-malaszewicze")
+    page.get_by_label("Capacity left (%)").fill("40")
+    page.get_by_label("Days to simulate").fill("45")
+    page.get_by_role("button", name="Run simulation").click()
+    page.get_by_label("Simulation progress").wait_for()
+    page.get_by_role("heading", name=re.compile("^Results of sim_")).wait_for(timeout=120_000)
+    assert float(page.get_by_label("Simulation progress").get_attribute("value")) == 1.0
+    table = page.locator("table", has_text="Scenario against the baseline").inner_text()
+    assert "Brest–Małaszewicze mean wait h" in table
+    assert page.locator("figure.chart").count() == 3
+    assert visit.axe("scenarios") == []
+    visit.shot("scenarios")
+    # The network page now shows the queue of that run.
+    page.goto(f"{site.url}/#/network")
+    wait_map(page)
+    page.get_by_label("Find a place or crossing").select_option(label="Brest–Małaszewicze")
+    assert "Mean wait" in page.locator("section.details").inner_text()
+
+
+def test_keyboard_alone_signs_in_and_runs_a_quote(visit, site):
+    page = visit.page
+    visit.open("signin")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+    page.get_by_label("API key").focus()
+    page.keyboard.type(site.shipper)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Network").wait_for()
+    page.goto(f"{site.url}/#/quote")
+    page.get_by_label("Origin").wait_for()
+    page.get_by_label("Origin").focus()
+    page.keyboard.type("Xian")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.name") == "destination"
+    page.keyboard.type("Hamburg")
+    page.keyboard.press("Tab")
+    page.keyboard.type(READY.strftime("%m%d%Y"))
+    page.keyboard.press("Enter")  # submits the form
+    page.locator("li.option").first.wait_for(timeout=30_000)
+    # The option's Book button is reachable with Tab and opens the shipment form with focus in it.
+    button = page.get_by_role("button", name="Book this option").first
+    button.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "book-title"

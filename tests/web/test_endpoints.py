@@ -1,0 +1,257 @@
+"""The endpoints the web app's pages need, over HTTP (in-process): who may call them, what they promise about
+the network, places, geometry and train positions, and simulation jobs from start to comparison."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from landbridge.accounts.service import create_customer, create_key
+    from landbridge.api.app import create_app
+    from landbridge.booking import capacity
+    from landbridge.db.engine import get_database
+    from landbridge.migrations import upgrade
+    from landbridge.world import load_world
+
+    db = get_database(f"sqlite:///{tmp_path_factory.mktemp('webapi')}/web.sqlite3")
+    upgrade(db)
+    today = date.today()
+    db.write(lambda s: capacity.seed(s, load_world(), today - timedelta(days=3), today + timedelta(days=3)))
+
+    def keys(s):
+        c = create_customer(s, "Acme")
+        return create_key(s, "operator", "op")[1], create_key(s, "shipper", "acme", c.id)[1]
+
+    op, shipper = db.write(keys)
+    with TestClient(create_app(db), raise_server_exceptions=False) as client:
+        yield client, {"Authorization": f"Bearer {op}"}, {"Authorization": f"Bearer {shipper}"}
+    db.dispose()
+
+
+def test_every_endpoint_needs_a_key(env):
+    client, _, _ = env
+    for method, path in [
+        ("GET", "/v1/network"),
+        ("GET", "/v1/places?q=duis"),
+        ("GET", "/v1/catalog"),
+        ("POST", "/v1/geometry"),
+        ("GET", "/v1/departures/x:2026-01-01T0000/position"),
+        ("GET", "/v1/operator/trains"),
+        ("POST", "/v1/simulations"),
+        ("GET", "/v1/simulations/latest"),
+    ]:
+        assert client.request(method, path, json={} if method == "POST" else None).status_code == 401, path
+
+
+def test_operator_endpoints_refuse_shippers(env):
+    client, _, shipper = env
+    assert client.get("/v1/operator/trains", headers=shipper).status_code == 403
+    assert client.post("/v1/simulations", json={"days": 5}, headers=shipper).status_code == 403
+    assert client.get("/v1/simulations/sim_x", headers=shipper).status_code == 403
+
+
+def test_network_geojson_carries_what_runs_on_each_element(env, world):
+    from landbridge.timetable.export import network_geojson
+
+    client, _, shipper = env
+    r = client.get("/v1/network", headers={**shipper, "Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    doc = r.json()
+    plain = network_geojson(world.network, world.timetable)
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == len(plain["features"])
+    corridors = {c["id"] for c in doc["corridors"]}
+    assert corridors == {s.corridor for s in world.timetable.services}
+    rail_services = {s.id for s in world.timetable.services if s.mode == "rail"}
+    used = set()
+    for f in doc["features"]:
+        p = f["properties"]
+        assert set(p.get("corridors", [])) <= corridors
+        if p.get("mode") in ("rail", "border_crossing", "ferry"):
+            assert set(p["services"]) <= rail_services
+            assert p["trains_per_week"] == sum(doc["services"][s]["trains_per_week"] for s in p["services"])
+            used |= set(p["services"])
+    # every rail service runs over at least one rail link or crossing the map draws
+    assert used == {s.id for s in world.timetable.services if s.mode == "rail" and any(sec.steps for sec in s.sections)}
+    gauge = [f for f in doc["features"] if f["properties"].get("gauge_change")]
+    assert len(gauge) == sum(1 for c in world.network.crossings if c.is_gauge_change)
+    # Cached by ETag; the same body compressed or not.
+    again = client.get("/v1/network", headers={**shipper, "If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    raw = client.get("/v1/network", headers={**shipper, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers and json.loads(raw.content) == doc
+    assert gzip.decompress(gzip.compress(raw.content)) == raw.content
+
+
+def test_places_suggest_what_users_type(env, world):
+    client, _, shipper = env
+    hits = client.get("/v1/places", params={"q": "duis"}, headers=shipper).json()
+    assert [h["id"] for h in hits[:2]] == ["duisburg", "duisburg-rail"]  # the city before its terminal
+    assert client.get("/v1/places", params={"q": "DEDUI"}, headers=shipper).json()[0]["id"] == "duisburg"
+    assert len(client.get("/v1/places", params={"q": "a", "limit": 3}, headers=shipper).json()) == 3
+    assert client.get("/v1/places", params={"q": ""}, headers=shipper).status_code == 422
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(q=st.text(min_size=1, max_size=12))
+def test_every_suggestion_matches_the_query(env, world, q):
+    from landbridge.network.search import normalise
+
+    client, _, shipper = env
+    r = client.get("/v1/places", params={"q": q}, headers=shipper)
+    assert r.status_code in (200, 400, 422)  # 400: text the API refuses outright (control characters)
+    if r.status_code != 200:
+        return
+    needle = normalise(q)
+    for hit in r.json():
+        p = world.network.places[hit["id"]]
+        keys = [normalise(k) for k in (p.name, p.id, *p.aliases, p.unlocode or "", p.iata or "") if k]
+        assert any(needle in k for k in keys), (q, hit)
+        assert p.kind in ("city", "hub", "terminal", "port", "airport")
+
+
+def test_catalog_names_what_quotes_and_scenarios_take(env, world):
+    client, _, shipper = env
+    cat = client.get("/v1/catalog", headers=shipper).json()
+    assert "40HC" in {c["id"] for c in cat["container_types"]}
+    assert {c["id"] for c in cat["crossings"]} == {c.id for c in world.network.crossings}
+    assert set(cat["corridors"]) == set(world.timetable.corridors)
+
+
+def test_geometry_follows_the_option_legs(env, world, ready_date):
+    client, _, shipper = env
+    quote = client.post(
+        "/v1/quotes",
+        json={"origin": "Chongqing", "destination": "Duisburg", "ready_date": ready_date.isoformat()},
+        headers=shipper,
+    ).json()
+    for option in quote["options"]:
+        legs = [
+            {k: leg.get(k) for k in ("mode", "from", "to", "service", "board_stop", "alight_stop")}
+            for leg in option["legs"]
+        ]
+        geo = client.post("/v1/geometry", json={"legs": legs}, headers=shipper).json()
+        assert len(geo["features"]) == len(legs)
+        for leg, f in zip(legs, geo["features"]):
+            a, b = world.network.places[leg["from"]], world.network.places[leg["to"]]
+            first, last = f["geometry"]["coordinates"][0], f["geometry"]["coordinates"][-1]
+            assert abs(first[0] - a.lon) < 0.5 and abs(first[1] - a.lat) < 0.5, leg
+            assert abs(last[0] - b.lon) < 0.5 and abs(last[1] - b.lat) < 0.5, leg
+    bad = client.post(
+        "/v1/geometry", json={"legs": [{"mode": "rail", "from": "atlantis", "to": "duisburg"}]}, headers=shipper
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "legs.0.from"
+
+
+@pytest.fixture(scope="module")
+def a_departure(world):
+    today = date.today()
+    return next(d for d, _i, _j in world.timetable.departures(today, today + timedelta(days=7), mode="rail"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hours=st.floats(min_value=-48, max_value=24 * 40, allow_nan=False))
+def test_a_train_is_where_its_schedule_puts_it(env, world, a_departure, hours):
+    from landbridge.web.geo import train_position
+
+    dep = a_departure
+    at = dep.departure + timedelta(hours=hours)
+    pos = train_position(world.network, dep, at)
+    stops = dep.service.stops
+    if at < dep.departure:
+        assert pos["state"] == "scheduled" and pos["place"] == stops[0]
+    elif at >= dep.arrival:
+        assert pos["state"] == "arrived" and pos["place"] == stops[-1]
+    elif pos["state"] == "dwelling":
+        k = pos["stop"]
+        assert dep.time_at(k, arriving=True) <= at < dep.time_at(k)
+    else:
+        assert pos["state"] == "running"
+        k = pos["section"]
+        assert dep.time_at(k) <= at < dep.time_at(k + 1, arriving=True)
+        assert 0 <= pos["progress"] <= 1
+        lons, lats = zip(
+            *[c for st_ in dep.service.sections[k].steps for c in (st_.link.coordinates if st_.link else [])]
+            or [(pos["lon"], pos["lat"])]
+        )
+        ends = [world.network.places[stops[k]], world.network.places[stops[k + 1]]]
+        lons = (*lons, *(p.lon for p in ends))
+        lats = (*lats, *(p.lat for p in ends))
+        assert min(lons) - 1e-3 <= pos["lon"] <= max(lons) + 1e-3
+        assert min(lats) - 1e-3 <= pos["lat"] <= max(lats) + 1e-3
+
+
+def test_position_endpoint_and_trains_in_transit(env, a_departure):
+    client, op, shipper = env
+    dep = a_departure
+    at = dep.departure + (dep.arrival - dep.departure) / 2
+    r = client.get(f"/v1/departures/{dep.id}/position", params={"at": at.isoformat()}, headers=shipper)
+    assert r.status_code == 200 and r.json()["state"] in ("running", "dwelling") and r.json()["basis"] == "schedule"
+    assert client.get("/v1/departures/nope:2026-01-01T0000/position", headers=shipper).status_code == 404
+    now = datetime.now(UTC)
+    trains = client.get("/v1/operator/trains", headers=op).json()
+    assert trains["count"] == len(trains["trains"]) > 0
+    for t in trains["trains"]:
+        assert t["departure"] <= trains["at"] < t["arrival"]
+        assert t["state"] in ("running", "dwelling")
+    seeded = [t for t in trains["trains"] if t["booked_feu"] is not None]
+    assert seeded, "departures the booking service holds carry their booked FEU"
+    assert abs(datetime.fromisoformat(trains["at"].replace("Z", "+00:00")) - now) < timedelta(minutes=1)
+    assert client.get("/v1/operator/trains", params={"at": "1900-01-01T00:00:00Z"}, headers=op).status_code == 422
+
+
+def test_simulation_job_runs_with_progress_and_compares_with_the_baseline(env):
+    client, op, shipper = env
+    bad = client.post("/v1/simulations", json={"scenario": ["border:atlantis=50%"]}, headers=op)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "scenario"
+    assert client.post("/v1/simulations", json={"days": 0}, headers=op).status_code == 422
+    assert client.post("/v1/simulations", json={"days": 367}, headers=op).status_code == 422
+    r = client.post(
+        "/v1/simulations", json={"scenario": ["border:brest-malaszewicze=50%"], "days": 20, "seed": 3}, headers=op
+    )
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert client.post("/v1/simulations", json={"days": 5}, headers=op).status_code == 409  # one at a time
+    seen = []
+    deadline = time.monotonic() + 180
+    while job["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, "the simulation did not finish"
+        seen.append(job["progress"])
+        time.sleep(0.2)
+        job = client.get(f"/v1/simulations/{job['id']}", headers=op).json()
+    assert job["status"] == "done", job["error"]
+    assert seen == sorted(seen) and job["progress"] == 1.0
+    assert [r["label"] for r in job["runs"]] == ["baseline", "border:brest-malaszewicze=50%"]
+    rows = {row["kpi"]: row for row in job["comparison"]}
+    cap = rows["Brest–Małaszewicze utilisation"]["values"]
+    assert cap[1] > cap[0], "half the capacity must raise the crossing's utilisation"
+    latest = client.get("/v1/simulations/latest", headers=shipper).json()
+    assert latest["id"] == job["id"] and "brest-malaszewicze" in latest["runs"][-1]["kpis"]["borders"]
+    assert client.get("/v1/simulations/sim_nothing", headers=op).status_code == 404
+
+
+def test_the_app_is_served_at_the_root_with_a_strict_policy(env, monkeypatch, tmp_path):
+    from landbridge.web import static
+
+    client, _, _ = env
+    monkeypatch.setattr(static, "STATIC", tmp_path / "none")
+    r = client.get("/")
+    assert r.status_code == 503 and "npm run build" in r.text
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><title>Landbridge</title>")
+    monkeypatch.setattr(static, "STATIC", site)
+    r = client.get("/")
+    assert r.status_code == 200 and "Landbridge" in r.text
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp and "http" not in csp
