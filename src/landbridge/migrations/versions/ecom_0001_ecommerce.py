@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import landbridge.db.base
 
 revision = "ecom_0001"
-down_revision = "0001"
+down_revision = "trk_0003"
 branch_labels = None
 depends_on = None
 
