@@ -84,14 +84,11 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     from landbridge.booking.views import router as booking
     from landbridge.carbon.views import router as carbon
     from landbridge.ecommerce.views import router as ecommerce
-
-    app.include_router(booking)
-    app.include_router(carbon)
-    app.include_router(accounts)
-    app.include_router(ecommerce)
     from landbridge.tracking.views import router as tracking
 
-    app.include_router(tracking)
+    routers = [booking, carbon, accounts, ecommerce, tracking]
+    for router in routers:
+        app.include_router(router)
 
     head: list[str | None] = []  # the newest migration, read once
 
@@ -120,8 +117,8 @@ def create_app(db: Database | str | None = None) -> FastAPI:
             raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
         return {"status": "ok"}
 
-    web.install(app)  # the web app at / and the endpoints its pages need (landbridge.web)
-    errors.document(app, [booking, accounts, carbon, ecommerce, tracking])
+    routers.append(web.install(app))  # the web app at / and the endpoints its pages need (landbridge.web)
+    errors.document(app, routers)
     return app
 
 

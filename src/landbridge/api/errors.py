@@ -14,7 +14,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -226,7 +226,7 @@ def _uses(dependant, fn) -> bool:
     return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
 
 
-def document(app: FastAPI, routers: list) -> None:
+def document(app: FastAPI, routers: list[APIRouter]) -> None:
     """Describe the errors the server answers in its OpenAPI document: the `Problem` schema once (in
     components), referenced by every operation for each status it can answer. FastAPI's own 422 body
     (`HTTPValidationError`), which the server never sends, is removed."""
@@ -237,7 +237,7 @@ def document(app: FastAPI, routers: list) -> None:
 
     operator_ops = {
         (r.path_format, m.lower())
-        for router in routers
+        for router in routers  # every domain's router (FastAPI keeps included routers opaque in app.routes)
         for r in router.routes
         if isinstance(r, APIRoute) and _uses(r.dependant, operator)
         for m in r.methods
