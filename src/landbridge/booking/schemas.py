@@ -44,6 +44,9 @@ class QuoteIn(Strict):
         max_length=8,
         description="Scenario specs, e.g. red-sea-closed, avoid:RU, border:khorgos=50%.",
     )
+    currency: Literal["USD", "EUR", "CNY"] = Field(
+        "USD", description="Currency of the prices (ECB reference rates of the day or the latest before)."
+    )
 
     @field_validator("scenario")
     @classmethod
@@ -262,6 +265,13 @@ class EventOut(BaseModel):
     tracking_event_id: str | None = Field(None, description="The tracking event that made this change.")
 
 
+class MoneyOut(BaseModel):
+    """An amount as a decimal string with two decimals (never a float), and its ISO 4217 currency."""
+
+    total: str = Field(pattern=r"^-?\d+\.\d{2}$", examples=["6144.00"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])
+
+
 class BookingSummary(BaseModel):
     id: str
     status: Status
@@ -272,7 +282,7 @@ class BookingSummary(BaseModel):
     containers: int
     container_type: str
     feu: float
-    price: dict[str, Any]
+    price: MoneyOut
     origin: str
     destination: str
     departure: datetime

@@ -77,19 +77,8 @@ def create_quote(
         world = load_world(scenario_from_specs(req.scenario)) if req.scenario else base
     except InvalidRequestError as exc:
         raise FieldError("scenario", str(exc)) from None
-    for field, check in (("container_type", base.catalog.container), ("cargo", base.catalog.cargo)):
-        try:
-            check(getattr(req, field))
-        except InvalidRequestError as exc:
-            raise FieldError(field, str(exc)) from None
-    if req.ready_date < now.date():
-        raise FieldError(
-            "ready_date", f"The ready date {req.ready_date} is in the past; give today ({now.date()}) or later."
-        )
-    if req.ready_date > now.date() + timedelta(days=730):
-        raise FieldError(
-            "ready_date", "The ready date is more than two years ahead; timetables are not published that far."
-        )
+    # The request itself is checked by the planner (landbridge.planner.request), as for the CLI; its errors
+    # name the field at fault.
     memo: dict[tuple, bool] = {}
 
     def room(dep_id: str, i: int, j: int, feu: float) -> bool:
@@ -109,6 +98,7 @@ def create_quote(
         req.cargo,
         req.mass_kg,
         tuple(dict.fromkeys(req.modes)),
+        req.currency,
     )
     quote = world.planner.quote(qreq, capacity=room, now=now)
     doc = quote.to_dict()
@@ -544,7 +534,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "containers": row["containers"],
         "container_type": row["container_type"],
         "feu": to_feu(row["feu_mfeu"]),
-        "price": {"total": float(row["price_total"]), "currency": row["currency"]},
+        "price": {"total": f"{Decimal(row['price_total']):.2f}", "currency": row["currency"]},
         "origin": row["origin"],
         "destination": row["destination"],
         "departure": iso_utc(row["departs_at"]),
