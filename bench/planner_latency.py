@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from landbridge.errors import LandbridgeError
 from landbridge.planner import Planner, QuoteRequest
+from landbridge.planner.baseline import ConnectionScan
 from landbridge.timetable.builder import Timetable
 from landbridge.world import World, load_world
 
@@ -50,98 +51,6 @@ from landbridge.world import World, load_world
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
-
-
-# ---- the baseline ------------------------------------------------------------------------------
-class ConnectionScan:
-    """Earliest rail arrival by the Connection Scan Algorithm, with the planner's access/egress rules."""
-
-    def __init__(self, planner: Planner, start_e: float, end_e: float):
-        self.planner = planner
-        tt = planner.timetable
-        conns: list[tuple[float, float, str, str, int, bool, bool]] = []
-        trip = 0
-        y0 = datetime.fromtimestamp(start_e, UTC).year
-        y1 = datetime.fromtimestamp(end_e, UTC).year
-        for s in tt.services:
-            if s.mode != "rail" or not ("*" in s.accepts or "general" in s.accepts):
-                continue  # general cargo, as the planner is asked for
-            for y in range(y0 - 1, y1 + 1):
-                for e in tt.year_departure_epochs(s, y):
-                    if not start_e <= e <= end_e:
-                        continue
-                    conns.extend(
-                        (
-                            e + s.depart_h[k] * 3600,
-                            e + s.arrive_h[k + 1] * 3600,
-                            s.stops[k],
-                            s.stops[k + 1],
-                            trip,
-                            s.boardable[k],
-                            s.boardable[k + 1],
-                        )
-                        for k in range(len(s.stops) - 1)
-                    )
-                    trip += 1
-        conns.sort(key=lambda c: c[0])
-        self.dep = [c[0] for c in conns]
-        self.arr = [c[1] for c in conns]
-        self.frm = [c[2] for c in conns]
-        self.to = [c[3] for c in conns]
-        self.trip = [c[4] for c in conns]
-        self.board_ok = [c[5] for c in conns]
-        self.alight_ok = [c[6] for c in conns]
-        self.trips = trip
-        st = planner.settings
-        self.cutoff_s = st.rail_cutoff_hours * 3600
-        self.connection_s = st.connection_hours * 3600
-        gw = planner.routes.gateways
-        self.colocated = {
-            gw[a]: [(gw[q], st.truck_hours(km) * 3600) for q, km in links]
-            for a, links in enumerate(planner.routes.colocated)
-        }
-
-    @property
-    def connections(self) -> int:
-        return len(self.dep)
-
-    def earliest_arrival(self, origin, destination, ready_e: float) -> float | None:
-        """Earliest door arrival (epoch s) by rail and trucks, or None."""
-        st = self.planner.settings
-        board: dict[str, float] = {}
-        for a in self.planner.access_points(origin):
-            t = ready_e + st.truck_hours(a.road_km) * 3600 + self.cutoff_s
-            if t < board.get(a.place, float("inf")):
-                board[a.place] = t
-        egress = {a.place: st.truck_hours(a.road_km) * 3600 for a in self.planner.access_points(destination)}
-        if not board:
-            return None
-        best = float("inf")
-        on = bytearray(self.trips)
-        dep, arr, frm, to, trip = self.dep, self.arr, self.frm, self.to, self.trip
-        board_ok, alight_ok, colocated, conn = self.board_ok, self.alight_ok, self.colocated, self.connection_s
-        i = bisect.bisect_left(dep, min(board.values()))
-        n = len(dep)
-        while i < n:
-            d = dep[i]
-            if d >= best:
-                break
-            tr = trip[i]
-            if on[tr] or (board_ok[i] and board.get(frm[i], float("inf")) <= d):
-                on[tr] = 1
-                if alight_ok[i]:
-                    a, s = arr[i], to[i]
-                    out = egress.get(s)
-                    if out is not None and a + out < best:
-                        best = a + out
-                    b = a + conn
-                    if b < board.get(s, float("inf")):
-                        board[s] = b
-                        for q, dray_s in colocated.get(s, ()):
-                            if b + dray_s < board.get(q, float("inf")):
-                                board[q] = b + dray_s
-            i += 1
-        return best if best < float("inf") else None
 
 
 class TimeExpandedBaseline:

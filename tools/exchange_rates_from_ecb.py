@@ -29,7 +29,7 @@ HEADER = """\
 # on the first working day of each month and the last day available. A quote converts its prices with
 # the latest rates published on or before the day it is made. Regenerate with
 # tools/exchange_rates_from_ecb.py from the ECB's eurofxref-hist.zip.
-source: "European Central Bank, euro foreign exchange reference rates (eurofxref-hist)"
+source: "ECB euro foreign exchange reference rates"
 url: "https://www.ecb.europa.eu/stats/policy_and_exchange_rates/euro_reference_exchange_rates/html/index.en.html"
 retrieved: {retrieved}
 base: EUR

@@ -484,7 +484,7 @@ def load_exchange_rates(src: DataSource) -> ExchangeRates:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise DataError(src.display(EXCHANGE_RATES), err["msg"], field=".".join(map(str, err["loc"]))) from None
-    return ExchangeRates(f"{f.source} ({f.url})", list(f.days))
+    return ExchangeRates(f.source, list(f.days))
 
 
 @lru_cache(maxsize=4)

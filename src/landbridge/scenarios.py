@@ -4,7 +4,8 @@ Spec strings (combine with several --scenario flags or with '+'):
   baseline                          normal operations
   red-sea-closed                    Suez/Bab-el-Mandeb closed: sea goes round the Cape of Good Hope
   border:CROSSING=PCT%              a border crossing at reduced capacity, e.g. border:khorgos=50%
-                                    (CROSSING: a crossing id such as brest-malaszewicze, or a place on it)
+                                    (CROSSING: a crossing id such as brest-malaszewicze, or a place on it;
+                                    the share as PCT% or a fraction 0..1; 0% closes the crossing)
   avoid:COUNTRY                     no transit through a country, e.g. avoid:RU (ISO code or name)
   avoid-corridor:CORRIDOR           no trains of a corridor, e.g. avoid-corridor:trans-siberian
   sea-to-rail:PCT%                  shift a share of sea demand to rail (simulation demand)
@@ -96,14 +97,48 @@ class Scenario:
 
 
 def _percent(text: str, spec: str) -> float:
+    """A share in [0, 1] from `PCT%` (0% to 100%) or a fraction between 0 and 1 (`0.5`); nothing else."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
-    if not m:
-        raise InvalidRequestError(f"Scenario {spec!r}: {text!r} is not a percentage; write e.g. 50%.")
-    value = float(m.group(1))
-    share = value / 100 if (m.group(2) or value > 1) else value
-    if not 0 <= share <= 1:
-        raise InvalidRequestError(f"Scenario {spec!r}: the percentage must be between 0% and 100%.")
+    share = None
+    if m:
+        value = float(m.group(1))
+        share = value / 100 if m.group(2) else value
+    if share is None or not 0 <= share <= 1:
+        raise InvalidRequestError(
+            f"Scenario {spec!r}: {text.strip()!r} is not a share; write a percentage between 0% and 100% (e.g. 50%) "
+            "or a fraction between 0 and 1 (e.g. 0.5)."
+        )
     return share
+
+
+def country_code(text: str, spec: str) -> str:
+    """An ISO 3166-1 alpha-2 code from a code or an English country name; a clear error with suggestions."""
+    import pycountry
+
+    raw = text.strip()
+    code = COUNTRY_NAMES.get(raw.lower(), raw.upper())
+    if re.fullmatch(r"[A-Z]{2}", code) and pycountry.countries.get(alpha_2=code) is not None:
+        return code
+    for c in pycountry.countries:
+        names = {c.name.lower(), getattr(c, "official_name", "").lower(), getattr(c, "common_name", "").lower()}
+        if raw.lower() in names or raw.upper() == c.alpha_3:
+            return str(c.alpha_2)
+    candidates = {c.alpha_2: c.name for c in pycountry.countries}
+    hint = did_you_mean(raw, [*candidates, *candidates.values(), *COUNTRY_NAMES])
+    by_name = {v: k for k, v in candidates.items()}
+    suggestions = [
+        f"{h} ({candidates[h]})"
+        if h in candidates
+        else f"{by_name[h]} ({h})"
+        if h in by_name
+        else f"{COUNTRY_NAMES[h]} ({candidates[COUNTRY_NAMES[h]]})"
+        for h in hint
+    ]
+    extra = f" Did you mean {', '.join(dict.fromkeys(suggestions))}?" if suggestions else ""
+    raise InvalidRequestError(
+        f"Scenario {spec!r}: {raw!r} is not an ISO 3166-1 country code or a country name.{extra} "
+        "Write the two-letter code, e.g. avoid:RU, avoid:KZ."
+    )
 
 
 def parse_scenario(
@@ -153,18 +188,14 @@ def parse_scenario(
                     )
             borders.append((target, _percent(pct, spec)))
         elif kind == "avoid" and sep:
-            code = COUNTRY_NAMES.get(arg.strip(), arg.strip().upper())
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise InvalidRequestError(f"Scenario {spec!r}: give the country as an ISO code or name, e.g. avoid:RU.")
-            avoid.add(code)
+            avoid.add(country_code(arg, spec))
         elif kind == "avoid-corridor" and sep:
             corridor = arg.strip()
             if corridors is not None and corridor not in set(corridors):
                 hint = did_you_mean(corridor, corridors)
                 extra = f" Did you mean {', '.join(hint)}?" if hint else ""
-                raise InvalidRequestError(
-                    f"Scenario {spec!r}: unknown corridor {corridor!r}.{extra} Known: {', '.join(sorted(set(corridors)))}."
-                )
+                known = ", ".join(sorted(set(corridors)))
+                raise InvalidRequestError(f"Scenario {spec!r}: unknown corridor {corridor!r}.{extra} Known: {known}.")
             avoid_corr.add(corridor)
         elif kind == "sea-to-rail" and sep:
             shift = _percent(arg, spec)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from landbridge.cli.common import DataOpt, JsonOpt, err, out, output_path, print_json, world
@@ -40,6 +42,12 @@ def quote_cmd(
     map_file: Annotated[
         Path | None, typer.Option("--map", help="Also draw the options on a map (PNG, SVG or PDF).")
     ] = None,
+    currency: Annotated[
+        str,
+        typer.Option(
+            "--currency", help="Show prices in USD, EUR or CNY (ECB reference rates of today or the latest before)."
+        ),
+    ] = "USD",
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -56,6 +64,7 @@ def quote_cmd(
         cargo,
         mass_kg,
         tuple(mode) if mode else ("rail", "sea", "air"),
+        currency,
     )
     q = w.planner.quote(req)
     if map_file is not None:
@@ -69,30 +78,68 @@ def quote_cmd(
     _print_quote(q)
 
 
+def _dates(values: list[datetime], this_year: int) -> tuple[str, list[str]]:
+    """A column of UTC dates as MM-DD, with the year in the header when they share one that is not the current
+    year, and in every cell when they span two."""
+    years = {d.year for d in values}
+    if len(years) == 1:
+        year = years.pop()
+        return ("" if year == this_year else f" {year}"), [d.strftime("%m-%d") for d in values]
+    return "", [d.strftime("%Y-%m-%d") for d in values]
+
+
 def _print_quote(q: Quote) -> None:
+    this_year = datetime.now(UTC).year
     out.print(
         f"[bold]{q.origin.name} → {q.destination.name}[/]: {q.containers} x {q.container.id}, {q.cargo.name.lower()} "
         f"({q.mass_kg:,.0f} kg), ready {q.ready.date()}; scenario: {q.scenario.describe()}"
     )
-    t = Table("#", "best", "mode", "leaves", "arrives", "days", "p90", q.options[0].currency, "t CO2e", "gauge")
-    for n, o in enumerate(q.options, 1):
+    opts = q.options
+    columns = {
+        "leaves": [o.departure for o in opts],
+        "arrives": [o.arrival for o in opts],
+        "p50": [o.departure + timedelta(days=o.p50_days) for o in opts],
+        "p90": [o.departure + timedelta(days=o.p90_days) for o in opts],
+    }
+    cells: dict[str, list[str]] = {}
+    t = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 0),
+        caption="Dates UTC. arrives: as scheduled; p50, p90: expected and pessimistic arrival.",
+        caption_justify="left",
+    )
+    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("best", no_wrap=True)
+    t.add_column("mode", no_wrap=True)
+    for name, values in columns.items():
+        year, cells[name] = _dates(values, this_year)
+        t.add_column(name + year, no_wrap=True)
+    t.add_column(q.currency, justify="right", no_wrap=True)
+    t.add_column("t CO2e", justify="right", no_wrap=True)
+    for n, o in enumerate(opts):
         t.add_row(
-            str(n),
-            ",".join(lbl[:5] for lbl in o.labels),
+            str(n + 1),
+            "\n".join(o.labels),
             o.mode,
-            o.departure.strftime("%m-%d"),
-            o.arrival.strftime("%m-%d"),
-            f"{o.p50_days:.1f}",
-            f"{o.p90_days:.1f}",
+            *(cells[name][n] for name in columns),
             f"{o.cost_total:,.0f}",
             f"{o.co2e_kg / 1000:.2f}",
-            str(len(o.gauge_changes)),
         )
     out.print(t)
     for n, o in enumerate(q.options, 1):
         route = " → ".join([o.legs[0].frm_name] + [f"{l.to_name} [dim]({l.mode})[/]" for l in o.legs])
+        changes = f"{o.transfers} change{'s' if o.transfers != 1 else ''} of vehicle"
+        gauges = f", {len(o.gauge_changes)} gauge change{'s' if len(o.gauge_changes) != 1 else ''}"
+        route += f" [dim]· {changes}{gauges if o.gauge_changes else ''}[/]"
         out.print(f"{n}. {route}")
+    rate = next((o.conversion for o in q.options if o.conversion), None)
+    if rate is not None:
+        out.print(
+            f"[dim]Prices converted from {rate.from_currency} at {rate.rate} {rate.to_currency} per "
+            f"{rate.from_currency} ({rate.source}, {rate.on}).[/]"
+        )
     out.print(
-        f"[dim]{len(q.options)} Pareto options out of {q.considered} itineraries; "
-        "--json gives legs, cost breakdown, gauge changes and borders.[/]"
+        f"[dim]{len(q.options)} options (the Pareto set over arrival, cost, CO2e and changes of vehicle) out of "
+        f"{q.considered} itineraries weighed; --json gives legs, cost lines, gauge changes and borders.[/]"
     )

@@ -163,12 +163,12 @@ class Planner:
         """
         v = validate_request(req, self.index, self.catalog, now)
         conversion = self._conversion(v)
-        journeys, considered = self._search(v, capacity, wide=False)
+        journeys, considered, first_sea = self._search(v, capacity, wide=False)
         if not journeys:
             # Nothing through the nearby gateways: widen to every gateway within a truck leg.
-            journeys, more = self._search(v, capacity, wide=True)
+            journeys, more, first_sea = self._search(v, capacity, wide=True)
             considered += more
-        journeys = drop_slower_than_sea(journeys)
+        journeys = drop_slower_than_sea(journeys, first_sea)
         chosen = practical_front(journeys)
         if not chosen:
             raise NoRouteError(self._no_route_message(v))
@@ -223,7 +223,8 @@ class Planner:
             if a.place in stop_of
         ]
 
-    def _search(self, v: ValidRequest, capacity: CapacityCheck | None, wide: bool) -> tuple[list[Journey], int]:
+    def _search(self, v: ValidRequest, capacity: CapacityCheck | None, wide: bool) -> tuple[list[Journey], int, float]:
+        """The Pareto journeys, the number of labels the search made, and the first sailing's arrival."""
         s = self.settings
         period = self.tariffs.period_for(v.ready.date())
         load = self.load(v, period)
@@ -266,7 +267,7 @@ class Planner:
         )
         search = Search(self.routes, req)
         journeys = search.run()
-        return journeys, search.labels_created
+        return journeys, search.labels_created, search.first_sea_arrival
 
     # ---- options ------------------------------------------------------------------------------
     def _option(self, v: ValidRequest, j: Journey, conversion: Conversion | None) -> Option:
@@ -425,18 +426,15 @@ class Planner:
         )
 
 
-def drop_slower_than_sea(journeys: list[Journey]) -> list[Journey]:
-    """Rail and multimodal itineraries that arrive after the earliest sailing are not options."""
-    sea = [j.arrive_epoch for j in journeys if _main_mode(j) == "sea"]
-    if not sea:
-        return journeys
-    first_sea = min(sea)
-    return [j for j in journeys if _main_mode(j) == "sea" or j.arrive_epoch <= first_sea]
-
-
-def _main_mode(j: Journey) -> str:
-    rides = [s for s in j.steps if isinstance(s, RideStep)]
-    return max(rides, key=lambda r: r.ride.facts.distance_km).ride.route.mode
+def drop_slower_than_sea(journeys: list[Journey], first_sea_arrival: float) -> list[Journey]:
+    """Itineraries without a sailing that arrive after the first sailing would (epoch s) are not options:
+    a train stuck for months behind a congested border is slower than a ship."""
+    return [
+        j
+        for j in journeys
+        if j.arrive_epoch <= first_sea_arrival
+        or any(isinstance(s, RideStep) and s.ride.route.mode == "sea" for s in j.steps)
+    ]
 
 
 def practical_front(

@@ -148,6 +148,7 @@ class Search:
         self.bags: dict[int, list[Label]] = {}
         self.targets: list[tuple[float, float, float, int, Label, Truck]] = []
         self.labels_created = 0
+        self.first_sea_arrival = INF  # at the door, by the first sailing found (rail slower than this is no option)
         n = req.load.containers
         credit = max(first - after for first, after in req.rail_board_usd)
         self.rail_credit = max(credit, 0.0)
@@ -247,10 +248,11 @@ class Search:
                         continue
                     c0 = c + rail_board[base][after_rail] * n if rail else c
                     # Best case over all rides of this boarding: if a finished itinerary beats even
-                    # that, skip it without looking up a departure.
+                    # that, skip it without looking up a departure. Ships are always boarded: the
+                    # first sailing is the yardstick rail must beat (see first_sea_arrival).
                     t_lb, c_lb, e_lb = earliest + dt, (c0 + dc) * fc, (e + de) * fe
                     for d in targets:
-                        if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
+                        if rail and d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
                             break
                     else:
                         self._board(b, label, earliest, k, new, costs)
@@ -303,14 +305,17 @@ class Search:
         egress_of = req.egress
         credit = self.rail_credit
         winter_months = req.winter_months
+        sea = route.mode_code == MODE_SEA
         for r, ride in enumerate(b.rides):
             run_r, e_r = run, e0
             arrive = e_r + ride.arrive_offset_s
             usd = c0 + costs[r]
             e = e_base + mass_t * ride.co2e_g_per_t / 1000
             q = ride.alight_stop
-            # Worth it? Either as a finished itinerary from here, or on the way to one.
             egress = egress_of.get(q)
+            if sea and egress is not None:
+                self.first_sea_arrival = min(self.first_sea_arrival, arrive + egress.hours * 3600)
+            # Worth it? Either as a finished itinerary from here, or on the way to one.
             worth = False
             if egress is not None:
                 te, ce, ee = arrive + egress.hours * 3600, (usd + egress.usd) * fc, (e + egress.co2e_kg) * fe

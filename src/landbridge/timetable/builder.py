@@ -6,7 +6,7 @@ import bisect
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import Literal
 
@@ -160,8 +160,10 @@ class Timetable:
         parameters: Parameters,
         scenario: Scenario,
         corridors: frozenset[str],
+        closed_crossings: frozenset[str] = frozenset(),
     ):
         self.network = network
+        self.closed_crossings = closed_crossings
         self.services = services
         self.by_id = {s.id: s for s in services}
         self.parameters = parameters
@@ -171,22 +173,29 @@ class Timetable:
 
     # ---- departures -----------------------------------------------------------------------
     def year_departure_epochs(self, service: Service, year: int) -> list[float]:
-        """Sorted origin departure epochs (seconds) of a service in a local calendar year, cached."""
+        """Sorted origin departure epochs (seconds) of a service in a local calendar year, cached; empty for
+        years outside 1..9999 (the calendar `datetime` knows)."""
         key = (service.id, year)
         cached = self._epochs.get(key)
         if cached is not None:
             return cached
-        tz = zone(service.tz)
         out: list[float] = []
-        day = date(year, 1, 1)
-        end = date(year + 1, 1, 1)
-        one = timedelta(days=1)
-        while day < end:
-            if day.weekday() in service.weekdays:
-                for t in service.departure_times:
-                    out.append(datetime.combine(day, t, tzinfo=tz).timestamp())
-            day += one
-        out.sort()
+        if 1 <= year <= 9999:
+            tz = zone(service.tz)
+            seconds = sorted(t.hour * 3600 + t.minute * 60 + t.second for t in service.departure_times)
+            first = date(year, 1, 1).toordinal()
+            last = date(year, 12, 31).toordinal()
+            for ordinal in range(first, last + 1):
+                if (ordinal + 6) % 7 not in service.weekdays:  # date.fromordinal(n).weekday() == (n + 6) % 7
+                    continue
+                offset = _day_offset_s(tz, ordinal)
+                if offset is None:  # a day the clocks change: ask zoneinfo for each departure
+                    day = date.fromordinal(ordinal)
+                    out.extend(datetime.combine(day, t, tzinfo=tz).timestamp() for t in service.departure_times)
+                else:
+                    base = (ordinal - _EPOCH_ORDINAL) * 86400 - offset
+                    out.extend(base + sec for sec in seconds)
+            out.sort()
         self._epochs[key] = out
         return out
 
@@ -239,7 +248,7 @@ class Timetable:
                         if start <= local_day < end:
                             items.append((e + offset, d.id, d, i, j))
             streams.append(items)
-        for e, _id, d, i, j in heapq.merge(*streams, key=lambda x: (x[0], x[1])):
+        for _e, _id, d, i, j in heapq.merge(*streams, key=lambda x: (x[0], x[1])):
             yield d, i, j
 
     def departure(self, departure_id: str) -> Departure:
@@ -260,6 +269,23 @@ class Timetable:
         if i >= len(epochs) or abs(epochs[i] - e) > 1:
             raise InvalidRequestError(f"Service {sid} does not depart at {stamp} (local time).")
         return self.departure_from_epoch(service, e)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_OFFSETS: dict[tuple[str, int], float | None] = {}
+
+
+def _day_offset_s(tz: tzinfo, ordinal: int) -> float | None:
+    """The UTC offset (s) of a zone for a whole local day, or None when it changes that day (cached)."""
+    key = (str(tz), ordinal)
+    if key in _OFFSETS:
+        return _OFFSETS[key]
+    day = date.fromordinal(ordinal)
+    start = datetime.combine(day, time(0), tzinfo=tz).utcoffset()
+    end = datetime.combine(day, time(23, 59, 59), tzinfo=tz).utcoffset()
+    out = start.total_seconds() if start is not None and start == end else None
+    _OFFSETS[key] = out
+    return out
 
 
 def departure_id(service: Service, epoch: float) -> str:
@@ -321,6 +347,7 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
     rail_ids = [p.id for p in network.places.values() if p.is_rail]
     corridors = frozenset(e.corridor for e in rail_entries)
     dflt_dwell = float(defaults.get("dwell_hours", params.get("rail", "dwell_hours_default", default=6)))
+    closed = closed_crossings(network, scenario, float(params.get("rail", "max_border_wait_hours", default=480)))
     for e in rail_entries:
         for k, stop in enumerate(e.stops):
             require_known(file, e.id, f"stops.{k}", stop, rail_ids)
@@ -337,14 +364,25 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
             svc = _build_rail_service(
                 network, e, defaults, sid, name, stops, days, direction, dflt_dwell, scenario, file
             )
-            if svc is None:
-                continue
+            if svc is None or any(st.crossing is not None and st.crossing.id in closed for st in svc.steps):
+                continue  # a closed crossing on the way: the train does not run under this scenario
             if svc.countries & scenario.avoid_countries or e.corridor in scenario.avoid_corridors:
                 continue
             services.append(svc)
     services.extend(_build_sea_services(network, sea_entries, params, scenario, src))
     services.extend(_build_air_services(network, air_entries, params, src))
-    return Timetable(network, services, params, scenario, corridors)
+    return Timetable(network, services, params, scenario, corridors, closed)
+
+
+def closed_crossings(network: Network, scenario: Scenario, max_wait_hours: float) -> frozenset[str]:
+    """Crossings no train uses under a scenario: those at 0 % capacity, and those where the modelled queue
+    (border_wait_hours) would exceed `max_wait_hours` (operators send trains another way long before)."""
+    out = set()
+    for c in network.crossings:
+        f = scenario.capacity_factor(c.id, (c.a, c.b))
+        if f <= 0 or border_wait_hours(c.typical_utilisation, c.trains_per_day, f) > max_wait_hours:
+            out.add(c.id)
+    return frozenset(out)
 
 
 def _build_rail_service(
@@ -387,8 +425,7 @@ def _build_rail_service(
         t += stop_dwell
         depart.append(t)
     countries.add(network.places[stops[0]].country)
-    for stop in stops:
-        boardable.append(network.places[stop].kind in ("hub", "terminal"))
+    boardable.extend(network.places[stop].kind in ("hub", "terminal") for stop in stops)
     times = e.departure_times or [e.departure_time or defaults.get("departure_time", "09:00")]
     tz = COUNTRY_TZ.get(network.places[stops[0]].country, "UTC")
     return Service(
@@ -441,7 +478,7 @@ def _build_sea_services(
     variant = "cape" if scenario.red_sea_closed else "suez"
     out = []
     for e in entries:
-        for k, p in enumerate(e.calls_asia + e.calls_europe):
+        for p in e.calls_asia + e.calls_europe:
             require_known(file, e.id, "calls", p, port_ids)
         for direction, first, second in (
             ("westbound", e.calls_asia, e.calls_europe),
@@ -457,7 +494,7 @@ def _build_sea_services(
                     dist = sea_distance_km(network, first[-1], b, variant)
                 else:
                     dist = sea_distance_km(network, a, b, variant)
-                t += dist / speed_kmh + (0 if k == 0 else 0)
+                t += dist / speed_kmh
                 arrive.append(t)
                 t += call_h
                 depart.append(t)

@@ -75,22 +75,22 @@ def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
         feats.append(
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]}, "properties": props}
         )
-    for l in network.rail_links:
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [list(c) for c in l.coordinates]},
-                "properties": {
-                    "mode": "rail",
-                    "from": l.a,
-                    "to": l.b,
-                    "gauge_mm": l.gauge_mm,
-                    "distance_km": l.distance_km,
-                    "speed_kmh": l.speed_kmh,
-                    "traction": l.traction,
-                },
-            }
-        )
+    feats.extend(
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [list(c) for c in l.coordinates]},
+            "properties": {
+                "mode": "rail",
+                "from": l.a,
+                "to": l.b,
+                "gauge_mm": l.gauge_mm,
+                "distance_km": l.distance_km,
+                "speed_kmh": l.speed_kmh,
+                "traction": l.traction,
+            },
+        }
+        for l in network.rail_links
+    )
     for c in network.crossings:
         a, b = network.places[c.a], network.places[c.b]
         feats.append(

@@ -115,6 +115,11 @@ class Service:
         return self.stops[-1]
 
     @property
+    def steps(self) -> tuple[RailStep, ...]:
+        """Every link and crossing the service runs over, in order (empty for sea and air)."""
+        return tuple(st for sec in self.sections for st in sec.steps)
+
+    @property
     def transit_hours(self) -> float:
         return self.arrive_h[-1]
 
