@@ -58,13 +58,12 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
         if p is not None:
             extra = tuple(n for n in entry.get("names", ()) if n not in p.aliases)
             places[pid] = p.model_copy(update={"aliases": p.aliases + extra})
+    city_ids = frozenset(q.id for q in places.values() if q.kind == "city")
     for p in places.values():
         if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
             raise DataError(src.display(PLACES), "rail places need gauge_mm", entry=p.id, field="gauge_mm")
         if p.city is not None:
-            require_known(
-                src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"]
-            )
+            require_known(src.display(PLACES), p.id, "city", p.city, city_ids)
     return places, sources
 
 
@@ -109,12 +108,13 @@ def load_network(src: DataSource) -> Network:
     geometry = _json(src, RAIL_GEOMETRY).get("links") or {}
     file = src.display(RAIL_LINKS)
     entries = validate_entries(file, doc.get("links"), RailLinkEntry, section="links", unique=False)
+    rail_ids = frozenset(p.id for p in places.values() if p.is_rail)
     links: list[RailLink] = []
     seen: set[frozenset[str]] = set()
     for e in entries:
         label = f"{e.from_}|{e.to}"
         for fld, pid in (("from", e.from_), ("to", e.to)):
-            require_known(file, label, fld, pid, [p.id for p in places.values() if p.is_rail])
+            require_known(file, label, fld, pid, rail_ids)
         a, b = places[e.from_], places[e.to]
         if a.gauge_mm != b.gauge_mm:
             raise DataError(
@@ -156,7 +156,7 @@ def load_network(src: DataSource) -> Network:
     crossings: list[BorderCrossing] = []
     for c in validate_entries(file, doc.get("crossings"), CrossingEntry, section="crossings"):
         for fld, pid in (("from", c.from_), ("to", c.to)):
-            require_known(file, c.id, fld, pid, [p.id for p in places.values() if p.is_rail])
+            require_known(file, c.id, fld, pid, rail_ids)
         a, b = places[c.from_], places[c.to]
         if c.transshipment_at is not None and c.transshipment_at not in (a.id, b.id):
             raise DataError(file, "must be one of the two sides, from or to", entry=c.id, field="transshipment_at")

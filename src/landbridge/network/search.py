@@ -12,9 +12,15 @@ from landbridge.network.models import Network, Place
 KIND_PRIORITY = {"city": 0, "hub": 0, "terminal": 1, "port": 2, "airport": 3, "border": 4, "junction": 5}
 
 
+# ASCII text: lower-case letters and digits kept, everything else a separator (what the general rule gives).
+_ASCII_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+
+
 def normalise(text: str) -> str:
     """A search key: accents dropped, case folded, punctuation to single spaces. Letters of every script
     are kept, so Chinese and Russian names (重庆, Москва) are keys too."""
+    if text.isascii():  # most keys: the same result without Unicode decomposition (much faster)
+        return " ".join(text.lower().translate(_ASCII_SPACES).split())
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("ß", "ss")
