@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from landbridge.errors import InvalidRequestError, NoRouteError, UnknownPlaceError
 from landbridge.planner import QuoteRequest
@@ -96,11 +98,12 @@ def test_baltic_destination_needs_only_one_gauge_change(world, ready_date):
 
 def test_dangerous_goods_only_on_accepting_services_with_surcharge(world, ready_date):
     q = quote(world, "Chengdu", "Duisburg", ready_date, cargo="batteries")
+    assert any(l.mode == "rail" for o in q.options for l in o.legs), "batteries go by rail too"
     for o in q.options:
-        assert all(l.service != "chengdu-ecommerce" for l in o.legs)
-        rail_legs = [l for l in o.legs if l.mode == "rail"]
-        if rail_legs:
-            assert any("UN3480" in label for label in (line.label for line in o.cost_lines))
+        for leg in (l for l in o.legs if l.service):
+            assert "UN3480" in world.timetable.by_id[leg.service].dangerous_goods
+        surcharges = [line for line in o.cost_lines if "UN3480" in line.label]
+        assert len(surcharges) == sum(1 for l in o.legs if l.mode != "truck")
 
 
 def test_ecommerce_train_carries_only_parcels(world, ready_date):
@@ -201,3 +204,100 @@ def test_capacity_callback_skips_full_departures(world, ready_date):
         capacity=lambda dep, i, j, feu: dep not in full,
     )
     assert all(l.departure_id not in full for o in q2.options for l in o.legs)
+
+
+# --- any number of connections, checked against a Connection Scan ----------------------------------------
+@pytest.fixture(scope="module")
+def connection_scan(world):
+    from landbridge.planner.baseline import ConnectionScan
+
+    start = datetime.combine(date.today(), time(0), tzinfo=UTC).timestamp()
+    return ConnectionScan(world.planner, start - 5 * 86400, start + 250 * 86400)
+
+
+PLACES = [
+    "Chongqing",
+    "Chengdu",
+    "Xi'an",
+    "Yiwu",
+    "Harbin",
+    "Urumqi",
+    "Duisburg",
+    "Łódź",
+    "Madrid",
+    "Milan",
+    "Vilnius",
+    "Moscow",
+    "Almaty",
+    "Prague",
+    "Lyon",
+    "Rotterdam",
+    "Istanbul",
+    "Budapest",
+    "Tashkent",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(o=st.sampled_from(PLACES), d=st.sampled_from(PLACES), days=st.integers(1, 150))
+def test_earliest_rail_arrival_is_never_later_than_a_connection_scan(world, connection_scan, o, d, days):
+    """The planner's Pareto set always holds the earliest rail arrival that any number of connections gives."""
+    if o == d:
+        return
+    ready = date.today() + timedelta(days=days)
+    origin, destination = world.planner.index.find(o), world.planner.index.find(d)
+    best = connection_scan.earliest_arrival(
+        origin, destination, datetime.combine(ready, time(8), tzinfo=UTC).timestamp()
+    )
+    try:
+        q = quote(world, o, d, ready, modes=("rail",))
+    except NoRouteError:
+        assert best is None
+        return
+    ours = min(opt.arrival.timestamp() for opt in q.options)
+    assert best is None or ours <= best + 1, (o, d, ready, datetime.fromtimestamp(best, UTC))
+
+
+def test_itineraries_with_several_connections_are_found(world, ready_date):
+    """No through train from Harbin to Madrid: the options take two trains or more."""
+    q = quote(world, "Harbin", "Madrid", ready_date, modes=("rail",))
+    assert any(o.transfers >= 1 for o in q.options)
+    assert all(sum(l.mode == "rail" for l in o.legs) == o.transfers + 1 for o in q.options)
+
+
+def test_option_geometry_is_geojson(world, ready_date):
+    from landbridge.planner.geometry import option_geojson
+
+    q = quote(world, "Chongqing", "Duisburg", ready_date)
+    for o in q.options:
+        doc = option_geojson(o, world.network, world.timetable)
+        assert doc["type"] == "FeatureCollection" and len(doc["features"]) == len(o.legs)
+        for f, leg in zip(doc["features"], o.legs):
+            coords = f["geometry"]["coordinates"]
+            assert len(coords) >= 2 and all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in coords)
+            assert f["properties"]["mode"] == leg.mode
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_the_ascii_fast_path_of_place_keys_gives_the_general_result(text):
+    import re
+    import unicodedata
+
+    from landbridge.network.search import normalise
+
+    general = unicodedata.normalize("NFKD", text)
+    general = "".join(c for c in general if not unicodedata.combining(c))
+    general = re.sub(r"[\W_]+", " ", general.casefold()).strip()
+    assert normalise(text) == general
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start_days=st.integers(-400, 800), length_days=st.integers(1, 120))
+def test_departures_between_two_instants_are_the_years_lists_cut(world, start_days, length_days):
+    tt = world.timetable
+    s = tt.by_id["xian-duisburg"]
+    start = datetime.combine(date.today(), time(0), tzinfo=UTC).timestamp() + start_days * 86400
+    end = start + length_days * 86400
+    years = range(datetime.fromtimestamp(start, UTC).year - 1, datetime.fromtimestamp(end, UTC).year + 2)
+    expected = [e for y in years for e in tt.year_departure_epochs(s, y) if start <= e < end]
+    assert tt.departure_epochs_between(s, start, end) == sorted(expected)

@@ -13,21 +13,21 @@ is worked out here, once.
 from __future__ import annotations
 
 import bisect
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from landbridge.network.models import Network, Place, haversine_km
 from landbridge.pricing import RidePrice, Tariffs
 from landbridge.timetable.builder import Timetable
 from landbridge.timetable.models import RideFacts, Service
-from landbridge.timetable.rides import ride_facts
+from landbridge.timetable.rides import combine, rail_section_facts, ride_facts
 
 GATEWAY_KINDS = ("hub", "terminal", "port", "airport")
 MODE_RAIL, MODE_SEA, MODE_AIR = 0, 1, 2
 MODE_CODES = {"rail": MODE_RAIL, "sea": MODE_SEA, "air": MODE_AIR}
 LOCAL_RADIUS_KM = 150  # gateways this close are always offered by truck, derived road distance or not
+COVER_WINDOW_S = 45 * 86400.0  # departures are listed 45 days at a time, as queries reach them
+LOOKAHEAD_S = 730 * 86400.0  # a run is looked for up to two years after the time asked
 
 
 #: The one call that turns a ride's facts into emissions: grams CO2e per tonne of goods carried.
@@ -71,10 +71,10 @@ class Route:
     dangerous_goods: frozenset[str]
     winter_protection: bool
     rides_from: dict[int, list[Ride]] = field(default_factory=dict)  # boarding stop index -> rides
-    # Departures: origin epochs (s) in time order, the service of each, and the UTC years covered.
+    # Departures: origin epochs (s) in time order, the service of each, and the interval of epochs covered.
     epochs: list[float] = field(default_factory=list)
     trips: list[int] = field(default_factory=list)
-    years: tuple[int, int] = (0, -1)
+    covered: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -179,10 +179,10 @@ class RouteIndex:
         self._road_index = self._build_road_index()
         self._access_cache: dict[tuple[str, bool], list[Access]] = {}
         self._boardings_cache: dict[tuple[str, frozenset[str]], list[tuple[Boarding, ...]]] = {}
-        self._year_starts: dict[int, float] = {}
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:
+        sections = rail_section_facts(self.network, s) if s.mode == "rail" else []
         for i in range(len(s.stops) - 1):
             if not s.boardable[i]:
                 continue
@@ -190,7 +190,7 @@ class RouteIndex:
             for j in range(i + 1, len(s.stops)):
                 if not s.boardable[j] or s.stops[j] not in self.stop_of:
                     continue
-                facts = ride_facts(self.network, s, i, j)
+                facts = combine(sections[i:j]) if sections else ride_facts(self.network, s, i, j)
                 if facts.mode == "sea" and facts.sea_variant is None:
                     continue  # calls on one coast of a deep-sea loop are not sold as a voyage of their own
                 rides.append(
@@ -233,42 +233,38 @@ class RouteIndex:
         return out
 
     # ---- departures ----------------------------------------------------------------------------
-    def year_start_epoch(self, year: int) -> float:
-        """Epoch of 1 January 00:00 UTC of `year` (cached)."""
-        e = self._year_starts.get(year)
-        if e is None:
-            e = float(calendar.timegm((year, 1, 1, 0, 0, 0)))
-            self._year_starts[year] = e
-        return e
-
-    def cover(self, route: Route, epoch: float) -> None:
-        """Make sure the route's departure list covers the UTC year of `epoch` and the year after."""
-        year = datetime.fromtimestamp(min(max(epoch, -62135596800.0), 253402300799.0), tz=UTC).year
-        lo, hi = route.years
-        want_lo, want_hi = max(year, 1), min(year + 1, 9999)
-        if lo <= want_lo and want_hi <= hi:
+    def cover(self, route: Route, start_epoch: float, end_epoch: float) -> None:
+        """Make the route's departure list hold every run leaving its origin in [start_epoch, end_epoch)
+        (and everything between that and what it held before: the list stays one interval)."""
+        lo, hi = route.covered
+        if hi > lo and lo <= start_epoch and end_epoch <= hi:
             return
-        lo, hi = (want_lo, want_hi) if hi < lo else (min(lo, want_lo), max(hi, want_hi))
-        merged: list[tuple[float, int]] = []
-        tt = self.timetable
-        for k, s in enumerate(route.services):
-            # A local year may start before the UTC one (zones east of UTC): take one more on each side.
-            for y in range(max(lo - 1, 1), min(hi + 1, 9999) + 1):
-                merged.extend((e, k) for e in tt.year_departure_epochs(s, y))
-        start, end = self.year_start_epoch(lo), self.year_start_epoch(hi + 1) if hi < 9999 else float("inf")
-        merged = sorted(x for x in set(merged) if start <= x[0] < end)
+        new_lo, new_hi = (start_epoch, end_epoch) if hi <= lo else (min(lo, start_epoch), max(hi, end_epoch))
+        parts = [(new_lo, new_hi)] if hi <= lo else [(new_lo, lo), (hi, new_hi)]
+        merged = list(zip(route.epochs, route.trips)) if hi > lo else []
+        between = self.timetable.departure_epochs_between
+        for a, b in parts:
+            if b > a:
+                for k, s in enumerate(route.services):
+                    merged.extend((e, k) for e in between(s, a, b))
+        merged.sort()
         route.epochs = [e for e, _ in merged]
         route.trips = [k for _, k in merged]
-        route.years = (lo, hi)
+        route.covered = (new_lo, new_hi)
 
     def next_run(self, route: Route, earliest_origin_epoch: float) -> int:
-        """Index into `route.epochs` of the first run leaving its origin at or after the epoch
-        (len(route.epochs) when there is none within the years covered)."""
-        epochs = route.epochs
-        if not epochs or earliest_origin_epoch < epochs[0] or earliest_origin_epoch > epochs[-1]:
-            self.cover(route, earliest_origin_epoch)
-            epochs = route.epochs
-        return bisect.bisect_left(epochs, earliest_origin_epoch)
+        """Index into `route.epochs` of the first run leaving its origin at or after the epoch (looking up
+        to two years ahead; len(route.epochs) when there is none)."""
+        x = earliest_origin_epoch
+        lo, hi = route.covered
+        if not lo <= x < hi:
+            self.cover(route, x, x + COVER_WINDOW_S)
+        i = bisect.bisect_left(route.epochs, x)
+        while i == len(route.epochs) and route.covered[1] < x + LOOKAHEAD_S:
+            end = route.covered[1]
+            self.cover(route, end, end + COVER_WINDOW_S)
+            i = bisect.bisect_left(route.epochs, x)
+        return i
 
     # ---- trucks --------------------------------------------------------------------------------
     def _build_road_index(self) -> dict[str, list[Access]]:

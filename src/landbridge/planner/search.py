@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from landbridge.planner.bounds import LowerBounds
-from landbridge.planner.routes import MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
+from landbridge.planner.routes import COVER_WINDOW_S, MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
 from landbridge.pricing import Load
 
 INF = float("inf")
@@ -420,7 +420,8 @@ class Search:
         assert req.capacity is not None and req.departure_id is not None
         for skip in range(MAX_CAPACITY_TRIES):
             if run + skip >= len(route.epochs):
-                self.index.cover(route, route.epochs[-1] + 86400 * 200 if route.epochs else 0.0)
+                end = route.covered[1]
+                self.index.cover(route, end, end + COVER_WINDOW_S)
                 if run + skip >= len(route.epochs):
                     return None
             if req.capacity(req.departure_id(route, run + skip), ride.i, ride.j, req.feu):

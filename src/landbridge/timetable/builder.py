@@ -181,23 +181,21 @@ class Timetable:
             return cached
         out: list[float] = []
         if 1 <= year <= 9999:
-            tz = zone(service.tz)
-            seconds = sorted(t.hour * 3600 + t.minute * 60 + t.second for t in service.departure_times)
-            first = date(year, 1, 1).toordinal()
-            last = date(year, 12, 31).toordinal()
-            for ordinal in range(first, last + 1):
-                if (ordinal + 6) % 7 not in service.weekdays:  # date.fromordinal(n).weekday() == (n + 6) % 7
-                    continue
-                offset = _day_offset_s(tz, ordinal)
-                if offset is None:  # a day the clocks change: ask zoneinfo for each departure
-                    day = date.fromordinal(ordinal)
-                    out.extend(datetime.combine(day, t, tzinfo=tz).timestamp() for t in service.departure_times)
-                else:
-                    base = (ordinal - _EPOCH_ORDINAL) * 86400 - offset
-                    out.extend(base + sec for sec in seconds)
-            out.sort()
+            out = _epochs_on_days(service, date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal())
         self._epochs[key] = out
         return out
+
+    def departure_epochs_between(self, service: Service, start_epoch: float, end_epoch: float) -> list[float]:
+        """Sorted origin departure epochs (s) of a service in [start_epoch, end_epoch), not cached (for callers
+        that keep their own window of departures, like the planner)."""
+        lo = max(start_epoch, _FIRST_EPOCH)
+        hi = min(end_epoch, _LAST_EPOCH)
+        if hi <= lo:
+            return []
+        # Local dates that can hold such departures: a day either side for zones east or west of UTC.
+        first = max(int(lo // 86400) + _EPOCH_ORDINAL - 1, 1)
+        last = min(int(hi // 86400) + _EPOCH_ORDINAL + 1, _LAST_ORDINAL)
+        return [e for e in _epochs_on_days(service, first, last) if lo <= e < hi]
 
     def next_departure_epoch(self, service: Service, earliest_epoch: float, skip: int = 0) -> float | None:
         """Epoch seconds of the first origin departure at or after `earliest_epoch` (skipping `skip`)."""
@@ -236,8 +234,8 @@ class Timetable:
                 j = s.stops.index(destination, i + 1)
             else:
                 j = len(s.stops) - 1
-            if not s.boardable[i] or not s.boardable[j]:
-                continue
+            if j <= i or not s.boardable[i] or not s.boardable[j]:
+                continue  # the service ends where the listing starts: nothing to ride
             offset = s.depart_h[i] * 3600
             items = []
             for y in range(start.year - 1, end.year + 1):
@@ -272,7 +270,29 @@ class Timetable:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_LAST_ORDINAL = date(9999, 12, 31).toordinal()
+_FIRST_EPOCH = (date(1, 1, 2).toordinal() - _EPOCH_ORDINAL) * 86400.0  # a day of margin for any zone
+_LAST_EPOCH = (date(9999, 12, 30).toordinal() - _EPOCH_ORDINAL) * 86400.0
 _OFFSETS: dict[tuple[str, int], float | None] = {}
+
+
+def _epochs_on_days(service: Service, first: int, last: int) -> list[float]:
+    """Sorted departure epochs (s) of a service on the local dates with ordinals first..last (inclusive)."""
+    tz = zone(service.tz)
+    seconds = sorted(t.hour * 3600 + t.minute * 60 + t.second for t in service.departure_times)
+    out: list[float] = []
+    for ordinal in range(first, last + 1):
+        if (ordinal + 6) % 7 not in service.weekdays:  # date.fromordinal(n).weekday() == (n + 6) % 7
+            continue
+        offset = _day_offset_s(tz, ordinal)
+        if offset is None:  # a day the clocks change: ask zoneinfo for each departure
+            day = date.fromordinal(ordinal)
+            out.extend(datetime.combine(day, t, tzinfo=tz).timestamp() for t in service.departure_times)
+        else:
+            base = (ordinal - _EPOCH_ORDINAL) * 86400 - offset
+            out.extend(base + sec for sec in seconds)
+    out.sort()
+    return out
 
 
 def _day_offset_s(tz: tzinfo, ordinal: int) -> float | None:
@@ -344,7 +364,7 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
     defaults, rail_entries, sea_entries, air_entries, params = _load_entries(src)
     services: list[Service] = []
     file = src.display(SERVICES)
-    rail_ids = [p.id for p in network.places.values() if p.is_rail]
+    rail_ids = frozenset(p.id for p in network.places.values() if p.is_rail)
     corridors = frozenset(e.corridor for e in rail_entries)
     dflt_dwell = float(defaults.get("dwell_hours", params.get("rail", "dwell_hours_default", default=6)))
     closed = closed_crossings(network, scenario, float(params.get("rail", "max_border_wait_hours", default=480)))
@@ -472,7 +492,7 @@ def _build_sea_services(
     network: Network, entries: list[SeaServiceEntry], params: Parameters, scenario: Scenario, src: DataSource
 ) -> list[Service]:
     file = src.display(SEA_SERVICES)
-    port_ids = [p.id for p in network.places.values() if p.kind == "port"]
+    port_ids = frozenset(p.id for p in network.places.values() if p.kind == "port")
     speed_kmh = float(params.get("sea", "speed_knots", default=16.5)) * KNOT_KMH
     call_h = float(params.get("sea", "port_call_hours", default=24))
     variant = "cape" if scenario.red_sea_closed else "suez"
@@ -534,7 +554,7 @@ def _build_air_services(
     network: Network, entries: list[FlightEntry], params: Parameters, src: DataSource
 ) -> list[Service]:
     file = src.display(AIR_SERVICES)
-    airport_ids = [p.id for p in network.places.values() if p.kind == "airport"]
+    airport_ids = frozenset(p.id for p in network.places.values() if p.kind == "airport")
     cruise = float(params.get("air", "cruise_kmh", default=850))
     out = []
     for e in entries:

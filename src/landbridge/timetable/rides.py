@@ -25,6 +25,38 @@ def ride_facts(network: Network, service: Service, i: int, j: int) -> RideFacts:
     return RideFacts("air", service.sections[0].distance_km)
 
 
+def rail_section_facts(network: Network, service: Service) -> list[RideFacts]:
+    """The facts of riding each section of a rail service (stop k to stop k + 1), for `combine`."""
+    return [_rail_facts(network, service, k, k + 1) for k in range(len(service.sections))]
+
+
+def combine(parts: list[RideFacts]) -> RideFacts:
+    """The facts of riding several consecutive rail sections in one go (sums and concatenations)."""
+    if len(parts) == 1:
+        return parts[0]
+    traction: dict[str, float] = {}
+    region: dict[str, float] = {}
+    for f in parts:
+        for k, km in f.rail_km_by_traction:
+            traction[k] = traction.get(k, 0.0) + km
+        for k, km in f.rail_km_by_region:
+            region[k] = region.get(k, 0.0) + km
+    return RideFacts(
+        "rail",
+        sum(f.distance_km for f in parts),
+        rail_km_by_traction=tuple(sorted(traction.items())),
+        rail_km_by_region=tuple(sorted(region.items())),
+        crossing_km=sum(f.crossing_km for f in parts),
+        ferry_km=sum(f.ferry_km for f in parts),
+        gauge_changes=tuple(g for f in parts for g in f.gauge_changes),
+        ferries=sum(f.ferries for f in parts),
+        borders=tuple(b for f in parts for b in f.borders),
+        broad_gauge=any(f.broad_gauge for f in parts),
+        running_hours=sum(f.running_hours for f in parts),
+        busy_crossings=sum(f.busy_crossings for f in parts),
+    )
+
+
 def _rail_facts(network: Network, service: Service, i: int, j: int) -> RideFacts:
     places = network.places
     dist = running = crossing_km = ferry_km = 0.0
