@@ -13,6 +13,7 @@ from landbridge.errors import DataError
 from landbridge.network.models import (
     BorderCrossing,
     CrossingEntry,
+    LocodeEntry,
     Network,
     Place,
     RailLink,
@@ -30,6 +31,7 @@ RAIL_GEOMETRY = "derived/rail_geometry.json"
 ROAD_DISTANCES = "derived/road_distances.json"
 SEA_ROUTES = "derived/sea_routes.json"
 PLACE_NAMES = "derived/place_names.json"
+UNLOCODES = "unlocodes.yaml"
 
 
 def _json(src: DataSource, name: str) -> dict:
@@ -58,6 +60,7 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
         if p is not None:
             extra = tuple(n for n in entry.get("names", ()) if n not in p.aliases)
             places[pid] = p.model_copy(update={"aliases": p.aliases + extra})
+    _apply_unlocodes(src, places, sources)
     for p in places.values():
         if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
             raise DataError(src.display(PLACES), "rail places need gauge_mm", entry=p.id, field="gauge_mm")
@@ -66,6 +69,46 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
                 src.display(PLACES), p.id, "city", p.city, [q.id for q in places.values() if q.kind == "city"]
             )
     return places, sources
+
+
+def _apply_unlocodes(src: DataSource, places: dict[str, Place], sources: dict[str, str]) -> None:
+    """Set each place's UN/LOCODE from unlocodes.yaml (code, where it was checked, or why there is none).
+
+    Raises DataError for an unknown place, a code of another country than the place's, a code that differs
+    from one given in places.yaml, or an entry with neither a code nor a reason. (That every shipped hub,
+    terminal, border station, port and airport has an entry is checked by the tests, not here: a user's
+    network may add places before their codes are known.)"""
+    doc = src.yaml(UNLOCODES, optional=True)
+    if not doc:
+        return
+    file = src.display(UNLOCODES)
+    sources[UNLOCODES] = str(doc.get("source", ""))
+    issue = str(doc.get("list_issue", "")).strip()
+    raw = doc.get("codes") or {}
+    if not isinstance(raw, dict):
+        raise DataError(file, "expected a mapping of place id to entry under 'codes'")
+    for pid, value in raw.items():
+        require_known(file, str(pid), "place", str(pid), list(places))
+        try:
+            e = LocodeEntry.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise DataError(file, err["msg"], entry=str(pid), field=".".join(map(str, err["loc"])) or None) from None
+        p = places[pid]
+        for fld, code in (("code", e.code), ("carrier_code", e.carrier_code)):
+            if code is not None and code[:2] != p.country:
+                raise DataError(
+                    file, f"{code} is a code of {code[:2]}, but {pid} lies in {p.country}", entry=str(pid), field=fld
+                )
+        if p.unlocode is not None and e.code != p.unlocode:
+            raise DataError(file, f"places.yaml gives {p.unlocode}; give the code in one place", entry=str(pid))
+        if e.code is not None:
+            where = f"UN/LOCODE {issue}: " if issue else "UN/LOCODE: "
+            note = f"{where}{e.entry} ({e.functions or '?'}, {e.status or '?'})" + (f"; {e.note}" if e.note else "")
+        else:
+            note = f"no UN/LOCODE: {e.reason}"
+        aliases = p.aliases + ((e.carrier_code,) if e.carrier_code and e.carrier_code not in p.aliases else ())
+        places[pid] = p.model_copy(update={"unlocode": e.code, "unlocode_note": note, "aliases": aliases})
 
 
 def _load_cities(src: DataSource, name: str, region: str, places: dict[str, Place], sources: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PlaceKind = Literal["hub", "border", "junction", "terminal", "port", "airport", "city"]
 GAUGES_MM = (1435, 1520, 1668)
@@ -26,6 +26,8 @@ class Place(BaseModel):
     city: str | None = None  # the European destination city a terminal/port/airport serves
     terminal: str | None = None
     unlocode: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}$")
+    # Where the code was checked (the code list entry) or, with no code, why there is none (unlocodes.yaml).
+    unlocode_note: str | None = None
     iata: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     aliases: tuple[str, ...] = ()
     region: Literal["europe", "eurasia"] | None = None  # cities: which destination-city file lists them
@@ -40,6 +42,32 @@ class Place(BaseModel):
     @property
     def is_rail(self) -> bool:
         return self.gauge_mm is not None
+
+
+# Places that must have a UN/LOCODE or a stated reason why none exists (unlocodes.yaml).
+LOCODE_KINDS = ("hub", "terminal", "border", "port", "airport")
+
+
+class LocodeEntry(BaseModel):
+    """One place's UN/LOCODE in unlocodes.yaml: the code and the list entry it was checked against, or null
+    with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")
+    entry: str | None = None
+    functions: str | None = Field(default=None, pattern=r"^[0-7B-]{8}$")
+    status: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    carrier_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")
+    note: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _code_or_reason(self) -> LocodeEntry:
+        if self.code is None and not self.reason:
+            raise ValueError("a place without a code needs a reason (why the code list has none)")
+        if self.code is not None and not self.entry:
+            raise ValueError("a code needs the code list entry it was checked against (entry)")
+        return self
 
 
 class RailLinkEntry(BaseModel):
