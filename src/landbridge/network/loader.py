@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -34,12 +35,13 @@ PLACE_NAMES = "derived/place_names.json"
 UNLOCODES = "unlocodes.yaml"
 
 
-def _json(src: DataSource, name: str) -> dict:
+def _json(src: DataSource, name: str) -> dict[str, Any]:
     p = src.path(name)
     if not p.exists():
         return {}
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        doc: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+        return doc
     except json.JSONDecodeError as exc:
         raise DataError(src.display(name), f"not valid JSON at line {exc.lineno}: {exc.msg}") from None
 
@@ -145,8 +147,8 @@ def load_network(src: DataSource) -> Network:
     doc = src.yaml(RAIL_LINKS)
     sources[RAIL_LINKS] = str(doc.get("source", ""))
     defaults = doc.get("defaults") or {}
-    speed_by_country: dict = defaults.get("speed_kmh_by_country") or {}
-    traction_by_country: dict = defaults.get("traction_by_country") or {}
+    speed_by_country: dict[str, Any] = defaults.get("speed_kmh_by_country") or {}
+    traction_by_country: dict[str, Any] = defaults.get("traction_by_country") or {}
     default_speed = float(defaults.get("speed_kmh", 30))
     default_traction = str(defaults.get("traction", "electric"))
     geometry = _json(src, RAIL_GEOMETRY).get("links") or {}
@@ -191,7 +193,7 @@ def load_network(src: DataSource) -> Network:
             float(speed_by_country.get(a.country, default_speed)), float(speed_by_country.get(b.country, default_speed))
         )
         traction = e.traction or traction_by_country.get(a.country, default_traction)
-        links.append(RailLink(a.id, b.id, float(distance), float(speed), traction, int(a.gauge_mm), coords))
+        links.append(RailLink(a.id, b.id, float(distance), float(speed), traction, int(a.gauge_mm or 0), coords))
 
     doc = src.yaml(CROSSINGS)
     sources[CROSSINGS] = str(doc.get("source", ""))
@@ -214,8 +216,8 @@ def load_network(src: DataSource) -> Network:
                 c.processing_hours,
                 c.trains_per_day,
                 c.typical_utilisation,
-                int(a.gauge_mm),
-                int(b.gauge_mm),
+                int(a.gauge_mm or 0),
+                int(b.gauge_mm or 0),
                 c.source,
                 c.transshipment_at,
                 c.capacity_basis,
