@@ -222,6 +222,8 @@ def load_network(src: DataSource) -> Network:
                 c.transshipment_at,
                 c.capacity_basis,
                 c.capacity_source,
+                c.import_hours,
+                frozenset(c.import_countries),
             )
         )
 

@@ -94,6 +94,17 @@ class CrossingEntry(BaseModel):
     capacity_basis: Literal["published", "assumption"]
     capacity_source: str = Field(min_length=3)
     source: str = Field(min_length=3)
+    # Extra hours for trains that end in one of `import_countries` (import clearance, waiting for a path):
+    # transit trains through the crossing do not spend them. import_source says where the figure comes from.
+    import_hours: float = Field(default=0.0, ge=0)
+    import_countries: tuple[str, ...] = ()
+    import_source: str | None = None
+
+    @model_validator(mode="after")
+    def _import_sourced(self) -> CrossingEntry:
+        if self.import_hours and (not self.import_countries or not self.import_source):
+            raise ValueError("import_hours needs import_countries and import_source")
+        return self
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,14 @@ class BorderCrossing:
     transshipment_at: str | None = None
     capacity_basis: str = "assumption"  # "published" or "assumption" (see border_crossings.yaml)
     capacity_source: str = ""
+    import_hours: float = 0.0  # more for trains that end in one of import_countries (border_crossings.yaml)
+    import_countries: frozenset[str] = frozenset()
+
+    def hours_for(self, destination_country: str) -> float:
+        """Scheduled hours at the crossing, before queueing: processing, plus import_hours for a train that
+        ends in one of import_countries (import clearance; transit trains do not spend them)."""
+        extra = self.import_hours if destination_country in self.import_countries else 0.0
+        return self.processing_hours + extra
 
     def transshipment_place(self, arriving_at: str) -> str:
         """Where containers change wagons: the crossing's fixed yard, else the receiving side."""
