@@ -173,3 +173,18 @@ def test_each_sea_route_stays_on_its_side_of_the_world(pair, variant, route):
         assert min(lat for _, lat in pts) < -30 and not red_sea
     else:
         assert red_sea
+
+
+def test_import_time_at_a_crossing_falls_on_import_trains_only(world):
+    """border_crossings.yaml import_hours: a train ending in Russia spends them at Zabaykalsk, a transit train
+    through the same crossing to the EU does not (RZD runs transit container trains at about 1,058 km/day)."""
+    tt, net = world.timetable, world.network
+    zab = net.crossing_by_id["manzhouli-zabaykalsk"]
+    assert zab.import_hours > 0 and "RU" in zab.import_countries
+    for c in net.crossings:
+        assert c.hours_for("DE") == c.processing_hours
+    to_moscow = tt.by_id["shenyang-bely-rast"]
+    to_hamburg = tt.by_id["shenyang-hamburg"]
+    # Both cross at Zabaykalsk and run on to Moscow; only the train that ends in Russia spends the import time.
+    assert to_moscow.transit_hours / 24 >= 14
+    assert to_hamburg.transit_hours / 24 <= 21
