@@ -67,6 +67,18 @@ def test_train_capacities_follow_published_limits(world):
             0.05,
             "DW / AFP / dpa 2013-08-02: first Zhengzhou-Hamburg train, 10,214 km in 15 days",
         ),
+        (
+            "xian-tashkent",
+            4486,
+            0.05,
+            "KTZ via The Astana Times 2024-08-05: Xi'an-Khorgos-Saryagash-Tashkent, 4,486 km",
+        ),
+        (
+            "xian-almaty",
+            3860,
+            0.05,
+            "Xinhua via watsupasia.com: Xi'an-Almaty China-Central Asia train, 3,860 km in six days",
+        ),
     ],
 )
 def test_rail_distances_match_published_routes(world, service_id, published_km, tolerance, source):
@@ -210,3 +222,11 @@ def test_import_time_at_a_crossing_falls_on_import_trains_only(world):
     # Both cross at Zabaykalsk and run on to Moscow; only the train that ends in Russia spends the import time.
     assert to_moscow.transit_hours / 24 >= 14
     assert to_hamburg.transit_hours / 24 <= 21
+
+
+@pytest.mark.parametrize("terminal", ["astana-rail", "karaganda-rail", "shymkent-rail", "samarkand-rail"])
+def test_central_asian_terminals_are_served(world, terminal):
+    """Issue 10: the Kazakh terminals beyond Almaty and Samarkand have China-Central Asia trains, both ways."""
+    serving = [s for s in world.timetable.services if s.mode == "rail" and terminal in s.stops]
+    assert {s.direction for s in serving} == {"westbound", "eastbound"}
+    assert all(not s.cr_express for s in serving)  # China-Central Asia trains are not counted as CR Express
