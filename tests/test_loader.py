@@ -143,9 +143,90 @@ def test_data_files_cite_sources():
         "parameters.yaml",
         "sea_services.yaml",
         "air_services.yaml",
+        "unlocodes.yaml",
     ):
         doc = yaml.safe_load((DEFAULT_DATA_DIR / name).read_text())
         assert doc.get("source"), name
         assert doc.get("retrieved") or doc.get("valid_from"), name
     for f in yaml.safe_load((DEFAULT_DATA_DIR / "emission_factors.yaml").read_text())["factors"]:
         assert f["source"] and f["ttw_kgco2e_per_tkm"] >= 0 and f["wtt_kgco2e_per_tkm"] >= 0
+
+
+# --- UN/LOCODEs (unlocodes.yaml) -------------------------------------------------------------------
+def test_every_hub_terminal_border_port_and_airport_has_a_unlocode_or_a_reason():
+    """Tracking events carry UN/LOCODEs (DCSA Track & Trace): each such place has a code checked against the
+    UNECE code list (its entry recorded) or says why the list has none."""
+    from landbridge.network.models import LOCODE_KINDS
+
+    net = load_network(DataSource())
+    doc = yaml.safe_load((DEFAULT_DATA_DIR / "unlocodes.yaml").read_text(encoding="utf-8"))
+    assert doc["list_issue"] and doc["verified_by"]
+    places = [p for p in net.places.values() if p.kind in LOCODE_KINDS]
+    assert len(places) >= 150
+    for p in places:
+        assert p.id in doc["codes"], p.id
+        assert p.unlocode_note, p.id
+        if p.unlocode is None:
+            assert len(doc["codes"][p.id]["reason"]) >= 15, p.id
+        else:
+            assert p.unlocode[:2] == p.country, (p.id, p.unlocode)
+            assert doc["codes"][p.id]["entry"], p.id
+    coded = [p for p in places if p.unlocode]
+    assert len(coded) / len(places) >= 0.8
+
+
+def test_every_unlocode_in_the_data_matches_its_place_country():
+    """Cities (CSV files) and places alike: a code's first two letters are the place's ISO 3166-1 country."""
+    net = load_network(DataSource())
+    for p in net.places.values():
+        if p.unlocode:
+            assert p.unlocode[:2] == p.country, (p.id, p.unlocode)
+
+
+@pytest.mark.parametrize(
+    "place_id, code, entry",
+    [
+        # UNECE UN/LOCODE issue 2018-1 (see unlocodes.yaml): border stations and terminals beyond the EU
+        ("zabaykalsk", "RUZBK", "Zabaykal'sk"),
+        ("alashankou", "CNAKL", "Alatawshankou"),
+        ("kuznica", "PLKUB", "Kuznica Bialostocka"),
+        ("minsk-kolyadichi", "BYKDC", "Kolyadichi"),
+        ("tashkent-rail", "UZCHU", "Chukur-Say"),
+        ("vorsino-rail", "RUVRS", "Vorsino"),
+        ("shanghai-port", "CNSHG", "Shanghai Pt"),
+    ],
+)
+def test_unlocodes_of_named_places(place_id, code, entry):
+    p = load_network(DataSource()).places[place_id]
+    assert p.unlocode == code and entry in (p.unlocode_note or "")
+
+
+def test_carrier_codes_resolve_to_the_port():
+    """Carriers write CNSHA for the port of Shanghai; UN/LOCODE gives that code to Hongqiao airport."""
+    from landbridge.network.search import PlaceIndex
+
+    ix = PlaceIndex(load_network(DataSource()))
+    assert ix.find("CNSHA").id == "shanghai-port"
+    assert ix.find("RUZBK").id == "zabaykalsk"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"code": "RUZBK", "entry": "Zabaykal'sk"}, "is a code of RU, but dostyk lies in KZ"),
+        ({"code": None, "reason": None}, "needs a reason"),
+        ({"code": "KZDOS", "reason": None}, "needs the code list entry"),
+    ],
+)
+def test_bad_unlocode_entries_are_refused(tmp_path, change, message):
+    d = user_copy(tmp_path, "unlocodes.yaml")
+    edit_yaml(d / "unlocodes.yaml", lambda doc: doc["codes"]["dostyk"].update(change))
+    with pytest.raises(DataError, match=message):
+        load_network(DataSource(d))
+
+
+def test_unlocode_for_an_unknown_place_suggests(tmp_path):
+    d = user_copy(tmp_path, "unlocodes.yaml")
+    edit_yaml(d / "unlocodes.yaml", lambda doc: doc["codes"].update({"dostik": {"code": None, "reason": "x" * 20}}))
+    with pytest.raises(DataError, match="did you mean dostyk"):
+        load_network(DataSource(d))

@@ -145,9 +145,11 @@ def parse_scenario(
     specs: Iterable[str] | str | None,
     crossings: dict[str, Iterable[str]] | None = None,
     corridors: Iterable[str] | None = None,
+    suspension_tags: Iterable[str] | None = None,
 ) -> Scenario:
     """Parse spec strings into one Scenario. `crossings` maps crossing id -> its place ids (for checking
-    names); `corridors` lists known corridor names. Unknown forms list the valid ones."""
+    names); `corridors` lists known corridor names; `suspension_tags` the tags of suspended services that
+    reopen:TAG may name. Unknown forms list the valid ones."""
     if specs is None:
         specs = []
     if isinstance(specs, str):
@@ -200,7 +202,16 @@ def parse_scenario(
         elif kind == "sea-to-rail" and sep:
             shift = _percent(arg, spec)
         elif kind == "reopen" and sep and re.fullmatch(r"[a-z0-9][a-z0-9-]*", arg.strip()):
-            reopened.add(arg.strip())
+            tag = arg.strip()
+            if suspension_tags is not None and tag not in set(suspension_tags):
+                tags = sorted(set(suspension_tags))
+                hint = did_you_mean(tag, tags)
+                extra = f" Did you mean {', '.join(hint)}?" if hint else ""
+                known = f"Suspended services carry the tags: {', '.join(tags)}." if tags else "No service is suspended."
+                raise InvalidRequestError(
+                    f"Scenario {spec!r}: no suspended service has the tag {tag!r}.{extra} {known}"
+                )
+            reopened.add(tag)
         else:
             hint = did_you_mean(low, ["baseline", "red-sea-closed"])
             extra = f" Did you mean {hint[0]}?" if hint else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from landbridge.cargo import CargoCatalog, cargo_catalog
 from landbridge.datafiles import DataSource
@@ -65,4 +66,16 @@ def scenario_from_specs(specs: Iterable[str] | str | None, data_dir=None) -> Sce
     """Parse scenario specs, checking crossing and corridor names against the network."""
     base = load_world(BASELINE, data_dir)
     crossings = {c.id: (c.a, c.b) for c in base.network.crossings}
-    return parse_scenario(specs, crossings, base.timetable.corridors)
+    return parse_scenario(specs, crossings, base.timetable.corridors, suspension_tags(data_dir))
+
+
+def suspension_tags(data_dir: str | Path | None = None) -> frozenset[str]:
+    """Tags of the suspended services in services.yaml: what the scenario reopen:TAG may name."""
+    from landbridge.datafiles import validate_entries
+    from landbridge.timetable.builder import SERVICES, RailServiceEntry
+
+    src = DataSource(data_dir)
+    entries = validate_entries(
+        src.display(SERVICES), src.yaml(SERVICES).get("services"), RailServiceEntry, section="services"
+    )
+    return frozenset(e.suspended.tag for e in entries if e.suspended is not None)

@@ -66,20 +66,59 @@ def _note_class():
     return Note
 
 
+def _has_cjk(value: Any) -> bool:
+    """Whether any text in a (nested) booking document has Chinese, Japanese or Korean characters."""
+    if isinstance(value, str):
+        return any(
+            "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\uffef" for ch in value
+        )
+    if isinstance(value, dict):
+        return any(_has_cjk(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_cjk(v) for v in value)
+    return False
+
+
 class _NoteLayout(_FPDF):
     """Fonts, margins and footer of the note (mixed into fpdf's FPDF by `_note_class`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cjk: bool = False) -> None:
         super().__init__(format="A4")
+        self.cjk_fallback = False
         d = _font_dir()
         if d is not None:
             self.add_font("dv", "", str(d / "DejaVuSans.ttf"))
             self.add_font("dv", "B", str(d / "DejaVuSans-Bold.ttf"))
             self.family_name, self.unicode = "dv", True
+            spec = importlib.util.find_spec("noto_cjk_sans_otc") if cjk else None  # 1 s to load: only when needed
+            if spec is not None and spec.submodule_search_locations:
+                # Chinese names (重庆) where DejaVu has no glyph: Noto Sans CJK SC (face 2 of the collection, OFL-1.1)
+                ttc = Path(next(iter(spec.submodule_search_locations))) / "NotoSansCJK-Regular.ttc"
+                self.add_font("cjk", "", str(ttc), collection_font_number=2)
+                self.set_fallback_fonts(["cjk"], exact_match=False)
+                self.cjk_fallback = True
         else:
             self.family_name, self.unicode = "helvetica", False
         self.set_auto_page_break(True, margin=15)
         self.set_margins(12, 12, 12)
+
+    def cell(self, *args: Any, **kwargs: Any) -> Any:
+        out = super().cell(*args, **kwargs)
+        self._reselect_font()
+        return out
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        out = super().multi_cell(*args, **kwargs)
+        self._reselect_font()
+        return out
+
+    def _reselect_font(self) -> None:
+        # fpdf2 2.8: after text set wholly in the fallback font (重庆...), the next text is written without selecting
+        # the main font again (py-pdf/fpdf2 #1772, #1488); selecting another font and back writes the selection.
+        if self.cjk_fallback and self.font_family:
+            family, style, size = self.font_family, self.font_style, self.font_size_pt
+            self.set_font("helvetica", "", size)
+            self.set_font(family, style, size)
 
     def t(self, text: Any) -> str:
         text = "" if text is None else str(text)
@@ -131,7 +170,7 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     take_over = (rail or main or legs)[0]
     deliver = (rail or main or legs)[-1]
 
-    pdf = _note_class()()
+    pdf = _note_class()(cjk=_has_cjk(booking))
     pdf.add_page()
     f = pdf.family_name
     w = pdf.epw

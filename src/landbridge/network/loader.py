@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -13,6 +14,7 @@ from landbridge.errors import DataError
 from landbridge.network.models import (
     BorderCrossing,
     CrossingEntry,
+    LocodeEntry,
     Network,
     Place,
     RailLink,
@@ -30,14 +32,16 @@ RAIL_GEOMETRY = "derived/rail_geometry.json"
 ROAD_DISTANCES = "derived/road_distances.json"
 SEA_ROUTES = "derived/sea_routes.json"
 PLACE_NAMES = "derived/place_names.json"
+UNLOCODES = "unlocodes.yaml"
 
 
-def _json(src: DataSource, name: str) -> dict:
+def _json(src: DataSource, name: str) -> dict[str, Any]:
     p = src.path(name)
     if not p.exists():
         return {}
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        doc: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+        return doc
     except json.JSONDecodeError as exc:
         raise DataError(src.display(name), f"not valid JSON at line {exc.lineno}: {exc.msg}") from None
 
@@ -58,6 +62,7 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
         if p is not None:
             extra = tuple(n for n in entry.get("names", ()) if n not in p.aliases)
             places[pid] = p.model_copy(update={"aliases": p.aliases + extra})
+    _apply_unlocodes(src, places, sources)
     city_ids = frozenset(q.id for q in places.values() if q.kind == "city")
     for p in places.values():
         if p.kind in ("hub", "border", "junction", "terminal") and p.gauge_mm is None:
@@ -65,6 +70,46 @@ def load_places(src: DataSource) -> tuple[dict[str, Place], dict[str, str]]:
         if p.city is not None:
             require_known(src.display(PLACES), p.id, "city", p.city, city_ids)
     return places, sources
+
+
+def _apply_unlocodes(src: DataSource, places: dict[str, Place], sources: dict[str, str]) -> None:
+    """Set each place's UN/LOCODE from unlocodes.yaml (code, where it was checked, or why there is none).
+
+    Raises DataError for an unknown place, a code of another country than the place's, a code that differs
+    from one given in places.yaml, or an entry with neither a code nor a reason. (That every shipped hub,
+    terminal, border station, port and airport has an entry is checked by the tests, not here: a user's
+    network may add places before their codes are known.)"""
+    doc = src.yaml(UNLOCODES, optional=True)
+    if not doc:
+        return
+    file = src.display(UNLOCODES)
+    sources[UNLOCODES] = str(doc.get("source", ""))
+    issue = str(doc.get("list_issue", "")).strip()
+    raw = doc.get("codes") or {}
+    if not isinstance(raw, dict):
+        raise DataError(file, "expected a mapping of place id to entry under 'codes'")
+    for pid, value in raw.items():
+        require_known(file, str(pid), "place", str(pid), list(places))
+        try:
+            e = LocodeEntry.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise DataError(file, err["msg"], entry=str(pid), field=".".join(map(str, err["loc"])) or None) from None
+        p = places[pid]
+        for fld, code in (("code", e.code), ("carrier_code", e.carrier_code)):
+            if code is not None and code[:2] != p.country:
+                raise DataError(
+                    file, f"{code} is a code of {code[:2]}, but {pid} lies in {p.country}", entry=str(pid), field=fld
+                )
+        if p.unlocode is not None and e.code != p.unlocode:
+            raise DataError(file, f"places.yaml gives {p.unlocode}; give the code in one place", entry=str(pid))
+        if e.code is not None:
+            where = f"UN/LOCODE {issue}: " if issue else "UN/LOCODE: "
+            note = f"{where}{e.entry} ({e.functions or '?'}, {e.status or '?'})" + (f"; {e.note}" if e.note else "")
+        else:
+            note = f"no UN/LOCODE: {e.reason}"
+        aliases = p.aliases + ((e.carrier_code,) if e.carrier_code and e.carrier_code not in p.aliases else ())
+        places[pid] = p.model_copy(update={"unlocode": e.code, "unlocode_note": note, "aliases": aliases})
 
 
 def _load_cities(src: DataSource, name: str, region: str, places: dict[str, Place], sources: dict[str, str]) -> None:
@@ -101,8 +146,8 @@ def load_network(src: DataSource) -> Network:
     doc = src.yaml(RAIL_LINKS)
     sources[RAIL_LINKS] = str(doc.get("source", ""))
     defaults = doc.get("defaults") or {}
-    speed_by_country: dict = defaults.get("speed_kmh_by_country") or {}
-    traction_by_country: dict = defaults.get("traction_by_country") or {}
+    speed_by_country: dict[str, Any] = defaults.get("speed_kmh_by_country") or {}
+    traction_by_country: dict[str, Any] = defaults.get("traction_by_country") or {}
     default_speed = float(defaults.get("speed_kmh", 30))
     default_traction = str(defaults.get("traction", "electric"))
     geometry = _json(src, RAIL_GEOMETRY).get("links") or {}
@@ -148,7 +193,7 @@ def load_network(src: DataSource) -> Network:
             float(speed_by_country.get(a.country, default_speed)), float(speed_by_country.get(b.country, default_speed))
         )
         traction = e.traction or traction_by_country.get(a.country, default_traction)
-        links.append(RailLink(a.id, b.id, float(distance), float(speed), traction, int(a.gauge_mm), coords))
+        links.append(RailLink(a.id, b.id, float(distance), float(speed), traction, int(a.gauge_mm or 0), coords))
 
     doc = src.yaml(CROSSINGS)
     sources[CROSSINGS] = str(doc.get("source", ""))
@@ -171,12 +216,14 @@ def load_network(src: DataSource) -> Network:
                 c.processing_hours,
                 c.trains_per_day,
                 c.typical_utilisation,
-                int(a.gauge_mm),
-                int(b.gauge_mm),
+                int(a.gauge_mm or 0),
+                int(b.gauge_mm or 0),
                 c.source,
                 c.transshipment_at,
                 c.capacity_basis,
                 c.capacity_source,
+                c.import_hours,
+                frozenset(c.import_countries),
             )
         )
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PlaceKind = Literal["hub", "border", "junction", "terminal", "port", "airport", "city"]
 GAUGES_MM = (1435, 1520, 1668)
@@ -26,6 +26,8 @@ class Place(BaseModel):
     city: str | None = None  # the European destination city a terminal/port/airport serves
     terminal: str | None = None
     unlocode: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}$")
+    # Where the code was checked (the code list entry) or, with no code, why there is none (unlocodes.yaml).
+    unlocode_note: str | None = None
     iata: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     aliases: tuple[str, ...] = ()
     region: Literal["europe", "eurasia"] | None = None  # cities: which destination-city file lists them
@@ -40,6 +42,32 @@ class Place(BaseModel):
     @property
     def is_rail(self) -> bool:
         return self.gauge_mm is not None
+
+
+# Places that must have a UN/LOCODE or a stated reason why none exists (unlocodes.yaml).
+LOCODE_KINDS = ("hub", "terminal", "border", "port", "airport")
+
+
+class LocodeEntry(BaseModel):
+    """One place's UN/LOCODE in unlocodes.yaml: the code and the list entry it was checked against, or null
+    with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")
+    entry: str | None = None
+    functions: str | None = Field(default=None, pattern=r"^[0-7B-]{8}$")
+    status: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    carrier_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")
+    note: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _code_or_reason(self) -> LocodeEntry:
+        if self.code is None and not self.reason:
+            raise ValueError("a place without a code needs a reason (why the code list has none)")
+        if self.code is not None and not self.entry:
+            raise ValueError("a code needs the code list entry it was checked against (entry)")
+        return self
 
 
 class RailLinkEntry(BaseModel):
@@ -66,6 +94,17 @@ class CrossingEntry(BaseModel):
     capacity_basis: Literal["published", "assumption"]
     capacity_source: str = Field(min_length=3)
     source: str = Field(min_length=3)
+    # Extra hours for trains that end in one of `import_countries` (import clearance, waiting for a path):
+    # transit trains through the crossing do not spend them. import_source says where the figure comes from.
+    import_hours: float = Field(default=0.0, ge=0)
+    import_countries: tuple[str, ...] = ()
+    import_source: str | None = None
+
+    @model_validator(mode="after")
+    def _import_sourced(self) -> CrossingEntry:
+        if self.import_hours and (not self.import_countries or not self.import_source):
+            raise ValueError("import_hours needs import_countries and import_source")
+        return self
 
 
 @dataclass(frozen=True)
@@ -104,6 +143,14 @@ class BorderCrossing:
     transshipment_at: str | None = None
     capacity_basis: str = "assumption"  # "published" or "assumption" (see border_crossings.yaml)
     capacity_source: str = ""
+    import_hours: float = 0.0  # more for trains that end in one of import_countries (border_crossings.yaml)
+    import_countries: frozenset[str] = frozenset()
+
+    def hours_for(self, destination_country: str) -> float:
+        """Scheduled hours at the crossing, before queueing: processing, plus import_hours for a train that
+        ends in one of import_countries (import clearance; transit trains do not spend them)."""
+        extra = self.import_hours if destination_country in self.import_countries else 0.0
+        return self.processing_hours + extra
 
     def transshipment_place(self, arriving_at: str) -> str:
         """Where containers change wagons: the crossing's fixed yard, else the receiving side."""

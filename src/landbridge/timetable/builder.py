@@ -434,7 +434,7 @@ def _build_rail_service(
                 wait = border_wait_hours(c.typical_utilisation, c.trains_per_day, f)
                 if e.priority_crossing:
                     wait *= 0.25  # speed trains get reserved transshipment slots
-                hours += c.processing_hours + wait
+                hours += c.hours_for(network.places[stops[-1]].country) + wait
         region = rail_region(network.places[a].country)
         cap = int(caps.get(region, 43))
         sections.append(Section(k, a, b, region, cap, round(dist, 1), tuple(steps)))
