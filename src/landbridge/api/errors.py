@@ -63,8 +63,9 @@ MEANINGS: dict[int, str] = {
     409: "Conflicts with the current state: no capacity left, a status change out of order, "
     "an Idempotency-Key reused with another body.",
     410: "No longer usable: the quote option expired or its train has left.",
-    413: "Request body or headers too large.",
+    413: "Request body larger than 64 KiB.",
     422: "Invalid input; `errors` names each bad field.",
+    431: "Request headers too large.",
     429: "Too many requests (failed authentications, quotes or documents); wait `Retry-After` seconds.",
     503: "The database is unavailable, busy or too slow; retry after `Retry-After` seconds.",
 }
@@ -113,7 +114,7 @@ async def _landbridge(request: Request, exc: LandbridgeError) -> JSONResponse:
     elif isinstance(exc, DataError):
         errors.append({"field": exc.field, "message": exc.detail, "file": exc.file, "entry": exc.entry})
     elif getattr(exc, "field", None):
-        errors.append({"field": exc.field, "message": str(exc)})
+        errors.append({"field": getattr(exc, "field", None), "message": str(exc)})
     # An unknown place in a request is bad input in a field (422), not a missing resource.
     status = 422 if isinstance(exc, UnknownPlaceError) else exc.status_code
     headers = _retry(status)
@@ -214,7 +215,7 @@ class CleanInput:
 
 
 # ---- the OpenAPI document: one error body, documented once -----------------------------------------------
-ON_EVERY_CALL = (400, 413, 503)  # malformed request, headers or body too large, database unavailable
+ON_EVERY_CALL = (400, 431, 503)  # malformed request, headers too large, database unavailable or slow
 AUTHENTICATED = (401, 429)  # every /v1 operation needs an API key; failed keys are rate limited
 RETRY_AFTER_HEADER = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}
@@ -239,7 +240,7 @@ def document(app: FastAPI, routers: list) -> None:
         for router in routers
         for r in router.routes
         if isinstance(r, APIRoute) and _uses(r.dependant, operator)
-        for m in r.methods
+        for m in r.methods or ()
     }
 
     def openapi() -> dict[str, Any]:
@@ -265,6 +266,8 @@ def document(app: FastAPI, routers: list) -> None:
                     statuses.add(403)
                 if op.get("parameters") or op.get("requestBody"):
                     statuses.add(422)
+                if op.get("requestBody"):
+                    statuses.add(413)
                 for status in sorted(statuses):
                     entry = problem_responses(status)[status]
                     entry["description"] = responses.get(str(status), {}).get("description") or entry["description"]
