@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from landbridge.errors import DataError, FieldError, LandbridgeError, UnknownPlaceError
+from landbridge.errors import DataError, FieldError, FieldErrors, LandbridgeError, UnknownPlaceError
 
 log = logging.getLogger("landbridge.api")
 PROBLEM = "application/problem+json"
@@ -44,7 +44,10 @@ class FieldProblem(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, with `errors` (field-level problems) as an extension member."""
+    """RFC 9457 problem details, with `errors` (field-level problems) as an extension member; some answers add
+    members of their own (an import report), as RFC 9457 allows."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field("about:blank", description="A URI naming the kind of problem; about:blank: see `status`.")
     title: str = Field(description="The HTTP status phrase, e.g. `Unprocessable Content`.")
@@ -60,6 +63,7 @@ MEANINGS: dict[int, str] = {
     401: "Missing, unknown or revoked API key.",
     403: "The key's role may not do this (a shipper on an operator endpoint).",
     404: "Unknown id (another customer's resource is not found either).",
+    406: "None of the formats the Accept header asks for is offered.",
     409: "Conflicts with the current state: no capacity left, a status change out of order, "
     "an Idempotency-Key reused with another body.",
     410: "No longer usable: the quote option expired or its train has left.",
@@ -74,7 +78,10 @@ MEANINGS: dict[int, str] = {
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries documenting `statuses` as problem details."""
     return {
-        s: {"description": MEANINGS[s], "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        s: {
+            "description": MEANINGS.get(s, HTTPStatus(s).phrase),
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in statuses
     }
 
@@ -85,8 +92,10 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = {
+        **(extra or {}),
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
@@ -107,7 +116,10 @@ def _retry(status: int) -> dict[str, str] | None:
 
 async def _landbridge(request: Request, exc: LandbridgeError) -> JSONResponse:
     errors: list[dict[str, Any]] = []
-    if isinstance(exc, FieldError):
+    extra: dict[str, Any] = {}
+    if isinstance(exc, FieldErrors):
+        errors, extra = list(exc.errors), dict(exc.extra)
+    elif isinstance(exc, FieldError):
         errors.append({"field": exc.field, "message": str(exc)})
     elif isinstance(exc, UnknownPlaceError):
         errors.append({"field": getattr(exc, "field", None), "message": str(exc), "suggestions": exc.suggestions})
@@ -120,7 +132,7 @@ async def _landbridge(request: Request, exc: LandbridgeError) -> JSONResponse:
     headers = _retry(status)
     if getattr(exc, "retry_after_s", None):
         headers = {"Retry-After": str(exc.retry_after_s)}  # type: ignore[attr-defined]
-    return problem(status, str(exc), errors, request.url.path, headers)
+    return problem(status, str(exc), errors, request.url.path, headers, extra)
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
