@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import string
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 

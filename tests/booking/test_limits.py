@@ -93,17 +93,19 @@ def test_failed_authentications_are_limited_per_prefix_and_per_address(client, s
     assert client.get("/v1/me", headers=shipper.headers).status_code == 200  # verified a moment ago: cached
 
 
-def test_quotes_and_documents_are_limited_per_key(client, shipper, new_shipper, ready_date):
-    from landbridge.accounts.limits import expensive_calls
+def test_quotes_and_documents_are_limited_per_key(client, shipper, new_shipper, ready_date, monkeypatch):
+    from landbridge.accounts import limits
 
+    # A slow refill, so that how long each quote takes on a busy machine does not matter.
+    monkeypatch.setattr(limits, "expensive_calls", limits.RateLimiter(per_minute=0.5, burst=3))
     body = {"origin": "Xian", "destination": "Nowhere-at-all", "ready_date": str(ready_date)}
-    codes = [client.post("/v1/quotes", json=body, headers=shipper.headers).status_code for _ in range(22)]
-    assert 422 in codes and codes[-1] == 429, codes
+    codes = [client.post("/v1/quotes", json=body, headers=shipper.headers).status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429], codes
     r = client.get("/v1/bookings/bk_0123456789abcdef/consignment-note.pdf", headers=shipper.headers)
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert r.headers["content-type"] == "application/problem+json"
     other = new_shipper("Other")
     assert client.post("/v1/quotes", json=body, headers=other.headers).status_code == 422  # per key
-    assert expensive_calls.retry_after(shipper.key_id) >= 1
 
 
 @pytest.mark.parametrize("per_minute", [1, 60])

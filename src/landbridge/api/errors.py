@@ -238,7 +238,20 @@ def _uses(dependant, fn) -> bool:
     return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
 
 
-def document(app: FastAPI, routers: list) -> None:
+def _api_routes(routes) -> list:
+    """Every APIRoute, also those of included routers (FastAPI keeps them as `_IncludedRouter` entries)."""
+    from fastapi.routing import APIRoute
+
+    out = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif getattr(r, "original_router", None) is not None:
+            out.extend(_api_routes(r.original_router.routes))
+    return out
+
+
+def document(app: FastAPI, routers: list | None = None) -> None:
     """Describe the errors the server answers in its OpenAPI document: the `Problem` schema once (in
     components), referenced by every operation for each status it can answer. FastAPI's own 422 body
     (`HTTPValidationError`), which the server never sends, is removed."""
@@ -249,8 +262,7 @@ def document(app: FastAPI, routers: list) -> None:
 
     operator_ops = {
         (r.path_format, m.lower())
-        for router in routers
-        for r in router.routes
+        for r in _api_routes([*app.routes, *(r for router in routers or () for r in router.routes)])
         if isinstance(r, APIRoute) and _uses(r.dependant, operator)
         for m in r.methods or ()
     }
