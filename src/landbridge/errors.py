@@ -86,6 +86,17 @@ class FieldError(LandbridgeError):
         super().__init__(message)
 
 
+class FieldErrors(LandbridgeError):
+    """Several bad fields at once (a batch, a file): `errors` lists `{"field": ..., "message": ...}` for each;
+    `extra` holds further members of the answer (e.g. an import report). HTTP 422."""
+
+    status_code = 422
+
+    def __init__(self, message: str, errors: list[dict], **extra):
+        self.errors, self.extra = errors, extra
+        super().__init__(message)
+
+
 def did_you_mean(query: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Close matches, case-insensitive, returned in their original spelling."""
     by_lower: dict[str, str] = {}

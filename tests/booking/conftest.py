@@ -114,3 +114,12 @@ def new_shipper(db):
 @pytest.fixture
 def shipper(new_shipper) -> Shipper:
     return new_shipper("Acme Electronics")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with full buckets (the limits are tested in test_limits.py)."""
+    from landbridge.accounts.limits import auth_failures, expensive_calls
+
+    auth_failures.clear()
+    expensive_calls.clear()

@@ -135,7 +135,7 @@ def make_option(
                 key=option["key"],
                 containers=containers,
                 container_type=ct.id,
-                mfeu_per_container=int(round(ct.feu * 1000)),
+                mfeu_per_container=round(ct.feu * 1000),
                 max_payload_kg=int(ct.max_payload_kg),
                 cargo=cargo,
                 price_total=Decimal(str(option["cost"]["total"])),

@@ -305,7 +305,7 @@ def test_operator_views(client, db, world, shipper, op):
     ).json()
     mine = [d for d in u["departures"] if d["departure_id"] == dep.id]
     assert mine and mine[0]["booked_feu"] == 10.0 and mine[0]["capacity_feu"] == 40.0 and mine[0]["utilisation"] == 0.25
-    cor = [c for c in u["corridors"] if c["corridor"] == dep.service.corridor][0]
+    cor = next(c for c in u["corridors"] if c["corridor"] == dep.service.corridor)
     assert cor["section_booked_feu"] >= 10.0 * len(dep.service.sections)
     rec = client.get("/v1/operator/reconcile", headers=op).json()
     assert rec["ok"] is True and rec["sections_checked"] >= len(dep.service.sections)

@@ -43,6 +43,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_prefix(token: str) -> str | None:
+    """The lookup prefix of a well-formed token (`lb_<prefix>_<secret>`), else None."""
+    return _split(token)
+
+
 def _split(token: str) -> str | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from landbridge import __version__ as _version
 from landbridge import web
-from landbridge.api import errors
+from landbridge.api import errors, limits
 from landbridge.db.engine import Database, get_database
 from landbridge.db.errors import DatabaseError
 from landbridge.idempotency import service as idempotency
@@ -76,8 +76,11 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         static_url="/docs-assets",
     )
     app.state.db = database
+    database.serve_with_deadlines()  # no transaction of a request may wait on a silent database for long
     errors.install(app)
     app.add_middleware(errors.CleanInput)
+    app.add_middleware(limits.HeaderLimit)
+    app.add_middleware(limits.RequestDeadline)
     app.add_middleware(SecurityHeaders)
 
     from landbridge.accounts.views import router as accounts

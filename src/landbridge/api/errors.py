@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from landbridge.errors import DataError, FieldError, LandbridgeError, UnknownPlaceError
+from landbridge.errors import DataError, FieldError, FieldErrors, LandbridgeError, UnknownPlaceError
 
 log = logging.getLogger("landbridge.api")
 PROBLEM = "application/problem+json"
@@ -44,7 +44,10 @@ class FieldProblem(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, with `errors` (field-level problems) as an extension member."""
+    """RFC 9457 problem details, with `errors` (field-level problems) as an extension member; some answers add
+    members of their own (an import report), as RFC 9457 allows."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field("about:blank", description="A URI naming the kind of problem; about:blank: see `status`.")
     title: str = Field(description="The HTTP status phrase, e.g. `Unprocessable Content`.")
@@ -60,12 +63,14 @@ MEANINGS: dict[int, str] = {
     401: "Missing, unknown or revoked API key.",
     403: "The key's role may not do this (a shipper on an operator endpoint).",
     404: "Unknown id (another customer's resource is not found either).",
+    406: "None of the formats the Accept header asks for is offered.",
     409: "Conflicts with the current state: no capacity left, a status change out of order, "
     "an Idempotency-Key reused with another body.",
     410: "No longer usable: the quote option expired or its train has left.",
     406: "None of the formats the Accept header allows is available.",
-    413: "Request body or headers too large.",
+    413: "Request body larger than 64 KiB.",
     422: "Invalid input; `errors` names each bad field.",
+    431: "Request headers too large.",
     429: "Too many requests (failed authentications, quotes or documents); wait `Retry-After` seconds.",
     503: "The database is unavailable, busy or too slow; retry after `Retry-After` seconds.",
 }
@@ -74,7 +79,10 @@ MEANINGS: dict[int, str] = {
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries documenting `statuses` as problem details."""
     return {
-        s: {"description": MEANINGS[s], "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        s: {
+            "description": MEANINGS.get(s, HTTPStatus(s).phrase),
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in statuses
     }
 
@@ -85,8 +93,10 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = {
+        **(extra or {}),
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
@@ -107,20 +117,23 @@ def _retry(status: int) -> dict[str, str] | None:
 
 async def _landbridge(request: Request, exc: LandbridgeError) -> JSONResponse:
     errors: list[dict[str, Any]] = []
-    if isinstance(exc, FieldError):
+    extra: dict[str, Any] = {}
+    if isinstance(exc, FieldErrors):
+        errors, extra = list(exc.errors), dict(exc.extra)
+    elif isinstance(exc, FieldError):
         errors.append({"field": exc.field, "message": str(exc)})
     elif isinstance(exc, UnknownPlaceError):
         errors.append({"field": getattr(exc, "field", None), "message": str(exc), "suggestions": exc.suggestions})
     elif isinstance(exc, DataError):
         errors.append({"field": exc.field, "message": exc.detail, "file": exc.file, "entry": exc.entry})
     elif getattr(exc, "field", None):
-        errors.append({"field": exc.field, "message": str(exc)})
+        errors.append({"field": getattr(exc, "field", None), "message": str(exc)})
     # An unknown place in a request is bad input in a field (422), not a missing resource.
     status = 422 if isinstance(exc, UnknownPlaceError) else exc.status_code
     headers = _retry(status)
     if getattr(exc, "retry_after_s", None):
         headers = {"Retry-After": str(exc.retry_after_s)}  # type: ignore[attr-defined]
-    return problem(status, str(exc), errors, request.url.path, headers)
+    return problem(status, str(exc), errors, request.url.path, headers, extra)
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -215,7 +228,7 @@ class CleanInput:
 
 
 # ---- the OpenAPI document: one error body, documented once -----------------------------------------------
-ON_EVERY_CALL = (400, 413, 503)  # malformed request, headers or body too large, database unavailable
+ON_EVERY_CALL = (400, 431, 503)  # malformed request, headers too large, database unavailable or slow
 AUTHENTICATED = (401, 429)  # every /v1 operation needs an API key; failed keys are rate limited
 RETRY_AFTER_HEADER = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}
@@ -226,7 +239,20 @@ def _uses(dependant, fn) -> bool:
     return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
 
 
-def document(app: FastAPI, routers: list[APIRouter]) -> None:
+def _api_routes(routes) -> list:
+    """Every APIRoute, also those of included routers (FastAPI keeps them as `_IncludedRouter` entries)."""
+    from fastapi.routing import APIRoute
+
+    out = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif getattr(r, "original_router", None) is not None:
+            out.extend(_api_routes(r.original_router.routes))
+    return out
+
+
+def document(app: FastAPI, routers: list | None = None) -> None:
     """Describe the errors the server answers in its OpenAPI document: the `Problem` schema once (in
     components), referenced by every operation for each status it can answer. FastAPI's own 422 body
     (`HTTPValidationError`), which the server never sends, is removed."""
@@ -237,10 +263,9 @@ def document(app: FastAPI, routers: list[APIRouter]) -> None:
 
     operator_ops = {
         (r.path_format, m.lower())
-        for router in routers  # every domain's router (FastAPI keeps included routers opaque in app.routes)
-        for r in router.routes
+        for r in _api_routes([*app.routes, *(r for router in routers or () for r in router.routes)])
         if isinstance(r, APIRoute) and _uses(r.dependant, operator)
-        for m in r.methods
+        for m in r.methods or ()
     }
 
     def openapi() -> dict[str, Any]:
@@ -266,6 +291,8 @@ def document(app: FastAPI, routers: list[APIRouter]) -> None:
                     statuses.add(403)
                 if op.get("parameters") or op.get("requestBody"):
                     statuses.add(422)
+                if op.get("requestBody"):
+                    statuses.add(413)
                 for status in sorted(statuses):
                     entry = problem_responses(status)[status]
                     entry["description"] = responses.get(str(status), {}).get("description") or entry["description"]

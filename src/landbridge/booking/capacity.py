@@ -255,9 +255,7 @@ def search_departures(
         if not r["sections"]:  # boarding at the last stop: nothing to ride
             continue
         svc = world.timetable.by_id[r["service"]]
-        secs = []
-        for x in r["sections"]:
-            secs.append(_section_out(svc.sections[x["index"]], booked.get((r["id"], x["index"]))))
+        secs = [_section_out(svc.sections[x["index"]], booked.get((r["id"], x["index"]))) for x in r["sections"]]
         free = min(x["free_feu"] for x in secs)
         if free < min_free_feu:
             continue

@@ -49,7 +49,7 @@ def _font_dir() -> Path | None:
     """DejaVu Sans (Latin, Cyrillic, Polish and Romanian letters), as shipped with matplotlib."""
     spec = importlib.util.find_spec("matplotlib")
     if spec and spec.submodule_search_locations:
-        d = Path(list(spec.submodule_search_locations)[0]) / "mpl-data" / "fonts" / "ttf"
+        d = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
         if (d / "DejaVuSans.ttf").exists() and (d / "DejaVuSans-Bold.ttf").exists():
             return d
     return None

@@ -661,7 +661,7 @@ def list_bookings(
     rows = list(s.scalars(q.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [_summary({c: getattr(b, c) for c in Booking.__table__.columns.keys()}) for b in rows]
+    items = [_summary({c.key: getattr(b, c.key) for c in Booking.__table__.columns}) for b in rows]
     return {"items": items, "next_cursor": _cursor_encode(rows[-1]) if more else None}
 
 

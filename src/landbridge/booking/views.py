@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from landbridge.accounts.dependencies import Caller, Operator
+from landbridge.accounts.limits import spend_expensive
 from landbridge.booking import capacity, service
 from landbridge.booking.schemas import (
     BookingIn,
@@ -87,6 +88,7 @@ def _world():
 def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
     """Door-to-door options (the planner of `landbridge quote`), only on departures with room. Each option
     has an `id` that stays bookable until `expires_at` (30 minutes)."""
+    spend_expensive(p.key_id, "quotes")
 
     def work(s):
         try:
@@ -280,6 +282,7 @@ def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller):
 )
 def consignment_note(booking_id: str, db: DB, p: Caller):
     """The CIM/SMGS consignment note of a booking, as a PDF."""
+    spend_expensive(p.key_id, "documents")
     from landbridge.booking.consignment import consignment_note_pdf
 
     booking = db.read(lambda s: service.get_booking(s, p, booking_id))

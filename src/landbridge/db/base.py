@@ -61,7 +61,7 @@ MFEU_PER_FEU = 1000  # capacity is counted in integer thousandths of an FEU (a 4
 
 
 def to_mfeu(feu: float) -> int:
-    return int(round(feu * MFEU_PER_FEU))
+    return round(feu * MFEU_PER_FEU)
 
 
 def to_feu(mfeu: int) -> float:

@@ -47,6 +47,83 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_RETRIES = 8
 
 
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        raise DatabaseError(f"{name} must be a number of seconds.") from None
+    if not 0 < value <= 3600:
+        raise DatabaseError(f"{name} must be between 0 and 3600 seconds.")
+    return value
+
+
+def connect_timeout_s() -> float:
+    """How long opening a PostgreSQL connection may take (LANDBRIDGE_DB_CONNECT_TIMEOUT_S, default 3)."""
+    return _seconds("LANDBRIDGE_DB_CONNECT_TIMEOUT_S", 3)
+
+
+def pool_timeout_s() -> float:
+    """How long a request waits for a pooled connection (LANDBRIDGE_DB_POOL_TIMEOUT_S, default 5)."""
+    return _seconds("LANDBRIDGE_DB_POOL_TIMEOUT_S", 5)
+
+
+def transaction_timeout_s() -> float:
+    """How long a served transaction may hold a PostgreSQL connection (LANDBRIDGE_DB_TRANSACTION_TIMEOUT_S,
+    default 5): the server cancels its statements sooner (statement_timeout), and past the deadline the
+    watchdog closes the connection's socket, so a database that stopped answering cannot hold a request."""
+    return _seconds("LANDBRIDGE_DB_TRANSACTION_TIMEOUT_S", 5)
+
+
+class Watchdog:
+    """Closes the socket of a PostgreSQL connection checked out longer than its deadline.
+
+    A database that stops answering (packets dropped, not refused) leaves a connection waiting in recv()
+    forever: TCP keepalives and tcp_user_timeout do not fire when something on the way still acknowledges
+    packets, and a blocked thread cannot be cancelled. Shutting the socket down wakes the wait with an error,
+    psycopg raises OperationalError, SQLAlchemy drops the connection from the pool, and the request answers
+    503. One thread per process checks the deadlines a few times a second; arming and disarming cost a dict
+    operation per transaction (on pool checkout and checkin)."""
+
+    def __init__(self) -> None:
+        self._due: dict[int, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, key: int, fd: int, seconds: float) -> None:
+        with self._lock:
+            self._due[key] = (time.monotonic() + seconds, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="landbridge-db-watchdog", daemon=True)
+                self._thread.start()
+
+    def disarm(self, key: int) -> None:
+        with self._lock:
+            self._due.pop(key, None)
+
+    def _run(self) -> None:
+        import socket
+
+        while True:
+            time.sleep(0.2)
+            now = time.monotonic()
+            with self._lock:
+                late = [(k, fd) for k, (due, fd) in self._due.items() if due <= now]
+                for k, _fd in late:
+                    del self._due[k]
+            for _k, fd in late:
+                try:
+                    sock = socket.socket(fileno=os.dup(fd))
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    finally:
+                        sock.close()
+                except OSError:
+                    pass  # already closed
+
+
+watchdog = Watchdog()
+
+
 def default_sqlite_path() -> Path:
     from platformdirs import user_data_dir
 
@@ -93,16 +170,46 @@ def create_engine(url: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIM
         )
         _sqlite_events(engine, busy_timeout_ms)
         return engine
-    return sa_create_engine(url, **_pg_pool(), **kwargs)
+    return sa_create_engine(url, **_pg_pool(url), **kwargs)
 
 
-def _pg_pool() -> dict:
+def _pg_pool(url: str) -> dict:
     """Each process has two pools (threads, and the event loop: see write_async), each at most twice
     LANDBRIDGE_DB_POOL_SIZE connections: 40 per worker by default, within PostgreSQL's default
     max_connections (100) for two workers and the tools beside them. More connections would not book
-    faster on a few cores; requests beyond them queue in the pool."""
-    size = int(os.environ.get("LANDBRIDGE_DB_POOL_SIZE", 10))
-    return {"pool_size": size, "max_overflow": size, "pool_pre_ping": False, "pool_timeout": 60}
+    faster on a few cores; requests beyond them queue in the pool, at most pool_timeout_s(). Connecting
+    gives up after connect_timeout_s() (unless the URL sets connect_timeout)."""
+    size = int(os.environ.get("LANDBRIDGE_DB_POOL_SIZE", "10"))
+    args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": max(1, round(connect_timeout_s()))}
+    return {
+        "pool_size": size,
+        "max_overflow": size,
+        "pool_pre_ping": False,
+        "pool_timeout": pool_timeout_s(),
+        "connect_args": args,
+    }
+
+
+def _pg_deadlines(engine: Engine, db: Database) -> None:
+    """While `db.deadline_s` is set (the API sets it), a checked-out connection is watched (Watchdog) and its
+    statements are cancelled by the server a little before the deadline (statement_timeout)."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        if db.deadline_s:
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET statement_timeout = {int(db.deadline_s * 800)}")  # ms: 80 % of the deadline
+            cur.close()
+            dbapi_conn.commit()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        if db.deadline_s:
+            watchdog.arm(id(record), record.driver_connection.pgconn.socket, db.deadline_s)
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        watchdog.disarm(id(record))
 
 
 def _sqlite_events(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
@@ -158,6 +265,14 @@ class Database:
         self._async_engine = None
         self._async_sessions = None
         self._async_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None
+        # The API serves under deadlines (serve_with_deadlines); the command line's long jobs run without.
+        self.deadline_s: float | None = None
+        if not self.is_sqlite:
+            _pg_deadlines(self.engine, self)
+
+    def serve_with_deadlines(self) -> None:
+        """Bound every transaction by transaction_timeout_s() (PostgreSQL; SQLite is a local file)."""
+        self.deadline_s = transaction_timeout_s()
 
     def __repr__(self) -> str:
         return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -201,7 +316,8 @@ class Database:
             from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
             stale = self._async_engine
-            self._async_engine = create_async_engine(self.url, **_pg_pool())
+            self._async_engine = create_async_engine(self.url, **_pg_pool(self.url))
+            _pg_deadlines(self._async_engine.sync_engine, self)
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False, autoflush=False)
             self._async_loop = weakref.ref(loop)
             if stale is not None:

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from landbridge.accounts.dependencies import Caller, Operator
 from landbridge.db.dependencies import DB
 from landbridge.ecommerce import service
 from landbridge.ecommerce.schemas import ConsolidateIn, ImportOut, OrderPage, OrdersIn, SellerIn
-from landbridge.errors import FieldError
+from landbridge.errors import FieldError, FieldErrors
 
 router = APIRouter(prefix="/v1/ecommerce", tags=["e-commerce"])
 BATCH_BODY_BYTES = 16 * 1024 * 1024  # 10,000 orders of ~1 KiB each, with room
@@ -37,14 +37,7 @@ def create_orders(body: OrdersIn, db: DB, p: Caller) -> Any:
             for e in report["errors"]
         ]
         first = errors[0]["field"] + ": " + errors[0]["message"] if errors else "invalid orders"
-        return JSONResponse(
-            {
-                "detail": f"Nothing imported: {report['errors_total']} problem(s) ({first}).",
-                "errors": errors,
-                "report": report,
-            },
-            status_code=422,
-        )
+        raise FieldErrors(f"Nothing imported: {report['errors_total']} problem(s) ({first}).", errors, report=report)
     return report
 
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from landbridge.accounts.dependencies import Caller, Operator
 from landbridge.db.dependencies import DB
-from landbridge.errors import FieldError
+from landbridge.errors import FieldError, FieldErrors
 from landbridge.tracking import service, webhooks
 from landbridge.tracking.schemas import BatchIn, BatchOut, EventType, SubscriptionIn, SubscriptionOut, TrackingOut
 
@@ -49,9 +49,7 @@ def _batch_response(result: dict[str, Any], single: bool = False) -> Any:
             return JSONResponse({"status": "duplicate", "eventID": r["eventID"]}, status_code=200)
         first = r["errors"][0]
         where = f"{first['field']}: " if first.get("field") else ""
-        return JSONResponse(
-            {"detail": f"Invalid event ({where}{first['message']})", "errors": r["errors"]}, status_code=422
-        )
+        raise FieldErrors(f"Invalid event ({where}{first['message']})", r["errors"])
     return result
 
 
