@@ -109,6 +109,7 @@ def create_quote(
         req.cargo,
         req.mass_kg,
         tuple(dict.fromkeys(req.modes)),
+        req.currency,
     )
     quote = world.planner.quote(qreq, capacity=room, now=now)
     doc = quote.to_dict()
