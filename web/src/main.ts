@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<{ render: Page }>> = {
   network: () => import("./pages/network"),
   quote: () => import("./pages/quote"),
   bookings: () => import("./pages/bookings"),
+  ecommerce: () => import("./pages/ecommerce"),
   operations: () => import("./pages/operations"),
   scenarios: () => import("./pages/scenarios"),
 };

@@ -1,4 +1,4 @@
-import { api } from "../api";
+import { loadNetwork } from "../networkData";
 import { clear, field, h } from "../dom";
 import { gaugeName, num, percent, titleFromId } from "../format";
 import { createMap, fitTo, legend, maplibregl, markRendered, setData } from "../map";
@@ -13,12 +13,6 @@ import {
 import type { Route } from "../router";
 import { type SimulationJob, latestSimulation, mainRun } from "../sim";
 
-let cached: Promise<NetworkCollection> | null = null;
-export function loadNetwork(): Promise<NetworkCollection> {
-  cached ??= api<NetworkCollection>("/v1/network");
-  cached.catch(() => (cached = null));
-  return cached;
-}
 
 export async function render(root: HTMLElement, route: Route): Promise<() => void> {
   const t0 = performance.now();

@@ -7,7 +7,7 @@ import { num } from "../format";
 import { scenarioSpecs } from "../options";
 import type { Route } from "../router";
 import type { SimulationJob } from "../sim";
-import { table } from "./operations";
+import { table } from "../table";
 
 const POLL_MS = 500;
 
