@@ -120,8 +120,8 @@ def create_app(db: Database | str | None = None) -> FastAPI:
             raise DatabaseError("The database schema is not at the newest migration; run `landbridge db upgrade`.")
         return {"status": "ok"}
 
-    web.install(app)  # the web app at / and the endpoints its pages need (landbridge.web)
-    errors.document(app, [booking, accounts, carbon, ecommerce, tracking])
+    pages = web.install(app)  # the web app at / and the endpoints its pages need (landbridge.web)
+    errors.document(app, [booking, accounts, carbon, ecommerce, tracking, pages])
     return app
 
 

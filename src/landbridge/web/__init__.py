@@ -5,11 +5,11 @@ schedule) plus simulation jobs with progress for the Scenarios page. See docs/we
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 
-def install(app: FastAPI) -> None:
-    """Add the web app's endpoints and static files to the API application."""
+def install(app: FastAPI) -> APIRouter:
+    """Add the web app's endpoints and static files to the API application; returns the endpoints' router."""
     from landbridge.web.jobs import Jobs
     from landbridge.web.static import mount
     from landbridge.web.views import router
@@ -17,3 +17,4 @@ def install(app: FastAPI) -> None:
     app.state.simulations = Jobs()
     app.include_router(router)
     mount(app)
+    return router
