@@ -160,7 +160,7 @@ def test_a_shipper_cannot_reach_operator_pages_or_other_customers_data(visit, si
     )
     assert status == 403
     status = page.evaluate(
-        """async (t) => (await fetch('/v1/simulations', {method: 'POST', body: '{}',
+        """async (t) => (await fetch('/v1/operator/simulations', {method: 'POST', body: '{}',
              headers: {Authorization: 'Bearer ' + t, 'Content-Type': 'application/json'}})).status""",
         site.other_shipper,
     )

@@ -48,7 +48,7 @@ def test_every_endpoint_needs_a_key(env):
         ("POST", "/v1/geometry"),
         ("GET", "/v1/departures/x:2026-01-01T0000/position"),
         ("GET", "/v1/operator/trains"),
-        ("POST", "/v1/simulations"),
+        ("POST", "/v1/operator/simulations"),
         ("GET", "/v1/simulations/latest"),
     ]:
         assert client.request(method, path, json={} if method == "POST" else None).status_code == 401, path
@@ -57,8 +57,8 @@ def test_every_endpoint_needs_a_key(env):
 def test_operator_endpoints_refuse_shippers(env):
     client, _, shipper = env
     assert client.get("/v1/operator/trains", headers=shipper).status_code == 403
-    assert client.post("/v1/simulations", json={"days": 5}, headers=shipper).status_code == 403
-    assert client.get("/v1/simulations/sim_x", headers=shipper).status_code == 403
+    assert client.post("/v1/operator/simulations", json={"days": 5}, headers=shipper).status_code == 403
+    assert client.get("/v1/operator/simulations/sim_x", headers=shipper).status_code == 403
 
 
 def test_network_geojson_carries_what_runs_on_each_element(env, world):
@@ -212,23 +212,25 @@ def test_position_endpoint_and_trains_in_transit(env, a_departure):
 
 def test_simulation_job_runs_with_progress_and_compares_with_the_baseline(env):
     client, op, shipper = env
-    bad = client.post("/v1/simulations", json={"scenario": ["border:atlantis=50%"]}, headers=op)
+    bad = client.post("/v1/operator/simulations", json={"scenario": ["border:atlantis=50%"]}, headers=op)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "scenario"
-    assert client.post("/v1/simulations", json={"days": 0}, headers=op).status_code == 422
-    assert client.post("/v1/simulations", json={"days": 367}, headers=op).status_code == 422
+    assert client.post("/v1/operator/simulations", json={"days": 0}, headers=op).status_code == 422
+    assert client.post("/v1/operator/simulations", json={"days": 367}, headers=op).status_code == 422
     r = client.post(
-        "/v1/simulations", json={"scenario": ["border:brest-malaszewicze=50%"], "days": 20, "seed": 3}, headers=op
+        "/v1/operator/simulations",
+        json={"scenario": ["border:brest-malaszewicze=50%"], "days": 20, "seed": 3},
+        headers=op,
     )
     assert r.status_code == 202, r.text
     job = r.json()
-    assert client.post("/v1/simulations", json={"days": 5}, headers=op).status_code == 409  # one at a time
+    assert client.post("/v1/operator/simulations", json={"days": 5}, headers=op).status_code == 409  # one at a time
     seen = []
     deadline = time.monotonic() + 180
     while job["status"] in ("queued", "running"):
         assert time.monotonic() < deadline, "the simulation did not finish"
         seen.append(job["progress"])
         time.sleep(0.2)
-        job = client.get(f"/v1/simulations/{job['id']}", headers=op).json()
+        job = client.get(f"/v1/operator/simulations/{job['id']}", headers=op).json()
     assert job["status"] == "done", job["error"]
     assert seen == sorted(seen) and job["progress"] == 1.0
     assert [r["label"] for r in job["runs"]] == ["baseline", "border:brest-malaszewicze=50%"]
@@ -237,7 +239,7 @@ def test_simulation_job_runs_with_progress_and_compares_with_the_baseline(env):
     assert cap[1] > cap[0], "half the capacity must raise the crossing's utilisation"
     latest = client.get("/v1/simulations/latest", headers=shipper).json()
     assert latest["id"] == job["id"] and "brest-malaszewicze" in latest["runs"][-1]["kpis"]["borders"]
-    assert client.get("/v1/simulations/sim_nothing", headers=op).status_code == 404
+    assert client.get("/v1/operator/simulations/sim_nothing", headers=op).status_code == 404
 
 
 def test_the_app_is_served_at_the_root_with_a_strict_policy(env, monkeypatch, tmp_path):

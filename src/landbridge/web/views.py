@@ -191,10 +191,10 @@ def _jobs(request: Request) -> Jobs:
     return jobs
 
 
-@router.post("/simulations", status_code=202, response_model=SimulationOut, tags=["simulations"])
+@router.post("/operator/simulations", status_code=202, response_model=SimulationOut, tags=["simulations"])
 def start_simulation(body: SimulationIn, request: Request, p: Operator) -> dict[str, Any]:
     """Operators: run the digital twin on a scenario (and the baseline, to compare) in the background. Poll
-    `GET /v1/simulations/{id}` for `progress` (0 to 1) and, when `status` is done, the KPIs of each run and
+    `GET /v1/operator/simulations/{id}` for `progress` (0 to 1) and, when `status` is done, the KPIs of each run and
     the comparison. One simulation runs at a time per server (409 while one runs)."""
     from landbridge.world import scenario_from_specs
 
@@ -216,7 +216,7 @@ def latest_simulation(request: Request, p: Caller) -> dict[str, Any]:
     return job.out()
 
 
-@router.get("/simulations/{job_id}", response_model=SimulationOut, tags=["simulations"])
+@router.get("/operator/simulations/{job_id}", response_model=SimulationOut, tags=["simulations"])
 def get_simulation(job_id: str, request: Request, p: Operator) -> dict[str, Any]:
     """A simulation job: `status`, `progress`, `phase`; when done, `runs` (label, KPIs) and `comparison`."""
     return _jobs(request).get(job_id).out()
