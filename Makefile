@@ -17,20 +17,35 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+## The web app (web/, docs/web.md): npm ci from the committed lock file, then built into the Python package.
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_BUILT := src/landbridge/web/static/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "The web app needs Node.js 20.19+ with npm (e.g. apt-get install nodejs npm)." >&2; exit 2; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_DEPS)
+
+$(WEB_BUILT): $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npm run --silent build -- --logLevel warn
+
+setup: $(STAMP) $(WEB_BUILT)
 
 ## The main job on the embedded default (SQLite in your data directory): network summary, a sample
 ## quote, then the booking service with the next 60 days of departures and a fresh operator key.
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILT)
 	$(BIN)/landbridge network stats
 	$(BIN)/landbridge quote Chongqing Duisburg --ready $(READY) --containers 2 --container-type 40HC --cargo electronics
 	$(BIN)/landbridge db upgrade
 	$(BIN)/landbridge db seed --from $(SEED_FROM) --to $(SEED_TO)
-	$(BIN)/landbridge keys create --role operator --name "make run" --replace
-	@echo "Booking service on http://127.0.0.1:$(PORT) (OpenAPI at /docs); Ctrl-C stops it."
+	@KEY=$$($(BIN)/landbridge keys create --role operator --name "make run" --replace) && \
+	echo "Web app on http://127.0.0.1:$(PORT)/ : sign in with the operator key $$KEY" && \
+	echo "API on http://127.0.0.1:$(PORT)/v1 (OpenAPI at /docs); Ctrl-C stops it."
 	$(BIN)/landbridge serve --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(WEB_BUILT)
+	cd web && npm run --silent lint && npm run --silent test
 	$(BIN)/python -m pytest -n 2 -q
 
 ## The digital twin: one simulated year of the default network, outputs in out/simulation.
@@ -44,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/booking_throughput.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) build *.egg-info src/*.egg-info web/node_modules src/landbridge/web/static

@@ -153,7 +153,7 @@ class Visit:
         page = self.page
         OUTPUT.mkdir(parents=True, exist_ok=True)
         size = page.viewport_size  # type: ignore[attr-defined]
-        page.screenshot(path=str(OUTPUT / f"{name}-1280x800.png"))  # type: ignore[attr-defined]
+        page.screenshot(path=str(OUTPUT / f"{name}-1280x800.png"), full_page=True)  # type: ignore[attr-defined]
         page.set_viewport_size(PHONE)  # type: ignore[attr-defined]
         page.wait_for_timeout(300)  # type: ignore[attr-defined]
         page.screenshot(path=str(OUTPUT / f"{name}-phone-390.png"), full_page=True)  # type: ignore[attr-defined]

@@ -105,15 +105,17 @@ def test_quote_book_find_download_and_cancel(visit, site):
     hs = goods.get_by_label("HS code")
     expect_invalid = goods.locator(".field-error")
     expect_invalid.wait_for()
-    assert "an HS code has 6, 8 or 10 digits" in expect_invalid.inner_text()
+    assert "an HS code has 6, 8 or 10" in expect_invalid.inner_text()
     assert hs.get_attribute("aria-invalid") == "true"
     assert expect_invalid.get_attribute("id") in hs.get_attribute("aria-describedby")
     assert visit.axe("quote-book-error") == []
     goods.get_by_label("HS code").fill("847130")
+    form.get_by_label("Container numbers (optional)").fill("CSQU3054383\nMSKU9070323")
     form.get_by_role("button", name="Book", exact=True).click()
     page.get_by_role("heading", name=re.compile(r"^Booking bk_")).wait_for(timeout=30_000)
     booking_id = page.get_by_role("heading", name=re.compile(r"^Booking bk_")).inner_text().split()[-1]
-    assert page.locator("#booking-status").inner_text() == "requested"
+    assert page.locator("#booking-status").inner_text() == "received"
+    assert "CSQU3054383" in page.locator("table", has_text="Containers of the booking").inner_text()
     assert "p50" in page.locator("#arrival-band").inner_text()
     page.get_by_text(re.compile(r"^Train .*: (scheduled|dwelling|running|arrived)")).wait_for(timeout=30_000)
     assert visit.axe("booking-detail") == []
@@ -126,7 +128,7 @@ def test_quote_book_find_download_and_cancel(visit, site):
     page.get_by_role("link", name="← All bookings").click()
     page.get_by_role("link", name=booking_id).wait_for()
     page.get_by_label("Reference").fill("PO-WEB-1")
-    page.get_by_label("Status").select_option("requested")
+    page.get_by_label("Status").select_option("received")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile("reference=PO-WEB-1"))
     page.get_by_role("link", name=booking_id).wait_for()
@@ -139,7 +141,7 @@ def test_quote_book_find_download_and_cancel(visit, site):
     page.get_by_label("Reason (optional)").fill("Order withdrawn")
     page.get_by_role("button", name="Confirm cancellation").click()
     page.wait_for_function("() => document.querySelector('#booking-status')?.textContent === 'cancelled'")
-    assert "requested → cancelled" in page.locator("ol.timeline").inner_text()
+    assert "received → cancelled" in page.locator("ol.timeline", has_text="cancelled").inner_text()
     assert page.get_by_role("button", name="Cancel booking").count() == 0
 
 
@@ -158,7 +160,7 @@ def test_a_shipper_cannot_reach_operator_pages_or_other_customers_data(visit, si
     )
     assert status == 403
     status = page.evaluate(
-        """async (t) => (await fetch('/v1/simulations', {method: 'POST', body: '{}',
+        """async (t) => (await fetch('/v1/operator/simulations', {method: 'POST', body: '{}',
              headers: {Authorization: 'Bearer ' + t, 'Content-Type': 'application/json'}})).status""",
         site.other_shipper,
     )
@@ -223,9 +225,18 @@ def test_scenario_runs_with_progress_and_compares_with_the_baseline(visit, site)
 def test_keyboard_alone_signs_in_and_runs_a_quote(visit, site):
     page = visit.page
     visit.open("signin")
-    page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"
-    page.get_by_label("API key").focus()
+    page.get_by_label("API key").wait_for()
+    first = page.evaluate(
+        """() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+            .find((el) => el.tabIndex >= 0).textContent"""
+    )
+    assert first == "Skip to content"  # the first stop of the tab order
+    page.locator("#skip").focus()
+    assert page.locator("#skip").is_visible()  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # from the main region, the first thing in it
+    assert page.evaluate("() => document.activeElement.name") == "api-key"
     page.keyboard.type(site.shipper)
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Network").wait_for()
@@ -245,3 +256,144 @@ def test_keyboard_alone_signs_in_and_runs_a_quote(visit, site):
     button.focus()
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "book-title"
+
+
+def _post(site, path: str, body, token: str):
+    import httpx
+
+    r = httpx.post(site.url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def _book(site, containers: list[str]) -> dict:
+    """A booking made through the API (the quote page is tested above), with its containers' numbers."""
+    quote = _post(
+        site,
+        "/v1/quotes",
+        {"origin": "Chongqing", "destination": "Duisburg", "ready_date": READY.isoformat(), "modes": ["rail"]},
+        site.shipper,
+    )
+    option = quote["options"][0]
+    shipment = {
+        "consignor": {"name": "A", "address": "1 Road, Chongqing", "country": "CN"},
+        "consignee": {"name": "B", "address": "1 Straße, Duisburg", "country": "DE"},
+        "goods": {"description": "Laptops", "hs_code": "847130", "mass_kg": 9000},
+    }
+    body = {
+        "option_id": option["id"],
+        "containers": len(containers),
+        "shipment": shipment,
+        "equipment": [{"equipment_reference": c} for c in containers],
+    }
+    return _post(site, "/v1/bookings", body, site.shipper)
+
+
+def test_a_booking_follows_its_tracking_events_as_they_arrive(visit, site):
+    from datetime import UTC, datetime
+
+    page = visit.page
+    box = "CSQU3054383"
+    booking = _book(site, [box])
+    rail = next(leg for leg in booking["itinerary"]["legs"] if leg.get("departure_id"))
+    visit.open(f"bookings/{booking['id']}", site.shipper)
+    page.get_by_text("No tracking events yet").wait_for()
+    call = {"departureID": rail["departure_id"], "location": {"placeID": rail["from"]}}
+    gate_in = {
+        "metadata": {"eventID": f"{booking['id']}-gtin", "eventType": "EQUIPMENT"},
+        "payload": {
+            "eventClassifierCode": "ACT",
+            "eventDateTime": datetime.now(UTC).isoformat(),
+            "equipmentEventTypeCode": "GTIN",
+            "equipmentReference": box,
+            "emptyIndicatorCode": "LADEN",
+            "transportCall": call,
+        },
+    }
+    _post(site, "/v1/events", gate_in, site.operator)
+    events = page.locator("#tracking-events")
+    events.get_by_text(f"Gated in {box}").wait_for(timeout=15_000)  # the page polls; no reload
+    departed = {
+        "metadata": {"eventID": f"{booking['id']}-depa", "eventType": "TRANSPORT"},
+        "payload": {
+            "eventClassifierCode": "ACT",
+            "eventDateTime": rail["departure"].replace("Z", "+00:00"),
+            "transportEventTypeCode": "DEPA",
+            "transportCall": call,
+        },
+    }
+    _post(site, "/v1/events", departed, site.operator)
+    events.get_by_text(re.compile("^.*Train departed at")).wait_for(timeout=15_000)
+    page.wait_for_function("() => document.querySelector('#transport-status')?.textContent === 'in transit'")
+    assert "(tracked)" in page.locator("#train-position").inner_text()
+    assert [e.get_attribute("data-event-id") for e in events.locator("li").all()] == [
+        f"{booking['id']}-gtin",
+        f"{booking['id']}-depa",
+    ]
+    assert visit.axe("booking-tracking") == []
+    visit.shot("booking-tracking")
+
+
+def test_a_seller_uploads_an_order_file_and_sees_every_bad_row(visit, site, tmp_path):
+    import csv
+
+    page = visit.page
+    yesterday = (date.today() - timedelta(days=1)).isoformat() + "T08:00:00Z"
+    good = {
+        "seller_order_id": "SO-WEB-1",
+        "order_date": yesterday,
+        "regime": "9610",
+        "weight_kg": "1.2",
+        "length_cm": "30",
+        "width_cm": "20",
+        "height_cm": "10",
+        "items": "2",
+        "declared_value": "39.90",
+        "currency": "EUR",
+        "hs_codes": "6109100021",
+        "destination_country": "DE",
+        "destination_city": "Köln",
+        "destination_postcode": "50667",
+        "consignee_name": "Anna Müller",
+        "ioss_number": "IM2760000001",
+    }
+    rows = [
+        good,
+        {**good, "seller_order_id": "SO-WEB-2", "weight_kg": "-1"},
+        {**good, "seller_order_id": "SO-WEB-3", "currency": "EURO"},
+    ]
+    path = tmp_path / "orders.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(good))
+        w.writeheader()
+        w.writerows(rows)
+    visit.open("ecommerce", site.shipper)
+    page.get_by_label("Order file", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Upload and import").click()
+    result = page.locator("#import-result")
+    result.get_by_text("Nothing imported").wait_for(timeout=30_000)
+    bad = result.locator("table", has_text="Bad rows").locator("tbody tr").all_inner_texts()
+    assert len(bad) == 2
+    assert bad[0].split("\t")[:2] == ["3", "weight_kg"] and bad[1].split("\t")[:2] == ["4", "currency"]
+    assert visit.axe("ecommerce-bad-rows") == []
+    visit.shot("ecommerce-bad-rows")
+    page.get_by_label("Import the valid rows and skip the bad ones").check()
+    page.get_by_role("button", name="Upload and import").click()
+    result.get_by_text("Imported 1 new order, 2 rejected.").wait_for(timeout=30_000)
+    page.get_by_role("button", name="SO-WEB-1").click()
+    detail = page.locator("#order-detail")
+    detail.get_by_role("heading", name="Order SO-WEB-1").wait_for()
+    assert "9610" in detail.inner_text() or "waiting" in detail.inner_text()
+    # the same file again duplicates nothing
+    page.get_by_role("button", name="Upload and import").click()
+    result.get_by_text("Imported 0 new orders, 1 already there, 2 rejected.").wait_for(timeout=30_000)
+
+
+def test_operators_see_e_commerce_fill_and_backlog(visit, site):
+    page = visit.page
+    visit.open("ecommerce", site.operator)
+    page.get_by_role("heading", name="Fill rates and backlog").wait_for()
+    page.get_by_role("heading", name="Backlog per destination hub").wait_for(timeout=30_000)
+    assert page.get_by_label("Seller (customer id)").first.is_visible()
+    assert visit.axe("ecommerce-operator") == []
+    visit.shot("ecommerce-operator")

@@ -48,7 +48,7 @@ def test_every_endpoint_needs_a_key(env):
         ("POST", "/v1/geometry"),
         ("GET", "/v1/departures/x:2026-01-01T0000/position"),
         ("GET", "/v1/operator/trains"),
-        ("POST", "/v1/simulations"),
+        ("POST", "/v1/operator/simulations"),
         ("GET", "/v1/simulations/latest"),
     ]:
         assert client.request(method, path, json={} if method == "POST" else None).status_code == 401, path
@@ -57,8 +57,8 @@ def test_every_endpoint_needs_a_key(env):
 def test_operator_endpoints_refuse_shippers(env):
     client, _, shipper = env
     assert client.get("/v1/operator/trains", headers=shipper).status_code == 403
-    assert client.post("/v1/simulations", json={"days": 5}, headers=shipper).status_code == 403
-    assert client.get("/v1/simulations/sim_x", headers=shipper).status_code == 403
+    assert client.post("/v1/operator/simulations", json={"days": 5}, headers=shipper).status_code == 403
+    assert client.get("/v1/operator/simulations/sim_x", headers=shipper).status_code == 403
 
 
 def test_network_geojson_carries_what_runs_on_each_element(env, world):
@@ -212,23 +212,25 @@ def test_position_endpoint_and_trains_in_transit(env, a_departure):
 
 def test_simulation_job_runs_with_progress_and_compares_with_the_baseline(env):
     client, op, shipper = env
-    bad = client.post("/v1/simulations", json={"scenario": ["border:atlantis=50%"]}, headers=op)
+    bad = client.post("/v1/operator/simulations", json={"scenario": ["border:atlantis=50%"]}, headers=op)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "scenario"
-    assert client.post("/v1/simulations", json={"days": 0}, headers=op).status_code == 422
-    assert client.post("/v1/simulations", json={"days": 367}, headers=op).status_code == 422
+    assert client.post("/v1/operator/simulations", json={"days": 0}, headers=op).status_code == 422
+    assert client.post("/v1/operator/simulations", json={"days": 367}, headers=op).status_code == 422
     r = client.post(
-        "/v1/simulations", json={"scenario": ["border:brest-malaszewicze=50%"], "days": 20, "seed": 3}, headers=op
+        "/v1/operator/simulations",
+        json={"scenario": ["border:brest-malaszewicze=50%"], "days": 20, "seed": 3},
+        headers=op,
     )
     assert r.status_code == 202, r.text
     job = r.json()
-    assert client.post("/v1/simulations", json={"days": 5}, headers=op).status_code == 409  # one at a time
+    assert client.post("/v1/operator/simulations", json={"days": 5}, headers=op).status_code == 409  # one at a time
     seen = []
     deadline = time.monotonic() + 180
     while job["status"] in ("queued", "running"):
         assert time.monotonic() < deadline, "the simulation did not finish"
         seen.append(job["progress"])
         time.sleep(0.2)
-        job = client.get(f"/v1/simulations/{job['id']}", headers=op).json()
+        job = client.get(f"/v1/operator/simulations/{job['id']}", headers=op).json()
     assert job["status"] == "done", job["error"]
     assert seen == sorted(seen) and job["progress"] == 1.0
     assert [r["label"] for r in job["runs"]] == ["baseline", "border:brest-malaszewicze=50%"]
@@ -237,7 +239,7 @@ def test_simulation_job_runs_with_progress_and_compares_with_the_baseline(env):
     assert cap[1] > cap[0], "half the capacity must raise the crossing's utilisation"
     latest = client.get("/v1/simulations/latest", headers=shipper).json()
     assert latest["id"] == job["id"] and "brest-malaszewicze" in latest["runs"][-1]["kpis"]["borders"]
-    assert client.get("/v1/simulations/sim_nothing", headers=op).status_code == 404
+    assert client.get("/v1/operator/simulations/sim_nothing", headers=op).status_code == 404
 
 
 def test_the_app_is_served_at_the_root_with_a_strict_policy(env, monkeypatch, tmp_path):
@@ -255,3 +257,90 @@ def test_the_app_is_served_at_the_root_with_a_strict_policy(env, monkeypatch, tm
     assert r.status_code == 200 and "Landbridge" in r.text
     csp = r.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp and "http" not in csp
+
+
+def _orders_csv(rows: list[dict[str, str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return out.getvalue().encode()
+
+
+GOOD_ORDER = {
+    "seller_order_id": "SO-1",
+    "order_date": (date.today() - timedelta(days=1)).isoformat() + "T08:00:00Z",
+    "regime": "9610",
+    "weight_kg": "1.2",
+    "length_cm": "30",
+    "width_cm": "20",
+    "height_cm": "10",
+    "items": "2",
+    "declared_value": "39.90",
+    "currency": "EUR",
+    "hs_codes": "6109100021",
+    "destination_country": "DE",
+    "destination_city": "Köln",
+    "destination_postcode": "50667",
+    "consignee_name": "Anna Müller",
+    "ioss_number": "IM2760000001",
+}
+
+
+def test_an_order_file_with_bad_rows_imports_nothing_and_names_every_bad_row(env):
+    client, op, shipper = env
+    rows = [GOOD_ORDER, {**GOOD_ORDER, "seller_order_id": "SO-2", "weight_kg": "-1", "currency": "EURO"}]
+    body = _orders_csv(rows)
+    r = client.post(
+        "/v1/ecommerce/order-files",
+        params={"filename": "o.csv"},
+        content=body,
+        headers={**shipper, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 422, r.text
+    report = r.json()["report"]
+    assert report["imported"] is False and report["inserted"] == 0
+    assert {(e["line"], e["field"]) for e in report["errors"]} == {(3, "weight_kg"), (3, "currency")}
+    ok = client.post(
+        "/v1/ecommerce/order-files",
+        params={"filename": "o.csv", "skip_invalid": True},
+        content=body,
+        headers={**shipper, "Content-Type": "text/csv"},
+    )
+    assert ok.status_code == 201 and ok.json()["inserted"] == 1 and ok.json()["rejected"] == 1
+    again = client.post(
+        "/v1/ecommerce/order-files",
+        params={"filename": "o.csv", "skip_invalid": True},
+        content=body,
+        headers={**shipper, "Content-Type": "text/csv"},
+    ).json()
+    assert again["inserted"] == 0 and again["unchanged"] == 1  # never duplicated
+    mine = client.get("/v1/ecommerce/orders", params={"seller_order_id": "SO-1"}, headers=shipper).json()["items"]
+    assert len(mine) == 1
+    # operators must say for which seller; a wrong file type is refused
+    assert (
+        client.post(
+            "/v1/ecommerce/order-files",
+            params={"filename": "o.csv"},
+            content=body,
+            headers={**op, "Content-Type": "text/csv"},
+        ).json()["errors"][0]["field"]
+        == "seller_id"
+    )
+    bad_type = client.post("/v1/ecommerce/order-files", params={"filename": "o.xlsx"}, content=b"x", headers=shipper)
+    assert bad_type.status_code == 422 and bad_type.json()["errors"][0]["field"] == "filename"
+
+
+def test_quotes_price_in_the_chosen_currency(env, ready_date):
+    client, _, shipper = env
+    body = {"origin": "Chongqing", "destination": "Duisburg", "ready_date": ready_date.isoformat(), "modes": ["rail"]}
+    usd = client.post("/v1/quotes", json=body, headers=shipper).json()["options"][0]
+    eur = client.post("/v1/quotes", json={**body, "currency": "EUR"}, headers=shipper).json()["options"][0]
+    assert usd["cost"]["currency"] == "USD" and eur["cost"]["currency"] == "EUR"
+    assert float(eur["cost"]["total"]) != float(usd["cost"]["total"])
+    bad = client.post("/v1/quotes", json={**body, "currency": "XXX"}, headers=shipper)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] in ("currency", "body.currency")
+    assert "EUR" in client.get("/v1/catalog", headers=shipper).json()["currencies"]

@@ -16,6 +16,7 @@ describe("problem details", () => {
       errors: [{ field: "origin", message: "Unknown place 'Chongqin'", suggestions: ["Chongqing"] }],
     });
     expect(p.detail).toContain("Invalid request");
+    expect(p.raw).toMatchObject({ status: 422 });
     expect(p.errors[0]).toEqual({ field: "origin", message: "Unknown place 'Chongqin'", suggestions: ["Chongqing"] });
     const err = new ApiError(p);
     expect(err.forField("origin")).toContain("Chongqin");

@@ -12,6 +12,8 @@ export interface Problem {
   title?: string;
   detail: string;
   errors: FieldProblem[];
+  /** The whole body, for endpoints that say more (an import report with every bad row). */
+  raw?: unknown;
 }
 
 export class ApiError extends Error {
@@ -32,7 +34,7 @@ export class ApiError extends Error {
 
 /** Problem details from a response body, whatever shape it has (older `{detail}` bodies too). */
 export function toProblem(status: number, body: unknown): Problem {
-  const problem: Problem = { status, detail: `Request failed (HTTP ${status}).`, errors: [] };
+  const problem: Problem = { status, detail: `Request failed (HTTP ${status}).`, errors: [], raw: body };
   if (body && typeof body === "object") {
     const b = body as Record<string, unknown>;
     if (typeof b.title === "string") problem.title = b.title;
@@ -88,6 +90,8 @@ export interface RequestOptions {
   token?: string;
   signal?: AbortSignal;
   idempotencyKey?: string;
+  /** A body sent as it is (a file), with its content type. */
+  raw?: { data: Blob | ArrayBuffer; contentType: string };
 }
 
 export function withQuery(path: string, query?: RequestOptions["query"]): string {
@@ -112,11 +116,12 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (opts.raw) headers["Content-Type"] = opts.raw.contentType;
   if (opts.idempotencyKey) headers["Idempotency-Key"] = opts.idempotencyKey;
   const res = await fetch(withQuery(path, opts.query), {
-    method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
+    method: opts.method ?? (opts.body === undefined && !opts.raw ? "GET" : "POST"),
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.raw ? opts.raw.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
     signal: opts.signal,
     credentials: "omit",
   });

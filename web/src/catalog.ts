@@ -6,6 +6,7 @@ export interface Catalog {
   crossings: { id: string; name: string; gauge_change: boolean; mode: string }[];
   corridors: string[];
   countries: string[];
+  currencies: string[];
 }
 
 let cached: Promise<Catalog> | null = null;

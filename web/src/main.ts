@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<{ render: Page }>> = {
   network: () => import("./pages/network"),
   quote: () => import("./pages/quote"),
   bookings: () => import("./pages/bookings"),
+  ecommerce: () => import("./pages/ecommerce"),
   operations: () => import("./pages/operations"),
   scenarios: () => import("./pages/scenarios"),
 };
@@ -94,6 +95,9 @@ async function show(): Promise<void> {
       return;
     }
     cleanup = done ?? null;
+    // When the page has drawn what it shows (the network page: once the map has drawn the network).
+    performance.mark("landbridge:page-ready", { detail: { page: target.page } });
+    document.body.dataset.ready = target.page;
   } catch (err) {
     if (mine !== generation) return;
     clear(main);

@@ -5,7 +5,8 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import { feature, mesh } from "topojson-client";
 import type { FeatureCollection, Geometry, MultiLineString } from "geojson";
 import type { GeometryCollection, Topology } from "topojson-specification";
-import countriesUrl from "world-atlas/countries-50m.json?url";
+import coarseUrl from "world-atlas/countries-110m.json?url";
+import fineUrl from "world-atlas/countries-50m.json?url";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { h } from "./dom";
 import { ANTARCTICA, basemapCountries, unwrapGeometry } from "./geometry";
@@ -20,11 +21,16 @@ export interface Basemap {
 // MapLibre's worker ships as its own file: served from this origin beside the bundle.
 maplibregl.setWorkerUrl(workerUrl);
 
-let basemap: Promise<Basemap> | null = null;
+export type Detail = "coarse" | "fine";
+const URLS: Record<Detail, string> = { coarse: coarseUrl, fine: fineUrl };
+const basemaps: Partial<Record<Detail, Promise<Basemap>>> = {};
 
-/** Natural Earth 1:50m countries, borders (lines between two countries) and coastlines, fetched once. */
-export function loadBasemap(): Promise<Basemap> {
-  basemap ??= fetch(countriesUrl)
+/** Natural Earth countries, borders (lines between two countries) and coastlines, fetched once per detail:
+ * 1:110m ("coarse", 100 kB: the first draw) and 1:50m ("fine", 750 kB: swapped in once the map is idle). */
+export function loadBasemap(detail: Detail = "coarse"): Promise<Basemap> {
+  const ready = basemaps[detail];
+  if (ready) return ready;
+  const loading = fetch(URLS[detail])
     .then((r) => {
       if (!r.ok) throw new Error(`basemap: HTTP ${r.status}`);
       return r.json() as Promise<Topology<{ countries: GeometryCollection }>>;
@@ -37,10 +43,11 @@ export function loadBasemap(): Promise<Basemap> {
         mesh(topo, topo.objects.countries, (a, b) => a === b && String(a.id) !== ANTARCTICA),
       ) as MultiLineString,
     }));
-  basemap.catch(() => {
-    basemap = null;
+  basemaps[detail] = loading;
+  loading.catch(() => {
+    delete basemaps[detail];
   });
-  return basemap;
+  return loading;
 }
 
 const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
@@ -49,11 +56,15 @@ export interface MapOptions {
   label: string;
   center?: [number, number];
   zoom?: number;
+  /** Sources and layers drawn with the basemap from the start (one style load, one tiling pass). */
+  sources?: Record<string, maplibregl.SourceSpecification>;
+  layers?: maplibregl.LayerSpecification[];
 }
 
-/** A map in `container` with the basemap drawn; resolves once its style has loaded. */
+/** A map in `container` with the basemap drawn; resolves once its style has loaded. The 1:50m basemap replaces
+ * the 1:110m one once the map has first gone idle. */
 export async function createMap(container: HTMLElement, opts: MapOptions): Promise<maplibregl.Map> {
-  const base = await loadBasemap();
+  const base = await loadBasemap("coarse");
   const map = new maplibregl.Map({
     container,
     style: {
@@ -62,12 +73,14 @@ export async function createMap(container: HTMLElement, opts: MapOptions): Promi
         countries: { type: "geojson", data: base.countries },
         borders: { type: "geojson", data: { type: "Feature", geometry: base.borders, properties: {} } },
         coast: { type: "geojson", data: { type: "Feature", geometry: base.coast, properties: {} } },
+        ...opts.sources,
       },
       layers: [
         { id: "sea", type: "background", paint: { "background-color": "#d4e4f1" } },
         { id: "land", type: "fill", source: "countries", paint: { "fill-color": "#f7f4ee" } },
         { id: "borders", type: "line", source: "borders", paint: { "line-color": "#9a9a9a", "line-width": 0.7 } },
         { id: "coast", type: "line", source: "coast", paint: { "line-color": "#6b8eab", "line-width": 0.8 } },
+        ...(opts.layers ?? []),
       ],
     },
     center: opts.center ?? [60, 45],
@@ -87,6 +100,16 @@ export async function createMap(container: HTMLElement, opts: MapOptions): Promi
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
   await new Promise<void>((resolve) => (map.loaded() ? resolve() : map.once("load", () => resolve())));
+  map.once("idle", () => {
+    loadBasemap("fine")
+      .then((fine) => {
+        if (!map.getStyle()) return; // removed meanwhile
+        setData(map, "countries", fine.countries);
+        setData(map, "borders", { type: "Feature", geometry: fine.borders, properties: {} });
+        setData(map, "coast", { type: "Feature", geometry: fine.coast, properties: {} });
+      })
+      .catch(() => undefined); // the coarse basemap stays
+  });
   return map;
 }
 

@@ -115,3 +115,13 @@ export const OPTION_COLOURS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7
 export function optionColour(index: number): string {
   return OPTION_COLOURS[index % OPTION_COLOURS.length];
 }
+
+/** Container numbers typed one per line (or separated by commas/spaces), as the booking API takes them; null
+ * when none are given. */
+export function containerNumbers(text: string): { equipment_reference: string }[] | null {
+  const refs = text
+    .split(/[\s,;]+/)
+    .map((r) => r.trim().toUpperCase())
+    .filter(Boolean);
+  return refs.length ? refs.map((r) => ({ equipment_reference: r })) : null;
+}

@@ -17,6 +17,7 @@ export const PAGES: PageInfo[] = [
   { page: "network", title: "Network", operatorOnly: false, inNav: true },
   { page: "quote", title: "Quote", operatorOnly: false, inNav: true },
   { page: "bookings", title: "Bookings", operatorOnly: false, inNav: true },
+  { page: "ecommerce", title: "E-commerce", operatorOnly: false, inNav: true },
   { page: "operations", title: "Operations", operatorOnly: true, inNav: true },
   { page: "scenarios", title: "Scenarios", operatorOnly: true, inNav: true },
   { page: "signin", title: "Sign in", operatorOnly: false, inNav: false },

@@ -126,7 +126,7 @@ class Jobs:
             if busy is not None:
                 raise ConflictError(
                     f"Simulation {busy.id} is still running ({busy.progress:.0%}); wait for it to finish "
-                    f"(GET /v1/simulations/{busy.id}), then start another."
+                    f"(GET /v1/operator/simulations/{busy.id}), then start another."
                 )
             job = Job("sim_" + secrets.token_hex(6), scenario, start, days, seed, compare_baseline, datetime.now(UTC))
             self._jobs[job.id] = job

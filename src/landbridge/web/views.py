@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from landbridge.accounts.dependencies import Caller, Operator
 from landbridge.booking import capacity
@@ -113,6 +114,7 @@ def catalog(p: Caller) -> dict[str, Any]:
             {"id": c.id, "name": c.name, "gauge_change": c.is_gauge_change, "mode": c.mode} for c in net.crossings
         ],
         "corridors": sorted(world.timetable.corridors),
+        "currencies": sorted(world.planner.rates.currencies) if world.planner.rates else [world.planner.currency],
         "countries": sorted({pl.country for pl in net.places.values() if pl.gauge_mm}),
     }
 
@@ -189,10 +191,10 @@ def _jobs(request: Request) -> Jobs:
     return jobs
 
 
-@router.post("/simulations", status_code=202, response_model=SimulationOut, tags=["simulations"])
+@router.post("/operator/simulations", status_code=202, response_model=SimulationOut, tags=["simulations"])
 def start_simulation(body: SimulationIn, request: Request, p: Operator) -> dict[str, Any]:
     """Operators: run the digital twin on a scenario (and the baseline, to compare) in the background. Poll
-    `GET /v1/simulations/{id}` for `progress` (0 to 1) and, when `status` is done, the KPIs of each run and
+    `GET /v1/operator/simulations/{id}` for `progress` (0 to 1) and, when `status` is done, the KPIs of each run and
     the comparison. One simulation runs at a time per server (409 while one runs)."""
     from landbridge.world import scenario_from_specs
 
@@ -214,7 +216,100 @@ def latest_simulation(request: Request, p: Caller) -> dict[str, Any]:
     return job.out()
 
 
-@router.get("/simulations/{job_id}", response_model=SimulationOut, tags=["simulations"])
+@router.get("/operator/simulations/{job_id}", response_model=SimulationOut, tags=["simulations"])
 def get_simulation(job_id: str, request: Request, p: Operator) -> dict[str, Any]:
     """A simulation job: `status`, `progress`, `phase`; when done, `runs` (label, KPIs) and `comparison`."""
     return _jobs(request).get(job_id).out()
+
+
+# ---- e-commerce order files -------------------------------------------------------------------
+MAX_ORDER_FILE_BYTES = 32 * 1024 * 1024
+ORDER_FILE_TYPES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@router.post(
+    "/ecommerce/order-files",
+    tags=["e-commerce"],
+    status_code=201,
+    max_body_size=MAX_ORDER_FILE_BYTES,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+            },
+            "required": True,
+        }
+    },
+    responses={422: {"description": "Bad rows: every bad row (line, field, value, reason); nothing imported."}},
+)
+async def upload_order_file(
+    request: Request,
+    db: DB,
+    p: Caller,
+    filename: Annotated[str, Query(min_length=1, max_length=200, description="The file's name (its type).")],
+    seller_id: Annotated[str | None, Query(max_length=32, description="Operators: the seller.")] = None,
+    skip_invalid: bool = False,
+) -> Any:
+    """An order file as the request body (CSV, JSON Lines or Parquet, as `landbridge ecommerce import`): every
+    row validated; with bad rows nothing is imported (422 with every bad row: line, field, value, reason) unless
+    `skip_invalid`, which imports the valid rows and lists the rejected ones. Orders already imported are never
+    duplicated; changed ones are reported, not overwritten."""
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
+
+    from landbridge.ecommerce.imports import ImportReport, import_table
+    from landbridge.ecommerce.orderfile import read_order_file
+    from landbridge.ecommerce.service import seller_for
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in ORDER_FILE_TYPES:
+        raise FieldError("filename", f"Unknown file type {suffix or '(none)'!r}; give a .csv, .jsonl or .parquet file.")
+    raw = await request.body()
+    if not raw:
+        raise FieldError("body", "The file is empty.")
+
+    def work() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="landbridge-upload-") as tmp:
+            path = Path(tmp) / f"orders{suffix}"
+            path.write_bytes(raw)
+            f = read_order_file(path)
+
+            def imp(s: Session) -> ImportReport:
+                return import_table(
+                    s,
+                    f.table,
+                    lines=f.lines,
+                    seller_id=seller_for(s, p, seller_id),
+                    source=filename,
+                    actor=p.key_id,
+                    skip_invalid=skip_invalid,
+                    read_errors=f.errors,
+                )
+
+            report: dict[str, Any] = db.write(imp).to_dict()
+            return report
+
+    report = await run_in_threadpool(work)
+    if not report["imported"]:
+        first = report["errors"][0] if report["errors"] else None
+        where = f"line {first['line']}, {first['field']}: {first['reason']}" if first else "no valid rows"
+        return JSONResponse(
+            {
+                "type": "about:blank",
+                "title": "Unprocessable Content",
+                "status": 422,
+                "detail": f"Nothing imported: {report['errors_total']} problem(s) ({where}).",
+                "errors": [
+                    {"field": f"line {e['line']}: {e['field']}", "message": e["reason"]} for e in report["errors"][:50]
+                ],
+                "report": report,
+            },
+            status_code=422,
+            media_type="application/problem+json",
+        )
+    return report

@@ -1,5 +1,8 @@
 import { ApiError, api, apiBlob, isOperator, newIdempotencyKey } from "../api";
 import { announce, field, h, newId, put } from "../dom";
+import { table } from "../table";
+import { loadNetwork } from "../networkData";
+import { type Tracking, TRANSPORT_STATUS, eventLines } from "../tracking";
 import { errorBox } from "../errors";
 import { dateTime, day, money, num } from "../format";
 import { createMap, fitTo, maplibregl, setData } from "../map";
@@ -9,6 +12,7 @@ import { href, type Route } from "../router";
 export interface BookingSummary {
   id: string;
   status: string;
+  transport_status?: string;
   customer_id: string;
   reference: string | null;
   containers: number;
@@ -31,11 +35,16 @@ interface Booking extends BookingSummary {
   };
   reservations: { departure_id: string; feu: number }[];
   events: { from_status: string | null; to_status: string; at: string; actor_role: string; note: string | null }[];
-  consignment_note: string;
+  equipment?: { seq: number; equipment_reference: string | null; iso_equipment_code: string; seals: { number: string }[]; vgm: { mass_kg: number } | null }[];
+  consignment_note: string | null;
 }
 
-const STATUSES = ["requested", "confirmed", "in_transit", "delivered", "cancelled"];
-const CANCELLABLE = new Set(["requested", "confirmed"]);
+// DCSA Booking 2.0 statuses; the transport status (planned, in transit, delivered) follows tracking events.
+const STATUSES = ["received", "pending_update", "confirmed", "rejected", "declined", "cancelled", "completed"];
+const TRANSPORT = ["in_transit", "delivered"];
+const CANCELLABLE = new Set(["received", "pending_update", "confirmed", "requested"]);
+const TRACK_POLL_MS = 3000;
+const words = (s: string) => s.replaceAll("_", " ");
 
 export async function render(root: HTMLElement, route: Route): Promise<(() => void) | void> {
   if (route.id) return renderDetail(root, route.id, route.query.get("booked") === "1");
@@ -48,7 +57,8 @@ async function renderList(root: HTMLElement, route: Route): Promise<void> {
     "select",
     { name: "status" },
     h("option", { value: "" }, "Any status"),
-    STATUSES.map((s) => h("option", { value: s, selected: q.get("status") === s }, s.replace("_", " "))),
+    h("optgroup", { label: "Booking" }, STATUSES.map((s) => h("option", { value: s, selected: q.get("status") === s }, words(s)))),
+    h("optgroup", { label: "Transport" }, TRANSPORT.map((s) => h("option", { value: s, selected: q.get("status") === s }, words(s)))),
   );
   const reference = h("input", { name: "reference", value: q.get("reference") ?? "", autocomplete: "off" });
   const origin = h("input", { name: "origin", value: q.get("origin") ?? "", autocomplete: "off" });
@@ -98,7 +108,7 @@ async function renderList(root: HTMLElement, route: Route): Promise<void> {
     h(
       "tr",
       {},
-      ["Booking", "Reference", "Status", "From → to", "Leaves", "Arrives", "Containers", "Price", operator ? "Customer" : null, "Created"]
+      ["Booking", "Reference", "Status", "Transport", "From → to", "Leaves", "Arrives", "Containers", "Price", operator ? "Customer" : null, "Created"]
         .filter((x): x is string => x != null)
         .map((c) => h("th", { scope: "col" }, c)),
     ),
@@ -128,7 +138,8 @@ async function renderList(root: HTMLElement, route: Route): Promise<void> {
           { "data-booking-id": b.id },
           h("td", {}, h("a", { href: href("bookings", b.id) }, b.id)),
           h("td", {}, b.reference ?? ""),
-          h("td", {}, h("span", { class: `status status-${b.status}` }, b.status.replace("_", " "))),
+          h("td", {}, h("span", { class: `status status-${b.status}` }, words(b.status))),
+          h("td", {}, words(b.transport_status ?? "")),
           h("td", {}, `${b.origin} → ${b.destination}`),
           h("td", {}, day(b.departure)),
           h("td", {}, day(b.arrival)),
@@ -150,12 +161,26 @@ async function renderList(root: HTMLElement, route: Route): Promise<void> {
 
 async function renderDetail(root: HTMLElement, id: string, justBooked: boolean): Promise<() => void> {
   const booking = await api<Booking>(`/v1/bookings/${encodeURIComponent(id)}`);
+  const net = await loadNetwork().catch(() => null);
+  const names = new Map<string, { name: string; lon: number; lat: number }>();
+  for (const f of net?.features ?? []) {
+    if (f.geometry.type === "Point") {
+      const [lon, lat] = f.geometry.coordinates;
+      names.set(String(f.properties?.id), { name: String(f.properties?.name), lon, lat });
+    }
+  }
+  const placeName = (pid: string) => names.get(pid)?.name;
   const v = optionView({ ...booking.itinerary, id: booking.itinerary.id ?? booking.id }, 0);
-  const statusEl = h("span", { class: `status status-${booking.status}`, id: "booking-status" }, booking.status.replace("_", " "));
+  const statusEl = h("span", { class: `status status-${booking.status}`, id: "booking-status" }, words(booking.status));
+  const transportEl = h("span", { id: "transport-status" }, words(booking.transport_status ?? "planned"));
+  const band = h("dd", { id: "arrival-band" }, `p50 ${day(v.p50Arrival)}, p90 ${day(v.p90Arrival)} (quoted, ${v.reliabilitySource})`);
   const actions = h("div", { class: "actions" });
-  const timeline = h("ol", { class: "timeline", "aria-label": "Events" });
+  const history = h("ol", { class: "timeline", "aria-label": "Booking history" });
+  const tracked = h("ol", { class: "timeline", id: "tracking-events", "aria-label": "Tracking events" });
+  const trackNote = h("p", { class: "muted", "aria-live": "polite" });
   const mapBox = h("div", { class: "map small", role: "region", "aria-label": "Route and train position" });
-  const position = h("p", { class: "muted", "aria-live": "polite" });
+  const position = h("p", { class: "muted", "aria-live": "polite", id: "train-position" });
+  const equipment = booking.equipment ?? [];
   put(
     root,
     h("p", {}, h("a", { href: href("bookings") }, "← All bookings")),
@@ -166,6 +191,8 @@ async function renderDetail(root: HTMLElement, id: string, justBooked: boolean):
       { class: "card summary" },
       h("dt", {}, "Status"),
       h("dd", {}, statusEl),
+      h("dt", {}, "Transport"),
+      h("dd", {}, transportEl),
       h("dt", {}, "Reference"),
       h("dd", {}, booking.reference ?? "–"),
       h("dt", {}, "Route"),
@@ -174,8 +201,8 @@ async function renderDetail(root: HTMLElement, id: string, justBooked: boolean):
       h("dd", {}, dateTime(booking.departure)),
       h("dt", {}, "Arrives (scheduled)"),
       h("dd", {}, dateTime(booking.arrival)),
-      h("dt", {}, "Predicted arrival band"),
-      h("dd", { id: "arrival-band" }, `p50 ${day(v.p50Arrival)}, p90 ${day(v.p90Arrival)} (${v.reliabilitySource})`),
+      h("dt", {}, "Predicted arrival"),
+      band,
       h("dt", {}, "Containers"),
       h("dd", {}, `${booking.containers} × ${booking.container_type} (${num(booking.feu, 1)} FEU)`),
       h("dt", {}, "Goods"),
@@ -188,40 +215,54 @@ async function renderDetail(root: HTMLElement, id: string, justBooked: boolean):
       h("dd", {}, booking.reservations.map((r) => `${r.departure_id} (${num(r.feu, 1)} FEU)`).join(", ") || "–"),
     ),
     actions,
+    h("h2", {}, "Containers"),
+    equipment.length
+      ? table(
+          ["#", "Container number", "Size-type", "Seals", "VGM"],
+          equipment.map((e) => [e.seq, e.equipment_reference ?? "not yet assigned", e.iso_equipment_code, e.seals.map((x) => x.number).join(", ") || "–", e.vgm ? `${num(e.vgm.mass_kg)} kg` : "–"]),
+          "Containers of the booking",
+        )
+      : h("p", { class: "muted" }, `${booking.containers} × ${booking.container_type}; numbers not yet given.`),
     h("h2", {}, "Where it is"),
     position,
     mapBox,
-    h("h2", {}, "Events"),
-    timeline,
+    h("h2", {}, "Tracking events"),
+    trackNote,
+    tracked,
+    h("h2", {}, "Booking history"),
+    history,
   );
   for (const ev of booking.events) {
-    timeline.appendChild(
+    history.appendChild(
       h(
         "li",
         {},
         h("time", { datetime: ev.at }, dateTime(ev.at)),
-        ` ${ev.from_status ? `${ev.from_status.replace("_", " ")} → ` : ""}${ev.to_status.replace("_", " ")} (by ${ev.actor_role})`,
+        ` ${ev.from_status ? `${words(ev.from_status)} → ` : ""}${words(ev.to_status)} (by ${ev.actor_role})`,
         ev.note ? h("span", { class: "muted" }, ` — ${ev.note}`) : null,
       ),
     );
   }
   // Documents: fetched with the key (a plain link could not send it) and offered as a download.
-  const docButton = h("button", { type: "button" }, "Download consignment note (PDF)");
-  docButton.addEventListener("click", async () => {
-    try {
-      const blob = await apiBlob(booking.consignment_note);
-      const url = URL.createObjectURL(blob);
-      const a = h("a", { href: url, download: `${booking.id}-cim-smgs.pdf` });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      announce("Consignment note downloaded.");
-    } catch (err) {
-      actions.appendChild(errorBox(err));
-    }
-  });
-  actions.appendChild(docButton);
+  if (booking.consignment_note) {
+    const note = booking.consignment_note;
+    const docButton = h("button", { type: "button" }, "Download consignment note (PDF)");
+    docButton.addEventListener("click", async () => {
+      try {
+        const blob = await apiBlob(note);
+        const url = URL.createObjectURL(blob);
+        const a = h("a", { href: url, download: `${booking.id}-cim-smgs.pdf` });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        announce("Consignment note downloaded.");
+      } catch (err) {
+        actions.appendChild(errorBox(err));
+      }
+    });
+    actions.appendChild(docButton);
+  }
   if (CANCELLABLE.has(booking.status)) actions.appendChild(cancelControl(booking));
 
   const map = await createMap(mapBox, { label: "Map of the booking's route and its train" });
@@ -240,19 +281,65 @@ async function renderDetail(root: HTMLElement, id: string, justBooked: boolean):
   setData(map, "route", geo);
   map.addLayer({ id: "route", type: "line", source: "route", paint: { "line-color": optionColour(1), "line-width": 3 } });
   fitTo(map, geo.features.flatMap((f) => (f.geometry.type === "LineString" ? f.geometry.coordinates : [])));
+  const marker = new maplibregl.Marker({ color: "#111111" });
   const rail = booking.itinerary.legs.find((l) => l.departure_id);
-  if (rail?.departure_id && booking.status !== "cancelled") {
+  const live = !["cancelled", "rejected", "declined"].includes(booking.status);
+
+  // The train by its schedule until tracking events place it; the arrival band from the predictor once it runs.
+  let scheduled: string | null = null;
+  if (rail?.departure_id && live) {
     const pos = await api<{ state: string; lon: number; lat: number; place_name?: string; to_name?: string; basis: string }>(
       `/v1/departures/${encodeURIComponent(rail.departure_id)}/position`,
     );
     const where =
       pos.state === "running" ? `running towards ${pos.to_name}` : pos.state === "arrived" ? `arrived at ${pos.place_name}` : `${pos.state} at ${pos.place_name}`;
-    position.textContent = `Train ${rail.service_name ?? rail.service}: ${where} (by its ${pos.basis}).`;
-    new maplibregl.Marker({ color: "#111111" }).setLngLat([pos.lon, pos.lat]).addTo(map);
+    scheduled = `Train ${rail.service_name ?? rail.service}: ${where} (by its schedule).`;
+    position.textContent = scheduled;
+    marker.setLngLat([pos.lon, pos.lat]).addTo(map);
   } else {
-    position.textContent = booking.status === "cancelled" ? "Cancelled: no train carries it." : "No rail leg.";
+    position.textContent = live ? "No rail leg." : `${words(booking.status)}: no train carries it.`;
   }
-  return () => map.remove();
+  let seen = -1;
+  let stopped = false;
+  let timer: number | undefined;
+  const poll = async () => {
+    try {
+      const t = await api<Tracking>(`/v1/bookings/${encodeURIComponent(booking.id)}/tracking`);
+      statusEl.textContent = words(t.status);
+      statusEl.className = `status status-${t.status}`;
+      transportEl.textContent = TRANSPORT_STATUS[t.transport_status] ?? words(t.transport_status);
+      if (t.events.length !== seen) {
+        seen = t.events.length;
+        tracked.replaceChildren(
+          ...eventLines(t.events, placeName).map((e) =>
+            h("li", { "data-event-id": e.id }, h("time", { datetime: e.at }, dateTime(e.at)), ` ${e.text}`, e.classifier !== "actual" ? h("span", { class: "muted" }, ` (${e.classifier})`) : null),
+          ),
+        );
+        trackNote.textContent = seen ? `${seen} event${seen === 1 ? "" : "s"}; new ones appear as they arrive.` : "No tracking events yet; they appear here as they arrive.";
+        if (seen) announce(`${seen} tracking events`);
+      }
+      if (t.position) {
+        const place = names.get(t.position.place_id);
+        const what = t.position.event === "DEPA" ? "left" : t.position.event === "ARRI" ? "reached" : t.position.event;
+        position.textContent = `Train ${t.position.departure_id}: ${what} ${place?.name ?? t.position.place_id} at ${dateTime(t.position.at)} (tracked).`;
+        if (place) marker.setLngLat([place.lon, place.lat]).addTo(map);
+      } else if (scheduled) {
+        position.textContent = scheduled;
+      }
+      if (t.eta) {
+        band.textContent = `p10 ${dateTime(t.eta.p10)}, p50 ${dateTime(t.eta.p50)}, p90 ${dateTime(t.eta.p90)} (predicted from ${t.eta.predicted_from}; schedule ${day(t.eta.scheduled)})`;
+      }
+    } catch (err) {
+      trackNote.replaceChildren(errorBox(err));
+    }
+    if (!stopped) timer = window.setTimeout(poll, TRACK_POLL_MS);
+  };
+  await poll();
+  return () => {
+    stopped = true;
+    window.clearTimeout(timer);
+    map.remove();
+  };
 }
 
 function cancelControl(booking: Booking): HTMLElement {

@@ -1,7 +1,7 @@
-import { api } from "../api";
+import { loadNetwork } from "../networkData";
 import { clear, field, h } from "../dom";
 import { gaugeName, num, percent, titleFromId } from "../format";
-import { createMap, fitTo, legend, maplibregl, markRendered, setData } from "../map";
+import { createMap, fitTo, legend, loadBasemap, maplibregl, markRendered } from "../map";
 import {
   NETWORK_LAYER_IDS,
   type NetworkCollection,
@@ -13,12 +13,6 @@ import {
 import type { Route } from "../router";
 import { type SimulationJob, latestSimulation, mainRun } from "../sim";
 
-let cached: Promise<NetworkCollection> | null = null;
-export function loadNetwork(): Promise<NetworkCollection> {
-  cached ??= api<NetworkCollection>("/v1/network");
-  cached.catch(() => (cached = null));
-  return cached;
-}
 
 export async function render(root: HTMLElement, route: Route): Promise<() => void> {
   const t0 = performance.now();
@@ -43,7 +37,9 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
   );
   details.append(h("h2", { id: "details-title" }, "Details"), h("p", { class: "muted" }, "Nothing selected yet."));
 
+  const basemap = loadBasemap(); // fetched and parsed while the network loads
   const [net, sim] = await Promise.all([loadNetwork(), latestSimulation().catch(() => null)]);
+  performance.mark("landbridge:network-data");
   for (const c of net.corridors ?? []) {
     corridorSelect.appendChild(
       h("option", { value: c.id }, `${titleFromId(c.id)} (${c.services} services${c.trains_per_week ? `, ${c.trains_per_week} trains a week` : ""})`),
@@ -76,11 +72,19 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
     `${counts.rail ?? 0} rail links, ${counts.gauge_changes} gauge changes, ${counts.sea ?? 0} sea and ${counts.air ?? 0} air routes.` +
     (sim ? ` Queues from simulation ${sim.id} (${mainRun(sim)?.label}).` : " No simulation has run on this server yet.");
 
-  const map = await createMap(mapBox, { label: "Map of the China–Europe rail network" });
-  setData(map, "network", net);
-  setData(map, "gauge-changes", gaugeChangeMarkers(net));
+  await basemap;
+  const pre = route.query.get("corridor");
+  if (pre) corridorSelect.value = pre;
+  const map = await createMap(mapBox, {
+    label: "Map of the China–Europe rail network",
+    sources: {
+      network: { type: "geojson", data: net },
+      "gauge-changes": { type: "geojson", data: gaugeChangeMarkers(net) },
+    },
+    layers: networkLayers(pre || null),
+  });
+  performance.mark("landbridge:map-loaded");
   const selected = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "sel-popup" });
-  for (const layer of networkLayers()) map.addLayer(layer);
   const applyCorridor = () => {
     const c = corridorSelect.value || null;
     for (const layer of networkLayers(c)) if ("filter" in layer && layer.filter) map.setFilter(layer.id, layer.filter);
@@ -122,11 +126,6 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
     show(f.properties as Props, mid);
     map.jumpTo({ center: mid, zoom: Math.max(map.getZoom(), 4) });
   });
-  const pre = route.query.get("corridor");
-  if (pre) {
-    corridorSelect.value = pre;
-    applyCorridor();
-  }
   const drawn = await markRendered(map, mapBox, [...NETWORK_LAYER_IDS]);
   const ms = performance.now() - t0;
   performance.mark("landbridge:network-interactive", { detail: { features: drawn, ms } });

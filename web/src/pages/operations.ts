@@ -6,6 +6,7 @@ import { errorBox } from "../errors";
 import { day, num, percent, titleFromId } from "../format";
 import { createMap, setData } from "../map";
 import type { Route } from "../router";
+import { table } from "../table";
 import { latestSimulation, mainRun } from "../sim";
 
 interface Utilisation {
@@ -179,18 +180,4 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
   });
   mapBox.dataset.trains = String(trains.count);
   return () => map.remove();
-}
-
-export function table(headers: string[], rows: (string | number)[][], caption: string): HTMLElement {
-  return h(
-    "div",
-    { class: "table-wrap", tabindex: 0, role: "region", "aria-label": caption },
-    h(
-      "table",
-      { class: "table" },
-      h("caption", {}, caption),
-      h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, String(c)))))),
-    ),
-  );
 }

@@ -4,7 +4,7 @@ import { figure, scatter } from "../charts";
 import { announce, clear, field, h, newId } from "../dom";
 import { co2e, dateTime, day, money, num } from "../format";
 import { createMap, fitTo, setData } from "../map";
-import { type Option, type OptionView, optionColour, optionView, scenarioSpecs } from "../options";
+import { type Option, type OptionView, containerNumbers, optionColour, optionView, scenarioSpecs } from "../options";
 import { href, type Route } from "../router";
 import { errorBox, markFields } from "../errors";
 
@@ -39,6 +39,11 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
     catalog.cargo_types.map((c) => h("option", { value: c.id, selected: c.id === "general" }, c.name)),
   );
   const mass = input({ name: "mass_kg", type: "number", min: 1, step: "any", placeholder: "typical for the cargo" });
+  const currency = h(
+    "select",
+    { name: "currency" },
+    (catalog.currencies ?? ["USD"]).map((c) => h("option", { value: c, selected: c === "USD" }, c)),
+  );
   const modes = ["rail", "sea", "air"].map((m) => input({ type: "checkbox", name: "modes", value: m, checked: true }));
   const redSea = input({ type: "checkbox", name: "red-sea-closed" });
   const borderOn = input({ type: "checkbox", name: "border-reduced" });
@@ -73,6 +78,7 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
       field("Container type", containerType),
       field("Cargo", cargo),
       field("Total mass (kg, optional)", mass),
+      field("Currency", currency, "Converted at the ECB reference rate of the day"),
     ),
     originList,
     destList,
@@ -103,6 +109,7 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
       container_type: containerType.value,
       cargo: cargo.value,
       mass_kg: mass.value ? Number(mass.value) : undefined,
+      currency: currency.value,
       modes: modes.filter((m) => m.checked).map((m) => m.value),
       scenario: scenarioSpecs({
         redSeaClosed: redSea.checked,
@@ -256,6 +263,7 @@ function showBooking(section: HTMLElement, v: OptionView, quoted: number): void 
   const hs = text("goods.hs_code", { inputmode: "numeric" });
   const massKg = text("goods.mass_kg", { type: "number", min: 1, step: "any" });
   const packages = h("input", { name: "goods.packages", type: "number", min: 1 });
+  const boxes = h("textarea", { name: "equipment", rows: 2, autocomplete: "off", spellcheck: "false" });
   const error = h("div", { "aria-live": "assertive" });
   const submit = h("button", { type: "submit" }, "Book");
   const form = h(
@@ -274,6 +282,7 @@ function showBooking(section: HTMLElement, v: OptionView, quoted: number): void 
       field("Gross mass (kg)", massKg),
       field("Packages (optional)", packages),
     ),
+    field("Container numbers (optional)", boxes, "ISO 6346 with check digit, e.g. CSQU3054383; one per line, or add them later"),
     error,
     submit,
   );
@@ -290,6 +299,7 @@ function showBooking(section: HTMLElement, v: OptionView, quoted: number): void 
           option_id: v.id,
           containers: Number(containers.value),
           reference: reference.value.trim() || null,
+          equipment: containerNumbers(boxes.value),
           shipment: {
             consignor: consignor.values(),
             consignee: consignee.values(),
@@ -306,7 +316,9 @@ function showBooking(section: HTMLElement, v: OptionView, quoted: number): void 
       location.hash = href("bookings", booking.id, { booked: "1" });
     } catch (err) {
       error.appendChild(errorBox(err));
-      markFields(form, err, (f) => f.replace(/^body\./, "").replace(/^shipment\./, ""))?.focus();
+      markFields(form, err, (f) =>
+        f.startsWith("body.equipment") ? "equipment" : f.replace(/^body\./, "").replace(/^shipment\./, ""),
+      )?.focus();
     } finally {
       submit.disabled = false;
     }

@@ -7,7 +7,7 @@ import { num } from "../format";
 import { scenarioSpecs } from "../options";
 import type { Route } from "../router";
 import type { SimulationJob } from "../sim";
-import { table } from "./operations";
+import { table } from "../table";
 
 const POLL_MS = 500;
 
@@ -58,7 +58,7 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
     clear(error);
     submit.disabled = true;
     try {
-      let job = await api<SimulationJob>("/v1/simulations", {
+      let job = await api<SimulationJob>("/v1/operator/simulations", {
         body: {
           scenario: scenarioSpecs({
             redSeaClosed: redSea.c.checked,
@@ -79,7 +79,7 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
         progress.textContent = `${Math.round(job.progress * 100)} %`;
         phase.textContent = `${Math.round(job.progress * 100)} % · ${job.phase}`;
         await new Promise((r) => setTimeout(r, POLL_MS));
-        job = await api<SimulationJob>(`/v1/simulations/${job.id}`);
+        job = await api<SimulationJob>(`/v1/operator/simulations/${job.id}`);
       }
       progress.value = job.progress;
       phase.textContent = job.status === "done" ? `Done: simulation ${job.id}.` : `Failed: ${job.error}`;
