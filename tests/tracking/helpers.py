@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.booking.helpers import booking_body, fresh_departure, make_option
 
+SERVICES = ("xian-duisburg", "yuxinou-duisburg", "chengdu-lodz")  # CR Express trains with two gauge changes
 OWNERS = ("ABC", "DEF", "GHI", "JKL", "MNO", "PQR", "STU", "VWX")
 
 
@@ -23,7 +24,7 @@ def container_number(rng: random.Random) -> str:
 def booked_train(client, db, world, shipper, containers: int = 2, seed: int = 0):
     """A departure with a booking of `containers` numbered boxes on its whole route; (dep, booking id, refs)."""
     rng = random.Random(seed or None)
-    dep = fresh_departure(world)
+    dep = fresh_departure(world, SERVICES[rng.randrange(len(SERVICES))])
     n = len(dep.service.stops) - 1
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, n)], containers=containers)
     refs = [container_number(rng) for _ in range(containers)]
