@@ -774,6 +774,8 @@ def set_transport_status(
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
+        if not strict:
+            return False  # moved meanwhile by another transaction (a concurrent batch of events): it wins
         raise ConflictError(f"Booking {booking_id} changed while this request ran; try again.")
     key_id, role = (principal.key_id, principal.role) if principal else (None, "tracking")
     s.execute(
