@@ -64,9 +64,19 @@ def setup(db, days: int, rng: random.Random):
         s.flush()
         s.add(
             QuoteOption(
-                id="opt_bench", quote_id="qt_bench", customer_id=None, key="bench", containers=2, container_type="40HC",
-                mfeu_per_container=1000, max_payload_kg=26500, cargo="general", price_total=1, currency="USD",
-                option={"legs": []}, expires_at=now,
+                id="opt_bench",
+                quote_id="qt_bench",
+                customer_id=None,
+                key="bench",
+                containers=2,
+                container_type="40HC",
+                mfeu_per_container=1000,
+                max_payload_kg=26500,
+                cargo="general",
+                price_total=1,
+                currency="USD",
+                option={"legs": []},
+                expires_at=now,
             )
         )
         s.flush()
@@ -103,18 +113,39 @@ def setup(db, days: int, rng: random.Random):
             cus = rng.choice(customers)
             bookings.append(
                 {
-                    "id": bid, "customer_id": cus, "option_id": "opt_bench", "status": "confirmed",
-                    "transport_status": "planned", "reference": None, "containers": 2, "container_type": "40HC",
-                    "feu_mfeu": 2000, "price_total": 1, "currency": "USD", "origin": svc.stops[0],
-                    "destination": svc.stops[n_last], "departs_at": now, "arrives_at": now, "shipment": {},
-                    "created_at": now, "updated_at": now,
+                    "id": bid,
+                    "customer_id": cus,
+                    "option_id": "opt_bench",
+                    "status": "confirmed",
+                    "transport_status": "planned",
+                    "reference": None,
+                    "containers": 2,
+                    "container_type": "40HC",
+                    "feu_mfeu": 2000,
+                    "price_total": 1,
+                    "currency": "USD",
+                    "origin": svc.stops[0],
+                    "destination": svc.stops[n_last],
+                    "departs_at": now,
+                    "arrives_at": now,
+                    "shipment": {},
+                    "created_at": now,
+                    "updated_at": now,
                 }
             )
             res.append({"booking_id": bid, "departure_id": dep, "board_stop": 0, "alight_stop": n_last, "mfeu": 2000})
             for q, ref in enumerate(refs):
                 boxes.append(
-                    {"booking_id": bid, "seq": q + 1, "equipment_reference": ref, "iso_equipment_code": "45G1",
-                     "seals": [], "vgm_kg": None, "vgm_method": None, "updated_at": now}
+                    {
+                        "booking_id": bid,
+                        "seq": q + 1,
+                        "equipment_reference": ref,
+                        "iso_equipment_code": "45G1",
+                        "seals": [],
+                        "vgm_kg": None,
+                        "vgm_method": None,
+                        "updated_at": now,
+                    }
                 )
             booked.setdefault(dep, []).append((bid, 0, n_last, refs))
 
@@ -202,15 +233,35 @@ def main() -> None:
         from landbridge.tracking.schemas import SubscriptionIn
 
         for cus in customers:
-            db.write(lambda s, c=cus: webhooks.create_subscription(s, Principal("bench", "shipper", c, "b"), SubscriptionIn(callbackUrl=sink.url)))
+            db.write(
+                lambda s, c=cus: webhooks.create_subscription(
+                    s, Principal("bench", "shipper", c, "b"), SubscriptionIn(callbackUrl=sink.url)
+                )
+            )
         feed = build_feed(movements, booked)
-        print(f"setup {time.perf_counter() - t0:.0f} s: {len(booked):,} trains with bookings, {n_bookings:,} bookings, "
-              f"{n_boxes:,} containers, {len(feed):,} events")
+        print(
+            f"setup {time.perf_counter() - t0:.0f} s: {len(booked):,} trains with bookings, {n_bookings:,} bookings, "
+            f"{n_boxes:,} containers, {len(feed):,} events"
+        )
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "landbridge.cli", "serve", "--port", str(port), "--workers", str(a.server_workers),
-             "--no-access-log", "--log-level", "warning", "--no-migrate", "--no-webhooks"],
-            env=env, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "landbridge.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(a.server_workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--no-migrate",
+                "--no-webhooks",
+            ],
+            env=env,
+            start_new_session=True,
         )
         api = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -251,38 +302,62 @@ def main() -> None:
         batch_s = time.perf_counter() - t2
         from sqlalchemy import text
 
-        counts = db.read(lambda s: {
-            "events": s.execute(text("SELECT count(*) FROM tracking_events")).scalar(),
-            "outbox": s.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar(),
-            "in_transit_or_delivered": s.execute(text("SELECT count(*) FROM bookings WHERE transport_status <> 'planned'")).scalar(),
-            "delivered": s.execute(text("SELECT count(*) FROM bookings WHERE transport_status = 'delivered'")).scalar(),
-            "etas": s.execute(text("SELECT count(*) FROM train_etas")).scalar(),
-        })
+        counts = db.read(
+            lambda s: {
+                "events": s.execute(text("SELECT count(*) FROM tracking_events")).scalar(),
+                "outbox": s.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar(),
+                "in_transit_or_delivered": s.execute(
+                    text("SELECT count(*) FROM bookings WHERE transport_status <> 'planned'")
+                ).scalar(),
+                "delivered": s.execute(
+                    text("SELECT count(*) FROM bookings WHERE transport_status = 'delivered'")
+                ).scalar(),
+                "etas": s.execute(text("SELECT count(*) FROM train_etas")).scalar(),
+            }
+        )
         one_rate = len(single) / single_s
         batch_rate = len(rest) / batch_s
         print(f"one by one: {len(single):,} events in {single_s:.1f} s = {one_rate:,.0f} events/s")
-        print(f"batches of {a.batch}: {len(rest):,} events in {batch_s:.1f} s = {batch_rate:,.0f} events/s "
-              f"({batch_rate / one_rate:.1f}x); whole month at this rate: {len(feed) / batch_rate:.0f} s")
+        print(
+            f"batches of {a.batch}: {len(rest):,} events in {batch_s:.1f} s = {batch_rate:,.0f} events/s "
+            f"({batch_rate / one_rate:.1f}x); whole month at this rate: {len(feed) / batch_rate:.0f} s"
+        )
         print(f"stored: {counts}")
         server.send_signal(signal.SIGTERM)
         server.wait(30)
         server = None
         # webhook deliveries with two workers
-        db.write(lambda s: s.execute(text(
-            "UPDATE webhook_deliveries SET status = 'skipped' WHERE id NOT IN "
-            "(SELECT id FROM webhook_deliveries ORDER BY id LIMIT :n)"), {"n": a.deliveries}))
+        db.write(
+            lambda s: s.execute(
+                text(
+                    "UPDATE webhook_deliveries SET status = 'skipped' WHERE id NOT IN "
+                    "(SELECT id FROM webhook_deliveries ORDER BY id LIMIT :n)"
+                ),
+                {"n": a.deliveries},
+            )
+        )
         t3 = time.perf_counter()
         for _ in range(2):
-            workers.append(subprocess.Popen([sys.executable, "-m", "landbridge.cli", "worker", "--idle", "0.05"],
-                                            env=env, start_new_session=True, stderr=subprocess.DEVNULL))
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "landbridge.cli", "worker", "--idle", "0.05"],
+                    env=env,
+                    start_new_session=True,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         while True:
-            left = db.read(lambda s: s.execute(text("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")).scalar())
+            left = db.read(
+                lambda s: s.execute(text("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")).scalar()
+            )
             if not left or time.perf_counter() - t3 > 600:
                 break
             time.sleep(0.2)
         dt = time.perf_counter() - t3
-        print(f"webhooks: {sink.count:,} deliveries in {dt:.1f} s with 2 workers = {sink.count / dt:,.0f}/s "
-              f"(includes the workers' start-up)")
+        print(
+            f"webhooks: {sink.count:,} deliveries in {dt:.1f} s with 2 workers = {sink.count / dt:,.0f}/s "
+            f"(includes the workers' start-up)"
+        )
     finally:
         for w in workers:
             os.killpg(w.pid, signal.SIGTERM)
