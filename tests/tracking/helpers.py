@@ -178,11 +178,11 @@ class Receiver:
                     me.requests.append({"id": eid, "headers": dict(self.headers), "body": body, "ok": False})
                     entry = me.requests[-1]
                 how = me.plan(eid, n)
-                if isinstance(how, tuple) and how[0] == "sleep":
+                if isinstance(how, tuple) and how[0] == "sleep":  # ("sleep", seconds, status afterwards)
                     import time
 
                     time.sleep(how[1])
-                    how = 204
+                    how = how[2]
                 elif isinstance(how, tuple) and how[0] == "hang":
                     how[1].wait(30)
                     how = 204
