@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.booking.helpers import booking_body, fresh_departure, make_option
 
+SERVICES = ("xian-duisburg", "yuxinou-duisburg", "chengdu-lodz")  # CR Express trains with two gauge changes
 OWNERS = ("ABC", "DEF", "GHI", "JKL", "MNO", "PQR", "STU", "VWX")
 
 
@@ -23,7 +24,7 @@ def container_number(rng: random.Random) -> str:
 def booked_train(client, db, world, shipper, containers: int = 2, seed: int = 0):
     """A departure with a booking of `containers` numbered boxes on its whole route; (dep, booking id, refs)."""
     rng = random.Random(seed or None)
-    dep = fresh_departure(world)
+    dep = fresh_departure(world, SERVICES[rng.randrange(len(SERVICES))])
     n = len(dep.service.stops) - 1
     oid = make_option(db, world, shipper.customer_id, [(dep, 0, n)], containers=containers)
     refs = [container_number(rng) for _ in range(containers)]
@@ -177,11 +178,11 @@ class Receiver:
                     me.requests.append({"id": eid, "headers": dict(self.headers), "body": body, "ok": False})
                     entry = me.requests[-1]
                 how = me.plan(eid, n)
-                if isinstance(how, tuple) and how[0] == "sleep":
+                if isinstance(how, tuple) and how[0] == "sleep":  # ("sleep", seconds, status afterwards)
                     import time
 
                     time.sleep(how[1])
-                    how = 204
+                    how = how[2]
                 elif isinstance(how, tuple) and how[0] == "hang":
                     how[1].wait(30)
                     how = 204

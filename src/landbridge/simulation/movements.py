@@ -32,12 +32,15 @@ def train_movements(model: PreparedModel, st: NetworkState) -> list[dict]:
         starts.append([s for _, s in rows])
     proc_h = [c.processing_hours for c in model.crossings]
     lo, hi = model.start_h, model.end_h
+    shape = _crossing_shapes(model)
     out: list[dict] = []
     for ri, kind, dep, _arr, _loaded, _empties, _wait, cancelled, tid in st.trains:
         if kind != SCHEDULED or cancelled or not lo <= dep < hi:
             continue
         route = model.routes[ri]
-        times = _stop_times(route, dep, model.train_noise[tid], model.train_segments[tid], arrivals, starts, proc_h)
+        times = _stop_times(
+            route, dep, model.train_noise[tid], model.train_segments[tid], arrivals, starts, proc_h, shape[ri]
+        )
         for k, (a, d, w) in enumerate(times):
             if a is None and d is None:
                 break
@@ -57,7 +60,27 @@ def train_movements(model: PreparedModel, st: NetworkState) -> list[dict]:
     return out
 
 
-def _stop_times(route, dep_h, noise, seg, arrivals, starts, proc_h) -> list[tuple[float | None, float | None, float]]:
+def _crossing_shapes(model: PreparedModel) -> list[dict[int, tuple[bool, bool]]]:
+    """Per route, for each section with a crossing (by its end stop): whether the section starts with the crossing
+    (the train waits at the section's first stop) and whether it is only the crossing (it ends at the far side)."""
+    from landbridge.world import load_world
+
+    tt = load_world(model.scenario, model.data_dir).timetable
+    out: list[dict[int, tuple[bool, bool]]] = []
+    for r in model.routes:
+        svc = tt.by_id.get(r.service_id)
+        shapes: dict[int, tuple[bool, bool]] = {}
+        for k, sec in enumerate(svc.sections if svc is not None else ()):
+            if any(st.crossing is not None for st in sec.steps):
+                starts_with = sec.steps[0].crossing is not None
+                shapes[k + 1] = (starts_with, starts_with and len(sec.steps) == 1)
+        out.append(shapes)
+    return out
+
+
+def _stop_times(
+    route, dep_h, noise, seg, arrivals, starts, proc_h, shapes: dict[int, tuple[bool, bool]]
+) -> list[tuple[float | None, float | None, float]]:
     n = len(route.stops)
     arr: list[float | None] = [None] * n
     lv: list[float | None] = [None] * n
@@ -93,15 +116,17 @@ def _stop_times(route, dep_h, noise, seg, arrivals, starts, proc_h) -> list[tupl
             c = a
             k = _nearest(arrivals[c], t)
             if k < 0 or math.isnan(starts[c][k]):
-                arr[b - 1] = arr[b - 1] if arr[b - 1] is not None else t
                 break  # a closed crossing: the train never got through
             start = starts[c][k]
-            if arr[b - 1] is None:
-                arr[b - 1] = t
-            lv[b - 1] = start
-            wait[b - 1] = start - t
+            at_first, whole = shapes.get(b, (True, True))
+            if at_first:  # the crossing begins at the section's first stop: the train waits there
+                if arr[b - 1] is None:
+                    arr[b - 1] = t
+                lv[b - 1] = start
+                wait[b - 1] = start - t
             t = start + proc_h[c] * noise[stop_at]
-            arr[b] = t
+            if whole:  # the section is the crossing: processing ends at its far side
+                arr[b] = t
             pos = stop_at + 1
             continue
         pos = stop_at + 1

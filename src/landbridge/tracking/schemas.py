@@ -52,7 +52,7 @@ SHIPMENT_CODES = (
     "CANC",
 )
 FACILITY_TYPES = ("BOCR", "BORD", "CLOC", "COFS", "OFFD", "DEPO", "INTE", "POTE", "RAMP", "WAYP")
-EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$"
+EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$"
 
 
 class Location(Strict):

@@ -73,10 +73,19 @@ class Prepared:
 
 
 # ---- validation ------------------------------------------------------------------------------
-def _world():
-    from landbridge.world import load_world
+_WORLD: list[Any] = [None, 0.0]
 
-    return load_world()
+
+def _world():
+    """The configured world (load_world is cached, but asking costs ~20 µs; a batch asks thousands of times)."""
+    import time
+
+    now = time.monotonic()
+    if _WORLD[0] is None or now - _WORLD[1] > 1.0:
+        from landbridge.world import load_world
+
+        _WORLD[0], _WORLD[1] = load_world(), now
+    return _WORLD[0]
 
 
 def place_unlocode(place_id: str) -> str | None:
@@ -91,28 +100,45 @@ def place_unlocode(place_id: str) -> str | None:
     return city.unlocode if city is not None else None
 
 
+_DEPARTURES: dict[tuple[int, str], Any] = {}
+_LOCODES: dict[int, dict[str, list[str]]] = {}
+
+
+def departure_of(dep_id: str):
+    """The rail departure of an id (None when there is none), remembered: ids never change meaning."""
+    tt = _world().timetable
+    key = (id(tt), dep_id)
+    if key not in _DEPARTURES:
+        if len(_DEPARTURES) > 200_000:
+            _DEPARTURES.clear()
+        try:
+            d = tt.departure(dep_id)
+            _DEPARTURES[key] = d if d.service.mode == "rail" else None
+        except InvalidRequestError:
+            _DEPARTURES[key] = None
+    return _DEPARTURES[key]
+
+
 class _Resolver:
-    """Departures, places and stops for a batch (looked up once each)."""
+    """Departures, places and stops for a batch."""
 
     def __init__(self):
         w = _world()
         self.tt = w.timetable
         self.places = w.network.places
-        self.deps: dict[str, Any] = {}
-        self.by_locode: dict[str, list[str]] = {}
-        for pid in self.places:
-            code = place_unlocode(pid)
-            if code:
-                self.by_locode.setdefault(code, []).append(pid)
+        key = id(w.network)
+        if key not in _LOCODES:
+            index: dict[str, list[str]] = {}
+            for pid in self.places:
+                code = place_unlocode(pid)
+                if code:
+                    index.setdefault(code, []).append(pid)
+            _LOCODES.clear()
+            _LOCODES[key] = index
+        self.by_locode = _LOCODES[key]
 
     def departure(self, dep_id: str):
-        if dep_id not in self.deps:
-            try:
-                d = self.tt.departure(dep_id)
-                self.deps[dep_id] = d if d.service.mode == "rail" else None
-            except InvalidRequestError:
-                self.deps[dep_id] = None
-        return self.deps[dep_id]
+        return departure_of(dep_id)
 
     def place(self, loc, stops: tuple[str, ...] | None, where: str) -> str:
         pid, code = loc.placeID, loc.UNLocationCode
@@ -498,10 +524,8 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
 
 
 def _leg_start(tt, leg: _Leg) -> datetime:
-    try:
-        return tt.departure(leg.departure_id).time_at(leg.board)
-    except InvalidRequestError:
-        return datetime.max.replace(tzinfo=utcnow().tzinfo)
+    d = departure_of(leg.departure_id)
+    return d.time_at(leg.board) if d is not None else datetime.max.replace(tzinfo=utcnow().tzinfo)
 
 
 def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Leg]]) -> None:
@@ -538,52 +562,48 @@ def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Le
                 in_transit.setdefault(p.booking_id, p)
             elif p.place_id not in (origin, None) or p.type_code in ("CROS",):
                 in_transit.setdefault(p.booking_id, p)
-    for bid, p in sorted(in_transit.items(), key=lambda kv: kv[1].event_at):
-        if state.get(bid) == "planned":
-            bookings.set_transport_status(s, bid, "in_transit", now=p.event_at, event_id=p.event_id)
-            state[bid] = "in_transit"
+    changes = [
+        (bid, "in_transit", p.event_at, p.event_id) for bid, p in in_transit.items() if state.get(bid) == "planned"
+    ]
     if gate_out:
-        _deliver(s, gate_out, state, legs)
+        changes += _deliveries(s, gate_out, state, legs)
+    bookings.advance_transport(s, changes)
 
 
-def _deliver(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs) -> None:
-    """A booking is delivered when each of its numbered containers has an actual gate-out at its last stop
-    (this batch's or an earlier one)."""
+def _deliveries(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs) -> list[tuple]:
+    """Bookings now delivered: each of their numbered containers has an actual gate-out at the last stop (in this
+    batch or an earlier one)."""
     tt = _world().timetable
-    bids = sorted(gate_out)
+    bids = sorted(b for b in gate_out if state.get(b) != "delivered")
     refs: dict[str, set[str]] = {}
+    out: dict[str, set[str]] = {}
     for k in range(0, len(bids), CHUNK):
+        part = bids[k : k + CHUNK]
         for bid, ref in s.execute(
             select(BookingContainer.booking_id, BookingContainer.equipment_reference).where(
-                BookingContainer.booking_id.in_(bids[k : k + CHUNK]), BookingContainer.equipment_reference.is_not(None)
+                BookingContainer.booking_id.in_(part), BookingContainer.equipment_reference.is_not(None)
             )
         ):
             refs.setdefault(bid, set()).add(ref)
-    for bid in bids:
-        if state.get(bid) == "delivered":
-            continue
-        need = refs.get(bid, set())
-        last = legs[bid][-1]
-        final = _stop_place(tt, last.departure_id, last.alight)
-        out = s.scalars(
-            select(TrackingEvent.equipment_reference).where(
-                TrackingEvent.booking_id == bid,
-                TrackingEvent.type_code == "GTOT",
-                TrackingEvent.classifier == "ACT",
-                TrackingEvent.place_id == final,
+        for bid, ref, place in s.execute(
+            select(TrackingEvent.booking_id, TrackingEvent.equipment_reference, TrackingEvent.place_id).where(
+                TrackingEvent.booking_id.in_(part), TrackingEvent.type_code == "GTOT", TrackingEvent.classifier == "ACT"
             )
-        ).all()
-        if need <= set(out):
+        ):
+            last = legs[bid][-1]
+            if place == _stop_place(tt, last.departure_id, last.alight):
+                out.setdefault(bid, set()).add(ref)
+    done = []
+    for bid in bids:
+        if refs.get(bid, set()) <= out.get(bid, set()):
             p = max(gate_out[bid], key=lambda x: x.event_at)
-            bookings.set_transport_status(s, bid, "delivered", now=p.event_at, event_id=p.event_id)
-            state[bid] = "delivered"
+            done.append((bid, "delivered", p.event_at, p.event_id))
+    return done
 
 
 def _stop_place(tt, dep_id: str, stop: int) -> str | None:
-    try:
-        return tt.departure(dep_id).service.stops[stop]
-    except (InvalidRequestError, IndexError):
-        return None
+    d = departure_of(dep_id)
+    return d.service.stops[stop] if d is not None and 0 <= stop < len(d.service.stops) else None
 
 
 # ---- reading -------------------------------------------------------------------------------

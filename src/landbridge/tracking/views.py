@@ -40,7 +40,8 @@ async def lifespan(app: FastAPI):
 router = APIRouter(prefix="/v1", lifespan=lifespan)
 
 
-def _batch_response(result: dict[str, Any], single: bool = False) -> Any:
+
+def _batch_response(request: Request, result: dict[str, Any], single: bool = False) -> Any:
     if single:
         r = result["results"][0] if result["results"] else None
         if r is None:
@@ -53,24 +54,36 @@ def _batch_response(result: dict[str, Any], single: bool = False) -> Any:
     return result
 
 
+def _ingest(request: Request, db, p, events: list[Any], atomic: bool) -> Any:
+    try:
+        return db.write(lambda s: service.ingest(s, p, events, atomic=atomic))
+    except service.BatchRejectedError as exc:
+        errors = [
+            {**e, "field": f"events.{r['index']}" + (f".{e['field']}" if e.get("field") else "")}
+            for r in exc.errors
+            for e in r["errors"]
+        ]
+        raise FieldErrors(str(exc), errors[:1000]) from None
+
+
 @router.post(
     "/events",
     tags=["tracking"],
     status_code=201,
     responses={200: {"description": "A duplicate (the event id was seen before): nothing changed."}},
 )
-def post_event(body: dict[str, Any], db: DB, p: Operator):
+def post_event(body: dict[str, Any], request: Request, db: DB, p: Operator):
     """One event in the DCSA Track & Trace 3.0 shape (`metadata`, `payload`); operators only. 201 when stored,
     200 for a duplicate event id, 422 with the fields at fault."""
-    return _batch_response(db.write(lambda s: service.ingest(s, p, [body])), single=True)
+    return _batch_response(request, db.write(lambda s: service.ingest(s, p, [body])), single=True)
 
 
 @router.post("/events/batch", tags=["tracking"], response_model=BatchOut, max_body_size=MAX_BATCH_BYTES)
-def post_events(body: BatchIn, db: DB, p: Operator):
+def post_events(body: BatchIn, request: Request, db: DB, p: Operator):
     """Up to 10,000 events. Each bad event is reported (index, eventID, errors) and the others are applied,
     unless `atomic` is true: then one bad event rejects the batch (422, nothing applied). Duplicate ids are
     ignored. Events may come in any order; they are applied in event time."""
-    return db.write(lambda s: service.ingest(s, p, body.events, atomic=body.atomic))
+    return _ingest(request, db, p, body.events, body.atomic)
 
 
 @router.post(
@@ -94,7 +107,7 @@ async def import_events(request: Request, db: DB, p: Operator, atomic: bool = Fa
     except UnicodeDecodeError:
         raise FieldError("body", "The CSV file is not UTF-8 text.") from None
     events = events_from_csv(text)
-    return await run_in_threadpool(lambda: db.write(lambda s: service.ingest(s, p, events, atomic=atomic)))
+    return await run_in_threadpool(_ingest, request, db, p, events, atomic)
 
 
 @router.get("/events", tags=["tracking"])
