@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,13 +56,24 @@ class CargoCatalog:
         return _resolve(name, self.cargo_types, "cargo type")
 
 
-def _resolve(name: str, table: dict, what: str, case_upper: bool = False):
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+_Item = TypeVar("_Item", bound=_Named)
+
+
+def _resolve(name: str, table: dict[str, _Item], what: str, case_upper: bool = False) -> _Item:
+    """The entry whose id or alias is `name` (case-insensitive); InvalidRequestError with suggestions."""
     key = name.strip()
     norm = key.upper() if case_upper else key.lower()
-    for item in table.values():
-        ids = [item.id, *item.aliases]
+    for entry in table.values():
+        ids = [entry.id, *entry.aliases]
         if norm in [(i.upper() if case_upper else i.lower()) for i in ids]:
-            return item
+            return entry
     names = list(table)
     hint = did_you_mean(key, names + [a for i in table.values() for a in i.aliases])
     extra = f" Did you mean {', '.join(hint)}?" if hint else ""

@@ -64,10 +64,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _rates_for(v: dict[str, float], keys: tuple[str, ...]) -> dict[str, float]:
+    """Rates per km: one for each of `keys`, each positive."""
+    if set(v) != set(keys):
+        raise ValueError(f"give a rate for each of {', '.join(keys)} (got {', '.join(sorted(v))})")
+    if not all(x > 0 for x in v.values()):
+        raise ValueError("rates must be positive")
+    return v
+
+
 class RailTariff(_Strict):
     """Rail rates: USD per FEU-km by tariff region (china, broad_gauge, europe) and fees per container."""
 
-    usd_per_feu_km: dict[Literal["china", "broad_gauge", "europe"], float]
+    usd_per_feu_km: dict[str, float]
+
+    @field_validator("usd_per_feu_km")
+    @classmethod
+    def _regions(cls, v: dict[str, float]) -> dict[str, float]:
+        return _rates_for(v, ("china", "broad_gauge", "europe"))
+
     gauge_change_usd_per_container: float = Field(ge=0)
     ferry_usd_per_container: float = Field(ge=0)
     terminal_handling_usd_per_container: float = Field(ge=0)
@@ -79,7 +94,13 @@ class RailTariff(_Strict):
 class SeaTariff(_Strict):
     """Ocean freight in USD per FEU-km of the route sailed, by ocean routing (via Suez or the Cape)."""
 
-    usd_per_feu_km: dict[Literal["suez", "cape"], float]
+    usd_per_feu_km: dict[str, float]
+
+    @field_validator("usd_per_feu_km")
+    @classmethod
+    def _routings(cls, v: dict[str, float]) -> dict[str, float]:
+        return _rates_for(v, ("suez", "cape"))
+
     terminal_handling_usd_per_container: float = Field(ge=0)
     dangerous_goods_usd_per_container: float = Field(ge=0)
 

@@ -16,7 +16,7 @@ Spec strings (combine with several --scenario flags or with '+'):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from landbridge.errors import InvalidRequestError, did_you_mean
@@ -141,83 +141,125 @@ def country_code(text: str, spec: str) -> str:
     )
 
 
+def _border(spec: str, arg: str, crossings: Mapping[str, Iterable[str]] | None) -> tuple[str, float]:
+    """`CROSSING=SHARE` of a border spec: the crossing (id or a place on it, checked when `crossings` is
+    given) and the share of capacity left."""
+    target, eq, pct = arg.partition("=")
+    if not eq:
+        raise InvalidRequestError(f"Scenario {spec!r}: say the capacity left, e.g. border:{target}=50%.")
+    target = target.strip()
+    if crossings is not None:
+        known = set(crossings) | {p for ps in crossings.values() for p in ps}
+        if target not in known:
+            hint = did_you_mean(target, known)
+            extra = f" Did you mean {', '.join(hint)}?" if hint else ""
+            raise InvalidRequestError(
+                f"Scenario {spec!r}: unknown border crossing {target!r}.{extra} "
+                f"Known crossings: {', '.join(sorted(crossings))}."
+            )
+    return target, _percent(pct, spec)
+
+
+def _corridor(spec: str, arg: str, corridors: Iterable[str] | None) -> str:
+    corridor = arg.strip()
+    if corridors is not None and corridor not in set(corridors):
+        hint = did_you_mean(corridor, corridors)
+        extra = f" Did you mean {', '.join(hint)}?" if hint else ""
+        listed = ", ".join(sorted(set(corridors)))
+        raise InvalidRequestError(f"Scenario {spec!r}: unknown corridor {corridor!r}.{extra} Known: {listed}.")
+    return corridor
+
+
+def _reopen_tag(spec: str, arg: str, suspension_tags: Iterable[str] | None) -> str:
+    tag = arg.strip()
+    if suspension_tags is not None and tag not in set(suspension_tags):
+        tags = sorted(set(suspension_tags))
+        hint = did_you_mean(tag, tags)
+        extra = f" Did you mean {', '.join(hint)}?" if hint else ""
+        known = f"Suspended services carry the tags: {', '.join(tags)}." if tags else "No service is suspended."
+        raise InvalidRequestError(f"Scenario {spec!r}: no suspended service has the tag {tag!r}.{extra} {known}")
+    return tag
+
+
+def _unknown(spec: str) -> InvalidRequestError:
+    hint = did_you_mean(spec.lower(), ["baseline", "red-sea-closed"])
+    extra = f" Did you mean {hint[0]}?" if hint else ""
+    return InvalidRequestError(f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + ".")
+
+
+@dataclass
+class _Draft:
+    """A scenario being parsed, spec by spec."""
+
+    red_sea: bool = False
+    borders: list[tuple[str, float]] = field(default_factory=list)
+    avoid: set[str] = field(default_factory=set)
+    avoid_corridors: set[str] = field(default_factory=set)
+    shift: float = 0.0
+    reopened: set[str] = field(default_factory=set)
+
+    def add(
+        self,
+        spec: str,
+        crossings: Mapping[str, Iterable[str]] | None,
+        corridors: Iterable[str] | None,
+        suspension_tags: Iterable[str] | None = None,
+    ) -> None:
+        low = spec.lower()
+        if low in ("baseline", "normal"):
+            return
+        if low in ("red-sea-closed", "suez-closed", "red-sea"):
+            self.red_sea = True
+            return
+        if low == "reopen-suspended":
+            self.reopened.add("*")
+            return
+        kind, sep, arg = low.partition(":")
+        if not sep:
+            raise _unknown(spec)
+        if kind == "border":
+            self.borders.append(_border(spec, arg, crossings))
+        elif kind == "avoid":
+            self.avoid.add(country_code(arg, spec))
+        elif kind == "avoid-corridor":
+            self.avoid_corridors.add(_corridor(spec, arg, corridors))
+        elif kind == "sea-to-rail":
+            self.shift = _percent(arg, spec)
+        elif kind == "reopen" and re.fullmatch(r"[a-z0-9][a-z0-9-]*", arg.strip()):
+            self.reopened.add(_reopen_tag(spec, arg, suspension_tags))
+        else:
+            raise _unknown(spec)
+
+
 def parse_scenario(
     specs: Iterable[str] | str | None,
-    crossings: dict[str, Iterable[str]] | None = None,
+    crossings: Mapping[str, Iterable[str]] | None = None,
     corridors: Iterable[str] | None = None,
     suspension_tags: Iterable[str] | None = None,
 ) -> Scenario:
     """Parse spec strings into one Scenario. `crossings` maps crossing id -> its place ids (for checking
     names); `corridors` lists known corridor names; `suspension_tags` the tags of suspended services that
-    reopen:TAG may name. Unknown forms list the valid ones."""
+    reopen:TAG may name. Unknown forms list the valid ones; every refusal is an InvalidRequestError that
+    says what to write instead."""
     if specs is None:
         specs = []
     if isinstance(specs, str):
         specs = [specs]
     parts = [p.strip() for s in specs for p in s.split("+") if p.strip()]
-    red_sea = False
-    borders: list[tuple[str, float]] = []
-    avoid: set[str] = set()
-    avoid_corr: set[str] = set()
-    shift = 0.0
-    reopened: set[str] = set()
-    names = []
+    draft = _Draft()
     for spec in parts:
-        low = spec.lower()
-        names.append(low)
-        if low in ("baseline", "normal"):
-            continue
-        if low in ("red-sea-closed", "suez-closed", "red-sea"):
-            red_sea = True
-            continue
-        if low == "reopen-suspended":
-            reopened.add("*")
-            continue
-        kind, sep, arg = low.partition(":")
-        if kind == "border" and sep:
-            target, eq, pct = arg.partition("=")
-            if not eq:
-                raise InvalidRequestError(f"Scenario {spec!r}: say the capacity left, e.g. border:{target}=50%.")
-            target = target.strip()
-            if crossings is not None:
-                known = set(crossings) | {p for ps in crossings.values() for p in ps}
-                if target not in known:
-                    hint = did_you_mean(target, known)
-                    extra = f" Did you mean {', '.join(hint)}?" if hint else ""
-                    raise InvalidRequestError(
-                        f"Scenario {spec!r}: unknown border crossing {target!r}.{extra} "
-                        f"Known crossings: {', '.join(sorted(crossings))}."
-                    )
-            borders.append((target, _percent(pct, spec)))
-        elif kind == "avoid" and sep:
-            avoid.add(country_code(arg, spec))
-        elif kind == "avoid-corridor" and sep:
-            corridor = arg.strip()
-            if corridors is not None and corridor not in set(corridors):
-                hint = did_you_mean(corridor, corridors)
-                extra = f" Did you mean {', '.join(hint)}?" if hint else ""
-                known = ", ".join(sorted(set(corridors)))
-                raise InvalidRequestError(f"Scenario {spec!r}: unknown corridor {corridor!r}.{extra} Known: {known}.")
-            avoid_corr.add(corridor)
-        elif kind == "sea-to-rail" and sep:
-            shift = _percent(arg, spec)
-        elif kind == "reopen" and sep and re.fullmatch(r"[a-z0-9][a-z0-9-]*", arg.strip()):
-            tag = arg.strip()
-            if suspension_tags is not None and tag not in set(suspension_tags):
-                tags = sorted(set(suspension_tags))
-                hint = did_you_mean(tag, tags)
-                extra = f" Did you mean {', '.join(hint)}?" if hint else ""
-                known = f"Suspended services carry the tags: {', '.join(tags)}." if tags else "No service is suspended."
-                raise InvalidRequestError(
-                    f"Scenario {spec!r}: no suspended service has the tag {tag!r}.{extra} {known}"
-                )
-            reopened.add(tag)
-        else:
-            hint = did_you_mean(low, ["baseline", "red-sea-closed"])
-            extra = f" Did you mean {hint[0]}?" if hint else ""
-            raise InvalidRequestError(f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + ".")
+        draft.add(spec, crossings, corridors, suspension_tags)
+    names = [p.lower() for p in parts]
     name = "+".join(n for n in names if n not in ("baseline", "normal")) or "baseline"
-    return Scenario(name, red_sea, tuple(borders), frozenset(avoid), frozenset(avoid_corr), shift, frozenset(reopened))
+    return Scenario(
+        name,
+        draft.red_sea,
+        tuple(draft.borders),
+        frozenset(draft.avoid),
+        frozenset(draft.avoid_corridors),
+        draft.shift,
+        frozenset(draft.reopened),
+    )
 
 
 BASELINE = Scenario()

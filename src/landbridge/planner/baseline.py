@@ -97,15 +97,15 @@ class ConnectionScan:
             if on[tr] or (board_ok[i] and board.get(frm[i], inf) <= d):
                 on[tr] = 1
                 if alight_ok[i]:
-                    a, s = arr[i], to[i]
-                    out = egress.get(s)
-                    if out is not None and a + out < best:
-                        best = a + out
-                    b = a + conn
-                    if b < board.get(s, inf):
-                        board[s] = b
-                        for q, dray_s in colocated.get(s, ()):
-                            if b + dray_s < board.get(q, inf):
-                                board[q] = b + dray_s
+                    arrive, stop = arr[i], to[i]
+                    out = egress.get(stop)
+                    if out is not None and arrive + out < best:
+                        best = arrive + out
+                    ready = arrive + conn
+                    if ready < board.get(stop, inf):
+                        board[stop] = ready
+                        for q, dray_s in colocated.get(stop, ()):
+                            if ready + dray_s < board.get(q, inf):
+                                board[q] = ready + dray_s
             i += 1
         return best if best < inf else None

@@ -3,12 +3,16 @@ great circle, truck as a straight line between its ends."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from landbridge.network.models import Network, great_circle_points
-from landbridge.planner.options import Leg
+from landbridge.planner.options import Leg, Option
 from landbridge.timetable.builder import Timetable
 
 
 def leg_coordinates(leg: Leg, network: Network, timetable: Timetable) -> list[list[float]]:
+    """The line a leg follows, [lon, lat] pairs: rail along its links, sea along the searoute path of its
+    routing, air on the great circle, trucks straight."""
     a, b = network.places[leg.frm], network.places[leg.to]
     if leg.mode == "air":
         return great_circle_points((a.lon, a.lat), (b.lon, b.lat))
@@ -36,8 +40,10 @@ def leg_coordinates(leg: Leg, network: Network, timetable: Timetable) -> list[li
     return [[a.lon, a.lat], [b.lon, b.lat]]
 
 
-def option_geojson(option, network: Network, timetable: Timetable) -> dict:
-    feats = []
+def option_geojson(option: Option, network: Network, timetable: Timetable) -> dict[str, Any]:
+    """An option as a GeoJSON FeatureCollection (RFC 7946): one LineString per leg, in order, with its mode,
+    ends and service; coordinates [lon, lat] in degrees (what the web app's map draws)."""
+    feats: list[dict[str, Any]] = []
     for n, leg in enumerate(option.legs):
         feats.append(
             {

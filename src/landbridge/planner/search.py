@@ -154,10 +154,11 @@ class Search:
         self.rail_credit = max(credit, 0.0)
         self._costs: dict[tuple[int, int], tuple[float, ...]] = {}
         n_stops = len(index.gateways)
-        self._bound_s: list[float | None] = [None] * n_stops
+        # -1: not computed yet (seconds are never negative)
+        self._bound_s: list[float] = [-1.0] * n_stops
         self._bound_usd: list[float] = [INF] * n_stops
         self._bound_kg: list[float] = [INF] * n_stops
-        self._onward_s: list[float | None] = [None] * n_stops
+        self._onward_s: list[float] = [-1.0] * n_stops
         self._onward_usd: list[float] = [INF] * n_stops
         self._onward_kg: list[float] = [INF] * n_stops
         self._egress_bounds = [(req.bounds.towards(g), t.hours * 3600, t.usd, t.co2e_kg) for g, t in req.egress.items()]
@@ -287,81 +288,103 @@ class Search:
         req = self.req
         route = b.route
         rail = route.mode_code == MODE_RAIL
+        sea = route.mode_code == MODE_SEA
         after_rail = label[10]
-        index = self.index
-        run = index.next_run(route, earliest - b.depart_offset_s)
-        epochs = route.epochs
-        if run >= len(epochs):
+        run = self.index.next_run(route, earliest - b.depart_offset_s)
+        if run >= len(route.epochs):
             return
-        e0 = epochs[run]
-        pidx = index.tariffs.period_index(e0 + b.depart_offset_s)
+        e0 = route.epochs[run]
+        pidx = self.index.tariffs.period_index(e0 + b.depart_offset_s)
         c0 = label[3] + req.rail_board_usd[pidx][1 if after_rail else 0] * self._n if rail else label[3]
         costs = base_costs if pidx == self._base_period else self._ride_costs(b, pidx)
-        e_base = label[5]
-        mass_t = req.mass_t
-        conn = req.connection_s
-        targets = self.targets
-        fc, fe = self.fc, self.fe
-        egress_of = req.egress
-        credit = self.rail_credit
-        winter_months = req.winter_months
-        sea = route.mode_code == MODE_SEA
+        e_base, mass_t, egress_of = label[5], req.mass_t, req.egress
         for r, ride in enumerate(b.rides):
-            run_r, e_r = run, e0
-            arrive = e_r + ride.arrive_offset_s
+            arrive = e0 + ride.arrive_offset_s
             usd = c0 + costs[r]
             e = e_base + mass_t * ride.co2e_g_per_t / 1000
-            q = ride.alight_stop
-            egress = egress_of.get(q)
+            egress = egress_of.get(ride.alight_stop)
             if sea and egress is not None:
                 self.first_sea_arrival = min(self.first_sea_arrival, arrive + egress.hours * 3600)
-            # Worth it? Either as a finished itinerary from here, or on the way to one.
-            worth = False
-            if egress is not None:
-                te, ce, ee = arrive + egress.hours * 3600, (usd + egress.usd) * fc, (e + egress.co2e_kg) * fe
-                worth = not any(d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k for d in targets)
-            if not worth:
-                sec, add_usd, add_kg = self._bound(q)
-                if sec == INF:
-                    continue
-                tb, cb, eb, kb = arrive + sec, (usd + add_usd) * fc, (e + add_kg) * fe, k + 1
-                if any(d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb for d in targets):
-                    continue
+            if not self._worth(ride.alight_stop, arrive, usd, e, k, egress):
+                continue
+            run_r = run
             if req.capacity is not None and rail:
                 found = self._with_room(route, run, ride)
                 if found is None:
                     continue
-                run_r, e_r = found
-                arrive = e_r + ride.arrive_offset_s
+                run_r = found
+            e_r = route.epochs[run_r]
             winter = False
-            if winter_months and ride.facts.broad_gauge:
-                months = (_time.gmtime(e_r + ride.depart_offset_s).tm_mon, _time.gmtime(arrive).tm_mon)
-                if months[0] in winter_months or months[1] in winter_months:
-                    if not route.winter_protection:
-                        continue
-                    winter = True
-                    usd += ride.prices[pidx].winter_usd_per_container * self._n
+            if req.winter_months and ride.facts.broad_gauge:
+                surcharge = self._winter_surcharge(route, ride, e_r, pidx)
+                if surcharge is None:
+                    continue
+                usd += surcharge
+                winter = surcharge > 0
             step = RideStep(ride, e_r, route.trips[run_r], pidx, winter, after_rail and rail)
-            t_next = arrive + conn
-            out: Label = (
-                arrive,
-                t_next,
-                INF if route.mode_code == MODE_SEA else t_next,
-                usd,
-                usd if rail else usd + credit,
-                e,
-                k,
-                label,
-                step,
-                ride.alight_stop,
-                rail,
-            )
-            self.labels_created += 1
-            if egress is not None:
-                self._target(out, egress)
-            if self._hopeless(out) or not self._insert(out):
-                continue
-            new.setdefault(ride.alight_stop, []).append(out)
+            self._offer(label, step, e_r + ride.arrive_offset_s, usd, e, k, rail, sea, egress, new)
+
+    def _worth(self, stop: int, t: float, c: float, e: float, k: int, egress: Truck | None) -> bool:
+        """Could arriving at `stop` at `t` (or later) with cost `c` and emissions `e` after `k` rides still
+        lead to an itinerary no finished one beats: as one from here, or after more rides (bounds)?"""
+        fc, fe, targets = self.fc, self.fe, self.targets
+        if egress is not None:
+            te, ce, ee = t + egress.hours * 3600, (c + egress.usd) * fc, (e + egress.co2e_kg) * fe
+            if not any(d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k for d in targets):
+                return True
+        sec, add_usd, add_kg = self._bound(stop)
+        if sec == INF:
+            return False
+        tb, cb, eb, kb = t + sec, (c + add_usd) * fc, (e + add_kg) * fe, k + 1
+        return not any(d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb for d in targets)
+
+    def _winter_surcharge(self, route: Route, ride: Ride, run_epoch: float, pidx: int) -> float | None:
+        """Winter protection for winter-sensitive cargo on the 1520 mm area when the ride leaves or arrives in
+        a winter month: the surcharge (0 outside winter), None when the service has no protection."""
+        months = self.req.winter_months
+        leaves = _time.gmtime(run_epoch + ride.depart_offset_s).tm_mon
+        arrives = _time.gmtime(run_epoch + ride.arrive_offset_s).tm_mon
+        if leaves not in months and arrives not in months:
+            return 0.0
+        if not route.winter_protection:
+            return None
+        return ride.prices[pidx].winter_usd_per_container * self._n
+
+    def _offer(
+        self,
+        parent: Label,
+        step: RideStep,
+        arrive: float,
+        usd: float,
+        e: float,
+        k: int,
+        rail: bool,
+        sea: bool,
+        egress: Truck | None,
+        new: dict[int, list[Label]],
+    ) -> None:
+        """A label for arriving somewhere on a ride: a finished itinerary when the destination's truck leaves
+        from here, and a label to go on from unless something beats it."""
+        t_next = arrive + self.req.connection_s
+        out: Label = (
+            arrive,
+            t_next,
+            INF if sea else t_next,
+            usd,
+            usd if rail else usd + self.rail_credit,
+            e,
+            k,
+            parent,
+            step,
+            step.ride.alight_stop,
+            rail,
+        )
+        self.labels_created += 1
+        if egress is not None:
+            self._target(out, egress)
+        if self._hopeless(out) or not self._insert(out):
+            return
+        new.setdefault(step.ride.alight_stop, []).append(out)
 
     def _best_case(self, b: Boarding, pidx: int, costs: tuple[float, ...]) -> tuple[float, float, float]:
         """Least (seconds after `earliest`, USD after boarding, kg) with which any ride of boarding b can
@@ -371,7 +394,7 @@ class Search:
         dt = dc = de = INF
         for sec, q, cost, g in zip(b.ride_seconds, b.alights, costs, b.co2e_g_per_t):
             x = onward_s[q]
-            if x is None:
+            if x < 0:
                 self._fill(q)
                 x = onward_s[q]
             if x == INF:
@@ -415,7 +438,7 @@ class Search:
             self._costs[key] = costs
         return costs
 
-    def _with_room(self, route: Route, run: int, ride: Ride) -> tuple[int, float] | None:
+    def _with_room(self, route: Route, run: int, ride: Ride) -> int | None:
         req = self.req
         assert req.capacity is not None and req.departure_id is not None
         for skip in range(MAX_CAPACITY_TRIES):
@@ -425,7 +448,7 @@ class Search:
                 if run + skip >= len(route.epochs):
                     return None
             if req.capacity(req.departure_id(route, run + skip), ride.i, ride.j, req.feu):
-                return run + skip, route.epochs[run + skip]
+                return run + skip
         return None
 
     def _drayage(self, marked: dict[int, list[Label]]) -> None:
@@ -489,9 +512,9 @@ class Search:
 
     def _bound(self, stop: int) -> tuple[float, float, float]:
         """Least (seconds, USD, kg CO2e) from arriving at `stop` to the door with one ride or more."""
-        if self._bound_s[stop] is None:
+        if self._bound_s[stop] < 0:
             self._fill(stop)
-        return self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop]  # type: ignore[return-value]
+        return self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop]
 
     def _hopeless(self, label: Label) -> bool:
         """True when nothing this label can still become (one ride or more) could beat every finished

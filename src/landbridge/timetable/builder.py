@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -121,10 +121,13 @@ class FlightEntry(BaseModel):
 
 @dataclass(frozen=True)
 class Parameters:
-    raw: dict
+    """parameters.yaml as read: nested mappings of operating rules (see the file for units and sources)."""
 
-    def get(self, *path: str, default=None):
-        node = self.raw
+    raw: dict[str, Any]
+
+    def get(self, *path: str, default: Any = None) -> Any:
+        """The value at `path` (e.g. get("rail", "connection_hours_min")), or `default` when absent."""
+        node: Any = self.raw
         for p in path:
             if not isinstance(node, dict) or p not in node:
                 return default
@@ -348,7 +351,9 @@ def rail_path(network: Network, a: str, b: str) -> list[RailStep]:
     return list(reversed(steps))
 
 
-def _load_entries(src: DataSource):
+def _load_entries(
+    src: DataSource,
+) -> tuple[dict[str, Any], list[RailServiceEntry], list[SeaServiceEntry], list[FlightEntry], Parameters]:
     doc = src.yaml(SERVICES)
     defaults = doc.get("defaults") or {}
     rail = validate_entries(src.display(SERVICES), doc.get("services"), RailServiceEntry, section="services")
@@ -406,12 +411,24 @@ def closed_crossings(network: Network, scenario: Scenario, max_wait_hours: float
 
 
 def _build_rail_service(
-    network, e: RailServiceEntry, defaults, sid, name, stops, days, direction, dflt_dwell, scenario: Scenario, file
+    network: Network,
+    e: RailServiceEntry,
+    defaults: dict[str, Any],
+    sid: str,
+    name: str,
+    stops: list[str],
+    days: list[str],
+    direction: str,
+    dflt_dwell: float,
+    scenario: Scenario,
+    file: str,
 ) -> Service | None:
     speed_factor = e.speed_factor or float(defaults.get("speed_factor", 1.0))
     caps = {**(defaults.get("capacity_feu") or {}), **(e.capacity_feu or {})}
     dwell = e.dwell_hours if e.dwell_hours is not None else dflt_dwell
-    arrive, depart, sections, boardable = [0.0], [0.0], [], []
+    arrive, depart = [0.0], [0.0]
+    sections: list[Section] = []
+    boardable: list[bool] = []
     countries: set[str] = set()
     t = 0.0
     for k in range(len(stops) - 1):
@@ -428,8 +445,7 @@ def _build_rail_service(
             countries.add(network.places[st.to].country)
             if st.link is not None:
                 hours += st.distance_km / (st.link.speed_kmh * speed_factor)
-            else:
-                c = st.crossing
+            elif (c := st.crossing) is not None:
                 f = scenario.capacity_factor(c.id, (c.a, c.b))
                 wait = border_wait_hours(c.typical_utilisation, c.trains_per_day, f)
                 if e.priority_crossing:
@@ -482,7 +498,7 @@ def sea_distance_km(network: Network, a: str, b: str, variant: str) -> float:
     """Ocean distance between two ports: searoute path where derived, else 1.2 x great circle (coastal)."""
     routes = network.sea_routes.get((a, b)) or network.sea_routes.get((b, a))
     if routes:
-        r = routes.get(variant) or routes.get("suez")
+        r = routes.get(variant) or routes.get("suez") or next(iter(routes.values()))
         return r.distance_km
     pa, pb = network.places[a], network.places[b]
     return haversine_km(pa.lat, pa.lon, pb.lat, pb.lon) * 1.2

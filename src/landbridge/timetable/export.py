@@ -67,7 +67,7 @@ def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
 def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
     feats: list[dict[str, Any]] = []
     for p in network.places.values():
-        props = {"id": p.id, "name": p.name, "kind": p.kind, "country": p.country}
+        props: dict[str, Any] = {"id": p.id, "name": p.name, "kind": p.kind, "country": p.country}
         if p.gauge_mm:
             props["gauge_mm"] = p.gauge_mm
         if p.unlocode:
@@ -92,11 +92,11 @@ def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
         for l in network.rail_links
     )
     for c in network.crossings:
-        a, b = network.places[c.a], network.places[c.b]
+        pa, pb = network.places[c.a], network.places[c.b]
         feats.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                "geometry": {"type": "LineString", "coordinates": [[pa.lon, pa.lat], [pb.lon, pb.lat]]},
                 "properties": {
                     "mode": c.mode if c.mode == "ferry" else "border_crossing",
                     "id": c.id,
@@ -121,20 +121,20 @@ def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
             )
     for s in timetable.services:
         if s.mode == "air" and s.direction == "westbound":
-            a, b = network.places[s.stops[0]], network.places[s.stops[1]]
+            fa, fb = network.places[s.stops[0]], network.places[s.stops[1]]
             feats.append(
                 {
                     "type": "Feature",
                     "geometry": {
                         "type": "LineString",
-                        "coordinates": great_circle_points((a.lon, a.lat), (b.lon, b.lat)),
+                        "coordinates": great_circle_points((fa.lon, fa.lat), (fb.lon, fb.lat)),
                     },
                     "properties": {
                         "mode": "air",
                         "service": s.id,
                         "name": s.name,
-                        "from": a.id,
-                        "to": b.id,
+                        "from": fa.id,
+                        "to": fb.id,
                         "distance_km": s.sections[0].distance_km,
                     },
                 }

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
+from landbridge.network.models import Network, Place
 from landbridge.timefmt import iso_utc
+from landbridge.timetable.builder import Timetable
+from landbridge.timetable.models import country_zone
 
 
-def _local(dt, network, place_id: str) -> str:
-    from zoneinfo import ZoneInfo
+class PlaceFinder(Protocol):
+    """Finds a place from what a user typed (landbridge.network.search.PlaceIndex)."""
 
-    from landbridge.timetable.models import COUNTRY_TZ
-
-    tz = ZoneInfo(COUNTRY_TZ.get(network.places[place_id].country, "UTC"))
-    return dt.astimezone(tz).isoformat(timespec="minutes")
+    def find(self, query: str) -> Place: ...
 
 
-def rail_places_for(world, query: str | None, mode: str = "rail") -> list[str] | None:
+class _HasIndex(Protocol):
+    @property
+    def index(self) -> PlaceFinder: ...
+
+
+class WorldView(Protocol):
+    """What listings need of a loaded world (landbridge.world.World has it)."""
+
+    @property
+    def network(self) -> Network: ...
+    @property
+    def timetable(self) -> Timetable: ...
+    @property
+    def planner(self) -> _HasIndex: ...
+
+
+def _local(dt: datetime, network: Network, place_id: str) -> str:
+    return dt.astimezone(country_zone(network.places[place_id].country)).isoformat(timespec="minutes")
+
+
+def rail_places_for(world: WorldView, query: str | None, mode: str = "rail") -> list[str] | None:
     """The timetabled places a user means: a terminal or hub itself, or the terminals serving a city."""
     if not query:
         return None
@@ -39,7 +59,7 @@ def rail_places_for(world, query: str | None, mode: str = "rail") -> list[str] |
 
 
 def list_departures(
-    world,
+    world: WorldView,
     start: date,
     end: date,
     origin: str | None,
@@ -49,8 +69,9 @@ def list_departures(
 ) -> list[dict[str, Any]]:
     tt = world.timetable
     net = world.network
-    froms = rail_places_for(world, origin, mode) or [None]
-    tos = rail_places_for(world, destination, mode) or [None]
+    everywhere: list[str | None] = [None]
+    froms: list[str | None] = [*(rail_places_for(world, origin, mode) or everywhere)]
+    tos: list[str | None] = [*(rail_places_for(world, destination, mode) or everywhere)]
     rows = []
     for f in froms:
         for t in tos:
