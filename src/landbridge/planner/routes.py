@@ -97,6 +97,8 @@ class Boarding:
     ride_seconds: tuple[float, ...]
     alights: tuple[int, ...]
     co2e_g_per_t: tuple[float, ...]
+    # per tariff period, per ride: (freight USD per FEU, fixed USD per container, dangerous goods USD)
+    coefficients: tuple[tuple[tuple[float, float, float], ...], ...]
 
     @classmethod
     def of(cls, route: Route, i: int, rides: list[Ride]) -> Boarding:
@@ -110,6 +112,13 @@ class Boarding:
             tuple(r.arrive_offset_s - off for r in rides),
             tuple(r.alight_stop for r in rides),
             tuple(r.co2e_g_per_t for r in rides),
+            tuple(
+                tuple(
+                    (p.freight_usd_per_feu, p.fixed_usd_per_container, p.dangerous_usd_per_container)
+                    for p in (r.prices[k] for r in rides)
+                )
+                for k in range(len(rides[0].prices) if rides else 0)
+            ),
         )
 
 

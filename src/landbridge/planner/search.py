@@ -24,6 +24,9 @@ label is compared with others as if they did not (exact for itineraries within o
 outside winter months, which is nearly all of them).
 """
 
+# The inner loops compare with `if` rather than min()/any(): a function call per comparison costs more here.
+# ruff: noqa: PLR1730, SIM110
+
 from __future__ import annotations
 
 import time as _time
@@ -161,7 +164,20 @@ class Search:
         self._onward_s: list[float] = [-1.0] * n_stops
         self._onward_usd: list[float] = [INF] * n_stops
         self._onward_kg: list[float] = [INF] * n_stops
-        self._egress_bounds = [(req.bounds.towards(g), t.hours * 3600, t.usd, t.co2e_kg) for g, t in req.egress.items()]
+        self._egress_bounds = [
+            (
+                gb.seconds,
+                gb.freight_usd_per_feu,
+                gb.fees_usd_per_container,
+                gb.co2e_g_per_t,
+                t.hours * 3600,
+                t.usd,
+                t.co2e_kg,
+            )
+            for g, t in req.egress.items()
+            for gb in (req.bounds.towards(g),)
+        ]
+        self._cf = req.load.price_factor
         self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = {}
         self._base_period = index.tariffs.period_index(req.ready_epoch)
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
@@ -330,13 +346,19 @@ class Search:
         fc, fe, targets = self.fc, self.fe, self.targets
         if egress is not None:
             te, ce, ee = t + egress.hours * 3600, (c + egress.usd) * fc, (e + egress.co2e_kg) * fe
-            if not any(d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k for d in targets):
+            for d in targets:
+                if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
+                    break
+            else:
                 return True
         sec, add_usd, add_kg = self._bound(stop)
         if sec == INF:
             return False
         tb, cb, eb, kb = t + sec, (c + add_usd) * fc, (e + add_kg) * fe, k + 1
-        return not any(d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb for d in targets)
+        for d in targets:
+            if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
+                return False
+        return True
 
     def _winter_surcharge(self, route: Route, ride: Ride, run_epoch: float, pidx: int) -> float | None:
         """Winter protection for winter-sensitive cargo on the 1520 mm area when the ride leaves or arrives in
@@ -399,42 +421,50 @@ class Search:
                 x = onward_s[q]
             if x == INF:
                 continue
-            dt = min(dt, sec + x)
+            if sec + x < dt:
+                dt = sec + x
             y = cost + onward_usd[q]
-            dc = min(dc, y)
+            if y < dc:
+                dc = y
             z = mass_kg * g + onward_kg[q]
-            de = min(de, z)
+            if z < de:
+                de = z
         return dt, dc, de
 
     def _fill(self, stop: int) -> None:
         """Bounds at a gateway: with at least one more ride (`_bound_*`) and, counting the egress truck
         from there too, onward to the door (`_onward_*`)."""
-        req = self.req
-        load = req.load
-        n, cf = load.containers, load.price_factor
-        mass_t = req.mass_t
+        n, cf, mass_kg = self._n, self._cf, self.req.mass_t / 1000
         sec = usd = kg = INF
-        for gb, truck_s, truck_usd, truck_kg in self._egress_bounds:
-            s_ = gb.seconds[stop]
+        for seconds, freight, fees, co2, truck_s, truck_usd, truck_kg in self._egress_bounds:
+            s_ = seconds[stop]
             if s_ == INF:
                 continue
-            sec = min(sec, s_ + truck_s)
-            u = n * (cf * gb.freight_usd_per_feu[stop] + gb.fees_usd_per_container[stop]) + truck_usd
-            usd = min(usd, u)
-            c = mass_t * gb.co2e_g_per_t[stop] / 1000 + truck_kg
-            kg = min(kg, c)
+            if s_ + truck_s < sec:
+                sec = s_ + truck_s
+            u = n * (cf * freight[stop] + fees[stop]) + truck_usd
+            if u < usd:
+                usd = u
+            c = mass_kg * co2[stop] + truck_kg
+            if c < kg:
+                kg = c
         self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop] = sec, usd, kg
-        out = req.egress.get(stop)
+        out = self.req.egress.get(stop)
         if out is not None:
             sec, usd, kg = min(sec, out.hours * 3600), min(usd, out.usd), min(kg, out.co2e_kg)
         self._onward_s[stop], self._onward_usd[stop], self._onward_kg[stop] = sec, usd, kg
 
     def _ride_costs(self, b: Boarding, pidx: int) -> tuple[float, ...]:
+        """USD of each ride of a boarding for this request's load under tariff period `pidx` (cached)."""
         key = (id(b), pidx)
         costs = self._costs.get(key)
         if costs is None:
-            load = self.req.load
-            costs = tuple(ride.prices[pidx].usd(load) for ride in b.rides)
+            n, cf = self._n, self._cf
+            extra = 1.0 if self.req.load.dangerous else 0.0
+            if b.route.mode_code == MODE_AIR:
+                costs = tuple(ride.prices[pidx].usd(self.req.load) for ride in b.rides)
+            else:
+                costs = tuple(n * (cf * f + x + extra * dg) for f, x, dg in b.coefficients[pidx])
             self._costs[key] = costs
         return costs
 
@@ -523,7 +553,10 @@ class Search:
         if sec == INF:
             return True
         t, c, e, k = label[0] + sec, (label[3] + usd) * self.fc, (label[5] + kg) * self.fe, label[6] + 1
-        return any(d[0] <= t and d[1] <= c and d[2] <= e and d[3] <= k for d in self.targets)
+        for d in self.targets:
+            if d[0] <= t and d[1] <= c and d[2] <= e and d[3] <= k:
+                return True
+        return False
 
     def _target(self, label: Label, egress: Truck) -> None:
         t = label[0] + egress.hours * 3600
