@@ -258,6 +258,25 @@ def test_earliest_rail_arrival_is_never_later_than_a_connection_scan(world, conn
     assert best is None or ours <= best + 1, (o, d, ready, datetime.fromtimestamp(best, UTC))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(o=st.sampled_from(PLACES), d=st.sampled_from(PLACES), days=st.integers(1, 150))
+def test_single_criterion_raptor_finds_what_the_connection_scan_finds(world, connection_scan, o, d, days):
+    """Planner.earliest_arrival (RAPTOR, rail) gives the CSA's earliest arrival, and the rail quote's fastest."""
+    if o == d:
+        return
+    ready = date.today() + timedelta(days=days)
+    origin, destination = world.planner.index.find(o), world.planner.index.find(d)
+    best = connection_scan.earliest_arrival(
+        origin, destination, datetime.combine(ready, time(8), tzinfo=UTC).timestamp()
+    )
+    ours = world.planner.earliest_arrival(QuoteRequest(o, d, ready, modes=("rail",)))
+    if best is None:
+        return  # the planner may still find one through the wider gateways it falls back to
+    assert ours is not None and abs(ours.timestamp() - best) < 1, (o, d, ready)
+    fastest = min(opt.arrival for opt in quote(world, o, d, ready, modes=("rail",)).options)
+    assert abs((fastest - ours).total_seconds()) < 1
+
+
 def test_itineraries_with_several_connections_are_found(world, ready_date):
     """No through train from Harbin to Madrid: the options take two trains or more."""
     q = quote(world, "Harbin", "Madrid", ready_date, modes=("rail",))

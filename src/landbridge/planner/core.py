@@ -28,6 +28,7 @@ from landbridge.planner.search import (
     AccessStep,
     CapacityCheck,
     DrayStep,
+    EarliestArrival,
     Journey,
     RideStep,
     Search,
@@ -223,8 +224,24 @@ class Planner:
             if a.place in stop_of
         ]
 
+    def earliest_arrival(self, req: QuoteRequest, now: datetime | None = None) -> datetime | None:
+        """The earliest arrival at the destination's door (aware, UTC) over any number of rides, with the
+        quote's rules but no prices (a single-criterion RAPTOR); None when nothing connects the places."""
+        v = validate_request(req, self.index, self.catalog, now)
+        for wide in (False, True):
+            best = EarliestArrival(self.routes, self._search_request(v, None, wide)).run()
+            if best < float("inf"):
+                return datetime.fromtimestamp(best, tz=UTC)
+        return None
+
     def _search(self, v: ValidRequest, capacity: CapacityCheck | None, wide: bool) -> tuple[list[Journey], int, float]:
         """The Pareto journeys, the number of labels the search made, and the first sailing's arrival."""
+        search = Search(self.routes, self._search_request(v, capacity, wide))
+        journeys = search.run()
+        return journeys, search.labels_created, search.first_sea_arrival
+
+    def _search_request(self, v: ValidRequest, capacity: CapacityCheck | None, wide: bool) -> SearchRequest:
+        """What the searches need for a validated request: trucks, boardings, load, rules and bounds."""
         s = self.settings
         period = self.tariffs.period_for(v.ready.date())
         load = self.load(v, period)
@@ -265,9 +282,7 @@ class Planner:
             if capacity
             else None,
         )
-        search = Search(self.routes, req)
-        journeys = search.run()
-        return journeys, search.labels_created, search.first_sea_arrival
+        return req
 
     # ---- options ------------------------------------------------------------------------------
     def _option(self, v: ValidRequest, j: Journey, conversion: Conversion | None) -> Option:

@@ -586,3 +586,102 @@ class Search:
             node = node[7]
         steps.reverse()
         return Journey(tuple(steps), t, c, e, k)
+
+
+class EarliestArrival:
+    """RAPTOR for one criterion: the earliest door arrival (epoch s) over the same routes, rules and truck
+    legs as `Search` (cargo acceptance, cut-offs, connection times, drayage, no ship after a ship, air only
+    door to airport to door, winter protection), any number of rides; no prices, no capacity check."""
+
+    def __init__(self, index: RouteIndex, req: SearchRequest):
+        self.index = index
+        self.req = req
+        n = len(index.gateways)
+        self.rail_ready = [INF] * n  # earliest time a train (or anything) can be boarded there
+        self.sea_ready = [INF] * n  # earliest time a ship can be boarded there (INF after a ship)
+        self.best = INF
+        self._lb = [-1.0] * n
+        self._egress = [(req.bounds.towards(g).seconds, t.hours * 3600) for g, t in req.egress.items()]
+
+    def _bound(self, stop: int) -> float:
+        x = self._lb[stop]
+        if x < 0:
+            x = INF
+            for seconds, truck_s in self._egress:
+                if seconds[stop] + truck_s < x:
+                    x = seconds[stop] + truck_s
+            self._lb[stop] = x
+        return x
+
+    def run(self) -> float:
+        """The earliest arrival at the destination's door (INF when none)."""
+        req = self.req
+        cut_r, cut_s, cut_a = req.cutoff_s
+        marked: set[int] = set()
+        for a in req.access:
+            t = req.ready_epoch + a.hours * 3600
+            self._improve(a.stop, t + cut_r, t + cut_s, marked)
+            for b in req.boardings[a.stop]:
+                if b.route.mode_code == MODE_AIR:
+                    self._ride_all(b, t + cut_a, None)
+        rounds = 0
+        while marked and rounds < MAX_RIDES:
+            rounds += 1
+            marked = self._round(marked)
+        return self.best
+
+    def _improve(self, stop: int, rail_t: float, sea_t: float, marked: set[int]) -> None:
+        better = False
+        if rail_t < self.rail_ready[stop]:
+            self.rail_ready[stop] = rail_t
+            better = True
+        if sea_t < self.sea_ready[stop]:
+            self.sea_ready[stop] = sea_t
+            better = True
+        if better:
+            marked.add(stop)
+
+    def _round(self, marked: set[int]) -> set[int]:
+        new: set[int] = set()
+        boardings = self.req.boardings
+        min_gap = self.req.bounds.min_gap_s  # the bounds count it from arriving; ready times already include it
+        for stop in marked:
+            if min(self.rail_ready[stop], self.sea_ready[stop]) - min_gap + self._bound(stop) >= self.best:
+                continue
+            for b in boardings[stop]:
+                mode = b.route.mode_code
+                if mode == MODE_AIR:
+                    continue
+                earliest = self.rail_ready[stop] if mode == MODE_RAIL else self.sea_ready[stop]
+                if earliest < INF:
+                    self._ride_all(b, earliest, new)
+        for stop in list(new):
+            for q, km in self.index.colocated[stop]:
+                dray_s = self.req.drayage(km)[0] * 3600
+                rail_t = self.rail_ready[stop] + dray_s
+                sea_t = self.sea_ready[stop] + dray_s if self.sea_ready[stop] < INF else INF
+                self._improve(q, rail_t, sea_t, new)
+        return new
+
+    def _ride_all(self, b: Boarding, earliest: float, new: set[int] | None) -> None:
+        route = b.route
+        run = self.index.next_run(route, earliest - b.depart_offset_s)
+        if run >= len(route.epochs):
+            return
+        e0 = route.epochs[run]
+        req = self.req
+        sea = route.mode_code == MODE_SEA
+        for ride in b.rides:
+            arrive = e0 + ride.arrive_offset_s
+            if arrive >= self.best:
+                continue
+            if req.winter_months and ride.facts.broad_gauge and not route.winter_protection:
+                months = req.winter_months
+                if _time.gmtime(e0 + ride.depart_offset_s).tm_mon in months or _time.gmtime(arrive).tm_mon in months:
+                    continue
+            egress = req.egress.get(ride.alight_stop)
+            if egress is not None and arrive + egress.hours * 3600 < self.best:
+                self.best = arrive + egress.hours * 3600
+            if new is not None:
+                ready = arrive + req.connection_s
+                self._improve(ride.alight_stop, ready, INF if sea else ready, new)
