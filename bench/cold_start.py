@@ -1,0 +1,100 @@
+"""Cold start of `landbridge quote ... --json`: a fresh interpreter per run, as a user's shell starts it.
+
+    .venv/bin/python bench/cold_start.py [--runs 10] [--baseline-ref COMMIT]
+
+Runs the command `--runs` times and reports wall time and CPU time (user + system, from the child's
+rusage) as min / median; with --baseline-ref, the same runs with the code of that commit (checked out
+into a temporary worktree and put first on PYTHONPATH, same interpreter and packages), alternating
+run by run so both see the same machine load. Then the ten slowest imports of one run of the current
+code (`python -X importtime`, self time), to show where the rest goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def command() -> list[str]:
+    ready = (date.today() + timedelta(days=21)).isoformat()
+    return [sys.executable, "-m", "landbridge.cli", "quote", "Chongqing", "Duisburg", "--ready", ready, "--json"]
+
+
+def one_run(src: Path) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(command(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def summary(name: str, runs: list[tuple[float, float]]) -> None:
+    walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+    print(
+        f"{name:32s} wall min {min(walls):.3f} s median {statistics.median(walls):.3f} s | "
+        f"CPU min {min(cpus):.3f} s median {statistics.median(cpus):.3f} s ({len(runs)} runs)"
+    )
+
+
+def top_imports(src: Path, n: int = 10) -> None:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", *command()[1:]], env=env, capture_output=True, text=True, check=True
+    )
+    rows = []
+    for line in r.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if line.startswith("import time:") and len(parts) == 3 and parts[0].strip().isdigit():
+            rows.append((int(parts[0].strip()), parts[2].strip()))
+    rows.sort(reverse=True)
+    print("slowest imports (self time, one run):")
+    for us, name in rows[:n]:
+        print(f"  {us / 1000:7.1f} ms  {name}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--baseline-ref", help="a commit to compare with (its code, this interpreter)")
+    args = ap.parse_args()
+    print(f"command: {' '.join(command()[1:])}")
+    here = ROOT / "src"
+    base_dir = None
+    if args.baseline_ref:
+        base_dir = Path(tempfile.mkdtemp(prefix="landbridge-cold-"))
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base_dir), args.baseline_ref],
+            check=True,
+            capture_output=True,
+        )
+    try:
+        one_run(here)  # warm the file cache
+        ours, theirs = [], []
+        for _ in range(args.runs):
+            ours.append(one_run(here))
+            if base_dir is not None:
+                theirs.append(one_run(base_dir / "src"))
+        if base_dir is not None:
+            summary(f"baseline {args.baseline_ref[:10]}", theirs)
+        summary("this code", ours)
+        top_imports(here)
+    finally:
+        if base_dir is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_dir)], check=False)
+
+
+if __name__ == "__main__":
+    main()
