@@ -15,6 +15,8 @@ CARGO = "cargo.yaml"
 
 
 class ContainerType(BaseModel):
+    """A container type: TEU and FEU equivalents, volume (m3), payload and tare (kg)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     name: str
@@ -27,6 +29,8 @@ class ContainerType(BaseModel):
 
 
 class CargoType(BaseModel):
+    """A cargo type: UN number and class for dangerous goods, a typical mass per FEU (kg), winter sensitivity."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     name: str
@@ -43,6 +47,8 @@ class CargoType(BaseModel):
 
 @dataclass(frozen=True)
 class CargoCatalog:
+    """Containers and cargo types of cargo.yaml, and the winter rule (months, regions)."""
+
     containers: dict[str, ContainerType]
     cargo_types: dict[str, CargoType]
     winter_months: frozenset[int]
@@ -50,9 +56,11 @@ class CargoCatalog:
     source: str
 
     def container(self, name: str) -> ContainerType:
+        """The container type called `name` (id or alias, any case); InvalidRequestError with suggestions."""
         return _resolve(name, self.containers, "container type", case_upper=True)
 
     def cargo(self, name: str) -> CargoType:
+        """The cargo type called `name` (id or alias, any case); InvalidRequestError with suggestions."""
         return _resolve(name, self.cargo_types, "cargo type")
 
 
@@ -81,6 +89,7 @@ def _resolve(name: str, table: dict[str, _Item], what: str, case_upper: bool = F
 
 
 def load_cargo_catalog(src: DataSource) -> CargoCatalog:
+    """Read and check cargo.yaml (DataError naming file, entry and field)."""
     doc = src.yaml(CARGO)
     file = src.display(CARGO)
     containers = {c.id: c for c in validate_entries(file, doc.get("containers"), ContainerType, section="containers")}
@@ -97,4 +106,5 @@ def load_cargo_catalog(src: DataSource) -> CargoCatalog:
 
 @lru_cache(maxsize=4)
 def cargo_catalog(user_dir: str | None = None) -> CargoCatalog:
+    """The cargo catalog of a data folder (shipped data when None), loaded once."""
     return load_cargo_catalog(DataSource(user_dir))

@@ -35,15 +35,18 @@ class DataSource:
             raise DataError(str(self.user_dir), "data directory not found; pass an existing folder")
 
     def path(self, name: str) -> Path:
+        """The file to read: the user directory's copy when it has one, else the shipped one."""
         if self.user_dir is not None and (self.user_dir / name).exists():
             return self.user_dir / name
         return DEFAULT_DATA_DIR / name
 
     def display(self, name: str) -> str:
+        """How error messages name the file: its path in the user directory, or data/NAME."""
         p = self.path(name)
         return str(p) if self.user_dir is not None and p.parent == self.user_dir else f"data/{name}"
 
     def yaml(self, name: str, optional: bool = False) -> dict[str, Any]:
+        """A YAML file as a mapping ({} when `optional` and missing); DataError with line and column otherwise."""
         p = self.path(name)
         if not p.exists():
             if optional:

@@ -205,6 +205,8 @@ class PublishedRate(_Strict):
 
 
 class TariffFile(_Strict):
+    """tariffs.yaml as written: currency, published figures, periods (each a partial update of the one before)."""
+
     source: str = Field(min_length=3)
     retrieved: date
     currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -400,6 +402,8 @@ class RateDay(_Strict):
 
 
 class ExchangeRateFile(_Strict):
+    """exchange_rates.yaml as written: the source and the reference rates of each day listed."""
+
     source: str = Field(min_length=3)
     url: str = Field(min_length=8)
     retrieved: date
@@ -422,6 +426,7 @@ class Conversion:
         return money(amount * float(self.rate))
 
     def to_dict(self) -> dict[str, str | None]:
+        """The conversion as JSON: currencies, the rate as a decimal string, its date and source."""
         return {
             "from": self.from_currency,
             "to": self.to_currency,

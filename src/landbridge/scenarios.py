@@ -55,6 +55,9 @@ COUNTRY_NAMES = {
 
 @dataclass(frozen=True)
 class Scenario:
+    """What the world looks like: Red Sea closed, border crossings at a share of their capacity (0 closes
+    them), countries and corridors avoided, sea demand shifted to rail, suspended services reopened."""
+
     name: str = "baseline"
     red_sea_closed: bool = False
     border_capacity: tuple[tuple[str, float], ...] = ()  # (crossing id or place id, capacity factor 0..1)
@@ -72,6 +75,7 @@ class Scenario:
         return self == Scenario(name=self.name)
 
     def capacity_factor(self, crossing_id: str, place_ids: Iterable[str] = ()) -> float:
+        """The share of capacity left (0..1) at a crossing, given its id and the places on it."""
         keys = {crossing_id, *place_ids}
         f = 1.0
         for key, factor in self.border_capacity:
@@ -80,6 +84,7 @@ class Scenario:
         return f
 
     def describe(self) -> str:
+        """One line for people, e.g. "Red Sea closed (sea via the Cape); khorgos at 50% capacity"."""
         parts = []
         if self.red_sea_closed:
             parts.append("Red Sea closed (sea via the Cape)")

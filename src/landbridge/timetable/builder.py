@@ -50,6 +50,8 @@ class SuspensionEntry(BaseModel):
 
 
 class RailServiceEntry(BaseModel):
+    """A line of services.yaml as written (validated; see the comments at the top of that file)."""
+
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -86,6 +88,8 @@ class RailServiceEntry(BaseModel):
 
 
 class SeaServiceEntry(BaseModel):
+    """A liner loop of sea_services.yaml as written."""
+
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -103,6 +107,8 @@ class SeaServiceEntry(BaseModel):
 
 
 class FlightEntry(BaseModel):
+    """A freighter rotation of air_services.yaml as written (it flies back the same days)."""
+
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -366,6 +372,9 @@ def _load_entries(
 
 
 def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASELINE) -> Timetable:
+    """Services of the data files under a scenario: rail lines (both directions, paths, running and border
+    times), sea loops and flights. Trains through a crossing the scenario closes do not run; suspended lines
+    run only when the scenario reopens them. Raises DataError naming file, entry and field."""
     defaults, rail_entries, sea_entries, air_entries, params = _load_entries(src)
     services: list[Service] = []
     file = src.display(SERVICES)
@@ -618,4 +627,5 @@ def _cached_timetable(user_dir: str | None, scenario: Scenario) -> Timetable:
 
 
 def timetable_for(scenario: Scenario = BASELINE, user_dir: str | None = None) -> Timetable:
+    """The timetable of a data folder (shipped data when None) under a scenario, built once and kept."""
     return _cached_timetable(str(user_dir) if user_dir else None, scenario)

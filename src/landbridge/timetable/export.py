@@ -27,6 +27,8 @@ def served_cities(network: Network, max_road_km: float, circuity: float) -> list
 
 
 def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
+    """Counts of the network and its timetable: places by kind, links by mode, rail km, gauge changes,
+    destination cities and countries, CR Express trains per month and the westbound share."""
     params = timetable.parameters
     served = served_cities(
         network,
@@ -65,6 +67,8 @@ def network_stats(network: Network, timetable: Timetable) -> dict[str, Any]:
 
 
 def network_geojson(network: Network, timetable: Timetable) -> dict[str, Any]:
+    """The network as a GeoJSON FeatureCollection (RFC 7946): places as points; rail links, crossings, sea
+    routes and flights as lines ([lon, lat] degrees), each with its properties."""
     feats: list[dict[str, Any]] = []
     for p in network.places.values():
         props: dict[str, Any] = {"id": p.id, "name": p.name, "kind": p.kind, "country": p.country}

@@ -67,6 +67,9 @@ def list_departures(
     mode: str = "rail",
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
+    """Departures leaving `origin` (or anywhere) for `destination` (or their last stop) on local dates in
+    [start, end), by `mode`, in time order, as JSON-ready rows (instants UTC, local times with offsets, capacity
+    per section); at most `limit`. Raises UnknownPlaceError / InvalidRequestError for places without service."""
     tt = world.timetable
     net = world.network
     everywhere: list[str | None] = [None]

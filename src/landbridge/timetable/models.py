@@ -83,6 +83,10 @@ class Section:
 
 @dataclass(frozen=True)
 class Service:
+    """A line in one direction: its stops, the hours after the origin departure when it arrives at and
+    leaves each stop, its sections (capacity, km), boardable stops, weekly departures (local time at the
+    origin, zone `tz`), the cargo and dangerous goods it accepts, and its tariff `rate_factor`."""
+
     id: str
     name: str
     mode: str  # rail | sea | air
@@ -124,6 +128,7 @@ class Service:
         return self.arrive_h[-1]
 
     def stop_index(self, place_id: str) -> int:
+        """Index of a stop (ValueError when the service does not call there)."""
         return self.stops.index(place_id)
 
 
@@ -138,6 +143,7 @@ class GaugeChange:
     to_gauge_mm: int
 
     def to_dict(self) -> dict[str, str | int]:
+        """The gauge change as JSON."""
         return {
             "place": self.place,
             "place_name": self.place_name,
@@ -158,6 +164,7 @@ class BorderPassage:
     place: str
 
     def to_dict(self) -> dict[str, str]:
+        """The border passage as JSON."""
         return {
             "from_country": self.from_country,
             "to_country": self.to_country,
