@@ -232,3 +232,12 @@ def test_quote_table_shows_scheduled_and_expected_arrivals_and_full_labels(ready
     assert r.exit_code == 0, r.output
     for word in ("arrives", "p50", "p90", "fastest", "cheapest", "greenest", "UTC"):
         assert word in r.stdout
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(9998, 12, 24)))
+def test_departures_listed_for_any_date_in_range(world, day):
+    from landbridge.timetable.listing import list_departures
+
+    rows = list_departures(world, day, day + timedelta(days=7), "Xi'an", None)
+    assert rows and all(r["departure"] < r["arrival"] for r in rows)
