@@ -123,6 +123,8 @@ class Boarding:
 
 
 def _route_key(s: Service) -> tuple[object, ...]:
+    """Services that share this key ride alike: same stops, times after departure, prices and rules (the path
+    between two stops is the same for every line of a timetable, so the stops stand for the sections)."""
     return (
         s.mode,
         s.stops,
@@ -133,7 +135,7 @@ def _route_key(s: Service) -> tuple[object, ...]:
         s.accepts,
         s.dangerous_goods,
         s.winter_protection,
-        s.sections,
+        tuple((sec.region, sec.sea_route) for sec in s.sections),
     )
 
 
@@ -163,6 +165,7 @@ class RouteIndex:
         self.stop_of: dict[str, int] = {pid: k for k, pid in enumerate(self.gateways)}
         self._gateways_by_kind = {k: [p for p in places if p.kind == k] for k in GATEWAY_KINDS}
         self.routes: list[Route] = []
+        self._section_facts: dict[tuple[str, str, str], RideFacts] = {}
         by_key: dict[tuple[object, ...], Route] = {}
         for s in timetable.services:
             key = _route_key(s)
@@ -191,7 +194,7 @@ class RouteIndex:
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:
-        sections = rail_section_facts(self.network, s) if s.mode == "rail" else []
+        sections = rail_section_facts(self.network, s, self._section_facts) if s.mode == "rail" else []
         for i in range(len(s.stops) - 1):
             if not s.boardable[i]:
                 continue

@@ -382,6 +382,7 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
     corridors = frozenset(e.corridor for e in rail_entries)
     dflt_dwell = float(defaults.get("dwell_hours", params.get("rail", "dwell_hours_default", default=6)))
     closed = closed_crossings(network, scenario, float(params.get("rail", "max_border_wait_hours", default=480)))
+    paths: dict[tuple[str, str], list[RailStep]] = {}  # stop to stop, shared by the lines that run it
     for e in rail_entries:
         for k, stop in enumerate(e.stops):
             require_known(file, e.id, f"stops.{k}", stop, rail_ids)
@@ -396,7 +397,7 @@ def build_timetable(network: Network, src: DataSource, scenario: Scenario = BASE
             sid = e.id if direction == "westbound" else f"{e.id}-return"
             name = e.name if direction == "westbound" else f"{e.name} (return)"
             svc = _build_rail_service(
-                network, e, defaults, sid, name, stops, days, direction, dflt_dwell, scenario, file
+                network, e, defaults, sid, name, stops, days, direction, dflt_dwell, scenario, file, paths
             )
             if svc is None or any(st.crossing is not None and st.crossing.id in closed for st in svc.steps):
                 continue  # a closed crossing on the way: the train does not run under this scenario
@@ -431,6 +432,7 @@ def _build_rail_service(
     dflt_dwell: float,
     scenario: Scenario,
     file: str,
+    paths: dict[tuple[str, str], list[RailStep]],
 ) -> Service | None:
     speed_factor = e.speed_factor or float(defaults.get("speed_factor", 1.0))
     caps = {**(defaults.get("capacity_feu") or {}), **(e.capacity_feu or {})}
@@ -443,7 +445,7 @@ def _build_rail_service(
     for k in range(len(stops) - 1):
         a, b = stops[k], stops[k + 1]
         try:
-            steps = rail_path(network, a, b)
+            steps = paths.get((a, b)) or paths.setdefault((a, b), rail_path(network, a, b))
         except ValueError:
             raise DataError(file, f"no rail path between stops {a} and {b}", entry=e.id, field="stops") from None
         hours = 0.0

@@ -25,9 +25,22 @@ def ride_facts(network: Network, service: Service, i: int, j: int) -> RideFacts:
     return RideFacts("air", service.sections[0].distance_km)
 
 
-def rail_section_facts(network: Network, service: Service) -> list[RideFacts]:
-    """The facts of riding each section of a rail service (stop k to stop k + 1), for `combine`."""
-    return [_rail_facts(network, service, k, k + 1) for k in range(len(service.sections))]
+def rail_section_facts(
+    network: Network, service: Service, known: dict[tuple[str, str, str], RideFacts] | None = None
+) -> list[RideFacts]:
+    """The facts of riding each section of a rail service (stop k to stop k + 1), for `combine`. `known`
+    keeps sections already worked out, by (from, to, region): lines share them (the path between two stops
+    is the same for every line of one timetable)."""
+    out = []
+    for k, sec in enumerate(service.sections):
+        key = (sec.frm, sec.to, sec.region)
+        facts = known.get(key) if known is not None else None
+        if facts is None:
+            facts = _rail_facts(network, service, k, k + 1)
+            if known is not None:
+                known[key] = facts
+        out.append(facts)
+    return out
 
 
 def combine(parts: list[RideFacts]) -> RideFacts:
