@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from landbridge.simulation.model import PreparedModel
-from landbridge.simulation.routes import DWELL, PASS, RUN, STOP, Route
+from landbridge.simulation.routes import CROSS, DWELL, PASS, RUN, STOP, Leg, Route
 from landbridge.simulation.state import SCHEDULED, NetworkState
 
 StopTimes = tuple[float | None, float | None, float]  # arrival, departure, wait (hours)
@@ -80,13 +80,12 @@ def stop_times(
     lv: list[float | None] = [None] * n
     wait = [0.0] * n
     lv[0] = dep_h
-    clock, here, moved = dep_h, 0, False  # the train's hour, its last stop, whether it has left it since
+    clock = dep_h
     crossings = iter(passages)
     legs = route.legs
     for i, leg in enumerate(legs):
         if leg.kind in (STOP, PASS):
             arr[leg.stop] = lv[leg.stop] = clock
-            here, moved = leg.stop, False
             if leg.stop == n - 1:
                 break
         elif leg.kind == DWELL:
@@ -94,24 +93,30 @@ def stop_times(
                 arr[leg.stop] = clock
             clock += hours[i]
             lv[leg.stop] = clock
-            here, moved = leg.stop, False
         elif leg.kind == RUN:
             clock += hours[i]
-            moved = True
-        else:  # CROSS
+            if _ends_section(legs, i):  # at the next stop (its STOP, PASS or DWELL leg, if any, comes next)
+                arr[leg.stop] = lv[leg.stop] = clock
+        else:  # CROSS, on the section from stop leg.stop - 1 to stop leg.stop
             passage = next(crossings, None)
             if passage is None or math.isnan(passage.start_h):
                 break  # a closed crossing: the train never got through
-            clock = passage.arrival_h  # the engine's own hour (the legs' sum differs only by rounding)
-            if not moved:
-                lv[here] = passage.start_h  # it waited at the border station
-            wait[here] += passage.start_h - passage.arrival_h
+            first = leg.stop - 1
+            if i == 0 or legs[i - 1].stop != leg.stop or legs[i - 1].kind not in (RUN, CROSS):
+                # the crossing starts the section: the train reaches it at the stop, waits there, leaves
+                if arr[first] is None and first > 0:
+                    arr[first] = passage.arrival_h
+                lv[first] = passage.start_h
+            wait[first] += passage.start_h - passage.arrival_h
             clock = passage.start_h + processing_h[leg.crossing] * hours[i]
-            moved = True
-            if i + 1 == len(legs) or legs[i + 1].kind != RUN:  # the crossing ends the section: the next stop
-                arr[leg.stop] = lv[leg.stop] = clock
-                here, moved = leg.stop, False
+            if _ends_section(legs, i):
+                arr[leg.stop] = lv[leg.stop] = clock  # the crossing ends the section: at the next stop
     return _fill(arr, lv, wait)
+
+
+def _ends_section(legs: Sequence[Leg], i: int) -> bool:
+    """Whether leg i (RUN or CROSS) is the last of its section."""
+    return i + 1 == len(legs) or legs[i + 1].stop != legs[i].stop or legs[i + 1].kind not in (RUN, CROSS)
 
 
 def _fill(arr: list[float | None], lv: list[float | None], wait: list[float]) -> list[StopTimes]:

@@ -1,11 +1,12 @@
 """CR Express services as the simulation runs them: a route is a list of legs (running, dwelling,
 crossing a border, stopping), with the noise that makes each train's run its own.
 
-Hours are simulation hours (hours since the model's hour 0, UTC). Leg kinds:
+Hours are simulation hours (hours since the model's hour 0, UTC). A route's section k runs from stop k to
+stop k + 1 as RUN and CROSS legs whose `stop` is k + 1. Leg kinds:
 
 - RUN: running on the links of one region (`hours` scheduled, `region` for its variability and winter);
 - DWELL: the scheduled dwell at a stop (`hours`, `stop`);
-- CROSS: a border crossing, a queue for transshipment tracks (`crossing`; `stop` is the stop after it);
+- CROSS: a border crossing, a queue for transshipment tracks (`crossing`);
 - STOP: a stop where the train meets other trains' boxes (loading, re-forming, a yard) (`stop`);
 - PASS: a stop where it only unloads; the boxes' empties are credited to the place at the arrival hour
   (`stop`).
@@ -50,7 +51,7 @@ class Leg(NamedTuple):
     hours: float  # RUN, DWELL: scheduled hours
     region: int  # RUN: index in REGIONS
     crossing: int  # CROSS: index of the crossing in the model
-    stop: int  # DWELL, STOP, PASS: index of the stop (in the route's stops); CROSS: the stop after it
+    stop: int  # DWELL, STOP, PASS: index of the stop (in the route's stops); RUN, CROSS: the stop its section leads to
 
 
 class Boarding(NamedTuple):
@@ -286,7 +287,7 @@ def _section_legs(
     share = rules.priority_delay_share if service.priority_crossing else 1.0
     noise = LegNoise(math.log(1 + share * (math.exp(base.mu) - 1)), base.sigma * share)
     if all(step.link is not None for step in section.steps):
-        out.add(Leg(RUN, service.arrive_h[k + 1] - service.depart_h[k], region, -1, -1), noise)
+        out.add(Leg(RUN, service.arrive_h[k + 1] - service.depart_h[k], region, -1, k + 1), noise)
         return
     run = 0.0
     for step in section.steps:
@@ -294,12 +295,12 @@ def _section_legs(
             run += step.distance_km / (step.link.speed_kmh * speed_factor)
             continue
         if run > 0:
-            out.add(Leg(RUN, run, region, -1, -1), noise)
+            out.add(Leg(RUN, run, region, -1, k + 1), noise)
             run = 0.0
         assert step.crossing is not None  # a step is a link or a crossing
         out.add(Leg(CROSS, 0.0, -1, rules.crossing_index[step.crossing.id], k + 1), rules.crossing_noise)
     if run > 0:
-        out.add(Leg(RUN, run, region, -1, -1), noise)
+        out.add(Leg(RUN, run, region, -1, k + 1), noise)
 
 
 def build_route(index: int, service: Service, rules: RouteRules) -> Route:
