@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from landbridge.cargo import CargoCatalog
 from landbridge.emissions import EmissionFactors
@@ -134,6 +135,7 @@ class Planner:
         self.bounds = LowerBounds(self.routes, self._min_gap_s(), self._dray_bound)
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
+        self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
 
     def _min_gap_s(self) -> float:
         s = self.settings
@@ -410,10 +412,12 @@ class Planner:
                 else:
                     p90_extra_h += ride.facts.running_hours * (s.p90_running_factor - 1)
                     p90_extra_h += ride.facts.busy_crossings * s.p90_border_extra_hours
+        kind = "simulated" if simulated else "fixed"
         return Reliability(
             scheduled_days + p50_extra_h / 24,
             scheduled_days + max(p90_extra_h, p50_extra_h) / 24,
-            "simulated" if simulated else "fixed",
+            kind,
+            self.bands_source.get(kind),
         )
 
     def _no_route_message(self, v: ValidRequest) -> str:

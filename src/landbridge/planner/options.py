@@ -75,11 +75,13 @@ class CostItem:
 @dataclass(frozen=True)
 class Reliability:
     """Expected (p50) and pessimistic (p90) door-to-door transit in days, and where they come from:
-    "simulated" (the digital twin's bands) or "fixed" (the bands of parameters.yaml)."""
+    "simulated" (the digital twin's bands) or "fixed" (the bands of parameters.yaml); `bands` names the
+    file they were read from (and for simulated bands its date, generator and data hash)."""
 
     p50_days: float
     p90_days: float
     source: str
+    bands: dict[str, Any] | None = None
 
 
 @dataclass
@@ -163,6 +165,7 @@ class Option:
                 "p50_transit_days": round(self.reliability.p50_days, 2),
                 "p90_transit_days": round(self.reliability.p90_days, 2),
                 "source": self.reliability.source,
+                "bands": self.reliability.bands,
             },
         }
 
