@@ -41,7 +41,7 @@ class DataSource:
 
     def display(self, name: str) -> str:
         p = self.path(name)
-        return str(p) if self.user_dir is not None and p.parent == self.user_dir else f"data/{name}"
+        return str(p) if self.user_dir is not None and p.is_relative_to(self.user_dir) else f"data/{name}"
 
     def yaml(self, name: str, optional: bool = False) -> dict[str, Any]:
         p = self.path(name)
