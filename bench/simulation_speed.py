@@ -1,26 +1,31 @@
-"""Simulation speed: one simulated year of the default network with the fast engine against the
-straightforward SimPy model of the same network, in the same process, on one core; then replications
-across cores.
+"""Simulation speed: one simulated year of the default network with the fast engine against a lean SimPy
+model of the same algorithm (the baseline), in the same process, on one core; the straightforward SimPy
+model (the correctness reference) for context; then replications across cores.
 
     .venv/bin/python bench/simulation_speed.py            # print the results
     .venv/bin/python bench/simulation_speed.py --write    # also update docs/benchmarks.md
 
-Both engines run on the same prepared model (same trains, same draws); CPU time (time.process_time)
-is measured so that other work on the machine disturbs the ratio less. Repeats alternate the two
-engines and the medians are reported. No test asserts a timing.
+All engines run the same prepared model (same trains, same draws) with the cyclic garbage collector
+paused; CPU time (time.process_time) is measured so that other work on the machine disturbs the ratio
+less. Repeats alternate the engines and the medians are reported. To show where the limit is, both the
+fast engine and the lean SimPy model are also run with the rules at stops replaced by no-ops (what is
+left is the event machinery alone). No test asserts a timing.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -30,16 +35,43 @@ from landbridge.simulation.engine import run_fast  # noqa: E402
 from landbridge.simulation.kpis import compute  # noqa: E402
 from landbridge.simulation.model import prepare  # noqa: E402
 from landbridge.simulation.runner import RunSpec, run_one, run_replications  # noqa: E402
-from landbridge.simulation.simpy_model import run_simpy  # noqa: E402
+from landbridge.simulation.simpy_model import count_simpy_events, run_simpy, run_simpy_lean  # noqa: E402
+from landbridge.simulation.state import NetworkState, Train  # noqa: E402
 
 MARK = "<!-- simulation: filled by bench/simulation_speed.py -->"
 END = "<!-- /simulation -->"
-TOLERANCE = {  # KPI: allowed relative difference between the engines
-    "trains_per_month_mean": 0.01,
-    "teu_per_month_mean": 0.01,
-    "china_germany_p50_days": 0.01,
-    "xian_speed_train_p50_days": 0.01,
-}
+SUMMARY_KEYS = ("trains_per_month_mean", "teu_per_month_mean", "china_germany_p50_days", "xian_speed_train_p50_days")
+CROSSINGS = ("brest-malaszewicze", "khorgos-altynkol", "alashankou-dostyk")
+
+
+class NoRules(NetworkState):
+    """Rules at stops that do nothing: what an engine costs without them (trains run empty)."""
+
+    def depart(self, train: Train, t: float) -> tuple[bool, float | None]:
+        return True, None
+
+    def at_stop(self, train: Train, stop: int, t: float) -> list[Train]:
+        return []
+
+    def finish(self, train: Train, stop: int, t: float) -> None:
+        self.trains.append(train)
+
+    def flush_yards(self, t: float) -> list[Train]:
+        return []
+
+
+def _paused(run: Callable[[], Any]) -> float:
+    """CPU seconds of `run()` with the cyclic garbage collector paused (as run_fast does itself)."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t = time.process_time()
+        run()
+        return time.process_time() - t
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _burn(n: int) -> int:
@@ -49,43 +81,64 @@ def _burn(n: int) -> int:
     return s
 
 
+def _compare(fast: dict[str, Any], other: dict[str, Any], rel_tol: float, wait_tol_h: float) -> tuple[list, bool]:
+    rows, ok = [], True
+    for key in SUMMARY_KEYS:
+        f, r = fast["summary"][key], other["summary"][key]
+        diff = abs(f - r) / abs(r)
+        ok &= diff <= rel_tol
+        rows.append((key, f, r, f"{diff:.2%}", f"{rel_tol:.1%}"))
+    for cid in CROSSINGS:
+        f, r = fast["borders"][cid]["mean_wait_hours"], other["borders"][cid]["mean_wait_hours"]
+        ok &= abs(f - r) <= wait_tol_h
+        rows.append((f"{cid} mean wait h", f, r, f"{abs(f - r):.2f} h", f"{wait_tol_h} h"))
+    return rows, ok
+
+
+def _kpi_table(title: str, rows: list, ok: bool) -> list[str]:
+    lines = [
+        f"{title} " + ("(all within tolerance):" if ok else "(**NOT all within tolerance**):"),
+        "",
+        "| KPI | fast | other | difference | tolerance |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [f"| {k} | {f:,.2f} | {r:,.2f} | {d} | {t} |" for k, f, r, d, t in rows]
+    return [*lines, ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--replications", type=int, default=4)
     ap.add_argument("--write", action="store_true", help="update the section in docs/benchmarks.md")
     args = ap.parse_args()
-    os.environ.setdefault("LANDBRIDGE_CACHE_DIR", str(ROOT / ".bench-cache"))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     start, days, seed = date(2026, 1, 1), 365, 42
     t = time.perf_counter()
     model = prepare(BASELINE, start, days, seed)
     prep_s = time.perf_counter() - t
-    fast_s, simpy_s = [], []
-    fast_state = simpy_state = None
+    runs: dict[str, list[float]] = {"fast": [], "lean": [], "fast-no-rules": [], "lean-no-rules": []}
     for _ in range(args.repeats):
-        t = time.process_time()
-        fast_state = run_fast(model)
-        fast_s.append(time.process_time() - t)
-        t = time.process_time()
-        simpy_state = run_simpy(model)
-        simpy_s.append(time.process_time() - t)
-    fast_k = compute(model, fast_state).kpis
-    ref_k = compute(model, simpy_state).kpis
-    trains = fast_k["summary"]["cr_express_trains"]
-    fast_med, simpy_med = statistics.median(fast_s), statistics.median(simpy_s)
+        runs["fast"].append(_paused(lambda: run_fast(model)))
+        runs["lean"].append(_paused(lambda: run_simpy_lean(model)))
+        runs["fast-no-rules"].append(_paused(lambda: run_fast(model, state_class=NoRules)))
+        runs["lean-no-rules"].append(_paused(lambda: run_simpy_lean(model, state_class=NoRules)))
+    reference_s = _paused(lambda: run_simpy(model))
+    med = {k: statistics.median(v) for k, v in runs.items()}
 
-    rows = []
-    ok = True
-    for key, tol in TOLERANCE.items():
-        f, r = fast_k["summary"][key], ref_k["summary"][key]
-        diff = abs(f - r) / abs(r)
-        ok &= diff <= tol
-        rows.append((key, f, r, diff, tol))
-    for cid in ("brest-malaszewicze", "khorgos-altynkol", "alashankou-dostyk"):
-        f, r = fast_k["borders"][cid]["mean_wait_hours"], ref_k["borders"][cid]["mean_wait_hours"]
-        ok &= abs(f - r) <= 0.25
-        rows.append((f"{cid} mean wait h", f, r, abs(f - r), "0.25 h"))
+    fast_state = run_fast(model)
+    fast_k = compute(model, fast_state).kpis
+    lean_k = compute(model, run_simpy_lean(model)).kpis
+    ref_k = compute(model, run_simpy(model)).kpis
+    events = {
+        "fast": fast_state.events or 0,
+        "lean": count_simpy_events(model, lean=True),
+        "reference": count_simpy_events(model, lean=False),
+    }
+    lean_rows, lean_ok = _compare(fast_k, lean_k, 0.001, 0.05)
+    ref_rows, ref_ok = _compare(fast_k, ref_k, 0.01, 0.25)
+    trains = fast_k["summary"]["cr_express_trains"]
 
     # end to end: scenario, model, simulation and KPIs of one year, as `landbridge simulate` runs it
     t = time.perf_counter()
@@ -99,7 +152,6 @@ def main() -> int:
     t = time.perf_counter()
     run_replications(RunSpec((), start, days, seed), n, workers=2)
     parallel_s = time.perf_counter() - t
-
     # the machine's own parallel headroom at the same moment: a memory-light CPU loop in 2 processes
     from concurrent.futures import ProcessPoolExecutor
 
@@ -111,7 +163,13 @@ def main() -> int:
         t = time.perf_counter()
         list(pool.map(_burn, [3_000_000, 3_000_000]))
         burn_parallel = time.perf_counter() - t
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+    ratio = med["lean"] / med["fast"]
+    machinery_ratio = med["lean-no-rules"] / med["fast-no-rules"]
+    rules_s = med["fast"] - med["fast-no-rules"]
+
+    def runs_text(key: str) -> str:
+        return ", ".join(f"{x:.3f}" for x in runs[key])
 
     cpu = platform.processor() or platform.machine()
     lines = [
@@ -119,50 +177,55 @@ def main() -> int:
         "",
         "Command: `.venv/bin/python bench/simulation_speed.py --write` "
         f"(run {date.today().isoformat()}; Python {platform.python_version()}, {cpu}, {os.cpu_count()} cores, "
-        f"load average {load:.1f} when it started: other jobs were running, so the ratio moves by about 10 % "
+        f"load average {load:.1f} when it started: other jobs were running, so ratios move by about 10 % "
         "between runs).",
         "",
-        f"One simulated year (2026) of the default network: {trains:,} CR Express trains, "
-        f"{one.kpis['summary']['simulated_events']:,} engine events. Both engines run the same prepared model "
-        f"(same trains and draws; preparing it took {prep_s:.2f} s) on one core; CPU seconds, median of "
-        f"{args.repeats} alternating repeats.",
+        f"One simulated year (2026) of the default network: {trains:,} CR Express trains. Every engine runs the "
+        f"same prepared model (same trains and draws; preparing it took {prep_s:.2f} s) on one core with the "
+        f"cyclic garbage collector paused; CPU seconds, median of {args.repeats} alternating repeats.",
         "",
-        "| engine | CPU s per simulated year | runs |",
-        "| --- | ---: | --- |",
-        f"| fast (heap, `engine.run_fast`) | {fast_med:.2f} | {', '.join(f'{x:.2f}' for x in fast_s)} |",
-        f"| straightforward SimPy (`simpy_model.run_simpy`) | {simpy_med:.2f} | {', '.join(f'{x:.2f}' for x in simpy_s)} |",
+        "| engine | events | CPU s per simulated year | runs |",
+        "| --- | ---: | ---: | --- |",
+        f"| fast (one heap, `engine.run_fast`) | {events['fast']:,} | **{med['fast']:.3f}** | {runs_text('fast')} |",
+        f"| **baseline:** lean SimPy, same algorithm (`simpy_model.run_simpy_lean`) | {events['lean']:,} | "
+        f"**{med['lean']:.3f}** | {runs_text('lean')} |",
+        f"| straightforward SimPy, the correctness reference (`simpy_model.run_simpy`) | {events['reference']:,} | "
+        f"{reference_s:.3f} | one run |",
+        f"| fast, rules at stops replaced by no-ops | | {med['fast-no-rules']:.3f} | {runs_text('fast-no-rules')} |",
+        f"| lean SimPy, rules at stops replaced by no-ops | | {med['lean-no-rules']:.3f} | "
+        f"{runs_text('lean-no-rules')} |",
         "",
-        f"**Fast engine: {simpy_med / fast_med:.1f}x faster than SimPy.** A whole `landbridge simulate` year "
-        f"(scenario, model, simulation, KPIs; no charts) took {e2e_s:.2f} s wall "
-        f"(prepare {one.timings['prepare_s']:.2f} s, simulate {one.timings['simulate_s']:.2f} s, "
+        f"**Fast engine: {ratio:.2f}x faster than the lean SimPy model (target: 5x, not met).** Where the limit "
+        f"is: both run the same rules at stops (loading, re-forming, yards, empties; about {rules_s:.2f} s of "
+        f"the fast engine's {med['fast']:.2f} s), so the ratio cannot exceed that of the event machinery alone, "
+        f"which is {machinery_ratio:.2f}x (rows with no-op rules). Even with rules that cost nothing, the fast "
+        "engine would be about that much faster than SimPy, not 5x: SimPy's events and generator processes "
+        f"cost about {(med['lean-no-rules'] - med['fast-no-rules']) / max(1, events['lean']) * 1e6:.1f} µs more "
+        "per event than the fast engine's heap entries, on a path of a few microseconds per train.",
+        "",
+        f"A whole `landbridge simulate` year (scenario, model, simulation, KPIs; no charts) took {e2e_s:.2f} s "
+        f"wall (prepare {one.timings['prepare_s']:.2f} s, simulate {one.timings['simulate_s']:.2f} s, "
         f"KPIs {one.timings['kpis_s']:.2f} s).",
         "",
-        "Same KPIs within tolerance " + ("(all within)" if ok else "(**NOT all within**)") + ":",
-        "",
-        "| KPI | fast | SimPy | difference | tolerance |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for key, f, r, diff, tol in rows:
-        tol_s = f"{tol:.0%}" if isinstance(tol, float) else tol
-        diff_s = f"{diff:.2%}" if isinstance(tol, float) else f"{diff:.2f} h"
-        lines.append(f"| {key} | {f:,.2f} | {r:,.2f} | {diff_s} | {tol_s} |")
-    lines += [
-        "",
+        *_kpi_table("Fast engine against the lean SimPy model", lean_rows, lean_ok),
+        *_kpi_table("Fast engine against the straightforward SimPy model", ref_rows, ref_ok),
         f"Replications ({n} one-year runs, seeds {seed}..{seed + n - 1}, each preparing its own model): "
         f"{serial_s:.1f} s in one process, {parallel_s:.1f} s across 2 processes "
         f"(ProcessPoolExecutor), {serial_s / parallel_s:.2f}x. For reference, a memory-light arithmetic loop "
-        f"ran {burn_serial / burn_parallel:.2f}x faster in 2 processes at the same time (other jobs were "
-        "running). Workers are forked with the parent's heap frozen for the garbage collector (`gc.freeze`); "
-        "without it they ran at half speed, copying the shared heap page by page. `--scheduler tcp://HOST:PORT` "
+        f"ran {burn_serial / burn_parallel:.2f}x faster in 2 processes at the same time. Workers are forked "
+        "with the parent's heap frozen for the garbage collector (`gc.freeze`). `--scheduler tcp://HOST:PORT` "
         "sends replications to a Dask cluster instead (tested with a local cluster).",
         "",
-        "The SimPy model is the straightforward one: a process per train yielding a timeout per section and "
-        "dwell, a `simpy.Resource` per crossing with one slot per transshipment track, a demand process per "
-        "origin-destination pair releasing each day's boxes, and the general stop rules (`NetworkState`). The "
-        "fast engine settles a crossing's first-come first-served queue on arrival (a heap of track free "
-        "times), reads demand from cumulative arrays, works out running, dwelling and unloading inline, uses "
-        "flattened versions of the two hottest stop rules (tested to decide exactly as the general ones) and "
-        "pauses the cyclic garbage collector while it runs.",
+        "What the models are. The lean SimPy model is the fast engine's algorithm written as a SimPy program: a "
+        "process per train with a timeout only where a train meets others (a border crossing, a stop where "
+        "boxes are re-formed or loaded), running, dwelling and unloading worked out inline from pre-summed "
+        "hours, crossings settled first come first served on arrival (a heap of track free times), demand read "
+        "from cumulative arrays, the same rules at stops (`state.NetworkState`). The fast engine differs only in "
+        "its event loop: one heap of (hour, sequence, train) entries, timetabled departures read from the "
+        "sorted timetable instead of a dispatcher process, closures over local variables, and the event "
+        "being processed replaced in place on the heap by the train's next one. The straightforward SimPy "
+        "model has none of those shortcuts (a timeout per leg, a `simpy.Resource` per crossing, a daily "
+        "demand process per pair); it checks that the shortcuts do not change the results.",
         END,
     ]
     text = "\n".join(lines)
@@ -178,7 +241,7 @@ def main() -> int:
             print("marker not found in docs/benchmarks.md", file=sys.stderr)
             return 1
         doc_path.write_text(doc, encoding="utf-8")
-    return 0 if ok else 1
+    return 0 if lean_ok and ref_ok else 1
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ class DataSource:
     def display(self, name: str) -> str:
         """How error messages name the file: its path in the user directory, or data/NAME."""
         p = self.path(name)
-        return str(p) if self.user_dir is not None and p.parent == self.user_dir else f"data/{name}"
+        return str(p) if self.user_dir is not None and p.is_relative_to(self.user_dir) else f"data/{name}"
 
     def yaml(self, name: str, optional: bool = False) -> dict[str, Any]:
         """A YAML file as a mapping ({} when `optional` and missing); DataError with line and column otherwise."""

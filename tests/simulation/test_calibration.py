@@ -67,7 +67,7 @@ def test_kpis_have_the_issue_keys(year_baseline):
     for pair, v in k["transit_days"].items():
         assert "->" in pair and v["p50"] <= v["p90"]
     khorgos = k["borders"]["khorgos-altynkol"]
-    assert set(("mean_wait_hours", "p90_wait_hours", "utilisation")) <= set(khorgos)
+    assert {"mean_wait_hours", "p90_wait_hours", "utilisation"} <= set(khorgos)
     assert 18 <= khorgos["capacity_trains_per_day"] <= 23  # the Khorgos Gateway: about 20 trains a day
     assert 0.5 < khorgos["utilisation"] < 1.0
     for b in k["borders"].values():

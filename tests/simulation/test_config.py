@@ -1,6 +1,5 @@
 """simulation.yaml goes through the one data loader: errors name the file, the entry and the field."""
 
-import shutil
 from datetime import date
 
 import pytest
@@ -22,8 +21,12 @@ def _user_copy(tmp_path, change):
 
 def test_shipped_file_is_valid_and_sourced():
     cfg = load_simulation_config(DataSource(None))
-    assert "66 Mt" in cfg.source or cfg.hubs.capacity_mt_per_year["xian"] == 66
+    # the source names the published figures the file uses, with the date they were retrieved
+    assert "Xi'an 66 Mt" in cfg.source and "Alashankou 20 Mt" in cfg.source
+    assert cfg.retrieved is not None and date.fromisoformat(cfg.retrieved)
+    # Xi'an's hub handles 66 Mt a year, Alashankou-Dostyk 20 Mt (DOMAIN.md; China State Railway Group)
     assert cfg.hubs.capacity_mt_per_year["xian"] == 66
+    assert cfg.hubs.crossing_capacity_mt_per_year["alashankou-dostyk"] == 20
     assert abs(sum(cfg.demand.cargo_mix.westbound.values()) - 1) < 0.01
 
 
@@ -50,7 +53,6 @@ def test_unknown_cargo_and_crossing_are_named(tmp_path):
 
 def test_user_file_changes_the_run(tmp_path):
     folder = _user_copy(tmp_path, lambda d: d["demand"].update(westbound_load_factor=0.5))
-    shutil.copy(DEFAULT_DATA_DIR / "simulation.yaml", tmp_path / "original.yaml")
     low = prepare(BASELINE, date(2026, 1, 1), 14, 1, str(folder))
     normal = prepare(BASELINE, date(2026, 1, 1), 14, 1, None)
     assert sum(o.feu_per_week for o in low.ods) < sum(o.feu_per_week for o in normal.ods)

@@ -6,7 +6,7 @@ import pytest
 
 from landbridge.simulation import RunSpec, run_one
 
-SHORT = dict(start=date(2026, 4, 1), days=120, seed=3)
+SHORT = {"start": date(2026, 4, 1), "days": 120, "seed": 3}
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from landbridge.simulation.kpis import RunResult
+
+Kpis = dict[str, Any]
+QueueSeries = dict[str, tuple[list[str], list[int], list[float]]]
 
 MAIN_CROSSINGS = (
     "brest-malaszewicze",
@@ -13,8 +20,9 @@ MAIN_CROSSINGS = (
 )
 
 
-def _queue_series(first) -> dict[str, tuple[list[str], list[int], list[float]]]:
-    series: dict[str, tuple[list, list, list]] = {}
+def _queue_series(first: RunResult) -> QueueSeries:
+    """Per crossing: dates, daily maximum queue (trains) and mean wait (hours), from the first run's table."""
+    series: QueueSeries = {}
     for row in first.tables.get("border_queues", []):
         dates, q, w = series.setdefault(row["crossing"], ([], [], []))
         dates.append(row["date"])
@@ -23,25 +31,33 @@ def _queue_series(first) -> dict[str, tuple[list[str], list[int], list[float]]]:
     return series
 
 
-def _crossings(kpis: dict, series: dict) -> list[str]:
+def _crossings(kpis: Kpis, series: QueueSeries) -> list[str]:
     busy = sorted(series, key=lambda c: -(kpis.get("borders", {}).get(c, {}).get("trains") or 0))
     return [c for c in MAIN_CROSSINGS if c in series] or busy[:5]
 
 
-def write_charts(folder: Path, kpis: dict, first) -> list[str]:
+def write_charts(folder: Path, kpis: Kpis, first: RunResult) -> list[str]:
+    """Write timeseries.png, border_queues.png, transit_times.png and dashboard.html into `folder`;
+    returns their names."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from datetime import date
+    series = _queue_series(first)
+    shown = _crossings(kpis, series)
+    return [
+        _timeseries_png(folder, kpis),
+        _queues_png(folder, kpis, series, shown),
+        _transit_png(folder, kpis, first),
+        write_dashboard(folder, kpis, first, series, shown),
+    ]
 
-    import matplotlib.dates as mdates
+
+def _timeseries_png(folder: Path, kpis: Kpis) -> str:
+    """Trains (by direction, with EU re-formed trains) and loaded/empty TEU per month."""
     import matplotlib.pyplot as plt
 
     months = kpis["months"]
     title = f"Landbridge digital twin — {kpis['scenario']['description']} (seed {kpis['seed']})"
-    files = []
-
-    # time series: trains and TEU per month
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(11, 7.5), sharex=True)
     x = range(len(months))
     west = kpis["westbound_trains_per_month"]
@@ -64,11 +80,16 @@ def write_charts(folder: Path, kpis: dict, first) -> list[str]:
     fig.tight_layout()
     fig.savefig(folder / "timeseries.png", dpi=110)
     plt.close(fig)
-    files.append("timeseries.png")
+    return "timeseries.png"
 
-    # border queues
-    series = _queue_series(first)
-    shown = _crossings(kpis, series)
+
+def _queues_png(folder: Path, kpis: Kpis, series: QueueSeries, shown: list[str]) -> str:
+    """Daily maximum queue and mean wait at the main crossings."""
+    from datetime import date
+
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
     fig, (b1, b2) = plt.subplots(2, 1, figsize=(11, 7.5), sharex=True)
     for cid in shown:
         dates, q, w = series[cid]
@@ -81,14 +102,18 @@ def write_charts(folder: Path, kpis: dict, first) -> list[str]:
     b1.legend(fontsize=8, loc="upper right")
     b1.grid(alpha=0.3)
     b2.grid(alpha=0.3)
-    b2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    b2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
     fig.suptitle("Border crossings: queues for transshipment tracks", fontsize=10)
     fig.tight_layout()
     fig.savefig(folder / "border_queues.png", dpi=110)
     plt.close(fig)
-    files.append("border_queues.png")
+    return "border_queues.png"
 
-    # transit-time distributions
+
+def _transit_png(folder: Path, kpis: Kpis, first: RunResult) -> str:
+    """Transit-time distributions of the groups, and p50/p90 of the busiest pairs."""
+    import matplotlib.pyplot as plt
+
     fig, (c1, c2) = plt.subplots(1, 2, figsize=(12, 5.5), gridspec_kw={"width_ratios": [1, 1.3]})
     every = [x for xs in first.samples.values() for x in xs]
     hi = float(sorted(every)[int(0.995 * (len(every) - 1))]) if every else 30.0
@@ -114,13 +139,11 @@ def write_charts(folder: Path, kpis: dict, first) -> list[str]:
     fig.tight_layout()
     fig.savefig(folder / "transit_times.png", dpi=110)
     plt.close(fig)
-    files.append("transit_times.png")
-
-    files.append(write_dashboard(folder, kpis, first, series, shown))
-    return files
+    return "transit_times.png"
 
 
-def write_dashboard(folder: Path, kpis: dict, first, series, shown) -> str:
+def write_dashboard(folder: Path, kpis: Kpis, first: RunResult, series: QueueSeries, shown: list[str]) -> str:
+    """dashboard.html: the charts as one interactive page, plotly.js inline (works offline)."""
     from plotly.subplots import make_subplots
 
     months = kpis["months"]
@@ -177,7 +200,8 @@ def write_dashboard(folder: Path, kpis: dict, first, series, shown) -> str:
     return path.name
 
 
-def write_comparison_chart(folder: Path, labels: list[str], kpis_list: list[dict]) -> str:
+def write_comparison_chart(folder: Path, labels: list[str], kpis_list: list[Kpis]) -> str:
+    """comparison.png: trains and TEU per month of each scenario."""
     import matplotlib
 
     matplotlib.use("Agg")

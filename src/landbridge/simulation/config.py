@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from landbridge.cargo import CargoCatalog
 from landbridge.datafiles import DataSource
 from landbridge.errors import DataError
+from landbridge.network.models import Network
 
 SIMULATION = "simulation.yaml"
 
@@ -18,28 +20,34 @@ class _Strict(BaseModel):
 
 
 class Horizon(_Strict):
+    """Simulated days before the reported window (trains already on the line, queues formed)."""
+
     warmup_days: int = Field(default=28, ge=0, le=120)
 
 
 class Seasonality(_Strict):
+    """Monthly demand factors (January first, mean about 1) by direction."""
+
     westbound: tuple[float, ...] = Field(min_length=12, max_length=12)
     eastbound: tuple[float, ...] = Field(min_length=12, max_length=12)
 
     @field_validator("westbound", "eastbound")
     @classmethod
-    def _positive(cls, v):
+    def _positive(cls, v: tuple[float, ...]) -> tuple[float, ...]:
         if any(x <= 0 for x in v):
             raise ValueError("monthly factors must be positive")
         return v
 
 
 class CargoMix(_Strict):
+    """Shares of loaded FEU by cargo type (catalogue ids) by direction, each summing to 1."""
+
     westbound: dict[str, float]
     eastbound: dict[str, float]
 
     @field_validator("westbound", "eastbound")
     @classmethod
-    def _shares(cls, v: dict[str, float]):
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if not v or any(x < 0 for x in v.values()):
             raise ValueError("give non-negative shares per cargo type")
         if abs(sum(v.values()) - 1) > 0.01:
@@ -48,6 +56,9 @@ class CargoMix(_Strict):
 
 
 class Demand(_Strict):
+    """Loaded FEU offered: load factors on the timetable's capacity, explicit pairs, cut-off hours,
+    seasonality, cargo mix and the sea trade a sea-to-rail scenario shifts (TEU a year)."""
+
     westbound_load_factor: float = Field(gt=0, le=1.5)
     eastbound_load_factor: float = Field(gt=0, le=1.5)
     od_feu_per_week: dict[str, float] = {}
@@ -59,7 +70,7 @@ class Demand(_Strict):
 
     @field_validator("od_feu_per_week")
     @classmethod
-    def _pairs(cls, v: dict[str, float]):
+    def _pairs(cls, v: dict[str, float]) -> dict[str, float]:
         for k, x in v.items():
             if "->" not in k:
                 raise ValueError(f"{k!r}: write pairs as 'origin->destination'")
@@ -69,6 +80,8 @@ class Demand(_Strict):
 
 
 class Operations(_Strict):
+    """Operating rules: cancellation below a minimum load, extra trains, re-forming yards, dwell spread."""
+
     min_departure_load_feu: int = Field(ge=0)
     extra_train_max_share: float = Field(ge=0, le=2)
     extra_train_delay_hours: float = Field(ge=0, le=48)
@@ -79,35 +92,44 @@ class Operations(_Strict):
 
 
 class Band(_Strict):
+    """A log-normal factor on scheduled running time: its median and 90th percentile."""
+
     median: float = Field(gt=0.3, le=3)
     p90: float = Field(gt=0.3, le=5)
 
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Band:
         if self.p90 < self.median:
             raise ValueError("p90 must be at least the median")
         return self
 
 
 class Winter(_Strict):
+    """Winter months (1-12) and the running-time factor by region in them."""
+
     months: tuple[int, ...]
     factor: dict[Literal["china", "broad_gauge", "europe"], float]
 
     @field_validator("months")
     @classmethod
-    def _months(cls, v):
+    def _months(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if any(m < 1 or m > 12 for m in v):
             raise ValueError("months are 1-12")
         return v
 
 
 class RunningTime(_Strict):
+    """Running-time variability by region, the priority trains' share of it, and the winter slow-down."""
+
     regions: dict[Literal["china", "broad_gauge", "europe"], Band]
     priority_delay_share: float = Field(ge=0, le=1)
     winter: Winter
 
 
 class Crossings(_Strict):
+    """Crossing processing spread (p90 over median), the share of it on a transshipment track, the
+    capacity basis and fixed track counts by crossing id."""
+
     processing_p90_factor: float = Field(ge=1, le=5)
     transshipment_share: float = Field(default=0.4, gt=0, le=1)
     capacity_basis: Literal["timetable-or-data", "data"] = "timetable-or-data"
@@ -115,6 +137,9 @@ class Crossings(_Strict):
 
 
 class Empties(_Strict):
+    """Empty-container rules and costs: reserve days kept per European terminal, the sweep interval
+    (days), USD per FEU by rail and by sea, USD per lift."""
+
     reserve_days: float = Field(ge=0)
     sweep_days: float = Field(gt=0)
     rail_usd_per_feu: float = Field(ge=0)
@@ -123,12 +148,16 @@ class Empties(_Strict):
 
 
 class Hubs(_Strict):
+    """Capacities in million tonnes a year of Chinese hubs and crossings; tare kg per FEU."""
+
     capacity_mt_per_year: dict[str, float] = {}
     crossing_capacity_mt_per_year: dict[str, float] = {}
     tare_kg_per_feu: float = Field(ge=0)
 
 
 class SimulationConfig(_Strict):
+    """simulation.yaml: every parameter the twin adds to the network, timetable and cargo data."""
+
     source: str = Field(min_length=3)
     retrieved: str | None = None
     horizon: Horizon
@@ -141,7 +170,7 @@ class SimulationConfig(_Strict):
 
     @field_validator("retrieved", mode="before")
     @classmethod
-    def _date_text(cls, v):
+    def _date_text(cls, v: object) -> str | None:
         return str(v) if v is not None else v
 
 
@@ -159,7 +188,9 @@ def load_simulation_config(src: DataSource) -> SimulationConfig:
         raise DataError(file, err["msg"], entry=entry, field=field) from None
 
 
-def check_references(cfg: SimulationConfig, network, catalog, file: str = f"data/{SIMULATION}") -> None:
+def check_references(
+    cfg: SimulationConfig, network: Network, catalog: CargoCatalog, file: str = f"data/{SIMULATION}"
+) -> None:
     """Names in the file must exist in the network and cargo catalogue."""
     for direction, mix in (
         ("westbound", cfg.demand.cargo_mix.westbound),
@@ -195,4 +226,5 @@ def check_references(cfg: SimulationConfig, network, catalog, file: str = f"data
 
 @lru_cache(maxsize=8)
 def simulation_config(user_dir: str | None = None) -> SimulationConfig:
+    """The validated simulation.yaml of a data folder (the shipped one by default), loaded once."""
     return load_simulation_config(DataSource(user_dir))

@@ -1,14 +1,33 @@
-"""From what a run recorded to what operators and planners read: KPIs (kpis.json) and tables (CSV)."""
+"""From what a run recorded to what operators and planners read: KPIs (kpis.json) and tables (CSV).
+
+`compute` runs the steps below on the records of `state.NetworkState`; each counts what happened in the
+reported window (departures, loads, arrivals at crossings from `start` to `start + days`):
+
+1. trains per month (by kind and direction) and the per-train table;
+2. per-service transit bands (what the planner's reliability reads);
+3. container transit per origin-destination pair (weighted by FEU), with the wait at the origin;
+4. transit groups (China → Germany and others) and samples for the charts;
+5. border crossings: waits, utilisation, queues by day;
+6. empties by rail and sea and their cost; 7. tonnes through hubs and crossings;
+8. demand generated, left waiting and unserved; cargo mix; re-forming yards.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
-from landbridge.simulation.model import PreparedModel
-from landbridge.simulation.state import KIND_NAMES, RELIEF, NetworkState
+from landbridge.simulation.model import OD, PreparedModel
+from landbridge.simulation.movements import train_movements
+from landbridge.simulation.routes import FloatArray, IntArray
+from landbridge.simulation.state import EXTRA, KIND_NAMES, RELIEF, NetworkState
+
+Row = dict[str, Any]
 
 
 @dataclass
@@ -16,14 +35,16 @@ class RunResult:
     """One replication: KPIs, tables and the samples charts need. Plain data, cheap to pickle."""
 
     seed: int
-    kpis: dict
-    tables: dict[str, list[dict]] = field(default_factory=dict)
+    kpis: dict[str, Any]
+    tables: dict[str, list[Row]] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)  # transit days by group, for charts
     service_bands: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # id -> (p50 h, p90 h, n)
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+def weighted_quantiles(values: FloatArray, weights: FloatArray, qs: tuple[float, ...]) -> list[float]:
+    """Quantiles of `values` weighted by `weights` (the smallest value whose cumulative weight reaches
+    q of the total); NaN for each when there is no weight."""
     if len(values) == 0 or weights.sum() <= 0:
         return [math.nan for _ in qs]
     order = np.argsort(values, kind="stable")
@@ -33,90 +54,112 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float,
     return [float(v[min(len(v) - 1, int(np.searchsorted(cw, q * total, side="left")))]) for q in qs]
 
 
-def _r(x: float, nd: int = 2):
+def _r(x: float | None, nd: int = 2) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
-def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunResult:
-    """KPIs of a run; with `tables`, also the per-train and per-day tables (the CSV files)."""
-    m = model
-    cfg = m.config
-    lo, hi = m.start_h, m.end_h
-    days = m.days
-    n_months = len(m.months)
-    month_of_day = m.month_of_day
-    places = m.network_places
+@dataclass(frozen=True)
+class _Window:
+    """The reported window: hours [lo, hi) and its days and months."""
 
-    def month(h: float) -> int:
-        return month_of_day[int(h // 24)]
+    lo: float
+    hi: float
+    days: int
+    month_of_day: list[int]
+    n_months: int
+    day_names: list[str]  # ISO date of every day from hour 0
 
-    last_h = max([hi] + [r[3] for r in st.trains if not math.isnan(r[3])])
+    def month(self, h: float) -> int:
+        return self.month_of_day[int(h // 24)]
+
+    def per_month(self) -> list[int]:
+        return [0] * self.n_months
+
+
+def _window(m: PreparedModel, st: NetworkState) -> _Window:
+    last_h = max([m.end_h] + [tr.arrival_h for tr in st.trains if not math.isnan(tr.arrival_h)])
     d0 = m.t0.date()
-    day_names = [(d0 + _days(k)).isoformat() for k in range(int(last_h // 24) + 2)]
+    names = [(d0 + timedelta(days=k)).isoformat() for k in range(int(last_h // 24) + 2)]
+    return _Window(m.start_h, m.end_h, m.days, m.month_of_day, len(m.months), names)
 
-    # ---- trains ------------------------------------------------------------------------------
-    trains_pm = [0] * n_months
-    teu_pm = [0] * n_months
-    loaded_teu_pm = [0] * n_months
-    empty_teu_pm = [0] * n_months
-    west_pm = [0] * n_months
-    east_pm = [0] * n_months
-    extra_pm = [0] * n_months
-    cancelled_pm = [0] * n_months
-    relief_pm = [0] * n_months
-    train_rows = []
-    transit_by_route: dict[int, list[float]] = {}
-    not_arrived = 0
-    for ri, kind, dep, arr, loaded, empties, wait, cancelled, tid in st.trains:
-        if not lo <= dep < hi:
+
+# ---- 1. trains ----------------------------------------------------------------------------------
+@dataclass
+class _TrainCounts:
+    trains: list[int]
+    teu: list[int]
+    loaded_teu: list[int]
+    empty_teu: list[int]
+    westbound: list[int]
+    eastbound: list[int]
+    extra: list[int]
+    cancelled: list[int]
+    relief: list[int]
+    rows: list[Row]
+    transit_by_route: dict[int, list[float]]
+    not_arrived: int = 0
+
+
+def _count_trains(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> _TrainCounts:
+    """Trains that left in the window, by month: CR Express trains (scheduled and extra; EU re-formed
+    and cancelled ones apart), their TEU, and each route's transit hours (trains that arrived)."""
+    pm = w.per_month
+    c = _TrainCounts(pm(), pm(), pm(), pm(), pm(), pm(), pm(), pm(), pm(), [], {})
+    for tr in st.trains:
+        dep, arr = tr.dep_h, tr.arrival_h
+        if not w.lo <= dep < w.hi:
             continue
-        mi = month(dep)
-        route = m.routes[ri]
-        if cancelled:
-            cancelled_pm[mi] += 1
-        elif kind == RELIEF:
-            relief_pm[mi] += 1
+        mi = w.month(dep)
+        route = tr.route
+        if tr.cancelled:
+            c.cancelled[mi] += 1
+        elif tr.kind == RELIEF:
+            c.relief[mi] += 1
         else:
-            trains_pm[mi] += 1
-            teu_pm[mi] += 2 * (loaded + empties)
-            loaded_teu_pm[mi] += 2 * loaded
-            empty_teu_pm[mi] += 2 * empties
-            if route.direction == "westbound":
-                west_pm[mi] += 1
-            else:
-                east_pm[mi] += 1
-            if kind == 1:
-                extra_pm[mi] += 1
+            c.trains[mi] += 1
+            c.teu[mi] += 2 * (tr.loaded_feu + tr.empties_feu)
+            c.loaded_teu[mi] += 2 * tr.loaded_feu
+            c.empty_teu[mi] += 2 * tr.empties_feu
+            (c.westbound if route.direction == "westbound" else c.eastbound)[mi] += 1
+            if tr.kind == EXTRA:
+                c.extra[mi] += 1
             if math.isnan(arr):
-                not_arrived += 1
+                c.not_arrived += 1
             else:
-                transit_by_route.setdefault(ri, []).append(arr - dep)
+                c.transit_by_route.setdefault(route.index, []).append(arr - dep)
         if tables:
-            train_rows.append(
+            c.rows.append(
                 {
-                    "train": tid,
+                    "train": tr.id,
                     "service": route.service_id,
-                    "kind": "cancelled" if cancelled else KIND_NAMES[kind],
+                    "kind": "cancelled" if tr.cancelled else KIND_NAMES[tr.kind],
                     "direction": route.direction,
-                    "departure": _stamp(day_names, dep),
-                    "arrival": "" if math.isnan(arr) else _stamp(day_names, arr),
-                    "transit_hours": "" if math.isnan(arr) or cancelled else round(arr - dep, 1),
-                    "loaded_feu": loaded,
-                    "empty_feu": empties,
-                    "teu": 2 * (loaded + empties),
-                    "border_wait_hours": round(wait, 2),
+                    "departure": _stamp(w.day_names, dep),
+                    "arrival": "" if math.isnan(arr) else _stamp(w.day_names, arr),
+                    "transit_hours": "" if math.isnan(arr) or tr.cancelled else round(arr - dep, 1),
+                    "loaded_feu": tr.loaded_feu,
+                    "empty_feu": tr.empties_feu,
+                    "teu": 2 * (tr.loaded_feu + tr.empties_feu),
+                    "border_wait_hours": round(tr.border_wait_h, 2),
                 }
             )
-    train_rows.sort(key=lambda r: (r["departure"], r["train"]))
+    c.rows.sort(key=lambda r: (r["departure"], r["train"]))
+    return c
 
-    service_bands = {}
-    service_rows = []
+
+# ---- 2. per-service bands ------------------------------------------------------------------------
+def _service_bands(
+    m: PreparedModel, transit_by_route: dict[int, list[float]]
+) -> tuple[dict[str, tuple[float, float, int]], list[Row]]:
+    """Per service: (p50 hours, p90 hours, trains) of the runs that arrived, and the services table."""
+    bands = {}
+    rows = []
     for ri, xs in sorted(transit_by_route.items()):
         a = np.asarray(xs)
         p50, p90 = np.percentile(a, [50, 90])
         r = m.routes[ri]
-        service_bands[r.service_id] = (float(p50), float(p90), len(xs))
-        service_rows.append(
+        bands[r.service_id] = (float(p50), float(p90), len(xs))
+        rows.append(
             {
                 "service": r.service_id,
                 "direction": r.direction,
@@ -128,54 +171,79 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
                 "mean_days": round(float(a.mean()) / 24, 2),
             }
         )
+    return bands, rows
 
-    # ---- containers: transit per origin-destination pair ----------------------------------------
-    if st.deliveries:
-        d = np.asarray([(od, n, dep, arr, yard) for od, n, dep, arr, yard in st.deliveries], dtype=float)
-        d = d[(d[:, 2] >= lo) & (d[:, 2] < hi)]
-    else:
-        d = np.zeros((0, 5))
-    od_col = d[:, 0].astype(int)
-    feu = d[:, 1]
-    tdays = (d[:, 3] - d[:, 2]) / 24
-    # origin wait: when the boxes loaded were ready (from the cumulative demand), to departure
+
+# ---- 3. containers: transit per pair --------------------------------------------------------------
+@dataclass(frozen=True)
+class _Delivered:
+    """Boxes that left their origin in the window and arrived: pair, FEU and transit days, as arrays."""
+
+    od: IntArray
+    feu: FloatArray
+    days: FloatArray
+
+
+def _delivered(st: NetworkState, w: _Window) -> _Delivered:
+    lots = st.deliveries
+    od = np.fromiter((lot.od for lot in lots), dtype=int, count=len(lots))
+    feu = np.fromiter((lot.feu for lot in lots), dtype=float, count=len(lots))
+    dep = np.fromiter((lot.origin_departure_h for lot in lots), dtype=float, count=len(lots))
+    arr = np.fromiter((lot.arrival_h for lot in lots), dtype=float, count=len(lots))
+    keep = (dep >= w.lo) & (dep < w.hi)
+    return _Delivered(od[keep], feu[keep], (arr[keep] - dep[keep]) / 24)
+
+
+def _origin_waits(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[FloatArray, FloatArray]:
+    """Per pair: FEU-weighted hours from when loaded boxes were ready (from the cumulative demand, by
+    their place in the queue) to their departure, and the FEU weights."""
     wait_sum = np.zeros(len(m.ods))
     wait_w = np.zeros(len(m.ods))
-    loads = np.asarray([row for row in st.origin_loads if lo <= row[4] < hi], dtype=float).reshape(-1, 5)
-    for key in {(int(od), int(s)) for od, s in loads[:, :2]}:
-        od, s = key
-        sel = loads[(loads[:, 0] == od) & (loads[:, 1] == s)]
+    loads = [lot for lot in st.origin_loads if w.lo <= lot.origin_departure_h < w.hi]
+    od_col = np.asarray([lot.od for lot in loads], dtype=int)
+    stream_col = np.asarray([lot.stream for lot in loads], dtype=int)
+    first = np.asarray([lot.first_box for lot in loads], dtype=float)
+    feu = np.asarray([lot.loaded_feu for lot in loads], dtype=float)
+    hour = np.asarray([lot.origin_departure_h for lot in loads], dtype=float)
+    for od, s in {(int(od), int(s)) for od, s in zip(od_col, stream_col)}:
+        sel = (od_col == od) & (stream_col == s)
         c = np.asarray(m.cum[od][s], dtype=float)
-        mid = sel[:, 2] + sel[:, 3] / 2  # the middle box of each load, by its place in the queue
+        mid = first[sel] + feu[sel] / 2  # the middle box of each load, by its place in the queue
         day = np.clip(np.searchsorted(c, mid, side="right") - 1, 0, len(c) - 2)
         span = np.maximum(c[day + 1] - c[day], 1)
         ready = (day + (mid - c[day]) / span) * 24 + st.cutoff
-        wait_sum[od] += (np.maximum(0.0, sel[:, 4] - ready) * sel[:, 3]).sum()
-        wait_w[od] += sel[:, 3].sum()
-    transit_days = {}
-    od_rows = []
-    samples: dict[str, list[float]] = {}
+        wait_sum[od] += (np.maximum(0.0, hour[sel] - ready) * feu[sel]).sum()
+        wait_w[od] += feu[sel].sum()
+    return wait_sum, wait_w
+
+
+def _od_transit(m: PreparedModel, st: NetworkState, w: _Window, dv: _Delivered) -> tuple[dict[str, Row], list[Row]]:
+    """Per pair "origin->destination": p50, p90 and mean transit days (weighted by FEU), FEU and the
+    mean wait at the origin; and the od_transit table."""
+    wait_sum, wait_w = _origin_waits(m, st, w)
+    transit_days: dict[str, Row] = {}
+    rows = []
     for o in m.ods:
-        mask = od_col == o.index
-        key = f"{o.origin}->{o.destination}"
+        mask = dv.od == o.index
         if not mask.any():
             continue
-        p10, p50, p90 = weighted_quantiles(tdays[mask], feu[mask], (0.1, 0.5, 0.9))
-        mean = float(np.average(tdays[mask], weights=feu[mask]))
+        p10, p50, p90 = weighted_quantiles(dv.days[mask], dv.feu[mask], (0.1, 0.5, 0.9))
+        mean = float(np.average(dv.days[mask], weights=dv.feu[mask]))
         ow = wait_sum[o.index] / wait_w[o.index] / 24 if wait_w[o.index] else math.nan
-        transit_days[key] = {
+        feu = int(dv.feu[mask].sum())
+        transit_days[f"{o.origin}->{o.destination}"] = {
             "p50": _r(p50),
             "p90": _r(p90),
             "mean": _r(mean),
-            "feu": int(feu[mask].sum()),
+            "feu": feu,
             "origin_wait_days": _r(ow),
         }
-        od_rows.append(
+        rows.append(
             {
                 "origin": o.origin,
                 "destination": o.destination,
                 "direction": o.direction,
-                "feu": int(feu[mask].sum()),
+                "feu": feu,
                 "p10_days": _r(p10),
                 "p50_days": _r(p50),
                 "p90_days": _r(p90),
@@ -184,43 +252,60 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
                 "demand_feu_per_week": round(o.feu_per_week + sum(o.dedicated_feu_per_week), 1),
             }
         )
+    return transit_days, rows
 
-    def group(pred) -> np.ndarray:
-        ids = [o.index for o in m.ods if pred(o)]
-        return np.isin(od_col, ids)
+
+# ---- 4. transit groups ---------------------------------------------------------------------------------
+def _transit_groups(m: PreparedModel, dv: _Delivered) -> tuple[dict[str, Row], dict[str, list[float]]]:
+    """p50/p90 transit days of groups of pairs (China → Germany, ...) and a sample of each for the charts."""
+    places = m.network_places
+
+    def group(pred: Callable[[OD], bool]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        return np.isin(dv.od, [o.index for o in m.ods if pred(o)])
 
     groups = {
-        "China → Germany": group(lambda o: places[o.origin][1] == "CN" and places[o.destination][1] == "DE"),
-        "China → Poland": group(lambda o: places[o.origin][1] == "CN" and places[o.destination][1] == "PL"),
+        "China → Germany": group(lambda o: places[o.origin].country == "CN" and places[o.destination].country == "DE"),
+        "China → Poland": group(lambda o: places[o.origin].country == "CN" and places[o.destination].country == "PL"),
         "Europe → China": group(lambda o: o.direction == "eastbound"),
         "all westbound": group(lambda o: o.direction == "westbound"),
     }
-    group_stats = {}
+    stats: dict[str, Row] = {}
+    samples: dict[str, list[float]] = {}
     for name, mask in groups.items():
-        if mask.any():
-            p50, p90 = weighted_quantiles(tdays[mask], feu[mask], (0.5, 0.9))
-            group_stats[name] = {"p50": _r(p50), "p90": _r(p90), "feu": int(feu[mask].sum())}
-            # a sample for the charts (repeat by FEU, capped)
-            rep = np.repeat(tdays[mask], np.minimum(feu[mask].astype(int), 60))
-            samples[name] = np.round(rep[:: max(1, len(rep) // 4000)], 2).tolist()
-
-    # ---- border crossings ---------------------------------------------------------------------
-    borders = {}
-    queue_rows = []
-    grid = np.arange(lo, hi, 1.0)
-    window = hi - lo
-    for c, rows in zip(m.crossings, st.crossing_log):
-        if not rows:
+        if not mask.any():
             continue
-        a = np.asarray(rows, dtype=float)
-        arr, start, end = a[:, 0], a[:, 1], a[:, 2]
-        in_win = (arr >= lo) & (arr < hi)
+        p50, p90 = weighted_quantiles(dv.days[mask], dv.feu[mask], (0.5, 0.9))
+        stats[name] = {"p50": _r(p50), "p90": _r(p90), "feu": int(dv.feu[mask].sum())}
+        # a sample for the charts (repeat by FEU, capped)
+        rep = np.repeat(dv.days[mask], np.minimum(dv.feu[mask].astype(int), 60))
+        samples[name] = np.round(rep[:: max(1, len(rep) // 4000)], 2).tolist()
+    return stats, samples
+
+
+# ---- 5. border crossings --------------------------------------------------------------------------------
+def _borders(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> tuple[dict[str, Row], list[Row]]:
+    """Per crossing with arrivals in the window: waits (a train that never got through waits until the
+    window's end), utilisation of its tracks, queue lengths; and the per-day queue table."""
+    borders: dict[str, Row] = {}
+    queue_rows: list[Row] = []
+    grid = np.arange(w.lo, w.hi, 1.0)
+    span = w.hi - w.lo
+    days = w.days
+    for c, log in zip(m.crossings, st.crossing_log):
+        if not len(log):
+            continue
+        arr, start, end = (np.asarray(x, dtype=float) for x in (log.arrival_h, log.start_h, log.end_h))
+        in_win = (arr >= w.lo) & (arr < w.hi)
         stuck = np.isnan(start)
-        waits = np.where(stuck, hi - arr, start - arr)[in_win]
-        busy = np.clip(np.minimum(end[~stuck], hi) - np.maximum(start[~stuck], lo), 0, None).sum()
-        util = busy / (max(c.tracks, 1) * window) if c.tracks else 1.0
+        waits = np.where(stuck, w.hi - arr, start - arr)[in_win]
+        busy = np.clip(np.minimum(end[~stuck], w.hi) - np.maximum(start[~stuck], w.lo), 0, None).sum()
+        util = busy / (max(c.tracks, 1) * span) if c.tracks else 1.0
         if not in_win.any():
             continue
+        # queue (trains waiting for a track) by hour -> daily max and mean
+        q = np.searchsorted(np.sort(arr), grid, side="right") - np.searchsorted(
+            np.sort(np.where(stuck, np.inf, start)), grid, side="right"
+        )
         borders[c.id] = {
             "name": c.name,
             "mean_wait_hours": _r(waits.mean()),
@@ -231,225 +316,85 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
             "trains_per_day": _r(in_win.sum() / days),
             "capacity_trains_per_day": _r(c.trains_per_day),
             "tracks": c.tracks,
-            "westbound_trains": int((a[:, 3][in_win] > 0).sum()),
+            "westbound_trains": int(np.asarray(log.westbound, dtype=bool)[in_win].sum()),
             "did_not_get_through": int(stuck[in_win].sum()),
+            "max_queue_trains": int(q.max()) if len(q) else 0,
         }
-        # queue (trains waiting for a track) by hour -> daily max and mean
-        arr_sorted = np.sort(arr)
-        start_sorted = np.sort(np.where(stuck, np.inf, start))
-        q = np.searchsorted(arr_sorted, grid, side="right") - np.searchsorted(start_sorted, grid, side="right")
+        if not tables:
+            continue
         qd = q[: days * 24].reshape(days, 24)
-        day_of = ((arr[in_win] - lo) // 24).astype(int)
+        day_of = ((arr[in_win] - w.lo) // 24).astype(int)
         wsum = np.bincount(day_of, weights=waits, minlength=days)[:days]
         wcnt = np.bincount(day_of, minlength=days)[:days]
-        borders[c.id]["max_queue_trains"] = int(q.max()) if len(q) else 0
-        for k in range(days if tables else 0):
-            queue_rows.append(
-                {
-                    "crossing": c.id,
-                    "date": day_names[int(lo // 24) + k],
-                    "arrivals": int(wcnt[k]),
-                    "mean_wait_hours": round(float(wsum[k] / wcnt[k]), 2) if wcnt[k] else 0.0,
-                    "max_queue_trains": int(qd[k].max()),
-                    "mean_queue_trains": round(float(qd[k].mean()), 2),
-                }
-            )
+        queue_rows.extend(
+            {
+                "crossing": c.id,
+                "date": w.day_names[int(w.lo // 24) + k],
+                "arrivals": int(wcnt[k]),
+                "mean_wait_hours": round(float(wsum[k] / wcnt[k]), 2) if wcnt[k] else 0.0,
+                "max_queue_trains": int(qd[k].max()),
+                "mean_queue_trains": round(float(qd[k].mean()), 2),
+            }
+            for k in range(days)
+        )
+    return borders, queue_rows
 
-    # ---- empties -------------------------------------------------------------------------------
-    e_cfg = cfg.empties
-    rail_e = sum(n for t, _, n in st.empties_rail if lo <= t < hi)
-    sea_e = sum(n for t, _, n in st.empties_sea if lo <= t < hi)
-    rail_pm = [0] * n_months
-    sea_pm = [0] * n_months
-    for t, _, n in st.empties_rail:
-        if lo <= t < hi:
-            rail_pm[month(t)] += n
-    for t, _, n in st.empties_sea:
-        if lo <= t < hi:
-            sea_pm[month(t)] += n
+
+# ---- 6. empties -----------------------------------------------------------------------------------------------
+@dataclass
+class _Empties:
+    kpis: Row
+    rail_per_month: list[int]
+    sea_per_month: list[int]
+    loaded_westbound: int
+    loaded_eastbound: int
+
+
+def _empties(m: PreparedModel, st: NetworkState, w: _Window) -> _Empties:
+    """Empties repositioned by rail and sea in the window, their cost (USD per FEU moved and two lifts),
+    the loaded imbalance and the boxes China had to supply."""
+    e_cfg = m.config.empties
+    rail_pm = w.per_month()
+    sea_pm = w.per_month()
+    for mv in st.empties_rail:
+        if w.lo <= mv.hour < w.hi:
+            rail_pm[w.month(mv.hour)] += mv.feu
+    for mv in st.empties_sea:
+        if w.lo <= mv.hour < w.hi:
+            sea_pm[w.month(mv.hour)] += mv.feu
+    rail_e, sea_e = sum(rail_pm), sum(sea_pm)
     lift = e_cfg.handling_usd_per_lift * 2
-    cost = rail_e * (e_cfg.rail_usd_per_feu + lift) + sea_e * (e_cfg.sea_usd_per_feu + lift)
-    loaded_w = sum(n for od, s, f, n, t in st.origin_loads if lo <= t < hi and st.od_west[od])
-    loaded_e = sum(n for od, s, f, n, t in st.origin_loads if lo <= t < hi and not st.od_west[od])
-    empties = {
+    rail_usd, sea_usd = e_cfg.rail_usd_per_feu + lift, e_cfg.sea_usd_per_feu + lift
+    loaded_w = loaded_e = 0
+    for lot in st.origin_loads:
+        if w.lo <= lot.origin_departure_h < w.hi:
+            if st.od_west[lot.od]:
+                loaded_w += lot.loaded_feu
+            else:
+                loaded_e += lot.loaded_feu
+    kpis = {
         "by_rail_feu": int(rail_e),
         "by_sea_feu": int(sea_e),
-        "cost_usd": round(cost),
+        "cost_usd": round(rail_e * rail_usd + sea_e * sea_usd),
         "imbalance_feu": int(loaded_w - loaded_e),
-        "boxes_supplied_in_china_feu": china_box_supply(st, lo, hi),
-        "cost_usd_per_month": [
-            round(r * (e_cfg.rail_usd_per_feu + lift) + s * (e_cfg.sea_usd_per_feu + lift))
-            for r, s in zip(rail_pm, sea_pm)
-        ],
+        "boxes_supplied_in_china_feu": china_box_supply(st, w.lo, w.hi),
+        "cost_usd_per_month": [round(r * rail_usd + s * sea_usd) for r, s in zip(rail_pm, sea_pm)],
     }
-
-    # ---- hubs (tonnes through Chinese hubs and crossings against capacity) -------------------------
-    mass = m.mass_t_per_feu
-    hub_t: dict[str, float] = {}
-    hub_feu: dict[str, int] = {}
-    for od, s, first, n, t in st.origin_loads:
-        if lo <= t < hi and st.od_west[od]:
-            h = st.od_origin[od]
-            hub_t[h] = hub_t.get(h, 0.0) + n * mass["westbound"]
-            hub_feu[h] = hub_feu.get(h, 0) + n
-    for od, n, dep, arr, yard in st.deliveries:
-        if lo <= dep < hi and not st.od_west[od]:
-            h = st.od_dest[od]
-            hub_t[h] = hub_t.get(h, 0.0) + n * mass["eastbound"]
-            hub_feu[h] = hub_feu.get(h, 0) + n
-    year_factor = 365.0 / days
-    hubs = {}
-    for h in sorted(hub_t, key=lambda k: -hub_t[k]):
-        cap = cfg.hubs.capacity_mt_per_year.get(h)
-        mt = hub_t[h] * year_factor / 1e6
-        hubs[h] = {
-            "name": places[h][0],
-            "loaded_feu": hub_feu[h],
-            "mt_per_year": round(mt, 3),
-            "capacity_mt_per_year": cap,
-            "utilisation": round(mt / cap, 4) if cap else None,
-        }
-    crossing_mt = {}
-    for cid, cap in cfg.hubs.crossing_capacity_mt_per_year.items():
-        b = borders.get(cid)
-        if b is None:
-            continue
-        # loaded boxes only: westbound trains carry loaded boxes; eastbound a mix of loaded and empty
-        tonnes = (
-            b["westbound_trains"] * _mean_load(st, m, "westbound") * mass["westbound"]
-            + (b["trains"] - b["westbound_trains"]) * _mean_load(st, m, "eastbound") * mass["eastbound"]
-        )
-        mt = tonnes * year_factor / 1e6
-        crossing_mt[cid] = {"mt_per_year": round(mt, 2), "capacity_mt_per_year": cap, "utilisation": round(mt / cap, 3)}
-
-    # ---- demand and cargo mix ------------------------------------------------------------------------
-    d_lo, d_hi = int(lo // 24), int(hi // 24)
-    demand = {"westbound": 0, "eastbound": 0}
-    demand_pm = [0] * n_months
-    backlog = 0
-    unserved = 0
-    for o in m.ods:
-        for s in range(3):
-            c = m.cum[o.index][s]
-            demand[o.direction] += c[min(d_hi, len(c) - 1)] - c[d_lo]
-            for k in range(d_lo, min(d_hi, len(c) - 1)):
-                demand_pm[month_of_day[k]] += c[k + 1] - c[k]
-            left = st.ready(o.index, s, hi) - st.taken[o.index][s]
-            if o.index in m.unserved_ods:
-                unserved += c[min(d_hi, len(c) - 1)] - c[d_lo]
-            else:
-                backlog += max(0, left)
-    cargo_teu: dict[str, float] = {}
-    for direction, loaded in (("westbound", loaded_w), ("eastbound", loaded_e)):
-        for cargo, share in m.od_cargo_mix[direction].items():
-            cargo_teu[cargo] = cargo_teu.get(cargo, 0.0) + 2 * loaded * share
-
-    reformed = [(t_out - t_in, n) for t_in, t_out, n in st.yard_log if lo <= t_in < hi]
-    yard_feu = sum(n for _, n in reformed)
-    yard_wait = sum(w * n for w, n in reformed) / yard_feu if yard_feu else 0.0
-
-    n_trains = sum(trains_pm)
-    full = [k for k in range(n_months) if _month_is_full(m, k)]
-    mean_of = (lambda xs: sum(xs[k] for k in full) / len(full)) if full else (lambda xs: sum(xs) / max(1, len(xs)))
-    speed = service_bands.get("xian-speed-duisburg")
-    kpis = {
-        "generator": "landbridge simulate",
-        "scenario": {
-            "name": m.scenario.name,
-            "description": m.scenario.describe(),
-            "sea_to_rail_share": m.sea_shift_share,
-        },
-        "seed": m.seed,
-        "start": m.start.isoformat(),
-        "days": days,
-        "months": m.months,
-        "trains_per_month": trains_pm,
-        "teu_per_month": teu_pm,
-        "loaded_teu_per_month": loaded_teu_pm,
-        "empty_teu_per_month": empty_teu_pm,
-        "westbound_trains_per_month": west_pm,
-        "eastbound_trains_per_month": east_pm,
-        "extra_trains_per_month": extra_pm,
-        "cancelled_trains_per_month": cancelled_pm,
-        "eu_reformed_trains_per_month": relief_pm,
-        "summary": {
-            "cr_express_trains": n_trains,
-            "teu": sum(teu_pm),
-            "trains_per_month_mean": round(mean_of(trains_pm), 1),
-            "teu_per_month_mean": round(mean_of(teu_pm)),
-            "teu_per_train": round(sum(teu_pm) / n_trains, 1) if n_trains else None,
-            "westbound_share_of_loaded_feu": round(loaded_w / (loaded_w + loaded_e), 3)
-            if loaded_w + loaded_e
-            else None,
-            "china_germany_p50_days": group_stats.get("China → Germany", {}).get("p50"),
-            "china_germany_p90_days": group_stats.get("China → Germany", {}).get("p90"),
-            "xian_speed_train_p50_days": _r(speed[0] / 24) if speed else None,
-            "xian_speed_train_p90_days": _r(speed[1] / 24) if speed else None,
-            "trains_not_arrived": not_arrived,
-            "simulated_events": st.events,
-        },
-        "transit_days": transit_days,
-        "transit_groups": group_stats,
-        "borders": borders,
-        "empties": empties,
-        "hubs": hubs,
-        "crossing_throughput": crossing_mt,
-        "demand": {
-            "generated_feu": demand,
-            "per_month_feu": demand_pm,
-            "backlog_feu_at_end": int(backlog),
-            "unserved_feu": int(unserved),
-        },
-        "cargo_teu": {k: round(v) for k, v in sorted(cargo_teu.items(), key=lambda kv: -kv[1])},
-        "reforming": {"feu_through_yards": int(yard_feu), "mean_yard_wait_hours": round(yard_wait, 1)},
-    }
-    monthly = []
-    for k, label in enumerate(m.months):
-        monthly.append(
-            {
-                "month": label,
-                "trains": trains_pm[k],
-                "teu": teu_pm[k],
-                "loaded_teu": loaded_teu_pm[k],
-                "empty_teu": empty_teu_pm[k],
-                "westbound_trains": west_pm[k],
-                "eastbound_trains": east_pm[k],
-                "extra_trains": extra_pm[k],
-                "cancelled_trains": cancelled_pm[k],
-                "eu_reformed_trains": relief_pm[k],
-                "demand_feu": demand_pm[k],
-                "empties_rail_feu": rail_pm[k],
-                "empties_sea_feu": sea_pm[k],
-                "empties_cost_usd": empties["cost_usd_per_month"][k],
-            }
-        )
-    hub_rows = [{"hub": h, **v} for h, v in hubs.items()]
-    from landbridge.simulation.movements import train_movements
-
-    tables = {
-        "movements": train_movements(m, st) if tables else [],
-        "monthly": monthly,
-        "trains": train_rows,
-        "od_transit": od_rows,
-        "border_queues": queue_rows,
-        "services": service_rows,
-        "hubs": hub_rows,
-    }
-    return RunResult(m.seed, kpis, tables, samples, service_bands)
+    return _Empties(kpis, rail_pm, sea_pm, loaded_w, loaded_e)
 
 
 def china_box_supply(st: NetworkState, lo: float, hi: float) -> int:
     """Boxes the westbound flow needed in China beyond those that came back by rail (loaded or empty):
     per hub, a pool filled by eastbound arrivals and drawn by westbound loads, counting the shortfalls."""
     events: dict[str, list[tuple[float, int]]] = {}
-    for od, s, first, n, t in st.origin_loads:
-        if st.od_west[od]:
-            events.setdefault(st.od_origin[od], []).append((t, -n))
-    for od, n, dep, arr, yard in st.deliveries:
-        if not st.od_west[od]:
-            events.setdefault(st.od_dest[od], []).append((arr, n))
-    for t, hub, n in st.empties_arrived:
-        events.setdefault(hub, []).append((t, n))
+    for lot in st.origin_loads:
+        if st.od_west[lot.od]:
+            events.setdefault(st.od_origin[lot.od], []).append((lot.origin_departure_h, -lot.loaded_feu))
+    for lot in st.deliveries:
+        if not st.od_west[lot.od]:
+            events.setdefault(st.od_dest[lot.od], []).append((lot.arrival_h, lot.feu))
+    for mv in st.empties_arrived:
+        events.setdefault(mv.place, []).append((mv.hour, mv.feu))
     short = 0
     for evs in events.values():
         pool = 0
@@ -462,30 +407,228 @@ def china_box_supply(st: NetworkState, lo: float, hi: float) -> int:
     return int(short)
 
 
+# ---- 7. hubs and crossings' tonnes ------------------------------------------------------------------------------
+def _hubs(m: PreparedModel, st: NetworkState, w: _Window) -> dict[str, Row]:
+    """Per Chinese hub: loaded FEU through it (westbound loads, eastbound deliveries) and million tonnes a
+    year against its capacity where simulation.yaml gives one."""
+    mass = m.mass_t_per_feu
+    hub_t: dict[str, float] = {}
+    hub_feu: dict[str, int] = {}
+    for lot in st.origin_loads:
+        if w.lo <= lot.origin_departure_h < w.hi and st.od_west[lot.od]:
+            h = st.od_origin[lot.od]
+            hub_t[h] = hub_t.get(h, 0.0) + lot.loaded_feu * mass["westbound"]
+            hub_feu[h] = hub_feu.get(h, 0) + lot.loaded_feu
+    for lot in st.deliveries:
+        if w.lo <= lot.origin_departure_h < w.hi and not st.od_west[lot.od]:
+            h = st.od_dest[lot.od]
+            hub_t[h] = hub_t.get(h, 0.0) + lot.feu * mass["eastbound"]
+            hub_feu[h] = hub_feu.get(h, 0) + lot.feu
+    year_factor = 365.0 / w.days
+    hubs = {}
+    for h in sorted(hub_t, key=lambda k: -hub_t[k]):
+        cap = m.config.hubs.capacity_mt_per_year.get(h)
+        mt = hub_t[h] * year_factor / 1e6
+        hubs[h] = {
+            "name": m.network_places[h].name,
+            "loaded_feu": hub_feu[h],
+            "mt_per_year": round(mt, 3),
+            "capacity_mt_per_year": cap,
+            "utilisation": round(mt / cap, 4) if cap else None,
+        }
+    return hubs
+
+
+def _crossing_throughput(m: PreparedModel, st: NetworkState, w: _Window, borders: dict[str, Row]) -> dict[str, Row]:
+    """Million tonnes a year through crossings with a published capacity: westbound trains carry loaded
+    boxes; eastbound trains a mix of loaded and empty (their mean loaded FEU)."""
+    mass = m.mass_t_per_feu
+    out = {}
+    for cid, cap in m.config.hubs.crossing_capacity_mt_per_year.items():
+        b = borders.get(cid)
+        if b is None:
+            continue
+        tonnes = (
+            b["westbound_trains"] * _mean_load(st, m, "westbound") * mass["westbound"]
+            + (b["trains"] - b["westbound_trains"]) * _mean_load(st, m, "eastbound") * mass["eastbound"]
+        )
+        mt = tonnes * (365.0 / w.days) / 1e6
+        out[cid] = {"mt_per_year": round(mt, 2), "capacity_mt_per_year": cap, "utilisation": round(mt / cap, 3)}
+    return out
+
+
+def _mean_load(st: NetworkState, m: PreparedModel, direction: str) -> float:
+    rows = [tr for tr in st.trains if not tr.cancelled and tr.kind != RELIEF and tr.route.direction == direction]
+    return sum(r.loaded_feu for r in rows) / len(rows) if rows else 0.0
+
+
+# ---- 8. demand, cargo, re-forming -----------------------------------------------------------------------------------
+def _demand(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[Row, list[int]]:
+    """FEU generated in the window by direction and month, left waiting at the end (served pairs) and
+    generated for pairs no train of the scenario serves."""
+    d_lo, d_hi = int(w.lo // 24), int(w.hi // 24)
+    generated = {"westbound": 0, "eastbound": 0}
+    per_month = w.per_month()
+    backlog = 0
+    unserved = 0
+    for o in m.ods:
+        for s in range(3):
+            c = m.cum[o.index][s]
+            in_window = c[min(d_hi, len(c) - 1)] - c[d_lo]
+            generated[o.direction] += in_window
+            for k in range(d_lo, min(d_hi, len(c) - 1)):
+                per_month[w.month_of_day[k]] += c[k + 1] - c[k]
+            left = st.queues[o.index][s].waiting(w.hi)
+            if o.index in m.unserved_ods:
+                unserved += in_window
+            else:
+                backlog += max(0, left)
+    return {
+        "generated_feu": generated,
+        "per_month_feu": per_month,
+        "backlog_feu_at_end": int(backlog),
+        "unserved_feu": int(unserved),
+    }, per_month
+
+
+def _cargo_teu(m: PreparedModel, loaded_w: int, loaded_e: int) -> dict[str, int]:
+    """TEU by cargo type: the loaded FEU of each direction split by its cargo mix."""
+    cargo_teu: dict[str, float] = {}
+    for direction, loaded in (("westbound", loaded_w), ("eastbound", loaded_e)):
+        for cargo, share in m.od_cargo_mix[direction].items():
+            cargo_teu[cargo] = cargo_teu.get(cargo, 0.0) + 2 * loaded * share
+    return {k: round(v) for k, v in sorted(cargo_teu.items(), key=lambda kv: -kv[1])}
+
+
+def _reforming(st: NetworkState, w: _Window) -> Row:
+    stays = [(s.out_h - s.in_h, s.feu) for s in st.yard_log if w.lo <= s.in_h < w.hi]
+    feu = sum(n for _, n in stays)
+    wait = sum(h * n for h, n in stays) / feu if feu else 0.0
+    return {"feu_through_yards": int(feu), "mean_yard_wait_hours": round(wait, 1)}
+
+
+# ---- assembling ----------------------------------------------------------------------------------------------------
+def _monthly_rows(m: PreparedModel, c: _TrainCounts, demand_pm: list[int], e: _Empties) -> list[Row]:
+    return [
+        {
+            "month": label,
+            "trains": c.trains[k],
+            "teu": c.teu[k],
+            "loaded_teu": c.loaded_teu[k],
+            "empty_teu": c.empty_teu[k],
+            "westbound_trains": c.westbound[k],
+            "eastbound_trains": c.eastbound[k],
+            "extra_trains": c.extra[k],
+            "cancelled_trains": c.cancelled[k],
+            "eu_reformed_trains": c.relief[k],
+            "demand_feu": demand_pm[k],
+            "empties_rail_feu": e.rail_per_month[k],
+            "empties_sea_feu": e.sea_per_month[k],
+            "empties_cost_usd": e.kpis["cost_usd_per_month"][k],
+        }
+        for k, label in enumerate(m.months)
+    ]
+
+
+def _summary(
+    m: PreparedModel,
+    st: NetworkState,
+    c: _TrainCounts,
+    e: _Empties,
+    groups: dict[str, Row],
+    bands: dict[str, tuple[float, float, int]],
+) -> Row:
+    n_trains = sum(c.trains)
+    full = [k for k in range(len(m.months)) if _month_is_full(m, k)]
+
+    def mean_of(xs: Sequence[int]) -> float:
+        return sum(xs[k] for k in full) / len(full) if full else sum(xs) / max(1, len(xs))
+
+    speed = bands.get("xian-speed-duisburg")
+    loaded = e.loaded_westbound + e.loaded_eastbound
+    return {
+        "cr_express_trains": n_trains,
+        "teu": sum(c.teu),
+        "trains_per_month_mean": round(mean_of(c.trains), 1),
+        "teu_per_month_mean": round(mean_of(c.teu)),
+        "teu_per_train": round(sum(c.teu) / n_trains, 1) if n_trains else None,
+        "westbound_share_of_loaded_feu": round(e.loaded_westbound / loaded, 3) if loaded else None,
+        "china_germany_p50_days": groups.get("China → Germany", {}).get("p50"),
+        "china_germany_p90_days": groups.get("China → Germany", {}).get("p90"),
+        "xian_speed_train_p50_days": _r(speed[0] / 24) if speed else None,
+        "xian_speed_train_p90_days": _r(speed[1] / 24) if speed else None,
+        "trains_not_arrived": c.not_arrived,
+        "simulated_events": st.events,
+    }
+
+
+def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunResult:
+    """KPIs of a run; with `tables`, also the per-train and per-day tables (the CSV files)."""
+    m = model
+    w = _window(m, st)
+    counts = _count_trains(m, st, w, tables)
+    bands, service_rows = _service_bands(m, counts.transit_by_route)
+    delivered = _delivered(st, w)
+    transit_days, od_rows = _od_transit(m, st, w, delivered)
+    group_stats, samples = _transit_groups(m, delivered)
+    borders, queue_rows = _borders(m, st, w, tables)
+    empties = _empties(m, st, w)
+    hubs = _hubs(m, st, w)
+    demand, demand_pm = _demand(m, st, w)
+    kpis = {
+        "generator": "landbridge simulate",
+        "scenario": {
+            "name": m.scenario.name,
+            "description": m.scenario.describe(),
+            "sea_to_rail_share": m.sea_shift_share,
+        },
+        "seed": m.seed,
+        "start": m.start.isoformat(),
+        "days": m.days,
+        "months": m.months,
+        "trains_per_month": counts.trains,
+        "teu_per_month": counts.teu,
+        "loaded_teu_per_month": counts.loaded_teu,
+        "empty_teu_per_month": counts.empty_teu,
+        "westbound_trains_per_month": counts.westbound,
+        "eastbound_trains_per_month": counts.eastbound,
+        "extra_trains_per_month": counts.extra,
+        "cancelled_trains_per_month": counts.cancelled,
+        "eu_reformed_trains_per_month": counts.relief,
+        "summary": _summary(m, st, counts, empties, group_stats, bands),
+        "transit_days": transit_days,
+        "transit_groups": group_stats,
+        "borders": borders,
+        "empties": empties.kpis,
+        "hubs": hubs,
+        "crossing_throughput": _crossing_throughput(m, st, w, borders),
+        "demand": demand,
+        "cargo_teu": _cargo_teu(m, empties.loaded_westbound, empties.loaded_eastbound),
+        "reforming": _reforming(st, w),
+    }
+    tables_out = {
+        "movements": train_movements(m, st) if tables else [],
+        "monthly": _monthly_rows(m, counts, demand_pm, empties),
+        "trains": counts.rows,
+        "od_transit": od_rows,
+        "border_queues": queue_rows,
+        "services": service_rows,
+        "hubs": [{"hub": h, **v} for h, v in hubs.items()],
+    }
+    return RunResult(m.seed, kpis, tables_out, samples, bands)
+
+
 def _stamp(days: list[str], hour: float) -> str:
     """UTC time as YYYY-MM-DDTHH:MMZ (hours since the model's hour 0; `days` are the dates of its days)."""
     day = int(hour // 24)
-    minutes = int(round((hour - day * 24) * 60))
+    minutes = round((hour - day * 24) * 60)
     if minutes >= 1440:
         day, minutes = day + 1, minutes - 1440
     return f"{days[day]}T{minutes // 60:02d}:{minutes % 60:02d}Z"
 
 
-def _days(k: int):
-    from datetime import timedelta
-
-    return timedelta(days=k)
-
-
 def _month_is_full(m: PreparedModel, k: int) -> bool:
-    from datetime import date, timedelta
-
     y, mo = map(int, m.months[k].split("-"))
     first = date(y, mo, 1)
     nxt = date(y + (mo // 12), mo % 12 + 1, 1)
     return first >= m.start and nxt <= m.start + timedelta(days=m.days)
-
-
-def _mean_load(st: NetworkState, m: PreparedModel, direction: str) -> float:
-    rows = [r for r in st.trains if not r[7] and r[1] != RELIEF and m.routes[r[0]].direction == direction]
-    return sum(r[4] for r in rows) / len(rows) if rows else 0.0

@@ -1,52 +1,61 @@
 """Per-train movements of a run (movements.csv): when each scheduled train arrived at and left each stop.
 
-Worked out after the run from what the engines already record, so the engines stay as they are: a train's
-running and dwelling come from its pre-drawn noise (the same pre-summed hours the fast engine adds), and its
-start of transshipment at each crossing from the crossing's log, matched on the hour the train reached it.
-At a crossing the train arrives at the crossing's first stop, leaves it when it gets a transshipment track
-(so departure - arrival there is its queueing wait), and arrives at the other side when processing ends.
+Worked out after the run from what the engines record, so the engines stay as they are: a train's running
+and dwelling come from its drawn hours, leg by leg, and its passage at each crossing (arrival, start of its
+hold on a transshipment track) from the crossing's log, which names the train. Where a crossing starts the
+section leaving a stop (the train waits at the border station, e.g. Brest), the train leaves that stop when
+it gets a track; where a crossing lies inside a section (e.g. Sükhbaatar–Naushki between Zamyn-Üüd and
+Moscow), it leaves the stop on time and waits on the way. Either way a stop's `wait_hours` is the queueing
+at the crossings on the section leaving it, so a train's waits add up to its border wait.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, NamedTuple
 
-from landbridge.simulation.model import CROSS, DWELL, PASS, STOP, PreparedModel
+from landbridge.simulation.model import PreparedModel
+from landbridge.simulation.routes import CROSS, DWELL, PASS, RUN, STOP, Leg, Route
 from landbridge.simulation.state import SCHEDULED, NetworkState
 
-MATCH_TOLERANCE_H = 1e-3  # the fast engine matches exactly; the SimPy reference within float noise
+StopTimes = tuple[float | None, float | None, float]  # arrival, departure, wait (hours)
 
 
-def train_movements(model: PreparedModel, st: NetworkState) -> list[dict]:
+class Passage(NamedTuple):
+    """A train at a crossing: when it arrived and when it got a track (NaN: it never did)."""
+
+    arrival_h: float
+    start_h: float
+
+
+def train_movements(model: PreparedModel, st: NetworkState) -> list[dict[str, Any]]:
     """One row per scheduled train (not cancelled, leaving within the run's window) and stop it reached:
     `train`, `service`, `departure` (the train's scheduled origin departure, UTC ISO), `stop` (index in the
     service's stops), `place`, `arrival` and `departure_at` (UTC ISO, to the second; the first stop has no
-    arrival, the last no departure), `wait_hours` (queueing for a transshipment track before leaving a stop)."""
-    arrivals: list[list[float]] = []
-    starts: list[list[float]] = []
+    arrival, the last no departure), `wait_hours` (queueing for transshipment tracks on the section leaving
+    the stop). A stop the train passes without an event is placed between its neighbours by stop count."""
+    passages: dict[int, list[Passage]] = {}  # train id -> its passages, in the order of its route
     for log in st.crossing_log:
-        rows = sorted((a, s) for a, s, _e, _w in log)
-        arrivals.append([a for a, _ in rows])
-        starts.append([s for _, s in rows])
-    proc_h = [c.processing_hours for c in model.crossings]
-    lo, hi = model.start_h, model.end_h
-    shape = _crossing_shapes(model)
-    out: list[dict] = []
-    for ri, kind, dep, _arr, _loaded, _empties, _wait, cancelled, tid in st.trains:
-        if kind != SCHEDULED or cancelled or not lo <= dep < hi:
+        for arrival, start, train in zip(log.arrival_h, log.start_h, log.train):
+            passages.setdefault(train.id, []).append(Passage(arrival, start))
+    for trips in passages.values():
+        trips.sort()
+    processing_h = [c.processing_hours for c in model.crossings]
+    out: list[dict[str, Any]] = []
+    for train in st.trains:
+        dep = train.dep_h
+        if train.kind != SCHEDULED or train.cancelled or not model.start_h <= dep < model.end_h:
             continue
-        route = model.routes[ri]
-        times = _stop_times(
-            route, dep, model.train_noise[tid], model.train_segments[tid], arrivals, starts, proc_h, shape[ri]
-        )
+        route = train.route
+        times = stop_times(route, dep, train.hours, passages.get(train.id, []), processing_h)
         for k, (a, d, w) in enumerate(times):
             if a is None and d is None:
                 break
             out.append(
                 {
-                    "train": tid,
+                    "train": train.id,
                     "service": route.service_id,
                     "departure": _iso(model, dep),
                     "stop": k,
@@ -60,82 +69,62 @@ def train_movements(model: PreparedModel, st: NetworkState) -> list[dict]:
     return out
 
 
-def _crossing_shapes(model: PreparedModel) -> list[dict[int, tuple[bool, bool]]]:
-    """Per route, for each section with a crossing (by its end stop): whether the section starts with the crossing
-    (the train waits at the section's first stop) and whether it is only the crossing (it ends at the far side)."""
-    from landbridge.world import load_world
-
-    tt = load_world(model.scenario, model.data_dir).timetable
-    out: list[dict[int, tuple[bool, bool]]] = []
-    for r in model.routes:
-        svc = tt.by_id.get(r.service_id)
-        shapes: dict[int, tuple[bool, bool]] = {}
-        for k, sec in enumerate(svc.sections if svc is not None else ()):
-            if any(st.crossing is not None for st in sec.steps):
-                starts_with = sec.steps[0].crossing is not None
-                shapes[k + 1] = (starts_with, starts_with and len(sec.steps) == 1)
-        out.append(shapes)
-    return out
-
-
-def _stop_times(
-    route, dep_h, noise, seg, arrivals, starts, proc_h, shapes: dict[int, tuple[bool, bool]]
-) -> list[tuple[float | None, float | None, float]]:
+def stop_times(
+    route: Route, dep_h: float, hours: Sequence[float], passages: Sequence[Passage], processing_h: Sequence[float]
+) -> list[StopTimes]:
+    """Per stop of a train's route: arrival and departure hours (None where it never got: after a closed
+    crossing) and the hours it queued at crossings on the section leaving the stop. `hours` are the train's
+    drawn legs (routes.TrainDraws.hours), `passages` its crossings in route order."""
     n = len(route.stops)
     arr: list[float | None] = [None] * n
     lv: list[float | None] = [None] * n
     wait = [0.0] * n
     lv[0] = dep_h
+    clock = dep_h
+    crossings = iter(passages)
     legs = route.legs
-    nxt_ev = route.next_event
-    last = n - 1
-    pos, t = 0, dep_h
-    while pos < len(legs):
-        # inline legs up to the next event: dwell times for the record, the exact sum for the clock
-        stop_at = nxt_ev[pos]
-        clock = t
-        for i in range(pos, stop_at):
-            k, a, b = legs[i]
-            if k == DWELL:
-                if arr[b] is None:
-                    arr[b] = clock
-                lv[b] = clock + noise[i]
-            clock += noise[i]
-        if stop_at >= len(legs):
-            break
-        t = t + seg[pos]
-        kind, a, b = legs[stop_at]
-        if kind in (STOP, PASS):
-            if arr[b] is None:
-                arr[b] = t
-            if b == last:
+    for i, leg in enumerate(legs):
+        if leg.kind in (STOP, PASS):
+            arr[leg.stop] = lv[leg.stop] = clock
+            if leg.stop == n - 1:
                 break
-            pos = stop_at + 1
-            continue
-        if kind == CROSS:
-            c = a
-            k = _nearest(arrivals[c], t)
-            if k < 0 or math.isnan(starts[c][k]):
+        elif leg.kind == DWELL:
+            if arr[leg.stop] is None:
+                arr[leg.stop] = clock
+            clock += hours[i]
+            lv[leg.stop] = clock
+        elif leg.kind == RUN:
+            clock += hours[i]
+            if _ends_section(legs, i):  # at the next stop (its STOP, PASS or DWELL leg, if any, comes next)
+                arr[leg.stop] = lv[leg.stop] = clock
+        else:  # CROSS, on the section from stop leg.stop - 1 to stop leg.stop
+            passage = next(crossings, None)
+            if passage is None or math.isnan(passage.start_h):
                 break  # a closed crossing: the train never got through
-            start = starts[c][k]
-            at_first, whole = shapes.get(b, (True, True))
-            if at_first:  # the crossing begins at the section's first stop: the train waits there
-                if arr[b - 1] is None:
-                    arr[b - 1] = t
-                lv[b - 1] = start
-                wait[b - 1] = start - t
-            t = start + proc_h[c] * noise[stop_at]
-            if whole:  # the section is the crossing: processing ends at its far side
-                arr[b] = t
-            pos = stop_at + 1
-            continue
-        pos = stop_at + 1
-    out: list[tuple[float | None, float | None, float]] = []
-    for k in range(n):
+            first = leg.stop - 1
+            if i == 0 or legs[i - 1].stop != leg.stop or legs[i - 1].kind not in (RUN, CROSS):
+                # the crossing starts the section: the train reaches it at the stop, waits there, leaves
+                if arr[first] is None and first > 0:
+                    arr[first] = passage.arrival_h
+                lv[first] = passage.start_h
+            wait[first] += passage.start_h - passage.arrival_h
+            clock = passage.start_h + processing_h[leg.crossing] * hours[i]
+            if _ends_section(legs, i):
+                arr[leg.stop] = lv[leg.stop] = clock  # the crossing ends the section: at the next stop
+    return _fill(arr, lv, wait)
+
+
+def _ends_section(legs: Sequence[Leg], i: int) -> bool:
+    """Whether leg i (RUN or CROSS) is the last of its section."""
+    return i + 1 == len(legs) or legs[i + 1].stop != legs[i].stop or legs[i + 1].kind not in (RUN, CROSS)
+
+
+def _fill(arr: list[float | None], lv: list[float | None], wait: list[float]) -> list[StopTimes]:
+    last = len(arr) - 1
+    out: list[StopTimes] = []
+    for k in range(len(arr)):
         a = arr[k] if k > 0 else None
         d = lv[k] if k < last else None
-        if k > 0 and a is not None and d is None and k < last:
-            d = a
         if k > 0 and a is None:
             # a stop the engine passes inline (no event there): between its neighbours by the timetable
             a = d = _between(k, arr, lv)
@@ -146,23 +135,11 @@ def _stop_times(
     return out
 
 
-def _nearest(xs: list[float], t: float) -> int:
-    """Index of the entry closest to t (within MATCH_TOLERANCE_H), else -1."""
-    k = bisect.bisect_left(xs, t)
-    best = -1
-    for j in (k - 1, k):
-        if (
-            0 <= j < len(xs)
-            and abs(xs[j] - t) <= MATCH_TOLERANCE_H
-            and (best < 0 or abs(xs[j] - t) < abs(xs[best] - t))
-        ):
-            best = j
-    return best
-
-
-def _between(k, arr, lv) -> float | None:
-    before = next(((j, lv[j]) for j in range(k - 1, -1, -1) if lv[j] is not None), None)
-    after = next(((j, arr[j]) for j in range(k + 1, len(arr)) if arr[j] is not None), None)
+def _between(k: int, arr: list[float | None], lv: list[float | None]) -> float | None:
+    """A time for stop k between the last known departure before it and the first known arrival after it,
+    in proportion to the number of stops."""
+    before = next(((j, t) for j in range(k - 1, -1, -1) if (t := lv[j]) is not None), None)
+    after = next(((j, t) for j in range(k + 1, len(arr)) if (t := arr[j]) is not None), None)
     if before is None or after is None:
         return None
     j0, t0 = before

@@ -11,10 +11,15 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from landbridge.errors import LandbridgeError
+
+if TYPE_CHECKING:
+    from landbridge.simulation.kpis import RunResult
 
 MARKER = ".landbridge-simulation"
 
@@ -38,7 +43,7 @@ def check_target(out: Path) -> None:
 
 
 @contextmanager
-def staged_dir(out: Path):
+def staged_dir(out: Path) -> Iterator[Path]:
     """Yield a temporary folder next to `out`; on success it replaces `out`, on failure it is removed."""
     out = Path(out)
     check_target(out)
@@ -63,7 +68,7 @@ def staged_dir(out: Path):
         raise
 
 
-def _clean(obj):
+def _clean(obj: Any) -> Any:
     if isinstance(obj, float):
         return None if math.isnan(obj) or math.isinf(obj) else obj
     if isinstance(obj, dict):
@@ -73,11 +78,13 @@ def _clean(obj):
     return obj
 
 
-def write_json(path: Path, doc: dict) -> None:
+def write_json(path: Path, doc: dict[str, Any]) -> None:
+    """`doc` as indented UTF-8 JSON; NaN and infinities become null."""
     path.write_text(json.dumps(_clean(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def write_csv(path: Path, rows: list[dict]) -> None:
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows as CSV with the first row's keys as header (an empty file for no rows); None is written empty."""
     with path.open("w", newline="", encoding="utf-8") as f:
         if not rows:
             f.write("")
@@ -88,7 +95,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
             w.writerow({k: ("" if v is None else v) for k, v in r.items()})
 
 
-def write_run(folder: Path, kpis: dict, results, charts: bool = True) -> list[str]:
+def write_run(folder: Path, kpis: dict[str, Any], results: Sequence[RunResult], charts: bool = True) -> list[str]:
     """kpis.json, the CSV tables of the first replication (plus replications.csv) and the charts."""
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "kpis.json", kpis)
@@ -98,7 +105,7 @@ def write_run(folder: Path, kpis: dict, results, charts: bool = True) -> list[st
     if len(results) > 1:
         write_csv(
             folder / "replications.csv",
-            [{"seed": r.seed, **{k: v for k, v in r.kpis["summary"].items()}} for r in results],
+            [{"seed": r.seed, **r.kpis["summary"]} for r in results],
         )
     files = sorted(p.name for p in folder.iterdir())
     if charts:

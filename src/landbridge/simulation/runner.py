@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from landbridge.errors import InvalidRequestError, LandbridgeError
+from landbridge.scenarios import Scenario
 from landbridge.simulation.kpis import RunResult, compute
 
 MAX_DAYS = 3660
@@ -32,6 +34,7 @@ class RunSpec:
     engine: str = "fast"
 
     def check(self) -> None:
+        """Raise InvalidRequestError (naming the option) when days, seed or engine are out of range."""
         if not 1 <= self.days <= MAX_DAYS:
             raise InvalidRequestError(
                 f"--days {self.days} is out of range; give a whole number of days from 1 to {MAX_DAYS}."
@@ -41,7 +44,8 @@ class RunSpec:
         if self.engine not in ENGINES:
             raise InvalidRequestError(f"Unknown engine {self.engine!r}; choose {' or '.join(ENGINES)}.")
 
-    def scenario(self):
+    def scenario(self) -> Scenario:
+        """The scenario of the specs; InvalidRequestError names a bad spec and the valid forms."""
         from landbridge.world import scenario_from_specs
 
         return scenario_from_specs(list(self.specs), self.data_dir)
@@ -134,13 +138,15 @@ def run_replications(
     return [results[s] for s in seeds]
 
 
-def _on_dask(spec: RunSpec, seeds: list[int], scheduler, progress) -> list[RunResult]:
+def _on_dask(
+    spec: RunSpec, seeds: list[int], scheduler: Any, progress: Callable[[float, float], None] | None
+) -> list[RunResult]:
     try:
         from distributed import Client, as_completed
     except ImportError:
         raise LandbridgeError("--scheduler needs Dask: pip install 'landbridge[dask]'.") from None
     try:
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise LandbridgeError(
             f"Cannot reach the Dask scheduler at {scheduler!r} ({exc}); give its address as "
@@ -151,20 +157,18 @@ def _on_dask(spec: RunSpec, seeds: list[int], scheduler, progress) -> list[RunRe
         futures = [client.submit(_run_seed, spec, s, s == seeds[0], pure=False) for s in seeds]
         index = {f.key: k for k, f in enumerate(futures)}
         results: list[RunResult | None] = [None] * len(seeds)
-        done = 0
-        for fut in as_completed(futures):
+        for done, fut in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
             results[index[fut.key]] = fut.result()
-            done += 1
             if progress:
                 progress(done, len(seeds))
         return results  # type: ignore[return-value]
     finally:
         if own:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
 
 
 # ---- aggregation over replications ------------------------------------------------------------
-def _mean(values: list):
+def _mean(values: list[Any]) -> Any:
     nums = [
         v
         for v in values
@@ -176,7 +180,7 @@ def _mean(values: list):
     return round(m, 3) if any(isinstance(v, float) for v in nums) or m != int(m) else int(m)
 
 
-def _merge(items: list):
+def _merge(items: list[Any]) -> Any:
     first = items[0]
     if isinstance(first, dict):
         keys = list(dict.fromkeys(k for it in items if isinstance(it, dict) for k in it))
@@ -193,13 +197,13 @@ def _merge(items: list):
     return first
 
 
-def aggregate(results: list[RunResult]) -> dict:
+def aggregate(results: list[RunResult]) -> dict[str, Any]:
     """KPIs averaged over replications (numbers element-wise), with the spread of the main ones."""
     if len(results) == 1:
-        kpis = dict(results[0].kpis)
-        kpis["replications"] = {"count": 1, "seeds": [results[0].seed]}
-        return kpis
-    kpis = _merge([r.kpis for r in results])
+        one = dict(results[0].kpis)
+        one["replications"] = {"count": 1, "seeds": [results[0].seed]}
+        return one
+    kpis: dict[str, Any] = _merge([r.kpis for r in results])
     kpis["seed"] = results[0].seed
     keys = ("trains_per_month_mean", "teu_per_month_mean", "china_germany_p50_days", "xian_speed_train_p50_days")
     spread = {}
@@ -264,7 +268,7 @@ class ScenarioRun:
     label: str
     spec: RunSpec
     results: list[RunResult] = field(default_factory=list)
-    kpis: dict = field(default_factory=dict)
+    kpis: dict[str, Any] = field(default_factory=dict)
 
 
 COMPARE_ROWS = (
@@ -288,7 +292,9 @@ COMPARE_ROWS = (
 )
 
 
-def lookup(kpis: dict, path: tuple):
+def lookup(kpis: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The KPI at `path` (keys into kpis.json; "_sum" sums a monthly list, "_musd" divides by a million);
+    None when it is missing."""
     if path[0] == "_sum":
         xs = kpis.get(path[1]) or []
         return sum(x for x in xs if isinstance(x, (int, float)))
@@ -303,7 +309,8 @@ def lookup(kpis: dict, path: tuple):
     return node
 
 
-def comparison(runs: list[ScenarioRun]) -> list[dict]:
+def comparison(runs: list[ScenarioRun]) -> list[dict[str, Any]]:
+    """The comparison table: per KPI of COMPARE_ROWS, each run's value and its difference to the first."""
     rows = []
     for label, path, nd in COMPARE_ROWS:
         values = [lookup(r.kpis, path) for r in runs]

@@ -1,13 +1,15 @@
-"""What happens to containers when a train is at a stop: the model's rules, shared by both engines.
+"""What happens to containers when a train is at a stop: the model's rules, shared by every engine.
 
 Demand is kept as cumulative counts per origin-destination pair and stream (boxes ready by day), so a
-train takes boxes first-in first-out by moving a pointer; on a train, boxes travel as groups
-(pair, FEU, departure hour from their origin). The engines only decide *when* things happen (trains
-running, queueing at crossings); this module decides *what* happens at each stop.
+train takes boxes first-in first-out by moving a pointer; on a train, boxes travel as lots (pair, FEU,
+departure hour from their origin). The engines only decide *when* things happen (trains running,
+queueing at crossings); this module decides *what* happens at each stop, and records it.
 
 Empty boxes freed in Europe by an arrival are credited to the terminal's pool at the arrival hour; a pool is
 settled (credits up to now applied) whenever it is read, so an engine may report an arrival ahead of
 time (the fast engine does, for stops where nothing else depends on the order of events).
+
+All hours are simulation hours (hours since the model's hour 0, UTC); boxes are counted in FEU.
 """
 
 from __future__ import annotations
@@ -15,77 +17,215 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from landbridge.simulation.model import PreparedModel
+from landbridge.simulation.routes import STREAMS, Route, TrainDraws
 
 SCHEDULED, EXTRA, RELIEF = 0, 1, 2
+NAN = math.nan
 KIND_NAMES = ("scheduled", "extra", "eu-reformed")
 
 
+# ---- what a run records --------------------------------------------------------------------------------
+# Records are written in the engines' hot paths, so the frequent ones cost no object of their own: a train
+# and a lot are their own records (`NetworkState.trains`, `.origin_loads`, `.deliveries`); passages at
+# crossings are kept as columns (`CrossingLog`).
+class CrossingLog:
+    """Trains at one crossing in the order they were settled: arrival, start and end of the hold on a
+    transshipment track (NaN when a train never got through a closed crossing), and the train."""
+
+    __slots__ = ("arrival_h", "end_h", "start_h", "train")
+
+    def __init__(self) -> None:
+        self.arrival_h: list[float] = []
+        self.start_h: list[float] = []
+        self.end_h: list[float] = []
+        self.train: list[Train] = []
+
+    def add(self, arrival_h: float, start_h: float, end_h: float, train: Train) -> None:
+        self.arrival_h.append(arrival_h)
+        self.start_h.append(start_h)
+        self.end_h.append(end_h)
+        self.train.append(train)
+
+    def __len__(self) -> int:
+        return len(self.arrival_h)
+
+    @property
+    def westbound(self) -> list[bool]:
+        """Per passage: the train runs westbound."""
+        return [train.route.westbound for train in self.train]
+
+    @property
+    def reserved(self) -> list[bool]:
+        """Per passage: the train used a reserved slot (a speed train), not one of the crossing's tracks."""
+        return [train.priority for train in self.train]
+
+
+class EmptiesMove(NamedTuple):
+    """Empty boxes loaded at (by rail, by sea) or arriving in (by rail, China) a place."""
+
+    hour: float
+    place: str
+    feu: int
+
+
+class YardStay(NamedTuple):
+    """Boxes that waited at a re-forming yard from `in_h` to `out_h`."""
+
+    in_h: float
+    out_h: float
+    feu: int
+
+
+# ---- boxes on trains and in yards ------------------------------------------------------------------------
+class Lot:
+    """Boxes of one pair and stream travelling together on a train. A lot loaded at its origin is the
+    record of that load (`loaded_feu`, and `first_box`, its first box's place in the pair's queue); some
+    of its boxes may stay at a re-forming yard (`feu` is what is still on board) and travel on as a lot of
+    their own (`via_yard`). Once delivered, `arrival_h` is set and the lot is the record of the delivery."""
+
+    __slots__ = ("arrival_h", "feu", "first_box", "loaded_feu", "od", "origin_departure_h", "stream", "via_yard")
+
+    def __init__(
+        self, od: int, stream: int, feu: int, origin_departure_h: float, via_yard: bool, first_box: int = -1
+    ) -> None:
+        self.od = od
+        self.stream = stream
+        self.feu = feu
+        self.loaded_feu = feu
+        self.first_box = first_box
+        self.origin_departure_h = origin_departure_h  # when they left their origin
+        self.via_yard = via_yard  # came through a re-forming yard (counted on the train that brought them)
+        self.arrival_h = NAN
+
+    def __repr__(self) -> str:
+        return f"Lot(od={self.od}, feu={self.feu}, from {self.origin_departure_h:.2f} h, to {self.arrival_h:.2f} h)"
+
+
+@dataclass(slots=True)
+class YardLot:
+    """Boxes of one pair and stream waiting at a re-forming yard since `since_h`."""
+
+    od: int
+    stream: int
+    feu: int
+    origin_departure_h: float
+    since_h: float
+
+
 class Train:
+    """A train on its route: where it is (`pos`, a leg index), what it carries, and its drawn run
+    (`hours` and `segments` per leg, see routes.TrainDraws). It runs legs `pos` to `end_pos - 1` (a train
+    re-formed at a yard runs only part of its route). Once it arrived (`arrival_h`), was stranded
+    (`arrival_h` NaN) or was cancelled (`cancelled`), it is the record of its run."""
+
     __slots__ = (
-        "arr_h",
+        "arrival_h",
+        "border_wait_h",
+        "cancelled",
         "dep_h",
         "empties",
         "empties_feu",
         "end_pos",
-        "groups",
+        "hours",
         "id",
         "kind",
         "last_stop",
         "legs",
         "load",
         "loaded_feu",
-        "noise",
+        "lots",
         "pos",
-        "prio",
+        "priority",
         "route",
-        "seg",
-        "wait_h",
+        "segments",
     )
 
     def __init__(
         self,
-        tid: int,
-        route,
+        train_id: int,
+        route: Route,
         kind: int,
         dep_h: float,
-        noise: list[float],
-        seg: list[float],
+        hours: list[float],
+        segments: list[float],
         pos: int = 0,
-        end_pos: int | None = None,
-    ):
-        self.id = tid
+        end_pos: int = -1,
+    ) -> None:
+        self.id = train_id
         self.route = route
-        self.kind = kind
+        self.kind = kind  # SCHEDULED, EXTRA or RELIEF
         self.dep_h = dep_h
         self.pos = pos
         self.legs = route.legs
-        self.end_pos = len(route.legs) if end_pos is None else end_pos
-        self.last_stop = self.legs[self.end_pos - 1][2]
-        self.noise = noise  # per leg: hours (RUN, DWELL) or processing factor (CROSS)
-        self.seg = seg  # per leg: hours of the inline legs from there to the next event
-        self.groups: list[list] = []  # [od, feu, departure hour from origin, came through a yard]
-        self.empties = 0
-        self.load = 0
-        self.loaded_feu = 0
-        self.empties_feu = 0
-        self.wait_h = 0.0
-        self.arr_h = math.nan
-        self.prio = route.priority
+        self.end_pos = route.n_legs if end_pos < 0 else end_pos
+        self.last_stop = route.leg_stop[self.end_pos - 1]
+        self.hours = hours
+        self.segments = segments
+        self.lots: list[Lot] = []
+        self.empties = 0  # empty boxes on board now
+        self.load = 0  # boxes on board now, loaded and empty
+        self.loaded_feu = 0  # loaded boxes taken on over the run
+        self.empties_feu = 0  # empty boxes taken on over the run
+        self.border_wait_h = 0.0
+        self.priority = route.priority
+        self.arrival_h = NAN
+        self.cancelled = False
+
+    def __repr__(self) -> str:
+        return f"Train({self.id}, {self.route.service_id}, {KIND_NAMES[self.kind]}, from {self.dep_h:.2f} h)"
+
+
+class BoxQueue:
+    """Boxes of one pair and stream at their origin, taken first in first out: `cum[d]` boxes are ready by
+    the end of day d-1 (the model's demand), `taken` have been loaded. Each day's boxes arrive evenly over
+    the day and must be at the terminal `cutoff_h` hours before a departure."""
+
+    __slots__ = ("cum", "cutoff_h", "last_day", "od", "stream", "taken")
+
+    def __init__(self, od: int, stream: int, cum: list[int], cutoff_h: float, last_day: int) -> None:
+        self.od = od
+        self.stream = stream
+        self.cum = cum
+        self.cutoff_h = cutoff_h
+        self.last_day = last_day  # cum[last_day] is the whole demand
+        self.taken = 0
+
+    def waiting(self, t: float) -> int:
+        """Boxes ready for a departure at hour `t` and not yet taken."""
+        x = (t - self.cutoff_h) / 24
+        if x <= 0:
+            return -self.taken
+        d = int(x)
+        c = self.cum
+        if d >= self.last_day:
+            return c[self.last_day] - self.taken
+        return c[d] + int((c[d + 1] - c[d]) * (x - d)) - self.taken
+
+    def ready(self, t: float) -> int:
+        """Boxes ready for a departure at hour `t`, taken or not."""
+        return self.waiting(t) + self.taken
 
 
 class Pools:
     """Empty boxes per place, with arrivals credited at their hour and settled when read."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.have: dict[str, float] = {}
         self.pending: dict[str, list[tuple[float, float]]] = {}
 
     def credit(self, place: str, t: float, n: float) -> None:
-        heapq.heappush(self.pending.setdefault(place, []), (t, n))
+        """`n` boxes become free at `place` at hour `t` (which may be later than the hours read so far)."""
+        pending = self.pending.get(place)
+        if pending is None:
+            pending = self.pending[place] = []
+        heapq.heappush(pending, (t, n))
 
     def get(self, place: str, t: float) -> float:
+        """Boxes free at `place` at hour `t` (credits up to `t` applied)."""
         p = self.pending.get(place)
         have = self.have.get(place, 0.0)
         if p:
@@ -95,22 +235,44 @@ class Pools:
         return have
 
     def set(self, place: str, value: float) -> None:
+        """Set what is free at `place` now (after a `get` at the same hour)."""
         self.have[place] = value
 
+    def take(self, place: str, t: float, n: float) -> None:
+        """Take up to `n` boxes at hour `t`, as many as there are."""
+        have = self.get(place, t)
+        self.have[place] = have - (n if have >= n else (have if have > 0 else 0))
+
     def places(self) -> list[str]:
+        """Every place that has or will have boxes."""
         return list(set(self.have) | set(self.pending))
 
 
 class NetworkState:
-    """Queues of boxes at origins and re-forming yards, empty-container pools, and what was recorded."""
+    """Queues of boxes at origins and re-forming yards, empty-container pools, and what was recorded.
 
-    def __init__(self, model: PreparedModel):
+    The rules: `depart` (a train leaves its origin), `at_stop` (a train at a stop on its way or at its
+    end), `flush_yards` (relief trains for what still waits when nothing else moves), `sweep_due` (empties
+    beyond the reserve go by sea), `new_extra` (an extra train's draws). Engines call them in time order."""
+
+    queue_class: type[BoxQueue] = BoxQueue
+
+    def __init__(self, model: PreparedModel) -> None:
         cfg = model.config
         self.m = model
-        self.cum = model.cum
-        self.taken = [[0, 0, 0] for _ in model.ods]
         self.cutoff = cfg.demand.loading_cutoff_hours
-        self.last_day = model.demand_days
+        self.queues = [
+            [
+                self.queue_class(o.index, s, model.cum[o.index][s], self.cutoff, model.demand_days)
+                for s in range(len(STREAMS))
+            ]
+            for o in model.ods
+        ]
+        # per route: stop -> the queues whose boxes may board there
+        self.board_queues = [
+            {stop: [self.queues[b.od][b.stream] for b in boardings] for stop, boardings in r.board_ods.items()}
+            for r in model.routes
+        ]
         self.od_dest = [o.destination for o in model.ods]
         self.od_origin = [o.origin for o in model.ods]
         self.od_west = [o.direction == "westbound" for o in model.ods]
@@ -123,135 +285,139 @@ class NetworkState:
         self.max_hold = ops.reform_max_hold_hours
         self.min_hold = ops.reform_min_hold_load_feu
         self.end_h = model.end_h
-        # re-forming yards: (place, destination) -> deque of [od, feu, departure hour, hour in yard]
-        self.yards: dict[tuple[str, str], deque] = {}
+        self.sweep_every_h = cfg.empties.sweep_days * 24
+        self.next_sweep_h = self.sweep_every_h
+        # re-forming yards: (place, destination) -> lots waiting, FEU waiting, the route part relief trains run
+        self.yards: dict[tuple[str, str], deque[YardLot]] = {}
         self.yard_total: dict[tuple[str, str], int] = {}
-        self.yard_template: dict[tuple[str, str], tuple[int, int, int]] = {}
+        self.yard_template: dict[tuple[str, str], tuple[int, int, int]] = {}  # (route, from stop, to stop)
         self.yards_at: dict[str, list[tuple[str, str]]] = {}
-        self.yard_hot: dict[str, set] = {}  # place -> destinations with a train-load waiting
+        self.yard_hot: dict[str, set[tuple[str, str]]] = {}  # place -> destinations with a train-load waiting
         self.yard_next_hold: dict[str, float] = {}  # earliest hour a box there reaches max_hold
-        # empty-container pools
-        self.pool_eu = Pools()  # (boxes in China are balanced after the run, see kpis.china_box_supply)
+        # empty-container pools (boxes in China are balanced after the run, see kpis.china_box_supply)
+        self.pool_eu = Pools()
         self.reserve = model.eu_reserve_feu
         self.extra_used: dict[tuple[int, int], int] = {}
         self.next_id = len(model.departures)
         # records
-        self.trains: list[tuple] = []  # (route, kind, dep_h, arr_h, loaded_feu, empties_feu, wait_h, cancelled, id)
-        self.deliveries: list[tuple] = []  # (od, feu, dep_h, arr_h, via_yard)
-        self.origin_loads: list[tuple] = []  # (od, stream, first box index, feu, hour)
-        self.crossing_log: list[list[tuple]] = [[] for _ in model.crossings]  # (arrive, start, end, westbound)
-        self.empties_rail: list[tuple] = []  # (hour, place, feu)
-        self.empties_sea: list[tuple] = []  # (hour, place, feu)
-        self.empties_arrived: list[tuple] = []  # (hour, hub, feu) empties reaching China by rail
-        self.yard_log: list[tuple] = []  # (hour in, hour out, feu)
-        self.events: int | None = None
+        self.trains: list[Train] = []  # every train that arrived, was stranded or was cancelled
+        self.deliveries: list[Lot] = []  # lots that reached their destination (`arrival_h` set)
+        self.origin_loads: list[Lot] = []  # lots as loaded at their origin
+        self.crossing_log = [CrossingLog() for _ in model.crossings]
+        self.empties_rail: list[EmptiesMove] = []
+        self.empties_sea: list[EmptiesMove] = []
+        self.empties_arrived: list[EmptiesMove] = []  # empties reaching China by rail
+        self.yard_log: list[YardStay] = []
+        self.events: int | None = None  # events the engine processed, when it counts them
 
     # ---- demand ------------------------------------------------------------------------------
-    def ready(self, od: int, s: int, t: float) -> int:
-        """Boxes of a pair and stream at the terminal in time for a departure at hour t: each day's boxes
-        arrive evenly over the day, and must be there `loading_cutoff_hours` before departure."""
-        x = (t - self.cutoff) / 24
-        if x <= 0:
-            return 0
-        d = int(x)
-        c = self.cum[od][s]
-        if d >= self.last_day:
-            return c[self.last_day]
-        return c[d] + int((c[d + 1] - c[d]) * (x - d))
+    def eligible(self, route: Route, stop: int, t: float) -> int:
+        """Boxes waiting at `stop` that `route` may take at hour `t`."""
+        queues = self.board_queues[route.index].get(stop)
+        return sum(q.waiting(t) for q in queues) if queues else 0
 
-    def eligible(self, route, stop: int, t: float) -> int:
-        lst = route.board_ods.get(stop)
-        if not lst:
-            return 0
-        taken, ready = self.taken, self.ready
-        return sum(ready(od, s, t) - taken[od][s] for od, s in lst)
-
-    def _allocate(self, route, stop: int, t: float, space: int) -> tuple[list[list], int]:
-        lst = route.board_ods.get(stop)
-        if not lst or space <= 0:
-            return [], 0
-        taken, ready = self.taken, self.ready
-        if len(lst) == 1:
-            od, s = lst[0]
-            e = ready(od, s, t) - taken[od][s]
-            if e <= 0:
-                return [], 0
-            n = e if e < space else space
-            return [[od, s, n]], n
-        el = []
-        tot = 0
-        for od, s in lst:
-            e = ready(od, s, t) - taken[od][s]
+    def _allocate(self, route: Route, stop: int, t: float, space: int) -> tuple[list[tuple[BoxQueue, int]], int, int]:
+        """Boxes a train with `space` FEU free takes at `stop`: (queue, FEU) per pair and stream, the FEU
+        taken and the FEU that were waiting. More boxes than space: shared in proportion (largest remainder)."""
+        queues = self.board_queues[route.index].get(stop)
+        if not queues or space <= 0:
+            return [], 0, 0
+        if len(queues) == 1:
+            q = queues[0]
+            waiting = q.waiting(t)
+            if waiting <= 0:
+                return [], 0, 0
+            n = waiting if waiting < space else space
+            return [(q, n)], n, waiting
+        waiting_by: list[tuple[BoxQueue, int]] = []
+        total = 0
+        for q in queues:
+            e = q.waiting(t)
             if e > 0:
-                el.append([od, s, e])
-                tot += e
-        if tot <= space:
-            return el, tot
-        # more boxes wait than fit: share the space in proportion (largest remainder)
-        frac = []
+                waiting_by.append((q, e))
+                total += e
+        if total <= space:
+            return waiting_by, total, total
+        shares = []
+        fractions = []
         given = 0
-        for item in el:
-            q = item[2] * space / tot
-            n = int(q)
-            frac.append(q - n)
-            item[2] = n
+        for _, e in waiting_by:
+            share = e * space / total
+            n = int(share)
+            fractions.append(share - n)
+            shares.append(n)
             given += n
-        for k in sorted(range(len(el)), key=frac.__getitem__, reverse=True)[: space - given]:
-            el[k][2] += 1
-        return el, space
+        for k in sorted(range(len(shares)), key=fractions.__getitem__, reverse=True)[: space - given]:
+            shares[k] += 1
+        return [(q, n) for (q, _), n in zip(waiting_by, shares)], space, total
 
-    def _commit(self, train, alloc: list[list], t: float) -> None:
-        taken = self.taken
-        groups = train.groups
-        for od, s, n in alloc:
-            if n <= 0:
-                continue
-            self.origin_loads.append((od, s, taken[od][s], n, t))
-            taken[od][s] += n
-            groups.append([od, n, t, False])
-            if not self.od_west[od]:  # an export box in Europe re-uses an empty there if one is free
-                origin = self.od_origin[od]
-                have = self.pool_eu.get(origin, t)
-                self.pool_eu.set(origin, have - (n if have >= n else (have if have > 0 else 0)))
-            train.load += n
-            train.loaded_feu += n
+    def _load(self, train: Train, q: BoxQueue, n: int, t: float) -> None:
+        """Put the next `n` boxes of a queue on a train at their origin. An export box in Europe re-uses an
+        empty there if one is free."""
+        od = q.od
+        lot = Lot(od, q.stream, n, t, False, q.taken)
+        q.taken += n
+        self.origin_loads.append(lot)
+        train.lots.append(lot)
+        if not self.od_west[od]:
+            self.pool_eu.take(self.od_origin[od], t, n)
+        train.load += n
+        train.loaded_feu += n
 
     def _empties_for(self, place: str, space: int, t: float) -> int:
+        """Empties a train with `space` FEU free may take at `place`: what is above the place's reserve."""
         if space <= 0:
             return 0
         avail = self.pool_eu.get(place, t) - self.reserve.get(place, 0.0)
         return int(min(avail, space)) if avail >= 1 else 0
 
+    def _load_empties(self, train: Train, place: str, n: int, t: float) -> None:
+        self.pool_eu.set(place, self.pool_eu.get(place, t) - n)
+        train.empties += n
+        train.empties_feu += n
+        train.load += n
+        self.empties_rail.append(EmptiesMove(t, place, n))
+
     # ---- a train leaves its origin -------------------------------------------------------------
-    def depart(self, train, t: float) -> tuple[bool, float | None]:
+    def depart(self, train: Train, t: float) -> tuple[bool, float | None]:
         """Load a train at its first stop. Returns whether it runs (a scheduled train with too few boxes
-        is cancelled) and the departure hour of an extra train to run on the line, if one is due."""
+        is cancelled and recorded) and the departure hour of an extra train to run on the line, if one is
+        due."""
         route = train.route
         cap = route.cap_out[0]
-        alloc, n = self._allocate(route, 0, t, cap)
+        alloc, n, waiting = self._allocate(route, 0, t, cap)
         empties = self._empties_for(route.stops[0], cap - n, t) if route.empties_stop == 0 else 0
         if (
             train.kind == SCHEDULED
             and n + empties < self.min_load
             and n + empties + self._expected_later(route, t, cap - n - empties) < self.min_load
         ):
-            self.trains.append((route.index, train.kind, t, math.nan, 0, 0, 0.0, True, train.id))
+            train.cancelled = True
+            self.trains.append(train)
             return False, None
-        self._commit(train, alloc, t)
+        for q, k in alloc:
+            if k > 0:
+                self._load(train, q, k, t)
         if empties:
             self._load_empties(train, route.stops[0], empties, t)
-        # an extra train when the boxes left behind would fill one and the line has paths left
-        if n == cap and t < self.end_h and self.extra_share > 0 and self.eligible(route, 0, t) >= cap:
-            month = self.m.month_of_day[int(t // 24)]
-            key = (route.index, month)
-            allowed = int(self.extra_share * self.m.scheduled_per_route_month.get(key, 0))
-            used = self.extra_used.get(key, 0)
-            if used < allowed:
-                self.extra_used[key] = used + 1
-                return True, t + self.extra_delay
-        return True, None
+        # (only a full train can call for an extra one: the check saves a call for the others)
+        return True, self._extra_train_at(route, t, n, waiting - n) if n == cap else None
 
-    def _expected_later(self, route, t: float, space: int) -> int:
+    def _extra_train_at(self, route: Route, t: float, loaded: int, left_behind: int) -> float | None:
+        """An extra train follows (at this hour) when a train left its origin full with the boxes for
+        another full one left behind, before the end of the window, and the line has paths left this
+        month (extra_train_max_share of its scheduled trains)."""
+        cap = route.cap_out[0]
+        if loaded != cap or left_behind < cap or t >= self.end_h or self.extra_share <= 0:
+            return None
+        key = (route.index, self.m.month_of_day[int(t // 24)])
+        used = self.extra_used.get(key, 0)
+        if used >= int(self.extra_share * self.m.scheduled_per_route_month.get(key, 0)):
+            return None
+        self.extra_used[key] = used + 1
+        return t + self.extra_delay
+
+    def _expected_later(self, route: Route, t: float, space: int) -> int:
         """Boxes and empties the train would pick up further on, as things stand at its departure."""
         more = 0
         for stop in route.board_ods:
@@ -261,91 +427,29 @@ class NetworkState:
             more += self._empties_for(route.stops[route.empties_stop], space, t)
         return min(more, max(space, 0))
 
-    def _load_empties(self, train, place: str, n: int, t: float) -> None:
-        self.pool_eu.set(place, self.pool_eu.get(place, t) - n)
-        train.empties += n
-        train.empties_feu += n
-        train.load += n
-        self.empties_rail.append((t, place, n))
-
     # ---- a train at a stop on its way ------------------------------------------------------------
-    def at_stop(self, train, stop: int, t: float) -> list:
-        """Unload, re-form, pick up and load at an intermediate or final stop. Returns relief trains
+    def at_stop(self, train: Train, stop: int, t: float) -> list[Train]:
+        """Unload, re-form, pick up and load at a stop (or finish at the last). Returns relief trains
         (extra EU trains formed from boxes waiting at a re-forming yard) to start now."""
+        if stop == train.last_stop:
+            self.finish(train, stop, t)
+            return []
         route = train.route
         place = route.stops[stop]
-        groups = train.groups
-        # unload boxes for this place; their boxes join the place's empty pool
-        if groups and place in self.dest_places:
-            od_dest = self.od_dest
-            keep = None
-            for k, g in enumerate(groups):
-                if od_dest[g[0]] == place:
-                    if keep is None:
-                        keep = groups[:k]
-                    od, n = g[0], g[1]
-                    self.deliveries.append((od, n, g[2], t, g[3]))
-                    train.load -= n
-                    if self.od_west[od]:
-                        self.pool_eu.credit(place, t, n)
-                elif keep is not None:
-                    keep.append(g)
-            if keep is not None:
-                train.groups = groups = keep
-        if stop == train.last_stop:
-            if train.empties:
-                self.empties_arrived.append((t, place, train.empties))
-                train.load -= train.empties
-                train.empties = 0
-            train.arr_h = t
-            self.trains.append(
-                (
-                    route.index,
-                    train.kind,
-                    train.dep_h,
-                    t,
-                    train.loaded_feu,
-                    train.empties_feu,
-                    train.wait_h,
-                    False,
-                    train.id,
-                )
-            )
-            return []
+        if train.lots and place in self.dest_places:
+            self._unload(train, place, t)
         if train.kind == RELIEF:
             return []
         cap = route.cap_out[stop]
-        # re-form: what does not fit the next section waits at this yard
         if train.load > cap:
-            over = train.load - cap
-            while over > 0 and groups:
-                g = groups[-1]
-                take = g[1] if g[1] <= over else over
-                self._to_yard(place, g, take, t, route, stop)
-                g[1] -= take
-                train.load -= take
-                if g[1] == 0:
-                    groups.pop()
-                over -= take
-            if over > 0 and train.empties:
-                k = min(over, train.empties)
-                train.empties -= k
-                train.load -= k
-                self.pool_eu.credit(place, t, k)
-        # pick up boxes waiting at this yard for places further on
+            self._reform(train, place, stop, cap, t)
         keys = self.yards_at.get(place)
         if keys and train.load < cap:
-            dest_index = route.dest_index
-            for key in keys:
-                j = dest_index.get(key[1], -1)
-                if j > stop and self.yard_total[key]:
-                    self._from_yard(key, train, cap - train.load, t)
-                    if train.load >= cap:
-                        break
-        # load boxes starting here
+            self._pick_up_from_yards(train, keys, stop, cap, t)
         if stop in route.board_ods and train.load < cap:
-            alloc, _ = self._allocate(route, stop, t, cap - train.load)
-            self._commit(train, alloc, t)
+            for q, n in self._allocate(route, stop, t, cap - train.load)[0]:
+                if n > 0:
+                    self._load(train, q, n, t)
         if stop == route.empties_stop:
             k = self._empties_for(place, cap - train.load, t)
             if k:
@@ -354,9 +458,81 @@ class NetworkState:
             return self.relief_due(place, t)
         return []
 
+    def finish(self, train: Train, stop: int, t: float) -> None:
+        """A train at its last stop: every box on it is for this place (the others left at their stops)."""
+        place = train.route.stops[stop]
+        od_west = self.od_west
+        freed = 0
+        for lot in train.lots:
+            lot.arrival_h = t
+            if od_west[lot.od]:
+                freed += lot.feu
+        self.deliveries.extend(train.lots)
+        if freed:
+            self.pool_eu.credit(place, t, freed)
+        train.lots = []
+        if train.empties:
+            self.empties_arrived.append(EmptiesMove(t, place, train.empties))
+            train.empties = 0
+        train.load = 0
+        train.arrival_h = t
+        self.trains.append(train)
+
+    def stranded(self, train: Train, t: float) -> None:
+        """A train stopped at a closed crossing at hour `t`: it never arrives."""
+        self.trains.append(train)
+
+    def _unload(self, train: Train, place: str, t: float) -> None:
+        """Boxes for this place leave the train; westbound boxes' empties join the place's pool."""
+        od_dest, od_west = self.od_dest, self.od_west
+        keep = []
+        freed = 0
+        for lot in train.lots:
+            od = lot.od
+            if od_dest[od] != place:
+                keep.append(lot)
+                continue
+            lot.arrival_h = t
+            self.deliveries.append(lot)
+            train.load -= lot.feu
+            if od_west[od]:
+                freed += lot.feu
+        if freed:
+            self.pool_eu.credit(place, t, freed)
+        train.lots = keep
+
+    def _reform(self, train: Train, place: str, stop: int, cap: int, t: float) -> None:
+        """What does not fit the next section waits at this yard (the last lots on first); empties that do
+        not fit are left in the place's pool."""
+        lots = train.lots
+        over = train.load - cap
+        while over > 0 and lots:
+            lot = lots[-1]
+            take = lot.feu if lot.feu <= over else over
+            self._to_yard(place, lot, take, t, train.route, stop)
+            lot.feu -= take
+            train.load -= take
+            if lot.feu == 0:
+                lots.pop()
+            over -= take
+        if over > 0 and train.empties:
+            k = min(over, train.empties)
+            train.empties -= k
+            train.load -= k
+            self.pool_eu.credit(place, t, k)
+
+    def _pick_up_from_yards(self, train: Train, keys: list[tuple[str, str]], stop: int, cap: int, t: float) -> None:
+        """Boxes waiting at this place's yard for places further on the train's route."""
+        dest_index = train.route.dest_index
+        for key in keys:
+            if dest_index.get(key[1], -1) > stop and self.yard_total[key]:
+                self._from_yard(key, train, cap - train.load, t)
+                if train.load >= cap:
+                    break
+
     # ---- re-forming yards -------------------------------------------------------------------------
-    def _to_yard(self, place: str, g: list, n: int, t: float, route, stop: int) -> None:
-        dest = self.od_dest[g[0]]
+    def _to_yard(self, place: str, lot: Lot, n: int, t: float, route: Route, stop: int) -> None:
+        dest = self.od_dest[lot.od]
         key = (place, dest)
         q = self.yards.get(key)
         if q is None:
@@ -364,35 +540,36 @@ class NetworkState:
             self.yard_total[key] = 0
             self.yard_template[key] = (route.index, stop, route.dest_index[dest])
             self.yards_at.setdefault(place, []).append(key)
-        q.append([g[0], n, g[2], t])
+        q.append(YardLot(lot.od, lot.stream, n, lot.origin_departure_h, t))
         self.yard_total[key] += n
         if self.yard_total[key] >= self.reform_load:
             self.yard_hot.setdefault(place, set()).add(key)
-        due = q[0][3] + self.max_hold  # when the oldest box of this destination has waited long enough
+        due = q[0].since_h + self.max_hold  # when the oldest box of this destination has waited long enough
         if due < self.yard_next_hold.get(place, math.inf):
             self.yard_next_hold[place] = due
 
-    def _from_yard(self, key, train, space: int, t: float) -> None:
+    def _from_yard(self, key: tuple[str, str], train: Train, space: int, t: float) -> None:
         q = self.yards[key]
         while space > 0 and q:
             lot = q[0]
-            take = lot[1] if lot[1] <= space else space
-            train.groups.append([lot[0], take, lot[2], True])  # counted on the train that brought them
-            self.yard_log.append((lot[3], t, take))
+            take = lot.feu if lot.feu <= space else space
+            train.lots.append(Lot(lot.od, lot.stream, take, lot.origin_departure_h, True))
+            self.yard_log.append(YardStay(lot.since_h, t, take))
             train.load += take
             self.yard_total[key] -= take
             space -= take
-            lot[1] -= take
-            if lot[1] == 0:
+            lot.feu -= take
+            if lot.feu == 0:
                 q.popleft()
 
-    def relief_due(self, place: str, t: float, flush: bool = False) -> list:
+    def relief_due(self, place: str, t: float, flush: bool = False) -> list[Train]:
+        """Relief trains to start now from the yards at `place` (every waiting box with `flush`)."""
         hot = self.yard_hot.pop(place, None)
         hold_due = t >= self.yard_next_hold.get(place, math.inf)
         if not (flush or hot or hold_due):
             return []
         if not (flush or hold_due):  # only destinations with a train-load waiting
-            return [tr for key in sorted(hot) for tr in self._relieve(key, t, False)]
+            return [tr for key in sorted(hot or ()) for tr in self._relieve(key, t, False)]
         out = []
         next_hold = math.inf
         for key in self.yards_at.get(place, ()):
@@ -400,65 +577,79 @@ class NetworkState:
             out.extend(self._relieve(key, t, flush))
             # a destination with fewer than min_hold boxes waits for more, or three times max_hold at most
             if q:
-                due = q[0][3] + self.max_hold * (1 if self.yard_total[key] >= self.min_hold else 3)
+                due = q[0].since_h + self.max_hold * (1 if self.yard_total[key] >= self.min_hold else 3)
                 next_hold = min(next_hold, due)
         self.yard_next_hold[place] = next_hold
         return out
 
-    def _relieve(self, key, t: float, flush: bool) -> list:
+    def _relief_needed(self, key: tuple[str, str], t: float, flush: bool) -> bool:
+        total = self.yard_total[key]
+        if total <= 0:
+            return False
+        since = self.yards[key][0].since_h
+        return (
+            flush
+            or total >= self.reform_load
+            or (total >= self.min_hold and since <= t - self.max_hold)
+            or since <= t - 3 * self.max_hold
+        )
+
+    def _relieve(self, key: tuple[str, str], t: float, flush: bool) -> list[Train]:
         """Extra EU trains for one destination while a train-load waits, or the oldest box has waited
         max_hold_hours (with at least min_hold_load_feu waiting) or three times that (with any number), or
         everything must go (flush)."""
         out = []
-        q = self.yards[key]
-        while self.yard_total[key] > 0 and (
-            flush
-            or self.yard_total[key] >= self.reform_load
-            or (self.yard_total[key] >= self.min_hold and q[0][3] <= t - self.max_hold)
-            or q[0][3] <= t - 3 * self.max_hold
-        ):
-            ri, stop, dest_stop = self.yard_template[key]
-            route = self.m.routes[ri]
+        while self._relief_needed(key, t, flush):
+            route_index, stop, dest_stop = self.yard_template[key]
+            route = self.m.routes[route_index]
             start = route.stop_leg[stop] + 1
             end = route.stop_leg[dest_stop] + 1
-            tr = Train(
-                self.next_id,
-                route,
-                RELIEF,
-                t,
-                *self.dynamic_noise(route, t, 2 + 16 * dest_stop + 1024 * stop, start),
-                start,
-                end,
-            )
+            draws = self.dynamic_draws(route, t, 2 + 16 * dest_stop + 1024 * stop, start)
+            train = Train(self.next_id, route, RELIEF, t, draws.hours, draws.segments, start, end)
             self.next_id += 1
-            self._from_yard(key, tr, route.cap_out[stop], t)
-            out.append(tr)
+            self._from_yard(key, train, route.cap_out[stop], t)
+            out.append(train)
         return out
 
-    def flush_yards(self, t: float) -> list:
+    def flush_yards(self, t: float) -> list[Train]:
+        """Relief trains for every box still waiting at a yard (when nothing else moves)."""
         out = []
         for place in list(self.yards_at):
             out.extend(self.relief_due(place, t, flush=True))
         return out
 
     # ---- draws for trains created during the run (independent of event order) ----------------------
-    def dynamic_noise(self, route, t: float, salt: int = 0, first_leg: int = 0) -> tuple[list[float], list[float]]:
+    def dynamic_draws(self, route: Route, t: float, salt: int = 0, first_leg: int = 0) -> TrainDraws:
+        """Draws of a train created during the run, chosen by route, hour and `salt` (not by the order
+        of events, so every engine gives it the same run)."""
         # a tuple of ints hashes the same in every process (no string hash randomisation)
         table = self.m.noise_table
-        z = table[hash((route.index, int(round(t * 60)), salt)) % len(table)]
-        return route.draw_one(z, t, self.m.winter, first_leg)
+        z = table[hash((route.index, round(t * 60), salt)) % len(table)]
+        return route.draw(z, t, self.m.winter, first_leg)
 
-    def new_extra(self, route, t: float) -> Train:
-        tr = Train(self.next_id, route, EXTRA, t, *self.dynamic_noise(route, t, 1))
+    def new_extra(self, route: Route, t: float) -> Train:
+        """An extra train on `route` leaving at hour `t`."""
+        train = Train(self.next_id, route, EXTRA, t, *self.dynamic_draws(route, t, 1))
         self.next_id += 1
-        return tr
+        return train
 
     # ---- empties swept to sea -----------------------------------------------------------------------
-    def sweep(self, t: float) -> None:
+    def sweep_due(self, t: float) -> None:
+        """Run the weekly sweeps due up to hour `t` (every `sweep_days` from hour 0 until the end of the
+        window): empties beyond a place's reserve go east by sea. Engines may skip the call while
+        `t < next_sweep_h`."""
+        while t >= self.next_sweep_h:
+            if self.next_sweep_h >= self.end_h:
+                self.next_sweep_h = math.inf  # no more sweeps
+                break
+            self._sweep(self.next_sweep_h)
+            self.next_sweep_h += self.sweep_every_h
+
+    def _sweep(self, t: float) -> None:
         for place in sorted(self.pool_eu.places()):
             have = self.pool_eu.get(place, t)
             excess = have - self.reserve.get(place, 0.0)
             if excess >= 1:
                 n = int(excess)
                 self.pool_eu.set(place, have - n)
-                self.empties_sea.append((t, place, n))
+                self.empties_sea.append(EmptiesMove(t, place, n))
