@@ -207,9 +207,11 @@ def parse_scenario(
                 tags = sorted(set(suspension_tags))
                 hint = did_you_mean(tag, tags)
                 extra = f" Did you mean {', '.join(hint)}?" if hint else ""
-                known = f"Suspended services carry the tags: {', '.join(tags)}." if tags else "No service is suspended."
+                listed = (
+                    f"Suspended services carry the tags: {', '.join(tags)}." if tags else "No service is suspended."
+                )
                 raise InvalidRequestError(
-                    f"Scenario {spec!r}: no suspended service has the tag {tag!r}.{extra} {known}"
+                    f"Scenario {spec!r}: no suspended service has the tag {tag!r}.{extra} {listed}"
                 )
             reopened.add(tag)
         else:
