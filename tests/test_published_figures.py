@@ -230,3 +230,14 @@ def test_central_asian_terminals_are_served(world, terminal):
     serving = [s for s in world.timetable.services if s.mode == "rail" and terminal in s.stops]
     assert {s.direction for s in serving} == {"westbound", "eastbound"}
     assert all(not s.cr_express for s in serving)  # China-Central Asia trains are not counted as CR Express
+
+
+def test_every_crossing_on_a_service_ends_a_section(world):
+    """Services list both sides of each crossing they pass as stops (services.yaml), so a section is either
+    one crossing or links only: the twin's per-stop movements (tracking) rely on it."""
+    for s in world.timetable.services:
+        if s.mode != "rail":
+            continue
+        for sec in s.sections:
+            if any(st.crossing is not None for st in sec.steps):
+                assert len(sec.steps) == 1, (s.id, sec.frm, sec.to, [st.to for st in sec.steps])
