@@ -28,7 +28,7 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 	touch $(WEB_DEPS)
 
 $(WEB_BUILT): $(WEB_DEPS) $(WEB_SOURCES)
-	cd web && npm run --silent build -- --logLevel warn
+	cd web && npm run --silent build -- --logLevel error
 
 setup: $(STAMP) $(WEB_BUILT)
 

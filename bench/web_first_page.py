@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -74,6 +75,11 @@ def measure(browser, url: str, token: str, page_name: str, signed_in: bool) -> d
             )
         if page_name == "network":
             out["features_drawn"] = int(page.get_attribute("#network-map", "data-rendered-features"))
+            if label == "cold":  # where the time goes: data fetched, map's first style loaded, network drawn
+                for name in ("network-data", "map-loaded"):
+                    out[f"cold_{name}_ms"] = round(
+                        page.evaluate(f"() => performance.getEntriesByName('landbridge:{name}').at(-1).startTime")
+                    )
     context.close()
     return out
 
@@ -99,7 +105,7 @@ def main() -> None:
                 rows["network"].append(measure(browser, url, token, "network", True))
             browser.close()
         server.should_exit = True
-    doc = {"runs": args.runs}
+    doc = {"runs": args.runs, "load_average_1min_after": round(os.getloadavg()[0], 1), "cpus": os.cpu_count()}
     for name, rs in rows.items():
         doc[name] = {
             k: {

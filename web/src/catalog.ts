@@ -7,6 +7,7 @@ export interface Catalog {
   corridors: string[];
   countries: string[];
   currencies: string[];
+  order_file_columns: { required: string[]; optional: string[] };
 }
 
 let cached: Promise<Catalog> | null = null;

@@ -20,6 +20,8 @@ export interface Basemap {
 
 // MapLibre's worker ships as its own file: served from this origin beside the bundle.
 maplibregl.setWorkerUrl(workerUrl);
+// Start the worker now, while the page fetches its data, not when the first map is made.
+maplibregl.prewarm();
 
 export type Detail = "coarse" | "fine";
 const URLS: Record<Detail, string> = { coarse: coarseUrl, fine: fineUrl };

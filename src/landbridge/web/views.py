@@ -97,11 +97,14 @@ def places(
 
 @router.get("/catalog", tags=["network"])
 def catalog(p: Caller) -> dict[str, Any]:
-    """What a quote form offers: container and cargo types, and what scenarios can name (border crossings,
-    corridors, countries on the rail network)."""
+    """What the forms offer: container and cargo types, currencies, what scenarios can name (border crossings,
+    corridors, countries on the rail network) and the columns of an e-commerce order file."""
+    from landbridge.ecommerce.validate import OPTIONAL, REQUIRED
+
     world = _world()
     net = world.network
     return {
+        "order_file_columns": {"required": list(REQUIRED), "optional": list(OPTIONAL)},
         "container_types": [
             {"id": c.id, "name": c.name, "teu": c.teu, "max_payload_kg": c.max_payload_kg}
             for c in world.catalog.containers.values()

@@ -2,6 +2,7 @@ import { ApiError, api, isOperator } from "../api";
 import { type Bar, bars, figure } from "../charts";
 import { announce, clear, field, h, newId, put } from "../dom";
 import { type ImportReport, errorsCsv, orderFileType, summary } from "../ecommerce";
+import { loadCatalog } from "../catalog";
 import { errorBox } from "../errors";
 import { dateTime, day, num, percent } from "../format";
 import { href, type Route } from "../router";
@@ -37,7 +38,8 @@ export async function render(root: HTMLElement, route: Route): Promise<void> {
         : "Upload your order file, follow your orders to their container and train.",
     ),
   );
-  root.appendChild(uploadSection(operator, () => void loadOrders()));
+  const catalog = await loadCatalog();
+  root.appendChild(uploadSection(operator, catalog.order_file_columns, () => void loadOrders()));
   const ordersSection = h("section", { "aria-labelledby": "orders-title" }, h("h2", { id: "orders-title" }, "Orders"));
   root.appendChild(ordersSection);
   const status = h(
@@ -171,7 +173,11 @@ export async function render(root: HTMLElement, route: Route): Promise<void> {
   if (operator) root.appendChild(await operatorSection());
 }
 
-function uploadSection(operator: boolean, onImported: () => void): HTMLElement {
+function uploadSection(
+  operator: boolean,
+  columns: { required: string[]; optional: string[] },
+  onImported: () => void,
+): HTMLElement {
   const file = h("input", { type: "file", name: "order-file", accept: ".csv,.jsonl,.ndjson,.parquet", required: true });
   const skip = h("input", { type: "checkbox", name: "skip_invalid", id: newId("skip") });
   const seller = h("input", { name: "seller_id", autocomplete: "off" });
@@ -184,7 +190,14 @@ function uploadSection(operator: boolean, onImported: () => void): HTMLElement {
     h(
       "p",
       { class: "muted" },
-      "CSV, JSON Lines or Parquet, one order per row (the columns of docs/ecommerce.md). Every row is checked; a file with bad rows imports nothing unless you choose to import the valid rows only. Orders already imported are never duplicated.",
+      "CSV, JSON Lines or Parquet, one order per row. Every row is checked; a file with bad rows imports nothing unless you choose to import the valid rows only. Orders already imported are never duplicated.",
+    ),
+    h(
+      "details",
+      {},
+      h("summary", {}, "Columns"),
+      h("p", {}, "Required: ", h("code", {}, columns.required.join(", "))),
+      h("p", {}, "Optional: ", h("code", {}, columns.optional.join(", "))),
     ),
     field("Order file", file),
     operator ? field("Seller (customer id)", seller, "Operators import for a seller") : null,
