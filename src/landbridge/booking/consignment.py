@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import unicodedata
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -276,7 +277,7 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     price = booking["price"]
     box(
         "Charges / Frachtkosten",
-        [f"{price['total']:,.2f} {price['currency']} (as quoted, option {booking['option_id']})"],
+        [f"{Decimal(str(price['total'])):,.2f} {price['currency']} (as quoted, option {booking['option_id']})"],
         half,
         14,
         x0,

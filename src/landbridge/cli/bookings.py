@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -93,7 +94,7 @@ def list_cmd(
             b["status"],
             f"{b['containers']}x{b['container_type']}",
             b["departure"][:10],
-            f"{b['price']['total']:,.0f} {b['price']['currency']}",
+            f"{Decimal(b['price']['total']):,.0f} {b['price']['currency']}",
             f"{b['origin']} → {b['destination']}",
         ]
         t.add_row(*row, *([b["customer_id"]] if wide else []))
@@ -221,7 +222,8 @@ def _show(b: dict[str, Any]) -> None:
     )
     out.print(
         f"{b['containers']} x {b['container_type']} ({b['feu']:g} FEU), {b['origin']} → {b['destination']}, "
-        f"departs {b['departure']}, arrives {b['arrival']}; {b['price']['total']:,.2f} {b['price']['currency']}"
+        f"departs {b['departure']}, arrives {b['arrival']}; "
+        f"{Decimal(b['price']['total']):,.2f} {b['price']['currency']}"
     )
     goods = b["shipment"]["goods"]
     out.print(
