@@ -21,7 +21,7 @@ def test_book_get_list_cancel(client, db, world, shipper):
     assert b["containers"] == 2 and b["feu"] == 2.0
     assert b["reservations"] == [{"departure_id": dep.id, "board_stop": 0, "alight_stop": n, "feu": 2.0}]
     assert [e["to_status"] for e in b["events"]] == ["received"]
-    assert b["price"] == {"total": "10000.00", "currency": "USD"}  # 5000 x 3 containers quoted, 2 booked
+    assert b["price"] == {"total": "10000.00", "currency": "USD"}  # 5000 per container x 2 of 3 quoted
     assert booked_mfeu(db, dep.id) == dict.fromkeys(range(n), 2000)
 
     d = client.get(f"/v1/departures/{dep.id}", headers=shipper.headers).json()

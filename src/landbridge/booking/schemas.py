@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -60,27 +61,118 @@ class QuoteIn(Strict):
         return v
 
 
-class QuoteOptionOut(BaseModel):
-    """One option exactly as `landbridge quote --json` prints it, plus its bookable `id`."""
+Money = Annotated[Decimal, Field(description='An amount as a decimal string, e.g. "1234.50".')]
 
-    model_config = ConfigDict(extra="allow")
-    id: str
-    expires_at: datetime
+
+class Open(BaseModel):
+    """Answers may gain members in later versions: clients must ignore members they do not know."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class LegOut(Open):
+    """One leg of an itinerary: truck, or a timetabled rail, sea or air ride (times ISO 8601 UTC)."""
+
+    mode: Literal["truck", "rail", "sea", "air"]
+    from_: str = Field(alias="from", description="Place id where the leg starts.")
+    from_name: str
+    to: str
+    to_name: str
+    departure: str
+    arrival: str
+    distance_km: float
+    co2e_kg: float
+    service: str | None = Field(None, description="Timetabled service id (null for trucks).")
+    service_name: str | None = None
+    departure_id: str | None = Field(None, description="The service's departure (rail, sea, air).")
+    board_stop: int | None = Field(None, description="Index of the boarding stop on the departure.")
+    alight_stop: int | None = Field(None, description="Index of the alighting stop on the departure.")
+
+
+class CostLineOut(Open):
+    kind: str = Field(description="freight, handling, border or surcharge.")
+    label: str
+    amount: Money
+
+
+class ExchangeRateOut(Open):
+    from_: str = Field(alias="from")
+    to: str
+    rate: Decimal
+    date: str | None = None
+    source: str | None = None
+
+
+class CostOut(Open):
+    """The price of an option in the quote's currency: the total, per kind, and line by line."""
+
+    total: Money
+    currency: str
+    breakdown: dict[str, Money] = Field(default_factory=dict)
+    lines: list[CostLineOut] = Field(default_factory=list)
+    exchange_rate: ExchangeRateOut | None = Field(None, description="Set when the prices were converted.")
+
+
+class GaugeChangeOut(Open):
+    place: str
+    place_name: str | None = None
+    crossing: str
+    from_gauge_mm: int
+    to_gauge_mm: int
+
+
+class BorderOut(Open):
+    from_country: str
+    to_country: str
+    place: str
+    exit_place: str | None = None
+
+
+class ReliabilityOut(Open):
+    p50_transit_days: float
+    p90_transit_days: float
+    source: str
+
+
+class ItineraryOut(Open):
+    """One option exactly as `landbridge quote --json` prints it."""
+
     key: str
     mode: str
-    legs: list[dict[str, Any]]
+    labels: list[str] = Field(default_factory=list)
+    legs: list[LegOut]
     departure: str
     arrival: str
     transit_days: float
-    cost: dict[str, Any]
+    transfers: int | None = None
+    distance_km: float | None = None
+    cost: CostOut
     co2e_kg: float
+    gauge_changes: list[GaugeChangeOut] = Field(default_factory=list)
+    borders: list[BorderOut] = Field(default_factory=list)
+    reliability: ReliabilityOut | None = None
 
 
-class QuoteOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class QuoteOptionOut(ItineraryOut):
+    """An option with its bookable `id`, valid until `expires_at`."""
+
+    id: str
+    expires_at: datetime
+
+
+class QuoteOut(Open):
+    """The places as resolved, the load, the scenario, and the options (a Pareto set over arrival, cost, CO2e
+    and transfers), each bookable until `expires_at`."""
+
     id: str
     expires_at: datetime
     valid_minutes: int
+    origin: Any = None
+    destination: Any = None
+    containers: int | None = None
+    container_type: Any = None
+    cargo: Any = None
+    currency: str | None = None
     options: list[QuoteOptionOut]
 
 
@@ -119,6 +211,15 @@ class DepartureSearchOut(BaseModel):
     departures: list[DepartureRow]
 
 
+class StopOut(BaseModel):
+    index: int
+    place: str
+    name: str
+    arrival: str
+    departure: str
+    boardable: bool
+
+
 class DepartureOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
@@ -130,7 +231,7 @@ class DepartureOut(BaseModel):
     capacity_feu: float
     booked_feu: float
     free_feu: float
-    stops: list[dict[str, Any]]
+    stops: list[StopOut]
     sections: list[SectionOut]
 
 
@@ -268,11 +369,9 @@ class EventOut(BaseModel):
     tracking_event_id: str | None = Field(None, description="The tracking event that made this change.")
 
 
-class MoneyOut(BaseModel):
-    """An amount as a decimal string with two decimals (never a float), and its ISO 4217 currency."""
-
-    total: str = Field(pattern=r"^-?\d+\.\d{2}$", examples=["6144.00"])
-    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])
+class PriceOut(BaseModel):
+    total: Money
+    currency: str
 
 
 class BookingSummary(BaseModel):
@@ -285,7 +384,7 @@ class BookingSummary(BaseModel):
     containers: int
     container_type: str
     feu: float
-    price: MoneyOut
+    price: PriceOut
     origin: str
     destination: str
     departure: datetime
@@ -297,12 +396,60 @@ class BookingSummary(BaseModel):
 class BookingOut(BookingSummary):
     shipment: Shipment
     equipment: list[ContainerOut] = []
-    itinerary: dict[str, Any]
+    itinerary: ItineraryOut | None = Field(description="The booked option (legs, cost, CO2e, borders).")
     reservations: list[ReservationOut]
     events: list[EventOut]
     consignment_note: str | None = Field(
         description="URL of the CIM/SMGS consignment note (PDF); null when the booking has no rail leg."
     )
+
+
+class CorridorUseOut(BaseModel):
+    corridor: str
+    departures: int
+    section_capacity_feu: float
+    section_booked_feu: float
+    utilisation: float = Field(description="Booked over capacity, summed over sections (0 to 1).")
+
+
+class DepartureUseOut(BaseModel):
+    departure_id: str
+    service: str
+    corridor: str
+    departure: str
+    capacity_feu: float
+    booked_feu: float
+    utilisation: float
+
+
+class UtilisationOut(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    corridors: list[CorridorUseOut]
+    departures: list[DepartureUseOut]
+    note: str
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class SectionMismatchOut(BaseModel):
+    departure_id: str
+    section_index: int
+    booked_feu: float
+    live_bookings_feu: float
+
+
+class SectionRefOut(BaseModel):
+    departure_id: str
+    section_index: int
+
+
+class ReconcileOut(BaseModel):
+    ok: bool
+    sections_checked: int
+    mismatches: list[SectionMismatchOut]
+    oversold: list[SectionRefOut]
+    reservations_without_sections: int
 
 
 class BookingPage(BaseModel):

@@ -39,6 +39,7 @@ from landbridge.errors import (
 from landbridge.timefmt import iso_utc, parse_instant
 
 QUOTE_VALID = timedelta(minutes=30)
+CENT = Decimal("0.01")
 
 # Booking status changes allowed (DCSA Booking 2.0 states), and who may make them. The transport status
 # (planned -> in_transit -> delivered) is separate: tracking events move it (set_transport_status).
@@ -515,7 +516,7 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
         )
     }
     opt = bookable_option(s, b.option_id)
-    row["itinerary"] = opt.option if opt else {}
+    row["itinerary"] = opt.option if opt else None
     eq = s.execute(
         select(BookingContainer.__table__).where(BookingContainer.booking_id == b.id).order_by(BookingContainer.seq)
     ).mappings()
@@ -534,7 +535,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "containers": row["containers"],
         "container_type": row["container_type"],
         "feu": to_feu(row["feu_mfeu"]),
-        "price": {"total": f"{Decimal(row['price_total']):.2f}", "currency": row["currency"]},
+        "price": {"total": str(Decimal(row["price_total"]).quantize(CENT)), "currency": row["currency"]},
         "origin": row["origin"],
         "destination": row["destination"],
         "departure": iso_utc(row["departs_at"]),

@@ -22,9 +22,11 @@ from landbridge.booking.schemas import (
     EquipmentIn,
     QuoteIn,
     QuoteOut,
+    ReconcileOut,
     StatusFilter,
     StatusIn,
     TransportStatus,
+    UtilisationOut,
 )
 from landbridge.db.dependencies import DB
 from landbridge.errors import FieldError, UnknownPlaceError
@@ -295,7 +297,7 @@ def consignment_note(booking_id: str, db: DB, p: Caller):
 
 
 # ---- operators -------------------------------------------------------------------------------
-@router.get("/operator/utilisation", tags=["operators"])
+@router.get("/operator/utilisation", tags=["operators"], response_model=UtilisationOut)
 def utilisation(
     db: DB,
     p: Operator,
@@ -311,7 +313,7 @@ def utilisation(
     return db.read(lambda s: capacity.utilisation(s, start, end, corridor, limit))
 
 
-@router.get("/operator/reconcile", tags=["operators"])
+@router.get("/operator/reconcile", tags=["operators"], response_model=ReconcileOut)
 def reconcile(db: DB, p: Operator):
     """Check that every section's booked FEU equals the sum over the live bookings holding it."""
     return db.read(capacity.reconcile)
