@@ -344,3 +344,32 @@ def test_quotes_price_in_the_chosen_currency(env, ready_date):
     bad = client.post("/v1/quotes", json={**body, "currency": "XXX"}, headers=shipper)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] in ("currency", "body.currency")
     assert "EUR" in client.get("/v1/catalog", headers=shipper).json()["currencies"]
+
+
+def test_trains_in_transit_follow_tracking_events(env, world):
+    client, op, _ = env
+    trains = client.get("/v1/operator/trains", headers=op).json()["trains"]
+    train = next(t for t in trains if t["basis"] == "schedule" and t["state"] == "running")
+    dep = world.timetable.departure(train["departure_id"])
+    origin = dep.service.stops[0]
+    event = {
+        "metadata": {"eventID": f"web-{dep.id}-depa", "eventType": "TRANSPORT"},
+        "payload": {
+            "eventClassifierCode": "ACT",
+            "eventDateTime": dep.departure.isoformat(),
+            "transportEventTypeCode": "DEPA",
+            "transportCall": {"departureID": dep.id, "location": {"placeID": origin}},
+        },
+    }
+    r = client.post("/v1/events", json=event, headers=op)
+    assert r.status_code == 201, r.text
+    after = client.get("/v1/operator/trains", headers=op).json()
+    moved = next(t for t in after["trains"] if t["departure_id"] == dep.id)
+    place = world.network.places[origin]
+    assert moved["basis"] == "tracked" and moved["tracked_event"] == "DEPA" and moved["state"] == "left"
+    assert (moved["lon"], moved["lat"]) == (place.lon, place.lat)
+    assert after["tracked"] >= 1
+    # before the event happened, the schedule still places it
+    earlier = (dep.departure - timedelta(minutes=1)).isoformat()
+    before = client.get("/v1/operator/trains", params={"at": earlier}, headers=op).json()
+    assert all(t["basis"] == "schedule" for t in before["trains"] if t["departure_id"] == dep.id)

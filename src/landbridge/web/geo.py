@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -166,6 +166,28 @@ def _section_coords(network: Network, s: Service, i: int) -> list[tuple[float, f
         p, q = network.places[s.stops[i]], network.places[s.stops[i + 1]]
         pts = [(p.lon, p.lat), (q.lon, q.lat)]
     return pts
+
+
+def tracked_positions(s: Any, departure_ids: list[str], at: datetime) -> dict[str, dict[str, Any]]:
+    """The latest actual transport event (tracking's train positions) of each departure, if it is not later
+    than `at`: {departure_id: {place_id, stop_index, event, at}}. `s` is a database session."""
+    from sqlalchemy import select
+
+    from landbridge.tracking.models import TrainPosition
+
+    out: dict[str, dict[str, Any]] = {}
+    for k in range(0, len(departure_ids), 500):
+        chunk = departure_ids[k : k + 500]
+        for row in s.scalars(select(TrainPosition).where(TrainPosition.departure_id.in_(chunk))):
+            event_at = row.event_at if row.event_at.tzinfo else row.event_at.replace(tzinfo=UTC)
+            if event_at <= at:
+                out[row.departure_id] = {
+                    "place_id": row.place_id,
+                    "stop_index": row.stop_index,
+                    "event": row.type_code,
+                    "at": iso_utc(event_at),
+                }
+    return out
 
 
 def train_position(network: Network, dep: Departure, at: datetime) -> dict[str, Any]:

@@ -152,8 +152,9 @@ def trains_in_transit(
     corridor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
 ) -> dict[str, Any]:
-    """Rail trains on the way at `at` (default now) by their schedule, with where they are and the FEU booked
-    on them (for departures the booking service holds)."""
+    """Rail trains on the way at `at` (default now) by their schedule, with where they are (at the place of
+    their latest actual transport event up to `at` when tracking has one, `basis: tracked`; else by the schedule)
+    and the FEU booked on them (for departures the booking service holds)."""
     world = _world()
     when = _aware(at)
     if not date(2000, 1, 1) <= when.date() <= date(2100, 1, 1):
@@ -185,7 +186,27 @@ def trains_in_transit(
         out.append(pos)
         if len(out) >= limit:
             break
-    return {"at": iso_utc(when), "count": len(out), "trains": out}
+    tracked = db.read(lambda s: geo.tracked_positions(s, [t["departure_id"] for t in out], when))
+    for t in out:
+        hit = tracked.get(t["departure_id"])
+        if hit is not None and hit["place_id"] in world.network.places:
+            place = world.network.places[hit["place_id"]]
+            t.update(
+                basis="tracked",
+                state="left" if hit["event"] == "DEPA" else "at",
+                place=place.id,
+                place_name=place.name,
+                lon=place.lon,
+                lat=place.lat,
+                tracked_event=hit["event"],
+                tracked_at=hit["at"],
+            )
+    return {
+        "at": iso_utc(when),
+        "count": len(out),
+        "tracked": sum(1 for t in out if t["basis"] == "tracked"),
+        "trains": out,
+    }
 
 
 # ---- simulation jobs ------------------------------------------------------------------------

@@ -19,7 +19,8 @@ interface Utilisation {
 interface Trains {
   at: string;
   count: number;
-  trains: { departure_id: string; service_name: string; corridor: string; lon: number; lat: number; state: string; booked_feu: number | null; capacity_feu: number; to_name?: string; place_name?: string }[];
+  tracked?: number;
+  trains: { departure_id: string; service_name: string; corridor: string; lon: number; lat: number; state: string; basis: string; booked_feu: number | null; capacity_feu: number; to_name?: string; place_name?: string }[];
 }
 
 const CORRIDOR_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
@@ -136,7 +137,12 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
   const perCorridor: Bar[] = corridors.map((c) => ({ group: titleFromId(c), series: "trains", value: trains.trains.filter((t) => t.corridor === c).length }));
   put(
     trainsSection,
-    h("p", {}, `${trains.count} trains on the way at ${trains.at.slice(0, 16).replace("T", " ")} UTC, placed by their schedules.`),
+    h(
+      "p",
+      {},
+      `${trains.count} trains on the way at ${trains.at.slice(0, 16).replace("T", " ")} UTC: ` +
+        `${trains.tracked ?? 0} placed by their latest tracking event (ringed), the others by their schedules.`,
+    ),
     perCorridor.length ? figure("Trains in transit per corridor.", bars(perCorridor, "Trains", trainsSection), "Bar chart of trains in transit per corridor") : null,
     h(
       "ul",
@@ -169,14 +175,19 @@ export async function render(root: HTMLElement, route: Route): Promise<() => voi
     features: trains.trains.map((t) => ({
       type: "Feature",
       geometry: { type: "Point", coordinates: [t.lon, t.lat] },
-      properties: { corridor: t.corridor, name: t.service_name, colour: colour(t.corridor) },
+      properties: { corridor: t.corridor, name: t.service_name, colour: colour(t.corridor), tracked: t.basis === "tracked" },
     })),
   });
   map.addLayer({
     id: "trains",
     type: "circle",
     source: "trains",
-    paint: { "circle-radius": 4, "circle-color": ["get", "colour"], "circle-stroke-color": "#fff", "circle-stroke-width": 1 },
+    paint: {
+      "circle-radius": ["case", ["get", "tracked"], 6, 4],
+      "circle-color": ["get", "colour"],
+      "circle-stroke-color": ["case", ["get", "tracked"], "#000", "#fff"],
+      "circle-stroke-width": ["case", ["get", "tracked"], 2, 1],
+    },
   });
   mapBox.dataset.trains = String(trains.count);
   return () => map.remove();
