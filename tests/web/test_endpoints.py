@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import secrets
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def env(request, tmp_path_factory):
+    """A client on a fresh database (SQLite always; PostgreSQL in a throw-away schema when
+    LANDBRIDGE_TEST_DATABASE_URL is set), seeded around today, with an operator's and a shipper's headers."""
     from fastapi.testclient import TestClient
 
     from landbridge.accounts.service import create_customer, create_key
@@ -24,7 +28,22 @@ def env(tmp_path_factory):
     from landbridge.migrations import upgrade
     from landbridge.world import load_world
 
-    db = get_database(f"sqlite:///{tmp_path_factory.mktemp('webapi')}/web.sqlite3")
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('webapi')}/web.sqlite3"
+    else:
+        import psycopg
+
+        from tests.booking.conftest import PG_ENV, _pg_url, with_schema
+
+        base = _pg_url()
+        if not base:
+            pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+        schema = f"lbweb_{os.getpid()}_{secrets.token_hex(4)}"
+        with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+            c.execute(f"CREATE SCHEMA {schema}")
+        url = with_schema(base, schema)
+    db = get_database(url)
     upgrade(db)
     today = date.today()
     db.write(lambda s: capacity.seed(s, load_world(), today - timedelta(days=3), today + timedelta(days=3)))
@@ -37,6 +56,13 @@ def env(tmp_path_factory):
     with TestClient(create_app(db), raise_server_exceptions=False) as client:
         yield client, {"Authorization": f"Bearer {op}"}, {"Authorization": f"Bearer {shipper}"}
     db.dispose()
+    if schema:
+        import psycopg
+
+        from tests.booking.conftest import _pg_url
+
+        with psycopg.connect(_pg_url().replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def test_every_endpoint_needs_a_key(env):
