@@ -399,3 +399,15 @@ def test_trains_in_transit_follow_tracking_events(env, world):
     earlier = (dep.departure - timedelta(minutes=1)).isoformat()
     before = client.get("/v1/operator/trains", params={"at": earlier}, headers=op).json()
     assert all(t["basis"] == "schedule" for t in before["trains"] if t["departure_id"] == dep.id)
+
+
+def test_hashed_bundles_are_cached_for_good(env):
+    from landbridge.web.static import STATIC, built
+
+    client, _, _ = env
+    if not built():
+        pytest.skip("the web app is not built (make setup)")
+    name = next(p.name for p in (STATIC / "assets").iterdir() if p.suffix == ".js")
+    r = client.get(f"/assets/{name}")
+    assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
+    assert client.get("/assets/nope.js").status_code == 404

@@ -5,6 +5,7 @@ has not been built, `/` says how to build it instead of failing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -32,6 +33,15 @@ NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload this page.</p></main></body></html>"""
 
 
+class HashedAssets(StaticFiles):
+    """Vite names bundles by their content's hash: a name never changes content, so browsers keep them."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
 def built() -> bool:
     return (STATIC / "index.html").is_file()
 
@@ -52,4 +62,4 @@ def mount(app: FastAPI) -> None:
             return HTMLResponse("", status_code=404)
         return FileResponse(icon, headers={"Cache-Control": "max-age=86400"})
 
-    app.mount("/assets", StaticFiles(directory=STATIC / "assets", check_dir=False), name="web-assets")
+    app.mount("/assets", HashedAssets(directory=STATIC / "assets", check_dir=False), name="web-assets")
