@@ -39,9 +39,6 @@ class QuoteIn(Strict):
     container_type: str = Field("40HC", min_length=1, max_length=16, examples=["40HC", "20GP"])
     cargo: str = Field("general", min_length=1, max_length=40, examples=["electronics", "batteries"])
     mass_kg: float | None = Field(None, gt=0, le=20_000_000, description="Total cargo mass; default typical.")
-    currency: str = Field(
-        "USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code to price in (ECB reference rates of the day)."
-    )
     modes: list[Mode] = Field(default_factory=lambda: ["rail", "sea", "air"], min_length=1, max_length=3)
     scenario: list[str] = Field(
         default_factory=list,
