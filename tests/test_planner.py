@@ -320,3 +320,29 @@ def test_departures_between_two_instants_are_the_years_lists_cut(world, start_da
     years = range(datetime.fromtimestamp(start, UTC).year - 1, datetime.fromtimestamp(end, UTC).year + 2)
     expected = [e for y in years for e in tt.year_departure_epochs(s, y) if start <= e < end]
     assert tt.departure_epochs_between(s, start, end) == sorted(expected)
+
+
+def test_a_new_emission_model_plugs_in_per_ride_truck_and_hub(world, ready_date):
+    """The planner asks the emission model once per ride, per truck leg and per change of vehicle."""
+    from landbridge.planner import Planner
+    from landbridge.planner.emission_model import FactorEmissions
+
+    class WithHubs(FactorEmissions):
+        def hub_kg(self, place_id: str, mass_kg: float) -> float:
+            return 50.0 * mass_kg / 1000  # 50 kg per tonne changing vehicle, to see it counted
+
+    ids = dict(world.timetable.parameters.get("emission_factor_ids", default={}) or {})
+    planner = Planner(
+        world.network,
+        world.timetable,
+        world.catalog,
+        world.tariffs,
+        world.factors,
+        world.rates,
+        WithHubs(world.factors, ids),
+    )
+    q = planner.quote(QuoteRequest("Harbin", "Madrid", ready_date, modes=("rail",)))
+    for o in q.options:
+        legs = sum(l.co2e_kg for l in o.legs)
+        assert o.co2e_kg == pytest.approx(legs + o.transfers * 50.0 * q.mass_kg / 1000, rel=1e-6)
+    assert any(o.transfers for o in q.options)

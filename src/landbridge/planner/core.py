@@ -134,6 +134,9 @@ class Planner:
             self.settings.max_road_km,
         )
         self.bounds = LowerBounds(self.routes, self._min_gap_s(), self._dray_bound)
+        # Emissions of changing vehicle at each gateway, per tonne (the model's one call per hub, made once).
+        hub = [self.emissions.hub_kg(pid, 1000.0) for pid in self.routes.gateways]
+        self._hub_kg_per_t: list[float] = hub if any(hub) else []
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
@@ -273,6 +276,7 @@ class Planner:
             ],
             frozenset(winter),
             self.bounds,
+            self._hub_kg_per_t,
             PRACTICAL_COST_SHARE,
             PRACTICAL_CO2E_SHARE,
             capacity,

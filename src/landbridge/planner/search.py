@@ -136,6 +136,7 @@ class SearchRequest:
     rail_board_usd: list[tuple[float, float]]  # per tariff period: (first boarding, after a train)
     winter_months: frozenset[int]  # empty unless the cargo is winter-sensitive
     bounds: LowerBounds
+    hub_kg_per_t: list[float]  # per gateway: kg CO2e per tonne changing vehicle there (empty: none counted)
     cost_slack: float = 0.0  # prune what another label or itinerary beats within these shares (0: exact)
     co2e_slack: float = 0.0
     capacity: CapacityCheck | None = None
@@ -314,6 +315,8 @@ class Search:
         c0 = label[3] + req.rail_board_usd[pidx][1 if after_rail else 0] * self._n if rail else label[3]
         costs = base_costs if pidx == self._base_period else self._ride_costs(b, pidx)
         e_base, mass_t, egress_of = label[5], req.mass_t, req.egress
+        if label[6] > 0 and req.hub_kg_per_t:  # a change of vehicle at this gateway: the hub's emissions
+            e_base += mass_t * req.hub_kg_per_t[label[9]]
         for r, ride in enumerate(b.rides):
             arrive = e0 + ride.arrive_offset_s
             usd = c0 + costs[r]
