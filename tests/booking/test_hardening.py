@@ -314,3 +314,44 @@ def test_health_is_unavailable_on_an_unmigrated_database(tmp_path, client):
     assert r.status_code == 503 and "landbridge db upgrade" in r.json()["detail"] and r.headers["retry-after"]
     ok = client.get("/health")
     assert ok.status_code == 200 and ok.json() == {"status": "ok"}  # and it does not name the database
+
+
+def test_unknown_query_parameters_are_422_with_a_suggestion(client, shipper):
+    """`?stauts=confirmed` was ignored silently: the answer looked like a filtered list and was not."""
+    r = client.get("/v1/bookings", params={"stauts": "confirmed"}, headers=shipper.headers)
+    assert r.status_code == 422
+    err = r.json()["errors"][0]
+    assert err["field"] == "stauts" and "'status'" in err["message"]
+    assert client.get("/v1/bookings", params={"status": "confirmed"}, headers=shipper.headers).status_code == 200
+
+
+def test_an_empty_customer_id_is_no_customer(client, op):
+    """An operator key with customer_id "" reached the database and broke its foreign key (503)."""
+    r = client.post("/v1/keys", json={"name": "x", "role": "operator", "customer_id": ""}, headers=op)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.customer_id"
+
+
+def test_a_constraint_refusal_is_409_not_503(db):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import insert
+
+    from landbridge.accounts.models import ApiKey
+    from landbridge.api.app import create_app
+
+    app = create_app(db)
+
+    @app.get("/test-constraint")
+    def constraint():
+        row = {
+            "id": "key_x",
+            "prefix": "p",
+            "secret_sha256": "0",
+            "role": "shipper",
+            "name": "n",
+            "customer_id": "cus_missing",
+        }
+        return db.write(lambda s: s.execute(insert(ApiKey), [row]) and None)
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/test-constraint")
+    assert r.status_code == 409 and "nothing was changed" in r.json()["detail"]

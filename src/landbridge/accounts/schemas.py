@@ -31,7 +31,7 @@ class CustomerPage(BaseModel):
 class KeyIn(Strict):
     name: str = Field(min_length=1, max_length=200, description="Who or what uses the key.")
     role: Literal["operator", "shipper"] = "shipper"
-    customer_id: str | None = Field(None, max_length=32, description="Required for shipper keys.")
+    customer_id: str | None = Field(None, min_length=1, max_length=32, description="Required for shipper keys.")
 
 
 class KeyOut(BaseModel):

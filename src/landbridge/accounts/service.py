@@ -82,6 +82,7 @@ def list_customers(s: Session, limit: int, after: str | None = None) -> list[Cus
 # ---- keys ------------------------------------------------------------------------------------
 def create_key(s: Session, role: str, name: str, customer_id: str | None = None) -> tuple[ApiKey, str]:
     """A new key; returns the row and the token (shown once)."""
+    customer_id = customer_id or None  # "" is no customer
     if role not in ROLES:
         raise InvalidRequestError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
     if role == "shipper":

@@ -10,7 +10,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
@@ -74,6 +74,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         max_body_size=MAX_BODY_BYTES,
         generate_unique_id_function=operation_id,
         static_url="/docs-assets",
+        dependencies=[Depends(errors.unknown_query_parameters)],
     )
     app.state.db = database
     database.serve_with_deadlines()  # no transaction of a request may wait on a silent database for long

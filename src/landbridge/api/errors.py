@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError as SQLDataError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -162,6 +162,55 @@ async def _bad_value(request: Request, exc: SQLDataError) -> JSONResponse:
     )
 
 
+async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    """A constraint refused the change (a reference to something that is not there, a duplicate): the request
+    conflicts with the stored data; nothing was changed."""
+    log.warning("constraint refused a change on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem(
+        409,
+        "The request conflicts with the stored data (it refers to something that does not exist, or repeats "
+        "something unique); nothing was changed.",
+        None,
+        request.url.path,
+    )
+
+
+def _query_names(dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for d in dependant.dependencies:
+        names |= _query_names(d)
+    return names
+
+
+def unknown_query_parameters(request: Request) -> None:
+    """An app-wide dependency: a query parameter the operation does not take is 422 naming it (a typo such as
+    `?stauts=` would otherwise be ignored silently and answer as if no filter had been asked for)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params or not request.url.path.startswith("/v1"):
+        return
+    known = _query_names(dependant)
+    unknown = [k for k in request.query_params if k not in known]
+    if unknown:
+        from landbridge.errors import FieldErrors, did_you_mean
+
+        problems = []
+        for k in unknown[:10]:
+            hint = did_you_mean(k, known, 1)
+            problems.append(
+                {
+                    "field": k,
+                    "message": f"Unknown query parameter {k!r}"
+                    + (
+                        f"; did you mean {hint[0]!r}?"
+                        if hint
+                        else f"; this operation takes {', '.join(sorted(known)) or 'none'}."
+                    ),
+                }
+            )
+        raise FieldErrors(problems[0]["message"], problems)
+
+
 async def _database(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return problem(503, "The database is unavailable or busy; retry in a moment.", None, request.url.path, _retry(503))
@@ -177,6 +226,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(SQLDataError, _bad_value)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(PoolTimeout, _database)  # every connection of the pool stayed busy too long
     app.add_exception_handler(Exception, _unexpected)
@@ -235,6 +285,61 @@ RETRY_AFTER_HEADER = {
 }
 
 
+#: OpenAPI links: how the answer of one operation feeds the next (used by schemathesis' stateful tests and by
+#: client generators). (operation, status) -> {link name: (target operationId, parameters, request body)}.
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str], Any]]] = {
+    ("create_customer", "201"): {
+        "GetCustomer": ("get_customer", {"customer_id": "$response.body#/id"}, None),
+        "CreateShipperKey": (
+            "create_key",
+            {},
+            {"name": "shipper key", "role": "shipper", "customer_id": "$response.body#/id"},
+        ),
+    },
+    ("create_key", "201"): {"RevokeKey": ("revoke_key", {"key_id": "$response.body#/id"}, None)},
+    ("create_booking", "201"): {
+        name: (target, {"booking_id": "$response.body#/id"}, None)
+        for name, target in (
+            ("GetBooking", "get_booking"),
+            ("CancelBooking", "cancel_booking"),
+            ("ChangeStatus", "change_status"),
+            ("ConsignmentNote", "consignment_note"),
+        )
+    },
+    ("get_booking", "200"): {
+        "GetDeparture": ("get_departure", {"departure_id": "$response.body#/reservations/0/departure_id"}, None)
+    },
+}
+
+
+def _link(doc: dict[str, Any]) -> None:
+    ops = {op.get("operationId"): op for item in doc.get("paths", {}).values() for op in item.values()}
+    for (source, status), links in LINKS.items():
+        response = ops.get(source, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        for name, (target, parameters, body) in links.items():
+            if target in ops:
+                link: dict[str, Any] = {"operationId": target}
+                if parameters:
+                    link["parameters"] = parameters
+                if body is not None:
+                    link["requestBody"] = body
+                response.setdefault("links", {})[name] = link
+
+
+def _takes_an_id(op: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether an operation names a resource by id (in its path, its query or its JSON body)."""
+    names = [p["name"] for p in op.get("parameters", []) if p.get("in") in ("path", "query")]
+    if any(p.get("in") == "path" for p in op.get("parameters", [])):
+        return True
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    ref = body.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        names += list(schemas.get(ref.rsplit("/", 1)[1], {}).get("properties", {}))
+    return any(n.lower().endswith("id") for n in names)
+
+
 def _uses(dependant, fn) -> bool:
     return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
 
@@ -291,6 +396,8 @@ def document(app: FastAPI, routers: list | None = None) -> None:
                     statuses.add(403)
                 if op.get("parameters") or op.get("requestBody"):
                     statuses.add(422)
+                if path.startswith("/v1") and _takes_an_id(op, schemas):
+                    statuses.add(404)  # an id that does not exist, or that the caller may not see
                 if op.get("requestBody"):
                     statuses.add(413)
                 for status in sorted(statuses):
@@ -299,6 +406,7 @@ def document(app: FastAPI, routers: list | None = None) -> None:
                     if status in (429, 503):
                         entry["headers"] = RETRY_AFTER_HEADER
                     responses[str(status)] = entry
+        _link(doc)
         app.openapi_schema = doc
         return doc
 

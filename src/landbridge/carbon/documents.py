@@ -336,7 +336,8 @@ def summary_chart(summary: dict[str, Any], fmt: str = "png") -> bytes:
     top.set_ylabel("t CO2e (well-to-wheel)")
     who = summary["customer_id"] or "all customers"
     top.set_title(f"Emissions per month of departure, by mode - {who}")
-    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if top.get_legend_handles_labels()[1]:  # no booking in the period: nothing to label (matplotlib warns)
+        top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
     width = 0.27
     booked = [m["wtw_co2e_kg"] / 1000 for m in months]

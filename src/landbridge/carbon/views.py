@@ -97,6 +97,7 @@ def booking_emissions(
     response_model=EmissionSummaryOut,
     responses={
         200: {"content": {"text/csv": {}, "image/png": {}, "image/svg+xml": {}}},
+        404: {"description": "No such customer."},
         406: {"description": "Unsupported Accept."},
     },
 )

@@ -215,7 +215,13 @@ def _jobs(request: Request) -> Jobs:
     return jobs
 
 
-@router.post("/operator/simulations", status_code=202, response_model=SimulationOut, tags=["simulations"])
+@router.post(
+    "/operator/simulations",
+    status_code=202,
+    response_model=SimulationOut,
+    tags=["simulations"],
+    responses={409: {"description": "A simulation is still running on this server."}},
+)
 def start_simulation(body: SimulationIn, request: Request, p: Operator) -> dict[str, Any]:
     """Operators: run the digital twin on a scenario (and the baseline, to compare) in the background. Poll
     `GET /v1/operator/simulations/{id}` for `progress` (0 to 1) and, when `status` is done, the KPIs of each run and
@@ -230,7 +236,11 @@ def start_simulation(body: SimulationIn, request: Request, p: Operator) -> dict[
     return _jobs(request).submit(body.scenario, start, body.days, body.seed, body.compare_baseline).out()
 
 
-@router.get("/simulations/latest", tags=["simulations"])
+@router.get(
+    "/simulations/latest",
+    tags=["simulations"],
+    responses={404: {"description": "No simulation has finished on this server yet."}},
+)
 def latest_simulation(request: Request, p: Caller) -> dict[str, Any]:
     """The latest finished simulation on this server: its scenario and, per run, the headline KPIs and the
     border crossings' queues (what the network map shows). 404 when none has run since the server started."""
