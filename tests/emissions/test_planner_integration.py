@@ -54,3 +54,18 @@ def test_electric_rail_in_china_is_charged_at_chinas_grid(world, ready_date):
     rail = next(leg for o in q.options for leg in o.to_dict()["emissions"]["legs"] if leg["mode"] == "rail")
     cn = [s for s in rail["sections"] if s["country"] == "CN" and s["traction"] == "electric"]
     assert cn and all(s["factor"]["wtw"] == pytest.approx(0.0323 * 557.5, abs=1e-3) for s in cn)
+
+
+def test_every_rail_ride_knows_its_sections(world):
+    """Whatever way the planner builds a ride's facts (one section or several joined), the emission sections
+    cover the ride's whole distance: no rail kilometre falls back to the traction-unknown factor unseen."""
+    rides = [r for route in world.planner.routes.routes for rs in route.rides_from.values() for r in rs]
+    rail = [r for r in rides if r.facts.mode == "rail"]
+    assert rail
+    for r in rail:
+        f = r.facts
+        assert sum(s.distance_km for s in f.emission_sections) == pytest.approx(f.distance_km, abs=0.01), r.board
+        assert all(s.country for s in f.emission_sections if s.mode == "rail")
+        # each change of gauge is a handling: at the yard, or where a ferry lands on the other gauge
+        handled = [h.place for h in f.emission_hubs if h.kind in ("gauge_change", "ferry_port")]
+        assert {g.place for g in f.gauge_changes} <= set(handled)
