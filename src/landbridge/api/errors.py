@@ -67,7 +67,6 @@ MEANINGS: dict[int, str] = {
     409: "Conflicts with the current state: no capacity left, a status change out of order, "
     "an Idempotency-Key reused with another body.",
     410: "No longer usable: the quote option expired or its train has left.",
-    406: "None of the formats the Accept header allows is available.",
     413: "Request body larger than 64 KiB.",
     422: "Invalid input; `errors` names each bad field.",
     431: "Request headers too large.",

@@ -129,9 +129,10 @@ def emissions_summary(
     end: date | None = None,
 ) -> dict[str, Any]:
     """WTW kg CO2e of a customer's live bookings (not cancelled, rejected or declined) per month of departure
-    and per mode, and what the lowest-emission sea and air options of the same quotes would have emitted for the same goods
-    (the saving = alternative - booked, over the bookings whose quote offered that mode). A shipper gets its
-    own figures (asking for another customer is 404); an operator one customer's, or everyone's."""
+    and per mode, and what the lowest-emission sea and air options of the same quotes would have emitted for
+    the same goods (the saving = alternative - booked, over the bookings whose quote offered that mode). A
+    shipper gets its own figures (asking for another customer is 404); an operator one customer's, or
+    everyone's."""
     if not principal.is_operator:
         if customer_id and customer_id != principal.customer_id:
             raise NotFoundError(f"No customer {customer_id!r}.")

@@ -63,7 +63,11 @@ def _format(request: Request, fmt: str | None, types: dict[str, str]) -> str:
 @router.get(
     "/bookings/{booking_id}/emissions",
     response_model=EmissionReportOut,
-    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}, 406: {"description": "Unsupported Accept."}},
+    responses={
+        200: {"content": {"text/csv": {}, "application/pdf": {}}},
+        404: {"description": "No such booking (or another customer's)."},
+        406: {"description": "The Accept header allows none of JSON, CSV and PDF."},
+    },
 )
 def booking_emissions(
     booking_id: str,
@@ -97,8 +101,8 @@ def booking_emissions(
     response_model=EmissionSummaryOut,
     responses={
         200: {"content": {"text/csv": {}, "image/png": {}, "image/svg+xml": {}}},
-        404: {"description": "No such customer."},
-        406: {"description": "Unsupported Accept."},
+        404: {"description": "A shipper asked for another customer."},
+        406: {"description": "The Accept header allows none of JSON, CSV, PNG and SVG."},
     },
 )
 def emissions_summary(

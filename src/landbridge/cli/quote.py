@@ -139,6 +139,9 @@ def _print_quote(q: Quote) -> None:
             f"[dim]Prices converted from {rate.from_currency} at {rate.rate} {rate.to_currency} per "
             f"{rate.from_currency} ({rate.source}, {rate.on}).[/]"
         )
+    if q.emission_factors:
+        fs = q.emission_factors
+        out.print(f"[dim]CO2e: ISO 14083 well-to-wheel, factor set {fs['name']} {fs['version']} ({fs['licence']}).[/]")
     out.print(
         f"[dim]{len(q.options)} options (the Pareto set over arrival, cost, CO2e and changes of vehicle) out of "
         f"{q.considered} itineraries weighed; --json gives legs, cost lines, gauge changes and borders.[/]"

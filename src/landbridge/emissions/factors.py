@@ -295,26 +295,6 @@ class FactorSet:
         """The factor for handling a container at a hub of this kind; None when the set has none."""
         return self.hubs.get(kind)
 
-    # ---- compatibility: the planner of before issue 15 asks by factor id ---------------------------
-    def g_per_tkm(self, factor_id: str) -> float:
-        """WTW g CO2e/tkm of a factor id, or of an id of the earlier file (`road-truck-40t`,
-        `rail-electric`, ...), which resolve to this set's factor for that mode or traction. An electric
-        id carries no country, so it resolves to the traction-unknown rail factor: callers that know the
-        country use `rail_intensity`."""
-        if factor_id in self.factors:
-            return self.factors[factor_id].wtw_g_per_tkm
-        for mode, legacy in LEGACY_MODES.items():
-            if factor_id == legacy:
-                return self.mode_intensity(mode).wtw_g_per_tkm
-        for traction, legacy in LEGACY_RAIL.items():
-            if factor_id == legacy:
-                return self.rail_intensity(None, traction).wtw_g_per_tkm
-        return self.factor(factor_id).wtw_g_per_tkm
-
-    def co2e_kg(self, factor_id: str, distance_km: float, mass_kg: float) -> float:
-        """WTW kg CO2e: distance (km) x mass (t) x the factor's intensity (g/tkm) / 1000."""
-        return distance_km * (mass_kg / 1000.0) * self.g_per_tkm(factor_id) / 1000.0
-
     def air_distance_km(self, great_circle_km: float) -> float:
         """Distance an air leg is charged for: great-circle distance plus the set's adjustment (ISO 14083
         and GLEC add 95 km; the DESNZ factors include their own uplift, so that set adds 0)."""

@@ -66,6 +66,18 @@ class Network(Protocol):
 MODE_OF_LEG = {"truck": "road", "road": "road", "rail": "rail", "sea": "sea", "air": "air", "ferry": "ferry"}
 
 
+def merge_sections(sections: Iterable[Section]) -> tuple[Section, ...]:
+    """The sections in order, consecutive ones of the same mode, country and traction merged (km summed)."""
+    out: list[Section] = []
+    for s in sections:
+        last = out[-1] if out else None
+        if last and (last.mode, last.country, last.traction) == (s.mode, s.country, s.traction):
+            out[-1] = Section(s.mode, last.distance_km + s.distance_km, s.country, s.traction)
+        else:
+            out.append(s)
+    return tuple(out)
+
+
 def rail_sections(network: Network, steps: Iterable[RailStep]) -> tuple[tuple[Section, ...], tuple[Hub, ...]]:
     """The sections (country, traction, km; ferries) and the hubs (gauge changes, ferry ports) of a rail
     ride over `steps`, in order. Consecutive stretches of the same country and traction are merged."""
@@ -73,11 +85,7 @@ def rail_sections(network: Network, steps: Iterable[RailStep]) -> tuple[tuple[Se
     hubs: list[Hub] = []
 
     def add(mode: str, km: float, country: str | None = None, traction: str | None = None) -> None:
-        last = sections[-1] if sections else None
-        if last and (last.mode, last.country, last.traction) == (mode, country, traction):
-            sections[-1] = Section(mode, last.distance_km + km, country, traction)
-        else:
-            sections.append(Section(mode, km, country, traction))
+        sections.append(Section(mode, km, country, traction))
 
     places = network.places
     for st in steps:
@@ -102,7 +110,7 @@ def rail_sections(network: Network, steps: Iterable[RailStep]) -> tuple[tuple[Se
             if c.is_gauge_change:
                 yard = places[c.transshipment_place(b.id)]
                 hubs.append(Hub("gauge_change", yard.id, yard.name, yard.country))
-    return tuple(sections), tuple(hubs)
+    return merge_sections(sections), tuple(hubs)
 
 
 def rail_leg(network: Network, steps: Sequence[RailStep], frm: str, to: str, service: str | None = None) -> LegSpec:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from landbridge.emissions.factors import HUB_KINDS, MODES, FactorSet, HubFactor, Intensity
@@ -89,7 +90,8 @@ class PartResult:
     def tkm(self) -> float:
         return self.distance_km * self.mass_kg / 1000.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """JSON-ready; `compact` leaves out the factor's description and source (the factor set has them)."""
         i = self.intensity
         d: dict[str, Any] = {
             "mode": self.mode,
@@ -114,6 +116,8 @@ class PartResult:
         }
         if self.input_km != self.distance_km:
             d["great_circle_km"] = round(self.input_km, 1)
+        if compact:
+            del d["factor"]["description"], d["factor"]["source"]
         return d
 
 
@@ -127,27 +131,27 @@ class LegResult:
     mass_kg: float
     parts: tuple[PartResult, ...]
 
-    @property
+    @cached_property
     def distance_km(self) -> float:
         return sum(p.distance_km for p in self.parts)
 
-    @property
+    @cached_property
     def ttw_kg(self) -> float:
         return sum(p.ttw_kg for p in self.parts)
 
-    @property
+    @cached_property
     def wtt_kg(self) -> float:
         return sum(p.wtt_kg for p in self.parts)
 
-    @property
+    @cached_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    @property
+    @cached_property
     def data_quality(self) -> str:
         return "specific" if all(p.intensity.data_quality == "specific" for p in self.parts) else "default"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
         s = self.spec
         return {
             "index": self.index,
@@ -163,7 +167,7 @@ class LegResult:
             "wtt_co2e_kg": round(self.wtt_kg, 3),
             "wtw_co2e_kg": round(self.wtw_kg, 3),
             "data_quality": self.data_quality,
-            "sections": [p.to_dict() for p in self.parts],
+            "sections": [p.to_dict(compact) for p in self.parts],
         }
 
 
@@ -190,9 +194,9 @@ class HubResult:
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
         f = self.factor
-        return {
+        d = {
             "kind": self.hub.kind,
             "leg": self.leg,
             "place": self.hub.place,
@@ -217,6 +221,9 @@ class HubResult:
             "wtt_co2e_kg": round(self.wtt_kg, 3),
             "wtw_co2e_kg": round(self.wtw_kg, 3),
         }
+        if compact and isinstance(d["factor"], dict):
+            del d["factor"]["description"], d["factor"]["source"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -230,19 +237,19 @@ class ShipmentEmissions:
     hubs: tuple[HubResult, ...]
     factor_set: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def ttw_kg(self) -> float:
         return sum(x.ttw_kg for x in self.legs) + sum(h.ttw_kg for h in self.hubs)
 
-    @property
+    @cached_property
     def wtt_kg(self) -> float:
         return sum(x.wtt_kg for x in self.legs) + sum(h.wtt_kg for h in self.hubs)
 
-    @property
+    @cached_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    @property
+    @cached_property
     def data_quality(self) -> str:
         qualities = [x.data_quality for x in self.legs] + [h.factor.data_quality for h in self.hubs if h.factor]
         return "specific" if qualities and all(q == "specific" for q in qualities) else "default"
@@ -258,7 +265,9 @@ class ShipmentEmissions:
             out["hub"] = hub_total
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """JSON-ready: totals, per leg (with its sections) and per hub. `compact` (what a quote option
+        stores) leaves out each factor's description and source, which the factor set holds."""
         return {
             "standard": "ISO 14083:2023",
             "factor_set": self.factor_set,
@@ -272,8 +281,8 @@ class ShipmentEmissions:
                 "hubs_wtw_co2e_kg": round(sum(h.wtw_kg for h in self.hubs), 3),
             },
             "data_quality": self.data_quality,
-            "legs": [x.to_dict() for x in self.legs],
-            "hubs": [h.to_dict() for h in self.hubs],
+            "legs": [x.to_dict(compact) for x in self.legs],
+            "hubs": [h.to_dict(compact) for h in self.hubs],
         }
 
 

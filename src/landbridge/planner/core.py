@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from landbridge.cargo import CargoCatalog
-from landbridge.emissions import EmissionFactors
+from landbridge.emissions import EmissionFactors, LegSpec
 from landbridge.errors import NoRouteError
 from landbridge.network.models import Network, Place
 from landbridge.network.search import PlaceIndex
@@ -121,8 +121,7 @@ class Planner:
         self.tariffs = tariffs
         self.factors = factors
         self.rates = rates
-        ids = timetable.parameters.get("emission_factor_ids", default={}) or {}
-        self.emissions: EmissionModel = emission_model or FactorEmissions(factors, dict(ids))
+        self.emissions: EmissionModel = emission_model or FactorEmissions(factors)
         self.settings = PlannerSettings.from_timetable(timetable)
         self.index = PlaceIndex(network)
         self.routes = RouteIndex(
@@ -192,6 +191,7 @@ class Planner:
             options,
             considered,
             conversion.to_currency if conversion else self.currency,
+            self.factors.info.to_dict(),
         )
 
     def _conversion(self, v: ValidRequest) -> Conversion | None:
@@ -298,6 +298,7 @@ class Planner:
         convert = conversion.convert if conversion else money
         items = [CostItem(line.kind, line.label, convert(line.usd)) for line in lines]
         main = max((l for l in legs if l.mode != "truck"), key=lambda l: l.distance_km).mode
+        emissions = self.emissions.shipment(_emission_legs(legs, rides), v.mass_kg, v.containers)
         return Option(
             main,
             legs,
@@ -306,12 +307,13 @@ class Planner:
             items,
             conversion.to_currency if conversion else self.currency,
             conversion,
-            j.co2e_kg,
+            emissions.wtw_kg,  # the legs' (as searched) plus the handling at hubs
             [g for step in rides for g in step.ride.facts.gauge_changes],
             [b for step in rides for b in step.ride.facts.borders],
             self._reliability(rides, (j.arrive_epoch - pickup.timestamp()) / 86400),
             max(0, len(rides) - 1),
             j.cost_usd,
+            emissions=emissions,
         )
 
     def _legs_and_lines(self, v: ValidRequest, j: Journey) -> tuple[list[Leg], list[CostLine], list[RideStep]]:
@@ -447,6 +449,31 @@ class Planner:
             f"{', '.join(sorted(v.modes))}{why}. Try another origin or destination terminal, a different cargo "
             "type, or a less restrictive scenario."
         )
+
+
+def _emission_legs(legs: Sequence[Leg], rides: Sequence[RideStep]) -> list[LegSpec]:
+    """The emissions model's legs for an option's legs: trucks as road, rides with their sections and hubs."""
+    facts = iter(step.ride.facts for step in rides)
+    out = []
+    for leg in legs:
+        if leg.mode == "truck":
+            out.append(LegSpec("road", leg.frm, leg.to, leg.distance_km, frm_name=leg.frm_name, to_name=leg.to_name))
+            continue
+        f = next(facts)
+        out.append(
+            LegSpec(
+                leg.mode,
+                leg.frm,
+                leg.to,
+                f.distance_km,
+                f.emission_sections,
+                f.emission_hubs,
+                leg.frm_name,
+                leg.to_name,
+                leg.service,
+            )
+        )
+    return out
 
 
 def drop_slower_than_sea(journeys: list[Journey], first_sea_arrival: float) -> list[Journey]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from landbridge.cargo import CargoType, ContainerType
+from landbridge.emissions import ShipmentEmissions
 from landbridge.network.models import Place
 from landbridge.pricing import Conversion, CostKind
 from landbridge.scenarios import Scenario
@@ -103,6 +104,8 @@ class Option:
     transfers: int
     cost_usd: float  # the same price in the tariff currency, for comparisons
     labels: list[str] = field(default_factory=list)
+    # The ISO 14083 breakdown (landbridge.emissions): per leg and section, per hub, TTW/WTT/WTW.
+    emissions: ShipmentEmissions | None = None
 
     @property
     def cost_total(self) -> Decimal:
@@ -167,6 +170,7 @@ class Option:
                 "source": self.reliability.source,
                 "bands": self.reliability.bands,
             },
+            **({"emissions": self.emissions.to_dict(compact=True)} if self.emissions is not None else {}),
         }
 
 
@@ -187,6 +191,7 @@ class Quote:
     options: list[Option]
     considered: int
     currency: str
+    emission_factors: dict[str, Any] | None = None  # the factor set the CO2e figures come from
 
     def to_dict(self) -> dict[str, Any]:
         """The quote as JSON-ready data (what `landbridge quote --json` prints)."""
@@ -205,5 +210,6 @@ class Quote:
             "currency": self.currency,
             "scenario": {"name": self.scenario.name, "description": self.scenario.describe()},
             "itineraries_considered": self.considered,
+            "emission_factors": self.emission_factors,
             "options": [o.to_dict() for o in self.options],
         }

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from landbridge.emissions.model import Hub as EmissionHub
+from landbridge.emissions.model import Section as EmissionSection
 from landbridge.network.models import BROAD_GAUGE_COUNTRIES, RailStep
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -193,6 +195,10 @@ class RideFacts:
     running_hours: float = 0.0
     busy_crossings: int = 0
     sea_variant: str | None = None
+    # For the emissions model (landbridge.emissions): rail km per country and traction and the ferries
+    # (sections), and the gauge changes and ferry ports inside the ride (hubs).
+    emission_sections: tuple[EmissionSection, ...] = ()
+    emission_hubs: tuple[EmissionHub, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from landbridge.emissions.itinerary import merge_sections, rail_sections
 from landbridge.network.models import Network
 from landbridge.timetable.builder import sea_distance_km
 from landbridge.timetable.models import BorderPassage, GaugeChange, RideFacts, Service
@@ -67,6 +68,8 @@ def combine(parts: list[RideFacts]) -> RideFacts:
         broad_gauge=any(f.broad_gauge for f in parts),
         running_hours=sum(f.running_hours for f in parts),
         busy_crossings=sum(f.busy_crossings for f in parts),
+        emission_sections=merge_sections(s for f in parts for s in f.emission_sections),
+        emission_hubs=tuple(h for f in parts for h in f.emission_hubs),
     )
 
 
@@ -114,6 +117,7 @@ def _rail_facts(network: Network, service: Service, i: int, j: int) -> RideFacts
                 )
             if crossing.typical_utilisation >= 0.85:
                 busy += 1
+    sections, hubs = rail_sections(network, [step for sec in service.sections[i:j] for step in sec.steps])
     return RideFacts(
         "rail",
         dist,
@@ -127,4 +131,6 @@ def _rail_facts(network: Network, service: Service, i: int, j: int) -> RideFacts
         broad_gauge=broad,
         running_hours=running,
         busy_crossings=busy,
+        emission_sections=sections,
+        emission_hubs=hubs,
     )
