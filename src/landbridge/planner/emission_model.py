@@ -26,6 +26,11 @@ class EmissionModel(Protocol):
         """kg CO2e (WTW) of trucking `mass_kg` of goods `distance_km` km."""
         ...
 
+    def hub_kg(self, place_id: str, mass_kg: float) -> float:
+        """kg CO2e (WTW) of `mass_kg` of goods changing vehicle at a gateway, as the search ranks itineraries
+        (called once per gateway, when the planner is built). The reported figure comes from `shipment`."""
+        ...
+
     def shipment(self, legs: Sequence[LegSpec], mass_kg: float, containers: int) -> ShipmentEmissions:
         """The full ISO 14083 breakdown of an option's legs (with the hubs between and inside them)."""
         ...
@@ -47,6 +52,12 @@ class FactorEmissions:
     def road_kg(self, distance_km: float, mass_kg: float) -> float:
         """Truck km x tonnes x the road factor, in kg."""
         return distance_km * (mass_kg / 1000.0) * self._road_g_per_tkm / 1000.0
+
+    def hub_kg(self, place_id: str, mass_kg: float) -> float:
+        """0: hub handling is counted per container (HHLA's 7-10 kg a box, about 1 % of a rail shipment) when an
+        option is built (`shipment`); ranking itineraries on transport alone changes no Pareto set in practice and
+        keeps the search per tonne."""
+        return 0.0
 
     def shipment(self, legs: Sequence[LegSpec], mass_kg: float, containers: int) -> ShipmentEmissions:
         """Per leg, per section and per hub (terminals, gauge changes, ports: per container), with totals."""
