@@ -3,6 +3,7 @@ the package and run from Python (`landbridge db upgrade`, `serve --migrate`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from landbridge.db.engine import Database
+from landbridge.db.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).parent  # env.py, script.py.mako and versions/ live beside this file
 
@@ -24,18 +26,38 @@ def alembic_config(db: Database) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> str | None:
     """Bring the schema to `revision` (the newest by default); returns the revision now in force."""
-    cfg = alembic_config(db)
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    _migrate(db, lambda cfg: command.upgrade(cfg, revision))
     return current_revision(db)
 
 
-def downgrade(db: Database, revision: str) -> None:
+def _migrate(db: Database, step: Callable[[Config], None]) -> None:
+    """Run an Alembic command in one transaction. On SQLite, foreign keys are off while it runs: batch mode
+    rebuilds a table by copy, drop and rename, and dropping a table that others reference must neither fail
+    nor cascade. Every reference is checked before the transaction commits."""
     cfg = alembic_config(db)
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction: SQLite ignores this pragma inside one
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(
+                            f"The migration would leave {len(broken)} row(s) pointing at missing rows "
+                            f"(first: table {broken[0][0]}, row {broken[0][1]}); nothing was changed."
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take the schema back to `revision` (data the newer revisions added is dropped)."""
+    _migrate(db, lambda cfg: command.downgrade(cfg, revision))
 
 
 def current_revision(db: Database) -> str | None:
