@@ -52,9 +52,9 @@ def _world(data_dir: str | None, scenario: Scenario) -> World:
     rates = exchange_rates(data_dir)
     fac = emission_factors(data_dir)
     planner = Planner(network, tt, cat, tar, fac, rates)
-    from landbridge.reliability import apply_cached_bands
+    from landbridge.reliability import apply_bands
 
-    apply_cached_bands(planner)
+    apply_bands(planner, DataSource(data_dir))  # the twin's bands, versioned data (never a cache)
     return World(network, tt, cat, tar, rates, fac, planner, data_dir)
 
 

@@ -1,13 +1,8 @@
-"""Fixtures for the digital-twin tests. Every test gets its own cache folder (the reliability bands)."""
+"""Fixtures for the digital-twin tests."""
 
 import pytest
 
 from landbridge.simulation import RunSpec, run_one
-
-
-@pytest.fixture(autouse=True)
-def _cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("LANDBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ def _delta(v: float | None, nd: int) -> str:
     return f"[{colour}]{v:+,.{nd}f}[/]"
 
 
-def _summary(kpis: dict[str, Any], folder: Path, files: list[str], cache: str | None) -> None:
+def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> None:
     s = kpis["summary"]
     t = Table(
         title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {kpis['days']} days, "
@@ -88,9 +88,8 @@ def _summary(kpis: dict[str, Any], folder: Path, files: list[str], cache: str | 
             str(v.get("max_queue_trains", "")),
         )
     out.print(b)
-    out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
-    if cache:
-        out.print(f"[dim]Transit-time bands for the planner cached in {cache}[/]")
+    if folder is not None:
+        out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
 
 
 def _compare_table(runs: list[ScenarioRun], rows: list[dict[str, Any]]) -> None:
@@ -150,24 +149,36 @@ def simulate_cmd(
         str, typer.Option("--engine", help="fast (default) or simpy (the slower reference model).")
     ] = "fast",
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Write PNG and HTML charts.")] = True,
+    write_bands: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-bands",
+            help="Also write the planner's reliability bands (p50/p90 per service) to this JSON file; a baseline "
+            "run of 365 days or more. The shipped ones: src/landbridge/data/derived/transit_bands.json; "
+            "your data folder's: DIR/derived/transit_bands.json.",
+        ),
+    ] = None,
     data: Annotated[
         Path | None,
         typer.Option("--data", help="Folder with your own data files (overrides the shipped ones file by file)."),
     ] = None,
 ) -> None:
     """Simulate the CR Express network (the digital twin): trains, TEU, transit times, border queues, empties."""
-    from landbridge.simulation.outputs import check_target, staged_dir, write_json, write_run
+    from landbridge.simulation.outputs import check_target
     from landbridge.simulation.runner import (
         RunSpec,
         ScenarioRun,
         aggregate,
         comparison,
         run_replications,
-        write_reliability_cache,
+        transit_bands_document,
     )
 
-    if out_dir is None:
-        raise InvalidRequestError("Give an output folder with --out DIR (new, empty, or an earlier simulation output).")
+    if out_dir is None and write_bands is None:
+        raise InvalidRequestError(
+            "Give an output folder with --out DIR (new, empty, or an earlier simulation output), "
+            "or a bands file with --write-bands FILE."
+        )
     if more and not compare:
         raise InvalidRequestError(
             f"Unexpected argument {more[0]!r}. To compare scenarios write "
@@ -195,9 +206,14 @@ def simulate_cmd(
         sc = r.spec.scenario()
         if not labels:
             r.label = sc.name
-    check_target(out_dir)
+    if write_bands is not None and (labels or not runs[0].spec.scenario().is_baseline or days < 365):
+        raise InvalidRequestError(
+            "--write-bands needs a baseline run of a year or more (the bands are the normal spread of every "
+            "service): drop --scenario/--compare and give --days 365 or more."
+        )
+    if out_dir is not None:
+        check_target(out_dir)
 
-    cache = None
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -216,35 +232,53 @@ def simulate_cmd(
             r.kpis = aggregate(r.results)
             progress.update(task, completed=1.0)
         progress.add_task("writing outputs", total=None)
-        with staged_dir(out_dir) as tmp:
-            if len(runs) == 1:
-                files = write_run(tmp, runs[0].kpis, runs[0].results, charts)
-            else:
-                files = []
-                for r in runs:
-                    sub = r.label.replace(":", "_").replace("=", "_").replace("%", "pct").replace("/", "_")
-                    write_run(tmp / sub, r.kpis, r.results, charts)
-                    files.append(sub + "/")
-                rows = comparison(runs)
-                write_json(
-                    tmp / "comparison.json",
-                    {
-                        "generator": "landbridge simulate --compare",
-                        "scenarios": [r.label for r in runs],
-                        "rows": [{"kpi": x["kpi"], "values": x["values"], "deltas": x["deltas"]} for x in rows],
-                    },
-                )
-                files.append("comparison.json")
-                if charts:
-                    from landbridge.simulation.charts import write_comparison_chart
+        if write_bands is not None:
+            from landbridge.reliability import write_bands as write_bands_file
 
-                    files.append(write_comparison_chart(tmp, [r.label for r in runs], [r.kpis for r in runs]))
-        for r in runs:
-            cache = write_reliability_cache(r.results, r.spec, r.kpis["scenario"]["name"]) or cache
+            write_bands_file(
+                str(write_bands), transit_bands_document(runs[0].results, runs[0].spec, runs[0].spec.scenario())
+            )
+        files: list[str] = []
+        if out_dir is not None:
+            files = _write_outputs(out_dir, runs, charts)
     if len(runs) == 1:
-        _summary(runs[0].kpis, out_dir, files, cache)
+        _summary(runs[0].kpis, out_dir, files)
     else:
         _compare_table(runs, comparison(runs))
         out.print(f"[green]Wrote[/] {out_dir}: {', '.join(files)}")
-        if cache:
-            out.print(f"[dim]Transit-time bands for the planner cached in {cache}[/]")
+    if write_bands is not None:
+        out.print(
+            f"[green]Wrote[/] reliability bands for {len(runs[0].results[0].service_bands)} services to {write_bands}"
+            " (quotes read them from data/derived/transit_bands.json or your --data folder's derived/)"
+        )
+
+
+def _write_outputs(out_dir: Path, runs: list[ScenarioRun], charts: bool) -> list[str]:
+    """kpis.json, tables and charts of each run (a sub-folder each with --compare, and comparison.json), into
+    a folder that appears whole or not at all."""
+    from landbridge.simulation.outputs import staged_dir, write_json, write_run
+    from landbridge.simulation.runner import comparison
+
+    with staged_dir(out_dir) as tmp:
+        if len(runs) == 1:
+            return write_run(tmp, runs[0].kpis, runs[0].results, charts)
+        files = []
+        for r in runs:
+            sub = r.label.replace(":", "_").replace("=", "_").replace("%", "pct").replace("/", "_")
+            write_run(tmp / sub, r.kpis, r.results, charts)
+            files.append(sub + "/")
+        rows = comparison(runs)
+        write_json(
+            tmp / "comparison.json",
+            {
+                "generator": "landbridge simulate --compare",
+                "scenarios": [r.label for r in runs],
+                "rows": [{"kpi": x["kpi"], "values": x["values"], "deltas": x["deltas"]} for x in rows],
+            },
+        )
+        files.append("comparison.json")
+        if charts:
+            from landbridge.simulation.charts import write_comparison_chart
+
+            files.append(write_comparison_chart(tmp, [r.label for r in runs], [r.kpis for r in runs]))
+        return files

@@ -1,16 +1,15 @@
 """Running the twin: one run, replications across cores or on a Dask cluster, scenario comparisons,
-and the transit-time bands the planner reads (the reliability cache)."""
+and the transit-time bands the planner reads (written only on request, as versioned data)."""
 
 from __future__ import annotations
 
 import gc
-import json
 import math
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from landbridge.errors import InvalidRequestError, LandbridgeError
@@ -223,6 +222,7 @@ def aggregate(results: list[RunResult]) -> dict[str, Any]:
 
 
 def service_bands(results: list[RunResult]) -> dict[str, dict[str, float]]:
+    """Per service id: p50 and p90 transit hours (each replication's, weighted by its trains) and trains."""
     acc: dict[str, list[tuple[float, float, int]]] = {}
     for r in results:
         for sid, band in r.service_bands.items():
@@ -238,29 +238,36 @@ def service_bands(results: list[RunResult]) -> dict[str, dict[str, float]]:
     return out
 
 
-def write_reliability_cache(results: list[RunResult], spec: RunSpec, scenario_name: str) -> str | None:
-    """After a default-length baseline run, store per-service transit bands where the planner reads them."""
-    from landbridge.reliability import bands_path
+def transit_bands_document(results: list[RunResult], spec: RunSpec, scenario: Scenario) -> dict[str, Any]:
+    """The reliability bands file (reliability.BandsFile) from the runs of `spec`: a baseline run of a year
+    or more, so that every service's spread covers the seasons. Raises InvalidRequestError otherwise."""
+    from landbridge.datafiles import DataSource
+    from landbridge.reliability import data_hash
 
-    if scenario_name != "baseline" or spec.days < 365:
-        return None
-    path = bands_path()
-    doc = {
-        "services": service_bands(results),
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scenario": scenario_name,
+    if not scenario.is_baseline or spec.days < 365:
+        raise InvalidRequestError(
+            "--write-bands needs a baseline run of a year or more (the bands are the normal spread of every "
+            f"service); this run is {scenario.name!r} over {spec.days} days. Drop --scenario/--compare and "
+            "give --days 365 or more."
+        )
+    command = (
+        f"landbridge simulate --start {spec.start.isoformat()} --days {spec.days} --seed {spec.seed} "
+        f"--replications {len(results)} --engine {spec.engine}"
+        + (" --data DIR" if spec.data_dir else "")
+        + " --write-bands FILE"
+    )
+    return {
+        "generator": command,
+        "generated": date.today().isoformat(),
+        "data_hash": data_hash(DataSource(spec.data_dir)),
+        "scenario": scenario.name,
         "start": spec.start.isoformat(),
         "days": spec.days,
-        "replications": len(results),
         "seed": spec.seed,
-        "data_dir": spec.data_dir,
+        "replications": len(results),
         "engine": spec.engine,
+        "services": service_bands(results),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return str(path)
 
 
 @dataclass
