@@ -98,6 +98,28 @@ def test_malformed_parameters_are_explained(tmp_path, capsys, args, words):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_out_folder_may_be_in_folders_that_do_not_exist_yet(tmp_path, monkeypatch):
+    """The README's `simulate --out runs/2026` when runs/ does not exist; a failure leaves no empty folders."""
+    out = tmp_path / "runs" / "2026"
+    r = _run("--days", "10", "--no-charts", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert (out / "kpis.json").exists()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("landbridge.simulation.outputs.write_csv", boom)
+    deep = tmp_path / "new" / "deeper" / "run"
+    assert _run("--days", "10", "--no-charts", "--out", str(deep)).exit_code != 0
+    assert not (tmp_path / "new").exists()
+
+
+def test_out_below_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert _main(["--days", "10", "--out", str(tmp_path / "afile" / "run")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
 def test_failed_run_leaves_nothing_and_keeps_previous_output(tmp_path, monkeypatch):
     out = tmp_path / "sim"
     assert _run("--days", "20", "--no-charts", "--out", str(out)).exit_code == 0

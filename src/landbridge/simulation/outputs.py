@@ -25,11 +25,14 @@ MARKER = ".landbridge-simulation"
 
 
 def check_target(out: Path) -> None:
-    """Refuse before running if the output folder cannot be (re)placed."""
+    """Refuse before running if the output folder cannot be (re)placed. Missing parent folders are fine
+    (`staged_dir` creates them) as long as the nearest existing one is a folder."""
     out = Path(out)
-    parent = out.resolve().parent
-    if not parent.is_dir():
-        raise LandbridgeError(f"--out {out}: folder {parent} does not exist; create it or choose another path.")
+    ancestor = out.resolve().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise LandbridgeError(f"--out {out}: {ancestor} is a file, not a folder; choose another path.")
     if out.exists():
         if not out.is_dir():
             raise LandbridgeError(
@@ -42,12 +45,29 @@ def check_target(out: Path) -> None:
             )
 
 
+def _make_parents(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; returns those created, outermost first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        d.mkdir()
+    return list(reversed(missing))
+
+
 @contextmanager
 def staged_dir(out: Path) -> Iterator[Path]:
-    """Yield a temporary folder next to `out`; on success it replaces `out`, on failure it is removed."""
+    """Yield a temporary folder next to `out` (its missing parents are created); on success it replaces
+    `out`, on failure it is removed, and so are the parents it created."""
     out = Path(out)
     check_target(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.resolve().parent))
+    created = _make_parents(out.resolve().parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.resolve().parent))
+    except BaseException:
+        _remove_empty(created)
+        raise
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the output is an ordinary folder
@@ -65,7 +85,16 @@ def staged_dir(out: Path) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(created)
         raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for d in reversed(folders):  # innermost first
+        try:
+            d.rmdir()
+        except OSError:
+            break  # something else was put there meanwhile: leave it
 
 
 def _clean(obj: Any) -> Any:
