@@ -66,7 +66,7 @@ def test_compare_runs_both_and_shows_differences(tmp_path):
     assert "Δ" in r.output and "red-sea-closed" in r.output
     doc = json.loads((out / "comparison.json").read_text())
     assert doc["scenarios"] == ["baseline", "red-sea-closed"]
-    row = next(x for x in doc["rows"] if x["kpi"] == "TEU / month")
+    row = next(x for x in doc["rows"] if x["kpi"] == "TEU / 30 days")
     assert row["values"][1] > row["values"][0] and row["deltas"][1] > 0
     assert (out / "baseline" / "kpis.json").exists() and (out / "red-sea-closed" / "kpis.json").exists()
 

@@ -25,6 +25,16 @@ def _fmt(v: object, nd: int) -> str:
     return str(v)
 
 
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n:,} days"
+
+
+def _bound(summary: dict[str, Any], key: str) -> str:
+    """A transit quantile; "≥ x" when boxes on stranded trains put it beyond what was observed."""
+    text = _fmt(summary.get(f"{key}_days"), 1)
+    return f"≥ {text}" if summary.get(f"{key}_censored") else text
+
+
 def _delta(v: float | None, nd: int) -> str:
     if v is None:
         return ""
@@ -37,7 +47,7 @@ def _delta(v: float | None, nd: int) -> str:
 def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> None:
     s = kpis["summary"]
     t = Table(
-        title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {kpis['days']} days, "
+        title=f"Digital twin: {kpis['scenario']['description']} — {kpis['start']}, {_days(kpis['days'])}, "
         f"seed {kpis['seed']}"
         + (f", {kpis['replications']['count']} replications" if kpis["replications"]["count"] > 1 else ""),
         show_header=True,
@@ -45,12 +55,16 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
     t.add_column("KPI")
     t.add_column("simulated", justify="right")
     t.add_column("reference (2024)", justify="right", style="dim")
-    t.add_row("CR Express trains / month", _fmt(s["trains_per_month_mean"], 0), "about 1,700")
-    t.add_row("TEU / month", _fmt(s["teu_per_month_mean"], 0), "about 180,000")
-    t.add_row("TEU per train", _fmt(s["teu_per_train"], 1), "about 108")
+    days = _days(kpis["days"])
+    t.add_row(f"CR Express trains in the {days}", _fmt(s["cr_express_trains"], 0), "")
+    t.add_row(f"  per 30 days (from the {days})", _fmt(s["trains_per_30_days"], 0), "about 1,600 (19,392 a year)")
+    t.add_row(f"TEU per 30 days (from the {days})", _fmt(s["teu_per_30_days"], 0), "about 171,000 (2.08 m a year)")
+    if s.get("trains_per_month_mean") is not None:
+        t.add_row("CR Express trains per calendar month (full months)", _fmt(s["trains_per_month_mean"], 0), "")
+    t.add_row("TEU per train", _fmt(s["teu_per_train"], 1), "about 107")
     t.add_row(
         "China → Germany transit p50 / p90 (days)",
-        f"{_fmt(s['china_germany_p50_days'], 1)} / {_fmt(s['china_germany_p90_days'], 1)}",
+        f"{_bound(s, 'china_germany_p50')} / {_bound(s, 'china_germany_p90')}",
         "18–21",
     )
     t.add_row("Xi'an speed train to Duisburg p50 (days)", _fmt(s["xian_speed_train_p50_days"], 1), "about 13")
@@ -72,6 +86,11 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
         )
     d = kpis["demand"]
     t.add_row("boxes left waiting at the end (FEU)", f"{d['backlog_feu_at_end']:,}", "")
+    if s.get("trains_stranded") or s.get("demand_not_served_feu"):
+        t.add_row(
+            "trains stranded (never arrived) / their FEU", f"{s['trains_stranded']:,} / {s['feu_stranded']:,}", ""
+        )
+        t.add_row("demand not served (FEU: no train, or left waiting)", f"{s['demand_not_served_feu']:,}", "")
     out.print(t)
     b = Table(title="Border crossings (queues for transshipment tracks)", show_header=True)
     for col in ("crossing", "trains/d", "cap/d", "tracks", "util", "wait h", "p90 h", "max q"):

@@ -191,6 +191,7 @@ def _event_loop(
         for train in last_trains:
             advance(train, t)
     state.sweep_due(math.inf)
+    state.ended_h = t
     if progress is not None:
         progress(t)
     return events + n_departures

@@ -24,7 +24,7 @@ import numpy as np
 
 from landbridge.simulation.model import OD, PreparedModel
 from landbridge.simulation.movements import train_movements
-from landbridge.simulation.routes import FloatArray, IntArray
+from landbridge.simulation.routes import BoolArray, FloatArray, IntArray
 from landbridge.simulation.state import EXTRA, KIND_NAMES, RELIEF, NetworkState
 
 Row = dict[str, Any]
@@ -52,6 +52,33 @@ def weighted_quantiles(values: FloatArray, weights: FloatArray, qs: tuple[float,
     cw = np.cumsum(w)
     total = cw[-1]
     return [float(v[min(len(v) - 1, int(np.searchsorted(cw, q * total, side="left")))]) for q in qs]
+
+
+def censored_quantiles(
+    values: FloatArray, weights: FloatArray, censored: BoolArray, qs: tuple[float, ...]
+) -> list[tuple[float, bool]]:
+    """Quantiles of a weighted sample in which some values are right-censored (only known to be at least the
+    value: boxes on trains that never arrived), by the Kaplan-Meier estimate: (quantile, False) where the
+    estimate reaches q; (lower bound, True) where it does not, the bound being the smallest censoring value
+    still at risk after the last observed one. Without censored values, the plain weighted quantiles."""
+    if not censored.any():
+        return [(x, False) for x in weighted_quantiles(values, weights, qs)]
+    if len(values) == 0 or weights.sum() <= 0:
+        return [(math.nan, False) for _ in qs]
+    order = np.lexsort((censored, values))  # by value; at a tie, the observed one first
+    v, w, c = values[order], weights[order], censored[order]
+    at_risk = w.sum() - np.cumsum(w) + w
+    share = 1 - np.cumprod(np.where(c, 1.0, 1 - w / at_risk))  # estimated share at or below each value
+    observed = np.nonzero(~c)[0]
+    out = []
+    for q in qs:
+        reached = observed[share[observed] >= q - 1e-12]
+        if len(reached):
+            out.append((float(v[reached[0]]), False))
+        else:
+            later = c & (np.arange(len(v)) > (observed[-1] if len(observed) else -1))
+            out.append((float(v[later].min()) if later.any() else float(v[-1]), True))
+    return out
 
 
 def _r(x: float | None, nd: int = 2) -> float | None:
@@ -97,7 +124,9 @@ class _TrainCounts:
     relief: list[int]
     rows: list[Row]
     transit_by_route: dict[int, list[float]]
-    not_arrived: int = 0
+    not_arrived: int = 0  # CR Express trains (scheduled and extra) that never arrived
+    stranded: int = 0  # every train that never arrived (EU re-formed ones too)
+    stranded_feu: int = 0  # loaded FEU on them
 
 
 def _count_trains(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> _TrainCounts:
@@ -111,6 +140,9 @@ def _count_trains(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) 
             continue
         mi = w.month(dep)
         route = tr.route
+        if not tr.cancelled and math.isnan(arr):
+            c.stranded += 1
+            c.stranded_feu += sum(lot.feu for lot in tr.lots)
         if tr.cancelled:
             c.cancelled[mi] += 1
         elif tr.kind == RELIEF:
@@ -177,21 +209,34 @@ def _service_bands(
 # ---- 3. containers: transit per pair --------------------------------------------------------------
 @dataclass(frozen=True)
 class _Delivered:
-    """Boxes that left their origin in the window and arrived: pair, FEU and transit days, as arrays."""
+    """Boxes that left their origin in the window: pair, FEU and transit days, as arrays. Boxes on a train
+    that never arrived (stranded) are `censored`: their transit is at least the days from their departure
+    to the end of the run."""
 
     od: IntArray
     feu: FloatArray
     days: FloatArray
+    censored: BoolArray
+
+    def pick(self, mask: BoolArray) -> _Delivered:
+        return _Delivered(self.od[mask], self.feu[mask], self.days[mask], self.censored[mask])
+
+    @property
+    def arrived(self) -> BoolArray:
+        return ~self.censored
 
 
 def _delivered(st: NetworkState, w: _Window) -> _Delivered:
-    lots = st.deliveries
+    stranded = [lot for tr in st.trains if not tr.cancelled and math.isnan(tr.arrival_h) for lot in tr.lots]
+    lots = st.deliveries + stranded
     od = np.fromiter((lot.od for lot in lots), dtype=int, count=len(lots))
     feu = np.fromiter((lot.feu for lot in lots), dtype=float, count=len(lots))
     dep = np.fromiter((lot.origin_departure_h for lot in lots), dtype=float, count=len(lots))
     arr = np.fromiter((lot.arrival_h for lot in lots), dtype=float, count=len(lots))
+    censored = np.arange(len(lots)) >= len(st.deliveries)
+    arr[censored] = st.ended_h
     keep = (dep >= w.lo) & (dep < w.hi)
-    return _Delivered(od[keep], feu[keep], (arr[keep] - dep[keep]) / 24)
+    return _Delivered(od[keep], feu[keep], (arr[keep] - dep[keep]) / 24, censored[keep])
 
 
 def _origin_waits(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[FloatArray, FloatArray]:
@@ -224,19 +269,22 @@ def _od_transit(m: PreparedModel, st: NetworkState, w: _Window, dv: _Delivered) 
     transit_days: dict[str, Row] = {}
     rows = []
     for o in m.ods:
-        mask = dv.od == o.index
-        if not mask.any():
+        pair = dv.pick(dv.od == o.index)
+        if not pair.arrived.any():
             continue
-        p10, p50, p90 = weighted_quantiles(dv.days[mask], dv.feu[mask], (0.1, 0.5, 0.9))
-        mean = float(np.average(dv.days[mask], weights=dv.feu[mask]))
+        (p10, _), (p50, c50), (p90, c90) = censored_quantiles(pair.days, pair.feu, pair.censored, (0.1, 0.5, 0.9))
+        mean = float(np.average(pair.days[pair.arrived], weights=pair.feu[pair.arrived]))
         ow = wait_sum[o.index] / wait_w[o.index] / 24 if wait_w[o.index] else math.nan
-        feu = int(dv.feu[mask].sum())
+        feu = int(pair.feu[pair.arrived].sum())
         transit_days[f"{o.origin}->{o.destination}"] = {
             "p50": _r(p50),
             "p90": _r(p90),
             "mean": _r(mean),
             "feu": feu,
             "origin_wait_days": _r(ow),
+            "stranded_feu": int(pair.feu[pair.censored].sum()),
+            "p50_censored": c50,
+            "p90_censored": c90,
         }
         rows.append(
             {
@@ -256,28 +304,38 @@ def _od_transit(m: PreparedModel, st: NetworkState, w: _Window, dv: _Delivered) 
 
 
 # ---- 4. transit groups ---------------------------------------------------------------------------------
-def _transit_groups(m: PreparedModel, dv: _Delivered) -> tuple[dict[str, Row], dict[str, list[float]]]:
-    """p50/p90 transit days of groups of pairs (China → Germany, ...) and a sample of each for the charts."""
+def _transit_groups(
+    m: PreparedModel, dv: _Delivered, not_served: FloatArray
+) -> tuple[dict[str, Row], dict[str, list[float]]]:
+    """p50/p90 transit days of groups of pairs (China → Germany, ...), boxes on stranded trains counted as
+    censored; FEU delivered, stranded and not served (per pair: `not_served`); a sample for the charts."""
     places = m.network_places
-
-    def group(pred: Callable[[OD], bool]) -> np.ndarray[Any, np.dtype[np.bool_]]:
-        return np.isin(dv.od, [o.index for o in m.ods if pred(o)])
-
-    groups = {
-        "China → Germany": group(lambda o: places[o.origin].country == "CN" and places[o.destination].country == "DE"),
-        "China → Poland": group(lambda o: places[o.origin].country == "CN" and places[o.destination].country == "PL"),
-        "Europe → China": group(lambda o: o.direction == "eastbound"),
-        "all westbound": group(lambda o: o.direction == "westbound"),
+    groups: dict[str, Callable[[OD], bool]] = {
+        "China → Germany": lambda o: places[o.origin].country == "CN" and places[o.destination].country == "DE",
+        "China → Poland": lambda o: places[o.origin].country == "CN" and places[o.destination].country == "PL",
+        "Europe → China": lambda o: o.direction == "eastbound",
+        "all westbound": lambda o: o.direction == "westbound",
     }
     stats: dict[str, Row] = {}
     samples: dict[str, list[float]] = {}
-    for name, mask in groups.items():
-        if not mask.any():
+    for name, pred in groups.items():
+        members = [o.index for o in m.ods if pred(o)]
+        g = dv.pick(np.isin(dv.od, members))
+        if not g.arrived.any():
             continue
-        p50, p90 = weighted_quantiles(dv.days[mask], dv.feu[mask], (0.5, 0.9))
-        stats[name] = {"p50": _r(p50), "p90": _r(p90), "feu": int(dv.feu[mask].sum())}
+        (p50, c50), (p90, c90) = censored_quantiles(g.days, g.feu, g.censored, (0.5, 0.9))
+        stats[name] = {
+            "p50": _r(p50),
+            "p90": _r(p90),
+            "feu": int(g.feu[g.arrived].sum()),
+            "stranded_feu": int(g.feu[g.censored].sum()),
+            "not_served_feu": int(not_served[members].sum()),
+            "p50_censored": c50,
+            "p90_censored": c90,
+        }
         # a sample for the charts (repeat by FEU, capped)
-        rep = np.repeat(dv.days[mask], np.minimum(dv.feu[mask].astype(int), 60))
+        days, feu = g.days[g.arrived], g.feu[g.arrived]
+        rep = np.repeat(days, np.minimum(feu.astype(int), 60))
         samples[name] = np.round(rep[:: max(1, len(rep) // 4000)], 2).tolist()
     return stats, samples
 
@@ -318,6 +376,7 @@ def _borders(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> tu
             "tracks": c.tracks,
             "westbound_trains": int(np.asarray(log.westbound, dtype=bool)[in_win].sum()),
             "did_not_get_through": int(stuck[in_win].sum()),
+            "stranded_trains": int(stuck[in_win].sum()),
             "max_queue_trains": int(q.max()) if len(q) else 0,
         }
         if not tables:
@@ -463,14 +522,16 @@ def _mean_load(st: NetworkState, m: PreparedModel, direction: str) -> float:
 
 
 # ---- 8. demand, cargo, re-forming -----------------------------------------------------------------------------------
-def _demand(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[Row, list[int]]:
-    """FEU generated in the window by direction and month, left waiting at the end (served pairs) and
-    generated for pairs no train of the scenario serves."""
+def _demand(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[Row, list[int], FloatArray]:
+    """FEU generated in the window by direction and month, left waiting at the end (served pairs: no train
+    takes them any more) and generated for pairs no train of the scenario serves; and per pair the FEU not
+    served (either)."""
     d_lo, d_hi = int(w.lo // 24), int(w.hi // 24)
     generated = {"westbound": 0, "eastbound": 0}
     per_month = w.per_month()
     backlog = 0
     unserved = 0
+    not_served = np.zeros(len(m.ods))
     for o in m.ods:
         for s in range(3):
             c = m.cum[o.index][s]
@@ -481,14 +542,21 @@ def _demand(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[Row, list[i
             left = st.queues[o.index][s].waiting(w.hi)
             if o.index in m.unserved_ods:
                 unserved += in_window
+                not_served[o.index] += in_window
             else:
                 backlog += max(0, left)
-    return {
-        "generated_feu": generated,
-        "per_month_feu": per_month,
-        "backlog_feu_at_end": int(backlog),
-        "unserved_feu": int(unserved),
-    }, per_month
+                not_served[o.index] += max(0, left)
+    return (
+        {
+            "generated_feu": generated,
+            "per_month_feu": per_month,
+            "backlog_feu_at_end": int(backlog),
+            "unserved_feu": int(unserved),
+            "not_served_feu": int(backlog + unserved),
+        },
+        per_month,
+        not_served,
+    )
 
 
 def _cargo_teu(m: PreparedModel, loaded_w: int, loaded_e: int) -> dict[str, int]:
@@ -537,27 +605,39 @@ def _summary(
     e: _Empties,
     groups: dict[str, Row],
     bands: dict[str, tuple[float, float, int]],
+    demand: Row,
 ) -> Row:
+    """The headline KPIs. Rates come two ways: per calendar month (the mean over the full months of the run,
+    None when it has none) and per 30 days (the whole run's total x 30 / its days, for any length)."""
     n_trains = sum(c.trains)
     full = [k for k in range(len(m.months)) if _month_is_full(m, k)]
 
-    def mean_of(xs: Sequence[int]) -> float:
-        return sum(xs[k] for k in full) / len(full) if full else sum(xs) / max(1, len(xs))
+    def month_mean(xs: Sequence[int], nd: int) -> float | None:
+        return round(sum(xs[k] for k in full) / len(full), nd) if full else None
 
     speed = bands.get("xian-speed-duisburg")
     loaded = e.loaded_westbound + e.loaded_eastbound
+    germany = groups.get("China → Germany", {})
     return {
         "cr_express_trains": n_trains,
         "teu": sum(c.teu),
-        "trains_per_month_mean": round(mean_of(c.trains), 1),
-        "teu_per_month_mean": round(mean_of(c.teu)),
+        "simulated_days": m.days,
+        "trains_per_month_mean": month_mean(c.trains, 1),
+        "teu_per_month_mean": month_mean(c.teu, 0),
+        "trains_per_30_days": round(n_trains * 30 / m.days, 1),
+        "teu_per_30_days": round(sum(c.teu) * 30 / m.days),
         "teu_per_train": round(sum(c.teu) / n_trains, 1) if n_trains else None,
         "westbound_share_of_loaded_feu": round(e.loaded_westbound / loaded, 3) if loaded else None,
-        "china_germany_p50_days": groups.get("China → Germany", {}).get("p50"),
-        "china_germany_p90_days": groups.get("China → Germany", {}).get("p90"),
+        "china_germany_p50_days": germany.get("p50"),
+        "china_germany_p90_days": germany.get("p90"),
+        "china_germany_p50_censored": germany.get("p50_censored", False),
+        "china_germany_p90_censored": germany.get("p90_censored", False),
         "xian_speed_train_p50_days": _r(speed[0] / 24) if speed else None,
         "xian_speed_train_p90_days": _r(speed[1] / 24) if speed else None,
         "trains_not_arrived": c.not_arrived,
+        "trains_stranded": c.stranded,
+        "feu_stranded": c.stranded_feu,
+        "demand_not_served_feu": demand["not_served_feu"],
         "simulated_events": st.events,
     }
 
@@ -570,11 +650,11 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
     bands, service_rows = _service_bands(m, counts.transit_by_route)
     delivered = _delivered(st, w)
     transit_days, od_rows = _od_transit(m, st, w, delivered)
-    group_stats, samples = _transit_groups(m, delivered)
+    demand, demand_pm, not_served = _demand(m, st, w)
+    group_stats, samples = _transit_groups(m, delivered, not_served)
     borders, queue_rows = _borders(m, st, w, tables)
     empties = _empties(m, st, w)
     hubs = _hubs(m, st, w)
-    demand, demand_pm = _demand(m, st, w)
     kpis = {
         "generator": "landbridge simulate",
         "scenario": {
@@ -586,6 +666,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "start": m.start.isoformat(),
         "days": m.days,
         "months": m.months,
+        "month_days": _month_days(m),
         "trains_per_month": counts.trains,
         "teu_per_month": counts.teu,
         "loaded_teu_per_month": counts.loaded_teu,
@@ -595,7 +676,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "extra_trains_per_month": counts.extra,
         "cancelled_trains_per_month": counts.cancelled,
         "eu_reformed_trains_per_month": counts.relief,
-        "summary": _summary(m, st, counts, empties, group_stats, bands),
+        "summary": _summary(m, st, counts, empties, group_stats, bands, demand),
         "transit_days": transit_days,
         "transit_groups": group_stats,
         "borders": borders,
@@ -625,6 +706,17 @@ def _stamp(days: list[str], hour: float) -> str:
     if minutes >= 1440:
         day, minutes = day + 1, minutes - 1440
     return f"{days[day]}T{minutes // 60:02d}:{minutes % 60:02d}Z"
+
+
+def _month_days(m: PreparedModel) -> list[int]:
+    """Days of each reported month inside the run (the per-month lists count only those)."""
+    end = m.start + timedelta(days=m.days)
+    out = []
+    for label in m.months:
+        y, mo = map(int, label.split("-"))
+        first, nxt = date(y, mo, 1), date(y + (mo // 12), mo % 12 + 1, 1)
+        out.append((min(nxt, end) - max(first, m.start)).days)
+    return out
 
 
 def _month_is_full(m: PreparedModel, k: int) -> bool:

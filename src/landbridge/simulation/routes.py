@@ -42,6 +42,7 @@ Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class Leg(NamedTuple):

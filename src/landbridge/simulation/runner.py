@@ -204,7 +204,14 @@ def aggregate(results: list[RunResult]) -> dict[str, Any]:
         return one
     kpis: dict[str, Any] = _merge([r.kpis for r in results])
     kpis["seed"] = results[0].seed
-    keys = ("trains_per_month_mean", "teu_per_month_mean", "china_germany_p50_days", "xian_speed_train_p50_days")
+    keys = (
+        "trains_per_30_days",
+        "teu_per_30_days",
+        "trains_per_month_mean",
+        "teu_per_month_mean",
+        "china_germany_p50_days",
+        "xian_speed_train_p50_days",
+    )
     spread = {}
     for k in keys:
         xs = [r.kpis["summary"].get(k) for r in results if r.kpis["summary"].get(k) is not None]
@@ -279,8 +286,8 @@ class ScenarioRun:
 
 
 COMPARE_ROWS = (
-    ("CR Express trains / month", ("summary", "trains_per_month_mean"), 0),
-    ("TEU / month", ("summary", "teu_per_month_mean"), 0),
+    ("CR Express trains / 30 days", ("summary", "trains_per_30_days"), 0),
+    ("TEU / 30 days", ("summary", "teu_per_30_days"), 0),
     ("TEU per train", ("summary", "teu_per_train"), 1),
     ("China → Germany p50 days", ("summary", "china_germany_p50_days"), 1),
     ("China → Germany p90 days", ("summary", "china_germany_p90_days"), 1),
@@ -290,8 +297,10 @@ COMPARE_ROWS = (
     ("Khorgos mean wait h", ("borders", "khorgos-altynkol", "mean_wait_hours"), 1),
     ("Khorgos utilisation", ("borders", "khorgos-altynkol", "utilisation"), 2),
     ("Alashankou mean wait h", ("borders", "alashankou-dostyk", "mean_wait_hours"), 1),
-    ("Extra trains (year)", ("_sum", "extra_trains_per_month"), 0),
-    ("EU re-formed trains (year)", ("_sum", "eu_reformed_trains_per_month"), 0),
+    ("Extra trains (whole run)", ("_sum", "extra_trains_per_month"), 0),
+    ("EU re-formed trains (whole run)", ("_sum", "eu_reformed_trains_per_month"), 0),
+    ("Trains stranded (never arrived)", ("summary", "trains_stranded"), 0),
+    ("Demand not served (FEU)", ("summary", "demand_not_served_feu"), 0),
     ("Backlog at end (FEU)", ("demand", "backlog_feu_at_end"), 0),
     ("Empties by rail (FEU)", ("empties", "by_rail_feu"), 0),
     ("Empties by sea (FEU)", ("empties", "by_sea_feu"), 0),

@@ -165,6 +165,7 @@ class _ReferenceRun:
                 env.process(self.train(train))
             env.run()
         st.events = None
+        st.ended_h = env.now
         return st
 
 
@@ -292,6 +293,7 @@ class _LeanRun:
                 env.process(self.train(train))
             env.run()
         st.sweep_due(math.inf)
+        st.ended_h = env.now
         return st
 
 

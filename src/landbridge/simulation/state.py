@@ -309,6 +309,7 @@ class NetworkState:
         self.empties_arrived: list[EmptiesMove] = []  # empties reaching China by rail
         self.yard_log: list[YardStay] = []
         self.events: int | None = None  # events the engine processed, when it counts them
+        self.ended_h = math.nan  # the hour the run ended (nothing left to move), set by the engine
 
     # ---- demand ------------------------------------------------------------------------------
     def eligible(self, route: Route, stop: int, t: float) -> int:
