@@ -43,6 +43,7 @@ def train_movements(model: PreparedModel, st: NetworkState) -> list[dict[str, An
     for trips in passages.values():
         trips.sort()
     processing_h = [c.processing_hours for c in model.crossings]
+    iso = _Stamps(model)
     out: list[dict[str, Any]] = []
     for train in st.trains:
         dep = train.dep_h
@@ -57,11 +58,11 @@ def train_movements(model: PreparedModel, st: NetworkState) -> list[dict[str, An
                 {
                     "train": train.id,
                     "service": route.service_id,
-                    "departure": _iso(model, dep),
+                    "departure": iso(dep),
                     "stop": k,
                     "place": route.stops[k],
-                    "arrival": "" if a is None else _iso(model, a),
-                    "departure_at": "" if d is None else _iso(model, d),
+                    "arrival": "" if a is None else iso(a),
+                    "departure_at": "" if d is None else iso(d),
                     "wait_hours": round(w, 3),
                 }
             )
@@ -147,6 +148,18 @@ def _between(k: int, arr: list[float | None], lv: list[float | None]) -> float |
     return t0 + (k - j0) / (j1 - j0) * (t1 - t0)
 
 
-def _iso(model: PreparedModel, hour: float) -> str:
-    dt = model.t0 + timedelta(hours=hour)
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+class _Stamps:
+    """UTC times as YYYY-MM-DDTHH:MM:SSZ (to the second, truncated) for simulation hours: the same text as
+    strftime of t0 + the hours, a dozen times faster (the dates of days are kept)."""
+
+    def __init__(self, model: PreparedModel) -> None:
+        self.t0 = model.t0  # midnight UTC
+        self.dates: dict[int, str] = {}
+
+    def __call__(self, hour: float) -> str:
+        span = timedelta(hours=hour)
+        day, sec = span.days, span.seconds
+        text = self.dates.get(day)
+        if text is None:
+            text = self.dates[day] = (self.t0 + timedelta(days=day)).strftime("%Y-%m-%d")
+        return f"{text}T{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}Z"
