@@ -67,13 +67,14 @@ def _simulate(model: PreparedModel, state: NetworkState, progress: Progress | No
         """Run a train from its current leg up to the next leg that needs an event, in one step
         (pre-summed hours); stops where it only unloads are settled on the way, at their hour."""
         i = train.pos
-        segments, next_event, legs = train.segments, train.route.next_event, train.legs
+        route = train.route
+        segments, next_event, kinds = train.segments, route.next_event, route.leg_kind
         while True:
             t += segments[i]
             i = next_event[i]
-            kind, _, _, _, stop = legs[i]
-            if kind != PASS:
+            if kinds[i] != PASS:
                 break
+            stop = route.leg_stop[i]
             train.pos = i
             if stop == train.last_stop:
                 finish(train, stop, t)
@@ -150,11 +151,18 @@ def _event_loop(
                 done[0] = False
             # the next timetabled departure, unless an event on the heap comes first
             if next_departure_h <= (heap[0][0] if heap else inf) and next_departure < n_departures:
-                t, route = departures[next_departure]
+                t, route_index = departures[next_departure]
                 if t >= state.next_sweep_h:
                     state.sweep_due(t)
                 leave(
-                    Train(next_departure, routes[route], SCHEDULED, t, hours[next_departure], segments[next_departure]),
+                    Train(
+                        next_departure,
+                        routes[route_index],
+                        SCHEDULED,
+                        t,
+                        hours[next_departure],
+                        segments[next_departure],
+                    ),
                     t,
                 )
                 next_departure += 1
@@ -174,10 +182,11 @@ def _event_loop(
                 train.pos = 0
                 leave(train, t)
                 continue
-            kind, _, _, crossing, stop = train.legs[leg]
-            if kind == CROSS:
-                cross(train, leg, crossing, t)
+            on = train.route
+            if on.leg_kind[leg] == CROSS:
+                cross(train, leg, on.leg_crossing[leg], t)
                 continue
+            stop = on.leg_stop[leg]
             # a stop where it meets other trains' boxes; relief trains formed there start now
             for relief in at_stop(train, stop, t):
                 advance(relief, t)

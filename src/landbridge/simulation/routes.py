@@ -109,11 +109,15 @@ class Route:
     offsets: FloatArray = field(init=False)  # per leg: scheduled start, hours after the train's departure
     westbound: bool = field(init=False)
     n_legs: int = field(init=False)
+    leg_kind: list[int] = field(init=False)  # per leg: its `kind` (the legs' fields as flat lists, for engines)
+    leg_crossing: list[int] = field(init=False)  # per leg: its `crossing`
     leg_stop: list[int] = field(init=False)  # per leg: its `stop`
 
     def __post_init__(self) -> None:
         self.westbound = self.direction == "westbound"
         n = self.n_legs = len(self.legs)
+        self.leg_kind = [leg.kind for leg in self.legs]
+        self.leg_crossing = [leg.crossing for leg in self.legs]
         self.leg_stop = [leg.stop for leg in self.legs]
         scheduled = [
             leg.hours if leg.kind in (RUN, DWELL) else (self.crossing_hours[leg.crossing] if leg.kind == CROSS else 0.0)
