@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-os.environ.setdefault("LANDBRIDGE_CACHE_DIR", tempfile.mkdtemp(prefix="landbridge-test-cache-"))
+
 
 
 @pytest.fixture(scope="session")
