@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, timedelta
 
 import pytest
-
-
 
 
 @pytest.fixture(scope="session")
