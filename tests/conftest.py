@@ -1,4 +1,4 @@
-"""Shared fixtures. The reliability cache goes to a temporary folder so tests never read a user's."""
+"""Shared fixtures: the default world, and ready dates that move with the calendar."""
 
 from __future__ import annotations
 
