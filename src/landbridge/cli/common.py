@@ -16,6 +16,7 @@ from rich.console import Console
 from landbridge.errors import LandbridgeError
 
 if TYPE_CHECKING:  # heavy modules load when a command runs, not when the CLI starts
+    from pydantic import BaseModel
     from sqlalchemy.orm import Session
 
     from landbridge.accounts.service import Principal
@@ -53,6 +54,25 @@ def output_path(path: Path, suffixes: tuple[str, ...], option: str = "") -> Path
     if not path.parent.is_dir():
         raise LandbridgeError(f"Folder {path.parent} does not exist; create it or choose another path.")
     return path
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def validated(model: type[M], options: dict[str, str], **fields: Any) -> M:
+    """A request body built from command-line values; a value the schema refuses is an input error naming the
+    option (`options` maps a field to its option, e.g. {"callbackUrl": "CALLBACK_URL"})."""
+    from pydantic import ValidationError
+
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors()[:5]:
+            field = str(e["loc"][0]) if e["loc"] else ""
+            where = options.get(field, field)
+            problems.append(f"{where}: {e['msg']}" if where else e["msg"])
+        raise LandbridgeError("; ".join(problems) + ".") from None
 
 
 def world(data: Path | None, specs: list[str] | None = None) -> World:

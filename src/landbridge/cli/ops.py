@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from landbridge.cli.common import DbOpt, JsonOpt, cli_operator, err, out, print_json, run_db
+from landbridge.cli.common import DbOpt, JsonOpt, cli_operator, err, out, print_json, run_db, validated
 from landbridge.errors import LandbridgeError
 
 app = typer.Typer(
@@ -240,7 +240,9 @@ def subscribe_cmd(
     from landbridge.tracking import webhooks
     from landbridge.tracking.schemas import SubscriptionIn
 
-    body = SubscriptionIn(
+    body = validated(
+        SubscriptionIn,
+        {"callbackUrl": "CALLBACK_URL", "eventTypes": "--type", "eventTypeCodes": "--code", "bookingID": "--booking"},
         callbackUrl=callback_url,
         eventTypes=[t.upper() for t in event_type] if event_type else ["TRANSPORT", "EQUIPMENT", "SHIPMENT"],  # type: ignore[misc]
         eventTypeCodes=[c.upper() for c in code or []],
