@@ -24,7 +24,7 @@ TODAY = date.today()
 DB_DIR = tempfile.mkdtemp(prefix="landbridge-cli-props-")
 ENV = {"LANDBRIDGE_DATABASE_URL": f"sqlite:///{DB_DIR}/props.sqlite3", "COLUMNS": "100"}
 SETTINGS = settings(
-    max_examples=int(os.environ.get("LANDBRIDGE_PROPERTY_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("LANDBRIDGE_PROPERTY_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=False,
