@@ -244,10 +244,21 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
+CHUNK = 100_000  # rows per bulk statement: bounds the memory of the Python rows, not the transaction
+
+
 def insert_orders(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
-    """Write rows `idx` of prepared columns as new orders in one bulk statement stream."""
+    """Write rows `idx` of prepared columns as new orders, in bulk statements of CHUNK rows (COPY on PostgreSQL,
+    executemany on SQLite), all inside the caller's transaction."""
+    for k in range(0, len(idx), CHUNK):
+        _insert_chunk(s, rows, idx[k : k + CHUNK], ids[k : k + CHUNK], import_id, now)
+
+
+def _insert_chunk(
+    s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
+) -> None:
     if not len(idx):
         return
     is_pg = s.get_bind().dialect.name == "postgresql"

@@ -77,6 +77,13 @@ class Order(Base):
         CheckConstraint("weight_kg > 0 AND volume_m3 > 0 AND items >= 1", name="positive"),
         Index("ix_ecommerce_orders_waiting", "status", "hub", "ready_at"),
         Index("ix_ecommerce_orders_seller_created", "seller_id", "created_at", "id"),
+        # waiting orders of sellers who allow other trains, by promised date: whether any would be late is one probe
+        Index(
+            "ix_ecommerce_orders_other_trains",
+            "promised_by",
+            sqlite_where=text("status = 'waiting' AND allow_other_trains"),
+            postgresql_where=text("status = 'waiting' AND allow_other_trains"),
+        ),
         # partial: new (waiting) orders cost no entry here, which keeps big imports fast
         Index(
             "ix_ecommerce_orders_container",
