@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 
 CAP_M3, CAP_KG = 64.855, 26_500.0
 
-items = st.lists(
-    st.tuples(st.floats(0.0005, CAP_M3), st.floats(0.05, CAP_KG)), min_size=0, max_size=300
-)
+items = st.lists(st.tuples(st.floats(0.0005, CAP_M3), st.floats(0.05, CAP_KG)), min_size=0, max_size=300)
 
 
 @settings(max_examples=200, deadline=None)

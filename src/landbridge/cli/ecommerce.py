@@ -5,6 +5,7 @@ into containers before departures (and book them), follow orders, and the operat
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -256,7 +257,9 @@ def consolidate_cmd(
             ):
                 prog.advance(task)
                 continue
-            results.append(db.write(lambda s, i=dep_id, t=now: consolidate(s, cli_operator(), i, t, world=world)))
+            results.append(
+                db.write(partial(consolidate, principal=cli_operator(), departure_id=dep_id, now=now, world=world))
+            )
             prog.advance(task)
     if as_json:
         print_json(results if len(results) != 1 or not departure else results[0])

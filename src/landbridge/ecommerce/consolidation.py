@@ -44,15 +44,15 @@ from landbridge.booking import service as booking
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce import packing
-from landbridge.ecommerce.models import ConsolidationRun, Container, Order
+from landbridge.ecommerce.models import CONTAINERS, ORDERS, RUNS, ConsolidationRun
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import OrderFlow, order_flow
 from landbridge.errors import ConflictError, GoneError, InvalidRequestError, NotFoundError
 
 CONSOLIDATOR = "Landbridge e-commerce consolidation"
-O = Order.__table__.c
-C = Container.__table__.c
+O = ORDERS.c
+C = CONTAINERS.c
 
 
 @dataclass(frozen=True)
@@ -219,10 +219,11 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
     )
     if not run or not run.get("orders_waiting") or len(run.get("containers", [])) < run.get("budget_containers", 1):
         return None
-    return prev.departure - timedelta(hours=rules.ops.cutoff_hours)
+    out: datetime = prev.departure - timedelta(hours=rules.ops.cutoff_hours)
+    return out
 
 
-def _in_ids(s: Session, ids: list[str]):
+def _in_ids(s: Session, ids: list[str]) -> Any:
     """A condition `id IN ids` that costs one parameter (JSON on SQLite, an array on PostgreSQL)."""
     if s.get_bind().dialect.name == "postgresql":
         return O.id == func.any(bindparam("ids", ids, type_=_pg_text_array()))
@@ -230,7 +231,7 @@ def _in_ids(s: Session, ids: list[str]):
     return O.id.in_(select(each.c.value))
 
 
-def _pg_text_array():
+def _pg_text_array() -> Any:
     from sqlalchemy import String
     from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -339,7 +340,7 @@ def consolidate(
 
 
 def _record(s: Session, departure_id: str, now: datetime, summary: dict[str, Any]) -> None:
-    s.execute(insert(ConsolidationRun.__table__), [{"departure_id": departure_id, "run_at": now, "summary": summary}])
+    s.execute(insert(RUNS), [{"departure_id": departure_id, "run_at": now, "summary": summary}])
 
 
 def _book_and_load(
@@ -347,7 +348,7 @@ def _book_and_load(
     principal: Principal,
     plan: Plan,
     bins: list[tuple[int, np.ndarray, float, float]],
-    keys: list[tuple],
+    keys: list[tuple[str, ...]],
     w: dict[str, np.ndarray],
     ctype: Any,
     cap_m3: float,
@@ -462,13 +463,13 @@ def _book_and_load(
                         "fill_weight": round(kg / cap_kg, 4),
                     }
                 )
-    s.execute(insert(Container.__table__), container_rows)
+    s.execute(insert(CONTAINERS), container_rows)
     loaded_rows = []
     for c, (_g, rows, _v, _kg) in zip(container_rows, bins_in_order(bins, by_hub, keys)):
         ids = w["id"][rows].tolist()
         for chunk in range(0, len(ids), 50_000):
             s.execute(
-                update(Order.__table__)
+                update(ORDERS)
                 .where(_in_ids(s, ids[chunk : chunk + 50_000]))
                 .values(status="loaded", container_id=c["id"], customs_date=c["eu_entry_at"].date())
             )
@@ -477,7 +478,7 @@ def _book_and_load(
     changed = customs_changes(w, np.concatenate(loaded_rows), _day(container_rows[0]["eu_entry_at"]))
     if changed:  # only the orders whose declaration, duty or VAT differ on the EU entry date
         s.execute(
-            update(Order.__table__)
+            update(ORDERS)
             .where(O.id == bindparam("oid"))
             .values(
                 import_declaration=bindparam("d"),
@@ -490,9 +491,12 @@ def _book_and_load(
         )
 
 
-def bins_in_order(bins, by_hub, keys):
+Bin = tuple[int, np.ndarray, float, float]
+
+
+def bins_in_order(bins: list[Bin], by_hub: dict[str, list[int]], keys: list[tuple[str, ...]]) -> list[Bin]:
     """The bins in the order containers were created (hub, then regime, then sequence)."""
-    out = []
+    out: list[Bin] = []
     for _hub, bin_idx in sorted(by_hub.items()):
         by_regime: dict[str, list[int]] = {}
         for k in bin_idx:

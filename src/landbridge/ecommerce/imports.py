@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
 from landbridge.db.base import new_id, utcnow
-from landbridge.ecommerce.models import Import, Order, Seller
+from landbridge.ecommerce.models import IMPORTS, ORDERS, Order, Seller
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce.validate import Checked, RowError, validate
@@ -51,7 +51,7 @@ CONTENT = (
     "promised_by",
     "ready_at",
 )
-ORDER_COLUMNS = [c.name for c in Order.__table__.columns]
+ORDER_COLUMNS = [c.name for c in ORDERS.columns]
 
 
 @dataclass
@@ -177,9 +177,9 @@ def content_digest(c: dict[str, Any]) -> list[str]:
         dtype="<f8",
     )
     width = nums.shape[1] * 8 if nums.ndim == 2 else 0
-    raw = memoryview(nums).cast("B") if len(nums) else memoryview(b"")
-    keys = ("regime", "hs_codes", "currency", "destination_country", "destination_city", "destination_postcode")
-    keys += ("consignee_name", "consignee_type", "ioss_number", "bonded_account")
+    raw = memoryview(nums.tobytes())
+    keys = ["regime", "hs_codes", "currency", "destination_country", "destination_city", "destination_postcode"]
+    keys += ["consignee_name", "consignee_type", "ioss_number", "bonded_account"]
     joined = pc.binary_join_element_wise(*(txt(c[k]) for k in keys), "\x1f").to_pylist()
     out = []
     for i, text in enumerate(joined):
@@ -191,8 +191,8 @@ def content_digest(c: dict[str, Any]) -> list[str]:
 
 def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
     """(seller, seller_order_id) -> (order id, content digest) for the sellers' stored orders."""
-    O = Order.__table__.c
-    have = s.scalar(select(func.count()).select_from(Order.__table__).where(O.seller_id.in_(sellers)))
+    O = ORDERS.c
+    have = s.scalar(select(func.count()).select_from(ORDERS).where(O.seller_id.in_(sellers)))
     if not have:
         return {}
     rows = s.execute(select(O.seller_id, O.seller_order_id, O.id, O.content_sha).where(O.seller_id.in_(sellers)))
@@ -201,7 +201,7 @@ def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str
 
 def _changed_fields(s: Session, ids: list[str], new: dict[str, Any], index: list[int]) -> list[list[str]]:
     """For each changed order, the stored fields that differ from the new row."""
-    O = Order.__table__.c
+    O = ORDERS.c
     names = [
         "weight_kg",
         "length_cm",
@@ -217,8 +217,8 @@ def _changed_fields(s: Session, ids: list[str], new: dict[str, Any], index: list
         "consignee_name",
         "consignee_type",
     ]
-    stored = {r.id: r for r in s.execute(select(Order.__table__).where(O.id.in_(ids[:1000])))}
-    out = []
+    stored = {r.id: r for r in s.execute(select(ORDERS).where(O.id.in_(ids[:1000])))}
+    out: list[list[str]] = []
     for oid, i in zip(ids, index):
         r = stored.get(oid)
         if r is None:
@@ -264,7 +264,8 @@ def _insert_chunk(
     is_pg = s.get_bind().dialect.name == "postgresql"
 
     def col(name: str) -> list[Any]:
-        return np.asarray(rows[name], dtype=object)[idx].tolist()
+        out: list[Any] = np.asarray(rows[name], dtype=object)[idx].tolist()
+        return out
 
     def ts_col(name: str) -> list[str]:
         vals = np.asarray(rows[name])[idx].astype("datetime64[s]")
@@ -272,7 +273,8 @@ def _insert_chunk(
         return [f"{t}+00:00" for t in text] if is_pg else [t.replace("T", " ") + ".000000" for t in text]
 
     def day_col(name: str) -> list[str]:
-        return np.datetime_as_string(np.asarray(rows[name])[idx].astype("datetime64[D]")).tolist()
+        out: list[str] = np.datetime_as_string(np.asarray(rows[name])[idx].astype("datetime64[D]")).tolist()
+        return out
 
     n = len(idx)
     data: dict[str, list[Any]] = {
@@ -316,7 +318,7 @@ def _insert_chunk(
     missing = set(ORDER_COLUMNS) - set(data)
     if missing:
         raise AssertionError(f"columns not filled: {missing}")
-    raw = s.connection().connection.driver_connection
+    raw: Any = s.connection().connection.driver_connection
     cols = ORDER_COLUMNS
     if is_pg:
         buf = io.StringIO()
@@ -424,7 +426,7 @@ def import_table(
         for i, oid, d in zip(changed_idx, changed_ids, diffs)
     ]
     s.execute(
-        insert(Import.__table__),
+        insert(IMPORTS),
         [
             {
                 "id": import_id,

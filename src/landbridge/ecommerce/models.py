@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     UniqueConstraint,
     text,
 )
@@ -160,4 +162,11 @@ class ConsolidationRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     departure_id: Mapped[str] = mapped_column(String(80), index=True)
     run_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    summary: Mapped[dict] = mapped_column(JSONDoc)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+
+
+# The tables, typed as Core tables (for bulk statements: insert, update, select of columns).
+ORDERS: Table = Order.__table__  # type: ignore[assignment]
+CONTAINERS: Table = Container.__table__  # type: ignore[assignment]
+IMPORTS: Table = Import.__table__  # type: ignore[assignment]
+RUNS: Table = ConsolidationRun.__table__  # type: ignore[assignment]
