@@ -7,9 +7,7 @@ one sent again with other content is reported as changed (with the fields that d
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -321,15 +319,22 @@ def _insert_chunk(
     raw: Any = s.connection().connection.driver_connection
     cols = ORDER_COLUMNS
     if is_pg:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        for row in zip(*(data[c] for c in cols)):
-            w.writerow(["\\N" if v is None else v for v in row])
+        # COPY ... FROM STDIN (CSV), the CSV written by pyarrow: nulls as empty fields, texts quoted when needed
+        import pyarrow.csv as pcsv
+
+        kinds = {"items": pa.int64(), "tariff_lines": pa.int64(), "allow_other_trains": pa.bool_()}
+        for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3"):
+            kinds[name] = pa.float64()
+        for name in ("declared_value", "value_eur", "duty_eur", "vat_eur"):
+            kinds[name] = pa.float64()
+        table = pa.table({c: pa.array(data[c], type=kinds.get(c, pa.string())) for c in cols})
+        sink = pa.BufferOutputStream()
+        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
         with (
             raw.cursor() as cur,
-            cur.copy(f"COPY {Order.__tablename__} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as cp,
+            cur.copy(f"COPY {Order.__tablename__} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)") as cp,
         ):
-            cp.write(buf.getvalue())
+            cp.write(sink.getvalue().to_pybytes())
     else:
         # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
         raw.execute("PRAGMA cache_size=-262144")
@@ -446,5 +451,6 @@ def import_table(
     report.import_id = import_id
     report.inserted = len(new_idx)
     report.unchanged = unchanged
-    report.inserted_ids = ids
+    id_of = dict(zip(new_idx, ids))
+    report.inserted_ids = [id_of[i] for i in sorted(new_idx)]  # in the order of the input rows
     return report
