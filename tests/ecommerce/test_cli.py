@@ -41,13 +41,15 @@ def test_generate_import_consolidate_follow_and_manifests(fresh_db, world, tmp_p
     assert run["departure_id"] == dep.id and run["eligible_orders"] > 0
     r = cli(fresh_db, "orders", "--seller", seller.customer_id, "--limit", "5", "--json")
     assert r.exit_code == 0 and len(json.loads(r.stdout)["items"]) == 5
+    chart = tmp_path / "fill.png"
     for cmd in (
         ["backlog", "--json"],
         ["forecast", "--departures", "2", "--json"],
-        ["fill", "--from", str(dep.departure.date()), "--json"],
+        ["fill", "--from", str(dep.departure.date()), "--json", "--chart", str(chart)],
     ):
         r = cli(fresh_db, *cmd)
         assert r.exit_code == 0, (cmd, r.output[-1000:])
+    assert chart.read_bytes()[:4] == b"\x89PNG"
     if run["containers"]:
         out = tmp_path / "manifests"
         r = cli(fresh_db, "manifests", dep.id, "--out", str(out))
