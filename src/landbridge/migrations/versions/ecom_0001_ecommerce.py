@@ -142,13 +142,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ecommerce_orders", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_ecommerce_orders_other_trains",
-            ["promised_by"],
-            unique=False,
-            sqlite_where=sa.text("status = 'waiting' AND allow_other_trains"),
-            postgresql_where=sa.text("status = 'waiting' AND allow_other_trains"),
-        )
-        batch_op.create_index(
             "ix_ecommerce_orders_container",
             ["container_id"],
             unique=False,
@@ -164,7 +157,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ecommerce_orders_waiting")
         batch_op.drop_index("ix_ecommerce_orders_seller_created")
         batch_op.drop_index("ix_ecommerce_orders_container")
-        batch_op.drop_index("ix_ecommerce_orders_other_trains")
 
     op.drop_table("ecommerce_orders")
     with op.batch_alter_table("ecommerce_containers", schema=None) as batch_op:
