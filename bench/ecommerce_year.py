@@ -491,9 +491,10 @@ def report(args: argparse.Namespace, results: list[dict], baselines: list[dict])
     for b, r in zip(baselines, results):
         ours = r["orders"] / r["import_s"]
         ours_cpu = r["orders"] / r["import_cpu_s"]
+        ratio, ratio_cpu = ours / b["rows_per_s"], ours_cpu / b["rows_per_cpu_s"]
         lines.append(
-            f"| {b['backend']} | {b['rows']:,} | {b['seconds']} | {b['rows_per_s']:,.0f} | {b['rows_per_cpu_s']:,.0f} | "
-            f"{ours:,.0f} | {ours_cpu:,.0f} | **{ours / b['rows_per_s']:.1f}x** | **{ours_cpu / b['rows_per_cpu_s']:.1f}x** |"
+            f"| {b['backend']} | {b['rows']:,} | {b['seconds']} | {b['rows_per_s']:,.0f} | "
+            f"{b['rows_per_cpu_s']:,.0f} | {ours:,.0f} | {ours_cpu:,.0f} | **{ratio:.1f}x** | **{ratio_cpu:.1f}x** |"
         )
     r = results[0]
     lines += [
