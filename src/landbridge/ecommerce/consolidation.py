@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     func,
     insert,
     literal_column,
@@ -156,31 +157,51 @@ WAITING = {
 FLOATS = ("volume_m3", "weight_kg", "value_eur", "declared_value", "duty_eur", "vat_eur")
 
 
-def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> dict[str, np.ndarray]:
-    q = (
-        select(*WAITING.values())
-        .where(O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff)
-        .order_by(O.ready_at, O.id)
+def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> list[Any] | None:
+    """The conditions an order must meet to go on this departure (None: nothing can)."""
+    where: list[Any] = [O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff]
+    if plan.dedicated:
+        return where
+    # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
+    nxt = next_dedicated(world, flow, plan.cutoff, rules)
+    prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
+    if prev_cutoff is None:
+        # nothing left behind: only orders that would be late can go; one probe of a partial index says
+        # whether there are any (most other-train departures have none)
+        soonest = s.scalar(_SOONEST_SQLITE if s.get_bind().dialect.name == "sqlite" else _SOONEST)
+        if isinstance(soonest, str):  # SQLite returns text from a raw statement
+            soonest = date.fromisoformat(soonest)
+        if soonest is None or (nxt and soonest >= min(t.date() for t in nxt.values())):
+            return None
+    late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
+    cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
+    if late_if_wait is not None:
+        cond.append(late_if_wait)
+    if not cond:
+        return None
+    return [*where, O.allow_other_trains.is_(True), or_(*cond)]
+
+
+def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict[str, np.ndarray]:
+    """The eligible orders, oldest first, as far as they could possibly fit: orders whose running total of volume
+    or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are not
+    read (a window sum in the database; at peaks tens of thousands of orders wait)."""
+    order = (O.ready_at, O.id)
+    inner = (
+        select(
+            *(col.label(k) for k, col in WAITING.items()),
+            O.ready_at.label("ready_at"),
+            func.sum(O.volume_m3).over(order_by=order).label("cum_m3"),
+            func.sum(O.weight_kg).over(order_by=order).label("cum_kg"),
+        )
+        .where(*where)
+        .subquery()
     )
-    if not plan.dedicated:
-        # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
-        nxt = next_dedicated(world, flow, plan.cutoff, rules)
-        prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
-        if prev_cutoff is None:
-            # nothing left behind: only orders that would be late can go; one probe of a partial index says
-            # whether there are any (most other-train departures have none)
-            soonest = s.scalar(_SOONEST_SQLITE if s.get_bind().dialect.name == "sqlite" else _SOONEST)
-            if isinstance(soonest, str):  # SQLite returns text from a raw statement
-                soonest = date.fromisoformat(soonest)
-            if soonest is None or (nxt and soonest >= min(t.date() for t in nxt.values())):
-                return _empty()
-        late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
-        cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
-        if late_if_wait is not None:
-            cond.append(late_if_wait)
-        if not cond:
-            return _empty()
-        q = q.where(O.allow_other_trains.is_(True), or_(*cond))
+    q = (
+        select(*(inner.c[k] for k in WAITING))
+        .where(inner.c.cum_m3 - inner.c.volume_m3 <= max_m3, inner.c.cum_kg - inner.c.weight_kg <= max_kg)
+        .order_by(inner.c.ready_at, inner.c.id)
+    )
     rows = s.execute(q).all()
     if not rows:
         return _empty()
@@ -190,6 +211,13 @@ def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) 
     out["tariff_lines"] = out["tariff_lines"].astype(np.int64)
     out["promised_by"] = np.array([str(x) for x in cols["promised_by"]], dtype="datetime64[D]")
     return out
+
+
+def _counts(s: Session, where: list[Any], nxt: dict[str, datetime]) -> tuple[int, int]:
+    """(eligible orders, eligible orders that would be late waiting for the next e-commerce train)."""
+    late = case(*((and_(O.hub == h, O.promised_by < t.date()), 1) for h, t in nxt.items()), else_=0) if nxt else 1
+    row = s.execute(select(func.count(), func.coalesce(func.sum(late), 0)).select_from(ORDERS).where(*where)).one()
+    return int(row[0]), int(row[1])
 
 
 def _empty() -> dict[str, np.ndarray]:
@@ -269,8 +297,8 @@ def consolidate(
     ctype = catalog.container(flow.container_type)
     cap_m3 = ctype.volume_m3 * flow.stowage_factor
     cap_kg = ctype.max_payload_kg
-    w = _waiting(s, plan, world, flow, rules)
-    n = len(w["id"])
+    where = _eligible(s, plan, world, flow, rules)
+    total, late_total = _counts(s, where, next_dedicated(world, flow, plan.cutoff, rules)) if where else (0, 0)
     summary: dict[str, Any] = {
         "departure_id": dep.id,
         "service": dep.service.id,
@@ -278,19 +306,21 @@ def consolidate(
         "departs_at": dep.departure.isoformat(),
         "cutoff": plan.cutoff.isoformat(),
         "run_at": now.isoformat(),
-        "eligible_orders": n,
+        "eligible_orders": total,
         "containers": [],
         "orders_loaded": 0,
         "orders_waiting": 0,
         "late_loaded": 0,
         "late_waiting": 0,
     }
-    if n == 0:
+    if total == 0 or where is None:
         if plan.dedicated:  # other trains with nothing for them leave no record
             _record(s, dep.id, now, summary)
         return summary
     free = _free_containers(s, world, plan, ctype.feu)
     budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
+    w = _waiting(s, where, budget * cap_m3 / 0.99 * 1.0001, budget * cap_kg / 0.99 * 1.0001)
+    n = len(w["id"])
     group, keys = packing.group_ids(w["hub"], w["regime"])
     chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap_m3, cap_kg, budget)
     nxt = next_dedicated(world, flow, plan.cutoff, rules)
@@ -331,9 +361,10 @@ def consolidate(
         if h in nxt:
             next_at_hub[w["hub"] == h] = _day(nxt[h])
     summary["orders_loaded"] = int(loaded.sum())
-    summary["orders_waiting"] = int(n - loaded.sum())
+    summary["orders_waiting"] = int(total - loaded.sum())
     summary["late_loaded"] = int((loaded & (promised < at_hub)).sum())
-    summary["late_waiting"] = int((~loaded & ((next_at_hub == far) | (promised < next_at_hub))).sum())
+    # late among all eligible orders (counted in the database), less the late ones this train takes
+    summary["late_waiting"] = late_total - int((loaded & ((next_at_hub == far) | (promised < next_at_hub))).sum())
     summary["budget_containers"] = budget
     _record(s, dep.id, now, summary)
     return summary

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal
-from landbridge.booking.models import Booking
+from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.db.base import utcnow
 from landbridge.ecommerce import packing
 from landbridge.ecommerce.imports import ImportReport, import_table
@@ -120,10 +120,12 @@ def _status(row: Any, now: datetime, next_arrival: dict[str, datetime]) -> tuple
         return "waiting", late, eta
     eta = row.arrives_at
     late = row.promised_by < eta.date()
-    if row.booking_status == "cancelled":
+    if row.booking_status in RELEASED_STATUSES:  # the container's booking was cancelled, rejected or declined
         return "container_cancelled", late, None
-    if row.booking_status == "delivered":
+    if row.transport_status == "delivered":  # tracking moved the booking (booking.models.TRANSPORT_STATUSES)
         return "delivered", late, eta
+    if row.transport_status == "in_transit" and now < eta:
+        return "in_transit", late, eta
     if now < row.departs_at:
         return "booked", late, eta
     if now < eta:
@@ -142,6 +144,7 @@ def _order_query() -> Any:
             C.eu_entry_at,
             C.booking_id,
             B.status.label("booking_status"),
+            B.transport_status,
         )
         .select_from(ORDERS)
         .outerjoin(CONTAINERS, C.id == O.container_id)
