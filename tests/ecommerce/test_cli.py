@@ -29,12 +29,12 @@ def test_generate_import_consolidate_follow_and_manifests(fresh_db, world, tmp_p
     year = dep.departure.year
     f = tmp_path / "year.csv"
     r = runner.invoke(
-        app, ["ecommerce", "generate", "--year", str(year), "--orders", "3000", "--out", str(f), "--seed", "3"]
+        app, ["ecommerce", "generate", "--year", str(year), "--orders", "1500", "--out", str(f), "--seed", "3"]
     )
     assert r.exit_code == 0, r.output
     r = cli(fresh_db, "import", str(f), "--seller", seller.customer_id, "--json")
     assert r.exit_code == 0, r.output[-2000:]
-    assert json.loads(r.stdout)["inserted"] == 3000
+    assert json.loads(r.stdout)["inserted"] == 1500
     r = cli(fresh_db, "consolidate", "--departure", dep.id, "--replay", "--json")
     assert r.exit_code == 0, r.output[-2000:]
     run = json.loads(r.stdout)
