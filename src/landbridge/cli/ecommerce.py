@@ -465,7 +465,7 @@ def fill_chart(report: dict[str, Any], path: Path) -> None:
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.set_title(f"E-commerce departures {report['from']} to {report['to']} (exclusive)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper right")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()

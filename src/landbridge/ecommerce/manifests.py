@@ -369,7 +369,8 @@ def write_manifests(s: Session, departure_id: str, folder: Path) -> list[Path]:
         q.write_bytes(
             to_pdf(
                 f"Regime {regime} manifest, departure {departure_id}",
-                {"regime": m["regime_name"], "export declaration": m["declaration"]},
+                # the name's Chinese part is left out of the PDF (its font has no CJK glyphs); the CSV keeps it
+                {"regime": m["regime_name"].split(" (")[0], "export declaration": m["declaration"]},
                 list(m["containers"][0]),
                 m["containers"],
                 m["totals"],
