@@ -5,7 +5,7 @@ other trains for sellers who allow them, statuses, manifests. Each test has a da
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -171,9 +171,19 @@ def test_a_nearly_empty_container_waits_unless_its_orders_would_be_late(fresh_db
     assert s["orders_loaded"] == 2 and {c["hub"] for c in s["containers"]} == {"lodz-rail"}
 
 
-@pytest.mark.parametrize("allow", [True, False])
-def test_other_trains_take_left_behind_orders_of_sellers_who_allow_it(fresh_db, world, allow):
-    dep = fresh_departure(world, "chengdu-ecommerce")
+def _first_ecommerce_train_of_next_year(world):
+    """The first e-commerce departure of next year: the other trains after it have their cut-off in the old year."""
+    year = date.today().year + 1
+    return next(
+        d
+        for d, _i, _j in world.timetable.departures(date(year, 1, 1), date(year, 1, 8), "chengdu", None, "rail")
+        if d.service.id == "chengdu-ecommerce"
+    )
+
+
+@pytest.mark.parametrize(("allow", "new_year"), [(True, False), (False, False), (True, True)])
+def test_other_trains_take_left_behind_orders_of_sellers_who_allow_it(fresh_db, world, allow, new_year):
+    dep = _first_ecommerce_train_of_next_year(world) if new_year else fresh_departure(world, "chengdu-ecommerce")
     set_capacity(fresh_db, world, dep, 1)
     cut = dep.departure - H48
     seller = make_seller(fresh_db, allow_other_trains=allow)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -235,7 +235,8 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
         return None
     t = before.timestamp() + rules.ops.cutoff_hours * 3600
     tt = world.timetable
-    epochs = [e for y in (before.year - 1, before.year) for e in tt.year_departure_epochs(sv, y) if e < t - 1]
+    year = datetime.fromtimestamp(t, tz=UTC).year  # the departure's year (a cut-off on 31 December is not it)
+    epochs = [e for y in (year - 1, year) for e in tt.year_departure_epochs(sv, y) if e < t - 1]
     if not epochs:
         return None
     prev = tt.departure_from_epoch(sv, max(epochs))
