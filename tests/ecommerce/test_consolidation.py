@@ -5,7 +5,7 @@ other trains for sellers who allow them, statuses, manifests. Each test has a da
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -63,7 +63,7 @@ def containers_of(db):
 
 def test_limits_grouping_and_a_booking_for_each_group(fresh_db, world):
     from landbridge.booking import capacity
-    from landbridge.booking.models import Booking, BookingReservation
+    from landbridge.booking.models import LIVE_STATUSES, Booking, BookingReservation
     from landbridge.ecommerce import packing
     from landbridge.ecommerce_flow import order_flow
 
@@ -109,7 +109,7 @@ def test_limits_grouping_and_a_booking_for_each_group(fresh_db, world):
         ids = {c.booking_id for c in group_cs}
         assert len(ids) == 1
         b = bookings[ids.pop()]
-        assert b.containers == len(group_cs) and b.destination == hub and b.status == "requested"
+        assert b.containers == len(group_cs) and b.destination == hub and b.status in LIVE_STATUSES
         res = fresh_db.read(
             lambda s, bid=b.id: s.scalars(select(BookingReservation).where(BookingReservation.booking_id == bid)).all()
         )
@@ -171,9 +171,19 @@ def test_a_nearly_empty_container_waits_unless_its_orders_would_be_late(fresh_db
     assert s["orders_loaded"] == 2 and {c["hub"] for c in s["containers"]} == {"lodz-rail"}
 
 
-@pytest.mark.parametrize("allow", [True, False])
-def test_other_trains_take_left_behind_orders_of_sellers_who_allow_it(fresh_db, world, allow):
-    dep = fresh_departure(world, "chengdu-ecommerce")
+def _first_ecommerce_train_of_next_year(world):
+    """The first e-commerce departure of next year: the other trains after it have their cut-off in the old year."""
+    year = date.today().year + 1
+    return next(
+        d
+        for d, _i, _j in world.timetable.departures(date(year, 1, 1), date(year, 1, 8), "chengdu", None, "rail")
+        if d.service.id == "chengdu-ecommerce"
+    )
+
+
+@pytest.mark.parametrize(("allow", "new_year"), [(True, False), (False, False), (True, True)])
+def test_other_trains_take_left_behind_orders_of_sellers_who_allow_it(fresh_db, world, allow, new_year):
+    dep = _first_ecommerce_train_of_next_year(world) if new_year else fresh_departure(world, "chengdu-ecommerce")
     set_capacity(fresh_db, world, dep, 1)
     cut = dep.departure - H48
     seller = make_seller(fresh_db, allow_other_trains=allow)

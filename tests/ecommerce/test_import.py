@@ -163,7 +163,7 @@ LINE = st.one_of(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(
     st.lists(st.integers(0, 4), min_size=1, max_size=6), st.lists(LINE, max_size=3), st.sampled_from(["csv", "jsonl"])

@@ -5,6 +5,7 @@ into containers before departures (and book them), follow orders, and the operat
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -256,7 +257,9 @@ def consolidate_cmd(
             ):
                 prog.advance(task)
                 continue
-            results.append(db.write(lambda s, i=dep_id, t=now: consolidate(s, cli_operator(), i, t, world=world)))
+            results.append(
+                db.write(partial(consolidate, principal=cli_operator(), departure_id=dep_id, now=now, world=world))
+            )
             prog.advance(task)
     if as_json:
         print_json(results if len(results) != 1 or not departure else results[0])
@@ -339,6 +342,7 @@ def order_cmd(
 def fill_cmd(
     start: Annotated[str | None, typer.Option("--from", help="First departure date (default today).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last departure date, inclusive (default +30 days).")] = None,
+    chart: Annotated[Path | None, typer.Option(help="Also draw the fill of each train (PNG, SVG or PDF).")] = None,
     as_json: JsonOpt = False,
     database_url: DbOpt = None,
 ) -> None:
@@ -347,7 +351,14 @@ def fill_cmd(
 
     a = parse_date(start, "--from") if start else date.today()
     b = parse_date(end, "--to") if end else a + timedelta(days=30)
+    if b < a or (b - a).days > 400:
+        raise LandbridgeError("--to must be on or after --from, at most 400 days later.")
+    if chart is not None and chart.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise LandbridgeError(f"--chart {chart}: use a .png, .svg or .pdf file name.")
     r = run_db(database_url, lambda s: service.fill_rates(s, cli_operator(), a, b + timedelta(days=1)))
+    if chart is not None:
+        fill_chart(r, chart)
+        err.print(f"Chart written to {chart}.")
     if as_json:
         print_json(r)
         return
@@ -433,3 +444,30 @@ def manifests_cmd(
         raise LandbridgeError(f"--out {folder} is a file; give a folder.")
     files = run_db(database_url, lambda s: write_manifests(s, departure, folder))
     out.print(f"{len(files)} files written to {folder}.")
+
+
+def fill_chart(report: dict[str, Any], path: Path) -> None:
+    """Per e-commerce departure: the train's booked share of capacity and the mean fill of its containers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    trains = report["trains"]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(trains) + 3), 3.6))
+    x = list(range(len(trains)))
+    ax.bar(x, [100 * t["train_fill"] for t in trains], color="#2c7fb8", label="train: booked FEU / capacity")
+    ax.plot(
+        x, [100 * t["mean_container_fill"] for t in trains], "o-", color="#d95f0e", ms=3, label="containers: mean fill"
+    )
+    step = max(1, len(trains) // 12)
+    ax.set_xticks(x[::step], [t["departs_at"][:10] for t in trains][::step], rotation=45, ha="right", fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("%")
+    ax.set_title(f"E-commerce departures {report['from']} to {report['to']} (exclusive)")
+    ax.legend(fontsize=8, loc="upper right")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

@@ -17,11 +17,25 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Float,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
@@ -31,15 +45,15 @@ from landbridge.booking import service as booking
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce import packing
-from landbridge.ecommerce.models import ConsolidationRun, Container, Order
+from landbridge.ecommerce.models import CONTAINERS, ORDERS, RUNS, ConsolidationRun
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import OrderFlow, order_flow
 from landbridge.errors import ConflictError, GoneError, InvalidRequestError, NotFoundError
 
 CONSOLIDATOR = "Landbridge e-commerce consolidation"
-O = Order.__table__.c
-C = Container.__table__.c
+O = ORDERS.c
+C = CONTAINERS.c
 
 
 @dataclass(frozen=True)
@@ -107,66 +121,109 @@ def _free_containers(s: Session, world: Any, plan: Plan, feu_per_container: floa
     return int(free // feu_per_container + 1e-9)
 
 
-def _waiting(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> dict[str, np.ndarray]:
-    q = (
+# The earliest promised date among waiting orders that may take other trains, from the partial index (its WHERE
+# must appear as written: SQLite renders a boolean column as `= 1`, which would not match, hence the text form).
+_SOONEST = select(func.min(O.promised_by)).where(O.status == literal_column("'waiting'"), O.allow_other_trains)
+_SOONEST_SQLITE = text(
+    "SELECT min(promised_by) FROM ecommerce_orders INDEXED BY ix_ecommerce_orders_other_trains "
+    "WHERE status = 'waiting' AND allow_other_trains"
+)
+
+
+# What a consolidation reads of each waiting order. Dates as text and amounts as floats: no per-row conversion
+# to datetime or Decimal objects (tens of thousands of rows per departure); the customs inputs come along so
+# that the customs on the EU entry date are computed in memory.
+WAITING = {
+    "id": O.id,
+    "hub": O.hub,
+    "regime": O.regime,
+    "volume_m3": O.volume_m3,
+    "weight_kg": O.weight_kg,
+    "promised_by": type_coerce(O.promised_by, String),
+    "items": O["items"],
+    "value_eur": type_coerce(O.value_eur, Float),
+    "hs_codes": O.hs_codes,
+    "declared_value": type_coerce(O.declared_value, Float),
+    "currency": O.currency,
+    "destination_country": O.destination_country,
+    "consignee_type": O.consignee_type,
+    "ioss_number": O.ioss_number,
+    "tariff_lines": O.tariff_lines,
+    "import_declaration": O.import_declaration,
+    "duty_eur": type_coerce(O.duty_eur, Float),
+    "vat_eur": type_coerce(O.vat_eur, Float),
+    "vat_via": O.vat_via,
+}
+FLOATS = ("volume_m3", "weight_kg", "value_eur", "declared_value", "duty_eur", "vat_eur")
+
+
+def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> list[Any] | None:
+    """The conditions an order must meet to go on this departure (None: nothing can)."""
+    where: list[Any] = [O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff]
+    if plan.dedicated:
+        return where
+    # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
+    nxt = next_dedicated(world, flow, plan.cutoff, rules)
+    prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
+    if prev_cutoff is None:
+        # nothing left behind: only orders that would be late can go; one probe of a partial index says
+        # whether there are any (most other-train departures have none)
+        soonest = s.scalar(_SOONEST_SQLITE if s.get_bind().dialect.name == "sqlite" else _SOONEST)
+        if isinstance(soonest, str):  # SQLite returns text from a raw statement
+            soonest = date.fromisoformat(soonest)
+        if soonest is None or (nxt and soonest >= min(t.date() for t in nxt.values())):
+            return None
+    late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
+    cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
+    if late_if_wait is not None:
+        cond.append(late_if_wait)
+    if not cond:
+        return None
+    return [*where, O.allow_other_trains.is_(True), or_(*cond)]
+
+
+def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict[str, np.ndarray]:
+    """The eligible orders, oldest first, as far as they could possibly fit: orders whose running total of volume
+    or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are not
+    read (a window sum in the database; at peaks tens of thousands of orders wait)."""
+    order = (O.ready_at, O.id)
+    inner = (
         select(
-            O.id,
-            O.hub,
-            O.regime,
-            O.volume_m3,
-            O.weight_kg,
-            O.ready_at,
-            O.promised_by,
-            O["items"],
-            O.value_eur,
-            O.hs_codes,
+            *(col.label(k) for k, col in WAITING.items()),
+            O.ready_at.label("ready_at"),
+            func.sum(O.volume_m3).over(order_by=order).label("cum_m3"),
+            func.sum(O.weight_kg).over(order_by=order).label("cum_kg"),
         )
-        .where(O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff)
-        .order_by(O.ready_at, O.id)
+        .where(*where)
+        .subquery()
     )
-    if not plan.dedicated:
-        # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
-        nxt = next_dedicated(world, flow, plan.cutoff, rules)
-        prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
-        late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
-        cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
-        if late_if_wait is not None:
-            cond.append(late_if_wait)
-        if not cond:
-            return _empty()
-        q = q.where(O.allow_other_trains.is_(True), or_(*cond))
+    q = (
+        select(*(inner.c[k] for k in WAITING))
+        .where(inner.c.cum_m3 - inner.c.volume_m3 <= max_m3, inner.c.cum_kg - inner.c.weight_kg <= max_kg)
+        .order_by(inner.c.ready_at, inner.c.id)
+    )
     rows = s.execute(q).all()
     if not rows:
         return _empty()
-    cols = list(zip(*rows))
-    return {
-        "id": np.array(cols[0], dtype=object),
-        "hub": np.array(cols[1], dtype=object),
-        "regime": np.array(cols[2], dtype=object),
-        "volume_m3": np.array(cols[3], dtype=float),
-        "weight_kg": np.array(cols[4], dtype=float),
-        "ready_at": np.array(cols[5], dtype=object),
-        "promised_by": np.array(cols[6], dtype=object),
-        "items": np.array(cols[7], dtype=np.int64),
-        "value_eur": np.array([float(x) for x in cols[8]], dtype=float),
-        "hs_codes": np.array(cols[9], dtype=object),
-    }
+    cols = dict(zip(WAITING, zip(*rows)))
+    out = {k: np.array(v, dtype=float if k in FLOATS else object) for k, v in cols.items()}
+    out["items"] = out["items"].astype(np.int64)
+    out["tariff_lines"] = out["tariff_lines"].astype(np.int64)
+    out["promised_by"] = np.array([str(x) for x in cols["promised_by"]], dtype="datetime64[D]")
+    return out
+
+
+def _counts(s: Session, where: list[Any], nxt: dict[str, datetime]) -> tuple[int, int]:
+    """(eligible orders, eligible orders that would be late waiting for the next e-commerce train)."""
+    late = case(*((and_(O.hub == h, O.promised_by < t.date()), 1) for h, t in nxt.items()), else_=0) if nxt else 1
+    row = s.execute(select(func.count(), func.coalesce(func.sum(late), 0)).select_from(ORDERS).where(*where)).one()
+    return int(row[0]), int(row[1])
 
 
 def _empty() -> dict[str, np.ndarray]:
-    names = (
-        "id",
-        "hub",
-        "regime",
-        "volume_m3",
-        "weight_kg",
-        "ready_at",
-        "promised_by",
-        "items",
-        "value_eur",
-        "hs_codes",
-    )
-    return {k: np.zeros(0) for k in names}
+    out = {k: np.zeros(0, dtype=float if k in FLOATS else object) for k in WAITING}
+    out["promised_by"] = np.zeros(0, dtype="datetime64[D]")
+    return out
 
 
 def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetime, rules: Rules) -> datetime | None:
@@ -178,7 +235,8 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
         return None
     t = before.timestamp() + rules.ops.cutoff_hours * 3600
     tt = world.timetable
-    epochs = [e for y in (before.year - 1, before.year) for e in tt.year_departure_epochs(sv, y) if e < t - 1]
+    year = datetime.fromtimestamp(t, tz=UTC).year  # the departure's year (a cut-off on 31 December is not it)
+    epochs = [e for y in (year - 1, year) for e in tt.year_departure_epochs(sv, y) if e < t - 1]
     if not epochs:
         return None
     prev = tt.departure_from_epoch(sv, max(epochs))
@@ -190,10 +248,11 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
     )
     if not run or not run.get("orders_waiting") or len(run.get("containers", [])) < run.get("budget_containers", 1):
         return None
-    return prev.departure - timedelta(hours=rules.ops.cutoff_hours)
+    out: datetime = prev.departure - timedelta(hours=rules.ops.cutoff_hours)
+    return out
 
 
-def _in_ids(s: Session, ids: list[str]):
+def _in_ids(s: Session, ids: list[str]) -> Any:
     """A condition `id IN ids` that costs one parameter (JSON on SQLite, an array on PostgreSQL)."""
     if s.get_bind().dialect.name == "postgresql":
         return O.id == func.any(bindparam("ids", ids, type_=_pg_text_array()))
@@ -201,7 +260,7 @@ def _in_ids(s: Session, ids: list[str]):
     return O.id.in_(select(each.c.value))
 
 
-def _pg_text_array():
+def _pg_text_array() -> Any:
     from sqlalchemy import String
     from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -239,8 +298,8 @@ def consolidate(
     ctype = catalog.container(flow.container_type)
     cap_m3 = ctype.volume_m3 * flow.stowage_factor
     cap_kg = ctype.max_payload_kg
-    w = _waiting(s, plan, world, flow, rules)
-    n = len(w["id"])
+    where = _eligible(s, plan, world, flow, rules)
+    total, late_total = _counts(s, where, next_dedicated(world, flow, plan.cutoff, rules)) if where else (0, 0)
     summary: dict[str, Any] = {
         "departure_id": dep.id,
         "service": dep.service.id,
@@ -248,19 +307,21 @@ def consolidate(
         "departs_at": dep.departure.isoformat(),
         "cutoff": plan.cutoff.isoformat(),
         "run_at": now.isoformat(),
-        "eligible_orders": n,
+        "eligible_orders": total,
         "containers": [],
         "orders_loaded": 0,
         "orders_waiting": 0,
         "late_loaded": 0,
         "late_waiting": 0,
     }
-    if n == 0:
+    if total == 0 or where is None:
         if plan.dedicated:  # other trains with nothing for them leave no record
             _record(s, dep.id, now, summary)
         return summary
     free = _free_containers(s, world, plan, ctype.feu)
     budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
+    w = _waiting(s, where, budget * cap_m3 / 0.99 * 1.0001, budget * cap_kg / 0.99 * 1.0001)
+    n = len(w["id"])
     group, keys = packing.group_ids(w["hub"], w["regime"])
     chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap_m3, cap_kg, budget)
     nxt = next_dedicated(world, flow, plan.cutoff, rules)
@@ -279,7 +340,7 @@ def consolidate(
             fill = max(vol / cap_m3, kg / cap_kg)
             hub = keys[g][0]
             next_arrival = nxt.get(hub)
-            late_if_held = next_arrival is None or any(d < next_arrival.date() for d in w["promised_by"][rows])
+            late_if_held = next_arrival is None or bool((w["promised_by"][rows] < _day(next_arrival)).any())
             last_of_group = fill == min(max(v / cap_m3, k / cap_kg) for gg, _r, v, k in bins if gg == g)
             if fill < rules.ops.hold_below_fill and last_of_group and not late_if_held:
                 continue
@@ -292,26 +353,26 @@ def consolidate(
     loaded = np.zeros(n, dtype=bool)
     for _g, rows, _v, _k in bins:
         loaded[rows] = True
-    hub_arrival = {h: a for h, (_k, a, _e) in plan.hubs.items()}
     promised = w["promised_by"]
-    arrive_loaded = np.array([hub_arrival[h].date() for h in w["hub"]], dtype=object)
+    far = np.datetime64("9999-12-31", "D")
+    at_hub = np.full(n, far)
+    next_at_hub = np.full(n, far)
+    for h, (_k, arrives, _e) in plan.hubs.items():
+        at_hub[w["hub"] == h] = _day(arrives)
+        if h in nxt:
+            next_at_hub[w["hub"] == h] = _day(nxt[h])
     summary["orders_loaded"] = int(loaded.sum())
-    summary["orders_waiting"] = int(n - loaded.sum())
-    summary["late_loaded"] = int(sum(1 for i in np.flatnonzero(loaded) if promised[i] < arrive_loaded[i]))
-    summary["late_waiting"] = int(
-        sum(
-            1
-            for i in np.flatnonzero(~loaded)
-            if (nxt.get(w["hub"][i]) is None or promised[i] < nxt[w["hub"][i]].date())
-        )
-    )
+    summary["orders_waiting"] = int(total - loaded.sum())
+    summary["late_loaded"] = int((loaded & (promised < at_hub)).sum())
+    # late among all eligible orders (counted in the database), less the late ones this train takes
+    summary["late_waiting"] = late_total - int((loaded & ((next_at_hub == far) | (promised < next_at_hub))).sum())
     summary["budget_containers"] = budget
     _record(s, dep.id, now, summary)
     return summary
 
 
 def _record(s: Session, departure_id: str, now: datetime, summary: dict[str, Any]) -> None:
-    s.execute(insert(ConsolidationRun.__table__), [{"departure_id": departure_id, "run_at": now, "summary": summary}])
+    s.execute(insert(RUNS), [{"departure_id": departure_id, "run_at": now, "summary": summary}])
 
 
 def _book_and_load(
@@ -319,7 +380,7 @@ def _book_and_load(
     principal: Principal,
     plan: Plan,
     bins: list[tuple[int, np.ndarray, float, float]],
-    keys: list[tuple],
+    keys: list[tuple[str, ...]],
     w: dict[str, np.ndarray],
     ctype: Any,
     cap_m3: float,
@@ -434,21 +495,40 @@ def _book_and_load(
                         "fill_weight": round(kg / cap_kg, 4),
                     }
                 )
-    s.execute(insert(Container.__table__), container_rows)
+    s.execute(insert(CONTAINERS), container_rows)
+    loaded_rows = []
     for c, (_g, rows, _v, _kg) in zip(container_rows, bins_in_order(bins, by_hub, keys)):
         ids = w["id"][rows].tolist()
         for chunk in range(0, len(ids), 50_000):
             s.execute(
-                update(Order.__table__)
+                update(ORDERS)
                 .where(_in_ids(s, ids[chunk : chunk + 50_000]))
                 .values(status="loaded", container_id=c["id"], customs_date=c["eu_entry_at"].date())
             )
-    recompute_customs(s, [c["id"] for c in container_rows])
+        loaded_rows.append(rows)
+    # every container of a departure enters the EU at the same place and time
+    changed = customs_changes(w, np.concatenate(loaded_rows), _day(container_rows[0]["eu_entry_at"]))
+    if changed:  # only the orders whose declaration, duty or VAT differ on the EU entry date
+        s.execute(
+            update(ORDERS)
+            .where(O.id == bindparam("oid"))
+            .values(
+                import_declaration=bindparam("d"),
+                duty_eur=bindparam("duty"),
+                vat_eur=bindparam("vat"),
+                vat_via=bindparam("via"),
+            )
+            .execution_options(synchronize_session=False),
+            changed,
+        )
 
 
-def bins_in_order(bins, by_hub, keys):
+Bin = tuple[int, np.ndarray, float, float]
+
+
+def bins_in_order(bins: list[Bin], by_hub: dict[str, list[int]], keys: list[tuple[str, ...]]) -> list[Bin]:
     """The bins in the order containers were created (hub, then regime, then sequence)."""
-    out = []
+    out: list[Bin] = []
     for _hub, bin_idx in sorted(by_hub.items()):
         by_regime: dict[str, list[int]] = {}
         for k in bin_idx:
@@ -472,93 +552,53 @@ def _main_hs(codes_per_order: np.ndarray, counter: Counter[str]) -> str:
     return counter.most_common(1)[0][0] if counter else "999999"
 
 
-def recompute_customs(s: Session, container_ids: list[str]) -> int:
-    """Customs of loaded orders under the rules in force on their container's EU entry date; writes only the
-    orders whose declaration, duty or VAT changed. Returns how many changed."""
-    if not container_ids:
-        return 0
+def _day(t: datetime) -> np.datetime64:
+    return np.datetime64(t.date(), "D")
+
+
+def customs_changes(w: dict[str, np.ndarray], rows: np.ndarray, entry: np.datetime64) -> list[dict[str, Any]]:
+    """Customs of the orders `rows` under the rules in force on the EU entry day; the updates for those whose
+    import declaration, duty, VAT or VAT route differ from what is stored (computed for the order date)."""
+    if not len(rows):
+        return []
     rules = load_rules()
-    # only orders whose rules (duty regime, VAT rate, exchange rate) differ between the order date (the date of
-    # the stored figures) and the container's EU entry date can change: find those first, in columns
-    probe = s.execute(
-        select(O.id, O.currency, O.destination_country, O.order_date, C.eu_entry_at)
-        .join(Container.__table__, C.id == O.container_id)
-        .where(O.container_id.in_(container_ids))
-    ).all()
-    if not probe:
-        return 0
-    pc = list(zip(*probe))
-    cur = np.array(pc[1], dtype=object)
-    cty = np.array(pc[2], dtype=object)
-    old = np.array([np.datetime64(t.date(), "D") for t in pc[3]])
-    new = np.array([np.datetime64(t.date(), "D") for t in pc[4]])
-    k_old, f_old = rules.duty_kind(old)
-    k_new, f_new = rules.duty_kind(new)
-    differs = (k_old != k_new) | (f_old != f_new)
-    differs |= ~np.isclose(rules.vat_rate(cty, old), rules.vat_rate(cty, new), equal_nan=True)
-    differs |= ~np.isclose(rules.eur_rate(cur, old), rules.eur_rate(cur, new), equal_nan=True)
-    ids = [pc[0][i] for i in np.flatnonzero(differs)]
-    if not ids:
-        return 0
-    q = select(
-        O.id,
-        O.regime,
-        O.consignee_type,
-        O.declared_value,
-        O.currency,
-        O.destination_country,
-        O.ioss_number,
-        O.tariff_lines,
-        O.hs_codes,
-        O.customs_date,
-        O.import_declaration,
-        O.duty_eur,
-        O.vat_eur,
-        O.vat_via,
-    ).where(_in_ids(s, ids))
-    rows = s.execute(q).all()
-    if not rows:
-        return 0
-    c = list(zip(*rows))
-    chapters_rate = np.array(
-        [float(np.mean(rules.duty_rate_of_chapter(np.array([x[:2] for x in hs.split(";")])))) for hs in c[8]]
-    )
+    # the tariff rate matters only above the low-value threshold or under the permanent (tariff) regime
+    kind, _flat = rules.duty_kind(np.array([entry]))
+    need = (w["value_eur"][rows] > rules.eu.low_value_threshold_eur) | (kind[0] == 2)
+    chapter_rate = np.zeros(len(rows))
+    memo: dict[str, float] = {}
+    for k in np.flatnonzero(need):
+        hs = w["hs_codes"][rows[k]]
+        if hs not in memo:
+            memo[hs] = float(np.mean(rules.duty_rate_of_chapter(np.array([c[:2] for c in hs.split(";")]))))
+        chapter_rate[k] = memo[hs]
     res = rules.customs(
-        regime=np.array(c[1], dtype=object),
-        consignee_type=np.array(c[2], dtype=object),
-        declared_value=np.array([float(x) for x in c[3]]),
-        currency=np.array(c[4], dtype=object),
-        country=np.array(c[5], dtype=object),
-        has_ioss=np.array([x is not None for x in c[6]]),
-        tariff_lines=np.array(c[7], dtype=float),
-        duty_rate=chapters_rate,
-        days=np.array([np.datetime64(d, "D") for d in c[9]]),
+        regime=w["regime"][rows],
+        consignee_type=w["consignee_type"][rows],
+        declared_value=w["declared_value"][rows],
+        currency=w["currency"][rows],
+        country=w["destination_country"][rows],
+        has_ioss=np.array([x is not None for x in w["ioss_number"][rows]], dtype=bool),
+        tariff_lines=w["tariff_lines"][rows].astype(float),
+        duty_rate=chapter_rate,
+        days=np.full(len(rows), entry),
     )
-    changed = []
-    for i in range(len(rows)):
-        new = (
-            res["import_declaration"][i],
-            round(float(res["duty_eur"][i]), 2),
-            round(float(res["vat_eur"][i]), 2),
-            res["vat_via"][i],
-        )
-        old = (c[10][i], round(float(c[11][i]), 2), round(float(c[12][i]), 2), c[13][i])
-        if new != old:
-            changed.append({"oid": c[0][i], "d": new[0], "duty": new[1], "vat": new[2], "via": new[3]})
-    if changed:
-        s.execute(
-            update(Order.__table__)
-            .where(O.id == bindparam("oid"))
-            .values(
-                import_declaration=bindparam("d"),
-                duty_eur=bindparam("duty"),
-                vat_eur=bindparam("vat"),
-                vat_via=bindparam("via"),
-            )
-            .execution_options(synchronize_session=False),
-            changed,
-        )
-    return len(changed)
+    differs = (
+        (res["import_declaration"] != w["import_declaration"][rows])
+        | (res["vat_via"] != w["vat_via"][rows])
+        | ~np.isclose(res["duty_eur"], w["duty_eur"][rows])
+        | ~np.isclose(res["vat_eur"], w["vat_eur"][rows])
+    )
+    return [
+        {
+            "oid": w["id"][rows[k]],
+            "d": str(res["import_declaration"][k]),
+            "duty": round(float(res["duty_eur"][k]), 2),
+            "vat": round(float(res["vat_eur"][k]), 2),
+            "via": str(res["vat_via"][k]),
+        }
+        for k in np.flatnonzero(differs)
+    ]
 
 
 def departures_between(world: Any, flow: OrderFlow, start: date, end: date, include_other: bool = True) -> list[Any]:

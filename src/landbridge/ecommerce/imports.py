@@ -7,9 +7,7 @@ one sent again with other content is reported as changed (with the fields that d
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
 from landbridge.db.base import new_id, utcnow
-from landbridge.ecommerce.models import Import, Order, Seller
+from landbridge.ecommerce.models import IMPORTS, ORDERS, Order, Seller
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce.validate import Checked, RowError, validate
@@ -51,7 +49,7 @@ CONTENT = (
     "promised_by",
     "ready_at",
 )
-ORDER_COLUMNS = [c.name for c in Order.__table__.columns]
+ORDER_COLUMNS = [c.name for c in ORDERS.columns]
 
 
 @dataclass
@@ -177,9 +175,9 @@ def content_digest(c: dict[str, Any]) -> list[str]:
         dtype="<f8",
     )
     width = nums.shape[1] * 8 if nums.ndim == 2 else 0
-    raw = memoryview(nums).cast("B") if len(nums) else memoryview(b"")
-    keys = ("regime", "hs_codes", "currency", "destination_country", "destination_city", "destination_postcode")
-    keys += ("consignee_name", "consignee_type", "ioss_number", "bonded_account")
+    raw = memoryview(nums.tobytes())
+    keys = ["regime", "hs_codes", "currency", "destination_country", "destination_city", "destination_postcode"]
+    keys += ["consignee_name", "consignee_type", "ioss_number", "bonded_account"]
     joined = pc.binary_join_element_wise(*(txt(c[k]) for k in keys), "\x1f").to_pylist()
     out = []
     for i, text in enumerate(joined):
@@ -191,8 +189,8 @@ def content_digest(c: dict[str, Any]) -> list[str]:
 
 def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
     """(seller, seller_order_id) -> (order id, content digest) for the sellers' stored orders."""
-    O = Order.__table__.c
-    have = s.scalar(select(func.count()).select_from(Order.__table__).where(O.seller_id.in_(sellers)))
+    O = ORDERS.c
+    have = s.scalar(select(func.count()).select_from(ORDERS).where(O.seller_id.in_(sellers)))
     if not have:
         return {}
     rows = s.execute(select(O.seller_id, O.seller_order_id, O.id, O.content_sha).where(O.seller_id.in_(sellers)))
@@ -201,7 +199,7 @@ def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str
 
 def _changed_fields(s: Session, ids: list[str], new: dict[str, Any], index: list[int]) -> list[list[str]]:
     """For each changed order, the stored fields that differ from the new row."""
-    O = Order.__table__.c
+    O = ORDERS.c
     names = [
         "weight_kg",
         "length_cm",
@@ -217,8 +215,8 @@ def _changed_fields(s: Session, ids: list[str], new: dict[str, Any], index: list
         "consignee_name",
         "consignee_type",
     ]
-    stored = {r.id: r for r in s.execute(select(Order.__table__).where(O.id.in_(ids[:1000])))}
-    out = []
+    stored = {r.id: r for r in s.execute(select(ORDERS).where(O.id.in_(ids[:1000])))}
+    out: list[list[str]] = []
     for oid, i in zip(ids, index):
         r = stored.get(oid)
         if r is None:
@@ -244,16 +242,28 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
+CHUNK = 100_000  # rows per bulk statement: bounds the memory of the Python rows, not the transaction
+
+
 def insert_orders(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
-    """Write rows `idx` of prepared columns as new orders in one bulk statement stream."""
+    """Write rows `idx` of prepared columns as new orders, in bulk statements of CHUNK rows (COPY on PostgreSQL,
+    executemany on SQLite), all inside the caller's transaction."""
+    for k in range(0, len(idx), CHUNK):
+        _insert_chunk(s, rows, idx[k : k + CHUNK], ids[k : k + CHUNK], import_id, now)
+
+
+def _insert_chunk(
+    s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
+) -> None:
     if not len(idx):
         return
     is_pg = s.get_bind().dialect.name == "postgresql"
 
     def col(name: str) -> list[Any]:
-        return np.asarray(rows[name], dtype=object)[idx].tolist()
+        out: list[Any] = np.asarray(rows[name], dtype=object)[idx].tolist()
+        return out
 
     def ts_col(name: str) -> list[str]:
         vals = np.asarray(rows[name])[idx].astype("datetime64[s]")
@@ -261,7 +271,8 @@ def insert_orders(
         return [f"{t}+00:00" for t in text] if is_pg else [t.replace("T", " ") + ".000000" for t in text]
 
     def day_col(name: str) -> list[str]:
-        return np.datetime_as_string(np.asarray(rows[name])[idx].astype("datetime64[D]")).tolist()
+        out: list[str] = np.datetime_as_string(np.asarray(rows[name])[idx].astype("datetime64[D]")).tolist()
+        return out
 
     n = len(idx)
     data: dict[str, list[Any]] = {
@@ -305,18 +316,25 @@ def insert_orders(
     missing = set(ORDER_COLUMNS) - set(data)
     if missing:
         raise AssertionError(f"columns not filled: {missing}")
-    raw = s.connection().connection.driver_connection
+    raw: Any = s.connection().connection.driver_connection
     cols = ORDER_COLUMNS
     if is_pg:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        for row in zip(*(data[c] for c in cols)):
-            w.writerow(["\\N" if v is None else v for v in row])
+        # COPY ... FROM STDIN (CSV), the CSV written by pyarrow: nulls as empty fields, texts quoted when needed
+        import pyarrow.csv as pcsv
+
+        kinds = {"items": pa.int64(), "tariff_lines": pa.int64(), "allow_other_trains": pa.bool_()}
+        for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3"):
+            kinds[name] = pa.float64()
+        for name in ("declared_value", "value_eur", "duty_eur", "vat_eur"):
+            kinds[name] = pa.float64()
+        table = pa.table({c: pa.array(data[c], type=kinds.get(c, pa.string())) for c in cols})
+        sink = pa.BufferOutputStream()
+        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
         with (
             raw.cursor() as cur,
-            cur.copy(f"COPY {Order.__tablename__} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as cp,
+            cur.copy(f"COPY {Order.__tablename__} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)") as cp,
         ):
-            cp.write(buf.getvalue())
+            cp.write(sink.getvalue().to_pybytes())
     else:
         # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
         raw.execute("PRAGMA cache_size=-262144")
@@ -413,7 +431,7 @@ def import_table(
         for i, oid, d in zip(changed_idx, changed_ids, diffs)
     ]
     s.execute(
-        insert(Import.__table__),
+        insert(IMPORTS),
         [
             {
                 "id": import_id,
@@ -433,5 +451,6 @@ def import_table(
     report.import_id = import_id
     report.inserted = len(new_idx)
     report.unchanged = unchanged
-    report.inserted_ids = ids
+    id_of = dict(zip(new_idx, ids))
+    report.inserted_ids = [id_of[i] for i in sorted(new_idx)]  # in the order of the input rows
     return report

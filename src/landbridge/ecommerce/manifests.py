@@ -23,13 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
-from landbridge.ecommerce.models import Container, Order
+from landbridge.ecommerce.models import CONTAINERS, ORDERS
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.errors import NotFoundError
 from landbridge.timefmt import iso_utc
 
-O = Order.__table__.c
-C = Container.__table__.c
+O = ORDERS.c
+C = CONTAINERS.c
 ORDER_FIELDS = (
     "order_id",
     "seller",
@@ -55,7 +55,7 @@ ORDER_FIELDS = (
 
 
 def _container(s: Session, container_id: str) -> Any:
-    r = s.execute(select(Container.__table__).where(C.id == container_id)).first()
+    r = s.execute(select(CONTAINERS).where(C.id == container_id)).first()
     if r is None:
         raise NotFoundError(f"No container {container_id!r}; see `landbridge ecommerce fill` for container ids.")
     return r
@@ -65,7 +65,7 @@ def container_manifest(s: Session, container_id: str) -> dict[str, Any]:
     """Header (departure, hub, regime, booking), one row per order, and totals."""
     c = _container(s, container_id)
     rows = s.execute(
-        select(Order.__table__, Customer.name.label("seller_name"))
+        select(ORDERS, Customer.name.label("seller_name"))
         .join(Customer, Customer.id == O.seller_id)
         .where(O.container_id == container_id)
         .order_by(O.seller_id, O.seller_order_id)
@@ -129,7 +129,7 @@ def _totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
 def regime_manifest(s: Session, departure_id: str, regime: str) -> dict[str, Any]:
     """The containers of one regime on a departure, their totals, and the regime's export declaration data."""
     cs = s.execute(
-        select(Container.__table__).where(C.departure_id == departure_id, C.regime == regime).order_by(C.hub, C.seq)
+        select(CONTAINERS).where(C.departure_id == departure_id, C.regime == regime).order_by(C.hub, C.seq)
     ).all()
     if not cs:
         raise NotFoundError(f"No {regime} containers on departure {departure_id}.")
@@ -138,7 +138,9 @@ def regime_manifest(s: Session, departure_id: str, regime: str) -> dict[str, Any
         .where(O.container_id.in_([c.id for c in cs]))
         .order_by(O.container_id, O.id)
     ).all()
-    per_container = {c.id: {"parcels": 0, "items": 0, "weight_kg": 0.0, "value_eur": Decimal("0.00")} for c in cs}
+    per_container: dict[str, dict[str, Any]] = {
+        c.id: {"parcels": 0, "items": 0, "weight_kg": 0.0, "value_eur": Decimal("0.00")} for c in cs
+    }
     for r in rows:
         t = per_container[r.container_id]
         t["parcels"] += 1
@@ -218,9 +220,7 @@ def regime_manifest(s: Session, departure_id: str, regime: str) -> dict[str, Any
 
 def ics2_ens(s: Session, departure_id: str) -> dict[str, Any]:
     """ICS2 entry summary data for the departure's e-commerce consignments (one house consignment per order)."""
-    cs = s.execute(
-        select(Container.__table__).where(C.departure_id == departure_id).order_by(C.hub, C.regime, C.seq)
-    ).all()
+    cs = s.execute(select(CONTAINERS).where(C.departure_id == departure_id).order_by(C.hub, C.regime, C.seq)).all()
     if not cs:
         raise NotFoundError(f"No e-commerce containers on departure {departure_id}.")
     ics = load_rules().eu.ics2_rail
@@ -369,7 +369,8 @@ def write_manifests(s: Session, departure_id: str, folder: Path) -> list[Path]:
         q.write_bytes(
             to_pdf(
                 f"Regime {regime} manifest, departure {departure_id}",
-                {"regime": m["regime_name"], "export declaration": m["declaration"]},
+                # the name's Chinese part is left out of the PDF (its font has no CJK glyphs); the CSV keeps it
+                {"regime": m["regime_name"].split(" (")[0], "export declaration": m["declaration"]},
                 list(m["containers"][0]),
                 m["containers"],
                 m["totals"],

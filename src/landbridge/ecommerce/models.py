@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     UniqueConstraint,
     text,
 )
@@ -77,6 +79,13 @@ class Order(Base):
         CheckConstraint("weight_kg > 0 AND volume_m3 > 0 AND items >= 1", name="positive"),
         Index("ix_ecommerce_orders_waiting", "status", "hub", "ready_at"),
         Index("ix_ecommerce_orders_seller_created", "seller_id", "created_at", "id"),
+        # waiting orders of sellers who allow other trains, by promised date: whether any would be late is one probe
+        Index(
+            "ix_ecommerce_orders_other_trains",
+            "promised_by",
+            sqlite_where=text("status = 'waiting' AND allow_other_trains"),
+            postgresql_where=text("status = 'waiting' AND allow_other_trains"),
+        ),
         # partial: new (waiting) orders cost no entry here, which keeps big imports fast
         Index(
             "ix_ecommerce_orders_container",
@@ -153,4 +162,11 @@ class ConsolidationRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     departure_id: Mapped[str] = mapped_column(String(80), index=True)
     run_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    summary: Mapped[dict] = mapped_column(JSONDoc)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+
+
+# The tables, typed as Core tables (for bulk statements: insert, update, select of columns).
+ORDERS: Table = Order.__table__  # type: ignore[assignment]
+CONTAINERS: Table = Container.__table__  # type: ignore[assignment]
+IMPORTS: Table = Import.__table__  # type: ignore[assignment]
+RUNS: Table = ConsolidationRun.__table__  # type: ignore[assignment]

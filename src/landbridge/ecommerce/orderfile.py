@@ -71,7 +71,7 @@ def _read_csv(path: Path) -> OrderFile:
         return _broken(path, "csv", "the header is not UTF-8 text; save the file as UTF-8")
     if not header.strip():
         return _broken(path, "csv", "the file is empty or its first line (the header) is blank")
-    names = next(
+    names: dict[str, object] = next(
         iter(
             pcsv.read_csv(pa.py_buffer(head), read_options=pcsv.ReadOptions(autogenerate_column_names=True)).to_pylist()
         ),

@@ -89,7 +89,7 @@ def pack(volume_m3: np.ndarray, weight_kg: np.ndarray, cap_m3: float, cap_kg: fl
     return Packed(bin_of, np.array(bins_v), np.array(bins_w))
 
 
-def group_ids(*keys: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+def group_ids(*keys: np.ndarray) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """A group number per row for the combination of key columns, and the key tuple of each group."""
     if not len(keys[0]):
         return np.zeros(0, dtype=np.int64), []

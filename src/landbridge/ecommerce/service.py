@@ -19,18 +19,18 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal
-from landbridge.booking.models import Booking
+from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.db.base import utcnow
 from landbridge.ecommerce import packing
 from landbridge.ecommerce.imports import ImportReport, import_table
-from landbridge.ecommerce.models import ConsolidationRun, Container, Order, Seller
+from landbridge.ecommerce.models import CONTAINERS, ORDERS, ConsolidationRun, Seller
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import order_flow
 from landbridge.errors import FieldError, NotFoundError, PermissionDeniedError
 from landbridge.timefmt import iso_utc
 
-O = Order.__table__.c
-C = Container.__table__.c
+O = ORDERS.c
+C = CONTAINERS.c
 MAX_BATCH = 10_000
 
 
@@ -64,7 +64,7 @@ def set_seller(s: Session, principal: Principal, seller_id: str, allow_other_tra
         row.updated_at = now
     # waiting orders follow the seller's choice
     s.execute(
-        Order.__table__.update()
+        ORDERS.update()
         .where(O.seller_id == seller_id, O.status == "waiting")
         .values(allow_other_trains=allow_other_trains)
     )
@@ -106,7 +106,7 @@ def _text(v: Any) -> str | None:
 
 
 # ---- orders out --------------------------------------------------------------------------------
-def _visible(principal: Principal):
+def _visible(principal: Principal) -> Any:
     return O.seller_id == principal.customer_id if not principal.is_operator else O.id.is_not(None)
 
 
@@ -120,10 +120,12 @@ def _status(row: Any, now: datetime, next_arrival: dict[str, datetime]) -> tuple
         return "waiting", late, eta
     eta = row.arrives_at
     late = row.promised_by < eta.date()
-    if row.booking_status == "cancelled":
+    if row.booking_status in RELEASED_STATUSES:  # the container's booking was cancelled, rejected or declined
         return "container_cancelled", late, None
-    if row.booking_status == "delivered":
+    if row.transport_status == "delivered":  # tracking moved the booking (booking.models.TRANSPORT_STATUSES)
         return "delivered", late, eta
+    if row.transport_status == "in_transit" and now < eta:
+        return "in_transit", late, eta
     if now < row.departs_at:
         return "booked", late, eta
     if now < eta:
@@ -131,20 +133,21 @@ def _status(row: Any, now: datetime, next_arrival: dict[str, datetime]) -> tuple
     return "at_hub", late, eta
 
 
-def _order_query():
+def _order_query() -> Any:
     B = Booking.__table__.c
     return (
         select(
-            Order.__table__,
+            ORDERS,
             C.departure_id,
             C.departs_at,
             C.arrives_at,
             C.eu_entry_at,
             C.booking_id,
             B.status.label("booking_status"),
+            B.transport_status,
         )
-        .select_from(Order.__table__)
-        .outerjoin(Container.__table__, C.id == O.container_id)
+        .select_from(ORDERS)
+        .outerjoin(CONTAINERS, C.id == O.container_id)
         .outerjoin(Booking.__table__, B.id == C.booking_id)
     )
 
@@ -290,9 +293,7 @@ def fill_rates(s: Session, principal: Principal, start: date, end: date) -> dict
     _operator(principal)
     lo = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
-    rows = s.execute(
-        select(Container.__table__).where(C.departs_at >= lo, C.departs_at < hi).order_by(C.departs_at, C.id)
-    ).all()
+    rows = s.execute(select(CONTAINERS).where(C.departs_at >= lo, C.departs_at < hi).order_by(C.departs_at, C.id)).all()
     containers = [
         {
             "id": r.id,
@@ -364,20 +365,14 @@ def backlog(s: Session, principal: Principal, now: datetime | None = None) -> di
     out = []
     for r in s.execute(q):
         eta = nxt.get(r.hub)
-        late = (
-            s.scalar(
+        late = int(r.orders)
+        if eta is not None:
+            count_late = (
                 select(func.count())
-                .select_from(Order.__table__)
-                .where(
-                    O.status == "waiting",
-                    O.hub == r.hub,
-                    O.regime == r.regime,
-                    O.promised_by < (eta.date() if eta else date.max),
-                )
+                .select_from(ORDERS)
+                .where(O.status == "waiting", O.hub == r.hub, O.regime == r.regime, O.promised_by < eta.date())
             )
-            if eta
-            else r.orders
-        )
+            late = int(s.execute(count_late).scalar_one())
         out.append(
             {
                 "hub": r.hub,

@@ -217,7 +217,8 @@ def _map(arr: pa.Array, fn: Any, default: Any = None) -> np.ndarray:
     enc = pc.dictionary_encode(arr)
     mapped = np.array([fn(v) for v in enc.dictionary.to_pylist()] + [default], dtype=object)
     idx = np.asarray(pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False))
-    return mapped[idx]
+    out: np.ndarray = mapped[idx]
+    return out
 
 
 def validate(
@@ -428,10 +429,10 @@ def validate(
         "hs_codes",
         "chapter (first 2 digits) must be 01-97, not 77",
     )
-    for prefix, why in rules.ops.refused_hs.items():
+    for prefix, refused_why in rules.ops.refused_hs.items():
         hit = flat_ok & np.asarray(pc.starts_with(flat, prefix), dtype=bool)
         if hit.any():
-            e.add(per_order(hit), "hs_codes", f"HS {prefix}: {why}")
+            e.add(per_order(hit), "hs_codes", f"HS {prefix}: {refused_why}")
     # distinct 6-digit subheadings per order (the EU flat duty counts them); mean indicative duty rate
     hs6 = pc.dictionary_encode(pc.utf8_slice_codeunits(flat, 0, 6))
     hs6_idx = np.asarray(hs6.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
