@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class LandbridgeError(Exception):
@@ -92,7 +93,7 @@ class FieldErrors(LandbridgeError):
 
     status_code = 422
 
-    def __init__(self, message: str, errors: list[dict], **extra):
+    def __init__(self, message: str, errors: list[dict[str, Any]], **extra: Any):
         self.errors, self.extra = errors, extra
         super().__init__(message)
 

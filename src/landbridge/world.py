@@ -34,7 +34,7 @@ class World:
         return self.timetable.scenario
 
 
-def _key(data_dir) -> str | None:
+def _key(data_dir: str | Path | None) -> str | None:
     if data_dir is None:
         DataSource(None)  # validates LANDBRIDGE_DATA_DIR
         import os
@@ -58,11 +58,13 @@ def _world(data_dir: str | None, scenario: Scenario) -> World:
     return World(network, tt, cat, tar, rates, fac, planner, data_dir)
 
 
-def load_world(scenario: Scenario = BASELINE, data_dir=None) -> World:
+def load_world(scenario: Scenario = BASELINE, data_dir: str | Path | None = None) -> World:
+    """The network, timetable, catalogue, tariffs, rates, factors and planner for a scenario and data folder
+    (None: LANDBRIDGE_DATA_DIR or the shipped data), built once per process and reused."""
     return _world(_key(data_dir), scenario)
 
 
-def scenario_from_specs(specs: Iterable[str] | str | None, data_dir=None) -> Scenario:
+def scenario_from_specs(specs: Iterable[str] | str | None, data_dir: str | Path | None = None) -> Scenario:
     """Parse scenario specs, checking crossing and corridor names against the network."""
     base = load_world(BASELINE, data_dir)
     crossings = {c.id: (c.a, c.b) for c in base.network.crossings}

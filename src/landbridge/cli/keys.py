@@ -87,7 +87,7 @@ def keys_list_cmd(
             r["role"],
             r["name"],
             r["customer_id"] or "",
-            r["created_at"][:16].replace("T", " "),
+            str(r["created_at"])[:16].replace("T", " "),
             (r["revoked_at"] or "")[:16].replace("T", " "),
         )
     out.print(t)

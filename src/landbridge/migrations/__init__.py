@@ -37,8 +37,9 @@ def _migrate(db: Database, step: Callable[[Config], None]) -> None:
     cfg = alembic_config(db)
     with db.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # outside any transaction: SQLite ignores this pragma inside one
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        raw = conn.connection.driver_connection
+        if sqlite and raw is not None:  # outside any transaction: SQLite ignores this pragma inside one
+            raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
@@ -51,8 +52,8 @@ def _migrate(db: Database, step: Callable[[Config], None]) -> None:
                             f"(first: table {broken[0][0]}, row {broken[0][1]}); nothing was changed."
                         )
         finally:
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def downgrade(db: Database, revision: str) -> None:
