@@ -137,64 +137,17 @@ def emissions_summary(
         if customer_id and customer_id != principal.customer_id:
             raise NotFoundError(f"No customer {customer_id!r}.")
         customer_id = principal.customer_id
-    lo, hi = _bounds(start, end)
-    q = (
-        select(Booking, QuoteOption.quote_id, QuoteOption.option, Quote.request)
-        .join(QuoteOption, QuoteOption.id == Booking.option_id)
-        .join(Quote, Quote.id == QuoteOption.quote_id)
-        .where(Booking.status.in_(LIVE_STATUSES))
-        .order_by(Booking.departs_at, Booking.id)
-    )
-    if customer_id:
-        q = q.where(Booking.customer_id == customer_id)
-    if lo:
-        q = q.where(Booking.departs_at >= lo)
-    if hi:
-        q = q.where(Booking.departs_at <= hi)
-    rows = s.execute(q).all()
-    quote_ids = {r[1] for r in rows}
-    alternatives: dict[str, list[dict[str, Any]]] = {}
-    if quote_ids:
-        for qid, option in s.execute(
-            select(QuoteOption.quote_id, QuoteOption.option).where(QuoteOption.quote_id.in_(quote_ids))
-        ).all():
-            alternatives.setdefault(qid, []).append(option)
-
+    rows = _live_bookings(s, customer_id, *_bounds(start, end))
+    alternatives = _quote_options(s, {r[1] for r in rows})
     months: dict[str, dict[str, Any]] = {}
     per_booking = []
     for b, qid, booked_option, request in rows:
         world = _world(request)
         mass_kg = float(b.shipment["goods"]["mass_kg"])
         booked = _emissions(booked_option, mass_kg, b.containers, world)
-        alt: dict[str, float] = {}
-        for option in alternatives.get(qid, []):
-            mode = option.get("mode")
-            if mode in ("sea", "air") and option.get("id") != b.option_id:
-                wtw = _emissions(option, mass_kg, b.containers, world).wtw_kg
-                alt[mode] = min(wtw, alt.get(mode, wtw))
+        alt = _lowest_alternatives(alternatives.get(qid, []), b, mass_kg, world)
         month = b.departs_at.astimezone(UTC).strftime("%Y-%m")
-        m = months.setdefault(
-            month,
-            {
-                "month": month,
-                "bookings": 0,
-                "ttw_co2e_kg": 0.0,
-                "wtw_co2e_kg": 0.0,
-                "by_mode_wtw_co2e_kg": {},
-                "sea_alternative": {"bookings": 0, "wtw_co2e_kg": 0.0, "booked_wtw_co2e_kg": 0.0},
-                "air_alternative": {"bookings": 0, "wtw_co2e_kg": 0.0, "booked_wtw_co2e_kg": 0.0},
-            },
-        )
-        m["bookings"] += 1
-        m["ttw_co2e_kg"] += booked.ttw_kg
-        m["wtw_co2e_kg"] += booked.wtw_kg
-        for mode, kg in booked.by_mode().items():
-            m["by_mode_wtw_co2e_kg"][mode] = m["by_mode_wtw_co2e_kg"].get(mode, 0.0) + kg
-        for mode, kg in alt.items():
-            a = m[f"{mode}_alternative"]
-            a["bookings"] += 1
-            a["wtw_co2e_kg"] += kg
-            a["booked_wtw_co2e_kg"] += booked.wtw_kg
+        _add_to_month(months.setdefault(month, _empty_month(month)), booked, alt)
         per_booking.append(
             {
                 "booking_id": b.id,
@@ -229,6 +182,70 @@ def emissions_summary(
         "totals": totals,
         "bookings": per_booking,
     }
+
+
+def _live_bookings(s: Session, customer_id: str | None, lo: Any, hi: Any) -> list[Any]:
+    """(booking, quote id, booked option, quote request) of live bookings, by departure."""
+    q = (
+        select(Booking, QuoteOption.quote_id, QuoteOption.option, Quote.request)
+        .join(QuoteOption, QuoteOption.id == Booking.option_id)
+        .join(Quote, Quote.id == QuoteOption.quote_id)
+        .where(Booking.status.in_(LIVE_STATUSES))
+        .order_by(Booking.departs_at, Booking.id)
+    )
+    if customer_id:
+        q = q.where(Booking.customer_id == customer_id)
+    if lo:
+        q = q.where(Booking.departs_at >= lo)
+    if hi:
+        q = q.where(Booking.departs_at <= hi)
+    return list(s.execute(q).all())
+
+
+def _quote_options(s: Session, quote_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every option each quote offered (the alternatives a booking was chosen from)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if quote_ids:
+        stmt = select(QuoteOption.quote_id, QuoteOption.option).where(QuoteOption.quote_id.in_(quote_ids))
+        for qid, option in s.execute(stmt).all():
+            out.setdefault(qid, []).append(option)
+    return out
+
+
+def _lowest_alternatives(options: list[dict[str, Any]], b: Booking, mass_kg: float, world: Any) -> dict[str, float]:
+    """WTW kg of the lowest-emission sea and air options of the booking's quote, for the booked goods."""
+    alt: dict[str, float] = {}
+    for option in options:
+        mode = option.get("mode")
+        if mode in ("sea", "air") and option.get("id") != b.option_id:
+            wtw = _emissions(option, mass_kg, b.containers, world).wtw_kg
+            alt[mode] = min(wtw, alt.get(mode, wtw))
+    return alt
+
+
+def _empty_month(month: str) -> dict[str, Any]:
+    return {
+        "month": month,
+        "bookings": 0,
+        "ttw_co2e_kg": 0.0,
+        "wtw_co2e_kg": 0.0,
+        "by_mode_wtw_co2e_kg": {},
+        "sea_alternative": {"bookings": 0, "wtw_co2e_kg": 0.0, "booked_wtw_co2e_kg": 0.0},
+        "air_alternative": {"bookings": 0, "wtw_co2e_kg": 0.0, "booked_wtw_co2e_kg": 0.0},
+    }
+
+
+def _add_to_month(m: dict[str, Any], booked: Any, alt: dict[str, float]) -> None:
+    m["bookings"] += 1
+    m["ttw_co2e_kg"] += booked.ttw_kg
+    m["wtw_co2e_kg"] += booked.wtw_kg
+    for mode, kg in booked.by_mode().items():
+        m["by_mode_wtw_co2e_kg"][mode] = m["by_mode_wtw_co2e_kg"].get(mode, 0.0) + kg
+    for mode, kg in alt.items():
+        a = m[f"{mode}_alternative"]
+        a["bookings"] += 1
+        a["wtw_co2e_kg"] += kg
+        a["booked_wtw_co2e_kg"] += booked.wtw_kg
 
 
 def _sum_dicts(items: Any) -> dict[str, Any]:

@@ -328,23 +328,62 @@ def load_factor_set(src: DataSource) -> FactorSet:
     Every error names the file, the entry and the field."""
     doc = src.yaml(FACTORS)
     file = src.display(FACTORS)
-    sources = {}
-    for sid, raw in (doc.get("sources") or {}).items():
-        sources[str(sid)] = _validate(file, _SourceEntry, raw, f"sources.{sid}").model_dump(exclude_none=True)
-
-    raw_set = doc.get("set")
-    if raw_set is None:  # a profile written in the earlier shape
-        legacy_add = float((doc.get("air_distance_rule") or {}).get("add_km", 95))
-        raw_set = {
-            "id": "user-profile",
-            "name": str(doc.get("source") or "emission factor profile"),
-            "version": str(doc.get("version") or doc.get("retrieved") or "not stated"),
-            "licence": str(doc.get("licence") or "not stated in the file"),
-            "air_add_km": legacy_add,
-        }
-    info_entry = _validate(file, _SetEntry, raw_set, "set")
+    sources = {
+        str(sid): _validate(file, _SourceEntry, raw, f"sources.{sid}").model_dump(exclude_none=True)
+        for sid, raw in (doc.get("sources") or {}).items()
+    }
+    info_entry = _validate(file, _SetEntry, _set_block(doc), "set")
     info = SetInfo(info_entry.id, info_entry.name, info_entry.version, info_entry.licence, info_entry.url)
+    factors = _load_factors(file, doc, sources)
+    modes = _load_modes(file, doc, factors)
+    rail_ids, electric, diesel = _load_rail(file, doc, factors)
+    fuels = _load_fuels(file, doc, sources)
+    diesel_fuel = None
+    if diesel is not None:
+        diesel_fuel = fuels.get(diesel.fuel)
+        if diesel_fuel is None:
+            raise DataError(
+                file, f"fuel {diesel.fuel!r} is not listed under `fuels`", entry="rail.diesel", field="fuel"
+            )
+    grid_doc = doc.get("grid") or {}
+    grid = _load_grid(file, grid_doc)
+    if electric is not None and not grid:
+        raise DataError(file, "electric rail by energy needs grid intensities under `grid.countries`", entry="grid")
+    return FactorSet(
+        info=info,
+        air_add_km=info_entry.air_add_km,
+        factors=factors,
+        modes=modes,
+        rail_factor_ids=rail_ids,
+        electric_kwh_per_tkm=electric.energy_kwh_per_tkm if electric else None,
+        electric_source=_cite(electric.source, electric.ref, sources) if electric else None,
+        diesel_l_per_tkm=diesel.fuel_l_per_tkm if diesel else None,
+        diesel_fuel=diesel_fuel,
+        diesel_source=_cite(diesel.source, diesel.ref, sources) if diesel else None,
+        grid=grid,
+        grid_source=_cite(str(grid_doc.get("source")), None, sources) if grid_doc.get("source") else None,
+        hubs=_load_hubs(file, doc, sources),
+        derived_quality=info_entry.data_quality,
+        sources=sources,
+    )
 
+
+def _set_block(doc: dict[str, Any]) -> Any:
+    """The `set` block; a profile written in the earlier shape (no `set`) gets one from its top-level keys."""
+    raw_set = doc.get("set")
+    if raw_set is not None:
+        return raw_set
+    return {
+        "id": "user-profile",
+        "name": str(doc.get("source") or "emission factor profile"),
+        "version": str(doc.get("version") or doc.get("retrieved") or "not stated"),
+        "licence": str(doc.get("licence") or "not stated in the file"),
+        "air_add_km": float((doc.get("air_distance_rule") or {}).get("add_km", 95)),
+    }
+
+
+def _load_factors(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, Intensity]:
+    """Per factor: TTW and WTT in g per tonne-km (from kg per tkm, or from g TTW and WTW as GLEC profiles give)."""
     factors: dict[str, Intensity] = {}
     for f in validate_entries(file, doc.get("factors"), _FactorEntry, section="factors"):
         if f.ttw_kgco2e_per_tkm is not None and f.wtt_kgco2e_per_tkm is not None:
@@ -353,7 +392,11 @@ def load_factor_set(src: DataSource) -> FactorSet:
             assert f.ttw_gco2e_per_tkm is not None and f.wtw_gco2e_per_tkm is not None  # the validator's promise
             ttw, wtt = f.ttw_gco2e_per_tkm, f.wtw_gco2e_per_tkm - f.ttw_gco2e_per_tkm
         factors[f.id] = Intensity(f.id, f.description, ttw, wtt, _cite(f.source, f.ref, sources), f.data_quality)
+    return factors
 
+
+def _load_modes(file: str, doc: dict[str, Any], factors: dict[str, Intensity]) -> dict[str, str]:
+    """Mode -> factor id for road, sea, air and ferry, each naming a listed factor."""
     modes = dict(LEGACY_MODES)
     modes.update({str(k): str(v) for k, v in (doc.get("modes") or {}).items()})
     for mode, fid in modes.items():
@@ -363,12 +406,20 @@ def load_factor_set(src: DataSource) -> FactorSet:
             hint = did_you_mean(fid, factors)
             extra = f"; did you mean {', '.join(hint)}?" if hint else ""
             raise DataError(file, f"no factor {fid!r} in `factors`{extra}", entry="modes", field=mode)
+    return modes
 
+
+def _load_rail(
+    file: str, doc: dict[str, Any], factors: dict[str, Intensity]
+) -> tuple[dict[str, str], _ElectricEntry | None, _DieselEntry | None]:
+    """Rail by traction: a factor id each, or an energy model for electric (kWh/tkm x grid) and diesel (l/tkm x
+    fuel); whatever has no energy model must name a listed factor."""
     rail = doc.get("rail") or {}
     if not isinstance(rail, dict):
         raise DataError(file, "expected a mapping of traction -> factor id or energy model", entry="rail")
     rail_ids = dict(LEGACY_RAIL)
-    electric = diesel = None
+    electric: _ElectricEntry | None = None
+    diesel: _DieselEntry | None = None
     for traction, spec in rail.items():
         if traction not in TRACTIONS:
             raise DataError(file, f"unknown traction {traction!r}; use electric, diesel or average", entry="rail")
@@ -385,31 +436,32 @@ def load_factor_set(src: DataSource) -> FactorSet:
         fid = rail_ids[traction]
         if fid not in factors:
             raise DataError(file, f"no factor {fid!r} in `factors` for {traction} rail", entry="rail", field=traction)
+    return rail_ids, electric, diesel
 
+
+def _load_fuels(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, Fuel]:
     fuels: dict[str, Fuel] = {}
     for fid, raw in (doc.get("fuels") or {}).items():
         e = _validate(file, _FuelEntry, raw, f"fuels.{fid}")
         fuels[str(fid)] = Fuel(
             str(fid), e.description, e.ttw_kgco2e_per_l, e.wtt_kgco2e_per_l, _cite(e.source, e.ref, sources)
         )
-    diesel_fuel = None
-    if diesel is not None:
-        diesel_fuel = fuels.get(diesel.fuel)
-        if diesel_fuel is None:
-            raise DataError(
-                file, f"fuel {diesel.fuel!r} is not listed under `fuels`", entry="rail.diesel", field="fuel"
-            )
+    return fuels
 
-    grid_doc = doc.get("grid") or {}
+
+def _load_grid(file: str, grid_doc: dict[str, Any]) -> dict[str, GridIntensity]:
+    """Grid intensity per country (ISO 3166-1 alpha-2), g CO2e per kWh."""
     grid: dict[str, GridIntensity] = {}
     for country, raw in (grid_doc.get("countries") or {}).items():
         if not (isinstance(country, str) and len(country) == 2 and country.isupper()):
             raise DataError(file, "countries are ISO 3166-1 alpha-2 codes such as CN", entry=f"grid.{country}")
         g = _validate(file, _GridEntry, raw, f"grid.{country}")
         grid[country] = GridIntensity(country, g.gco2e_per_kwh, g.year)
-    if electric is not None and not grid:
-        raise DataError(file, "electric rail by energy needs grid intensities under `grid.countries`", entry="grid")
+    return grid
 
+
+def _load_hubs(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, HubFactor]:
+    """Hub factor per kind of hub (terminal, gauge change, port...): each kind has at most one."""
     hubs: dict[str, HubFactor] = {}
     for h in validate_entries(file, doc.get("hubs") or [], _HubEntry, section="hubs"):
         hf = HubFactor(
@@ -425,24 +477,7 @@ def load_factor_set(src: DataSource) -> FactorSet:
             if kind in hubs:
                 raise DataError(file, f"hub kind {kind!r} has two factors", entry=h.id, field="kinds")
             hubs[kind] = hf
-
-    return FactorSet(
-        info=info,
-        air_add_km=info_entry.air_add_km,
-        factors=factors,
-        modes=modes,
-        rail_factor_ids=rail_ids,
-        electric_kwh_per_tkm=electric.energy_kwh_per_tkm if electric else None,
-        electric_source=_cite(electric.source, electric.ref, sources) if electric else None,
-        diesel_l_per_tkm=diesel.fuel_l_per_tkm if diesel else None,
-        diesel_fuel=diesel_fuel,
-        diesel_source=_cite(diesel.source, diesel.ref, sources) if diesel else None,
-        grid=grid,
-        grid_source=_cite(str(grid_doc.get("source")), None, sources) if grid_doc.get("source") else None,
-        hubs=hubs,
-        derived_quality=info_entry.data_quality,
-        sources=sources,
-    )
+    return hubs
 
 
 @lru_cache(maxsize=4)
