@@ -212,7 +212,7 @@ def eta_fit_cmd(
         from landbridge.tracking.fitting import recorded_movements
 
         rec_rows = run_db(database, recorded_movements)
-    model = fit_model(seeds, parse_date(start, "--start"), days, rec_rows, progress=lambda m: err.print(m))
+    model = fit_model(seeds, parse_date(start, "--start"), days, rec_rows, progress=err.print)
     out_file.write_text(json.dumps(model.to_json(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
     out.print(
         f"Model {model.version}: {model.meta['bands']} bands from {model.meta['observations']:,} positions "
