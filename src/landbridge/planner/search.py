@@ -158,6 +158,36 @@ def _period_span(index: RouteIndex, pidx: int) -> tuple[float, float]:
     return lo, hi
 
 
+def _destination_bounds(req: SearchRequest, n: int, cf: float) -> tuple[list[float], ...]:
+    """Per gateway, least (seconds, USD, kg CO2e) from arriving there to the door: with at least one more
+    ride (bound_*) and, counting the egress truck from there too, onward (onward_*): six lists, all
+    gateways at once (each gateway's minimum over the egress trucks, the gateways they reach skipped)."""
+    mass_kg = req.mass_t / 1000
+    secs, usds, kgs = [], [], []
+    for g, t in req.egress.items():
+        gb = req.bounds.towards(g)
+        truck_s, truck_usd, truck_kg = t.hours * 3600, t.usd, t.co2e_kg
+        secs.append([INF if x == INF else x + truck_s for x in gb.seconds])
+        usds.append(
+            [
+                INF if x == INF else n * (cf * f + fee) + truck_usd
+                for x, f, fee in zip(gb.seconds, gb.freight_usd_per_feu, gb.fees_usd_per_container)
+            ]
+        )
+        kgs.append([INF if x == INF else mass_kg * c + truck_kg for x, c in zip(gb.seconds, gb.co2e_g_per_t)])
+    n_stops = len(req.boardings)
+    if secs:
+        bound_s, bound_usd, bound_kg = (list(map(min, zip(*xs))) for xs in (secs, usds, kgs))
+    else:
+        bound_s, bound_usd, bound_kg = [INF] * n_stops, [INF] * n_stops, [INF] * n_stops
+    onward_s, onward_usd, onward_kg = list(bound_s), list(bound_usd), list(bound_kg)
+    for stop, out in req.egress.items():
+        onward_s[stop] = min(onward_s[stop], out.hours * 3600)
+        onward_usd[stop] = min(onward_usd[stop], out.usd)
+        onward_kg[stop] = min(onward_kg[stop], out.co2e_kg)
+    return bound_s, bound_usd, bound_kg, onward_s, onward_usd, onward_kg
+
+
 class Search:
     """One McRAPTOR run over a RouteIndex for a SearchRequest; `run()` returns the Pareto journeys."""
 
@@ -176,8 +206,8 @@ class Search:
         self._costs = index.ride_cost_cache
         self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
         # Bounds towards the destination and boarding plans depend only on the egress trucks, the load and the
-        # boardings: searches towards the same destination with the same load share them (filled lazily, with
-        # the same values whoever fills them; the oldest dropped beyond DESTINATION_CACHE_SIZE).
+        # boardings: searches towards the same destination with the same load share them (plans are filled
+        # lazily, with the same values whoever fills them; the oldest dropped beyond DESTINATION_CACHE_SIZE).
         key = (
             tuple(sorted((g, t.hours, t.usd, t.co2e_kg) for g, t in req.egress.items())),
             self._cost_sig,
@@ -188,17 +218,7 @@ class Search:
         cache = index.destination_cache
         shared = cache.get(key)
         if shared is None:
-            n_stops = len(index.gateways)
-            # -1: not computed yet (seconds are never negative)
-            shared = (
-                [-1.0] * n_stops,
-                [INF] * n_stops,
-                [INF] * n_stops,
-                [-1.0] * n_stops,
-                [INF] * n_stops,
-                [INF] * n_stops,
-                {},
-            )
+            shared = (*_destination_bounds(req, n, req.load.price_factor), {})
             if len(cache) >= DESTINATION_CACHE_SIZE:
                 cache.pop(next(iter(cache)), None)
             cache[key] = shared
@@ -207,19 +227,6 @@ class Search:
         self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = (
             shared[6]
         )
-        self._egress_bounds = [
-            (
-                gb.seconds,
-                gb.freight_usd_per_feu,
-                gb.fees_usd_per_container,
-                gb.co2e_g_per_t,
-                t.hours * 3600,
-                t.usd,
-                t.co2e_kg,
-            )
-            for g, t in req.egress.items()
-            for gb in (req.bounds.towards(g),)
-        ]
         self._cf = req.load.price_factor
         self._base_period = index.tariffs.period_index(req.ready_epoch)
         # The instants the base period covers: a boarding in them needs no period look-up.
@@ -395,11 +402,8 @@ class Search:
                     if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
                         worth = False
                         break
-            sec = bound_s[q]
-            if sec < 0:
-                self._fill(q)
-                sec = bound_s[q]
             if not worth:
+                sec = bound_s[q]
                 if sec == INF:
                     continue
                 tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
@@ -412,7 +416,8 @@ class Search:
                     continue
             if simple:
                 step: RideFields = (ride, e0, route.trips[run], pidx, False, after_rail and rail)
-                self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new)
+                # Without an egress truck here the bound check above is the label's `_hopeless` check.
+                self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
                 continue
             run_r = run
             if req.capacity is not None and rail:
@@ -475,9 +480,11 @@ class Search:
         sea: bool,
         egress: Truck | None,
         new: dict[int, list[Label]],
+        bounded: bool = False,
     ) -> None:
         """A label for arriving somewhere on a ride: a finished itinerary when the destination's truck leaves
-        from here, and a label to go on from unless something beats it."""
+        from here, and a label to go on from unless something beats it (`bounded`: the caller has just found
+        that it is not hopeless, and no itinerary was added since)."""
         t_next = arrive + self.req.connection_s
         stop = step[0].alight_stop
         out: Label = (
@@ -496,7 +503,7 @@ class Search:
         self.labels_created += 1
         if egress is not None:
             self._target(out, egress)
-        if self._hopeless(out) or not self._insert(out):
+        if (not bounded and self._hopeless(out)) or not self._insert(out):
             return
         labels = new.get(stop)
         if labels is None:
@@ -512,9 +519,6 @@ class Search:
         dt = dc = de = INF
         for sec, q, cost, g in zip(b.ride_seconds, b.alights, costs, b.co2e_g_per_t):
             x = onward_s[q]
-            if x < 0:
-                self._fill(q)
-                x = onward_s[q]
             if x == INF:
                 continue
             if sec + x < dt:
@@ -526,29 +530,6 @@ class Search:
             if z < de:
                 de = z
         return dt, dc, de
-
-    def _fill(self, stop: int) -> None:
-        """Bounds at a gateway: with at least one more ride (`_bound_*`) and, counting the egress truck
-        from there too, onward to the door (`_onward_*`)."""
-        n, cf, mass_kg = self._n, self._cf, self.req.mass_t / 1000
-        sec = usd = kg = INF
-        for seconds, freight, fees, co2, truck_s, truck_usd, truck_kg in self._egress_bounds:
-            s_ = seconds[stop]
-            if s_ == INF:
-                continue
-            if s_ + truck_s < sec:
-                sec = s_ + truck_s
-            u = n * (cf * freight[stop] + fees[stop]) + truck_usd
-            if u < usd:
-                usd = u
-            c = mass_kg * co2[stop] + truck_kg
-            if c < kg:
-                kg = c
-        self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop] = sec, usd, kg
-        out = self.req.egress.get(stop)
-        if out is not None:
-            sec, usd, kg = min(sec, out.hours * 3600), min(usd, out.usd), min(kg, out.co2e_kg)
-        self._onward_s[stop], self._onward_usd[stop], self._onward_kg[stop] = sec, usd, kg
 
     def _ride_costs(self, b: Boarding, pidx: int) -> tuple[float, ...]:
         """USD of each ride of a boarding for this request's load under tariff period `pidx` (cached)."""
@@ -637,8 +618,6 @@ class Search:
 
     def _bound(self, stop: int) -> tuple[float, float, float]:
         """Least (seconds, USD, kg CO2e) from arriving at `stop` to the door with one ride or more."""
-        if self._bound_s[stop] < 0:
-            self._fill(stop)
         return self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop]
 
     def _hopeless(self, label: Label) -> bool:
