@@ -300,30 +300,31 @@ class Search:
     def _round(self, marked: dict[int, list[Label]], k: int) -> dict[int, list[Label]]:
         """Round k: board every route at every gateway marked in round k-1, from each new label there."""
         new: dict[int, list[Label]] = {}
-        targets = self.targets
-        rail_board = self.req.rail_board_usd
-        n = self._n
+        rail_board = self.req.rail_board_usd[self._base_period]
+        board_first, board_after = rail_board[0] * self._n, rail_board[1] * self._n
         base = self._base_period
         fc, fe = self.fc, self.fe
         for stop, labels in marked.items():
             plan = self._plan(stop, base)
             for label in labels:
                 c, e = label[3], label[5]
-                after_rail = label[10]
+                c_rail = c + (board_after if label[10] else board_first)
                 for b, rail, dt, dc, de, costs in plan:
-                    earliest = label[1] if rail else label[2]
-                    if earliest == INF:
-                        continue
-                    c0 = c + rail_board[base][after_rail] * n if rail else c
-                    # Best case over all rides of this boarding: if a finished itinerary beats even
-                    # that, skip it without looking up a departure. Ships are always boarded: the
-                    # first sailing is the yardstick rail must beat (see first_sea_arrival).
-                    t_lb, c_lb, e_lb = earliest + dt, (c0 + dc) * fc, (e + de) * fe
-                    for d in targets:
-                        if rail and d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
-                            break
+                    if rail:
+                        earliest = label[1]
+                        # Best case over all rides of this boarding: if a finished itinerary beats even
+                        # that, skip it without looking up a departure. Ships are always boarded: the
+                        # first sailing is the yardstick rail must beat (see first_sea_arrival).
+                        t_lb, c_lb, e_lb = earliest + dt, (c_rail + dc) * fc, (e + de) * fe
+                        for d in self.targets:
+                            if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
+                                break
+                        else:
+                            self._board(b, label, earliest, k, new, costs)
                     else:
-                        self._board(b, label, earliest, k, new, costs)
+                        earliest = label[2]
+                        if earliest != INF:
+                            self._board(b, label, earliest, k, new, costs)
         return new
 
     def _plan(self, stop: int, pidx: int) -> list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]:
