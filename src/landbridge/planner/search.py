@@ -42,7 +42,7 @@ from landbridge.pricing import Load
 INF = float("inf")
 MAX_CAPACITY_TRIES = 12
 MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (loops never pay)
-DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept
+DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept at most
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
 CapacityCheck = Callable[[str, int, int, float], bool]
@@ -207,7 +207,7 @@ class Search:
         self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
         # Bounds towards the destination and boarding plans depend only on the egress trucks, the load and the
         # boardings: searches towards the same destination with the same load share them (plans are filled
-        # lazily, with the same values whoever fills them; the oldest dropped beyond DESTINATION_CACHE_SIZE).
+        # lazily, with the same values whoever fills them; cleared when it holds DESTINATION_CACHE_SIZE).
         key = (
             tuple(sorted((g, t.hours, t.usd, t.co2e_kg) for g, t in req.egress.items())),
             self._cost_sig,
@@ -220,7 +220,7 @@ class Search:
         if shared is None:
             shared = (*_destination_bounds(req, n, req.load.price_factor), {})
             if len(cache) >= DESTINATION_CACHE_SIZE:
-                cache.pop(next(iter(cache)), None)
+                cache.clear()  # atomic, unlike dropping the oldest while other threads read
             cache[key] = shared
         self._bound_s, self._bound_usd, self._bound_kg = shared[0], shared[1], shared[2]
         self._onward_s, self._onward_usd, self._onward_kg = shared[3], shared[4], shared[5]
