@@ -34,6 +34,7 @@ import time as _time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from landbridge.planner.bounds import LowerBounds
 from landbridge.planner.routes import COVER_WINDOW_S, MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
@@ -188,6 +189,28 @@ def _destination_bounds(req: SearchRequest, n: int, cf: float) -> tuple[list[flo
     return bound_s, bound_usd, bound_kg, onward_s, onward_usd, onward_kg
 
 
+def shared_destination(index: RouteIndex, req: SearchRequest) -> tuple[Any, ...]:
+    """The bounds towards the request's destination (`_destination_bounds`) and a dict for boarding plans.
+    They depend only on the egress trucks, the load and the boardings: searches towards the same destination
+    with the same load share them (plans are filled lazily, with the same values whoever fills them); kept in
+    `index.destination_cache`, cleared when it holds DESTINATION_CACHE_SIZE."""
+    key = (
+        tuple(sorted((g, t.hours, t.usd, t.co2e_kg) for g, t in req.egress.items())),
+        (req.load.containers, req.load.price_factor, req.load.dangerous),
+        req.mass_t,
+        id(req.boardings),
+        id(req.bounds),
+    )
+    cache = index.destination_cache
+    shared = cache.get(key)
+    if shared is None:
+        shared = (*_destination_bounds(req, req.load.containers, req.load.price_factor), {})
+        if len(cache) >= DESTINATION_CACHE_SIZE:
+            cache.clear()  # atomic, unlike dropping the oldest while other threads read
+        cache[key] = shared
+    return shared
+
+
 class Search:
     """One McRAPTOR run over a RouteIndex for a SearchRequest; `run()` returns the Pareto journeys."""
 
@@ -205,23 +228,7 @@ class Search:
         # by every search over this index (a dict that only grows; one entry per boarding and signature).
         self._costs = index.ride_cost_cache
         self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
-        # Bounds towards the destination and boarding plans depend only on the egress trucks, the load and the
-        # boardings: searches towards the same destination with the same load share them (plans are filled
-        # lazily, with the same values whoever fills them; cleared when it holds DESTINATION_CACHE_SIZE).
-        key = (
-            tuple(sorted((g, t.hours, t.usd, t.co2e_kg) for g, t in req.egress.items())),
-            self._cost_sig,
-            req.mass_t,
-            id(req.boardings),
-            id(req.bounds),
-        )
-        cache = index.destination_cache
-        shared = cache.get(key)
-        if shared is None:
-            shared = (*_destination_bounds(req, n, req.load.price_factor), {})
-            if len(cache) >= DESTINATION_CACHE_SIZE:
-                cache.clear()  # atomic, unlike dropping the oldest while other threads read
-            cache[key] = shared
+        shared = shared_destination(index, req)
         self._bound_s, self._bound_usd, self._bound_kg = shared[0], shared[1], shared[2]
         self._onward_s, self._onward_usd, self._onward_kg = shared[3], shared[4], shared[5]
         self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = (
@@ -677,18 +684,8 @@ class EarliestArrival:
         self.rail_ready = [INF] * n  # earliest time a train (or anything) can be boarded there
         self.sea_ready = [INF] * n  # earliest time a ship can be boarded there (INF after a ship)
         self.best = INF
-        self._lb = [-1.0] * n
-        self._egress = [(req.bounds.towards(g).seconds, t.hours * 3600) for g, t in req.egress.items()]
-
-    def _bound(self, stop: int) -> float:
-        x = self._lb[stop]
-        if x < 0:
-            x = INF
-            for seconds, truck_s in self._egress:
-                if seconds[stop] + truck_s < x:
-                    x = seconds[stop] + truck_s
-            self._lb[stop] = x
-        return x
+        # Least seconds from arriving at each gateway to the door with one ride or more (shared with `Search`).
+        self._lb: list[float] = shared_destination(index, req)[0]
 
     def run(self) -> float:
         """The earliest arrival at the destination's door (INF when none)."""
@@ -722,8 +719,9 @@ class EarliestArrival:
         new: set[int] = set()
         boardings = self.req.boardings
         min_gap = self.req.bounds.min_gap_s  # the bounds count it from arriving; ready times already include it
+        lb = self._lb
         for stop in marked:
-            if min(self.rail_ready[stop], self.sea_ready[stop]) - min_gap + self._bound(stop) >= self.best:
+            if min(self.rail_ready[stop], self.sea_ready[stop]) - min_gap + lb[stop] >= self.best:
                 continue
             for b in boardings[stop]:
                 mode = b.route.mode_code
@@ -742,9 +740,13 @@ class EarliestArrival:
 
     def _ride_all(self, b: Boarding, earliest: float, new: set[int] | None) -> None:
         route = b.route
-        run = self.index.next_run(route, earliest - b.depart_offset_s)
-        if run >= len(route.epochs):
-            return
+        x = earliest - b.depart_offset_s
+        lo, hi = route.covered
+        run = bisect_left(route.epochs, x) if lo <= x < hi else len(route.epochs)
+        if run == len(route.epochs):
+            run = self.index.next_run(route, x)
+            if run >= len(route.epochs):
+                return
         e0 = route.epochs[run]
         req = self.req
         sea = route.mode_code == MODE_SEA
