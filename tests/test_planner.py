@@ -319,11 +319,11 @@ def test_itineraries_with_several_connections_are_found(world, ready_date):
 
 
 def test_option_geometry_is_geojson(world, ready_date):
-    from landbridge.planner.geometry import option_geojson
+    from landbridge.planner.geometry import legs_geojson
 
     q = quote(world, "Chongqing", "Duisburg", ready_date)
     for o in q.options:
-        doc = option_geojson(o, world.network, world.timetable)
+        doc = legs_geojson(o.legs, world.network, world.timetable)
         assert doc["type"] == "FeatureCollection" and len(doc["features"]) == len(o.legs)
         for f, leg in zip(doc["features"], o.legs):
             coords = f["geometry"]["coordinates"]
