@@ -67,6 +67,10 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
     if s.get("trains_per_month_mean") is not None:
         t.add_row("CR Express trains per calendar month (full months)", _fmt(s["trains_per_month_mean"], 0), "")
     t.add_row("TEU per train", _fmt(s["teu_per_train"], 1), "about 107")
+    if kpis.get("teu_share_by_region"):
+        eu = kpis["teu_share_by_region"].get("eu")
+        t.add_row("EU share of TEU (to or from the EU)", _fmt((eu or 0) * 100, 0) + " %", "about 23 % (0.47 of 2.08 m)")
+        t.add_row("westbound share of trains", _fmt((kpis["westbound_train_share"] or 0) * 100, 0) + " %", "54 %")
     t.add_row(
         "China → Germany transit p50 / p90 (days)",
         f"{_bound(s, 'china_germany_p50')} / {_bound(s, 'china_germany_p90')}",
