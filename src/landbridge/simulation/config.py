@@ -155,6 +155,33 @@ class Hubs(_Strict):
     tare_kg_per_feu: float = Field(ge=0)
 
 
+class Flows(_Strict):
+    """Destination regions of the flow KPIs: region name -> ISO country codes of a pair's far (non-Chinese)
+    end; a country in no list counts under `others_region`."""
+
+    regions: dict[str, tuple[str, ...]] = {}
+    others_region: str = "others"
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Flows:
+        seen: dict[str, str] = {}
+        for region, countries in self.regions.items():
+            if region == self.others_region:
+                raise ValueError(f"region {region!r} is the name kept for the countries in no list")
+            for c in countries:
+                if c in seen:
+                    raise ValueError(f"country {c!r} is in two regions ({seen[c]!r} and {region!r})")
+                seen[c] = region
+        return self
+
+    def region_of(self, country: str) -> str:
+        """The region a country belongs to."""
+        for region, countries in self.regions.items():
+            if country in countries:
+                return region
+        return self.others_region
+
+
 class SimulationConfig(_Strict):
     """simulation.yaml: every parameter the twin adds to the network, timetable and cargo data."""
 
@@ -167,6 +194,7 @@ class SimulationConfig(_Strict):
     crossings: Crossings
     empties: Empties
     hubs: Hubs
+    flows: Flows = Flows()
 
     @field_validator("retrieved", mode="before")
     @classmethod

@@ -9,7 +9,9 @@ reported window (departures, loads, arrivals at crossings from `start` to `start
 4. transit groups (China → Germany and others) and samples for the charts;
 5. border crossings: waits, utilisation, queues by day;
 6. empties by rail and sea and their cost; 7. tonnes through hubs and crossings;
-8. demand generated, left waiting and unserved; cargo mix; re-forming yards.
+8. demand generated, left waiting and unserved; cargo mix; re-forming yards;
+9. flows against the published year: trains by Chinese hub and gateway, TEU by destination region, the
+   westbound share of trains, TEU per train (per-year figures are the window's counts x 365 / its days).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from landbridge.simulation.model import OD, PreparedModel
 from landbridge.simulation.movements import train_movements
-from landbridge.simulation.routes import BoolArray, FloatArray, IntArray
+from landbridge.simulation.routes import CROSS, BoolArray, FloatArray, IntArray
 from landbridge.simulation.state import EXTRA, KIND_NAMES, RELIEF, NetworkState
 
 Row = dict[str, Any]
@@ -575,6 +577,62 @@ def _reforming(st: NetworkState, w: _Window) -> Row:
     return {"feu_through_yards": int(feu), "mean_yard_wait_hours": round(wait, 1)}
 
 
+# ---- 9. flows: hubs, gateways, regions ------------------------------------------------------------------------------
+def _per_year(x: float, w: _Window) -> int:
+    return round(x * 365 / w.days)
+
+
+def _flows(m: PreparedModel, st: NetworkState, w: _Window) -> Row:
+    """The flows the published year is counted in (data/published_flows.yaml), per year: CR Express trains
+    that left in the window (scheduled and extra, both directions) by their Chinese end (`hub`) and by the
+    crossings on their route, plus the trains the twin does not run (China-Central Asia, China-Mongolia:
+    from the timetable) at the crossings; TEU by the region of the far end (simulation.yaml `flows`):
+    loaded boxes by their pair, empties by the place the train took them on. A run shorter or longer
+    than a year is scaled: count x 365 / days."""
+    places = m.network_places
+    region_of = m.config.flows.region_of
+    regions = [*m.config.flows.regions, m.config.flows.others_region]
+    crossing_ids = [c.id for c in m.crossings]
+    hub: dict[str, int] = {}
+    gateway: dict[str, int] = {}
+    teu = dict.fromkeys(regions, 0)
+    trains = westbound = total_teu = 0
+    for tr in st.trains:
+        if tr.cancelled or tr.kind == RELIEF or not w.lo <= tr.dep_h < w.hi:
+            continue
+        r = tr.route
+        trains += 1
+        westbound += r.westbound
+        total_teu += 2 * (tr.loaded_feu + tr.empties_feu)
+        china_end = r.stops[0] if r.westbound else r.stops[-1]
+        if places[china_end].country == "CN":
+            hub[china_end] = hub.get(china_end, 0) + 1
+        for kind, ci in zip(r.leg_kind, r.leg_crossing):
+            if kind == CROSS:
+                gateway[crossing_ids[ci]] = gateway.get(crossing_ids[ci], 0) + 1
+        if tr.empties_feu:
+            at = r.stops[r.empties_stop] if r.empties_stop >= 0 else (r.stops[-1] if r.westbound else r.stops[0])
+            teu[region_of(places[at].country)] += 2 * tr.empties_feu
+    for lot in st.origin_loads:
+        if w.lo <= lot.origin_departure_h < w.hi:
+            far = st.od_dest[lot.od] if st.od_west[lot.od] else st.od_origin[lot.od]
+            teu[region_of(places[far].country)] += 2 * lot.loaded_feu
+    others = m.timetable_only_gateway_trains
+    all_teu = sum(teu.values())
+    return {
+        "trains_per_year_by_hub": {h: _per_year(n, w) for h, n in sorted(hub.items(), key=lambda kv: -kv[1])},
+        "trains_per_year_by_gateway": {
+            c: _per_year(gateway.get(c, 0) + others.get(c, 0), w)
+            for c in sorted(set(gateway) | set(others), key=lambda c: -(gateway.get(c, 0) + others.get(c, 0)))
+        },
+        "timetable_only_trains_per_year_by_gateway": {c: _per_year(n, w) for c, n in others.items()},
+        "teu_per_year_by_region": {k: _per_year(v, w) for k, v in teu.items()},
+        "teu_share_by_region": {k: round(v / all_teu, 4) if all_teu else None for k, v in teu.items()},
+        "westbound_train_share": round(westbound / trains, 4) if trains else None,
+        "teu_per_train": round(total_teu / trains, 1) if trains else None,
+    }
+
+
 # ---- assembling ----------------------------------------------------------------------------------------------------
 def _monthly_rows(m: PreparedModel, c: _TrainCounts, demand_pm: list[int], e: _Empties) -> list[Row]:
     return [
@@ -686,6 +744,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "demand": demand,
         "cargo_teu": _cargo_teu(m, empties.loaded_westbound, empties.loaded_eastbound),
         "reforming": _reforming(st, w),
+        **_flows(m, st, w),
     }
     tables_out = {
         "movements": train_movements(m, st) if tables else [],

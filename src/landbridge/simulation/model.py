@@ -30,6 +30,7 @@ from landbridge.ecommerce_flow import OrderFlow, order_flow
 from landbridge.network.models import Network, Place
 from landbridge.scenarios import BASELINE, Scenario
 from landbridge.simulation.config import SimulationConfig
+from landbridge.simulation.flows import timetable_only_gateway_trains
 from landbridge.simulation.routes import (
     ECOMMERCE_TRAIN,
     REGIONS,
@@ -144,6 +145,7 @@ class PreparedModel:
     month_of_day: list[int]
     months: list[str]
     scheduled_per_route_month: dict[tuple[int, int], int]  # (route, month index) -> scheduled trains
+    timetable_only_gateway_trains: dict[str, int]  # crossing -> trains in the window the twin does not run (flows.py)
     eu_reserve_feu: dict[str, float]  # per European place: empties kept for its eastbound loads
     od_cargo_mix: dict[str, dict[str, float]]  # direction -> cargo -> share of loaded FEU
     mass_t_per_feu: dict[str, float]  # direction -> tonnes per loaded FEU (cargo mix + tare)
@@ -481,6 +483,12 @@ def prepare(
         month_of_day=cal.month_of_day,
         months=cal.months,
         scheduled_per_route_month=per_route_month,
+        timetable_only_gateway_trains=timetable_only_gateway_trains(
+            world.timetable.services,
+            world.timetable,
+            cal.t0.timestamp() + cal.start_h * 3600,
+            cal.t0.timestamp() + cal.end_h * 3600,
+        ),
         eu_reserve_feu=empties_reserve(cfg, ods),
         od_cargo_mix={
             "westbound": dict(cfg.demand.cargo_mix.westbound),
