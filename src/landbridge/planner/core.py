@@ -103,7 +103,7 @@ class PlannerSettings:
 class Planner:
     """Quotes over a timetable: search and scheduling here, prices in landbridge.pricing, emissions in
     the emission model. Build once per timetable (about 20 ms); `quote` is then fast and thread-safe
-    for reading (caches only grow)."""
+    for reading (caches only grow, or are emptied whole; a search keeps what it took from them)."""
 
     def __init__(
         self,
