@@ -43,6 +43,7 @@ from landbridge.pricing import Load
 INF = float("inf")
 MAX_CAPACITY_TRIES = 12
 MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (loops never pay)
+RIDE_COST_CACHE_SIZE = 100_000  # (boarding, tariff period, load) ride price tuples kept at most
 DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept at most
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
@@ -225,7 +226,7 @@ class Search:
         credit = max(first - after for first, after in req.rail_board_usd)
         self.rail_credit = max(credit, 0.0)
         # Ride costs depend on the boarding, the tariff period and the load's price signature only: shared
-        # by every search over this index (a dict that only grows; one entry per boarding and signature).
+        # by every search over this index (one entry per boarding, period and signature; see _ride_costs).
         self._costs = index.ride_cost_cache
         self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
         shared = shared_destination(index, req)
@@ -530,6 +531,8 @@ class Search:
             n, cf = self._n, self._cf
             extra = 1.0 if self.req.load.dangerous else 0.0
             costs = tuple(n * (cf * f + x + extra * dg) for f, x, dg in b.coefficients[pidx])
+            if len(self._costs) >= RIDE_COST_CACHE_SIZE:
+                self._costs.clear()  # many different loads: start again (atomic; searches keep their tuples)
             self._costs[key] = costs
         return costs
 
