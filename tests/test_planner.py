@@ -377,3 +377,39 @@ def test_a_new_emission_model_plugs_in_per_ride_truck_and_hub(world, ready_date)
     greenest_in_search = min(hubs.options, key=lambda o: (o.transfers, o.co2e_kg))
     assert greenest_in_search.transfers == fewest
     assert {o.key for o in hubs.options} != {o.key for o in plain.options}  # the hub charge changed the Pareto set
+
+
+def test_shared_search_caches_change_no_answer(world, ready_date):
+    """Searches share ride prices, bounds and boarding plans per destination and load, and truck legs per place
+    and load: quotes asked in one order, in the reverse order and each in a fresh planner are the same."""
+    from landbridge.planner import Planner
+
+    later = ready_date + timedelta(days=40)
+    requests = [
+        QuoteRequest("Chongqing", "Duisburg", ready_date),
+        QuoteRequest("Xi'an", "Duisburg", ready_date, containers=3, container_type="20GP"),
+        # Same trucks (road prices per container whatever the type, same mass), different rail and sea prices:
+        QuoteRequest("Xi'an", "Duisburg", ready_date, container_type="40HC", mass_kg=12000),
+        QuoteRequest("Xi'an", "Duisburg", ready_date, container_type="40GP", mass_kg=12000),
+        QuoteRequest("Chongqing", "Duisburg", later, cargo="batteries"),
+        QuoteRequest("Chengdu", "Duisburg", ready_date, modes=("rail",)),
+        QuoteRequest("Chongqing", "Duisburg", ready_date, mass_kg=5000),
+        QuoteRequest("Duisburg", "Chongqing", ready_date, cargo="electronics", containers=2),
+        QuoteRequest("Hamburg", "Chongqing", later, modes=("rail", "sea")),
+        # Same trucks and load, different services: only parcels ride the Chengdu e-commerce train.
+        QuoteRequest("Chengdu", "Łódź", later, cargo="ecommerce", modes=("rail",), mass_kg=10000),
+        QuoteRequest("Chengdu", "Łódź", later, cargo="electronics", modes=("rail",), mass_kg=10000),
+    ]
+
+    def fresh() -> Planner:
+        return Planner(world.network, world.timetable, world.catalog, world.tariffs, world.factors, world.rates)
+
+    def answer(planner: Planner, req: QuoteRequest) -> dict:
+        q = planner.quote(req)
+        return {"quote": q.to_dict(), "search_usd": [o.cost_usd for o in q.options]}  # the search's own prices too
+
+    forward, backward = fresh(), fresh()
+    ahead = [answer(forward, r) for r in requests]
+    behind = [answer(backward, r) for r in reversed(requests)][::-1]
+    alone = [answer(fresh(), r) for r in requests]
+    assert ahead == behind == alone

@@ -53,6 +53,7 @@ from landbridge.timetable.builder import Timetable, departure_id
 # most 1 % more and emits at most 5 % more (emission factors are not more accurate than that).
 PRACTICAL_COST_SHARE = 0.01
 PRACTICAL_CO2E_SHARE = 0.05
+TRUCK_CACHE_SIZE = 4096  # (place, load) pairs whose truck legs are kept
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class PlannerSettings:
 class Planner:
     """Quotes over a timetable: search and scheduling here, prices in landbridge.pricing, emissions in
     the emission model. Build once per timetable (about 20 ms); `quote` is then fast and thread-safe
-    for reading (caches only grow)."""
+    for reading (caches only grow, or are emptied whole; a search keeps what it took from them)."""
 
     def __init__(
         self,
@@ -139,6 +140,7 @@ class Planner:
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
+        self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
 
     def _min_gap_s(self) -> float:
         s = self.settings
@@ -214,6 +216,18 @@ class Planner:
             v.containers, v.container.id, period.container_factor(v.container.id), chargeable, v.cargo.un_number
         )
 
+    def _place_trucks(self, place: Place, wide: bool, v: ValidRequest, period: TariffPeriod, load: Load) -> list[Truck]:
+        """The trucks between `place` and its gateways for this load (`_trucks`), kept per place, tariff
+        period, container type, number and mass (emptied whole at TRUCK_CACHE_SIZE entries)."""
+        key = (place.id, wide, id(period), load.container_id, load.containers, v.mass_kg)
+        trucks = self._truck_cache.get(key)
+        if trucks is None:
+            trucks = self._trucks(self.access_points(place, wide), v, period, load)
+            if len(self._truck_cache) >= TRUCK_CACHE_SIZE:
+                self._truck_cache.clear()
+            self._truck_cache[key] = trucks
+        return trucks
+
     def _trucks(self, points: list[Access], v: ValidRequest, period: TariffPeriod, load: Load) -> list[Truck]:
         s = self.settings
         stop_of = self.routes.stop_of
@@ -250,8 +264,8 @@ class Planner:
         s = self.settings
         period = self.tariffs.period_for(v.ready.date())
         load = self.load(v, period)
-        access = self._trucks(self.access_points(v.origin, wide), v, period, load)
-        egress = {t.stop: t for t in self._trucks(self.access_points(v.destination, wide), v, period, load)}
+        access = self._place_trucks(v.origin, wide, v, period, load)
+        egress = {t.stop: t for t in self._place_trucks(v.destination, wide, v, period, load)}
         n = v.containers
 
         def drayage(km: float) -> tuple[float, float, float]:

@@ -43,6 +43,7 @@ from landbridge.pricing import Load
 INF = float("inf")
 MAX_CAPACITY_TRIES = 12
 MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (loops never pay)
+RIDE_COST_CACHE_SIZE = 100_000  # (boarding, tariff period, load) ride price tuples kept at most
 DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept at most
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
@@ -225,7 +226,7 @@ class Search:
         credit = max(first - after for first, after in req.rail_board_usd)
         self.rail_credit = max(credit, 0.0)
         # Ride costs depend on the boarding, the tariff period and the load's price signature only: shared
-        # by every search over this index (a dict that only grows; one entry per boarding and signature).
+        # by every search over this index (one entry per boarding, period and signature; see _ride_costs).
         self._costs = index.ride_cost_cache
         self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
         shared = shared_destination(index, req)
@@ -359,8 +360,9 @@ class Search:
         new: dict[int, list[Label]],
         base_costs: tuple[float, ...],
     ) -> None:
-        """Board route b at `earliest` or later from `label`; offer a label at every later stop.
-        (The hot loop of the search: `_worth` and `RouteIndex.next_run` are inlined here.)"""
+        """Board route b at `earliest` or later from `label`; offer a label at every later stop that could
+        still lead to an itinerary no finished one beats: as one from there (egress truck), or after more
+        rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` is inlined."""
         req = self.req
         route = b.route
         rail = route.mode_code == MODE_RAIL
@@ -443,26 +445,6 @@ class Search:
                 winter = surcharge > 0
             step = (ride, e_r, route.trips[run_r], pidx, winter, after_rail and rail)
             self._offer(label, step, e_r + ride.arrive_offset_s, usd, e, k, rail, sea, egress, new)
-
-    def _worth(self, stop: int, t: float, c: float, e: float, k: int, egress: Truck | None) -> bool:
-        """Could arriving at `stop` at `t` (or later) with cost `c` and emissions `e` after `k` rides still
-        lead to an itinerary no finished one beats: as one from here, or after more rides (bounds)?"""
-        fc, fe, targets = self.fc, self.fe, self.targets
-        if egress is not None:
-            te, ce, ee = t + egress.hours * 3600, (c + egress.usd) * fc, (e + egress.co2e_kg) * fe
-            for d in targets:
-                if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
-                    break
-            else:
-                return True
-        sec, add_usd, add_kg = self._bound(stop)
-        if sec == INF:
-            return False
-        tb, cb, eb, kb = t + sec, (c + add_usd) * fc, (e + add_kg) * fe, k + 1
-        for d in targets:
-            if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
-                return False
-        return True
 
     def _winter_surcharge(self, route: Route, ride: Ride, run_epoch: float, pidx: int) -> float | None:
         """Winter protection for winter-sensitive cargo on the 1520 mm area when the ride leaves or arrives in
@@ -549,6 +531,8 @@ class Search:
             n, cf = self._n, self._cf
             extra = 1.0 if self.req.load.dangerous else 0.0
             costs = tuple(n * (cf * f + x + extra * dg) for f, x, dg in b.coefficients[pidx])
+            if len(self._costs) >= RIDE_COST_CACHE_SIZE:
+                self._costs.clear()  # many different loads: start again (atomic; searches keep their tuples)
             self._costs[key] = costs
         return costs
 
