@@ -141,6 +141,45 @@ def test_capacity_is_never_oversold_oldest_go_first_and_the_rest_wait_for_the_ne
     assert all(o.status == "loaded" for o in orders_of(fresh_db))
 
 
+def test_orders_of_a_cancelled_container_go_back_to_the_queue_for_the_next_departure(fresh_db, world):
+    from landbridge.booking import capacity
+    from landbridge.booking import service as booking
+    from landbridge.ecommerce import service
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    rep = import_rows(fresh_db, pallets(108, "DE", cut, promised="2027-12-31"), seller.customer_id)
+    first = run(fresh_db, dep.id, cut)
+    assert first["orders_loaded"] == 108 and first["released_orders"] == 0
+    booking_ids = {c["booking_id"] for c in first["containers"]}
+    fresh_db.write(
+        lambda s: [booking.change_status(s, operator(), b, "cancelled", "shipper withdrew") for b in booking_ids]
+    )
+    oid = rep.inserted_ids[0]
+    shown = fresh_db.read(lambda s: service.get_order(s, seller.principal, oid, now=cut))
+    assert shown["status"] == "container_cancelled"
+    # two full containers of 54 pallets; the next e-commerce departure takes them again (oldest first), in new
+    # containers with a new booking
+    sv = dep.service
+    nxt = world.timetable.departure_from_epoch(
+        sv, world.timetable.next_departure_epoch(sv, dep.departure.timestamp() + 60)
+    )
+    second = run(fresh_db, nxt.id, nxt.departure - H48)
+    assert second["released_orders"] == 108 and second["orders_loaded"] == 108
+    assert not booking_ids & {c["booking_id"] for c in second["containers"]}
+    os_ = orders_of(fresh_db)
+    new_containers = {c["id"] for c in second["containers"]}
+    assert all(o.status == "loaded" and o.container_id in new_containers for o in os_)
+    after = fresh_db.read(lambda s: service.get_order(s, seller.principal, oid, now=nxt.departure - H48))
+    assert after["status"] == "booked" and after["train"]["departure_id"] == nxt.id
+    # nothing released twice; the cancelled train's capacity is free again
+    third = run(fresh_db, dep.id, cut)
+    assert third["released_orders"] == 0 and third["orders_loaded"] == 0
+    assert fresh_db.read(lambda s: capacity.departure_detail(s, world, dep.id))["booked_feu"] == 0
+    assert fresh_db.read(capacity.reconcile)["ok"]
+
+
 def test_orders_past_their_promised_date_are_flagged(fresh_db, world):
     from landbridge.ecommerce import service
 

@@ -42,6 +42,7 @@ from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal, create_customer
 from landbridge.booking import capacity
 from landbridge.booking import service as booking
+from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce import packing
@@ -54,6 +55,7 @@ from landbridge.errors import ConflictError, GoneError, InvalidRequestError, Not
 CONSOLIDATOR = "Landbridge e-commerce consolidation"
 O = ORDERS.c
 C = CONTAINERS.c
+Bin = tuple[int, np.ndarray, float, float]  # (group, row indexes, volume m3, weight kg) of one container
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,22 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
     return out
 
 
+def release_cancelled(s: Session) -> int:
+    """Carry-over of cancelled containers: the orders of a container whose booking was cancelled, rejected or
+    declined go back to the queue (`waiting`, no container), keeping their ready time, so the next consolidation
+    takes them first (oldest first). The container row stays as the record of what was packed. Returns how many
+    orders went back."""
+    B = Booking.__table__.c
+    released = select(C.id).join(Booking, B.id == C.booking_id).where(B.status.in_(RELEASED_STATUSES))
+    res: Any = s.execute(
+        update(ORDERS)
+        .where(O.container_id.is_not(None), O.container_id.in_(released), O.status == "loaded")
+        .values(status="waiting", container_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)
+
+
 def _in_ids(s: Session, ids: list[str]) -> Any:
     """A condition `id IN ids` that costs one parameter (JSON on SQLite, an array on PostgreSQL)."""
     if s.get_bind().dialect.name == "postgresql":
@@ -278,7 +296,8 @@ def consolidate(
     flow: OrderFlow | None = None,
 ) -> dict[str, Any]:
     """Pack, book and load the waiting orders for one departure (see the module's rules). Returns a summary:
-    containers per hub and regime with fill, orders loaded, orders left waiting, orders late."""
+    containers per hub and regime with fill, orders loaded, orders left waiting, orders late, and the orders of
+    cancelled containers that went back to the queue (`released_orders`)."""
     from landbridge.world import load_world
 
     now = now or utcnow()
@@ -286,6 +305,39 @@ def consolidate(
     rules = rules or load_rules()
     flow = flow or order_flow()
     plan = plan_for(world, departure_id, rules, flow)
+    _check_window(plan, now, rules)
+    released = release_cancelled(s)
+    dep = plan.departure
+    ctype = world.catalog.container(flow.container_type)
+    cap = (ctype.volume_m3 * flow.stowage_factor, float(ctype.max_payload_kg))
+    where = _eligible(s, plan, world, flow, rules)
+    nxt = next_dedicated(world, flow, plan.cutoff, rules)
+    total, late_total = _counts(s, where, nxt) if where else (0, 0)
+    summary = _new_summary(plan, now, total, released)
+    if total == 0 or where is None:
+        if plan.dedicated:  # other trains with nothing for them leave no record
+            _record(s, dep.id, now, summary)
+        return summary
+    free = _free_containers(s, world, plan, ctype.feu)
+    budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
+    w = _waiting(s, where, budget * cap[0] / 0.99 * 1.0001, budget * cap[1] / 0.99 * 1.0001)
+    group, keys = packing.group_ids(w["hub"], w["regime"])
+    chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap[0], cap[1], budget)
+    bins = _pack_groups(w, group, len(keys), chosen, cap)
+    if plan.dedicated and rules.ops.hold_below_fill > 0:
+        bins = _hold_nearly_empty(bins, keys, w, nxt, cap, rules.ops.hold_below_fill)
+    while len(bins) > budget:  # packing loss beyond the margin: the least-filled container waits
+        bins.remove(min(bins, key=lambda b: _fill(b, cap)))
+    if bins:
+        _book_and_load(s, principal, plan, bins, keys, w, ctype, cap[0], cap[1], now, summary)
+    _tally(summary, plan, w, bins, nxt, total, late_total)
+    summary["budget_containers"] = budget
+    _record(s, dep.id, now, summary)
+    return summary
+
+
+def _check_window(plan: Plan, now: datetime, rules: Rules) -> None:
+    """Consolidation opens at the cut-off and closes when the train leaves (ConflictError / GoneError)."""
     dep = plan.departure
     if now < plan.cutoff:
         raise ConflictError(
@@ -294,13 +346,11 @@ def consolidate(
         )
     if now >= dep.departure:
         raise GoneError(f"Departure {dep.id} left at {dep.departure.isoformat()}; consolidate a later departure.")
-    catalog = world.catalog
-    ctype = catalog.container(flow.container_type)
-    cap_m3 = ctype.volume_m3 * flow.stowage_factor
-    cap_kg = ctype.max_payload_kg
-    where = _eligible(s, plan, world, flow, rules)
-    total, late_total = _counts(s, where, next_dedicated(world, flow, plan.cutoff, rules)) if where else (0, 0)
-    summary: dict[str, Any] = {
+
+
+def _new_summary(plan: Plan, now: datetime, total: int, released: int) -> dict[str, Any]:
+    dep = plan.departure
+    return {
         "departure_id": dep.id,
         "service": dep.service.id,
         "dedicated": plan.dedicated,
@@ -308,51 +358,73 @@ def consolidate(
         "cutoff": plan.cutoff.isoformat(),
         "run_at": now.isoformat(),
         "eligible_orders": total,
+        "released_orders": released,
         "containers": [],
         "orders_loaded": 0,
         "orders_waiting": 0,
         "late_loaded": 0,
         "late_waiting": 0,
     }
-    if total == 0 or where is None:
-        if plan.dedicated:  # other trains with nothing for them leave no record
-            _record(s, dep.id, now, summary)
-        return summary
-    free = _free_containers(s, world, plan, ctype.feu)
-    budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
-    w = _waiting(s, where, budget * cap_m3 / 0.99 * 1.0001, budget * cap_kg / 0.99 * 1.0001)
-    n = len(w["id"])
-    group, keys = packing.group_ids(w["hub"], w["regime"])
-    chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap_m3, cap_kg, budget)
-    nxt = next_dedicated(world, flow, plan.cutoff, rules)
-    # pack each group; hold a nearly empty last container when waiting makes none of its orders late
-    bins: list[tuple[int, np.ndarray, float, float]] = []  # (group, row indexes, volume, weight)
-    for g in range(len(keys)):
+
+
+def _fill(b: Bin, cap: tuple[float, float]) -> float:
+    return max(b[2] / cap[0], b[3] / cap[1])
+
+
+def _pack_groups(
+    w: dict[str, np.ndarray], group: np.ndarray, n_groups: int, chosen: np.ndarray, cap: tuple[float, float]
+) -> list[Bin]:
+    """Pack the chosen orders of each group: (group, row indexes, volume, weight) per container."""
+    bins: list[Bin] = []
+    for g in range(n_groups):
         rows = np.flatnonzero(chosen & (group == g))
         if not len(rows):
             continue
-        p = packing.pack(w["volume_m3"][rows], w["weight_kg"][rows], cap_m3, cap_kg)
+        p = packing.pack(w["volume_m3"][rows], w["weight_kg"][rows], cap[0], cap[1])
         by_bin = np.split(rows[np.argsort(p.bin_of, kind="stable")], np.cumsum(np.bincount(p.bin_of))[:-1])
         bins.extend((g, r, float(p.volume_m3[b]), float(p.weight_kg[b])) for b, r in enumerate(by_bin))
-    if plan.dedicated and rules.ops.hold_below_fill > 0:
-        kept = []
-        for g, rows, vol, kg in bins:
-            fill = max(vol / cap_m3, kg / cap_kg)
-            hub = keys[g][0]
-            next_arrival = nxt.get(hub)
-            late_if_held = next_arrival is None or bool((w["promised_by"][rows] < _day(next_arrival)).any())
-            last_of_group = fill == min(max(v / cap_m3, k / cap_kg) for gg, _r, v, k in bins if gg == g)
-            if fill < rules.ops.hold_below_fill and last_of_group and not late_if_held:
-                continue
-            kept.append((g, rows, vol, kg))
-        bins = kept
-    while len(bins) > budget:  # packing loss beyond the margin: the least-filled container waits
-        bins.remove(min(bins, key=lambda b: max(b[2] / cap_m3, b[3] / cap_kg)))
-    if bins:
-        _book_and_load(s, principal, plan, bins, keys, w, ctype, cap_m3, cap_kg, now, summary)
+    return bins
+
+
+def _hold_nearly_empty(
+    bins: list[Bin],
+    keys: list[tuple[str, ...]],
+    w: dict[str, np.ndarray],
+    nxt: dict[str, datetime],
+    cap: tuple[float, float],
+    hold_below: float,
+) -> list[Bin]:
+    """Hold a group's least-filled container for the next train when it is under `hold_below` full and waiting
+    makes none of its orders late."""
+    least: dict[int, float] = {}
+    for b in bins:
+        least[b[0]] = min(least.get(b[0], np.inf), _fill(b, cap))
+    kept = []
+    for b in bins:
+        g, rows = b[0], b[1]
+        fill = _fill(b, cap)
+        next_arrival = nxt.get(keys[g][0])
+        late_if_held = next_arrival is None or bool((w["promised_by"][rows] < _day(next_arrival)).any())
+        if fill < hold_below and fill == least[g] and not late_if_held:
+            continue
+        kept.append(b)
+    return kept
+
+
+def _tally(
+    summary: dict[str, Any],
+    plan: Plan,
+    w: dict[str, np.ndarray],
+    bins: list[Bin],
+    nxt: dict[str, datetime],
+    total: int,
+    late_total: int,
+) -> None:
+    """Orders loaded, left waiting, and late (on this train, or if they wait for the next one) into the summary."""
+    n = len(w["id"])
     loaded = np.zeros(n, dtype=bool)
-    for _g, rows, _v, _k in bins:
-        loaded[rows] = True
+    for b in bins:
+        loaded[b[1]] = True
     promised = w["promised_by"]
     far = np.datetime64("9999-12-31", "D")
     at_hub = np.full(n, far)
@@ -366,9 +438,6 @@ def consolidate(
     summary["late_loaded"] = int((loaded & (promised < at_hub)).sum())
     # late among all eligible orders (counted in the database), less the late ones this train takes
     summary["late_waiting"] = late_total - int((loaded & ((next_at_hub == far) | (promised < next_at_hub))).sum())
-    summary["budget_containers"] = budget
-    _record(s, dep.id, now, summary)
-    return summary
 
 
 def _record(s: Session, departure_id: str, now: datetime, summary: dict[str, Any]) -> None:
@@ -521,9 +590,6 @@ def _book_and_load(
             .execution_options(synchronize_session=False),
             changed,
         )
-
-
-Bin = tuple[int, np.ndarray, float, float]
 
 
 def bins_in_order(bins: list[Bin], by_hub: dict[str, list[int]], keys: list[tuple[str, ...]]) -> list[Bin]:
