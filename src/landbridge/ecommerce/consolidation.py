@@ -27,13 +27,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal_column,
     or_,
     select,
     text,
-    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
@@ -132,28 +132,29 @@ _SOONEST_SQLITE = text(
 )
 
 
-# What a consolidation reads of each waiting order. Dates as text and amounts as floats: no per-row conversion
-# to datetime or Decimal objects (tens of thousands of rows per departure); the customs inputs come along so
-# that the customs on the EU entry date are computed in memory.
+# What a consolidation reads of each waiting order. Dates as text and amounts as floats, converted in SQL: the
+# rows are fetched from the driver's cursor as plain tuples (no per-row conversion to datetime or Decimal objects,
+# tens of thousands of rows per departure); the customs inputs come along so that the customs on the EU entry date
+# are computed in memory.
 WAITING = {
     "id": O.id,
     "hub": O.hub,
     "regime": O.regime,
-    "volume_m3": O.volume_m3,
-    "weight_kg": O.weight_kg,
-    "promised_by": type_coerce(O.promised_by, String),
+    "volume_m3": cast(O.volume_m3, Float),
+    "weight_kg": cast(O.weight_kg, Float),
+    "promised_by": cast(O.promised_by, String),
     "items": O["items"],
-    "value_eur": type_coerce(O.value_eur, Float),
+    "value_eur": cast(O.value_eur, Float),
     "hs_codes": O.hs_codes,
-    "declared_value": type_coerce(O.declared_value, Float),
+    "declared_value": cast(O.declared_value, Float),
     "currency": O.currency,
     "destination_country": O.destination_country,
     "consignee_type": O.consignee_type,
     "ioss_number": O.ioss_number,
     "tariff_lines": O.tariff_lines,
     "import_declaration": O.import_declaration,
-    "duty_eur": type_coerce(O.duty_eur, Float),
-    "vat_eur": type_coerce(O.vat_eur, Float),
+    "duty_eur": cast(O.duty_eur, Float),
+    "vat_eur": cast(O.vat_eur, Float),
     "vat_via": O.vat_via,
 }
 FLOATS = ("volume_m3", "weight_kg", "value_eur", "declared_value", "duty_eur", "vat_eur")
@@ -187,31 +188,39 @@ def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules)
 def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict[str, np.ndarray]:
     """The eligible orders, oldest first, as far as they could possibly fit: orders whose running total of volume
     or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are not
-    read (a window sum in the database; at peaks tens of thousands of orders wait)."""
+    read (at peaks tens of thousands of orders wait). Two statements: a window sum over the narrow rows (age,
+    volume, weight) finds the first order that cannot fit; then the wide rows before it are read."""
     order = (O.ready_at, O.id)
-    inner = (
+    running = (
         select(
-            *(col.label(k) for k, col in WAITING.items()),
             O.ready_at.label("ready_at"),
-            func.sum(O.volume_m3).over(order_by=order).label("cum_m3"),
-            func.sum(O.weight_kg).over(order_by=order).label("cum_kg"),
+            O.id.label("id"),
+            (func.sum(O.volume_m3).over(order_by=order) - O.volume_m3).label("before_m3"),
+            (func.sum(O.weight_kg).over(order_by=order) - O.weight_kg).label("before_kg"),
         )
         .where(*where)
         .subquery()
     )
-    q = (
-        select(*(inner.c[k] for k in WAITING))
-        .where(inner.c.cum_m3 - inner.c.volume_m3 <= max_m3, inner.c.cum_kg - inner.c.weight_kg <= max_kg)
-        .order_by(inner.c.ready_at, inner.c.id)
-    )
-    rows = s.execute(q).all()
+    first_out = s.execute(
+        select(running.c.ready_at, running.c.id)
+        .where(or_(running.c.before_m3 > max_m3, running.c.before_kg > max_kg))
+        .order_by(running.c.ready_at, running.c.id)
+        .limit(1)
+    ).first()
+    cond = list(where)
+    if first_out is not None:
+        at, oid = first_out
+        cond.append(or_(O.ready_at < at, and_(O.ready_at == at, O.id < oid)))
+    res: Any = s.execute(select(*(col.label(k) for k, col in WAITING.items())).where(*cond).order_by(*order))
+    rows = res.cursor.fetchall()  # plain tuples from the driver: every column is already a str, float or int
+    res.close()
     if not rows:
         return _empty()
     cols = dict(zip(WAITING, zip(*rows)))
     out = {k: np.array(v, dtype=float if k in FLOATS else object) for k, v in cols.items()}
     out["items"] = out["items"].astype(np.int64)
     out["tariff_lines"] = out["tariff_lines"].astype(np.int64)
-    out["promised_by"] = np.array([str(x) for x in cols["promised_by"]], dtype="datetime64[D]")
+    out["promised_by"] = np.array(cols["promised_by"], dtype="datetime64[D]")
     return out
 
 
@@ -632,12 +641,8 @@ def customs_changes(w: dict[str, np.ndarray], rows: np.ndarray, entry: np.dateti
     kind, _flat = rules.duty_kind(np.array([entry]))
     need = (w["value_eur"][rows] > rules.eu.low_value_threshold_eur) | (kind[0] == 2)
     chapter_rate = np.zeros(len(rows))
-    memo: dict[str, float] = {}
-    for k in np.flatnonzero(need):
-        hs = w["hs_codes"][rows[k]]
-        if hs not in memo:
-            memo[hs] = float(np.mean(rules.duty_rate_of_chapter(np.array([c[:2] for c in hs.split(";")]))))
-        chapter_rate[k] = memo[hs]
+    if need.any():
+        chapter_rate[need] = mean_chapter_rate(rules, w["hs_codes"][rows[need]])
     res = rules.customs(
         regime=w["regime"][rows],
         consignee_type=w["consignee_type"][rows],
@@ -665,6 +670,22 @@ def customs_changes(w: dict[str, np.ndarray], rows: np.ndarray, entry: np.dateti
         }
         for k in np.flatnonzero(differs)
     ]
+
+
+def mean_chapter_rate(rules: Rules, hs_codes: np.ndarray) -> np.ndarray:
+    """The mean indicative duty rate of each order's HS codes (';'-separated), by chapter, in columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = pc.split_pattern(pa.array(hs_codes, pa.string()), ";")
+    counts = np.diff(np.asarray(parts.offsets.to_numpy(zero_copy_only=False)))
+    chapters = pc.dictionary_encode(pc.utf8_slice_codeunits(parts.flatten(), 0, 2))
+    rate_of = rules.duty_rate_of_chapter(np.array(chapters.dictionary.to_pylist(), dtype=object))
+    rates = rate_of[np.asarray(chapters.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    parent = np.repeat(np.arange(len(hs_codes)), counts)
+    total = np.bincount(parent, weights=rates, minlength=len(hs_codes))
+    out: np.ndarray = total / np.maximum(counts, 1)
+    return out
 
 
 def departures_between(world: Any, flow: OrderFlow, start: date, end: date, include_other: bool = True) -> list[Any]:

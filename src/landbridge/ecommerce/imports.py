@@ -374,19 +374,12 @@ def import_table(
         raise NotFoundError(
             f"No seller {seller_id!r}: sellers are customers (cus_...); see `landbridge keys` / POST /v1/customers."
         )
-    named: set[str] = set()
-    if "seller_id" in [c.strip().lower() for c in table.column_names]:
-        col = next(c for c in table.column_names if c.strip().lower() == "seller_id")
-        import pyarrow.compute as pc
-
-        named = {x for x in pc.unique(table.column(col)).to_pylist() if isinstance(x, str)}
-    candidates = named | ({seller_id} if seller_id else set())
+    candidates = _named_sellers(table) | ({seller_id} if seller_id else set())
     known = set(s.scalars(select(Customer.id).where(Customer.id.in_(sorted(candidates))))) if candidates else set()
     checked = validate(
         table, rules, flow, lines=lines, first_line=first_line, seller_id=seller_id, known_sellers=known, now=now
     )
-    errors = list(read_errors or []) + checked.all_errors
-    errors.sort(key=lambda e: e.line)
+    errors = sorted([*(read_errors or []), *checked.all_errors], key=lambda e: e.line)
     rows = checked.rows + len(read_errors or [])
     report = ImportReport(source, rows, checked.valid if not checked.file_errors else 0, False, errors=errors)
     if checked.file_errors or (errors and not skip_invalid):
@@ -397,39 +390,17 @@ def import_table(
     }
     prepared = prepare(checked, rules, flow, allow)
     sellers = sorted(set(prepared["seller_id"].tolist()))
-    existing = _existing(s, sellers) if sellers else {}
     keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist()))
-    shas = prepared["content_sha"]
-    new_idx, changed_idx, changed_ids = [], [], []
-    unchanged = 0
-    for i, k in enumerate(keys):
-        hit = existing.get(k)
-        if hit is None:
-            new_idx.append(i)
-        elif hit[1] == shas[i]:
-            unchanged += 1
-        else:
-            changed_idx.append(i)
-            changed_ids.append(hit[0])
+    sorting = _sort_out(keys, prepared["content_sha"], _existing(s, sellers) if sellers else {})
     import_id = new_id("imp")
     # insert in time order (ready at the warehouse) with ids ascending: the indexes then grow at a few points
     # (per hub, per seller) instead of at random places, which is what makes big batches fast
-    ready = prepared["ready_ts"]
-    new_idx.sort(key=lambda i: (ready[i], keys[i]))
+    new_rows = np.array(sorting.new, dtype=np.int64)
+    new_rows = new_rows[np.argsort(prepared["ready_ts"][new_rows], kind="stable")]  # ties: in file order
+    new_idx = new_rows.tolist()
     ids = sorted(new_order_ids(len(new_idx)))
-    insert_orders(s, prepared, np.array(new_idx, dtype=np.int64), ids, import_id, now)
-    ok_lines = checked.lines[checked.ok]
-    diffs = _changed_fields(s, changed_ids, prepared, changed_idx) if changed_idx else []
-    report.changed = [
-        {
-            "line": int(ok_lines[i]),
-            "seller_order_id": keys[i][1],
-            "id": oid,
-            "fields": d,
-            "note": "differs from the stored order; not updated",
-        }
-        for i, oid, d in zip(changed_idx, changed_ids, diffs)
-    ]
+    insert_orders(s, prepared, new_rows, ids, import_id, now)
+    report.changed = _changed_report(s, sorting, prepared, checked.lines[checked.ok], keys)
     s.execute(
         insert(IMPORTS),
         [
@@ -439,8 +410,8 @@ def import_table(
                 "source": source[:300],
                 "rows": rows,
                 "inserted": len(new_idx),
-                "unchanged": unchanged,
-                "changed": len(changed_idx),
+                "unchanged": sorting.unchanged,
+                "changed": len(sorting.changed),
                 "rejected": rows - checked.valid,
                 "actor": actor[:64],
                 "created_at": now,
@@ -450,7 +421,61 @@ def import_table(
     report.imported = True
     report.import_id = import_id
     report.inserted = len(new_idx)
-    report.unchanged = unchanged
-    id_of = dict(zip(new_idx, ids))
-    report.inserted_ids = [id_of[i] for i in sorted(new_idx)]  # in the order of the input rows
+    report.unchanged = sorting.unchanged
+    report.inserted_ids = np.array(ids, dtype=object)[np.argsort(new_rows)].tolist()  # in the input rows' order
     return report
+
+
+def _named_sellers(table: pa.Table) -> set[str]:
+    """The sellers a file's seller_id column names (empty without the column)."""
+    import pyarrow.compute as pc
+
+    col = next((c for c in table.column_names if c.strip().lower() == "seller_id"), None)
+    if col is None:
+        return set()
+    return {x for x in pc.unique(table.column(col)).to_pylist() if isinstance(x, str)}
+
+
+@dataclass
+class _Sorted:
+    """Rows of an import by what they are: new, unchanged (count), changed (row, stored order id)."""
+
+    new: list[int]
+    unchanged: int
+    changed: list[tuple[int, str]]
+
+
+def _sort_out(
+    keys: list[tuple[str, str]], shas: list[str], existing: dict[tuple[str, str], tuple[str, str]]
+) -> _Sorted:
+    out = _Sorted([], 0, [])
+    for i, k in enumerate(keys):
+        hit = existing.get(k)
+        if hit is None:
+            out.new.append(i)
+        elif hit[1] == shas[i]:
+            out.unchanged += 1
+        else:
+            out.changed.append((i, hit[0]))
+    return out
+
+
+def _changed_report(
+    s: Session, sorting: _Sorted, prepared: dict[str, Any], ok_lines: np.ndarray, keys: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Each changed order: its line, the seller's id, the stored order and the fields that differ."""
+    if not sorting.changed:
+        return []
+    idx = [i for i, _oid in sorting.changed]
+    ids = [oid for _i, oid in sorting.changed]
+    diffs = _changed_fields(s, ids, prepared, idx)
+    return [
+        {
+            "line": int(ok_lines[i]),
+            "seller_order_id": keys[i][1],
+            "id": oid,
+            "fields": d,
+            "note": "differs from the stored order; not updated",
+        }
+        for i, oid, d in zip(idx, ids, diffs)
+    ]
