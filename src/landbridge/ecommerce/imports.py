@@ -446,7 +446,7 @@ class _Sorted:
 
 
 def _sort_out(
-    keys: list[tuple[str, str]], shas: list[str], existing: dict[tuple[str, str], tuple[str, str]]
+    keys: list[tuple[str, str]], shas: np.ndarray | list[str], existing: dict[tuple[str, str], tuple[str, str]]
 ) -> _Sorted:
     out = _Sorted([], 0, [])
     for i, k in enumerate(keys):
