@@ -376,3 +376,35 @@ def test_customs_follow_the_rules_in_force_when_the_train_enters_the_eu(fresh_db
     entry = next(k for k, p in enumerate(dep.service.stops) if world.network.places[p].country == "PL")
     assert after["customs"]["rules_date"] == dep.time_at(entry, arriving=True).date().isoformat()
     assert after["customs"]["import_declaration"] == "H7"
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    # pypdf reads the CJK fallback font's two-byte codes with a NUL before each character: drop them
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).replace("\x00", "")
+
+
+def test_manifest_pdfs_print_chinese_and_russian_consignee_names(fresh_db, world, tmp_path):
+    from landbridge.ecommerce import manifests
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    names = ["王秀英", "Иван Петров", "Zofia Wąsowska"]
+    rows = pallets(54, "PL", cut, promised="2027-12-31")
+    for k, name in enumerate(names):
+        rows[k]["consignee_name"] = name
+    assert import_rows(fresh_db, rows, seller.customer_id).imported
+    assert run(fresh_db, dep.id, cut)["orders_loaded"] == 54
+    files = fresh_db.read(lambda s: manifests.write_manifests(s, dep.id, tmp_path / "out"))
+    (container_pdf,) = [f for f in files if f.suffix == ".pdf" and "_regime_" not in f.name]
+    data = container_pdf.read_bytes()
+    text = _pdf_text(data)
+    assert all(name in text for name in names), text[:500]
+    assert b"NotoSansCJK" in data  # the Han characters come from the embedded CJK fallback font
+    assert "Totals:" in text  # the line after the fallback-font cells is still in the main font
+    (regime_pdf,) = [f for f in files if f.name.endswith("_regime_9810.pdf")]
+    assert "跨境电商出口海外仓" in _pdf_text(regime_pdf.read_bytes())  # the regime's Chinese name, no longer cut
