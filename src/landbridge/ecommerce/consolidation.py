@@ -189,29 +189,30 @@ def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict
     """The eligible orders, oldest first, as far as they could possibly fit: orders whose running total of volume
     or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are not
     read (at peaks tens of thousands of orders wait). Two statements: a window sum over the narrow rows (age,
-    volume, weight) finds the first order that cannot fit; then the wide rows before it are read."""
+    volume, weight) counts the orders that can fit and finds when the first that cannot became ready; then the
+    wide rows of that many orders are read, through the index up to that time."""
     order = (O.ready_at, O.id)
     running = (
         select(
             O.ready_at.label("ready_at"),
-            O.id.label("id"),
             (func.sum(O.volume_m3).over(order_by=order) - O.volume_m3).label("before_m3"),
             (func.sum(O.weight_kg).over(order_by=order) - O.weight_kg).label("before_kg"),
         )
         .where(*where)
         .subquery()
     )
-    first_out = s.execute(
-        select(running.c.ready_at, running.c.id)
-        .where(or_(running.c.before_m3 > max_m3, running.c.before_kg > max_kg))
-        .order_by(running.c.ready_at, running.c.id)
-        .limit(1)
-    ).first()
-    cond = list(where)
+    # the running sums only grow: the orders that can fit are a prefix in age order
+    cannot = or_(running.c.before_m3 > max_m3, running.c.before_kg > max_kg)
+    fit, first_out = s.execute(
+        select(
+            func.coalesce(func.sum(case((cannot, 0), else_=1)), 0),
+            func.min(case((cannot, running.c.ready_at), else_=None)),
+        )
+    ).one()
+    q = select(*(col.label(k) for k, col in WAITING.items())).where(*where).order_by(*order)
     if first_out is not None:
-        at, oid = first_out
-        cond.append(or_(O.ready_at < at, and_(O.ready_at == at, O.id < oid)))
-    res: Any = s.execute(select(*(col.label(k) for k, col in WAITING.items())).where(*cond).order_by(*order))
+        q = q.where(O.ready_at <= first_out).limit(int(fit))
+    res: Any = s.execute(q)
     rows = res.cursor.fetchall()  # plain tuples from the driver: every column is already a str, float or int
     res.close()
     if not rows:
