@@ -270,14 +270,23 @@ def release_cancelled(s: Session) -> int:
     takes them first (oldest first). The container row stays as the record of what was packed. Returns how many
     orders went back."""
     B = Booking.__table__.c
-    released = select(C.id).join(Booking, B.id == C.booking_id).where(B.status.in_(RELEASED_STATUSES))
+    released = list(s.scalars(select(C.id).join(Booking, B.id == C.booking_id).where(B.status.in_(RELEASED_STATUSES))))
+    if not released:
+        return 0
     res: Any = s.execute(
         update(ORDERS)
-        .where(O.container_id.is_not(None), O.container_id.in_(released), O.status == "loaded")
+        .where(_in_containers(released))  # orders in a container are loaded; no status term: it would pick
+        # the status index (every loaded order) over the container index
         .values(status="waiting", container_id=None)
         .execution_options(synchronize_session=False)
     )
     return int(res.rowcount or 0)
+
+
+def _in_containers(ids: list[str]) -> Any:
+    """`container_id IN ids` in a form that uses the partial index on container_id (a literal list: SQLite must
+    see that the values are not null)."""
+    return and_(O.container_id.is_not(None), O.container_id.in_(ids))
 
 
 def _in_ids(s: Session, ids: list[str]) -> Any:

@@ -254,94 +254,118 @@ def insert_orders(
         _insert_chunk(s, rows, idx[k : k + CHUNK], ids[k : k + CHUNK], import_id, now)
 
 
+TEXTS = (
+    "seller_id",
+    "seller_order_id",
+    "regime",
+    "hs_codes",
+    "currency",
+    "destination_country",
+    "destination_city",
+    "destination_postcode",
+    "hub",
+    "consignee_name",
+    "consignee_type",
+    "ioss_number",
+    "bonded_account",
+    "export_declaration",
+    "import_declaration",
+    "vat_via",
+    "content_sha",
+)
+MEASURES = ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3")  # rounded to 6 decimals
+AMOUNTS = ("declared_value", "value_eur", "duty_eur", "vat_eur")  # rounded to cents
+TIMES = {"order_date": "order_ts", "ready_at": "ready_ts"}  # stored column: prepared column (epoch seconds)
+DAYS = {"promised_by": "promised_day", "customs_date": "customs_day"}
+
+
+def _chunk_columns(
+    rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
+) -> dict[str, np.ndarray]:
+    """The stored columns of rows `idx` as numpy arrays (times as datetime64[s], days as datetime64[D])."""
+    n = len(idx)
+    out: dict[str, np.ndarray] = {
+        "id": np.array(ids, dtype=object),
+        "status": np.full(n, "waiting", dtype=object),
+        "container_id": np.full(n, None, dtype=object),
+        "import_id": np.full(n, import_id, dtype=object),
+        "created_at": np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")),
+    }
+    for name in TEXTS:
+        out[name] = np.asarray(rows[name], dtype=object)[idx]
+    for name in MEASURES:
+        out[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 6)
+    for name in AMOUNTS:
+        out[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 2)
+    for name in ("items", "tariff_lines"):
+        out[name] = np.asarray(rows[name], dtype=np.int64)[idx]
+    out["allow_other_trains"] = np.asarray(rows["allow_other_trains"], dtype=bool)[idx]
+    for name, src in TIMES.items():
+        out[name] = np.asarray(rows[src])[idx].astype("datetime64[s]")
+    for name, src in DAYS.items():
+        out[name] = np.asarray(rows[src])[idx].astype("datetime64[D]")
+    missing = set(ORDER_COLUMNS) - set(out)
+    if missing:
+        raise AssertionError(f"columns not filled: {missing}")
+    return out
+
+
 def _insert_chunk(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
     if not len(idx):
         return
-    is_pg = s.get_bind().dialect.name == "postgresql"
-
-    def col(name: str) -> list[Any]:
-        out: list[Any] = np.asarray(rows[name], dtype=object)[idx].tolist()
-        return out
-
-    def ts_col(name: str) -> list[str]:
-        vals = np.asarray(rows[name])[idx].astype("datetime64[s]")
-        text = np.datetime_as_string(vals, unit="s").tolist()
-        return [f"{t}+00:00" for t in text] if is_pg else [t.replace("T", " ") + ".000000" for t in text]
-
-    def day_col(name: str) -> list[str]:
-        out: list[str] = np.datetime_as_string(np.asarray(rows[name])[idx].astype("datetime64[D]")).tolist()
-        return out
-
-    n = len(idx)
-    data: dict[str, list[Any]] = {
-        "id": ids,
-        "seller_id": col("seller_id"),
-        "seller_order_id": col("seller_order_id"),
-        "order_date": ts_col("order_ts"),
-        "ready_at": ts_col("ready_ts"),
-        "promised_by": day_col("promised_day"),
-        "customs_date": day_col("customs_day"),
-        "status": ["waiting"] * n,
-        "container_id": [None] * n,
-        "import_id": [import_id] * n,
-        "created_at": [now.isoformat() if is_pg else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")] * n,
-    }
-    for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3"):
-        data[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 6).tolist()
-    for name in ("declared_value", "value_eur", "duty_eur", "vat_eur"):
-        data[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 2).tolist()
-    for name in ("items", "tariff_lines"):
-        data[name] = np.asarray(rows[name])[idx].tolist()
-    data["allow_other_trains"] = np.asarray(rows["allow_other_trains"])[idx].tolist()
-    for name in (
-        "regime",
-        "hs_codes",
-        "currency",
-        "destination_country",
-        "destination_city",
-        "destination_postcode",
-        "hub",
-        "consignee_name",
-        "consignee_type",
-        "ioss_number",
-        "bonded_account",
-        "export_declaration",
-        "import_declaration",
-        "vat_via",
-        "content_sha",
-    ):
-        data[name] = col(name)
-    missing = set(ORDER_COLUMNS) - set(data)
-    if missing:
-        raise AssertionError(f"columns not filled: {missing}")
+    cols = _chunk_columns(rows, idx, ids, import_id, now)
     raw: Any = s.connection().connection.driver_connection
-    cols = ORDER_COLUMNS
-    if is_pg:
-        # COPY ... FROM STDIN (CSV), the CSV written by pyarrow: nulls as empty fields, texts quoted when needed
-        import pyarrow.csv as pcsv
-
-        kinds = {"items": pa.int64(), "tariff_lines": pa.int64(), "allow_other_trains": pa.bool_()}
-        for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3"):
-            kinds[name] = pa.float64()
-        for name in ("declared_value", "value_eur", "duty_eur", "vat_eur"):
-            kinds[name] = pa.float64()
-        table = pa.table({c: pa.array(data[c], type=kinds.get(c, pa.string())) for c in cols})
-        sink = pa.BufferOutputStream()
-        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {Order.__tablename__} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)") as cp,
-        ):
-            cp.write(sink.getvalue().to_pybytes())
+    if s.get_bind().dialect.name == "postgresql":
+        _copy_postgresql(raw, cols)
     else:
-        # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
-        raw.execute("PRAGMA cache_size=-262144")
-        sql = f"INSERT INTO {Order.__tablename__} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        cur = raw.cursor()
-        cur.executemany(sql, zip(*(data[c] for c in cols)))
-        cur.close()
+        _executemany_sqlite(raw, cols)
+
+
+def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
+    """COPY ... FROM STDIN (CSV), the CSV written by pyarrow straight from the numpy columns: nulls as empty
+    fields, texts quoted when needed, times in UTC with a zone."""
+    import pyarrow.csv as pcsv
+
+    def arrow(name: str) -> pa.Array:
+        v = cols[name]
+        if name in TIMES or name == "created_at":
+            return pa.array(v).cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+        if v.dtype == object:
+            return pa.array(v, pa.string(), from_pandas=True)
+        return pa.array(v)
+
+    table = pa.table({c: arrow(c) for c in ORDER_COLUMNS})
+    sink = pa.BufferOutputStream()
+    pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
+    ):
+        cp.write(sink.getvalue().to_pybytes())
+
+
+def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
+    """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`)."""
+    data: dict[str, list[Any]] = {}
+    for name, v in cols.items():
+        if name in TIMES:
+            data[name] = [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
+        elif name == "created_at":
+            data[name] = [np.datetime_as_string(v[0], unit="us").replace("T", " ")] * len(v) if len(v) else []
+        elif name in DAYS:
+            data[name] = np.datetime_as_string(v).tolist()
+        else:
+            data[name] = v.tolist()
+    # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
+    raw.execute("PRAGMA cache_size=-262144")
+    sql = (
+        f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
+    )
+    cur = raw.cursor()
+    cur.executemany(sql, zip(*(data[c] for c in ORDER_COLUMNS)))
+    cur.close()
 
 
 def new_order_ids(n: int) -> list[str]:
