@@ -15,7 +15,6 @@ its orders would then be late.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -518,7 +517,6 @@ def _book_and_load(
             by_regime.setdefault(keys[bins[k][0]][1], []).append(k)
         for regime, ks in sorted(by_regime.items()):
             rows = np.concatenate([bins[k][1] for k in ks])
-            hs: Counter[str] = Counter()
             b = booking.create_booking(
                 s,
                 principal,
@@ -538,7 +536,7 @@ def _book_and_load(
                             "description": f"Cross-border e-commerce goods, export regime {regime}, {len(rows)} orders"[
                                 :500
                             ],
-                            "hs_code": _main_hs(w["hs_codes"][rows], hs),
+                            "hs_code": _main_hs(w["hs_codes"][rows]),
                             "mass_kg": max(float(sum(bins[k][3] for k in ks)), 0.001),
                             "packages": len(rows),
                         },
@@ -629,12 +627,19 @@ def world_country(place: str) -> str:
     return load_world().network.places[place].country
 
 
-def _main_hs(codes_per_order: np.ndarray, counter: Counter[str]) -> str:
-    """The most common 6-digit HS subheading among the orders (the booking's goods line)."""
-    for codes in codes_per_order.tolist():
-        for code in codes.split(";"):
-            counter[code[:6]] += 1
-    return counter.most_common(1)[0][0] if counter else "999999"
+def _main_hs(codes_per_order: np.ndarray) -> str:
+    """The most common 6-digit HS subheading among the orders (the booking's goods line); ties: the smallest."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(codes_per_order):
+        return "999999"
+    flat = pc.utf8_slice_codeunits(pc.split_pattern(pa.array(codes_per_order, pa.string()), ";").flatten(), 0, 6)
+    counts = pc.value_counts(flat)
+    values = counts.field("values").to_pylist()
+    n = np.asarray(counts.field("counts").to_numpy(zero_copy_only=False))
+    best = n.max()
+    return str(min(v for v, k in zip(values, n.tolist()) if k == best))
 
 
 def _day(t: datetime) -> np.datetime64:
