@@ -347,24 +347,37 @@ def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
 
 
 def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
-    """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`)."""
+    """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`); the
+    columns that are the same for every row of an import are written as SQL literals, not bound per row."""
+    same = {  # by construction (_chunk_columns)
+        "status": "waiting",
+        "container_id": None,
+        "import_id": str(cols["import_id"][0]),
+        "created_at": np.datetime_as_string(cols["created_at"][0], unit="us").replace("T", " "),
+    }
     data: dict[str, list[Any]] = {}
     for name, v in cols.items():
+        if name in same:
+            continue
         if name in TIMES:
             data[name] = [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
-        elif name == "created_at":
-            data[name] = [np.datetime_as_string(v[0], unit="us").replace("T", " ")] * len(v) if len(v) else []
         elif name in DAYS:
             data[name] = np.datetime_as_string(v).tolist()
         else:
             data[name] = v.tolist()
+
+    def literal(v: str | None) -> str:
+        return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
+
+    bound = [c for c in ORDER_COLUMNS if c not in same]
+    values = ", ".join(literal(same[c]) if c in same else "?" for c in ORDER_COLUMNS)
     # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
     raw.execute("PRAGMA cache_size=-262144")
-    sql = (
-        f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
-    )
     cur = raw.cursor()
-    cur.executemany(sql, zip(*(data[c] for c in ORDER_COLUMNS)))
+    cur.executemany(
+        f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})",
+        zip(*(data[c] for c in bound)),
+    )
     cur.close()
 
 
