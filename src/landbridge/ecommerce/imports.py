@@ -145,7 +145,7 @@ def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bo
         "ready_given": np.isfinite(c["ready_at_ts"]),
         "promised_given": np.isfinite(c["promised_by_ts"]),
     }
-    out["content_sha"] = content_digest(out)
+    out["content_sha"] = np.array(content_digest(out), dtype=object)
     return out
 
 
