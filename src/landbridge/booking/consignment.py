@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +57,7 @@ def _font_dir() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _note_class():
+def _note_class() -> Any:
     """The PDF class (fpdf2 is imported on first use: booking answers only need `has_rail_legs`)."""
     from fpdf import FPDF
 
@@ -133,11 +134,12 @@ class UnicodeFonts(_FPDF):
             self.set_font(family, style, size)
 
     def t(self, text: Any) -> str:
-        text = "" if text is None else str(text)
+        """`text` as a string the document's font can print (transliterated to Latin-1 without DejaVu)."""
+        out = "" if text is None else str(text)
         if self.unicode:
-            return text
-        text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
-        return text.encode("latin-1", "ignore").decode("latin-1")
+            return out
+        out = unicodedata.normalize("NFKD", out.translate(_TRANSLIT))
+        return out.encode("latin-1", "ignore").decode("latin-1")
 
 
 class _NoteLayout(UnicodeFonts):
@@ -164,7 +166,7 @@ def has_rail_legs(booking: dict[str, Any]) -> bool:
     return any(l.get("mode") == "rail" for l in (booking.get("itinerary") or {}).get("legs", []))
 
 
-def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
+def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], str] | None = None) -> bytes:
     """The note for a booking as returned by the API (`booking.service.get_booking`); `place_name` turns
     place ids into names (default: the network's). ConflictError when the booking has no rail leg: the
     CIM/SMGS note is a rail document (sea goes on a bill of lading, air on an air waybill)."""
