@@ -42,12 +42,15 @@ TWIN_INPUTS = (
 
 
 class ServiceBand(BaseModel):
-    """One service's simulated door-to-door run time, end to end, in hours."""
+    """One service's simulated door-to-door run time, end to end, in hours, and the scheduled run time of
+    the baseline timetable it was simulated on (so that a scenario's longer schedule, e.g. a crossing at
+    reduced capacity, adds to the twin's delay instead of being absorbed by it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     p50_hours: float = Field(gt=0)
     p90_hours: float = Field(gt=0)
     trains: int = Field(ge=1)
+    scheduled_hours: float | None = Field(default=None, gt=0)
 
 
 class BandsFile(BaseModel):
@@ -72,6 +75,7 @@ class TransitBands:
     would name it: data/... for the shipped file) and whether the data changed since they were made."""
 
     services: dict[str, tuple[float, float]]
+    scheduled: dict[str, float]  # service id -> the baseline schedule (hours) the bands were simulated on
     file: str
     generated: date
     generator: str
@@ -93,6 +97,7 @@ class BandsTarget(Protocol):
     """What takes bands: the planner (its simulated bands and the sources it reports per kind of band)."""
 
     simulated_bands: dict[str, tuple[float, float]]
+    simulated_schedule: dict[str, float]
     bands_source: dict[str, dict[str, Any]]
 
 
@@ -130,6 +135,7 @@ def load_bands(src: DataSource) -> TransitBands | None:
         raise DataError(file, e["msg"], field=".".join(str(p) for p in e["loc"]) or None) from None
     return TransitBands(
         services={k: (v.p50_hours, v.p90_hours) for k, v in doc.services.items()},
+        scheduled={k: v.scheduled_hours for k, v in doc.services.items() if v.scheduled_hours is not None},
         file=file,
         generated=doc.generated,
         generator=doc.generator,
@@ -145,6 +151,7 @@ def apply_bands(planner: BandsTarget, src: DataSource) -> TransitBands | None:
     planner.bands_source["fixed"] = {"file": src.display(FIXED_BANDS_FILE)}
     if bands is not None:
         planner.simulated_bands.update(bands.services)
+        planner.simulated_schedule.update(bands.scheduled)
         planner.bands_source["simulated"] = bands.source()
     return bands
 

@@ -138,6 +138,8 @@ class Planner:
         self._hub_kg_per_t: list[float] = hub if any(hub) else []
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
+        # ... and the baseline schedule (h) they were simulated on: a scenario's longer schedule adds to them
+        self.simulated_schedule: dict[str, float] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
 
     def _min_gap_s(self) -> float:
@@ -424,12 +426,15 @@ class Planner:
             else:
                 band = self.simulated_bands.get(service.id)
                 if band:
-                    # The twin's run times of this service, end to end, against its schedule; a ride on
-                    # part of the line takes its share of the delay.
+                    # The twin's run times of this service, end to end, against the baseline schedule they
+                    # were simulated on (a scenario's longer schedule, e.g. queues at a crossing at reduced
+                    # capacity, is already in the scheduled days); a ride on part of the line takes its
+                    # share of the delay.
                     simulated = True
                     share = (service.arrive_h[ride.j] - service.depart_h[ride.i]) / max(1e-9, service.arrive_h[-1])
-                    p50_extra_h += max(0.0, band[0] - service.arrive_h[-1]) * share
-                    p90_extra_h += max(0.0, band[1] - service.arrive_h[-1]) * share
+                    base_h = self.simulated_schedule.get(service.id, service.arrive_h[-1])
+                    p50_extra_h += max(0.0, band[0] - base_h) * share
+                    p90_extra_h += max(0.0, band[1] - base_h) * share
                 else:
                     p90_extra_h += ride.facts.running_hours * (s.p90_running_factor - 1)
                     p90_extra_h += ride.facts.busy_crossings * s.p90_border_extra_hours

@@ -273,7 +273,18 @@ def transit_bands_document(results: list[RunResult], spec: RunSpec, scenario: Sc
         "seed": spec.seed,
         "replications": len(results),
         "engine": spec.engine,
-        "services": service_bands(results),
+        "services": _with_schedule(service_bands(results), spec.data_dir),
+    }
+
+
+def _with_schedule(bands: dict[str, dict[str, float]], data_dir: str | None) -> dict[str, dict[str, float]]:
+    """Each service's band with the baseline timetable's scheduled hours it was simulated on."""
+    from landbridge.world import load_world
+
+    by_id = load_world(data_dir=data_dir).timetable.by_id
+    return {
+        sid: {**band, "scheduled_hours": round(by_id[sid].transit_hours, 1)} if sid in by_id else band
+        for sid, band in bands.items()
     }
 
 
