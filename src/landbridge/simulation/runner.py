@@ -305,6 +305,8 @@ COMPARE_ROWS = (
     ("Xi'an speed train p50 days", ("summary", "xian_speed_train_p50_days"), 1),
     ("Brest–Małaszewicze mean wait h", ("borders", "brest-malaszewicze", "mean_wait_hours"), 1),
     ("Brest–Małaszewicze utilisation", ("borders", "brest-malaszewicze", "utilisation"), 2),
+    ("Brest–Małaszewicze stranded trains", ("borders", "brest-malaszewicze", "stranded_trains"), 0),
+    ("Brest–Małaszewicze held at origin", ("borders", "brest-malaszewicze", "held_at_origin_trains"), 0),
     ("Khorgos mean wait h", ("borders", "khorgos-altynkol", "mean_wait_hours"), 1),
     ("Khorgos utilisation", ("borders", "khorgos-altynkol", "utilisation"), 2),
     ("Alashankou mean wait h", ("borders", "alashankou-dostyk", "mean_wait_hours"), 1),
