@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from landbridge.datafiles import DataSource
 from landbridge.errors import DataError
@@ -41,6 +41,15 @@ TWIN_INPUTS = (
 )
 
 
+class MonthBand(BaseModel):
+    """A service's simulated run time, end to end, for trains leaving in one calendar month."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    p50_hours: float = Field(gt=0)
+    p90_hours: float = Field(gt=0)
+    trains: int = Field(ge=1)
+
+
 class ServiceBand(BaseModel):
     """One service's simulated door-to-door run time, end to end, in hours, and the scheduled run time of
     the baseline timetable it was simulated on (so that a scenario's longer schedule, e.g. a crossing at
@@ -51,6 +60,14 @@ class ServiceBand(BaseModel):
     p90_hours: float = Field(gt=0)
     trains: int = Field(ge=1)
     scheduled_hours: float | None = Field(default=None, gt=0)
+    by_month: dict[int, MonthBand] = {}  # calendar month of departure (1-12) -> its band, where enough trains ran
+
+    @field_validator("by_month")
+    @classmethod
+    def _months(cls, v: dict[int, MonthBand]) -> dict[int, MonthBand]:
+        if any(not 1 <= m <= 12 for m in v):
+            raise ValueError("by_month keys are calendar months 1-12")
+        return v
 
 
 class BandsFile(BaseModel):
@@ -76,6 +93,7 @@ class TransitBands:
 
     services: dict[str, tuple[float, float]]
     scheduled: dict[str, float]  # service id -> the baseline schedule (hours) the bands were simulated on
+    monthly: dict[str, dict[int, tuple[float, float]]]  # service id -> month of departure -> (p50 h, p90 h)
     file: str
     generated: date
     generator: str
@@ -98,6 +116,7 @@ class BandsTarget(Protocol):
 
     simulated_bands: dict[str, tuple[float, float]]
     simulated_schedule: dict[str, float]
+    simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]]
     bands_source: dict[str, dict[str, Any]]
 
 
@@ -136,6 +155,11 @@ def load_bands(src: DataSource) -> TransitBands | None:
     return TransitBands(
         services={k: (v.p50_hours, v.p90_hours) for k, v in doc.services.items()},
         scheduled={k: v.scheduled_hours for k, v in doc.services.items() if v.scheduled_hours is not None},
+        monthly={
+            k: {m: (b.p50_hours, b.p90_hours) for m, b in v.by_month.items()}
+            for k, v in doc.services.items()
+            if v.by_month
+        },
         file=file,
         generated=doc.generated,
         generator=doc.generator,
@@ -152,6 +176,7 @@ def apply_bands(planner: BandsTarget, src: DataSource) -> TransitBands | None:
     if bands is not None:
         planner.simulated_bands.update(bands.services)
         planner.simulated_schedule.update(bands.scheduled)
+        planner.simulated_monthly_bands.update(bands.monthly)
         planner.bands_source["simulated"] = bands.source()
     return bands
 

@@ -36,14 +36,17 @@ def _queue_by_day(result, crossing="brest-malaszewicze") -> dict[str, int]:
 
 
 def test_the_published_closure_strands_about_as_many_trains_as_reported(closure, normal):
-    """Within a factor of 2 of the ~300 trains reported stranded (published_flows.yaml, DOMAIN.md)."""
+    """Within a factor of 2 of the ~300 trains reported stranded (published_flows.yaml, DOMAIN.md): trains
+    that waited at the crossing while it was shut, and trains held at their origins meanwhile."""
     brest = closure.kpis["borders"]["brest-malaszewicze"]
     assert PUBLISHED_STRANDED / 2 <= brest["stranded_trains"] <= PUBLISHED_STRANDED * 2, brest
-    # they waited days, not hours: up to the fifteen days of the closure
+    at_crossing, at_origin = brest["stranded_at_crossing_trains"], brest["stranded_at_origin_trains"]
+    assert at_crossing > 0 and at_origin > 0 and brest["stranded_trains"] == at_crossing + at_origin
+    # those at the crossing waited days, not hours: up to the fifteen days of the closure
     assert 3 <= brest["stranded_delay_days_mean"] <= brest["stranded_delay_days_max"] <= 16
-    assert brest["stranded_feu"] > 20 * brest["stranded_trains"]
+    assert brest["stranded_feu"] > 20 * at_crossing
     # operators stopped sending trains towards the queue; their boxes waited at the origins
-    assert brest["held_at_origin_trains"] > 0
+    assert brest["held_at_origin_trains"] >= at_origin
     assert brest["demand_not_served_feu"] > normal.kpis["borders"]["brest-malaszewicze"]["demand_not_served_feu"]
     assert brest["closed"] == [{"from": "2025-09-11T00:00:00+00:00", "to": "2025-09-26T00:00:00+00:00"}]
     # normal operations on the same days: nothing stranded, nobody held back
@@ -64,34 +67,38 @@ def test_the_queue_grows_during_the_closure_and_drains_after(closure, normal):
     assert max(_queue_by_day(normal).values()) < 40  # never so in normal operations
 
 
-def _run(specs, start, days, seed, hold_back_days=None):
+def _run(specs, start, days, seed, hold_back_days=None, tracks=None):
     from landbridge.simulation.config import simulation_config
 
     cfg = simulation_config()
+    update = {}
     if hold_back_days is not None:
-        crossings = cfg.crossings.model_copy(update={"hold_back_queue_days": hold_back_days})
-        cfg = cfg.model_copy(update={"crossings": crossings})
+        update["hold_back_queue_days"] = hold_back_days
+    if tracks is not None:
+        update["tracks"] = tracks
+    cfg = cfg.model_copy(update={"crossings": cfg.crossings.model_copy(update=update)})
     m = prepare(parse_scenario(specs), start, days, seed, config=cfg)
     return compute(m, run_fast(m))
 
 
-def test_a_capacity_cut_congests_over_days_and_holds_trains_at_their_origin():
-    """Arrivals above capacity (Brest at half its published 16 pairs a day) build a queue that grows over
-    days; once it is longer than simulation.yaml's hold_back_queue_days of capacity, trains bound for the
-    crossing wait at their origins instead of joining it, which bounds the queue; without that rule it
-    grows for as long as the cut lasts."""
-    cut = ("border:brest-malaszewicze=50%",)
-    held = _run(cut, date(2026, 3, 1), 40, 5)
-    free = _run(cut, date(2026, 3, 1), 40, 5, hold_back_days=0)
+def test_arrivals_above_capacity_congest_over_days_and_hold_trains_at_their_origin():
+    """Arrivals above a crossing's capacity (Brest-Małaszewicze left with 3 transshipment tracks, about 5
+    trains a day, under the timetable's normal traffic) build a queue that grows over days; once it is longer
+    than simulation.yaml's hold_back_queue_days of that capacity, trains bound for the crossing wait at their
+    origins instead of joining it, which bounds the queue; without that rule it grows for as long as the
+    overload lasts."""
+    few = {"brest-malaszewicze": 3}
+    held = _run((), date(2026, 3, 1), 40, 5, tracks=few)
+    free = _run((), date(2026, 3, 1), 40, 5, hold_back_days=0, tracks=few)
     brest, unchecked = held.kpis["borders"]["brest-malaszewicze"], free.kpis["borders"]["brest-malaszewicze"]
     q, q_free = _queue_by_day(held), _queue_by_day(free)
     days = sorted(q)
-    assert q[days[10]] > q[days[2]]  # grows over days
-    assert q_free[days[-1]] > q_free[days[20]] > q_free[days[2]]  # and keeps growing when nobody holds back
-    assert brest["mean_wait_hours"] > 24 and brest["held_at_origin_trains"] > 0
-    assert unchecked["held_at_origin_trains"] == 0
+    assert q_free[days[-1]] > q_free[days[20]] > q_free[days[2]]  # grows day by day when nobody holds back
+    assert unchecked["mean_wait_hours"] > 24 * 5 and unchecked["held_at_origin_trains"] == 0
+    assert brest["held_at_origin_trains"] > 0 and brest["mean_wait_hours"] > 24
     assert brest["max_queue_trains"] < unchecked["max_queue_trains"] / 2
     assert unchecked["mean_wait_hours"] > 2 * brest["mean_wait_hours"]
+    assert brest["stranded_trains"] == 0  # congestion, not a closure
 
 
 def test_every_engine_runs_the_closure_alike():
@@ -154,3 +161,39 @@ def test_a_congested_scenario_shows_in_the_quotes_bands():
 
     assert best(congested, "p50_days") > best(normal, "p50_days") + 0.5
     assert best(congested, "p90_days") > best(normal, "p90_days") + 0.5
+
+
+def _next(month: int) -> date:
+    today = date.today()
+    year = today.year if (today.month, today.day) < (month, 1) else today.year + 1
+    return date(year, month, 10)
+
+
+def test_the_winter_season_shows_in_the_bands_and_the_quotes():
+    """The bands file holds each service's band by month of departure (by_month): the winter slow-down on
+    the line and at the crossings (simulation.yaml) makes winter runs slower, and quotes for a winter
+    departure carry that month's band."""
+    from datetime import timedelta
+
+    from landbridge.datafiles import DataSource
+    from landbridge.planner import QuoteRequest
+    from landbridge.reliability import load_bands
+    from landbridge.world import load_world
+
+    bands = load_bands(DataSource(None))
+    assert bands is not None and len(bands.monthly) > 0.9 * len(bands.services)
+    slower = 0
+    for months in bands.monthly.values():
+        if all(m in months for m in (1, 2, 6, 7, 8)):
+            slower += (months[1][0] + months[2][0]) / 2 > (months[6][0] + months[7][0] + months[8][0]) / 3
+    assert slower > 0.8 * len(bands.monthly)
+
+    def delay(ready: date) -> float:
+        req = QuoteRequest("Chongqing", "Duisburg", ready, 1, "40HC", "general", None, ("rail",))
+        options = load_world().planner.quote(req).options
+        assert options and all(o.reliability_source == "simulated" for o in options)
+        return min(o.p50_days - o.transit_days for o in options)
+
+    winter, summer = _next(1), _next(7)
+    assert winter - timedelta(days=1) >= date.today()
+    assert delay(winter) > delay(summer) + 0.3

@@ -119,24 +119,26 @@ def _borders_table(borders: dict[str, Any]) -> Table:
 
 
 def _congestion_table(borders: dict[str, Any]) -> Table | None:
-    """Crossings where trains were stranded (closed, or held by a closure) or held at their origins."""
+    """Crossings where trains were stranded (at the crossing while it was closed, or held at their origins
+    meanwhile) or held at their origins by its queue."""
     rows = {k: v for k, v in borders.items() if v.get("stranded_trains") or v.get("held_at_origin_trains")}
     if not rows:
         return None
     t = Table(title="Congestion and closures", show_header=True)
     for col in (
         "crossing",
-        "stranded trains",
-        "their FEU",
-        "delay days mean / max",
-        "held at origin",
+        "stranded trains = at it + at origins",
+        "FEU on those at it",
+        "their delay days mean / max",
+        "held at origin (all)",
         "FEU not served",
     ):
         t.add_column(col, justify="left" if col == "crossing" else "right")
     for cid, v in rows.items():
+        at_it, at_origin = v.get("stranded_at_crossing_trains", 0), v.get("stranded_at_origin_trains", 0)
         t.add_row(
             cid,
-            f"{v.get('stranded_trains', 0):,}",
+            f"{v.get('stranded_trains', 0):,} = {at_it:,} + {at_origin:,}",
             f"{v.get('stranded_feu', 0):,}",
             f"{_fmt(v.get('stranded_delay_days_mean'), 1)} / {_fmt(v.get('stranded_delay_days_max'), 1)}",
             f"{v.get('held_at_origin_trains', 0):,}",

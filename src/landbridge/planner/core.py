@@ -140,6 +140,9 @@ class Planner:
         self.simulated_bands: dict[str, tuple[float, float]] = {}
         # ... and the baseline schedule (h) they were simulated on: a scenario's longer schedule adds to them
         self.simulated_schedule: dict[str, float] = {}
+        # ... and by calendar month of departure, where the twin ran enough trains that month (a congested
+        # season, the winter slow-down, shows in the quotes of its months)
+        self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
 
     def _min_gap_s(self) -> float:
@@ -424,7 +427,7 @@ class Planner:
             elif service.mode == "sea":
                 p90_extra_h += s.sea_p90_extra_days * 24
             else:
-                band = self.simulated_bands.get(service.id)
+                band = self._band(service.id, step.run_epoch)
                 if band:
                     # The twin's run times of this service, end to end, against the baseline schedule they
                     # were simulated on (a scenario's longer schedule, e.g. queues at a crossing at reduced
@@ -445,6 +448,15 @@ class Planner:
             kind,
             self.bands_source.get(kind),
         )
+
+    def _band(self, service_id: str, run_epoch: float) -> tuple[float, float] | None:
+        """The twin's band of a service for a run leaving at `run_epoch`: its month's, else the year's."""
+        months = self.simulated_monthly_bands.get(service_id)
+        if months:
+            band = months.get(datetime.fromtimestamp(run_epoch, tz=UTC).month)
+            if band:
+                return band
+        return self.simulated_bands.get(service_id)
 
     def _no_route_message(self, v: ValidRequest) -> str:
         sc = self.timetable.scenario

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from landbridge.simulation.bands import MonthBands, monthly_service_bands
 from landbridge.simulation.model import OD, Crossing, PreparedModel
 from landbridge.simulation.movements import train_movements
 from landbridge.simulation.routes import BoolArray, FloatArray, IntArray
@@ -39,6 +40,7 @@ class RunResult:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)  # transit days by group, for charts
     service_bands: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # id -> (p50 h, p90 h, n)
+    service_month_bands: MonthBands = field(default_factory=dict)  # id -> month -> (p50 h, p90 h, n)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -350,13 +352,18 @@ def _closure_stranded(c: Crossing, arr: FloatArray, start: FloatArray, stuck: Bo
     return out
 
 
-def _held_at_origin(m: PreparedModel, st: NetworkState, w: _Window) -> list[int]:
-    """Per crossing: trains of the window held at their origin because its queue was too long."""
+def _held_at_origin(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[list[int], list[int]]:
+    """Per crossing: trains of the window held at their origin because its queue was too long, and those of
+    them held while a closure of the scenario kept it shut."""
     held = [0] * len(m.crossings)
+    while_closed = [0] * len(m.crossings)
     for tr in st.trains:
-        if tr.held_at >= 0 and w.lo <= tr.dep_h < w.hi:
-            held[tr.held_at] += 1
-    return held
+        c = tr.held_at
+        if c >= 0 and w.lo <= tr.dep_h < w.hi:
+            held[c] += 1
+            if any(lo <= tr.dep_h < hi for lo, hi in m.crossings[c].closed_h):
+                while_closed[c] += 1
+    return held, while_closed
 
 
 def _not_served_by_crossing(m: PreparedModel, not_served: FloatArray) -> list[int]:
@@ -369,11 +376,14 @@ def _not_served_by_crossing(m: PreparedModel, not_served: FloatArray) -> list[in
     return [int(sum(not_served[od] for od in ods)) for ods in pairs]
 
 
-def _stranded_kpis(log_train: list[Train], stranded: BoolArray, waits: FloatArray) -> Row:
-    """Stranded trains at a crossing, the loaded FEU on them and their delay there (days)."""
+def _stranded_kpis(log_train: list[Train], stranded: BoolArray, waits: FloatArray, at_origin: int) -> Row:
+    """Trains stranded by a crossing: at the crossing (never through, or waiting while it was closed), with the
+    loaded FEU on them and their delay there (days), and held at their origin while it was closed."""
     delay = waits[stranded] / 24
     return {
-        "stranded_trains": int(stranded.sum()),
+        "stranded_trains": int(stranded.sum()) + at_origin,
+        "stranded_at_crossing_trains": int(stranded.sum()),
+        "stranded_at_origin_trains": at_origin,
         "stranded_feu": int(sum(tr.loaded_feu for tr, s in zip(log_train, stranded) if s)),
         "stranded_delay_days_mean": _r(delay.mean()) if len(delay) else None,
         "stranded_delay_days_max": _r(delay.max()) if len(delay) else None,
@@ -384,15 +394,16 @@ def _borders(
     m: PreparedModel, st: NetworkState, w: _Window, tables: bool, not_served: FloatArray
 ) -> tuple[dict[str, Row], list[Row]]:
     """Per crossing with arrivals in the window: waits (a train that never got through waits until the
-    window's end), utilisation of its tracks, queue lengths, trains stranded there (never through, or held
-    by a closure) and their delay, trains held at their origin by its queue and the demand not served on
-    the pairs through it; and the per-day queue table."""
+    window's end), utilisation of its tracks, queue lengths, trains stranded by it (at the crossing: never
+    through, or waiting while a closure kept it shut, with their delay; at their origin: held there while it
+    was closed), trains held at their origin by its queue and the demand not served on the pairs through
+    it; and the per-day queue table."""
     borders: dict[str, Row] = {}
     queue_rows: list[Row] = []
     grid = np.arange(w.lo, w.hi, 1.0)
     span = w.hi - w.lo
     days = w.days
-    held = _held_at_origin(m, st, w)
+    held, held_while_closed = _held_at_origin(m, st, w)
     not_served_at = _not_served_by_crossing(m, not_served)
     for c, log in zip(m.crossings, st.crossing_log):
         if not len(log):
@@ -423,7 +434,7 @@ def _borders(
             "tracks": c.tracks,
             "westbound_trains": int(np.asarray(log.westbound, dtype=bool)[in_win].sum()),
             "did_not_get_through": int(stuck[in_win].sum()),
-            **_stranded_kpis(log.train, stranded, all_waits),
+            **_stranded_kpis(log.train, stranded, all_waits, held_while_closed[c.index]),
             "max_queue_trains": int(q.max()) if len(q) else 0,
             "held_at_origin_trains": held[c.index],
             "demand_not_served_feu": not_served_at[c.index],
@@ -749,7 +760,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "services": service_rows,
         "hubs": [{"hub": h, **v} for h, v in hubs.items()],
     }
-    return RunResult(m.seed, kpis, tables_out, samples, bands)
+    return RunResult(m.seed, kpis, tables_out, samples, bands, monthly_service_bands(m, st))
 
 
 def _stamp(days: list[str], hour: float) -> str:

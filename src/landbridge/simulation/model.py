@@ -61,7 +61,8 @@ class Crossing:
     `scheduled_load_per_day` the CR Express trains a day the baseline timetable sends through it.
     `closed_h` are the scenario's closures (`closure:CROSSING=FROM..TO`) as [start, end) simulation hours:
     no train starts its transshipment then. `hold_back_trains` is the queue (trains waiting) beyond which
-    trains bound for the crossing are held at their origin (inf: never)."""
+    trains bound for the crossing are held at their origin (inf: never): hold_back_queue_days of what its
+    tracks handle in a day."""
 
     index: int
     id: str
@@ -234,6 +235,9 @@ def build_crossings(
         if factor <= 0:
             tracks = 0
         hold_days = cfg.crossings.hold_back_queue_days
+        # what its tracks handle in a day (the capacity, rounded up to whole tracks, or the tracks fixed in
+        # simulation.yaml): the queue's days are counted in it
+        throughput = tracks * 24 / (track_h * mean_factor) if tracks else 0.0
         out.append(
             Crossing(
                 len(out),
@@ -247,7 +251,7 @@ def build_crossings(
                 tracks,
                 factor,
                 tuple(closure_hours(scenario, c.id, (c.a, c.b), t0)),
-                hold_days * effective if hold_days > 0 else math.inf,
+                hold_days * throughput if hold_days > 0 else math.inf,
             )
         )
     return out
