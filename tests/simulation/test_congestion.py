@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from landbridge.scenarios import parse_scenario
 from landbridge.simulation import RunSpec, run_one
@@ -197,3 +199,15 @@ def test_the_winter_season_shows_in_the_bands_and_the_quotes():
     winter, summer = _next(1), _next(7)
     assert winter - timedelta(days=1) >= date.today()
     assert delay(winter) > delay(summer) + 0.3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 5000, allow_nan=False), min_size=1, max_size=60), st.sampled_from([0.0, 0.5, 0.9, 1.0]))
+def test_the_monthly_bands_quantile_is_numpys(xs, q):
+    """simulation/bands.py interpolates quantiles itself (a numpy call per service and month cost a tenth of a
+    second a year); it must give numpy's default (linear) percentile."""
+    import numpy as np
+
+    from landbridge.simulation.bands import linear_quantile
+
+    assert linear_quantile(sorted(xs), q) == pytest.approx(float(np.percentile(xs, q * 100)), rel=1e-12, abs=1e-9)
