@@ -18,7 +18,7 @@ from typing import Any
 
 from landbridge.errors import LandbridgeError
 from landbridge.simulation.model import PreparedModel
-from landbridge.simulation.routes import CROSS, DWELL, PASS, RUN
+from landbridge.simulation.routes import CROSS, DWELL, PASS, RUN, Route
 from landbridge.simulation.state import SCHEDULED, BoxQueue, NetworkState, Train, reopened_start
 
 Process = Generator[Any, Any, None]
@@ -71,6 +71,12 @@ class _ReleasedDemandState(NetworkState):
 
     def queue_length(self, crossing: int, t: float) -> int:
         return self.waiting[crossing]
+
+    def congested_ahead(self, route: Route, t: float) -> int:
+        for c in route.crossings_ahead:
+            if self.waiting[c] > self.hold_back[c]:
+                return c
+        return -1
 
 
 class _ReferenceRun:

@@ -404,10 +404,11 @@ class NetworkState:
         return len(starts)
 
     def congested_ahead(self, route: Route, t: float) -> int:
-        """The first crossing on the route whose queue is beyond the hold-back threshold (-1: none)."""
-        hold_back = self.hold_back
+        """The first crossing on the route whose queue is beyond the hold-back threshold (-1: none). (The
+        heap holds at least the queue, so a short heap settles it without dropping past starts.)"""
+        hold_back, starts = self.hold_back, self.queue_starts
         for c in route.crossings_ahead:
-            if self.queue_length(c, t) > hold_back[c]:
+            if len(starts[c]) > hold_back[c] and self.queue_length(c, t) > hold_back[c]:
                 return c
         return -1
 
