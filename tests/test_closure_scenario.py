@@ -139,3 +139,29 @@ def test_cli_refuses_a_bad_closure_with_exit_2(tmp_path):
         "closure:nowhere=2026-01-01..2026-01-02",
     )
     assert r.exit_code == 2 and "unknown border crossing" in r.output
+
+
+def test_the_timetable_lists_fewer_departures_and_says_why():
+    from tests.clirun import cli
+
+    first, last = _window()
+    month = f"{first:%Y-%m}"
+    normal = cli("timetable", "--month", month, "--from", "Chongqing", "--to", "Duisburg", "--json")
+    closed = cli(
+        "timetable",
+        "--month",
+        month,
+        "--from",
+        "Chongqing",
+        "--to",
+        "Duisburg",
+        "--json",
+        "--scenario",
+        f"closure:brest-malaszewicze={first}..{last}",
+    )
+    assert normal.exit_code == closed.exit_code == 0
+    import json
+
+    assert json.loads(closed.stdout)["count"] < json.loads(normal.stdout)["count"]
+    text = cli("timetable", "--month", month, "--scenario", f"closure:brest={first}..{last}")
+    assert text.exit_code == 0 and "brest closed" in text.output and "do not run" in text.output
