@@ -66,6 +66,15 @@ scenario = st.one_of(
     st.builds(lambda c: f"avoid-corridor:{c}", st.sampled_from(CORRIDORS) | odd_text),
     st.builds(lambda c: f"avoid:{c}", st.sampled_from(["RU", "KZ", "BY", "PL", "CN", "russia", "XX", "ZZ"]) | odd_text),
     st.builds(lambda p: f"sea-to-rail:{p}", percent),
+    # closure:CROSSING=FROM..TO: windows near today (they meet the quoted trains), reversed, out of range, junk
+    st.builds(lambda c, a, b: f"closure:{c}={a}..{b}", st.sampled_from(CROSSINGS) | odd_text, date_text, date_text),
+    st.builds(
+        lambda c, a, n: f"closure:{c}={a.isoformat()}..{(a + timedelta(days=n)).isoformat()}",
+        st.sampled_from(CROSSINGS),
+        near_date,
+        st.integers(-5, 60),
+    ),
+    st.sampled_from(["closure:", "closure:brest-malaszewicze", "closure:khorgos=2026-01-01", "closure:=..", "closur:"]),
     odd_text,
 )
 scenarios = st.one_of(st.just([]), st.just([]), st.lists(scenario, min_size=1, max_size=2)).map(
@@ -105,6 +114,15 @@ def ok(*args: str) -> None:
     ["", "", ""],
 )  # issue 9: a closed border
 @example("Chongqing", "Duisburg", (TODAY + timedelta(days=14)).isoformat(), [], [], ["--mass-kg"], ["nan", "", ""])
+@example(
+    "Chongqing",
+    "Duisburg",
+    (TODAY + timedelta(days=14)).isoformat(),
+    ["--scenario", f"closure:brest-malaszewicze={TODAY + timedelta(days=20)}..{TODAY + timedelta(days=40)}"],
+    [],
+    [],
+    ["", "", ""],
+)  # issue 10: a dated closure on the way
 @example("Chongqing", "Duisburg", (TODAY + timedelta(days=14)).isoformat(), [], [], ["--mass-kg"], ["inf", "", ""])
 def test_quote(origin, destination, ready, scen, js, options, values):
     extra = list(itertools.chain(*zip(options, values)))

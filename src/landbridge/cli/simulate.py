@@ -101,10 +101,19 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
         )
         t.add_row("demand not served (FEU: no train, or left waiting)", f"{s['demand_not_served_feu']:,}", "")
     out.print(t)
+    out.print(_borders_table(kpis["borders"]))
+    if (congestion := _congestion_table(kpis["borders"])) is not None:
+        out.print(congestion)
+    if folder is not None:
+        out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
+
+
+def _borders_table(borders: dict[str, Any]) -> Table:
+    """Per crossing: load, capacity, queueing."""
     b = Table(title="Border crossings (queues for transshipment tracks)", show_header=True)
     for col in ("crossing", "trains/d", "cap/d", "tracks", "util", "wait h", "p90 h", "max q"):
         b.add_column(col, justify="left" if col == "crossing" else "right")
-    for cid, v in sorted(kpis["borders"].items(), key=lambda kv: -(kv[1]["trains"] or 0)):
+    for cid, v in sorted(borders.items(), key=lambda kv: -(kv[1]["trains"] or 0)):
         b.add_row(
             cid,
             _fmt(v["trains_per_day"], 1),
@@ -115,9 +124,36 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
             _fmt(v["p90_wait_hours"], 1),
             str(v.get("max_queue_trains", "")),
         )
-    out.print(b)
-    if folder is not None:
-        out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
+    return b
+
+
+def _congestion_table(borders: dict[str, Any]) -> Table | None:
+    """Crossings where trains were stranded (at the crossing while it was closed, or held at their origins
+    meanwhile) or held at their origins by its queue."""
+    rows = {k: v for k, v in borders.items() if v.get("stranded_trains") or v.get("held_at_origin_trains")}
+    if not rows:
+        return None
+    t = Table(title="Congestion and closures", show_header=True)
+    for col in (
+        "crossing",
+        "stranded trains = at it + at origins",
+        "FEU on those at it",
+        "their delay days mean / max",
+        "held at origin (all)",
+        "FEU not served",
+    ):
+        t.add_column(col, justify="left" if col == "crossing" else "right")
+    for cid, v in rows.items():
+        at_it, at_origin = v.get("stranded_at_crossing_trains", 0), v.get("stranded_at_origin_trains", 0)
+        t.add_row(
+            cid,
+            f"{v.get('stranded_trains', 0):,} = {at_it:,} + {at_origin:,}",
+            f"{v.get('stranded_feu', 0):,}",
+            f"{_fmt(v.get('stranded_delay_days_mean'), 1)} / {_fmt(v.get('stranded_delay_days_max'), 1)}",
+            f"{v.get('held_at_origin_trains', 0):,}",
+            f"{v.get('demand_not_served_feu', 0):,}",
+        )
+    return t
 
 
 def _compare_table(runs: list[ScenarioRun], rows: list[dict[str, Any]]) -> None:

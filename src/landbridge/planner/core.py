@@ -139,6 +139,11 @@ class Planner:
         self._hub_kg_per_t: list[float] = hub if any(hub) else []
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
+        # ... and the baseline schedule (h) they were simulated on: a scenario's longer schedule adds to them
+        self.simulated_schedule: dict[str, float] = {}
+        # ... and by calendar month of departure, where the twin ran enough trains that month (a congested
+        # season, the winter slow-down, shows in the quotes of its months)
+        self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
 
@@ -436,14 +441,17 @@ class Planner:
             elif service.mode == "sea":
                 p90_extra_h += s.sea_p90_extra_days * 24
             else:
-                band = self.simulated_bands.get(service.id)
+                band = self._band(service.id, step.run_epoch)
                 if band:
-                    # The twin's run times of this service, end to end, against its schedule; a ride on
-                    # part of the line takes its share of the delay.
+                    # The twin's run times of this service, end to end, against the baseline schedule they
+                    # were simulated on (a scenario's longer schedule, e.g. queues at a crossing at reduced
+                    # capacity, is already in the scheduled days); a ride on part of the line takes its
+                    # share of the delay.
                     simulated = True
                     share = (service.arrive_h[ride.j] - service.depart_h[ride.i]) / max(1e-9, service.arrive_h[-1])
-                    p50_extra_h += max(0.0, band[0] - service.arrive_h[-1]) * share
-                    p90_extra_h += max(0.0, band[1] - service.arrive_h[-1]) * share
+                    base_h = self.simulated_schedule.get(service.id, service.arrive_h[-1])
+                    p50_extra_h += max(0.0, band[0] - base_h) * share
+                    p90_extra_h += max(0.0, band[1] - base_h) * share
                 else:
                     p90_extra_h += ride.facts.running_hours * (s.p90_running_factor - 1)
                     p90_extra_h += ride.facts.busy_crossings * s.p90_border_extra_hours
@@ -454,6 +462,15 @@ class Planner:
             kind,
             self.bands_source.get(kind),
         )
+
+    def _band(self, service_id: str, run_epoch: float) -> tuple[float, float] | None:
+        """The twin's band of a service for a run leaving at `run_epoch`: its month's, else the year's."""
+        months = self.simulated_monthly_bands.get(service_id)
+        if months:
+            band = months.get(datetime.fromtimestamp(run_epoch, tz=UTC).month)
+            if band:
+                return band
+        return self.simulated_bands.get(service_id)
 
     def _no_route_message(self, v: ValidRequest) -> str:
         sc = self.timetable.scenario

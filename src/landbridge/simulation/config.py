@@ -128,12 +128,15 @@ class RunningTime(_Strict):
 
 class Crossings(_Strict):
     """Crossing processing spread (p90 over median), the share of it on a transshipment track, the
-    capacity basis and fixed track counts by crossing id."""
+    capacity basis, fixed track counts by crossing id, the queue (in days of a crossing's capacity) beyond
+    which trains bound for it are held at their origin (0: never), and the winter slow-down of processing."""
 
     processing_p90_factor: float = Field(ge=1, le=5)
     transshipment_share: float = Field(default=0.4, gt=0, le=1)
-    capacity_basis: Literal["timetable-or-data", "data"] = "timetable-or-data"
+    capacity_basis: Literal["timetable-or-data", "data"] = "data"
     tracks: dict[str, int] = {}
+    hold_back_queue_days: float = Field(default=0.0, ge=0, le=60)
+    winter_processing_factor: float = Field(default=1.0, ge=1, le=3)
 
 
 class Empties(_Strict):
