@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,8 +23,14 @@ from sqlalchemy.exc import DataError as SQLDataError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from landbridge.errors import DataError, FieldError, FieldErrors, LandbridgeError, UnknownPlaceError
+
+if TYPE_CHECKING:
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute
 
 log = logging.getLogger("landbridge.api")
 PROBLEM = "application/problem+json"
@@ -106,7 +113,7 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
 
 
-def _field(loc: tuple | list) -> str:
+def _field(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
@@ -174,7 +181,7 @@ async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
     )
 
 
-def _query_names(dependant) -> set[str]:
+def _query_names(dependant: Dependant) -> set[str]:
     names = {p.alias for p in dependant.query_params}
     for d in dependant.dependencies:
         names |= _query_names(d)
@@ -232,7 +239,7 @@ def install(app: FastAPI) -> None:
 
 
 async def send_problem(
-    send, status: int, detail: str, instance: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
+    send: Send, status: int, detail: str, instance: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     """Answer from ASGI middleware (before routing) with a problem body."""
     body = json.dumps(
@@ -263,10 +270,10 @@ class CleanInput:
     """Pure ASGI middleware: a path or query string with a NUL byte (raw or %00) is 400 at the door;
     neither database can store one, so it must never reach them."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogatepass")
             qs = scope.get("query_string", b"")
@@ -339,24 +346,26 @@ def _takes_an_id(op: dict[str, Any], schemas: dict[str, Any]) -> bool:
     return any(n.lower().endswith("id") for n in names)
 
 
-def _uses(dependant, fn) -> bool:
+def _uses(dependant: Dependant, fn: Callable[..., Any]) -> bool:
     return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
 
 
-def _api_routes(routes) -> list:
+def _api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
     """Every APIRoute, also those of included routers (FastAPI keeps them as `_IncludedRouter` entries)."""
     from fastapi.routing import APIRoute
 
-    out = []
+    out: list[APIRoute] = []
     for r in routes:
         if isinstance(r, APIRoute):
             out.append(r)
-        elif getattr(r, "original_router", None) is not None:
-            out.extend(_api_routes(r.original_router.routes))
+        else:
+            included = getattr(r, "original_router", None)
+            if included is not None:
+                out.extend(_api_routes(included.routes))
     return out
 
 
-def document(app: FastAPI, routers: list | None = None) -> None:
+def document(app: FastAPI, routers: list[APIRouter] | None = None) -> None:
     """Describe the errors the server answers in its OpenAPI document: the `Problem` schema once (in
     components), referenced by every operation for each status it can answer. FastAPI's own 422 body
     (`HTTPValidationError`), which the server never sends, is removed."""
