@@ -188,9 +188,10 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def unknown_query_parameters(request: Request) -> None:
+async def unknown_query_parameters(request: Request) -> None:
     """An app-wide dependency: a query parameter the operation does not take is 422 naming it (a typo such as
-    `?stauts=` would otherwise be ignored silently and answer as if no filter had been asked for)."""
+    `?stauts=` would otherwise be ignored silently and answer as if no filter had been asked for). `async`
+    although it never waits: FastAPI runs a plain `def` dependency in a worker thread, on every request."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params or not request.url.path.startswith("/v1"):
