@@ -488,14 +488,23 @@ def prepare(kind: str, base_url: str, tmp: str) -> tuple[dict, str | None, str, 
 
 
 def run_http(
-    kind: str, env: dict, config: str, workers: int, token: str, options: list[str], a: argparse.Namespace
+    kind: str,
+    env: dict,
+    config: str,
+    workers: int,
+    token: str,
+    options: list[str],
+    a: argparse.Namespace,
+    src: Path | None = None,
 ) -> dict:
     """One measured run of `config` ("service": landbridge serve; "minimal": bench/booking_minimal.py) on the
-    prepared database, emptied first."""
+    prepared database, emptied first; `src`: serve the landbridge package found there (an earlier commit)."""
     url = env["LANDBRIDGE_DATABASE_URL"]
     reset(url)
     argv = [sys.executable, str(ROOT / "bench" / "booking_minimal.py")] if config == "minimal" else None
     tag = secrets.token_hex(4)
+    if src is not None:
+        env = {**env, "PYTHONPATH": str(src)}
     server = Server(env, workers, argv=argv)
     try:
         _, _, warm = asyncio.run(fire(server.url, token, options[::-1], 200, a.concurrency, 30, f"warm{tag}"))
@@ -556,6 +565,32 @@ def run_ceiling(kind: str, env: dict, base_url: str, options: list[str], sample:
     return {"db": kind, "config": "ceiling", "load": load, **r}
 
 
+class Checkout:
+    """The code of a git ref in a temporary worktree (removed afterwards)."""
+
+    def __init__(self, ref: str):
+        self.ref = ref
+        self.path = Path(tempfile.mkdtemp(prefix="lb-ref-"))
+
+    def __enter__(self) -> Path:
+        r = subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(self.path), self.ref],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if r.returncode:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise SystemExit(f"cannot check out {self.ref!r}:\n{r.stderr.strip()}")
+        return self.path / "src"
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(self.path)], capture_output=True, check=False
+        )
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
 def server_flavour() -> str:
     import importlib.util
 
@@ -572,6 +607,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15, help="length of each measured run")
     ap.add_argument("--repeat", type=int, default=1, help="service and minimal runs, alternating, per database")
     ap.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (the connections are split over them)")
+    ap.add_argument(
+        "--service-ref",
+        default=None,
+        help="also serve the code of this git ref (same database, same runs): the service before a change",
+    )
     ap.add_argument("--write-docs", action="store_true", help="replace the booking section of docs/benchmarks.md")
     a = ap.parse_args()
     if not have_wrk():
@@ -580,21 +620,14 @@ def main() -> None:
     pg = pg_url()
     kinds = ["sqlite", "postgresql"] if a.db == "both" else [a.db]
     rows = []
-    for kind in kinds:
-        workers = a.sqlite_workers if kind == "sqlite" else a.pg_workers
-        tmp = tempfile.mkdtemp(prefix="lb-bench-")
-        env, schema, token, options, sample = prepare(kind, pg, tmp)
-        try:
-            for _ in range(a.repeat):
-                for config in ("service", "minimal"):
-                    rows.append(run_http(kind, env, config, workers, token, options, a))
-                    print(fmt(rows[-1]), flush=True)
-            rows.append(run_ceiling(kind, env, pg, options, sample, a))
-            print(fmt(rows[-1]), flush=True)
-        finally:
-            if schema:
-                drop_schema(pg, schema)
-            shutil.rmtree(tmp, ignore_errors=True)
+    earlier = Checkout(a.service_ref) if a.service_ref else None
+    src = earlier.__enter__() if earlier else None
+    try:
+        for kind in kinds:
+            rows += run_database(kind, pg, a, src)
+    finally:
+        if earlier:
+            earlier.__exit__()
     cmd = ("python bench/booking_throughput.py " + " ".join(sys.argv[1:])).strip()
     md = markdown(rows, a, cmd)
     print(md)
@@ -602,6 +635,28 @@ def main() -> None:
         write_docs(md)
     if any(r["config"] != "ceiling" and (not r["consistent"] or r["oversold"]) for r in rows):
         raise SystemExit("OVERSOLD or inconsistent capacity: see above")
+
+
+def run_database(kind: str, pg: str, a: argparse.Namespace, src: Path | None) -> list[dict]:
+    """The runs on one database: service and minimal (and the earlier service) alternating, then the ceiling."""
+    rows: list[dict] = []
+    workers = a.sqlite_workers if kind == "sqlite" else a.pg_workers
+    tmp = tempfile.mkdtemp(prefix="lb-bench-")
+    env, schema, token, options, sample = prepare(kind, pg, tmp)
+    try:
+        for _ in range(a.repeat):
+            runs = [("service", None), ("minimal", None)] + ([("service-ref", src)] if src else [])
+            for config, code in runs:
+                r = run_http(kind, env, "service" if code else config, workers, token, options, a, code)
+                rows.append({**r, "config": config})
+                print(fmt(rows[-1]), flush=True)
+        rows.append(run_ceiling(kind, env, pg, options, sample, a))
+        print(fmt(rows[-1]), flush=True)
+    finally:
+        if schema:
+            drop_schema(pg, schema)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
 
 
 def fmt(r: dict) -> str:
@@ -664,8 +719,9 @@ def markdown(rows: list[dict], a: argparse.Namespace, cmd: str) -> str:
                 f"{r['machine_cpu_ms']:.2f} | |"
             )
             continue
+        label = f"service at `{a.service_ref[:10]}`" if r["config"] == "service-ref" else r["config"]
         lines.append(
-            f"| {r['db']} | {r['config']} | {r['workers']} | {r['booked']} | {r['full_409']} | {r['errors']} | "
+            f"| {r['db']} | {label} | {r['workers']} | {r['booked']} | {r['full_409']} | {r['errors']} | "
             f"{r['bookings_per_s']:.0f} | {r['requests_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['server_cpu_ms']:.2f} + {r['db_cpu_ms']:.2f} + {r['client_cpu_ms']:.2f} | "
             f"{r['machine_cpu_ms']:.2f} | {'none' if r['consistent'] and not r['oversold'] else 'YES'} |"
@@ -675,6 +731,7 @@ def markdown(rows: list[dict], a: argparse.Namespace, cmd: str) -> str:
         svc = [r for r in rows if r["db"] == kind and r["config"] == "service"]
         mini = [r for r in rows if r["db"] == kind and r["config"] == "minimal"]
         ceil = [r for r in rows if r["db"] == kind and r["config"] == "ceiling"]
+        ref = [r for r in rows if r["db"] == kind and r["config"] == "service-ref"]
         if not svc:
             continue
         b = _mean(svc, "bookings_per_s")
@@ -684,6 +741,12 @@ def markdown(rows: list[dict], a: argparse.Namespace, cmd: str) -> str:
                 f"minimal endpoint {_mean(mini, 'bookings_per_s'):.0f} ({_mean(mini, 'requests_per_s'):.0f}): "
                 f"service / minimal = {b / _mean(mini, 'bookings_per_s'):.2f} in bookings/s; server CPU per "
                 f"request {_mean(svc, 'server_cpu_ms'):.2f} against {_mean(mini, 'server_cpu_ms'):.2f} ms"
+            )
+        if ref:
+            parts.append(
+                f"the service at `{a.service_ref[:10]}` {_mean(ref, 'bookings_per_s'):.0f}: now / then = "
+                f"{b / _mean(ref, 'bookings_per_s'):.2f} in bookings/s, server CPU per request "
+                f"{_mean(svc, 'server_cpu_ms'):.2f} against {_mean(ref, 'server_cpu_ms'):.2f} ms"
             )
         if ceil:
             ratio = b / ceil[0]["tps"]

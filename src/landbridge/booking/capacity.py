@@ -34,6 +34,7 @@ from landbridge.booking.models import (
     DepartureSection,
 )
 from landbridge.db.base import to_feu, to_mfeu
+from landbridge.db.direct import DirectStatement
 from landbridge.errors import ConflictError, InvalidRequestError, NotFoundError
 from landbridge.timefmt import iso_utc
 
@@ -92,7 +93,7 @@ def insert_sections(s: Session, rows: list[dict[str, Any]]) -> None:
 _T = DEPARTURE_SECTIONS
 # Built once: the conditional UPDATE that takes FEU on sections [i, j) of a departure, and the select
 # that explains a refusal. Executed on the session's connection (Core), as the hot path of a booking.
-_TAKE = (
+_TAKE = DirectStatement(
     update(_T)
     .where(
         _T.c.departure_id == bindparam("d"),
@@ -102,7 +103,7 @@ _TAKE = (
     )
     .values(booked_mfeu=_T.c.booked_mfeu + bindparam("n"))
     .returning(_T.c.section_index)
-)
+)  # run on the driver's cursor: the hot statement of every booking (landbridge.db.direct)
 _GIVE_BACK = (
     update(_T)
     .where(
@@ -140,7 +141,7 @@ def reserve(s: Session, world: World, legs: Iterable[tuple[str, int, int]], mfeu
 
 def _take(conn: Connection, dep_id: str, i: int, j: int, mfeu: int) -> set[int]:
     """The conditional UPDATE; returns the indexes of the sections it took FEU on."""
-    return set(conn.execute(_TAKE, {"d": dep_id, "i": i, "j": j, "n": mfeu}).scalars())
+    return {row[0] for row in _TAKE.rows(conn, {"d": dep_id, "i": i, "j": j, "n": mfeu})}
 
 
 def _full(conn: Connection, dep_id: str, i: int, j: int, mfeu: int, taken: set[int]) -> None:

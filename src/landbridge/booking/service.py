@@ -33,6 +33,7 @@ from landbridge.booking.models import (
 )
 from landbridge.booking.schemas import BookingIn, ContainerIn, Goods, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
+from landbridge.db.direct import DirectStatement
 from landbridge.errors import (
     ConflictError,
     FieldError,
@@ -241,9 +242,43 @@ def _customer_for(s: Session, principal: Principal, customer_id: str | None) -> 
     return principal.customer_id  # type: ignore[return-value]
 
 
-_INSERT_BOOKING = insert(BOOKINGS)
-_INSERT_RESERVATIONS = insert(RESERVATIONS)
-_INSERT_EVENT = insert(EVENTS)
+# The inserts of every booking, run on the driver's cursor (landbridge.db.direct): compiled once, for these columns.
+_BOOKING_COLUMNS = (
+    "id",
+    "customer_id",
+    "option_id",
+    "status",
+    "transport_status",
+    "reference",
+    "containers",
+    "container_type",
+    "feu_mfeu",
+    "price_total",
+    "currency",
+    "origin",
+    "destination",
+    "departs_at",
+    "arrives_at",
+    "shipment",
+    "created_at",
+    "updated_at",
+)
+_EVENT_COLUMNS = (
+    "booking_id",
+    "from_status",
+    "to_status",
+    "at",
+    "api_key_id",
+    "actor_role",
+    "note",
+    "field",
+    "tracking_event_id",
+)
+_INSERT_BOOKING = DirectStatement(insert(BOOKINGS), _BOOKING_COLUMNS)
+_INSERT_RESERVATIONS = DirectStatement(
+    insert(RESERVATIONS), ("booking_id", "departure_id", "board_stop", "alight_stop", "mfeu")
+)
+_INSERT_EVENT = DirectStatement(insert(EVENTS), _EVENT_COLUMNS)
 
 
 def create_booking(s: Session, principal: Principal, body: BookingIn, now: datetime | None = None) -> dict[str, Any]:
@@ -296,13 +331,12 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "updated_at": now,
     }
     conn = s.connection()
-    conn.execute(_INSERT_BOOKING, row)
+    _INSERT_BOOKING.execute(conn, row)
     res = [
         {"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
         for d, i, j in opt.rail_legs
     ]
-    if res:
-        conn.execute(_INSERT_RESERVATIONS, res)
+    _INSERT_RESERVATIONS.executemany(conn, res)
     ev = {
         "booking_id": bid,
         "from_status": None,
@@ -314,7 +348,7 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "field": "status",
         "tracking_event_id": None,
     }
-    conn.execute(_INSERT_EVENT, ev)
+    _INSERT_EVENT.execute(conn, ev)
     equipment: list[dict[str, Any]] = []
     if body.equipment:
         equipment = _equipment_rows(s, bid, body.equipment, body.containers, opt.container_type, now, "equipment")

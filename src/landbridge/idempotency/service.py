@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from landbridge.db.base import JSONDoc, UTCDateTime, table, utcnow
+from landbridge.db.direct import DirectStatement
 from landbridge.db.engine import Database
 from landbridge.errors import ConflictError, FieldError
 from landbridge.idempotency.models import MAX_KEY_LENGTH, IdempotencyRecord
@@ -90,7 +91,11 @@ def _claim_statement(
     ).returning(_RECORDS.c.owner)
 
 
-_CLAIM = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}  # built once
+# Built once, run on the driver's cursor (landbridge.db.direct): one statement of every keyed request.
+_CLAIM = {
+    "postgresql": DirectStatement(_claim_statement(pg_insert)),
+    "sqlite": DirectStatement(_claim_statement(sqlite_insert)),
+}
 
 
 def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
@@ -106,7 +111,7 @@ def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) ->
         "now": now,
         "cutoff": now - RETENTION,
     }
-    return conn.execute(_CLAIM[conn.dialect.name], params).first() is not None
+    return bool(_CLAIM[conn.dialect.name].rows(conn, params))
 
 
 def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
