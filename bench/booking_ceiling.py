@@ -21,42 +21,12 @@ import resource
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import booking_minimal as bm
-from booking_throughput import SHIPMENT, machine_busy_seconds, proc_table
-
-
-class PostgresCpu:
-    """CPU seconds used by PostgreSQL's processes over a period, backends that exit within it included (as far as
-    the last sample every 0.2 s saw them): pgbench's backends end with the run."""
-
-    def __init__(self) -> None:
-        self.first: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._sample(initial=True)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _sample(self, initial: bool = False) -> None:
-        for pid, _ppid, comm, cpu in proc_table():
-            if comm.startswith("postgres"):
-                self.first.setdefault(pid, cpu if initial else 0.0)  # a process started within the period: all of it
-                self.last[pid] = cpu
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            self._sample()
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        return sum(self.last[p] - self.first[p] for p in self.last)
+from booking_throughput import SHIPMENT, PostgresCpu, machine_busy_seconds
 
 
 def raise_capacity(url: str) -> None:

@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -360,6 +361,35 @@ def proc_table() -> list[tuple[int, int, str, float]]:
     return out
 
 
+class PostgresCpu:
+    """CPU seconds used by PostgreSQL's processes over a period, backends that exit within it included (as far as
+    the last sample every 0.2 s saw them): pgbench's backends end with the run."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._sample(initial=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self, initial: bool = False) -> None:
+        for pid, _ppid, comm, cpu in proc_table():
+            if comm.startswith("postgres"):
+                self.first.setdefault(pid, cpu if initial else 0.0)  # a process started within the period: all of it
+                self.last[pid] = cpu
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self._sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return sum(self.last[p] - self.first[p] for p in self.last)
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds used on the whole machine so far, all cores (Linux /proc/stat; 0 elsewhere)."""
     try:
@@ -458,7 +488,7 @@ def reset(url: str) -> None:
             )
 
 
-def prepare(kind: str, base_url: str, tmp: str) -> tuple[dict, str | None, str, list[str], dict]:
+def prepare(kind: str, base_url: str, tmp: str, capacity_factor: int) -> tuple[dict, str | None, str, list[str], dict]:
     """A fresh database (upgraded, seeded), a shipper key and the bookable options, made through the service;
     also one booking's answer (the ceiling stores one of the same size). Returns env, schema, token, options
     and that answer."""
@@ -484,7 +514,24 @@ def prepare(kind: str, base_url: str, tmp: str) -> tuple[dict, str | None, str, 
         sample = r.json()
     finally:
         server.stop()
+    scale_capacity(env["LANDBRIDGE_DATABASE_URL"], capacity_factor)
     return env, schema, token, options, sample
+
+
+def scale_capacity(url: str, factor: int) -> None:
+    """Every section holds `factor` times its timetabled capacity: the options quoted cover a few dozen departures,
+    which a run fills within seconds, after which it would measure 409 answers (cheap) instead of bookings."""
+    from sqlalchemy import text
+
+    from landbridge.db.engine import Database
+
+    db = Database(url)
+    try:
+        db.write(
+            lambda s: s.execute(text("UPDATE departure_sections SET capacity_mfeu = capacity_mfeu * :f"), {"f": factor})
+        )
+    finally:
+        db.dispose()
 
 
 def run_http(
@@ -508,15 +555,17 @@ def run_http(
     server = Server(env, workers, argv=argv)
     try:
         _, _, warm = asyncio.run(fire(server.url, token, options[::-1], 200, a.concurrency, 30, f"warm{tag}"))
-        s0, p0 = cpu_seconds(server.proc.pid)
+        s0, _ = cpu_seconds(server.proc.pid)
         m0 = machine_busy_seconds()
         c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pg_cpu = PostgresCpu()
         load = os.getloadavg()[0]
         elapsed, codes, st = fire_wrk(server.url, token, options, a.concurrency, a.seconds, a.wrk_threads, tag)
         time.sleep(1)  # wrk stops with requests in flight: let the server finish them before counting
+        db_s = pg_cpu.stop()
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         m1 = machine_busy_seconds()
-        s1, p1 = cpu_seconds(server.proc.pid)
+        s1, _ = cpu_seconds(server.proc.pid)
     finally:
         server.stop()
     rep = reconcile(url)
@@ -539,7 +588,7 @@ def run_http(
         "p99_ms": st["p99_ms"],
         "server_cpu_ms": 1000 * (s1 - s0) / nreq,
         "server_cpu_per_booking_ms": 1000 * (s1 - s0) / max(1, ok),
-        "db_cpu_ms": 1000 * (p1 - p0) / nreq if kind == "postgresql" else 0.0,
+        "db_cpu_ms": 1000 * db_s / nreq if kind == "postgresql" else 0.0,
         "client_cpu_ms": 1000 * (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) / nreq,
         "machine_cpu_ms": 1000 * (m1 - m0) / nreq,
         "load": load,
@@ -608,6 +657,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="service and minimal runs, alternating, per database")
     ap.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (the connections are split over them)")
     ap.add_argument(
+        "--capacity-factor",
+        type=int,
+        default=20,
+        help="sections hold this many times their capacity, so that runs measure bookings rather than 409s",
+    )
+    ap.add_argument(
         "--service-ref",
         default=None,
         help="also serve the code of this git ref (same database, same runs): the service before a change",
@@ -642,7 +697,7 @@ def run_database(kind: str, pg: str, a: argparse.Namespace, src: Path | None) ->
     rows: list[dict] = []
     workers = a.sqlite_workers if kind == "sqlite" else a.pg_workers
     tmp = tempfile.mkdtemp(prefix="lb-bench-")
-    env, schema, token, options, sample = prepare(kind, pg, tmp)
+    env, schema, token, options, sample = prepare(kind, pg, tmp, a.capacity_factor)
     try:
         for _ in range(a.repeat):
             runs = [("service", None), ("minimal", None)] + ([("service-ref", src)] if src else [])
@@ -693,7 +748,9 @@ def markdown(rows: list[dict], a: argparse.Namespace, cmd: str) -> str:
         f"quoted for every ready date {QUOTE_DAYS.start}–{QUOTE_DAYS.stop - 1} days ahead on {len(ROUTES)} routes), "
         "and emptied of bookings before every run. HTTP runs: wrk posts bookings (1 container, round-robin over "
         f"the options, a fresh Idempotency-Key each) on {a.concurrency} connections for {a.seconds:g} s after a "
-        "warm-up; bookings/s counts 201 answers, 409 answers are departures that filled up. **service**: "
+        f"warm-up; every section holds {a.capacity_factor} times its capacity (the options cover a few dozen "
+        "departures, which would fill within seconds, and a run would then measure cheap 409 answers); bookings/s "
+        "counts 201 answers, 409 answers are departures that filled up. **service**: "
         "`landbridge serve`. **minimal**: the same SQL on the raw driver in a bare ASGI function on the same "
         "uvicorn (bench/booking_minimal.py: key check, option, conditional UPDATE per departure, booking, "
         "reservations, audit event, Idempotency-Key record, commit, JSON answer; no FastAPI, pydantic, "
