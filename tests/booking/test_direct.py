@@ -13,7 +13,10 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from landbridge.booking.models import BOOKINGS
-from landbridge.booking.service import _BOOKING_COLUMNS, _INSERT_BOOKING
+from landbridge.db.direct import DirectStatement
+
+COLUMNS = tuple(c.name for c in BOOKINGS.columns)
+INSERT_BOOKING = DirectStatement(insert(BOOKINGS), COLUMNS)  # as booking.service inserts a booking
 
 texts = st.text(
     st.characters(exclude_characters="\x00"), max_size=12
@@ -50,7 +53,7 @@ def _row(bid: str, when: datetime, price: Decimal, shipment: object, reference: 
 
 def _stored(conn, bid: str) -> tuple:
     # the raw stored values, as text, so that formats (not only round-tripped values) are compared
-    cols = ", ".join(f"CAST({c} AS TEXT)" for c in _BOOKING_COLUMNS if c != "id")
+    cols = ", ".join(f"CAST({c} AS TEXT)" for c in COLUMNS if c != "id")
     return tuple(conn.execute(text(f"SELECT {cols} FROM bookings WHERE id = :id"), {"id": bid}).one())
 
 
@@ -74,7 +77,7 @@ def test_direct_insert_stores_what_sqlalchemy_stores(db, when, cents, shipment, 
         _unchecked(conn, db.dialect)
         price = Decimal(cents) / 100
         conn.execute(insert(BOOKINGS), _row("bk_sqlalchemy", when, price, shipment, reference))
-        _INSERT_BOOKING.execute(conn, _row("bk_direct", when, price, shipment, reference))
+        INSERT_BOOKING.execute(conn, _row("bk_direct", when, price, shipment, reference))
         assert _stored(conn, "bk_direct") == _stored(conn, "bk_sqlalchemy")
         back = conn.execute(select(BOOKINGS).where(BOOKINGS.c.id == "bk_direct")).mappings().one()
         assert back["shipment"] == shipment and back["departs_at"] == when and back["price_total"] == price
@@ -85,7 +88,7 @@ def test_direct_errors_are_sqlalchemy_errors(db):
     when = datetime(2030, 1, 1, tzinfo=UTC)
     with db.engine.connect() as conn:
         _unchecked(conn, db.dialect)
-        _INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
+        INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
         with pytest.raises(IntegrityError):  # the API answers these as problems, and retries see DBAPIError
-            _INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
+            INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
         conn.rollback()
