@@ -101,8 +101,7 @@ def main() -> None:
     stats = pstats.Stats(str(prof))
     for key in ("tottime", "cumulative"):
         stats.sort_stats(key).print_stats(a.top)
-    if not a.out:
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # the profile itself is there only without --out
 
 
 if __name__ == "__main__":
