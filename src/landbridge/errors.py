@@ -54,7 +54,10 @@ class DataError(LandbridgeError):
 
 
 class UnknownPlaceError(LandbridgeError):
+    """No place matches `query`; `field` names the request field that gave it, when an adapter knows it."""
+
     status_code = 404
+    field: str | None = None
 
     def __init__(self, query: str, suggestions: list[str]):
         self.query, self.suggestions = query, suggestions

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from landbridge.accounts import service
 from landbridge.accounts.dependencies import Caller, Operator
@@ -31,7 +33,9 @@ async def me(p: Caller) -> Me:
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut, responses={409: {"description": REUSED}})
-def create_customer(body: CustomerIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None):
+def create_customer(
+    body: CustomerIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
+) -> JSONResponse:
     """Create a customer (a shipper company); then give it keys with POST /v1/keys."""
     return respond(
         request,
@@ -49,7 +53,7 @@ def list_customers(
     p: Operator,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     after: Annotated[str | None, Query(max_length=32, description="`next_after` of the previous page")] = None,
-):
+) -> CustomerPage:
     rows = db.read(lambda s: [CustomerOut.model_validate(c) for c in service.list_customers(s, limit + 1, after)])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -59,15 +63,15 @@ def list_customers(
 @router.get(
     "/customers/{customer_id}", response_model=CustomerOut, responses={404: {"description": "No such customer."}}
 )
-def get_customer(customer_id: str, db: DB, p: Operator):
+def get_customer(customer_id: str, db: DB, p: Operator) -> CustomerOut:
     return db.read(lambda s: CustomerOut.model_validate(service.get_customer(s, customer_id)))
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreated, responses={409: {"description": REUSED}})
-def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None):
+def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None) -> JSONResponse:
     """Create an API key (shipper keys belong to a customer). The token is in this response only."""
 
-    def work(s):
+    def work(s: Session) -> dict[str, Any]:
         key, token = service.create_key(s, body.role, body.name, body.customer_id)
         return {**KeyOut.model_validate(key).model_dump(mode="json"), "token": token}
 
@@ -75,7 +79,7 @@ def create_key(body: KeyIn, request: Request, db: DB, p: Operator, idempotency_k
 
 
 @router.get("/keys", response_model=list[KeyOut])
-def list_keys(db: DB, p: Operator, customer_id: Annotated[str | None, Query(max_length=32)] = None):
+def list_keys(db: DB, p: Operator, customer_id: Annotated[str | None, Query(max_length=32)] = None) -> list[KeyOut]:
     return db.read(lambda s: [KeyOut.model_validate(k) for k in service.list_keys(s, customer_id)])
 
 
@@ -87,7 +91,7 @@ def list_keys(db: DB, p: Operator, customer_id: Annotated[str | None, Query(max_
         409: {"description": "The last working operator key (revoke it with the command line)."},
     },
 )
-def revoke_key(key_id: str, db: DB, p: Operator):
+def revoke_key(key_id: str, db: DB, p: Operator) -> KeyOut:
     """Revoke a key: it stops working at once in this process, within seconds in other workers. The last
     working operator key cannot be revoked here (409): create another first, or use `landbridge keys revoke`."""
     return db.write(lambda s: KeyOut.model_validate(service.revoke_key(s, key_id, keep_last_operator=True)))

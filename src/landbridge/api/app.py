@@ -7,15 +7,18 @@ landbridge serve            # OpenAPI at http://127.0.0.1:8000/docs and /openapi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from landbridge import __version__ as _version
 from landbridge import web
@@ -42,7 +45,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     database = db if isinstance(db, Database) else get_database(db)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from landbridge.world import load_world
 
         await run_in_threadpool(load_world)  # the network and timetables, loaded once before the first request
@@ -97,7 +100,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     head: list[str | None] = []  # the newest migration, read once
 
     @app.get("/health", tags=["health"], response_model=Health)
-    async def health():
+    async def health() -> dict[str, str]:
         """Readiness: the service answers, reaches its database, and the schema is at the newest migration
         (503 otherwise)."""
         from sqlalchemy import text
@@ -107,7 +110,7 @@ def create_app(db: Database | str | None = None) -> FastAPI:
         if not head:
             head.append(await run_in_threadpool(head_revision, database))
 
-        def current(s):
+        def current(s: Session) -> Any:
             try:
                 return s.execute(text("SELECT version_num FROM alembic_version")).scalar()
             except ProgrammingError:
@@ -140,10 +143,10 @@ class SecurityHeaders:
     every answer to a request that carries credentials or reaches the API (/v1): nothing a key can read is kept
     by a browser or a proxy."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -151,7 +154,7 @@ class SecurityHeaders:
             k == b"authorization" for k, _ in scope.get("headers", ())
         )
 
-        async def send_with_headers(message):
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [
                     (k, v)

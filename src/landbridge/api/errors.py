@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,8 +24,14 @@ from sqlalchemy.exc import DataError as SQLDataError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from landbridge.errors import DataError, FieldError, FieldErrors, LandbridgeError, UnknownPlaceError
+
+if TYPE_CHECKING:
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute
 
 log = logging.getLogger("landbridge.api")
 PROBLEM = "application/problem+json"
@@ -107,7 +114,7 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
 
 
-def _field(loc: tuple | list) -> str:
+def _field(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
@@ -175,16 +182,17 @@ async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
     )
 
 
-def _query_names(dependant) -> set[str]:
+def _query_names(dependant: Dependant) -> set[str]:
     names = {p.alias for p in dependant.query_params}
     for d in dependant.dependencies:
         names |= _query_names(d)
     return names
 
 
-def unknown_query_parameters(request: Request) -> None:
+async def unknown_query_parameters(request: Request) -> None:
     """An app-wide dependency: a query parameter the operation does not take is 422 naming it (a typo such as
-    `?stauts=` would otherwise be ignored silently and answer as if no filter had been asked for)."""
+    `?stauts=` would otherwise be ignored silently and answer as if no filter had been asked for). `async`
+    although it never waits: FastAPI runs a plain `def` dependency in a worker thread, on every request."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params or not request.url.path.startswith("/v1"):
@@ -233,7 +241,7 @@ def install(app: FastAPI) -> None:
 
 
 async def send_problem(
-    send,
+    send: Send,
     status: int,
     detail: str,
     instance: str | None = None,
@@ -277,10 +285,10 @@ class CleanInput:
     (422 in the query string: a bad value, like any other; 400 in the path); neither database can store
     one, so it must never reach them."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogatepass")
             qs = scope.get("query_string", b"")
@@ -358,24 +366,26 @@ def _takes_an_id(op: dict[str, Any], schemas: dict[str, Any]) -> bool:
     return any(n.lower().endswith("id") for n in names)
 
 
-def _uses(dependant, fn) -> bool:
+def _uses(dependant: Dependant, fn: Callable[..., Any]) -> bool:
     return any(d.call is fn or _uses(d, fn) for d in dependant.dependencies)
 
 
-def _api_routes(routes) -> list:
+def _api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
     """Every APIRoute, also those of included routers (FastAPI keeps them as `_IncludedRouter` entries)."""
     from fastapi.routing import APIRoute
 
-    out = []
+    out: list[APIRoute] = []
     for r in routes:
         if isinstance(r, APIRoute):
             out.append(r)
-        elif getattr(r, "original_router", None) is not None:
-            out.extend(_api_routes(r.original_router.routes))
+        else:
+            included = getattr(r, "original_router", None)
+            if included is not None:
+                out.extend(_api_routes(included.routes))
     return out
 
 
-def document(app: FastAPI, routers: list | None = None) -> None:
+def document(app: FastAPI, routers: list[APIRouter] | None = None) -> None:
     """Describe the errors the server answers in its OpenAPI document: the `Problem` schema once (in
     components), referenced by every operation for each status it can answer. FastAPI's own 422 body
     (`HTTPValidationError`), which the server never sends, is removed."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from landbridge.api.errors import send_problem
 
 
@@ -23,10 +25,10 @@ class HeaderLimit:
     """Requests whose headers add up to more than MAX_HEADER_BYTES are 431 before anything else runs (the HTTP
     servers bound what they read: see landbridge.api.server)."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             size = sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ()))
             if size > MAX_HEADER_BYTES:
@@ -45,16 +47,16 @@ class RequestDeadline:
     handler is cancelled but not awaited (a handler stuck in a thread ends at its database deadline), and
     whatever it sends later is dropped."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         state = {"started": False, "abandoned": False}
 
-        async def guarded_send(message):
+        async def guarded_send(message: Message) -> None:
             if state["abandoned"]:
                 return
             if message["type"] == "http.response.start":

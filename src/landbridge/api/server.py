@@ -14,6 +14,7 @@ head is answered 431 and the connection closed, before the application sees anyt
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 
@@ -31,7 +32,7 @@ _BODY = (
 )
 
 
-def set_nodelay(transport) -> None:
+def set_nodelay(transport: asyncio.BaseTransport) -> None:
     sock = transport.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         with contextlib.suppress(OSError):  # the peer may already be gone; the protocol handles that itself
@@ -39,7 +40,7 @@ def set_nodelay(transport) -> None:
 
 
 class NoDelayH11Protocol(H11Protocol):
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_nodelay(transport)
         super().connection_made(transport)
 
@@ -53,7 +54,7 @@ else:
     class NoDelayHttpToolsProtocol(HttpToolsProtocol):
         """httptools with TCP_NODELAY and a bounded request head."""
 
-        def connection_made(self, transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             set_nodelay(transport)
             self._in_head, self._head_bytes = True, 0
             super().connection_made(transport)

@@ -19,22 +19,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from landbridge.booking.models import RELEASED_STATUSES, Booking, BookingReservation, DepartureSection
+from landbridge.booking.models import (
+    DEPARTURE_SECTIONS,
+    RELEASED_STATUSES,
+    Booking,
+    BookingReservation,
+    DepartureSection,
+)
 from landbridge.db.base import to_feu, to_mfeu
+from landbridge.db.direct import DirectStatement
 from landbridge.errors import ConflictError, InvalidRequestError, NotFoundError
 from landbridge.timefmt import iso_utc
+
+if TYPE_CHECKING:
+    from landbridge.timetable.models import Departure, Section
+    from landbridge.world import World
 
 DS = DepartureSection
 
 
-def departure(world, departure_id: str):
+def departure(world: World, departure_id: str) -> Departure:
     """The timetabled departure for an id, or NotFoundError (malformed or unknown ids alike)."""
     if not departure_id or len(departure_id) > 80:
         raise NotFoundError(f"No departure {departure_id[:80]!r}.")
@@ -53,7 +64,7 @@ def departure(world, departure_id: str):
         raise NotFoundError(f"No departure {departure_id!r}.") from None
 
 
-def section_rows(dep) -> list[dict[str, Any]]:
+def section_rows(dep: Departure) -> list[dict[str, Any]]:
     s = dep.service
     return [
         {
@@ -75,14 +86,14 @@ def section_rows(dep) -> list[dict[str, Any]]:
 def insert_sections(s: Session, rows: list[dict[str, Any]]) -> None:
     """Insert section rows that are not there yet (concurrent inserts of the same rows are harmless)."""
     if rows:
-        ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(DS.__table__)
+        ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(DEPARTURE_SECTIONS)
         s.connection().execute(ins.on_conflict_do_nothing(index_elements=["departure_id", "section_index"]), rows)
 
 
-_T = DS.__table__
+_T = DEPARTURE_SECTIONS
 # Built once: the conditional UPDATE that takes FEU on sections [i, j) of a departure, and the select
 # that explains a refusal. Executed on the session's connection (Core), as the hot path of a booking.
-_TAKE = (
+_TAKE = DirectStatement(
     update(_T)
     .where(
         _T.c.departure_id == bindparam("d"),
@@ -92,7 +103,7 @@ _TAKE = (
     )
     .values(booked_mfeu=_T.c.booked_mfeu + bindparam("n"))
     .returning(_T.c.section_index)
-)
+)  # run on the driver's cursor: the hot statement of every booking (landbridge.db.direct)
 _GIVE_BACK = (
     update(_T)
     .where(
@@ -110,7 +121,7 @@ _ROWS = (
 _ANY = select(_T.c.section_index).where(_T.c.departure_id == bindparam("d")).limit(1)
 
 
-def reserve(s: Session, world, legs: Iterable[tuple[str, int, int]], mfeu: int) -> None:
+def reserve(s: Session, world: World, legs: Iterable[tuple[str, int, int]], mfeu: int) -> None:
     """Take `mfeu` on sections [board, alight) of each (departure id, board, alight); all or nothing.
 
     Raises ConflictError (the caller's transaction then rolls back) when any section lacks room."""
@@ -128,12 +139,12 @@ def reserve(s: Session, world, legs: Iterable[tuple[str, int, int]], mfeu: int) 
         _full(conn, dep_id, i, j, mfeu, taken)
 
 
-def _take(conn, dep_id: str, i: int, j: int, mfeu: int) -> set[int]:
+def _take(conn: Connection, dep_id: str, i: int, j: int, mfeu: int) -> set[int]:
     """The conditional UPDATE; returns the indexes of the sections it took FEU on."""
-    return set(conn.execute(_TAKE, {"d": dep_id, "i": i, "j": j, "n": mfeu}).scalars())
+    return {row[0] for row in _TAKE.rows(conn, {"d": dep_id, "i": i, "j": j, "n": mfeu})}
 
 
-def _full(conn, dep_id: str, i: int, j: int, mfeu: int, taken: set[int]) -> None:
+def _full(conn: Connection, dep_id: str, i: int, j: int, mfeu: int, taken: set[int]) -> None:
     """Raise the ConflictError naming the section that has no room (the transaction then rolls back)."""
     rows = conn.execute(_ROWS, {"d": dep_id, "i": i, "j": j}).all()
     tight = min(
@@ -156,7 +167,7 @@ def release(s: Session, reservations: Iterable[BookingReservation]) -> None:
         conn.execute(_GIVE_BACK, {"d": r.departure_id, "i": r.board_stop, "j": r.alight_stop, "n": r.mfeu})
 
 
-def has_room(s: Session, world, departure_id: str, i: int, j: int, feu: float) -> bool:
+def has_room(s: Session, world: World, departure_id: str, i: int, j: int, feu: float) -> bool:
     """Whether sections [i, j) of a departure have `feu` free (for quotes: offer only what can be booked)."""
     sid = departure_id.partition(":")[0]
     service = world.timetable.by_id.get(sid)
@@ -187,7 +198,7 @@ def booked_by_section(s: Session, departure_ids: list[str]) -> dict[tuple[str, i
     return {(r.departure_id, r.section_index): (r.capacity_mfeu, r.booked_mfeu) for r in rows}
 
 
-def _section_out(sec, cap_booked: tuple[int, int] | None) -> dict[str, Any]:
+def _section_out(sec: Section, cap_booked: tuple[int, int] | None) -> dict[str, Any]:
     cap = cap_booked[0] if cap_booked else to_mfeu(sec.capacity_feu)
     booked = cap_booked[1] if cap_booked else 0
     return {
@@ -202,7 +213,7 @@ def _section_out(sec, cap_booked: tuple[int, int] | None) -> dict[str, Any]:
     }
 
 
-def departure_detail(s: Session, world, departure_id: str) -> dict[str, Any]:
+def departure_detail(s: Session, world: World, departure_id: str) -> dict[str, Any]:
     dep = departure(world, departure_id)
     sv = dep.service
     net = world.network
@@ -237,7 +248,7 @@ def departure_detail(s: Session, world, departure_id: str) -> dict[str, Any]:
 
 def search_departures(
     s: Session,
-    world,
+    world: World,
     start: date,
     end: date,
     origin: str | None,
@@ -272,7 +283,7 @@ def search_departures(
 
 
 def seed(
-    s: Session, world, start: date, end: date, progress: Callable[[int, int], None] | None = None
+    s: Session, world: World, start: date, end: date, progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, int]:
     """Create the section rows of every rail departure leaving on [start, end) (rows already there are kept,
     with their bookings); returns (departures, section rows)."""

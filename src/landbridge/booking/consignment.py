@@ -57,7 +57,7 @@ def _font_dir() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _note_class() -> Any:
+def _note_class() -> type[_NoteLayout]:
     """The PDF class (fpdf2 is imported on first use: booking answers only need `has_rail_legs`)."""
     from fpdf import FPDF
 
@@ -166,39 +166,72 @@ def has_rail_legs(booking: dict[str, Any]) -> bool:
     return any(l.get("mode") == "rail" for l in (booking.get("itinerary") or {}).get("legs", []))
 
 
-def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], str] | None = None) -> bytes:
+PlaceName = Callable[[str], str]
+
+
+def consignment_note_pdf(booking: dict[str, Any], place_name: PlaceName | None = None) -> bytes:
     """The note for a booking as returned by the API (`booking.service.get_booking`); `place_name` turns
     place ids into names (default: the network's). ConflictError when the booking has no rail leg: the
     CIM/SMGS note is a rail document (sea goes on a bill of lading, air on an air waybill)."""
-    if not has_rail_legs(booking):
-        mode = (booking.get("itinerary") or {}).get("mode") or "another mode"
-        other = {
-            "sea": "a bill of lading, which the shipping line issues",
-            "air": "an air waybill, which the airline or its agent issues",
-        }
-        raise ConflictError(
-            f"Booking {booking['id']} travels by {mode}, not rail: the CIM/SMGS consignment note is for rail "
-            f"consignments only. Its transport document is {other.get(mode, 'that mode’s own document')}; "
-            "the booking itself (GET /v1/bookings/{id}) is the booking confirmation."
-        )
-    if place_name is None:
-        from landbridge.world import load_world
-
-        places = load_world().network.places
-        place_name = lambda pid: places[pid].name if pid in places else pid  # noqa: E731
-    it = booking["itinerary"]
-    sh = booking["shipment"]
-    legs = it["legs"]
-    rail = [l for l in legs if l["mode"] == "rail"]
-    main = [l for l in legs if l["mode"] != "truck"]
-    take_over = (rail or main or legs)[0]
-    deliver = (rail or main or legs)[-1]
-
+    _require_rail(booking)
+    names = place_name or _network_place_name()
     pdf = _note_class()(cjk=has_cjk(booking))
     pdf.add_page()
-    f = pdf.family_name
-    w = pdf.epw
+    _title(pdf, booking)
+    _parties_and_places(pdf, booking)
+    _route(pdf, booking["itinerary"]["legs"])
+    _borders(pdf, booking["itinerary"], names)
+    _goods_and_charges(pdf, booking)
+    return bytes(pdf.output())
 
+
+def _require_rail(booking: dict[str, Any]) -> None:
+    """ConflictError naming the right transport document when the booking does not travel by rail."""
+    if has_rail_legs(booking):
+        return
+    mode = (booking.get("itinerary") or {}).get("mode") or "another mode"
+    other = {
+        "sea": "a bill of lading, which the shipping line issues",
+        "air": "an air waybill, which the airline or its agent issues",
+    }
+    raise ConflictError(
+        f"Booking {booking['id']} travels by {mode}, not rail: the CIM/SMGS consignment note is for rail "
+        f"consignments only. Its transport document is {other.get(mode, 'that mode’s own document')}; "
+        "the booking itself (GET /v1/bookings/{id}) is the booking confirmation."
+    )
+
+
+def _network_place_name() -> PlaceName:
+    """Place id -> the network's name for it (the id itself when the network does not know it)."""
+    from landbridge.world import load_world
+
+    places = load_world().network.places
+    return lambda pid: places[pid].name if pid in places else pid
+
+
+def _box(pdf: _NoteLayout, title: str, lines: list[str], width: float, height: float, x: float, y: float) -> None:
+    """A framed field of the note: its number and title in bold, then its lines."""
+    f = pdf.family_name
+    pdf.rect(x, y, width, height)
+    pdf.set_xy(x + 1.5, y + 1)
+    pdf.set_font(f, "B", 7)
+    pdf.cell(width - 3, 4, pdf.t(title), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(f, "", 9)
+    for line in lines:
+        pdf.set_x(x + 1.5)
+        pdf.multi_cell(width - 3, 4.5, pdf.t(line), new_x="LEFT", new_y="NEXT", align="L")
+
+
+def _party(p: dict[str, Any]) -> list[str]:
+    out = [p["name"], p["address"], f"Country: {p['country']}"]
+    if p.get("contact"):
+        out.append(f"Contact: {p['contact']}")
+    return out
+
+
+def _title(pdf: _NoteLayout, booking: dict[str, Any]) -> None:
+    """The document's title and the booking line under it."""
+    f = pdf.family_name
     pdf.set_font(f, "B", 14)
     pdf.cell(
         0,
@@ -224,28 +257,22 @@ def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], st
     )
     pdf.ln(2)
 
-    def box(title: str, lines: list[str], width: float, height: float, x: float, y: float) -> None:
-        pdf.rect(x, y, width, height)
-        pdf.set_xy(x + 1.5, y + 1)
-        pdf.set_font(f, "B", 7)
-        pdf.cell(width - 3, 4, pdf.t(title), new_x="LEFT", new_y="NEXT")
-        pdf.set_font(f, "", 9)
-        for line in lines:
-            pdf.set_x(x + 1.5)
-            pdf.multi_cell(width - 3, 4.5, pdf.t(line), new_x="LEFT", new_y="NEXT", align="L")
 
-    def party(p: dict[str, Any]) -> list[str]:
-        out = [p["name"], p["address"], f"Country: {p['country']}"]
-        if p.get("contact"):
-            out.append(f"Contact: {p['contact']}")
-        return out
-
-    half = w / 2
+def _parties_and_places(pdf: _NoteLayout, booking: dict[str, Any]) -> None:
+    """Fields 1 and 4 (consignor, consignee), 16 and 17 (taking over and delivery: the rail legs' ends)."""
+    sh = booking["shipment"]
+    legs = booking["itinerary"]["legs"]
+    rail = [l for l in legs if l["mode"] == "rail"]
+    main = [l for l in legs if l["mode"] != "truck"]
+    take_over = (rail or main or legs)[0]
+    deliver = (rail or main or legs)[-1]
+    half = pdf.epw / 2
     x0, y = pdf.l_margin, pdf.get_y()
-    box("1  Consignor / Absender / Отправитель", party(sh["consignor"]), half, 30, x0, y)
-    box("4  Consignee / Empfänger / Получатель", party(sh["consignee"]), half, 30, x0 + half, y)
+    _box(pdf, "1  Consignor / Absender / Отправитель", _party(sh["consignor"]), half, 30, x0, y)
+    _box(pdf, "4  Consignee / Empfänger / Получатель", _party(sh["consignee"]), half, 30, x0 + half, y)
     y += 30
-    box(
+    _box(
+        pdf,
         "16  Place of taking over / Übernahme",
         [f"{take_over['from_name']} ({take_over['from']})", f"Date: {_when(take_over['departure'])}"],
         half,
@@ -253,7 +280,8 @@ def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], st
         x0,
         y,
     )
-    box(
+    _box(
+        pdf,
         "17  Place of delivery / Ablieferung",
         [f"{deliver['to_name']} ({deliver['to']})", f"Expected: {_when(deliver['arrival'])}"],
         half,
@@ -263,7 +291,11 @@ def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], st
     )
     pdf.set_y(y + 20)
 
-    # Route: every leg with its stations and departure.
+
+def _route(pdf: _NoteLayout, legs: list[dict[str, Any]]) -> None:
+    """Route: every leg with its stations and departure, one row each (texts cut to their column)."""
+    f = pdf.family_name
+    w = pdf.epw
     pdf.set_font(f, "B", 9)
     pdf.cell(0, 6, pdf.t("Route, stations and carriers"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(f, "B", 7)
@@ -294,6 +326,10 @@ def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], st
         pdf.ln()
     pdf.ln(2)
 
+
+def _borders(pdf: _NoteLayout, it: dict[str, Any], place_name: PlaceName) -> None:
+    """Border points of the itinerary, with the gauge change made there if any."""
+    f = pdf.family_name
     pdf.set_font(f, "B", 9)
     pdf.cell(0, 6, pdf.t("Border points and gauge changes"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(f, "", 8)
@@ -314,31 +350,41 @@ def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], st
         )
     pdf.ln(2)
 
-    goods = sh["goods"]
-    dg = goods.get("dangerous_goods")
-    y = pdf.get_y()
+
+def _dangerous_goods_lines(dg: dict[str, Any] | None) -> list[str]:
+    if not dg:
+        return ["Not dangerous goods (no RID / SMGS Annex 2 entry declared)."]
+    return [
+        f"{dg['un_number']} {dg['proper_shipping_name']}, class {dg['hazard_class']}"
+        + (f", PG {dg['packing_group']}" if dg.get("packing_group") else ""),
+        "Declared under RID (CIM) and SMGS Annex 2.",
+    ]
+
+
+def _goods_and_charges(pdf: _NoteLayout, booking: dict[str, Any]) -> None:
+    """Fields 21/24/25 (goods), the containers, the dangerous-goods declaration, the charges and the carrier's
+    blank acceptance field."""
+    it = booking["itinerary"]
+    goods = booking["shipment"]["goods"]
+    w = pdf.epw
+    half = w / 2
+    x0, y = pdf.l_margin, pdf.get_y()
     glines = [goods["description"], f"HS code: {goods['hs_code']}", f"Gross mass: {goods['mass_kg']:,.0f} kg"]
     if goods.get("packages"):
         glines.append(f"Packages: {goods['packages']}")
-    box("21/24/25  Goods, HS code, mass", glines, half, 30, x0, y)
+    _box(pdf, "21/24/25  Goods, HS code, mass", glines, half, 30, x0, y)
     clines = [
         f"{booking['containers']} x {booking['container_type']} ({booking['feu']:g} FEU)",
         f"Transport: {it['mode']} · {it['transit_days']} days · {it['distance_km']:,.0f} km",
     ]
-    box("Containers / Wagons", clines, half, 30, x0 + half, y)
+    _box(pdf, "Containers / Wagons", clines, half, 30, x0 + half, y)
     y += 30
-    if dg:
-        dlines = [
-            f"{dg['un_number']} {dg['proper_shipping_name']}, class {dg['hazard_class']}"
-            + (f", PG {dg['packing_group']}" if dg.get("packing_group") else ""),
-            "Declared under RID (CIM) and SMGS Annex 2.",
-        ]
-    else:
-        dlines = ["Not dangerous goods (no RID / SMGS Annex 2 entry declared)."]
-    box("Dangerous goods / RID / SMGS Annex 2", dlines, w, 16, x0, y)
+    dg_lines = _dangerous_goods_lines(goods.get("dangerous_goods"))
+    _box(pdf, "Dangerous goods / RID / SMGS Annex 2", dg_lines, w, 16, x0, y)
     y += 16
     price = booking["price"]
-    box(
+    _box(
+        pdf,
         "Charges / Frachtkosten",
         [f"{Decimal(str(price['total'])):,.2f} {price['currency']} (as quoted, option {booking['option_id']})"],
         half,
@@ -346,5 +392,4 @@ def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], st
         x0,
         y,
     )
-    box("Carrier acceptance (stamp, date, signature)", [""], half, 14, x0 + half, y)
-    return bytes(pdf.output())
+    _box(pdf, "Carrier acceptance (stamp, date, signature)", [""], half, 14, x0 + half, y)

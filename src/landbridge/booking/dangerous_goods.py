@@ -8,11 +8,16 @@ booking time would skip the surcharge: refused, naming the cargo type to quote i
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from landbridge.datafiles import DataSource, validate_entries
 from landbridge.errors import FieldError
+
+if TYPE_CHECKING:
+    from landbridge.booking.schemas import DangerousGoods
+    from landbridge.cargo import CargoCatalog
 
 FILE = "dangerous_goods.yaml"
 FIELD = "shipment.goods.dangerous_goods"
@@ -38,13 +43,13 @@ def dangerous_goods_list(user_dir: str | None = None) -> dict[str, DangerousGood
     return {e.un_number: e for e in entries}
 
 
-def check_declaration(catalog, quoted_cargo: str, declared) -> None:
+def check_declaration(catalog: CargoCatalog, quoted_cargo: str, declared: DangerousGoods | None) -> None:
     """Raise FieldError unless the declaration (`declared`: un_number, hazard_class; or None) matches the
     quoted cargo type (`quoted_cargo`, an id of `catalog.cargo_types`) and the Dangerous Goods List."""
     cargo = catalog.cargo_types.get(quoted_cargo)
     quoted_un = cargo.un_number if cargo is not None else None
     if declared is None:
-        if quoted_un:
+        if cargo is not None and quoted_un:
             raise FieldError(
                 FIELD,
                 f"The quote was for {cargo.name.lower()} ({quoted_un}, class {cargo.dg_class}); "
@@ -60,7 +65,11 @@ def check_declaration(catalog, quoted_cargo: str, declared) -> None:
         )
     if declared.un_number != quoted_un:
         quote_as = [c.id for c in catalog.cargo_types.values() if c.un_number == declared.un_number]
-        what = f"{cargo.name.lower()} ({quoted_un})" if quoted_un else f"{quoted_cargo} cargo, not dangerous goods"
+        what = (
+            f"{cargo.name.lower()} ({quoted_un})"
+            if cargo is not None and quoted_un
+            else f"{quoted_cargo} cargo, not dangerous goods"
+        )
         raise FieldError(
             f"{FIELD}.un_number",
             f"The option was quoted for {what}; {declared.un_number} must be quoted as cargo "

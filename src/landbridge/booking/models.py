@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from landbridge.db.base import Base, JSONDoc, UTCDateTime, utcnow
+from landbridge.db.base import Base, JSONDoc, UTCDateTime, table, utcnow
 
 # Booking status, as in the DCSA Booking standard (2.0: bookingStatus, lower case); separate from where the
 # containers are (transport status, set by tracking events or by an operator).
@@ -32,7 +33,7 @@ class Quote(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
     api_key_id: Mapped[str] = mapped_column(String(32))
-    request: Mapped[dict] = mapped_column(JSONDoc)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -51,7 +52,7 @@ class QuoteOption(Base):
     cargo: Mapped[str] = mapped_column(String(40))
     price_total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3))
-    option: Mapped[dict] = mapped_column(JSONDoc)  # exactly the planner's option, plus its id
+    option: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # exactly the planner's option, plus its id
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -100,7 +101,7 @@ class Booking(Base):
     destination: Mapped[str] = mapped_column(String(64))
     departs_at: Mapped[datetime] = mapped_column(UTCDateTime)
     arrives_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    shipment: Mapped[dict] = mapped_column(JSONDoc)  # the itinerary is the option's (quote_options.option)
+    shipment: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # the itinerary is the option's (quote_options.option)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -145,7 +146,16 @@ class BookingContainer(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     equipment_reference: Mapped[str | None] = mapped_column(String(11), index=True)
     iso_equipment_code: Mapped[str] = mapped_column(String(4))
-    seals: Mapped[list] = mapped_column(JSONDoc)  # [{"number": ..., "source": "SHI"}]
+    seals: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)  # [{"number": ..., "source": "SHI"}]
     vgm_kg: Mapped[float | None] = mapped_column(Numeric(9, 1))
     vgm_method: Mapped[str | None] = mapped_column(String(3))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The tables, for Core statements on the hot paths (built once, executed on the session's connection).
+QUOTE_OPTIONS = table(QuoteOption)
+DEPARTURE_SECTIONS = table(DepartureSection)
+BOOKINGS = table(Booking)
+RESERVATIONS = table(BookingReservation)
+EVENTS = table(BookingEvent)
+BOOKING_CONTAINERS = table(BookingContainer)

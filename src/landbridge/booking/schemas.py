@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from landbridge.schemas import Strict
 
 Mode = Literal["rail", "sea", "air"]
+MODES: tuple[Mode, ...] = ("rail", "sea", "air")
 # DCSA Booking 2.0 booking statuses (lower case); the transport status is separate.
 Status = Literal["received", "pending_update", "confirmed", "rejected", "declined", "cancelled", "completed"]
 TransportStatus = Literal["planned", "in_transit", "delivered"]
@@ -39,7 +40,7 @@ class QuoteIn(Strict):
     container_type: str = Field("40HC", min_length=1, max_length=16, examples=["40HC", "20GP"])
     cargo: str = Field("general", min_length=1, max_length=40, examples=["electronics", "batteries"])
     mass_kg: float | None = Field(None, gt=0, le=20_000_000, description="Total cargo mass; default typical.")
-    modes: list[Mode] = Field(default_factory=lambda: ["rail", "sea", "air"], min_length=1, max_length=3)
+    modes: list[Mode] = Field(default_factory=lambda: list(MODES), min_length=1, max_length=3)
     scenario: list[str] = Field(
         default_factory=list,
         max_length=8,

@@ -10,15 +10,20 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal
 from landbridge.booking import capacity
 from landbridge.booking.models import (
+    BOOKING_CONTAINERS,
+    BOOKINGS,
+    EVENTS,
+    QUOTE_OPTIONS,
+    RESERVATIONS,
     Booking,
     BookingContainer,
     BookingEvent,
@@ -26,8 +31,9 @@ from landbridge.booking.models import (
     Quote,
     QuoteOption,
 )
-from landbridge.booking.schemas import BookingIn, ContainerIn, QuoteIn
+from landbridge.booking.schemas import BookingIn, ContainerIn, Goods, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
+from landbridge.db.direct import DirectStatement
 from landbridge.errors import (
     ConflictError,
     FieldError,
@@ -80,7 +86,7 @@ def create_quote(
         raise FieldError("scenario", str(exc)) from None
     # The request itself is checked by the planner (landbridge.planner.request), as for the CLI; its errors
     # name the field at fault.
-    memo: dict[tuple, bool] = {}
+    memo: dict[tuple[str, int, int, float], bool] = {}
 
     def room(dep_id: str, i: int, j: int, feu: float) -> bool:
         if departure_id is not None and dep_id != departure_id:
@@ -169,7 +175,7 @@ class BookableOption:
     option: dict[str, Any]
 
 
-_QO = QuoteOption.__table__
+_QO = QUOTE_OPTIONS
 _OPTION = select(_QO).where(_QO.c.id == bindparam("id"))
 _options: dict[str, BookableOption] = {}
 _OPTIONS_MAX = 20_000
@@ -236,9 +242,43 @@ def _customer_for(s: Session, principal: Principal, customer_id: str | None) -> 
     return principal.customer_id  # type: ignore[return-value]
 
 
-_INSERT_BOOKING = insert(Booking.__table__)
-_INSERT_RESERVATIONS = insert(BookingReservation.__table__)
-_INSERT_EVENT = insert(BookingEvent.__table__)
+# The inserts of every booking, run on the driver's cursor (landbridge.db.direct): compiled once, for these columns.
+_BOOKING_COLUMNS = (
+    "id",
+    "customer_id",
+    "option_id",
+    "status",
+    "transport_status",
+    "reference",
+    "containers",
+    "container_type",
+    "feu_mfeu",
+    "price_total",
+    "currency",
+    "origin",
+    "destination",
+    "departs_at",
+    "arrives_at",
+    "shipment",
+    "created_at",
+    "updated_at",
+)
+_EVENT_COLUMNS = (
+    "booking_id",
+    "from_status",
+    "to_status",
+    "at",
+    "api_key_id",
+    "actor_role",
+    "note",
+    "field",
+    "tracking_event_id",
+)
+_INSERT_BOOKING = DirectStatement(insert(BOOKINGS), _BOOKING_COLUMNS)
+_INSERT_RESERVATIONS = DirectStatement(
+    insert(RESERVATIONS), ("booking_id", "departure_id", "board_stop", "alight_stop", "mfeu")
+)
+_INSERT_EVENT = DirectStatement(insert(EVENTS), _EVENT_COLUMNS)
 
 
 def create_booking(s: Session, principal: Principal, body: BookingIn, now: datetime | None = None) -> dict[str, Any]:
@@ -291,13 +331,12 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "updated_at": now,
     }
     conn = s.connection()
-    conn.execute(_INSERT_BOOKING, row)
+    _INSERT_BOOKING.execute(conn, row)
     res = [
         {"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
         for d, i, j in opt.rail_legs
     ]
-    if res:
-        conn.execute(_INSERT_RESERVATIONS, res)
+    _INSERT_RESERVATIONS.executemany(conn, res)
     ev = {
         "booking_id": bid,
         "from_status": None,
@@ -309,16 +348,22 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "field": "status",
         "tracking_event_id": None,
     }
-    conn.execute(_INSERT_EVENT, ev)
-    equipment: list[dict] = []
+    _INSERT_EVENT.execute(conn, ev)
+    equipment: list[dict[str, Any]] = []
     if body.equipment:
         equipment = _equipment_rows(s, bid, body.equipment, body.containers, opt.container_type, now, "equipment")
-        conn.execute(insert(BookingContainer.__table__), equipment)
+        conn.execute(insert(BOOKING_CONTAINERS), equipment)
     return _booking_out({**row, "itinerary": opt.option}, res, [ev], equipment)
 
 
 def _equipment_rows(
-    s: Session, booking_id: str, items: list[ContainerIn], containers: int, container_type: str, now, field: str
+    s: Session,
+    booking_id: str,
+    items: list[ContainerIn],
+    containers: int,
+    container_type: str,
+    now: datetime,
+    field: str,
 ) -> list[dict[str, Any]]:
     """Validated rows of booking_containers: ISO 6346 numbers and size-type codes, seals, VGM within the box's
     limits; a number at most once, and not on another booking still on its way."""
@@ -390,14 +435,14 @@ def set_equipment(
     if not principal.is_operator and b.transport_status != "planned":
         raise ConflictError(f"Booking {b.id} has left; ask the operator to correct its containers.")
     rows = _equipment_rows(s, b.id, items, b.containers, b.container_type, now, "equipment")
-    s.execute(BookingContainer.__table__.delete().where(BookingContainer.booking_id == b.id))
+    s.execute(BOOKING_CONTAINERS.delete().where(BookingContainer.booking_id == b.id))
     if rows:
-        s.execute(insert(BookingContainer.__table__), rows)
+        s.execute(insert(BOOKING_CONTAINERS), rows)
     s.execute(
         update(Booking).where(Booking.id == b.id).values(updated_at=now).execution_options(synchronize_session=False)
     )
     s.expire(b)
-    return _full_out(s, s.get(Booking, b.id))
+    return _full_out(s, _reloaded(s, b.id))
 
 
 def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
@@ -415,10 +460,10 @@ def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
         )
         .order_by(Booking.created_at)
     ).all()
-    return {ref: bid for ref, bid, _ in rows}
+    return {ref: bid for ref, bid, _ in rows if ref is not None}
 
 
-def _check_dangerous_goods(opt: BookableOption, goods) -> None:
+def _check_dangerous_goods(opt: BookableOption, goods: Goods) -> None:
     from landbridge.booking.dangerous_goods import check_declaration
     from landbridge.world import load_world
 
@@ -437,7 +482,7 @@ def _check_dangerous_goods(opt: BookableOption, goods) -> None:
             )
 
 
-def _visible(principal: Principal):
+def _visible(principal: Principal) -> ColumnElement[bool]:
     return true() if principal.is_operator else (Booking.customer_id == principal.customer_id)
 
 
@@ -465,6 +510,14 @@ def visible_to(principal: Principal, booking: dict[str, Any]) -> dict[str, Any]:
         return booking
     events = [e if e["actor_role"] == "shipper" else {**e, "api_key_id": None, "note": None} for e in booking["events"]]
     return {**booking, "events": events}
+
+
+def _reloaded(s: Session, booking_id: str) -> Booking:
+    """A booking read again after a change in this transaction (it was expired; the row is locked)."""
+    b = s.get(Booking, booking_id)
+    if b is None:
+        raise NotFoundError(f"No booking {booking_id!r}.")
+    return b
 
 
 def _full_out(s: Session, b: Booking) -> dict[str, Any]:
@@ -518,7 +571,7 @@ def _full_out(s: Session, b: Booking) -> dict[str, Any]:
     opt = bookable_option(s, b.option_id)
     row["itinerary"] = opt.option if opt else None
     eq = s.execute(
-        select(BookingContainer.__table__).where(BookingContainer.booking_id == b.id).order_by(BookingContainer.seq)
+        select(BOOKING_CONTAINERS).where(BookingContainer.booking_id == b.id).order_by(BookingContainer.seq)
     ).mappings()
     return _booking_out(row, [dict(r) for r in res], [dict(e) for e in evs], [dict(e) for e in eq])
 
@@ -545,7 +598,12 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _booking_out(row: dict[str, Any], res: list[dict], evs: list[dict], eq: list[dict] | None = None) -> dict[str, Any]:
+def _booking_out(
+    row: dict[str, Any],
+    res: list[dict[str, Any]],
+    evs: list[dict[str, Any]],
+    eq: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {
         **_summary(row),
         "shipment": row["shipment"],
@@ -662,7 +720,7 @@ def list_bookings(
     rows = list(s.scalars(q.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [_summary({c.key: getattr(b, c.key) for c in Booking.__table__.columns}) for b in rows]
+    items = [_summary({c.key: getattr(b, c.key) for c in BOOKINGS.columns}) for b in rows]
     return {"items": items, "next_cursor": _cursor_encode(rows[-1]) if more else None}
 
 
@@ -680,7 +738,7 @@ def change_status(
         b = _load(s, principal, booking_id, lock=True)
         set_transport_status(s, b.id, to, principal=principal, note=note, now=now, strict=True)
         s.expire(b)
-        return visible_to(principal, _full_out(s, s.get(Booking, b.id)))
+        return visible_to(principal, _full_out(s, _reloaded(s, b.id)))
     b = _load(s, principal, booking_id, lock=True)
     frm = b.status
     if to not in TRANSITIONS.get(frm, ()):
@@ -697,7 +755,7 @@ def change_status(
         raise ConflictError(f"Booking {b.id} left on {iso_utc(b.departs_at)}; ask the operator to cancel it.")
     _set_status(s, b.id, frm, to, principal.key_id, principal.role, note, now)
     s.expire(b)
-    return visible_to(principal, _full_out(s, s.get(Booking, b.id)))
+    return visible_to(principal, _full_out(s, _reloaded(s, b.id)))
 
 
 def _set_status(
@@ -712,11 +770,14 @@ def _set_status(
     event_id: str | None = None,
 ) -> None:
     # Conditional on the status read: two concurrent changes cannot both succeed (no double release).
-    done = s.execute(
-        update(Booking)
-        .where(Booking.id == booking_id, Booking.status == frm)
-        .values(status=to, updated_at=now)
-        .execution_options(synchronize_session=False)
+    done = cast(
+        CursorResult[Any],
+        s.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.status == frm)
+            .values(status=to, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if done != 1:
         raise ConflictError(f"Booking {booking_id} changed while this request ran; fetch it and try again.")
@@ -768,11 +829,14 @@ def set_transport_status(
             why = f"it is {status}" if status in RELEASES_CAPACITY else f"it is already {frm}"
             raise ConflictError(f"Booking {booking_id} cannot become {to}: {why}.")
         return False
-    done = s.execute(
-        update(Booking)
-        .where(Booking.id == booking_id, Booking.transport_status == frm)
-        .values(transport_status=to, updated_at=now)
-        .execution_options(synchronize_session=False)
+    done = cast(
+        CursorResult[Any],
+        s.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.transport_status == frm)
+            .values(transport_status=to, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if done != 1:
         if not strict:
@@ -849,7 +913,7 @@ def advance_transport(s: Session, changes: list[tuple[str, str, datetime, str | 
             state[bid] = ("completed", to)
     if not moves:
         return 0
-    t = Booking.__table__
+    t = BOOKINGS
     # one statement per step a booking takes; a concurrent batch that moved it first wins (no row then)
     for step in ("in_transit", "delivered"):
         rows = [m for m in moves if m["b_to"] == step]
@@ -865,5 +929,5 @@ def advance_transport(s: Session, changes: list[tuple[str, str, datetime, str | 
             update(t).where(t.c.id == bindparam("b_id"), t.c.status == "confirmed").values(status="completed"),
             completed,
         )
-    s.connection().execute(insert(BookingEvent.__table__), audit)
+    s.connection().execute(insert(EVENTS), audit)
     return len(moves)

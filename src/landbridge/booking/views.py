@@ -4,10 +4,11 @@ rules live in service.py and capacity.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from landbridge.accounts.dependencies import Caller, Operator
 from landbridge.accounts.limits import spend_expensive
@@ -31,6 +32,9 @@ from landbridge.booking.schemas import (
 from landbridge.db.dependencies import DB
 from landbridge.errors import FieldError, UnknownPlaceError
 from landbridge.idempotency.http import HEADER, respond, respond_async
+
+if TYPE_CHECKING:
+    from landbridge.world import World
 
 router = APIRouter(prefix="/v1")
 IdemKey = Annotated[
@@ -77,7 +81,7 @@ def date_range(
     return start, end
 
 
-def _world():
+def _world() -> World:
     from landbridge.world import load_world
 
     return load_world()
@@ -87,12 +91,12 @@ def _world():
 @router.post(
     "/quotes", status_code=201, response_model=QuoteOut, tags=["quotes"], responses={409: {"description": REUSED}}
 )
-def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
+def create_quote(body: QuoteIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None) -> JSONResponse:
     """Door-to-door options (the planner of `landbridge quote`), only on departures with room. Each option
     has an `id` that stays bookable until `expires_at` (30 minutes)."""
     spend_expensive(p.key_id, "quotes")
 
-    def work(s):
+    def work(s: Session) -> dict[str, Any]:
         try:
             return service.create_quote(s, p, body)
         except UnknownPlaceError as exc:
@@ -118,7 +122,7 @@ def search_departures(
     min_free_feu: Annotated[float, Query(ge=0, le=1000)] = 0.0,
     limit: Limit = 50,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-):
+) -> dict[str, Any]:
     """Rail departures between places and dates, with capacity and bookings per section."""
     today = date.today()
     start, end = date_range(
@@ -130,7 +134,7 @@ def search_departures(
         latest=today + timedelta(days=731),
     )
 
-    def work(s):
+    def work(s: Session) -> dict[str, Any]:
         try:
             return capacity.search_departures(s, _world(), start, end, origin, destination, limit, offset, min_free_feu)
         except UnknownPlaceError as exc:
@@ -146,7 +150,7 @@ def search_departures(
     tags=["departures"],
     responses={404: {"description": "No such departure."}},
 )
-def get_departure(departure_id: str, db: DB, p: Caller):
+def get_departure(departure_id: str, db: DB, p: Caller) -> dict[str, Any]:
     """One departure: its stops, and `capacity_feu` and `booked_feu` for every section."""
     return db.read(lambda s: capacity.departure_detail(s, _world(), departure_id))
 
@@ -163,7 +167,9 @@ def get_departure(departure_id: str, db: DB, p: Caller):
         410: {"description": "The quote option expired or its train has left."},
     },
 )
-async def create_booking(body: BookingIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None):
+async def create_booking(
+    body: BookingIn, request: Request, db: DB, p: Caller, idempotency_key: IdemKey = None
+) -> JSONResponse:
     """Book a quote option: reserves the containers' FEU on every rail departure of the option, all or none."""
     # The hot path runs on the event loop (Database.write_async): no thread hop, no GIL contention.
     return await respond_async(
@@ -194,7 +200,7 @@ def list_bookings(
     created_to: Annotated[date | None, Query(description="Created before this date.")] = None,
     limit: Limit = 20,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
-):
+) -> dict[str, Any]:
     """Your bookings (operators: everyone's), newest first."""
     return db.read(
         lambda s: service.list_bookings(
@@ -216,7 +222,7 @@ def list_bookings(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"], responses={404: NO_BOOKING})
-def get_booking(booking_id: str, db: DB, p: Caller):
+def get_booking(booking_id: str, db: DB, p: Caller) -> dict[str, Any]:
     """A booking with its itinerary, reservations and the audit trail of its status changes."""
     return _linked(db.read(lambda s: service.get_booking(s, p, booking_id)))
 
@@ -229,7 +235,7 @@ def get_booking(booking_id: str, db: DB, p: Caller):
 )
 async def cancel_booking(
     booking_id: str, request: Request, db: DB, p: Caller, body: CancelIn | None = None, idempotency_key: IdemKey = None
-):
+) -> JSONResponse:
     """Cancel a booking (before its train leaves); its capacity comes back at once."""
     reason = body.reason if body else None
     return await respond_async(
@@ -251,7 +257,7 @@ async def cancel_booking(
 )
 async def change_status(
     booking_id: str, body: StatusIn, request: Request, db: DB, p: Operator, idempotency_key: IdemKey = None
-):
+) -> JSONResponse:
     """Operators: move a booking along received → confirmed → completed, or reject, decline or cancel it
     (DCSA Booking 2.0 statuses). `in_transit` and `delivered` set the transport status by hand."""
     return await respond_async(
@@ -266,7 +272,7 @@ async def change_status(
 
 
 @router.put("/bookings/{booking_id}/equipment", response_model=BookingOut, tags=["bookings"])
-def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller):
+def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller) -> dict[str, Any]:
     """Give the booking's containers: ISO 6346 numbers (check digit verified), size-type codes (45G1...), seals and
     the verified gross mass. Replaces the list; shippers until the train leaves, operators until delivery."""
     return _linked(db.write(lambda s: service.set_equipment(s, p, booking_id, body.equipment)))
@@ -282,7 +288,7 @@ def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller):
         409: {"description": "The booking has no rail leg: the CIM/SMGS note is a rail document."},
     },
 )
-def consignment_note(booking_id: str, db: DB, p: Caller):
+def consignment_note(booking_id: str, db: DB, p: Caller) -> Response:
     """The CIM/SMGS consignment note of a booking, as a PDF."""
     spend_expensive(p.key_id, "documents")
     from landbridge.booking.consignment import consignment_note_pdf
@@ -305,7 +311,7 @@ def utilisation(
     end_date: date | None = None,
     corridor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-):
+) -> dict[str, Any]:
     """Capacity, bookings and utilisation per departure and per corridor (departures leaving in the range)."""
     start, end = date_range(
         start_date, end_date, default_days=31, max_days=366, earliest=date(2000, 1, 1), latest=date(2100, 1, 1)
@@ -314,6 +320,6 @@ def utilisation(
 
 
 @router.get("/operator/reconcile", tags=["operators"], response_model=ReconcileOut)
-def reconcile(db: DB, p: Operator):
+def reconcile(db: DB, p: Operator) -> dict[str, Any]:
     """Check that every section's booked FEU equals the sum over the live bookings holding it."""
     return db.read(capacity.reconcile)

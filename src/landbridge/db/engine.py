@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -41,6 +41,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from landbridge.db.errors import DatabaseBusyError, DatabaseError
 from landbridge.errors import require
+
+if TYPE_CHECKING:  # imported when first used: the command line starts without the asyncio extension
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 T = TypeVar("T")
 ENV_URL = "LANDBRIDGE_DATABASE_URL"
@@ -159,7 +162,7 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
-def create_engine(url: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs) -> Engine:
+def create_engine(url: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
     url = database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = sa_create_engine(
@@ -175,17 +178,22 @@ def create_engine(url: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIM
     return sa_create_engine(url, **_pg_pool(url), **kwargs)
 
 
-def _pg_pool(url: str) -> dict:
+def _pg_pool(url: str) -> dict[str, Any]:
     """Each process has two pools (threads, and the event loop: see write_async), each at most twice
     LANDBRIDGE_DB_POOL_SIZE connections: 40 per worker by default, within PostgreSQL's default
     max_connections (100) for two workers and the tools beside them. More connections would not book
     faster on a few cores; requests beyond them queue in the pool, at most pool_timeout_s(). Connecting
-    gives up after connect_timeout_s() (unless the URL sets connect_timeout)."""
+    gives up after connect_timeout_s() (unless the URL sets connect_timeout).
+
+    All of them are kept once opened (no overflow): an overflow connection is closed when it is given back, so
+    a worker that had more requests in flight than the kept part opened and closed a PostgreSQL connection (a
+    backend process, its caches, the prepared statements) for many of its bookings (bench/booking_profile.py:
+    155 connections opened in 550 bookings at 16 concurrent requests on one worker)."""
     size = int(os.environ.get("LANDBRIDGE_DB_POOL_SIZE", "10"))
     args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": max(1, round(connect_timeout_s()))}
     return {
-        "pool_size": size,
-        "max_overflow": size,
+        "pool_size": 2 * size,
+        "max_overflow": 0,
         "pool_pre_ping": False,
         "pool_timeout": pool_timeout_s(),
         "connect_args": args,
@@ -197,7 +205,7 @@ def _pg_deadlines(engine: Engine, db: Database) -> None:
     statements are cancelled by the server a little before the deadline (statement_timeout)."""
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
         if db.deadline_s:
             cur = dbapi_conn.cursor()
             cur.execute(f"SET statement_timeout = {int(db.deadline_s * 800)}")  # ms: 80 % of the deadline
@@ -205,18 +213,18 @@ def _pg_deadlines(engine: Engine, db: Database) -> None:
             dbapi_conn.commit()
 
     @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_conn, record, _proxy):
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         if db.deadline_s:
             watchdog.arm(id(record), record.driver_connection.pgconn.socket, db.deadline_s)
 
     @event.listens_for(engine, "checkin")
-    def _checkin(_dbapi_conn, record):
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
         watchdog.disarm(id(record))
 
 
 def _sqlite_events(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -226,7 +234,7 @@ def _sqlite_events(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn):
+    def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get("sqlite_begin", "DEFERRED"))
 
 
@@ -255,7 +263,7 @@ class Database:
         # its event loop instead of paying two thread switches each, when the write lock is free at once
         # (`_try_write`: busy_timeout 0); else on the writer thread. LANDBRIDGE_SQLITE_INLINE=0: always the thread.
         self.inline_writes = self.is_sqlite and os.environ.get("LANDBRIDGE_SQLITE_INLINE", "1") != "0"
-        self._try_write = None
+        self._try_write: sessionmaker[Session] | None = None
         self._nowait_engine: Engine | None = None
         self._writer: ThreadPoolExecutor | None = None
         if self.is_sqlite:
@@ -264,8 +272,8 @@ class Database:
             self._try_write = sessionmaker(nowait, expire_on_commit=False, autoflush=False)
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="landbridge-sqlite-writer")
         # PostgreSQL from the event loop: an async engine, made on first use in the process that uses it
-        self._async_engine = None
-        self._async_sessions = None
+        self._async_engine: AsyncEngine | None = None
+        self._async_sessions: async_sessionmaker[AsyncSession] | None = None
         self._async_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None
         # The API serves under deadlines (serve_with_deadlines); the command line's long jobs run without.
         self.deadline_s: float | None = None
@@ -310,7 +318,7 @@ class Database:
         with self._write() as s, s.begin():
             return fn(s)
 
-    def _async(self):
+    def _async(self) -> async_sessionmaker[AsyncSession]:
         """The async sessions of the running event loop. A server has one loop per process; test clients
         may start several in turn, and pooled asyncio connections must not cross loops."""
         loop = asyncio.get_running_loop()
@@ -318,21 +326,28 @@ class Database:
             from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
             stale = self._async_engine
-            self._async_engine = create_async_engine(self.url, **_pg_pool(self.url))
-            _pg_deadlines(self._async_engine.sync_engine, self)
-            self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False, autoflush=False)
+            engine = self._async_engine = create_async_engine(self.url, **_pg_pool(self.url))
+            _pg_deadlines(engine.sync_engine, self)
+            sessions = self._async_sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
             self._async_loop = weakref.ref(loop)
             if stale is not None:
                 stale.sync_engine.dispose(close=False)  # its connections belong to another loop: let them go
+            return sessions
         return self._async_sessions
 
     async def write_async(self, fn: Callable[[Session], T]) -> T:
         """`write` from the event loop: the same unit, transaction and retries, without blocking the loop on
         PostgreSQL (SQLite: inline, or in a thread when inline_writes is off)."""
         if self.is_sqlite:
-            if self.inline_writes and self._write_lock is not None and self._write_lock.acquire(blocking=False):
+            try_write = self._try_write
+            if (
+                self.inline_writes
+                and try_write is not None
+                and self._write_lock is not None
+                and self._write_lock.acquire(blocking=False)
+            ):
                 try:
-                    with self._try_write() as s, s.begin():  # type: ignore[misc]
+                    with try_write() as s, s.begin():
                         return fn(s)
                 except OperationalError as exc:
                     if not _retryable(exc):  # "database is locked": another process writes; wait off the loop
@@ -344,8 +359,8 @@ class Database:
         delay = 0.005
         for attempt in range(WRITE_RETRIES):
             try:
-                async with sessions() as s, s.begin():
-                    return await s.run_sync(fn)
+                async with sessions() as session, session.begin():
+                    return await session.run_sync(fn)
             except DBAPIError as exc:
                 if not _retryable(exc):
                     raise
@@ -359,8 +374,8 @@ class Database:
         """`read` from the event loop (see write_async)."""
         if self.is_sqlite:
             return self.read(fn) if self.inline_writes else await asyncio.to_thread(self.read, fn)
-        async with self._async()() as s:
-            return await s.run_sync(fn)
+        async with self._async()() as session:
+            return await session.run_sync(fn)
 
     def dispose(self) -> None:
         self.engine.dispose()

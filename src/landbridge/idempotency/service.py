@@ -22,14 +22,17 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import CursorResult, Table, bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-from landbridge.db.base import JSONDoc, UTCDateTime, utcnow
+from landbridge.db.base import JSONDoc, UTCDateTime, table, utcnow
+from landbridge.db.direct import DirectStatement
 from landbridge.db.engine import Database
 from landbridge.errors import ConflictError, FieldError
 from landbridge.idempotency.models import MAX_KEY_LENGTH, IdempotencyRecord
@@ -62,10 +65,12 @@ class KeyTaken(Exception):
     """The key has a live record: roll this request's work back and answer with the stored result."""
 
 
-_RECORDS = IdempotencyRecord.__table__
+_RECORDS = table(IdempotencyRecord)
 
 
-def _claim_statement(insert):
+def _claim_statement(
+    insert: Callable[[Table], postgresql.Insert] | Callable[[Table], sqlite.Insert],
+) -> ReturningInsert[tuple[str]]:
     ins = insert(_RECORDS).values(
         owner=bindparam("owner"),
         key=bindparam("key"),
@@ -86,7 +91,11 @@ def _claim_statement(insert):
     ).returning(_RECORDS.c.owner)
 
 
-_CLAIM = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}  # built once
+# Built once, run on the driver's cursor (landbridge.db.direct): one statement of every keyed request.
+_CLAIM = {
+    "postgresql": DirectStatement(_claim_statement(pg_insert)),
+    "sqlite": DirectStatement(_claim_statement(sqlite_insert)),
+}
 
 
 def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
@@ -102,7 +111,7 @@ def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) ->
         "now": now,
         "cutoff": now - RETENTION,
     }
-    return conn.execute(_CLAIM[conn.dialect.name], params).first() is not None
+    return bool(_CLAIM[conn.dialect.name].rows(conn, params))
 
 
 def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
@@ -119,7 +128,9 @@ def redact(body: Any, secrets: tuple[str, ...]) -> Any:
     return {k: v for k, v in body.items() if k not in secrets}
 
 
-def _unit(owner: str, key: str, fp: str, work: Callable[[Session], tuple[int, Any]], secrets: tuple[str, ...] = ()):
+def _unit(
+    owner: str, key: str, fp: str, work: Callable[[Session], tuple[int, Any]], secrets: tuple[str, ...] = ()
+) -> Callable[[Session], tuple[int, Any, bool]]:
     def unit(s: Session) -> tuple[int, Any, bool]:
         status, body = work(s)
         if 200 <= status < 300 and not _claim(s, owner, key, fp, status, redact(body, secrets)):
@@ -183,8 +194,9 @@ async def run_async(
 
 def purge(db: Database) -> int:
     """Drop records older than RETENTION; returns how many."""
-    return db.write(
-        lambda s: (
-            s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)).rowcount
-        )
-    )
+
+    def unit(s: Session) -> int:
+        stale = delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
+        return cast(CursorResult[Any], s.execute(stale)).rowcount
+
+    return db.write(unit)

@@ -129,7 +129,7 @@ def _place(index: PlaceIndex, query: str, field: str) -> Place:
     try:
         return index.find(query)
     except UnknownPlaceError as exc:
-        exc.field = field  # type: ignore[attr-defined]  # adapters read it where present
+        exc.field = field  # adapters read it where present
         raise
 
 

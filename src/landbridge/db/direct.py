@@ -1,0 +1,110 @@
+"""Hot-path statements run on the driver's cursor: compiled once per dialect, executed without SQLAlchemy's
+per-execution machinery.
+
+A booking runs the same five or six statements every time (the conditional UPDATE of capacity, the booking, its
+reservations, its first audit event, the Idempotency-Key record). Through `Connection.execute` each pays for
+an execution context, event dispatch, cache lookups and result set-up: about a quarter of the server's CPU per
+booking (bench/booking_profile.py, docs/benchmarks.md). A `DirectStatement` compiles its statement once for each
+dialect (with the column keys it will be given), converts the parameters with the column types' own bind
+processors (so the database receives exactly what SQLAlchemy would send: UTC datetimes, JSON documents, Decimal
+amounts), and executes on the DBAPI cursor of the session's connection, inside the caller's transaction.
+
+Errors are raised as SQLAlchemy raises them (`DBAPIError.instance`: IntegrityError, OperationalError, ...), and a
+lost connection is invalidated, so the retry rules of `Database.write` and the API's error answers (503 for an
+unreachable database) are unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+_Processor = Any  # Callable[[Any], Any] | None: a column type's bind processor for one dialect
+
+
+class _Compiled:
+    __slots__ = ("names", "positional", "processors", "sql")
+
+    def __init__(self, stmt: ClauseElement, dialect: Dialect, columns: Sequence[str] | None) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(columns) if columns is not None else None)
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError(f"{type(stmt).__name__} does not compile to SQL")
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        self.names: list[str] = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
+        self.processors: dict[str, _Processor] = {}
+        for name in self.names:
+            bind = compiled.binds[name]
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)  # as Connection.execute converts it
+            if proc is not None:
+                self.processors[name] = proc
+
+    def params(self, values: Mapping[str, Any]) -> Any:
+        procs = self.processors
+        if self.positional:
+            return tuple(procs[n](values[n]) if n in procs else values[n] for n in self.names)
+        return {n: (procs[n](values[n]) if n in procs else values[n]) for n in self.names}
+
+
+class DirectStatement:
+    """A Core statement (insert, update ... returning) run on the DBAPI cursor of a SQLAlchemy Connection.
+
+    `columns`: for an INSERT, the columns every parameter set gives (the statement is compiled for exactly those,
+    as `Connection.execute` would compile it for the keys of its parameters). Column defaults are not applied:
+    give every value."""
+
+    def __init__(self, stmt: ClauseElement, columns: Sequence[str] | None = None) -> None:
+        self.stmt = stmt
+        self.columns = tuple(columns) if columns is not None else None
+        self._compiled: dict[int, tuple[Dialect, _Compiled]] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        hit = self._compiled.get(id(dialect))
+        if hit is None or hit[0] is not dialect:
+            hit = self._compiled[id(dialect)] = (dialect, _Compiled(self.stmt, dialect, self.columns))
+        return hit[1]
+
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[Any]:
+        """Execute once with `values` and return the rows it returns (RETURNING)."""
+        return self._run(conn, [values], fetch=True)
+
+    def execute(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        self._run(conn, [values], fetch=False)
+
+    def executemany(self, conn: Connection, values: Sequence[Mapping[str, Any]]) -> None:
+        if values:
+            self._run(conn, values, fetch=False)
+
+    def _run(self, conn: Connection, values: Sequence[Mapping[str, Any]], fetch: bool) -> list[Any]:
+        dialect = conn.dialect
+        c = self._for(dialect)
+        params = [c.params(v) for v in values]
+        raw = conn.connection  # the pooled DBAPI connection of this transaction
+        cursor = raw.cursor()
+        try:
+            if len(params) == 1:
+                cursor.execute(c.sql, params[0])
+            else:
+                cursor.executemany(c.sql, params)
+            return list(cursor.fetchall()) if fetch else []
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, raw.dbapi_connection, cursor)
+            if lost:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                c.sql,
+                params[0] if len(params) == 1 else params,
+                exc,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
+                ismulti=len(params) > 1,
+            ) from exc
+        finally:
+            cursor.close()
