@@ -45,6 +45,15 @@ def _key(data_dir: str | Path | None) -> str | None:
 
 @lru_cache(maxsize=16)
 def _world(data_dir: str | None, scenario: Scenario) -> World:
+    if scenario != BASELINE:
+        return build_world(data_dir, scenario)
+    from landbridge.worldcache import cached_world
+
+    return cached_world(data_dir, lambda: build_world(data_dir, scenario), World)
+
+
+def build_world(data_dir: str | None, scenario: Scenario = BASELINE) -> World:
+    """The world built from the data files now, bypassing every cache (what the caches must equal)."""
     network = default_network(data_dir)
     tt = timetable_for(scenario, data_dir)
     cat = cargo_catalog(data_dir)
@@ -60,7 +69,9 @@ def _world(data_dir: str | None, scenario: Scenario) -> World:
 
 def load_world(scenario: Scenario = BASELINE, data_dir: str | Path | None = None) -> World:
     """The network, timetable, catalogue, tariffs, rates, factors and planner for a scenario and data folder
-    (None: LANDBRIDGE_DATA_DIR or the shipped data), built once per process and reused."""
+    (None: LANDBRIDGE_DATA_DIR or the shipped data), built once per process and reused. The baseline world is
+    also kept compiled between processes (`landbridge.worldcache`), keyed by the bytes of every data file and
+    of the code, so it is the same world as a fresh build."""
     return _world(_key(data_dir), scenario)
 
 
