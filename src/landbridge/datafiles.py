@@ -10,14 +10,11 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from landbridge.errors import DataError
 
 DEFAULT_DATA_DIR = Path(__file__).parent / "data"
-# libyaml's parser when PyYAML was built with it: about ten times faster than the pure-Python one.
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 # Parsed YAML documents by (path, the file's bytes), for the life of the process: the loaders and
 # reliability.data_hash read the same files, and parsing is most of the cost of reading them. Keyed by the
@@ -66,8 +63,12 @@ class DataSource:
         doc = _PARSED.get(key)
         if doc is not None:
             return doc
+        import yaml  # here, not at the top: a quote answered from the compiled world parses no YAML
+
+        # libyaml's parser when PyYAML was built with it: about ten times faster than the pure-Python one.
+        loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            parsed = yaml.load(raw.decode("utf-8"), Loader=_YAML_LOADER)  # a safe loader (C or Python)
+            parsed = yaml.load(raw.decode("utf-8"), Loader=loader)  # a safe loader (C or Python)
         except UnicodeDecodeError as exc:
             raise DataError(self.display(name), f"not valid UTF-8 at byte {exc.start}") from None
         except yaml.YAMLError as exc:

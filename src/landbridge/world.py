@@ -28,6 +28,7 @@ class World:
     factors: EmissionFactors
     planner: Planner
     data_dir: str | None
+    suspension_tags: frozenset[str] = frozenset()  # what the scenario reopen:TAG may name (services.yaml)
 
     @property
     def scenario(self) -> Scenario:
@@ -64,7 +65,7 @@ def build_world(data_dir: str | None, scenario: Scenario = BASELINE) -> World:
     from landbridge.reliability import apply_bands
 
     apply_bands(planner, DataSource(data_dir))  # the twin's bands, versioned data (never a cache)
-    return World(network, tt, cat, tar, rates, fac, planner, data_dir)
+    return World(network, tt, cat, tar, rates, fac, planner, data_dir, suspension_tags(data_dir))
 
 
 def load_world(scenario: Scenario = BASELINE, data_dir: str | Path | None = None) -> World:
@@ -79,7 +80,7 @@ def scenario_from_specs(specs: Iterable[str] | str | None, data_dir: str | Path 
     """Parse scenario specs, checking crossing and corridor names against the network."""
     base = load_world(BASELINE, data_dir)
     crossings = {c.id: (c.a, c.b) for c in base.network.crossings}
-    return parse_scenario(specs, crossings, base.timetable.corridors, suspension_tags(data_dir))
+    return parse_scenario(specs, crossings, base.timetable.corridors, base.suspension_tags)
 
 
 def suspension_tags(data_dir: str | Path | None = None) -> frozenset[str]:
