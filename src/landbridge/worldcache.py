@@ -116,17 +116,15 @@ def write(path: Path, key: str, obj: object) -> None:
 def cached_world(data_dir: str | None, build: Callable[[], T], kind: type[T]) -> T:
     """The world of `data_dir` from the cache when it was made from the same inputs, else `build()` (stored)."""
     folder = cache_dir()
-    if folder is None:
-        return build()
     try:
-        key = input_key(data_dir)
+        key = input_key(data_dir) if folder is not None else None
     except OSError:
-        return build()
-    path = _path(folder, data_dir)
-    world = read(path, key, kind)
+        key = None
+    world = read(_path(folder, data_dir), key, kind) if folder is not None and key is not None else None
     if world is None:
         world = build()
-        write(path, key, world)
+        if folder is not None and key is not None:
+            write(_path(folder, data_dir), key, world)
     # The world lives as long as the process (load_world keeps it): move its million objects, and whatever
     # else is alive now, out of the collector's sight, so that no later collection, nor the one at exit,
     # walks them again (about 40 ms of a cold quote). Reference counting still frees what is dropped.
