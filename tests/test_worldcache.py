@@ -90,3 +90,16 @@ def test_the_cache_can_be_turned_off_and_an_unwritable_folder_is_skipped(tmp_pat
     blocker.write_text("not a folder", encoding="utf-8")
     w, builds = cached(blocker / "cache", None, monkeypatch)
     assert builds == [1] and isinstance(w, World)
+
+
+def test_the_same_folder_named_otherwise_is_another_world(tmp_path, monkeypatch):
+    """The world names its files as the user named the folder, so a relative and an absolute name of the same
+    folder must not share a cached world."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DEFAULT_DATA_DIR / "tariffs.yaml", data / "tariffs.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert worldcache.input_key("data") != worldcache.input_key(str(data))
+    cached(tmp_path / "cache", "data", monkeypatch)
+    _, builds = cached(tmp_path / "cache", str(data), monkeypatch)
+    assert builds == [1]

@@ -2,9 +2,10 @@
 
 Reading and validating the data files and building the planner is most of a cold `landbridge quote` after
 the imports. The pickle is keyed by the content of every input: the bytes of every file of the package (its
-code and the shipped data) and of the user's data folder, the package, Python and pydantic versions and the
-pickle protocol. Any difference, a missing or unreadable file, or a payload whose sha256 does not match its
-header is ignored and the world built (and written) again, so the same data in gives the same world out;
+code and the shipped data) and of the user's data folder, where they are (as named: the world's messages and
+sources name them), the package, Python and pydantic versions and the pickle protocol. Any difference, a
+missing or unreadable file, or a payload whose sha256 does not match its header is ignored and the world
+built (and written) again, so the same data in gives the same world out;
 nothing else is read from the cache folder. Written atomically (a temporary file then a rename), never
 required: a cache folder that cannot be written is skipped silently.
 
@@ -59,6 +60,9 @@ def input_key(data_dir: str | None) -> str:
     """sha256 over everything a world is made from: versions, the package's files and the data folder's."""
     h = hashlib.sha256()
     h.update(f"{__version__}\0{sys.version}\0pydantic {pydantic.VERSION}\0pickle {PROTOCOL}\0".encode())
+    # Where the files are, as given: messages and sources in the world name them (data/..., or the folder's
+    # path as the user wrote it), so the same files named otherwise are another world.
+    h.update(f"{PACKAGE_DIR}\0{data_dir!r}\0{Path(data_dir).resolve() if data_dir else ''}\0".encode())
     roots = [("package", PACKAGE_DIR)] + ([("data", Path(data_dir))] if data_dir else [])
     for label, root in roots:
         h.update(f"\0{label}\0".encode())
@@ -69,7 +73,8 @@ def input_key(data_dir: str | None) -> str:
 
 
 def _path(folder: Path, data_dir: str | None) -> Path:
-    where = hashlib.sha256(str(Path(data_dir).resolve() if data_dir else "").encode()).hexdigest()[:16]
+    named = f"{data_dir!r}\0{Path(data_dir).resolve() if data_dir else ''}"
+    where = hashlib.sha256(named.encode()).hexdigest()[:16]
     return folder / f"world-{where}.pickle"  # one file per data folder, replaced when its inputs change
 
 
