@@ -103,3 +103,11 @@ def test_the_same_folder_named_otherwise_is_another_world(tmp_path, monkeypatch)
     cached(tmp_path / "cache", "data", monkeypatch)
     _, builds = cached(tmp_path / "cache", str(data), monkeypatch)
     assert builds == [1]
+
+
+def test_the_cache_folder_keeps_the_latest_worlds_only(tmp_path):
+    for k in range(worldcache.KEEP + 3):
+        worldcache.write(tmp_path / f"world-{k:016x}.pickle", f"{k:064x}", {"k": k})
+    kept = sorted(p.name for p in tmp_path.glob("world-*.pickle"))
+    assert len(kept) == worldcache.KEEP
+    assert f"world-{worldcache.KEEP + 2:016x}.pickle" in kept  # the newest stays

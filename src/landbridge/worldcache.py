@@ -34,6 +34,7 @@ CACHE_ENV = "LANDBRIDGE_CACHE_DIR"
 MAGIC = b"landbridge-world 1\n"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+KEEP = 8  # worlds kept in the cache folder (about 1.6 MB each)
 
 
 def cache_dir() -> Path | None:
@@ -114,8 +115,22 @@ def write(path: Path, key: str, obj: object) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        prune(path.parent)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         return
+
+
+def prune(folder: Path, keep: int = KEEP) -> None:
+    """Keep the `keep` most recently written worlds (one per data folder; tests and users with many folders
+    would otherwise fill the cache folder): the others are deleted, to be built again when next asked for."""
+    worlds = []
+    for f in folder.glob("world-*.pickle"):
+        try:
+            worlds.append((f.stat().st_mtime_ns, f))
+        except OSError:
+            continue
+    for _, f in sorted(worlds, reverse=True)[keep:]:
+        f.unlink(missing_ok=True)
 
 
 def cached_world(data_dir: str | None, build: Callable[[], T], kind: type[T]) -> T:
