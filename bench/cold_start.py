@@ -5,8 +5,11 @@
 Runs the command `--runs` times and reports wall time and CPU time (user + system, from the child's
 rusage) as min / median; with --baseline-ref, the same runs with the code of that commit (checked out
 into a temporary worktree and put first on PYTHONPATH, same interpreter and packages), alternating
-run by run so both see the same machine load. Then the ten slowest imports of one run of the current
-code (`python -X importtime`, self time), to show where the rest goes.
+run by run so both see the same machine load. The current code runs twice per round: with its compiled
+world (landbridge.worldcache, in a temporary cache folder written by a first run) and without
+(LANDBRIDGE_CACHE_DIR=off); the baseline runs with LANDBRIDGE_CACHE_DIR=off (ignored by code without
+it). Then the ten slowest imports of one run of the current code (`python -X importtime`, self time, with
+the world cache), to show where the rest goes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,8 +34,8 @@ def command() -> list[str]:
     return [sys.executable, "-m", "landbridge.cli", "quote", "Chongqing", "Duisburg", "--ready", ready, "--json"]
 
 
-def one_run(src: Path) -> tuple[float, float]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+def one_run(src: Path, cache: str = "off") -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(src), "LANDBRIDGE_CACHE_DIR": cache}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(command(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -49,8 +53,8 @@ def summary(name: str, runs: list[tuple[float, float]]) -> None:
     )
 
 
-def top_imports(src: Path, n: int = 10) -> None:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+def top_imports(src: Path, cache: str, n: int = 10) -> None:
+    env = {**os.environ, "PYTHONPATH": str(src), "LANDBRIDGE_CACHE_DIR": cache}
     r = subprocess.run(
         [sys.executable, "-X", "importtime", *command()[1:]], env=env, capture_output=True, text=True, check=True
     )
@@ -72,6 +76,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"command: {' '.join(command()[1:])}")
     here = ROOT / "src"
+    cache = tempfile.mkdtemp(prefix="landbridge-cold-cache-")  # the compiled world (landbridge.worldcache)
     base_dir = None
     if args.baseline_ref:
         base_dir = Path(tempfile.mkdtemp(prefix="landbridge-cold-"))
@@ -81,17 +86,20 @@ def main() -> None:
             capture_output=True,
         )
     try:
-        one_run(here)  # warm the file cache
-        ours, theirs = [], []
+        one_run(here, cache)  # warm the file cache, and write the compiled world
+        ours, cold, theirs = [], [], []
         for _ in range(args.runs):
-            ours.append(one_run(here))
+            ours.append(one_run(here, cache))
+            cold.append(one_run(here))
             if base_dir is not None:
                 theirs.append(one_run(base_dir / "src"))
         if base_dir is not None:
             summary(f"baseline {args.baseline_ref[:10]}", theirs)
-        summary("this code", ours)
-        top_imports(here)
+        summary("this code, no world cache", cold)
+        summary("this code, world cache hit", ours)
+        top_imports(here, cache)
     finally:
+        shutil.rmtree(cache, ignore_errors=True)
         if base_dir is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_dir)], check=False)
 

@@ -230,3 +230,37 @@ def test_unlocode_for_an_unknown_place_suggests(tmp_path):
     edit_yaml(d / "unlocodes.yaml", lambda doc: doc["codes"].update({"dostik": {"code": None, "reason": "x" * 20}}))
     with pytest.raises(DataError, match="did you mean dostyk"):
         load_network(DataSource(d))
+
+
+def test_a_file_is_parsed_once_per_content_and_again_when_it_changes(tmp_path):
+    """DataSource.yaml shares one parse of the same bytes (reliability.data_hash re-reads what the loaders
+    read); a rewrite of the same size in the same clock tick is still seen (keyed by content, not mtime)."""
+    d = tmp_path / "mynet"
+    d.mkdir()
+    f = d / "cargo.yaml"
+    f.write_text("a: 1\n")
+    src = DataSource(d)
+    first = src.yaml("cargo.yaml")
+    assert first == {"a": 1} and src.yaml("cargo.yaml") is first and DataSource(d).yaml("cargo.yaml") is first
+    f.write_text("a: 2\n")  # same size, likely the same mtime
+    assert src.yaml("cargo.yaml") == {"a": 2}
+    f.write_text("a: [\n")
+    with pytest.raises(DataError, match="not valid YAML"):
+        src.yaml("cargo.yaml")
+    f.write_bytes(b"a: \xff\n")
+    with pytest.raises(DataError, match="not valid UTF-8"):
+        src.yaml("cargo.yaml")
+
+
+def test_loading_the_world_leaves_the_parsed_documents_as_in_the_files():
+    """The loaders must not mutate the shared documents: after a world is built, each is what a fresh parse
+    of its file gives (else data_hash would hash an edited document and mark the twin's bands stale)."""
+    from landbridge.reliability import TWIN_INPUTS, data_hash
+    from landbridge.world import load_world
+
+    load_world()
+    src = DataSource(None)
+    data_hash(src)
+    names = {n.partition("#")[0] for n in TWIN_INPUTS} | {p.name for p in DEFAULT_DATA_DIR.glob("*.yaml")}
+    for name in sorted(n for n in names if n.endswith(".yaml")):
+        assert src.yaml(name) == yaml.safe_load((DEFAULT_DATA_DIR / name).read_text(encoding="utf-8")), name

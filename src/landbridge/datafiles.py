@@ -10,15 +10,18 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from landbridge.errors import DataError
 
 DEFAULT_DATA_DIR = Path(__file__).parent / "data"
-# libyaml's parser when PyYAML was built with it: about ten times faster than the pure-Python one.
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
+# Parsed YAML documents by (path, the file's bytes), for the life of the process: the loaders and
+# reliability.data_hash read the same files, and parsing is most of the cost of reading them. Keyed by the
+# bytes themselves (not mtime, which a quick rewrite of the same size can leave unchanged), so a changed file
+# is always parsed again. The documents are shared: callers must not mutate them.
+_PARSED: dict[tuple[str, bytes], dict[str, Any]] = {}
+_PARSED_MAX = 256
 
 
 class DataSource:
@@ -46,21 +49,38 @@ class DataSource:
         return str(p) if self.user_dir is not None and p.is_relative_to(self.user_dir) else f"data/{name}"
 
     def yaml(self, name: str, optional: bool = False) -> dict[str, Any]:
-        """A YAML file as a mapping ({} when `optional` and missing); DataError with line and column otherwise."""
+        """A YAML file as a mapping ({} when `optional` and missing); DataError with line and column otherwise.
+
+        The mapping is shared with every other reader of the same bytes in this process (parsed once): read
+        it, copy what you change, never mutate it."""
         p = self.path(name)
         if not p.exists():
             if optional:
                 return {}
             raise DataError(self.display(name), "file not found")
+        raw = p.read_bytes()
+        key = (str(p), raw)
+        doc = _PARSED.get(key)
+        if doc is not None:
+            return doc
+        import yaml  # here, not at the top: a quote answered from the compiled world parses no YAML
+
+        # libyaml's parser when PyYAML was built with it: about ten times faster than the pure-Python one.
+        loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            doc = yaml.load(p.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # a safe loader (C or Python)
+            parsed = yaml.load(raw.decode("utf-8"), Loader=loader)  # a safe loader (C or Python)
+        except UnicodeDecodeError as exc:
+            raise DataError(self.display(name), f"not valid UTF-8 at byte {exc.start}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             raise DataError(self.display(name), f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-        if not isinstance(doc, dict):
+        if not isinstance(parsed, dict):
             raise DataError(self.display(name), "expected a mapping at the top level")
-        return doc
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()  # bounded: a long-lived process reading many versions of its files
+        _PARSED[key] = parsed
+        return parsed
 
     def csv_rows(self, name: str) -> tuple[list[dict[str, str]], str]:
         """Rows of a CSV file whose leading '# ...' lines are comments (the first names the source)."""

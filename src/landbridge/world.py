@@ -28,6 +28,7 @@ class World:
     factors: EmissionFactors
     planner: Planner
     data_dir: str | None
+    suspension_tags: frozenset[str] = frozenset()  # what the scenario reopen:TAG may name (services.yaml)
 
     @property
     def scenario(self) -> Scenario:
@@ -45,6 +46,15 @@ def _key(data_dir: str | Path | None) -> str | None:
 
 @lru_cache(maxsize=16)
 def _world(data_dir: str | None, scenario: Scenario) -> World:
+    if scenario != BASELINE:
+        return build_world(data_dir, scenario)
+    from landbridge.worldcache import cached_world
+
+    return cached_world(data_dir, lambda: build_world(data_dir, scenario), World)
+
+
+def build_world(data_dir: str | None, scenario: Scenario = BASELINE) -> World:
+    """The world built from the data files now, bypassing every cache (what the caches must equal)."""
     network = default_network(data_dir)
     tt = timetable_for(scenario, data_dir)
     cat = cargo_catalog(data_dir)
@@ -55,12 +65,14 @@ def _world(data_dir: str | None, scenario: Scenario) -> World:
     from landbridge.reliability import apply_bands
 
     apply_bands(planner, DataSource(data_dir))  # the twin's bands, versioned data (never a cache)
-    return World(network, tt, cat, tar, rates, fac, planner, data_dir)
+    return World(network, tt, cat, tar, rates, fac, planner, data_dir, suspension_tags(data_dir))
 
 
 def load_world(scenario: Scenario = BASELINE, data_dir: str | Path | None = None) -> World:
     """The network, timetable, catalogue, tariffs, rates, factors and planner for a scenario and data folder
-    (None: LANDBRIDGE_DATA_DIR or the shipped data), built once per process and reused."""
+    (None: LANDBRIDGE_DATA_DIR or the shipped data), built once per process and reused. The baseline world is
+    also kept compiled between processes (`landbridge.worldcache`), keyed by the bytes of every data file and
+    of the code, so it is the same world as a fresh build."""
     return _world(_key(data_dir), scenario)
 
 
@@ -68,7 +80,7 @@ def scenario_from_specs(specs: Iterable[str] | str | None, data_dir: str | Path 
     """Parse scenario specs, checking crossing and corridor names against the network."""
     base = load_world(BASELINE, data_dir)
     crossings = {c.id: (c.a, c.b) for c in base.network.crossings}
-    return parse_scenario(specs, crossings, base.timetable.corridors, suspension_tags(data_dir))
+    return parse_scenario(specs, crossings, base.timetable.corridors, base.suspension_tags)
 
 
 def suspension_tags(data_dir: str | Path | None = None) -> frozenset[str]:
