@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from datetime import date, timedelta
 
 import pytest
+
+# The compiled-world cache (landbridge.worldcache) goes to a folder of this test process, not the user's.
+if "LANDBRIDGE_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="landbridge-test-cache-")
+    os.environ["LANDBRIDGE_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
