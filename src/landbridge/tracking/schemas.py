@@ -51,6 +51,7 @@ SHIPMENT_CODES = (
     "VOID",
     "CANC",
 )
+DOCUMENT_TYPES = ("CBR", "BKG", "SHI", "TRD", "ARN", "VGM", "CAS", "CUS", "DGD", "OOG")
 FACILITY_TYPES = ("BOCR", "BORD", "CLOC", "COFS", "OFFD", "DEPO", "INTE", "POTE", "RAMP", "WAYP")
 EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$"
 

@@ -14,10 +14,11 @@ gate-out at its last rail stop.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import and_, insert, or_, select, update
@@ -25,12 +26,24 @@ from sqlalchemy.orm import Session
 
 from landbridge.accounts.service import Principal
 from landbridge.booking import service as bookings
+from landbridge.booking.containers import equipment_reference
 from landbridge.booking.models import Booking, BookingContainer, BookingReservation
 from landbridge.db.base import utcnow
-from landbridge.errors import FieldError, InvalidRequestError, LandbridgeError, NotFoundError, PermissionDeniedError
+from landbridge.errors import (
+    FieldError,
+    InvalidRequestError,
+    LandbridgeError,
+    NotFoundError,
+    PermissionDeniedError,
+    did_you_mean,
+)
 from landbridge.timefmt import iso_utc
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
-from landbridge.tracking.schemas import EventIn
+from landbridge.tracking.parsing import ParsedEvent, parse_event
+
+if TYPE_CHECKING:
+    from landbridge.timetable.models import Departure
+    from landbridge.world import World
 
 log = logging.getLogger("landbridge.tracking")
 RELEASED = ("rejected", "declined", "cancelled")
@@ -76,16 +89,15 @@ class Prepared:
 _WORLD: list[Any] = [None, 0.0]
 
 
-def _world():
+def _world() -> World:
     """The configured world (load_world is cached, but asking costs ~20 µs; a batch asks thousands of times)."""
-    import time
-
     now = time.monotonic()
     if _WORLD[0] is None or now - _WORLD[1] > 1.0:
         from landbridge.world import load_world
 
         _WORLD[0], _WORLD[1] = load_world(), now
-    return _WORLD[0]
+    world: World = _WORLD[0]
+    return world
 
 
 def place_unlocode(place_id: str) -> str | None:
@@ -95,16 +107,16 @@ def place_unlocode(place_id: str) -> str | None:
     if p is None:
         return None
     if p.unlocode:
-        return p.unlocode
+        return str(p.unlocode)
     city = net.places.get(p.city) if p.city else None
     return city.unlocode if city is not None else None
 
 
-_DEPARTURES: dict[tuple[int, str], Any] = {}
+_DEPARTURES: dict[tuple[int, str], Departure | None] = {}
 _LOCODES: dict[int, dict[str, list[str]]] = {}
 
 
-def departure_of(dep_id: str):
+def departure_of(dep_id: str) -> Departure | None:
     """The rail departure of an id (None when there is none), remembered: ids never change meaning."""
     tt = _world().timetable
     key = (id(tt), dep_id)
@@ -122,7 +134,7 @@ def departure_of(dep_id: str):
 class _Resolver:
     """Departures, places and stops for a batch."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         w = _world()
         self.tt = w.timetable
         self.places = w.network.places
@@ -137,15 +149,15 @@ class _Resolver:
             _LOCODES[key] = index
         self.by_locode = _LOCODES[key]
 
-    def departure(self, dep_id: str):
+    def departure(self, dep_id: str) -> Departure | None:
         return departure_of(dep_id)
 
-    def place(self, loc, stops: tuple[str, ...] | None, where: str) -> str:
-        pid, code = loc.placeID, loc.UNLocationCode
+    def place(self, loc: dict[str, Any], stops: tuple[str, ...] | None, where: str) -> str:
+        """The place a location (a normalised document's) names: by placeID (checked against its UN/LOCODE
+        when both are given), else by UN/LOCODE among the train's stops."""
+        pid, code = loc.get("placeID"), loc.get("UNLocationCode")
         if pid:
             if pid not in self.places:
-                from landbridge.errors import did_you_mean
-
                 hint = did_you_mean(pid, list(stops or self.places))
                 raise FieldError(
                     f"{where}.placeID",
@@ -156,7 +168,7 @@ class _Resolver:
                     f"{where}.UNLocationCode",
                     f"{code} is not the UN/LOCODE of {pid} ({place_unlocode(pid) or 'none'}).",
                 )
-            return pid
+            return str(pid)
         if not code:
             raise FieldError(where, "Give the location's UNLocationCode or placeID.")
         cands = self.by_locode.get(code, [])
@@ -178,79 +190,96 @@ def _pyd_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def _prepare(raw: Any, index: int, r: _Resolver, now: datetime) -> Prepared:
+    """One event checked and normalised: its shape (parsing.parse_event), its time, its type code, the train
+    and stop or place it names, its container or document. Raises ValidationError or FieldError."""
     if not isinstance(raw, dict):
         raise FieldError("", "An event is a JSON object with `metadata` and `payload`.")
-    ev = EventIn.model_validate(raw)
-    md, pl = ev.metadata, ev.payload
-    at = pl.eventDateTime.astimezone(now.tzinfo)
+    ev = parse_event(raw)
+    md, pl = ev.document["metadata"], ev.document["payload"]
+    at = ev.event_at.astimezone(now.tzinfo)
     # Event times are taken as given (a replay of a simulated run may run ahead of the clock), within reason.
     if not now - timedelta(days=3660) <= at <= now + timedelta(days=3660):
         raise FieldError("payload.eventDateTime", "The event time is more than ten years away from now.")
-    p = Prepared(index, md.eventID, md.eventType, pl.eventClassifierCode, "", at)
-    codes = {
-        "TRANSPORT": ("transportEventTypeCode", pl.transportEventTypeCode),
-        "EQUIPMENT": ("equipmentEventTypeCode", pl.equipmentEventTypeCode),
-        "SHIPMENT": ("shipmentEventTypeCode", pl.shipmentEventTypeCode),
-    }
-    name, code = codes[md.eventType]
-    if code is None:
-        raise FieldError(f"payload.{name}", f"A {md.eventType} event needs its {name}.")
-    for other, (oname, ocode) in codes.items():
-        if other != md.eventType and ocode is not None:
-            raise FieldError(f"payload.{oname}", f"A {md.eventType} event has no {oname}.")
-    p.type_code = code
-    tc = pl.transportCall
+    p = Prepared(index, md["eventID"], md["eventType"], pl["eventClassifierCode"], _type_code(md["eventType"], pl), at)
+    tc = pl.get("transportCall")
     if tc is not None:
-        dep = r.departure(tc.departureID)
-        if dep is None:
-            raise FieldError(
-                "payload.transportCall.departureID",
-                f"No rail departure {tc.departureID!r}; use an id of GET /v1/departures (SERVICE:YYYY-MM-DDTHHMM).",
-            )
-        stops = dep.service.stops
-        pid = r.place(tc.location, stops, "payload.transportCall.location")
-        if pid not in stops:
-            raise FieldError(
-                "payload.transportCall.location",
-                f"{pid} is not a stop of {dep.service.id} ({', '.join(stops)}).",
-            )
-        p.departure_id, p.service_id, p.place_id, p.stop_index = dep.id, dep.service.id, pid, stops.index(pid)
-        if tc.railService and tc.railService != dep.service.id:
-            raise FieldError("payload.transportCall.railService", f"{tc.departureID} is a run of {dep.service.id}.")
-        last = len(stops) - 1
-        if code == "DEPA" and p.stop_index == last:
-            raise FieldError("payload.transportCall", f"A train does not depart from its last stop ({pid}).")
-        if code == "ARRI" and p.stop_index == 0:
-            raise FieldError("payload.transportCall", f"A train does not arrive at its first stop ({pid}).")
-    elif md.eventType == "TRANSPORT":
+        _transport_call(p, tc, r)
+    elif p.event_type == "TRANSPORT":
         raise FieldError("payload.transportCall", "A TRANSPORT event needs its transportCall (departureID, location).")
-    elif pl.eventLocation is not None:
-        p.place_id = r.place(pl.eventLocation, None, "payload.eventLocation")
-    if md.eventType == "EQUIPMENT":
-        from landbridge.booking.containers import equipment_reference
-
-        if not pl.equipmentReference:
-            raise FieldError("payload.equipmentReference", "An EQUIPMENT event names its container (ISO 6346).")
-        if pl.emptyIndicatorCode is None:
-            raise FieldError("payload.emptyIndicatorCode", "Say whether the container is LADEN or EMPTY.")
-        p.equipment_reference = equipment_reference(pl.equipmentReference, "payload.equipmentReference")
-        if p.place_id is None:
-            raise FieldError("payload", "An EQUIPMENT event needs a transportCall or an eventLocation.")
-    if md.eventType == "SHIPMENT":
-        if pl.documentTypeCode is None or not pl.documentReference:
-            raise FieldError("payload.documentReference", "A SHIPMENT event names its document (type and reference).")
-        if pl.documentTypeCode in ("BKG", "CBR"):
-            p.booking_id = pl.documentReference
+    elif "eventLocation" in pl:
+        p.place_id = r.place(pl["eventLocation"], None, "payload.eventLocation")
+    if p.event_type == "EQUIPMENT":
+        _equipment(p, pl)
+    elif p.event_type == "SHIPMENT":
+        _shipment(p, pl)
     p.document = _document(ev, p, now)
     return p
 
 
-def _document(ev: EventIn, p: Prepared, now: datetime) -> dict[str, Any]:
+_CODE_FIELDS = {
+    "TRANSPORT": "transportEventTypeCode",
+    "EQUIPMENT": "equipmentEventTypeCode",
+    "SHIPMENT": "shipmentEventTypeCode",
+}
+
+
+def _type_code(event_type: str, pl: dict[str, Any]) -> str:
+    """The event's code: the one field of its type (a TRANSPORT event has a transportEventTypeCode, no other)."""
+    name = _CODE_FIELDS[event_type]
+    code = pl.get(name)
+    if code is None:
+        raise FieldError(f"payload.{name}", f"A {event_type} event needs its {name}.")
+    for other, oname in _CODE_FIELDS.items():
+        if other != event_type and oname in pl:
+            raise FieldError(f"payload.{oname}", f"A {event_type} event has no {oname}.")
+    return str(code)
+
+
+def _transport_call(p: Prepared, tc: dict[str, Any], r: _Resolver) -> None:
+    """The train (a rail departure), the stop it names and whether the code fits there."""
+    dep = r.departure(tc["departureID"])
+    if dep is None:
+        raise FieldError(
+            "payload.transportCall.departureID",
+            f"No rail departure {tc['departureID']!r}; use an id of GET /v1/departures (SERVICE:YYYY-MM-DDTHHMM).",
+        )
+    stops = dep.service.stops
+    pid = r.place(tc["location"], stops, "payload.transportCall.location")
+    if pid not in stops:
+        where = "payload.transportCall.location"
+        raise FieldError(where, f"{pid} is not a stop of {dep.service.id} ({', '.join(stops)}).")
+    p.departure_id, p.service_id, p.place_id, p.stop_index = dep.id, dep.service.id, pid, stops.index(pid)
+    if tc.get("railService") and tc["railService"] != dep.service.id:
+        raise FieldError("payload.transportCall.railService", f"{tc['departureID']} is a run of {dep.service.id}.")
+    if p.type_code == "DEPA" and p.stop_index == len(stops) - 1:
+        raise FieldError("payload.transportCall", f"A train does not depart from its last stop ({pid}).")
+    if p.type_code == "ARRI" and p.stop_index == 0:
+        raise FieldError("payload.transportCall", f"A train does not arrive at its first stop ({pid}).")
+
+
+def _equipment(p: Prepared, pl: dict[str, Any]) -> None:
+    """An equipment event names its container (a valid ISO 6346 number), whether it is laden, and a place."""
+    if not pl.get("equipmentReference"):
+        raise FieldError("payload.equipmentReference", "An EQUIPMENT event names its container (ISO 6346).")
+    if pl.get("emptyIndicatorCode") is None:
+        raise FieldError("payload.emptyIndicatorCode", "Say whether the container is LADEN or EMPTY.")
+    p.equipment_reference = equipment_reference(pl["equipmentReference"], "payload.equipmentReference")
+    if p.place_id is None:
+        raise FieldError("payload", "An EQUIPMENT event needs a transportCall or an eventLocation.")
+
+
+def _shipment(p: Prepared, pl: dict[str, Any]) -> None:
+    """A shipment event names its document; a booking's (BKG, CBR) ties the event to that booking."""
+    if pl.get("documentTypeCode") is None or not pl.get("documentReference"):
+        raise FieldError("payload.documentReference", "A SHIPMENT event names its document (type and reference).")
+    if pl["documentTypeCode"] in ("BKG", "CBR"):
+        p.booking_id = pl["documentReference"]
+
+
+def _document(ev: ParsedEvent, p: Prepared, now: datetime) -> dict[str, Any]:
     """The event as stored, served and sent: DCSA shape, times in UTC, locations with UN/LOCODE and placeID."""
-    doc = ev.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    md = doc["metadata"]
-    md.setdefault("eventCreatedDateTime", iso_utc(now))
-    md["eventCreatedDateTime"] = iso_utc(ev.metadata.eventCreatedDateTime or now)
+    doc = ev.document
+    doc["metadata"]["eventCreatedDateTime"] = iso_utc(ev.created_at or now)
     pl = doc["payload"]
     pl["eventDateTime"] = iso_utc(p.event_at)
     if p.equipment_reference:

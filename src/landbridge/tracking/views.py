@@ -40,7 +40,6 @@ async def lifespan(app: FastAPI):
 router = APIRouter(prefix="/v1", lifespan=lifespan)
 
 
-
 def _batch_response(request: Request, result: dict[str, Any], single: bool = False) -> Any:
     if single:
         r = result["results"][0] if result["results"] else None
