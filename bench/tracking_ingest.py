@@ -43,13 +43,13 @@ def with_schema(url: str, schema: str) -> str:
 
 def setup(db, days: int, rng: random.Random):
     from sqlalchemy import insert
+    from stdnum import iso6346
 
     from landbridge.accounts.service import create_customer, create_key
     from landbridge.booking.models import Booking, BookingContainer, BookingReservation, Quote, QuoteOption
     from landbridge.simulation import RunSpec, run_one
     from landbridge.tracking.replay import departure_id
     from landbridge.world import load_world
-    from stdnum import iso6346
 
     tt = load_world().timetable
     run = run_one(RunSpec(start=date(2026, 1, 1), days=days, seed=7))
@@ -104,7 +104,8 @@ def setup(db, days: int, rng: random.Random):
             refs = []
             for _ in range(2):
                 while True:
-                    base = f"{''.join(rng.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ') for _ in range(3))}U{rng.randrange(10**6):06d}"
+                    owner = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(3))
+                    base = f"{owner}U{rng.randrange(10**6):06d}"
                     ref = base + iso6346.calc_check_digit(base)
                     if ref not in seen:
                         seen.add(ref)
@@ -337,15 +338,15 @@ def main() -> None:
             )
         )
         t3 = time.perf_counter()
-        for _ in range(2):
-            workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "landbridge.cli", "worker", "--idle", "0.05"],
-                    env=env,
-                    start_new_session=True,
-                    stderr=subprocess.DEVNULL,
-                )
+        workers.extend(
+            subprocess.Popen(
+                [sys.executable, "-m", "landbridge.cli", "worker", "--idle", "0.05"],
+                env=env,
+                start_new_session=True,
+                stderr=subprocess.DEVNULL,
             )
+            for _ in range(2)
+        )
         while True:
             left = db.read(
                 lambda s: s.execute(text("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")).scalar()

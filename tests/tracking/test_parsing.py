@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from landbridge.booking.containers import check_digit, equipment_reference
+from landbridge.errors import FieldError
 from landbridge.timefmt import iso_utc
 from landbridge.tracking.parsing import parse_event, plain_event
 from landbridge.tracking.schemas import EventIn
@@ -173,3 +176,25 @@ def test_a_plain_event_is_read_without_pydantic_and_an_odd_one_with_it():
     odd = copy.deepcopy(raw)
     odd["payload"]["reason"] = "Verspätung in Małaszewicze"  # not ASCII: pydantic reads it
     assert plain_event(odd) is None and parse_event(odd).document["payload"]["reason"] == odd["payload"]["reason"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.from_regex(r"[A-Z]{3}[UJZ][0-9]{6}", fullmatch=True),
+    st.sampled_from(["", " ", "-", "/"]),
+    st.booleans(),
+    st.integers(0, 9),
+)
+def test_container_numbers_are_checked_as_python_stdnum_does(first10, sep, lower, digit):
+    from stdnum import iso6346
+
+    assert check_digit(first10) == iso6346.calc_check_digit(first10)
+    text = f"{first10[:4]}{sep}{first10[4:]}{digit}"
+    text = text.lower() if lower else text
+    ok = iso6346.is_valid(first10 + str(digit))
+    try:
+        assert equipment_reference(text) == first10 + str(digit) and ok
+    except FieldError as exc:
+        assert not ok and f"should be {iso6346.calc_check_digit(first10)}" in str(exc)
+    with pytest.raises(FieldError, match="not an ISO 6346 container number"):
+        equipment_reference(first10 + "\u0663")  # an Arabic-Indic digit is not a check digit

@@ -8,9 +8,10 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from landbridge.tracking.bulk import insert_rows, table_of, update_rows
 from landbridge.tracking.models import TrainEta, TrainPosition
 from landbridge.tracking.predictor import EtaModel, Timetables, load_model
 
@@ -78,7 +79,7 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
                 )
             ).all()
         )
-    inserts, n = [], 0
+    inserts, updates = [], []
     for dep_id in wanted:
         p = pos.get(dep_id)
         if p is None:
@@ -92,6 +93,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
             lo, mid, hi = m.predict(tabs, svc, p.stop_index, p.type_code, target, p.event_at, w)
             sched_rem = tabs.remaining_h(svc, p.stop_index, p.type_code, target)
             row = {
+                "departure_id": dep_id,
+                "stop_index": target,
                 "p10": p.event_at + timedelta(hours=lo),
                 "p50": p.event_at + timedelta(hours=mid),
                 "p90": p.event_at + timedelta(hours=hi),
@@ -101,15 +104,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
                 "predicted_at": p.event_at,
                 "model_version": m.version,
             }
-            n += 1
-            if (dep_id, target) in existing:
-                s.execute(
-                    update(TrainEta).where(TrainEta.departure_id == dep_id, TrainEta.stop_index == target).values(**row)
-                )
-            else:
-                inserts.append({"departure_id": dep_id, "stop_index": target, **row})
-    if inserts:
-        from sqlalchemy import insert
-
-        s.execute(insert(TrainEta), inserts)
-    return n
+            (updates if (dep_id, target) in existing else inserts).append(row)
+    eta_table = table_of(TrainEta)
+    update_rows(s, eta_table, ["departure_id", "stop_index"], updates)
+    insert_rows(s, eta_table, inserts)
+    return len(updates) + len(inserts)

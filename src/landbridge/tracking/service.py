@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.service import Principal
@@ -38,6 +38,7 @@ from landbridge.errors import (
     did_you_mean,
 )
 from landbridge.timefmt import iso_utc
+from landbridge.tracking.bulk import insert_rows, table_of, update_rows
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
 from landbridge.tracking.parsing import ParsedEvent, parse_event
 
@@ -372,8 +373,8 @@ def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> 
     bids = sorted({p.booking_id for p in good if p.booking_id} | set(owner.values()))
     customer: dict[str, str] = {}
     for k in range(0, len(bids), CHUNK):
-        rows = s.execute(select(Booking.id, Booking.customer_id).where(Booking.id.in_(bids[k : k + CHUNK])))
-        customer.update({a: b for a, b in rows})
+        q = select(Booking.id, Booking.customer_id).where(Booking.id.in_(bids[k : k + CHUNK]))
+        customer.update((bid, cus) for bid, cus in s.execute(q))
     keep = []
     for p in good:
         if p.equipment_reference:
@@ -393,21 +394,12 @@ def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> 
     good[:] = keep
 
 
-def _store(s: Session, good: list[Prepared], results: list[dict], now: datetime) -> list[Prepared]:
-    """Insert the events not seen before; the rest are duplicates. Returns the created ones with their seq."""
+def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now: datetime) -> list[Prepared]:
+    """Insert the events not seen before, in event time (one statement: bulk.insert_rows); an id stored before
+    (or meanwhile, by another batch) is a duplicate. Returns the created ones with their seq."""
     if not good:
         return []
-    ids = [p.event_id for p in good]
-    known: set[str] = set()
-    for k in range(0, len(ids), CHUNK):
-        known.update(s.scalars(select(TrackingEvent.event_id).where(TrackingEvent.event_id.in_(ids[k : k + CHUNK]))))
-    fresh = [p for p in good if p.event_id not in known]
-    for p in good:
-        if p.event_id in known:
-            results.append({"index": p.index, "eventID": p.event_id, "status": "duplicate", "errors": []})
-    if not fresh:
-        return []
-    fresh.sort(key=lambda p: (p.event_at, p.index))  # applied and sent in event time within a batch
+    good = sorted(good, key=lambda p: (p.event_at, p.index))  # applied and sent in event time within a batch
     rows = [
         {
             "event_id": p.event_id,
@@ -424,30 +416,20 @@ def _store(s: Session, good: list[Prepared], results: list[dict], now: datetime)
             "customer_id": p.customer_id,
             "document": p.document,
         }
-        for p in fresh
+        for p in good
     ]
-    ins = _insert_ignore(s, TrackingEvent.__table__, ["event_id"]).returning(
-        TrackingEvent.__table__.c.seq, TrackingEvent.__table__.c.event_id
+    stored = insert_rows(
+        s, table_of(TrackingEvent), rows, ignore_conflicts_on=["event_id"], returning=["seq", "event_id"]
     )
-    got = {eid: seq for seq, eid in s.execute(ins, rows, execution_options={"preserve_rowcount": False})}
+    got = {eid: seq for seq, eid in stored}
     created = []
-    for p in fresh:
+    for p in good:
         if p.event_id in got:
             p.seq = got[p.event_id]
             created.append(p)
-        else:  # another batch stored the same id meanwhile
+        else:
             results.append({"index": p.index, "eventID": p.event_id, "status": "duplicate", "errors": []})
     return created
-
-
-def _insert_ignore(s: Session, table, keys: list[str]):
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
 
 
 # ---- applying events ------------------------------------------------------------------------
@@ -476,47 +458,49 @@ def _move_trains(s: Session, events: list[Prepared]) -> list[str]:
     """Move each train's position to its newest actual event (in event time). Returns the departures moved."""
     newest: dict[str, Prepared] = {}
     for p in events:
-        cur = newest.get(p.departure_id)  # type: ignore[arg-type]
+        dep_id = str(p.departure_id)
+        cur = newest.get(dep_id)
         if cur is None or (p.event_at, p.type_code == "DEPA") > (cur.event_at, cur.type_code == "DEPA"):
-            newest[p.departure_id] = p  # type: ignore[index]
+            newest[dep_id] = p
     if not newest:
         return []
-    have = {}
+    have: dict[str, tuple[datetime, datetime | None]] = {}
     ids = sorted(newest)
     for k in range(0, len(ids), CHUNK):
-        for row in s.execute(
+        for dep_id, at, departed_at in s.execute(
             select(TrainPosition.departure_id, TrainPosition.event_at, TrainPosition.departed_at).where(
                 TrainPosition.departure_id.in_(ids[k : k + CHUNK])
             )
         ):
-            have[row[0]] = (row[1], row[2])
-    departed = {p.departure_id: p.event_at for p in events if p.type_code == "DEPA" and p.stop_index == 0}
-    moved, inserts = [], []
+            have[dep_id] = (at, departed_at)
+    departed = {str(p.departure_id): p.event_at for p in events if p.type_code == "DEPA" and p.stop_index == 0}
+    moved, inserts, updates = [], [], []
     for dep_id, p in newest.items():
-        row = {
+        row: dict[str, Any] = {
+            "departure_id": dep_id,
             "service_id": p.service_id,
             "stop_index": p.stop_index,
             "place_id": p.place_id,
             "type_code": p.type_code,
             "event_at": p.event_at,
             "event_id": p.event_id,
+            "departed_at": departed.get(dep_id),
         }
         if dep_id not in have:
-            inserts.append({"departure_id": dep_id, "departed_at": departed.get(dep_id), **row})
+            inserts.append(row)
             moved.append(dep_id)
             continue
         at, dep_at = have[dep_id]
-        values = {}
+        row["departed_at"] = dep_at or departed.get(dep_id)
         if p.event_at >= at:
-            values.update(row)
-        if dep_at is None and dep_id in departed:
-            values["departed_at"] = departed[dep_id]
-        if values:
-            s.execute(update(TrainPosition).where(TrainPosition.departure_id == dep_id).values(**values))
-            if p.event_at >= at:
-                moved.append(dep_id)
-    if inserts:
-        s.execute(insert(TrainPosition), inserts)
+            updates.append(row)
+            moved.append(dep_id)
+        elif row["departed_at"] != dep_at:  # an older event: only the departure time is news
+            updates.append({"departure_id": dep_id, "departed_at": row["departed_at"]})
+    moves = [u for u in updates if len(u) > 2]
+    update_rows(s, table_of(TrainPosition), ["departure_id"], moves)
+    update_rows(s, table_of(TrainPosition), ["departure_id"], [u for u in updates if len(u) == 2])
+    insert_rows(s, table_of(TrainPosition), inserts)
     return moved
 
 
@@ -524,12 +508,9 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
     """Rail legs (reservations) of live bookings on the departures, and of the given bookings; by booking."""
     R, B = BookingReservation, Booking
     out: dict[str, list[_Leg]] = {}
-    conds = []
-    for k in range(0, len(deps), CHUNK):
-        conds.append(R.departure_id.in_(deps[k : k + CHUNK]))
     bids = sorted(booking_ids)
-    for k in range(0, len(bids), CHUNK):
-        conds.append(R.booking_id.in_(bids[k : k + CHUNK]))
+    conds = [R.departure_id.in_(deps[k : k + CHUNK]) for k in range(0, len(deps), CHUNK)]
+    conds += [R.booking_id.in_(bids[k : k + CHUNK]) for k in range(0, len(bids), CHUNK)]
     if not conds:
         return out
     first = (

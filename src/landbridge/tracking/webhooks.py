@@ -50,6 +50,7 @@ from landbridge.booking.models import Booking, BookingReservation
 from landbridge.db.base import new_id, utcnow
 from landbridge.errors import ConflictError, FieldError, LandbridgeError, NotFoundError
 from landbridge.timefmt import iso_utc
+from landbridge.tracking.bulk import insert_rows, table_of
 from landbridge.tracking.models import Delivery, Subscription, TrackingEvent
 
 log = logging.getLogger("landbridge.webhooks")
@@ -359,9 +360,13 @@ def _matches(sub: Subscription, event_type: str, code: str, booking_id: str | No
     return not (sub.booking_id and sub.booking_id != booking_id)
 
 
+Rider = tuple[str, int, int, str]  # a booking on a train: (booking id, board stop, alight stop, customer id)
+
+
 def enqueue(s: Session, created: list[Any], now: datetime) -> int:
-    """Outbox rows for newly stored events (tracking.service.Prepared), in the same transaction: for each
-    matching subscription, one row per booking the event concerns (operators' subscriptions: one per event)."""
+    """Outbox rows for newly stored events (tracking.service.Prepared, in event time), in the same transaction:
+    for each matching subscription, one row per booking the event concerns (operators' subscriptions: one per
+    event). Written in one statement (bulk.insert_rows), so their ids keep the events' order."""
     subs = list(s.scalars(select(Subscription).where(Subscription.active.is_(True))))
     if not subs:
         return 0
@@ -370,49 +375,53 @@ def enqueue(s: Session, created: list[Any], now: datetime) -> int:
     for x in subs:
         if x.customer_id is not None:
             by_customer.setdefault(x.customer_id, []).append(x)
-    riders: dict[str, list[tuple[str, int, int, str]]] = {}
-    if by_customer:
-        deps = sorted({p.departure_id for p in created if p.event_type == "TRANSPORT" and p.departure_id})
-        R, B = BookingReservation, Booking
-        for k in range(0, len(deps), CHUNK):
-            for bid, dep, i, j, cus in s.execute(
-                select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop, B.customer_id)
-                .join(B, B.id == R.booking_id)
-                .where(
-                    R.departure_id.in_(deps[k : k + CHUNK]),
-                    B.status.not_in(RELEASED),
-                    B.customer_id.in_(list(by_customer)),
-                )
-            ):
-                riders.setdefault(dep, []).append((bid, i, j, cus))
-    rows = []
-    for p in created:  # in event time (service._store sorted them)
-        for sub in ops:
-            if _matches(sub, p.event_type, p.type_code, p.booking_id):
-                rows.append(
-                    _row(
-                        sub.id,
-                        p.booking_id or p.departure_id or p.equipment_reference or p.event_id,
-                        p.seq,
-                        p.event_id,
-                        now,
-                    )
-                )
-        if not by_customer:
-            continue
-        if p.event_type == "TRANSPORT":
-            targets = [(bid, cus) for bid, i, j, cus in riders.get(p.departure_id, ()) if i <= p.stop_index <= j]
-        elif p.booking_id and p.customer_id:
-            targets = [(p.booking_id, p.customer_id)]
-        else:
-            targets = []
-        for bid, cus in targets:
-            for sub in by_customer.get(cus, ()):
-                if _matches(sub, p.event_type, p.type_code, bid):
-                    rows.append(_row(sub.id, bid, p.seq, p.event_id, now))
-    if rows:
-        s.execute(insert(Delivery), rows)
+    riders = _riders(s, created, list(by_customer)) if by_customer else {}
+    rows: list[dict[str, Any]] = []
+    for p in created:
+        rows.extend(_operator_rows(ops, p, now))
+        for bid, cus in _concerned(p, riders):
+            rows.extend(
+                _row(sub.id, bid, p.seq, p.event_id, now)
+                for sub in by_customer.get(cus, ())
+                if _matches(sub, p.event_type, p.type_code, bid)
+            )
+    insert_rows(s, table_of(Delivery), rows)
     return len(rows)
+
+
+def _riders(s: Session, created: list[Any], customers: list[str]) -> dict[str, list[Rider]]:
+    """The live bookings of subscribed customers on the trains of the transport events; by departure."""
+    deps = sorted({p.departure_id for p in created if p.event_type == "TRANSPORT" and p.departure_id})
+    R, B = BookingReservation, Booking
+    riders: dict[str, list[Rider]] = {}
+    for k in range(0, len(deps), CHUNK):
+        for bid, dep, i, j, cus in s.execute(
+            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop, B.customer_id)
+            .join(B, B.id == R.booking_id)
+            .where(R.departure_id.in_(deps[k : k + CHUNK]), B.status.not_in(RELEASED), B.customer_id.in_(customers))
+        ):
+            riders.setdefault(dep, []).append((bid, i, j, cus))
+    return riders
+
+
+def _operator_rows(ops: list[Subscription], p: Any, now: datetime) -> list[dict[str, Any]]:
+    """Operators' subscriptions: one row per matching event, ordered by its booking (else train, box, event)."""
+    key = p.booking_id or p.departure_id or p.equipment_reference or p.event_id
+    return [
+        _row(sub.id, key, p.seq, p.event_id, now)
+        for sub in ops
+        if _matches(sub, p.event_type, p.type_code, p.booking_id)
+    ]
+
+
+def _concerned(p: Any, riders: dict[str, list[Rider]]) -> list[tuple[str, str]]:
+    """(booking, customer) an event concerns: a train's event, each booking aboard between its boarding and
+    alighting stops; an equipment or shipment event, its booking."""
+    if p.event_type == "TRANSPORT":
+        return [(bid, cus) for bid, i, j, cus in riders.get(p.departure_id, ()) if i <= p.stop_index <= j]
+    if p.booking_id and p.customer_id:
+        return [(p.booking_id, p.customer_id)]
+    return []
 
 
 # ---- delivery -------------------------------------------------------------------------------------
