@@ -316,12 +316,13 @@ def main() -> None:
                 "etas": s.execute(text("SELECT count(*) FROM train_etas")).scalar(),
             }
         )
+        month = len(feed) / a.days * 31  # the feed of `--days`, scaled to a month
         one_rate = len(single) / single_s
         batch_rate = len(rest) / batch_s
         print(f"one by one: {len(single):,} events in {single_s:.1f} s = {one_rate:,.0f} events/s")
         print(
             f"batches of {a.batch}: {len(rest):,} events in {batch_s:.1f} s = {batch_rate:,.0f} events/s "
-            f"({batch_rate / one_rate:.1f}x); whole month at this rate: {len(feed) / batch_rate:.0f} s"
+            f"({batch_rate / one_rate:.1f}x); a month (31 days, ~{month:,.0f} events) at this rate: {month / batch_rate:.0f} s"
         )
         print(f"stored: {counts}")
         server.send_signal(signal.SIGTERM)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Table, insert, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from landbridge.db.base import Base
@@ -35,9 +35,8 @@ def _is_pg(s: Session) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _pg_types(table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+def _pg_types(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
     """Per column: its PostgreSQL type and whether it is a JSON document."""
-    dialect = postgresql.dialect()
     out = []
     for name in columns:
         impl = table.c[name].type.dialect_impl(dialect)
@@ -58,10 +57,10 @@ def _rows_param(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _source(table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+def _source(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The rows as a relation (`u`, one JSON object a row, `u.ord` its position) and each column's value."""
     values = []
-    for name, (pg_type, is_json) in zip(columns, _pg_types(table, columns), strict=True):
+    for name, (pg_type, is_json) in zip(columns, _pg_types(dialect, table, columns), strict=True):
         if is_json:
             values.append(f"NULLIF(u.doc->'{name}', 'null'::jsonb)")
         else:
@@ -83,7 +82,7 @@ def insert_rows(
         return []
     columns = tuple(rows[0])
     if _is_pg(s):
-        source, values = _source(table, columns)
+        source, values = _source(s.get_bind().dialect, table, columns)
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source} ORDER BY u.ord"
         if ignore_conflicts_on:
             sql += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
@@ -110,7 +109,7 @@ def update_rows(s: Session, table: Table, keys: Sequence[str], rows: Sequence[di
         return
     columns = tuple(rows[0])
     if _is_pg(s):
-        source, values = _source(table, columns)
+        source, values = _source(s.get_bind().dialect, table, columns)
         where = " AND ".join(f"{table.name}.{c} = {values[columns.index(c)]}" for c in keys)
         sets = ", ".join(f"{c} = {v}" for c, v in zip(columns, values, strict=True) if c not in keys)
         s.execute(text(f"UPDATE {table.name} SET {sets} FROM {source} WHERE {where}"), _rows_param(rows))

@@ -58,8 +58,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
         return 0
     pos: dict[str, TrainPosition] = {}
     for k in range(0, len(wanted), CHUNK):
-        for p in s.scalars(select(TrainPosition).where(TrainPosition.departure_id.in_(wanted[k : k + CHUNK]))):
-            pos[p.departure_id] = p
+        for found in s.scalars(select(TrainPosition).where(TrainPosition.departure_id.in_(wanted[k : k + CHUNK]))):
+            pos[found.departure_id] = found
     places = {p.place_id for p in pos.values() if p.type_code == "ARRI"}
     waiting: dict[str, int] = {}
     if places:
@@ -79,7 +79,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
                 )
             ).all()
         )
-    inserts, updates = [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for dep_id in wanted:
         p = pos.get(dep_id)
         if p is None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 from landbridge.schemas import Strict
 
 EventType = Literal["TRANSPORT", "EQUIPMENT", "SHIPMENT"]
-EVENT_TYPES = ("TRANSPORT", "EQUIPMENT", "SHIPMENT")
+EVENT_TYPES: tuple[EventType, ...] = ("TRANSPORT", "EQUIPMENT", "SHIPMENT")
 TRANSPORT_CODES = ("ARRI", "DEPA")
 EQUIPMENT_CODES = (
     "LOAD",

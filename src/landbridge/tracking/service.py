@@ -43,6 +43,7 @@ from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
 from landbridge.tracking.parsing import ParsedEvent, parse_event
 
 if TYPE_CHECKING:
+    from landbridge.timetable.builder import Timetable
     from landbridge.timetable.models import Departure
     from landbridge.world import World
 
@@ -364,7 +365,7 @@ def ingest(
     return {"created": len(created), "duplicates": dup, "rejected": len(rejected), "results": results}
 
 
-def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> None:
+def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict[str, Any]]) -> None:
     """Equipment events: the booking the container is on; shipment events: the booking must exist."""
     refs = sorted({p.equipment_reference for p in good if p.equipment_reference})
     owner: dict[str, str] = {}
@@ -433,6 +434,9 @@ def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now:
 
 
 # ---- applying events ------------------------------------------------------------------------
+Change = tuple[str, str, datetime, str | None]  # a transport status move: (booking, to, at, the event's id)
+
+
 @dataclass
 class _Leg:
     booking_id: str
@@ -527,52 +531,29 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
             )
         ):
             out.setdefault(bid, []).append(_Leg(bid, dep, i, j))
-    tt = _world().timetable
     for lst in out.values():  # in travel order: by the time the train reaches the boarding stop
-        lst.sort(key=lambda leg: _leg_start(tt, leg))
+        lst.sort(key=_leg_start)
     return out
 
 
-def _leg_start(tt, leg: _Leg) -> datetime:
+def _leg_start(leg: _Leg) -> datetime:
     d = departure_of(leg.departure_id)
     return d.time_at(leg.board) if d is not None else datetime.max.replace(tzinfo=utcnow().tzinfo)
 
 
 def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Leg]]) -> None:
+    """Move bookings' transport statuses forward: in transit on their first train's departure from the boarding
+    stop (or any later event of it, or of one of their boxes away from the origin), delivered once every box
+    has gated out at the last stop (booking.service.advance_transport writes the moves and the audit rows)."""
     if not legs:
         return
-    by_dep: dict[str, list[_Leg]] = {}
-    for lst in legs.values():
-        for leg in lst:
-            by_dep.setdefault(leg.departure_id, []).append(leg)
-    rows = s.execute(select(Booking.id, Booking.transport_status).where(Booking.id.in_(list(legs)[: 10 * CHUNK]))).all()
-    state = dict(rows)
-    if len(legs) > 10 * CHUNK:
-        ids = list(legs)
-        for k in range(10 * CHUNK, len(ids), CHUNK):
-            state.update(
-                dict(s.execute(select(Booking.id, Booking.transport_status).where(Booking.id.in_(ids[k : k + CHUNK]))))
-            )
-    in_transit: dict[str, Prepared] = {}
-    gate_out: dict[str, list[Prepared]] = {}
-    tt = _world().timetable
-    for p in acts:  # in event time
-        if p.event_type == "TRANSPORT":
-            for leg in by_dep.get(p.departure_id, ()):  # type: ignore[arg-type]
-                first = legs[leg.booking_id][0]
-                if leg is first and (p.stop_index > leg.board or (p.stop_index == leg.board and p.type_code == "DEPA")):  # type: ignore[operator]
-                    in_transit.setdefault(leg.booking_id, p)
-        elif p.booking_id in legs and p.event_type == "EQUIPMENT":
-            lst = legs[p.booking_id]
-            first, last = lst[0], lst[-1]
-            origin = _stop_place(tt, first.departure_id, first.board)
-            final = _stop_place(tt, last.departure_id, last.alight)
-            if p.type_code == "GTOT" and p.place_id == final:
-                gate_out.setdefault(p.booking_id, []).append(p)
-                in_transit.setdefault(p.booking_id, p)
-            elif p.place_id not in (origin, None) or p.type_code in ("CROS",):
-                in_transit.setdefault(p.booking_id, p)
-    changes = [
+    state: dict[str, str] = {}
+    ids = list(legs)
+    for k in range(0, len(ids), 10 * CHUNK):
+        q = select(Booking.id, Booking.transport_status).where(Booking.id.in_(ids[k : k + 10 * CHUNK]))
+        state.update((bid, st) for bid, st in s.execute(q))
+    in_transit, gate_out = _moves(acts, legs)
+    changes: list[Change] = [
         (bid, "in_transit", p.event_at, p.event_id) for bid, p in in_transit.items() if state.get(bid) == "planned"
     ]
     if gate_out:
@@ -580,10 +561,34 @@ def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Le
     bookings.advance_transport(s, changes)
 
 
-def _deliveries(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs) -> list[tuple]:
+def _moves(acts: list[Prepared], legs: dict[str, list[_Leg]]) -> tuple[dict[str, Prepared], dict[str, list[Prepared]]]:
+    """Per booking: the first event (in event time) that puts it in transit, and its boxes' gate-outs at the
+    last stop."""
+    firsts: dict[str, list[_Leg]] = {}  # departure -> the legs that are their booking's first
+    for lst in legs.values():
+        firsts.setdefault(lst[0].departure_id, []).append(lst[0])
+    in_transit: dict[str, Prepared] = {}
+    gate_out: dict[str, list[Prepared]] = {}
+    for p in acts:  # in event time
+        if p.event_type == "TRANSPORT" and p.departure_id is not None and p.stop_index is not None:
+            for leg in firsts.get(p.departure_id, ()):
+                if p.stop_index > leg.board or (p.stop_index == leg.board and p.type_code == "DEPA"):
+                    in_transit.setdefault(leg.booking_id, p)
+        elif p.event_type == "EQUIPMENT" and p.booking_id is not None and p.booking_id in legs:
+            first, last = legs[p.booking_id][0], legs[p.booking_id][-1]
+            if p.type_code == "GTOT" and p.place_id == _stop_place(last.departure_id, last.alight):
+                gate_out.setdefault(p.booking_id, []).append(p)
+                in_transit.setdefault(p.booking_id, p)
+            elif p.place_id not in (_stop_place(first.departure_id, first.board), None) or p.type_code == "CROS":
+                in_transit.setdefault(p.booking_id, p)
+    return in_transit, gate_out
+
+
+def _deliveries(
+    s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs: dict[str, list[_Leg]]
+) -> list[Change]:
     """Bookings now delivered: each of their numbered containers has an actual gate-out at the last stop (in this
     batch or an earlier one)."""
-    tt = _world().timetable
     bids = sorted(b for b in gate_out if state.get(b) != "delivered")
     refs: dict[str, set[str]] = {}
     out: dict[str, set[str]] = {}
@@ -594,16 +599,19 @@ def _deliveries(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str
                 BookingContainer.booking_id.in_(part), BookingContainer.equipment_reference.is_not(None)
             )
         ):
-            refs.setdefault(bid, set()).add(ref)
-        for bid, ref, place in s.execute(
+            if ref is not None:
+                refs.setdefault(bid, set()).add(ref)
+        for owner, box, place in s.execute(
             select(TrackingEvent.booking_id, TrackingEvent.equipment_reference, TrackingEvent.place_id).where(
                 TrackingEvent.booking_id.in_(part), TrackingEvent.type_code == "GTOT", TrackingEvent.classifier == "ACT"
             )
         ):
-            last = legs[bid][-1]
-            if place == _stop_place(tt, last.departure_id, last.alight):
-                out.setdefault(bid, set()).add(ref)
-    done = []
+            if owner is None or box is None:
+                continue
+            last = legs[owner][-1]
+            if place == _stop_place(last.departure_id, last.alight):
+                out.setdefault(owner, set()).add(box)
+    done: list[Change] = []
     for bid in bids:
         if refs.get(bid, set()) <= out.get(bid, set()):
             p = max(gate_out[bid], key=lambda x: x.event_at)
@@ -611,7 +619,7 @@ def _deliveries(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str
     return done
 
 
-def _stop_place(tt, dep_id: str, stop: int) -> str | None:
+def _stop_place(dep_id: str, stop: int) -> str | None:
     d = departure_of(dep_id)
     return d.service.stops[stop] if d is not None and 0 <= stop < len(d.service.stops) else None
 
@@ -627,7 +635,7 @@ def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[
     ).all()
     deps = [d for d, _i, _j in legs]
     tt = _world().timetable
-    legs_sorted = sorted(legs, key=lambda x: _leg_start(tt, _Leg(booking_id, x[0], x[1], x[2])))
+    legs_sorted = sorted(legs, key=lambda x: _leg_start(_Leg(booking_id, x[0], x[1], x[2])))
     conds = [TrackingEvent.booking_id == booking_id]
     for d, i, j in legs_sorted:
         conds.append(
@@ -674,7 +682,7 @@ def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[
     }
 
 
-def eta_doc(e: TrainEta, tt=None) -> dict[str, Any]:
+def eta_doc(e: TrainEta, tt: Timetable | None = None) -> dict[str, Any]:
     tt = tt or _world().timetable
     try:
         place = tt.departure(e.departure_id).service.stops[e.stop_index]
@@ -734,7 +742,8 @@ def get_event(s: Session, principal: Principal, event_id: str) -> dict[str, Any]
     row = s.execute(q).first()
     if row is None or (not principal.is_operator and row[1] != principal.customer_id):
         raise NotFoundError(f"No event {event_id[:100]!r}.")
-    return row[0]
+    doc: dict[str, Any] = row[0]
+    return doc
 
 
 def manifest(s: Session) -> dict[str, Any]:
@@ -747,8 +756,9 @@ def manifest(s: Session) -> dict[str, Any]:
         .where(C.equipment_reference.is_not(None), B.status.not_in(RELEASED), B.transport_status != "delivered")
         .order_by(C.booking_id, C.seq)
     ):
-        refs.setdefault(bid, []).append(ref)
-    out: dict[str, list] = {}
+        if ref is not None:
+            refs.setdefault(bid, []).append(ref)
+    out: dict[str, list[Any]] = {}
     for bid, dep, i, j in s.execute(
         select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop)
         .join(B, B.id == R.booking_id)

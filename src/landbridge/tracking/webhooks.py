@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, insert, select, text, update
@@ -52,6 +52,14 @@ from landbridge.errors import ConflictError, FieldError, LandbridgeError, NotFou
 from landbridge.timefmt import iso_utc
 from landbridge.tracking.bulk import insert_rows, table_of
 from landbridge.tracking.models import Delivery, Subscription, TrackingEvent
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from landbridge.db.engine import Database
+    from landbridge.tracking.schemas import SubscriptionIn
 
 log = logging.getLogger("landbridge.webhooks")
 
@@ -212,7 +220,9 @@ def _key_for(s: Session) -> bytes:
     return webhook_key(s.get_bind().engine.url.render_as_string(hide_password=False))
 
 
-def create_subscription(s: Session, principal: Principal, body, now: datetime | None = None) -> dict[str, Any]:
+def create_subscription(
+    s: Session, principal: Principal, body: SubscriptionIn, now: datetime | None = None
+) -> dict[str, Any]:
     """A subscription of the caller's customer (an operator's: every booking). Answers with the secret, once."""
     now = now or utcnow()
     check_url(body.callbackUrl)
@@ -501,11 +511,9 @@ def claim(s: Session, now: datetime, settings: Settings, n: int | None = None) -
         )
     ).all()
     subs = {x.id: x for x in s.scalars(select(Subscription).where(Subscription.id.in_({r[1] for r in rows})))}
-    docs = dict(
-        s.execute(
-            select(TrackingEvent.seq, TrackingEvent.document).where(TrackingEvent.seq.in_({r[6] for r in rows}))
-        ).all()
-    )
+    docs: dict[int, dict[str, Any]] = {}
+    q = select(TrackingEvent.seq, TrackingEvent.document).where(TrackingEvent.seq.in_({r[6] for r in rows}))
+    docs.update((seq, doc) for seq, doc in s.execute(q))
     key = _key_for(s)
     fp = fingerprint(key)
     jobs = []
@@ -533,7 +541,7 @@ class Outcome:
     error: str | None = None
 
 
-def send(client, job: Job, settings: Settings) -> Outcome:
+def send(client: httpx.Client, job: Job, settings: Settings) -> Outcome:
     """POST one delivery: no redirects, a bounded answer, a deadline; 2xx is success."""
     import httpx
 
@@ -594,7 +602,13 @@ def record(s: Session, job: Job, out: Outcome, now: datetime, settings: Settings
     s.execute(update(D).where(D.id == job.id, D.status == "pending").values(**values))
 
 
-def deliver_once(db, client, settings: Settings, pool=None, now_fn: Callable[[], datetime] = utcnow) -> int:
+def deliver_once(
+    db: Database,
+    client: httpx.Client,
+    settings: Settings,
+    pool: ThreadPoolExecutor | None = None,
+    now_fn: Callable[[], datetime] = utcnow,
+) -> int:
     """Claim a batch, send it (in parallel when a thread pool is given), record the outcomes. Returns how many
     were attempted (0: nothing due)."""
     jobs = db.write(lambda s: claim(s, now_fn(), settings))
