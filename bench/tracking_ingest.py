@@ -322,7 +322,8 @@ def main() -> None:
         print(f"one by one: {len(single):,} events in {single_s:.1f} s = {one_rate:,.0f} events/s")
         print(
             f"batches of {a.batch}: {len(rest):,} events in {batch_s:.1f} s = {batch_rate:,.0f} events/s "
-            f"({batch_rate / one_rate:.1f}x); a month (31 days, ~{month:,.0f} events) at this rate: {month / batch_rate:.0f} s"
+            f"({batch_rate / one_rate:.1f}x); a month (31 days, ~{month:,.0f} events) at this rate: "
+            f"{month / batch_rate:.0f} s"
         )
         print(f"stored: {counts}")
         server.send_signal(signal.SIGTERM)
