@@ -11,16 +11,19 @@ the table's own (never user input). Elsewhere (SQLite) SQLAlchemy's executemany,
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Table, insert, text, update
+from sqlalchemy import JSON, ColumnElement, String, Table, cast, func, insert, literal, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from landbridge.db.base import Base
+
+T = TypeVar("T")
 
 
 def table_of(model: type[Base]) -> Table:
@@ -34,6 +37,26 @@ def _is_pg(s: Session) -> bool:
     return s.get_bind().dialect.name == "postgresql"
 
 
+CHUNK = 500  # values per IN (...) list where they are sent one parameter each
+
+
+def parts(s: Session, values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """The values in slices for `among`: all at once on PostgreSQL (one parameter), 500 at a time elsewhere."""
+    size = max(1, len(values)) if _is_pg(s) else CHUNK
+    for k in range(0, len(values), size):
+        yield values[k : k + size]
+
+
+def among(s: Session, column: QueryableAttribute[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`. On PostgreSQL the values travel as one JSON parameter (`IN (SELECT
+    jsonb_array_elements_text(...))`), so the statement is the same for any number of them: SQLAlchemy's compiled
+    cache and the driver keep it, instead of rendering and parsing thousands of placeholders each time."""
+    if _is_pg(s):
+        doc = literal(json.dumps(list(values)), String()).cast(JSONB)
+        return column.in_(select(cast(func.jsonb_array_elements_text(doc), column.type)))
+    return column.in_(list(values))
+
+
 @lru_cache(maxsize=64)
 def _pg_types(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
     """Per column: its PostgreSQL type and whether it is a JSON document."""
@@ -44,16 +67,20 @@ def _pg_types(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple
     return tuple(out)
 
 
-def _iso(v: Any) -> str:
-    if isinstance(v, datetime):
+def _rows_param(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    seen: dict[datetime, str] = {}  # a batch repeats its times (received, created, next attempt): format each once
+
+    def iso(v: Any) -> str:
+        if not isinstance(v, datetime):
+            raise TypeError(f"{type(v).__name__} is not JSON serialisable")
         if v.tzinfo is None:
             raise ValueError("naive datetime given to a bulk insert")
-        return v.isoformat()
-    raise TypeError(f"{type(v).__name__} is not JSON serialisable")
+        text = seen.get(v)
+        if text is None:
+            text = seen[v] = v.isoformat()
+        return text
 
-
-def _rows_param(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
-    return {"rows": json.dumps(rows, separators=(",", ":"), ensure_ascii=False, default=_iso)}
+    return {"rows": json.dumps(rows, separators=(",", ":"), ensure_ascii=False, default=iso)}
 
 
 @lru_cache(maxsize=64)

@@ -11,11 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from landbridge.tracking.bulk import insert_rows, table_of, update_rows
+from landbridge.tracking.bulk import among, insert_rows, parts, table_of, update_rows
 from landbridge.tracking.models import TrainEta, TrainPosition
 from landbridge.tracking.predictor import EtaModel, Timetables, load_model
-
-CHUNK = 500
 
 
 @lru_cache(maxsize=4)
@@ -57,8 +55,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
     if not wanted:
         return 0
     pos: dict[str, TrainPosition] = {}
-    for k in range(0, len(wanted), CHUNK):
-        for found in s.scalars(select(TrainPosition).where(TrainPosition.departure_id.in_(wanted[k : k + CHUNK]))):
+    for part in parts(s, wanted):
+        for found in s.scalars(select(TrainPosition).where(among(s, TrainPosition.departure_id, part))):
             pos[found.departure_id] = found
     places = {p.place_id for p in pos.values() if p.type_code == "ARRI"}
     waiting: dict[str, int] = {}
@@ -71,12 +69,10 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
             ).all()
         )
     existing: set[tuple[str, int]] = set()
-    for k in range(0, len(wanted), CHUNK):
+    for part in parts(s, wanted):
         existing.update(
             s.execute(
-                select(TrainEta.departure_id, TrainEta.stop_index).where(
-                    TrainEta.departure_id.in_(wanted[k : k + CHUNK])
-                )
+                select(TrainEta.departure_id, TrainEta.stop_index).where(among(s, TrainEta.departure_id, part))
             ).all()
         )
     inserts: list[dict[str, Any]] = []

@@ -38,7 +38,7 @@ from landbridge.errors import (
     did_you_mean,
 )
 from landbridge.timefmt import iso_utc
-from landbridge.tracking.bulk import insert_rows, table_of, update_rows
+from landbridge.tracking.bulk import CHUNK, among, insert_rows, parts, table_of, update_rows
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
 from landbridge.tracking.parsing import ParsedEvent, parse_event
 
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("landbridge.tracking")
 RELEASED = ("rejected", "declined", "cancelled")
-CHUNK = 500  # ids per IN (...) list
 
 
 class BatchRejectedError(LandbridgeError):
@@ -373,8 +372,8 @@ def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict[str, 
         owner.update(bookings.bookings_for_equipment(s, refs[k : k + CHUNK]))
     bids = sorted({p.booking_id for p in good if p.booking_id} | set(owner.values()))
     customer: dict[str, str] = {}
-    for k in range(0, len(bids), CHUNK):
-        q = select(Booking.id, Booking.customer_id).where(Booking.id.in_(bids[k : k + CHUNK]))
+    for part in parts(s, bids):
+        q = select(Booking.id, Booking.customer_id).where(among(s, Booking.id, part))
         customer.update((bid, cus) for bid, cus in s.execute(q))
     keep = []
     for p in good:
@@ -470,10 +469,10 @@ def _move_trains(s: Session, events: list[Prepared]) -> list[str]:
         return []
     have: dict[str, tuple[datetime, datetime | None]] = {}
     ids = sorted(newest)
-    for k in range(0, len(ids), CHUNK):
+    for part in parts(s, ids):
         for dep_id, at, departed_at in s.execute(
             select(TrainPosition.departure_id, TrainPosition.event_at, TrainPosition.departed_at).where(
-                TrainPosition.departure_id.in_(ids[k : k + CHUNK])
+                among(s, TrainPosition.departure_id, part)
             )
         ):
             have[dep_id] = (at, departed_at)
@@ -513,8 +512,8 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
     R, B = BookingReservation, Booking
     out: dict[str, list[_Leg]] = {}
     bids = sorted(booking_ids)
-    conds = [R.departure_id.in_(deps[k : k + CHUNK]) for k in range(0, len(deps), CHUNK)]
-    conds += [R.booking_id.in_(bids[k : k + CHUNK]) for k in range(0, len(bids), CHUNK)]
+    conds = [among(s, R.departure_id, part) for part in parts(s, deps)]
+    conds += [among(s, R.booking_id, part) for part in parts(s, bids)]
     if not conds:
         return out
     first = (
@@ -524,11 +523,9 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
         .distinct()
     )
     ids = list(s.scalars(first))
-    for k in range(0, len(ids), CHUNK):
+    for part in parts(s, ids):
         for bid, dep, i, j in s.execute(
-            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(
-                R.booking_id.in_(ids[k : k + CHUNK])
-            )
+            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(among(s, R.booking_id, part))
         ):
             out.setdefault(bid, []).append(_Leg(bid, dep, i, j))
     for lst in out.values():  # in travel order: by the time the train reaches the boarding stop
@@ -549,8 +546,8 @@ def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Le
         return
     state: dict[str, str] = {}
     ids = list(legs)
-    for k in range(0, len(ids), 10 * CHUNK):
-        q = select(Booking.id, Booking.transport_status).where(Booking.id.in_(ids[k : k + 10 * CHUNK]))
+    for part in parts(s, ids):
+        q = select(Booking.id, Booking.transport_status).where(among(s, Booking.id, part))
         state.update((bid, st) for bid, st in s.execute(q))
     in_transit, gate_out = _moves(acts, legs)
     changes: list[Change] = [
@@ -592,18 +589,19 @@ def _deliveries(
     bids = sorted(b for b in gate_out if state.get(b) != "delivered")
     refs: dict[str, set[str]] = {}
     out: dict[str, set[str]] = {}
-    for k in range(0, len(bids), CHUNK):
-        part = bids[k : k + CHUNK]
+    for part in parts(s, bids):
         for bid, ref in s.execute(
             select(BookingContainer.booking_id, BookingContainer.equipment_reference).where(
-                BookingContainer.booking_id.in_(part), BookingContainer.equipment_reference.is_not(None)
+                among(s, BookingContainer.booking_id, part), BookingContainer.equipment_reference.is_not(None)
             )
         ):
             if ref is not None:
                 refs.setdefault(bid, set()).add(ref)
         for owner, box, place in s.execute(
             select(TrackingEvent.booking_id, TrackingEvent.equipment_reference, TrackingEvent.place_id).where(
-                TrackingEvent.booking_id.in_(part), TrackingEvent.type_code == "GTOT", TrackingEvent.classifier == "ACT"
+                among(s, TrackingEvent.booking_id, part),
+                TrackingEvent.type_code == "GTOT",
+                TrackingEvent.classifier == "ACT",
             )
         ):
             if owner is None or box is None:

@@ -50,7 +50,7 @@ from landbridge.booking.models import Booking, BookingReservation
 from landbridge.db.base import new_id, utcnow
 from landbridge.errors import ConflictError, FieldError, LandbridgeError, NotFoundError
 from landbridge.timefmt import iso_utc
-from landbridge.tracking.bulk import insert_rows, table_of
+from landbridge.tracking.bulk import among, insert_rows, parts, table_of
 from landbridge.tracking.models import Delivery, Subscription, TrackingEvent
 
 if TYPE_CHECKING:
@@ -68,7 +68,6 @@ ALLOW_LOOPBACK_ENV = "LANDBRIDGE_WEBHOOK_ALLOW_LOOPBACK"  # 1: http(s) to 127.0.
 SIGNATURE_HEADER = "Webhook-Signature"
 MAX_RESPONSE_BYTES = 64 * 1024
 RELEASED = ("rejected", "declined", "cancelled")
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -404,11 +403,11 @@ def _riders(s: Session, created: list[Any], customers: list[str]) -> dict[str, l
     deps = sorted({p.departure_id for p in created if p.event_type == "TRANSPORT" and p.departure_id})
     R, B = BookingReservation, Booking
     riders: dict[str, list[Rider]] = {}
-    for k in range(0, len(deps), CHUNK):
+    for part in parts(s, deps):
         for bid, dep, i, j, cus in s.execute(
             select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop, B.customer_id)
             .join(B, B.id == R.booking_id)
-            .where(R.departure_id.in_(deps[k : k + CHUNK]), B.status.not_in(RELEASED), B.customer_id.in_(customers))
+            .where(among(s, R.departure_id, part), B.status.not_in(RELEASED), B.customer_id.in_(customers))
         ):
             riders.setdefault(dep, []).append((bid, i, j, cus))
     return riders
