@@ -108,56 +108,75 @@ def _time(v: Any) -> datetime:
         raise _NotPlain from None
 
 
-def _value(kind: str, arg: Any, v: Any, times: list[datetime]) -> Any:
-    if kind == "str":
-        return _text(v, *arg)
+def _value(kind: str, arg: Any, v: Any, times: dict[str, datetime], name: str) -> Any:
     if kind == "lit":
         if type(v) is not str or v not in arg:
             raise _NotPlain
+        return v
+    if kind == "str":
+        return _text(v, *arg)
+    if kind == "obj":
+        return _object(arg, v, times)
+    if kind == "dt":
+        times[name] = _time(v)
         return v
     if kind == "bool":
         if type(v) is not bool:
             raise _NotPlain
         return v
-    if kind == "int":
-        if type(v) is not int or not arg[0] <= v <= arg[1]:
-            raise _NotPlain
-        return v
-    if kind == "dt":
-        times.append(_time(v))
-        return v
-    return _object(arg, v, times)
+    if type(v) is not int or not arg[0] <= v <= arg[1]:  # "int"
+        raise _NotPlain
+    return v
 
 
-def _object(spec: dict[str, tuple[str, Any, Any]], raw: Any, times: list[datetime]) -> dict[str, Any]:
-    """The fields of one object in the schema's order, defaults filled in; times parsed in order of the spec."""
-    if type(raw) is not dict or not raw.keys() <= spec.keys():
+@dataclass(frozen=True)
+class _Shape:
+    """An object's fields (kind, argument by name), the required ones and the defaults filled in when absent."""
+
+    fields: dict[str, tuple[str, Any]]
+    required: frozenset[str]
+    defaults: tuple[tuple[str, Any], ...]
+
+
+_SHAPES: dict[int, _Shape] = {}
+
+
+def _shape(spec: dict[str, tuple[str, Any, Any]]) -> _Shape:
+    shape = _SHAPES.get(id(spec))
+    if shape is None:
+        shape = _SHAPES[id(spec)] = _Shape(
+            {name: (kind, arg) for name, (kind, arg, _d) in spec.items()},
+            frozenset(name for name, (_k, _a, d) in spec.items() if d is REQUIRED),
+            tuple((name, d) for name, (_k, _a, d) in spec.items() if d is not REQUIRED and d is not None),
+        )
+    return shape
+
+
+def _object(spec: dict[str, tuple[str, Any, Any]], raw: Any, times: dict[str, datetime]) -> dict[str, Any]:
+    """The fields of one object (those given, then the defaults of those not); times parsed by field name."""
+    shape = _shape(spec)
+    if type(raw) is not dict or not raw.keys() <= shape.fields.keys() or not shape.required <= raw.keys():
         raise _NotPlain
     out: dict[str, Any] = {}
-    for name, (kind, arg, default) in spec.items():
-        if name in raw:
-            v = raw[name]
-            if v is None:
-                raise _NotPlain
-            out[name] = _value(kind, arg, v, times)
-        elif default is REQUIRED:
+    for name, v in raw.items():
+        if v is None:
             raise _NotPlain
-        elif default is not None:
+        kind, arg = shape.fields[name]
+        out[name] = _value(kind, arg, v, times, name)
+    for name, default in shape.defaults:
+        if name not in out:
             out[name] = default
-        elif kind == "dt":
-            times.append(datetime.min)  # keeps the order: [created, event time]
     return out
 
 
 def plain_event(raw: Any) -> ParsedEvent | None:
     """The event read without pydantic, or None when it is not plainly valid (then use `parse_event`)."""
-    times: list[datetime] = []
+    times: dict[str, datetime] = {}
     try:
         doc = _object(_EVENT, raw, times)
     except _NotPlain:
         return None
-    created, event_at = times  # metadata.eventCreatedDateTime, payload.eventDateTime
-    return ParsedEvent(doc, event_at, None if created is datetime.min else created)
+    return ParsedEvent(doc, times["eventDateTime"], times.get("eventCreatedDateTime"))
 
 
 def parse_event(raw: Any) -> ParsedEvent:
