@@ -198,3 +198,8 @@ def test_container_numbers_are_checked_as_python_stdnum_does(first10, sep, lower
         assert not ok and f"should be {iso6346.calc_check_digit(first10)}" in str(exc)
     with pytest.raises(FieldError, match="not an ISO 6346 container number"):
         equipment_reference(first10 + "\u0663")  # an Arabic-Indic digit is not a check digit
+
+
+def test_an_event_whose_metadata_is_not_an_object_is_rejected_not_a_server_error(client, op):
+    r = client.post("/v1/events/batch", json={"events": [{"metadata": [1], "payload": {}}]}, headers=op)
+    assert r.status_code == 200 and r.json()["rejected"] == 1, r.text

@@ -38,7 +38,14 @@ from landbridge.errors import (
     did_you_mean,
 )
 from landbridge.timefmt import iso_utc
-from landbridge.tracking.bulk import CHUNK, among, insert_rows, parts, table_of, update_rows
+from landbridge.tracking.bulk import (
+    CHUNK,
+    among,
+    insert_rows,
+    parts,
+    table_of,
+    update_rows,
+)
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
 from landbridge.tracking.parsing import ParsedEvent, parse_event
 
@@ -327,7 +334,8 @@ def ingest(
     results: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_events):
-        eid = raw.get("metadata", {}).get("eventID") if isinstance(raw, dict) else None
+        md = raw.get("metadata") if isinstance(raw, dict) else None
+        eid = md.get("eventID") if isinstance(md, dict) else None
         eid = eid if isinstance(eid, str) else None
         try:
             p = _prepare(raw, i, r, now)
@@ -509,20 +517,12 @@ def _move_trains(s: Session, events: list[Prepared]) -> list[str]:
 
 def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, list[_Leg]]:
     """Rail legs (reservations) of live bookings on the departures, and of the given bookings; by booking."""
-    R, B = BookingReservation, Booking
+    R = BookingReservation
     out: dict[str, list[_Leg]] = {}
-    bids = sorted(booking_ids)
-    conds = [among(s, R.departure_id, part) for part in parts(s, deps)]
-    conds += [among(s, R.booking_id, part) for part in parts(s, bids)]
-    if not conds:
-        return out
-    first = (
-        select(R.booking_id)
-        .join(B, B.id == R.booking_id)
-        .where(or_(*conds), B.status.not_in(RELEASED), B.transport_status != "delivered")
-        .distinct()
-    )
-    ids = list(s.scalars(first))
+    riding = set(booking_ids)
+    for part in parts(s, deps):  # index lookups, one query each: a join with bookings scans them all
+        riding.update(s.scalars(select(R.booking_id).where(among(s, R.departure_id, part))))
+    ids = live_bookings(s, riding)
     for part in parts(s, ids):
         for bid, dep, i, j in s.execute(
             select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(among(s, R.booking_id, part))
@@ -530,6 +530,16 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
             out.setdefault(bid, []).append(_Leg(bid, dep, i, j))
     for lst in out.values():  # in travel order: by the time the train reaches the boarding stop
         lst.sort(key=_leg_start)
+    return out
+
+
+def live_bookings(s: Session, ids: Iterable[str]) -> list[str]:
+    """The bookings among `ids` that are neither released nor delivered (by primary key)."""
+    B = Booking
+    out: list[str] = []
+    for part in parts(s, sorted(ids)):
+        live = select(B.id).where(among(s, B.id, part), B.status.not_in(RELEASED), B.transport_status != "delivered")
+        out.extend(s.scalars(live))
     return out
 
 

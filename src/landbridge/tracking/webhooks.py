@@ -402,14 +402,20 @@ def _riders(s: Session, created: list[Any], customers: list[str]) -> dict[str, l
     """The live bookings of subscribed customers on the trains of the transport events; by departure."""
     deps = sorted({p.departure_id for p in created if p.event_type == "TRANSPORT" and p.departure_id})
     R, B = BookingReservation, Booking
+    legs: list[tuple[str, str, int, int]] = []
+    for part in parts(s, deps):  # index lookups, then bookings by key: a join would scan every booking
+        q = select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(among(s, R.departure_id, part))
+        legs.extend((bid, dep, i, j) for bid, dep, i, j in s.execute(q))
+    owner: dict[str, str] = {}
+    for part in parts(s, sorted({bid for bid, _d, _i, _j in legs})):
+        q2 = select(B.id, B.customer_id).where(
+            among(s, B.id, part), B.status.not_in(RELEASED), B.customer_id.in_(customers)
+        )
+        owner.update((bid, cus) for bid, cus in s.execute(q2))
     riders: dict[str, list[Rider]] = {}
-    for part in parts(s, deps):
-        for bid, dep, i, j, cus in s.execute(
-            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop, B.customer_id)
-            .join(B, B.id == R.booking_id)
-            .where(among(s, R.departure_id, part), B.status.not_in(RELEASED), B.customer_id.in_(customers))
-        ):
-            riders.setdefault(dep, []).append((bid, i, j, cus))
+    for bid, dep, i, j in legs:
+        if bid in owner:
+            riders.setdefault(dep, []).append((bid, i, j, owner[bid]))
     return riders
 
 
