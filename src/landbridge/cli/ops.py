@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from landbridge.cli.common import DbOpt, JsonOpt, cli_operator, err, out, print_json, run_db, validated
 from landbridge.errors import LandbridgeError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(
     help="Tracking for operators: events, CSV import, live replay of a twin run, webhooks, the arrival model.",
@@ -18,7 +21,7 @@ app = typer.Typer(
 )
 
 
-def _report(result: dict, as_json: bool) -> None:
+def _report(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(result)
     else:
@@ -212,7 +215,7 @@ def eta_fit_cmd(
         from landbridge.tracking.fitting import recorded_movements
 
         rec_rows = run_db(database, recorded_movements)
-    model = fit_model(seeds, parse_date(start, "--start"), days, rec_rows, progress=lambda m: err.print(m))
+    model = fit_model(seeds, parse_date(start, "--start"), days, rec_rows, progress=err.print)
     out_file.write_text(json.dumps(model.to_json(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
     out.print(
         f"Model {model.version}: {model.meta['bands']} bands from {model.meta['observations']:,} positions "
@@ -244,7 +247,7 @@ def subscribe_cmd(
         SubscriptionIn,
         {"callbackUrl": "CALLBACK_URL", "eventTypes": "--type", "eventTypeCodes": "--code", "bookingID": "--booking"},
         callbackUrl=callback_url,
-        eventTypes=[t.upper() for t in event_type] if event_type else ["TRANSPORT", "EQUIPMENT", "SHIPMENT"],  # type: ignore[misc]
+        eventTypes=[t.upper() for t in event_type] if event_type else ["TRANSPORT", "EQUIPMENT", "SHIPMENT"],
         eventTypeCodes=[c.upper() for c in code or []],
         bookingID=booking,
     )
@@ -264,7 +267,7 @@ def subscriptions_cmd(as_json: JsonOpt = False, database: DbOpt = None) -> None:
     """Active webhook subscriptions, with their backlog of deliveries."""
     from landbridge.tracking import webhooks
 
-    def work(s):
+    def work(s: Session) -> dict[str, Any]:
         return {"subscriptions": webhooks.list_subscriptions(s, cli_operator()), "deliveries": webhooks.backlog(s)}
 
     doc = run_db(database, work)
