@@ -6,8 +6,9 @@ webhook deliveries per second to a local receiver with two `landbridge worker` p
         [--days 31] [--batch 2000] [--streams 2] [--single 3000] [--deliveries 20000]
 
 Setup (not timed): a twin run of `--days` (seed 7); every scheduled train gets bookings for its loaded FEU
-(two 40' boxes a booking, each box numbered), ten customers, each with a webhook subscription to every event
-of its bookings (so each event also writes an outbox row). The feed is what `landbridge ops replay` sends:
+(two 40' boxes a booking, each box numbered), then ANALYZE (a live database has planner statistics); ten
+customers, each with a webhook subscription to every event of its bookings (so each event also writes an outbox
+row). The feed is what `landbridge ops replay` sends:
 departure and arrival at every stop, and per box gate-in, load, the transshipment at each gauge change,
 discharge and gate-out. It is split into `--streams` concurrent streams by train.
 """
@@ -159,6 +160,9 @@ def setup(db, days: int, rng: random.Random):
             s.execute(insert(BookingContainer), boxes[k : k + 5000])
 
     db.write(load)
+    from sqlalchemy import text
+
+    db.write(lambda s: s.execute(text("ANALYZE")))  # planner statistics, as autovacuum keeps them on a live database
     return movements, booked, customers, op_key, len(bookings), len(boxes)
 
 
