@@ -3,9 +3,9 @@
 On PostgreSQL a batch is one `INSERT ... SELECT FROM jsonb_array_elements(<the rows as one JSON text>) WITH
 ORDINALITY ORDER BY ordinality` (and `UPDATE ... FROM` the same): one parameter whatever the number of rows, so
 the driver neither builds nor parses a statement with thousands of placeholders (SQLAlchemy's multi-row VALUES
-spent more time in psycopg's query parser than PostgreSQL spent inserting; arrays per column, in psycopg's text
-format, as long quoting every string), and rows take ids (serial columns) in the order given. Column names are
-the table's own (never user input). Elsewhere (SQLite) SQLAlchemy's executemany, which is cheap there.
+spent more time in psycopg's query parser than PostgreSQL spent inserting; one array per column was no better:
+psycopg quotes each of its strings with a regex), and rows take ids (serial columns) in the order given.
+Column names are the table's own (never user input). Elsewhere (SQLite) SQLAlchemy's executemany, cheap there.
 """
 
 from __future__ import annotations
