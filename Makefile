@@ -9,12 +9,13 @@ READY ?= $(shell date -d '+14 days' +%F)
 SEED_FROM ?= $(shell date +%F)
 SEED_TO ?= $(shell date -d '+60 days' +%F)
 
-.PHONY: run test setup simulate bench clean
+.PHONY: run test check setup simulate bench clean
 
-$(STAMP): pyproject.toml
+## constraints.txt pins the versions last tested together (reproducible installs); pyproject.toml holds the ranges.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 ## The web app (web/, docs/web.md): npm ci from the committed lock file, then built into the Python package.
@@ -44,9 +45,16 @@ run: $(STAMP) $(WEB_BUILT)
 	echo "API on http://127.0.0.1:$(PORT)/v1 (OpenAPI at /docs); Ctrl-C stops it."
 	$(BIN)/landbridge serve --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) $(WEB_BUILT)
+test: $(STAMP) $(WEB_BUILT) check
 	cd web && npm run --silent lint && npm run --silent test
 	$(BIN)/python -m pytest -n 2 -q
+
+## Lint, formatting, the layer contracts and types (issue 8); `make test` runs it first.
+check: $(STAMP)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/lint-imports
+	$(BIN)/mypy src
 
 ## The digital twin: one simulated year of the default network, outputs in out/simulation.
 simulate: $(STAMP)

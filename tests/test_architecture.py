@@ -40,15 +40,15 @@ def private_uses(path: Path) -> list[str]:
             for alias in node.names:
                 if alias.name.startswith("landbridge") and alias.asname:
                     modules.add(alias.asname)
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in modules
-            and node.attr.startswith("_")
-            and not node.attr.startswith("__")
-        ):
-            found.append(f"{path.name}:{node.lineno} uses {node.value.id}.{node.attr}")
+    found.extend(
+        f"{path.name}:{node.lineno} uses {node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in modules
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    )
     return found
 
 

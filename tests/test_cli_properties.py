@@ -5,6 +5,7 @@ installed `landbridge` script (tests/clirun.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -39,7 +40,14 @@ near_date = st.integers(-30, 800).map(lambda d: TODAY + timedelta(days=d))
 date_text = (any_date | near_date).map(date.isoformat) | st.sampled_from(
     ["2026-02-30", "2026-13-01", "yesterday", "", "2027-01-01T00:00", "1e9", "0000-01-01"]
 )
-near_month = st.integers(-2, 24).map(lambda k: f"{TODAY.year + (TODAY.month - 1 + k) // 12:04d}-{(TODAY.month - 1 + k) % 12 + 1:02d}")
+
+
+def _month_from_now(k: int) -> str:
+    months = TODAY.month - 1 + k
+    return f"{TODAY.year + months // 12:04d}-{months % 12 + 1:02d}"
+
+
+near_month = st.integers(-2, 24).map(_month_from_now)
 month_text = st.one_of(
     near_month,
     near_month,
@@ -58,9 +66,20 @@ scenario = st.one_of(
     st.builds(lambda c: f"avoid-corridor:{c}", st.sampled_from(CORRIDORS) | odd_text),
     st.builds(lambda c: f"avoid:{c}", st.sampled_from(["RU", "KZ", "BY", "PL", "CN", "russia", "XX", "ZZ"]) | odd_text),
     st.builds(lambda p: f"sea-to-rail:{p}", percent),
+    # closure:CROSSING=FROM..TO: windows near today (they meet the quoted trains), reversed, out of range, junk
+    st.builds(lambda c, a, b: f"closure:{c}={a}..{b}", st.sampled_from(CROSSINGS) | odd_text, date_text, date_text),
+    st.builds(
+        lambda c, a, n: f"closure:{c}={a.isoformat()}..{(a + timedelta(days=n)).isoformat()}",
+        st.sampled_from(CROSSINGS),
+        near_date,
+        st.integers(-5, 60),
+    ),
+    st.sampled_from(["closure:", "closure:brest-malaszewicze", "closure:khorgos=2026-01-01", "closure:=..", "closur:"]),
     odd_text,
 )
-scenarios = st.one_of(st.just([]), st.just([]), st.lists(scenario, min_size=1, max_size=2)).map(lambda xs: list(itertools.chain(*(["--scenario", x] for x in xs))))
+scenarios = st.one_of(st.just([]), st.just([]), st.lists(scenario, min_size=1, max_size=2)).map(
+    lambda xs: list(itertools.chain(*(["--scenario", x] for x in xs)))
+)
 flag = st.sampled_from([[], ["--json"]])
 
 
@@ -72,13 +91,38 @@ def ok(*args: str) -> None:
 
 
 @SETTINGS
-@given(place, place, date_text | near_date.map(date.isoformat), scenarios, flag,
-       st.lists(st.sampled_from(["--containers", "--mass-kg", "--container-type", "--cargo", "--mode"]), max_size=3),
-       st.lists(number | odd_text | st.sampled_from(["40HC", "20GP", "ev", "wine", "rail", "sea", "air"]), min_size=3,
-                max_size=3))
-@example("Chongqing", "Duisburg", (TODAY + timedelta(days=14)).isoformat(),
-         ["--scenario", "border:brest-malaszewicze=0%"], [], [], ["", "", ""])  # issue 9: a closed border
+@given(
+    place,
+    place,
+    date_text | near_date.map(date.isoformat),
+    scenarios,
+    flag,
+    st.lists(st.sampled_from(["--containers", "--mass-kg", "--container-type", "--cargo", "--mode"]), max_size=3),
+    st.lists(
+        number | odd_text | st.sampled_from(["40HC", "20GP", "ev", "wine", "rail", "sea", "air"]),
+        min_size=3,
+        max_size=3,
+    ),
+)
+@example(
+    "Chongqing",
+    "Duisburg",
+    (TODAY + timedelta(days=14)).isoformat(),
+    ["--scenario", "border:brest-malaszewicze=0%"],
+    [],
+    [],
+    ["", "", ""],
+)  # issue 9: a closed border
 @example("Chongqing", "Duisburg", (TODAY + timedelta(days=14)).isoformat(), [], [], ["--mass-kg"], ["nan", "", ""])
+@example(
+    "Chongqing",
+    "Duisburg",
+    (TODAY + timedelta(days=14)).isoformat(),
+    ["--scenario", f"closure:brest-malaszewicze={TODAY + timedelta(days=20)}..{TODAY + timedelta(days=40)}"],
+    [],
+    [],
+    ["", "", ""],
+)  # issue 10: a dated closure on the way
 @example("Chongqing", "Duisburg", (TODAY + timedelta(days=14)).isoformat(), [], [], ["--mass-kg"], ["inf", "", ""])
 def test_quote(origin, destination, ready, scen, js, options, values):
     extra = list(itertools.chain(*zip(options, values)))
@@ -86,8 +130,14 @@ def test_quote(origin, destination, ready, scen, js, options, values):
 
 
 @SETTINGS
-@given(month_text, st.none() | place, st.none() | place,
-       st.sampled_from(["rail", "rail", "rail", "sea", "air", "bus", ""]), scenarios, flag)
+@given(
+    month_text,
+    st.none() | place,
+    st.none() | place,
+    st.sampled_from(["rail", "rail", "rail", "sea", "air", "bus", ""]),
+    scenarios,
+    flag,
+)
 @example(f"{TODAY:%Y-%m}", "Urumqi", None, "rail", [], [])  # issue 9: --from without --to
 @example(f"{TODAY:%Y-%m}", "Chengdu", None, "rail", [], ["--json"])
 @example(f"{TODAY:%Y-%m}", "Qingdao", None, "rail", ["--scenario", "border:brest-malaszewicze=0%"], [])
@@ -102,8 +152,11 @@ def test_timetable(month, origin, destination, mode, scen, js):
     ok(*args)
 
 
+PLACE_KINDS = ["hub", "terminal", "border", "junction", "port", "airport", "city", "bus", ""]
+
+
 @SETTINGS
-@given(st.sampled_from(["hub", "terminal", "border", "junction", "port", "airport", "city", "bus", ""]) | odd_text, flag)
+@given(st.sampled_from(PLACE_KINDS) | odd_text, flag)
 def test_network_places(kind, js):
     ok("network", "places", "--kind", kind, *js)
 
@@ -121,10 +174,8 @@ def test_network_export_and_validate(name, suffix):
 @example("0001-01-01", None, "0001-01-05")  # issue 9
 def test_db_seed(start, span, end):
     if span is not None and not start.startswith("0"):
-        try:
+        with contextlib.suppress(ValueError, OverflowError):
             end = (date.fromisoformat(start) + timedelta(days=span)).isoformat()
-        except (ValueError, OverflowError):
-            pass
     ok("db", "upgrade")
     ok("db", "seed", "--from", start, "--to", end)
 
@@ -169,8 +220,11 @@ def test_simulate(start, days, seed, scen):
 
 
 @SETTINGS
-@given(st.integers(-(10**6), 10**6).map(str) | number, st.integers(-5, 100).map(str) | number,
-       st.sampled_from(["auto", "asyncio", "uvloop", "trio", ""]))
+@given(
+    st.integers(-(10**6), 10**6).map(str) | number,
+    st.integers(-5, 100).map(str) | number,
+    st.sampled_from(["auto", "asyncio", "uvloop", "trio", ""]),
+)
 def test_serve_refuses_bad_settings_without_starting(port, workers, loop):
     # Only settings that cannot start a server are generated (a valid one would block the test).
     if port.lstrip("-").isdigit() and 1 <= int(port) <= 65535 and workers.isdigit() and 1 <= int(workers) <= 64:
@@ -214,8 +268,13 @@ def test_ops_subscribe(url, customer, types):
 
 
 @SETTINGS
-@given(odd_text, st.sampled_from(["waiting", "loaded", "cancelled", "lost", ""]), st.integers(-5, 2000).map(str),
-       odd_text, st.integers(-3, 40).map(str) | number)
+@given(
+    odd_text,
+    st.sampled_from(["waiting", "loaded", "cancelled", "lost", ""]),
+    st.integers(-5, 2000).map(str),
+    odd_text,
+    st.integers(-3, 40).map(str) | number,
+)
 def test_ecommerce_queries(text, status, limit, cursor, departures):
     ok("db", "upgrade")
     ok("ecommerce", "orders", "--seller", text, "--status", status, "--limit", limit, "--cursor", cursor, "--json")
@@ -227,15 +286,23 @@ def test_ecommerce_queries(text, status, limit, cursor, departures):
 
 
 @SETTINGS
-@given(st.integers(-5, 10000).map(str) | number, st.integers(-5, 50).map(str) | number,
-       st.sampled_from([".parquet", ".csv", ".jsonl", ".txt", ""]))
+@given(
+    st.integers(-5, 10000).map(str) | number,
+    st.integers(-5, 50).map(str) | number,
+    st.sampled_from([".parquet", ".csv", ".jsonl", ".txt", ""]),
+)
 def test_ecommerce_generate(year, orders, suffix):
     ok("ecommerce", "generate", "--year", year, "--orders", orders, "--out", os.path.join(DB_DIR, "g" + suffix))
 
 
 @SETTINGS
-@given(odd_text, st.sampled_from(["table", "json", "csv", "pdf", "xml", ""]), st.none() | date_text,
-       st.none() | date_text, st.sampled_from([".png", ".svg", ".txt", ""]))
+@given(
+    odd_text,
+    st.sampled_from(["table", "json", "csv", "pdf", "xml", ""]),
+    st.none() | date_text,
+    st.none() | date_text,
+    st.sampled_from([".png", ".svg", ".txt", ""]),
+)
 def test_emissions(text, fmt, start, end, chart_suffix):
     ok("db", "upgrade")
     ok("bookings", "emissions", text, "--format", fmt)

@@ -13,6 +13,31 @@ class LandbridgeError(Exception):
     status_code = 400
 
 
+class MissingExtraError(LandbridgeError):
+    """An optional part of Landbridge is used but its packages are not installed (``pip install landbridge[x]``)."""
+
+    status_code = 501
+
+    def __init__(self, module: str, extra: str, purpose: str):
+        self.module, self.extra = module, extra
+        super().__init__(
+            f"{purpose} needs the Python package {module!r}, which is not installed. "
+            f"Install it with: pip install 'landbridge[{extra}]' (or 'landbridge[all]')."
+        )
+
+
+def require(module: str, extra: str, purpose: str) -> Any:
+    """Import an optional dependency, or raise MissingExtraError naming the extra that installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if exc.name != module.split(".", maxsplit=1)[0]:
+            raise  # the package is there but broken (or a module of it is missing): not a missing extra
+        raise MissingExtraError(module, extra, purpose) from None
+
+
 class DataError(LandbridgeError):
     """A data file is invalid: names the file, the entry and the field."""
 

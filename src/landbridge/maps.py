@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
+from landbridge.errors import require
 from landbridge.planner.geometry import leg_coordinates
+
+matplotlib = require("matplotlib", "charts", "Maps")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 (after the check that names the extra to install)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

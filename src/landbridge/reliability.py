@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from landbridge.datafiles import DataSource
 from landbridge.errors import DataError
@@ -41,13 +41,33 @@ TWIN_INPUTS = (
 )
 
 
-class ServiceBand(BaseModel):
-    """One service's simulated door-to-door run time, end to end, in hours."""
+class MonthBand(BaseModel):
+    """A service's simulated run time, end to end, for trains leaving in one calendar month."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     p50_hours: float = Field(gt=0)
     p90_hours: float = Field(gt=0)
     trains: int = Field(ge=1)
+
+
+class ServiceBand(BaseModel):
+    """One service's simulated door-to-door run time, end to end, in hours, and the scheduled run time of
+    the baseline timetable it was simulated on (so that a scenario's longer schedule, e.g. a crossing at
+    reduced capacity, adds to the twin's delay instead of being absorbed by it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    p50_hours: float = Field(gt=0)
+    p90_hours: float = Field(gt=0)
+    trains: int = Field(ge=1)
+    scheduled_hours: float | None = Field(default=None, gt=0)
+    by_month: dict[int, MonthBand] = {}  # calendar month of departure (1-12) -> its band, where enough trains ran
+
+    @field_validator("by_month")
+    @classmethod
+    def _months(cls, v: dict[int, MonthBand]) -> dict[int, MonthBand]:
+        if any(not 1 <= m <= 12 for m in v):
+            raise ValueError("by_month keys are calendar months 1-12")
+        return v
 
 
 class BandsFile(BaseModel):
@@ -72,6 +92,8 @@ class TransitBands:
     would name it: data/... for the shipped file) and whether the data changed since they were made."""
 
     services: dict[str, tuple[float, float]]
+    scheduled: dict[str, float]  # service id -> the baseline schedule (hours) the bands were simulated on
+    monthly: dict[str, dict[int, tuple[float, float]]]  # service id -> month of departure -> (p50 h, p90 h)
     file: str
     generated: date
     generator: str
@@ -93,6 +115,8 @@ class BandsTarget(Protocol):
     """What takes bands: the planner (its simulated bands and the sources it reports per kind of band)."""
 
     simulated_bands: dict[str, tuple[float, float]]
+    simulated_schedule: dict[str, float]
+    simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]]
     bands_source: dict[str, dict[str, Any]]
 
 
@@ -130,6 +154,12 @@ def load_bands(src: DataSource) -> TransitBands | None:
         raise DataError(file, e["msg"], field=".".join(str(p) for p in e["loc"]) or None) from None
     return TransitBands(
         services={k: (v.p50_hours, v.p90_hours) for k, v in doc.services.items()},
+        scheduled={k: v.scheduled_hours for k, v in doc.services.items() if v.scheduled_hours is not None},
+        monthly={
+            k: {m: (b.p50_hours, b.p90_hours) for m, b in v.by_month.items()}
+            for k, v in doc.services.items()
+            if v.by_month
+        },
         file=file,
         generated=doc.generated,
         generator=doc.generator,
@@ -145,6 +175,8 @@ def apply_bands(planner: BandsTarget, src: DataSource) -> TransitBands | None:
     planner.bands_source["fixed"] = {"file": src.display(FIXED_BANDS_FILE)}
     if bands is not None:
         planner.simulated_bands.update(bands.services)
+        planner.simulated_schedule.update(bands.scheduled)
+        planner.simulated_monthly_bands.update(bands.monthly)
         planner.bands_source["simulated"] = bands.source()
     return bands
 

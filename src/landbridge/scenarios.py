@@ -11,6 +11,9 @@ Spec strings (combine with several --scenario flags or with '+'):
   sea-to-rail:PCT%                  shift a share of sea demand to rail (simulation demand)
   reopen:TAG                        run the suspended services of a tag again, e.g. reopen:ukraine
   reopen-suspended                  run every suspended service again
+  closure:CROSSING=FROM..TO         a border crossing closed from day FROM to day TO (inclusive, ISO dates,
+                                    UTC days), e.g. closure:brest-malaszewicze=2025-09-11..2025-09-25
+                                    (the Polish-Belarusian border closure of September 2025)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from landbridge.errors import InvalidRequestError, did_you_mean
 
@@ -30,7 +34,12 @@ VALID_FORMS = (
     "sea-to-rail:PCT% (e.g. sea-to-rail:10%)",
     "reopen:TAG (e.g. reopen:ukraine)",
     "reopen-suspended",
+    "closure:CROSSING=FROM..TO (e.g. closure:brest-malaszewicze=2025-09-11..2025-09-25)",
 )
+# Dates a closure may name: the calendar the timetable and the twin are meant for (a typo such as 2205 or
+# 1025 is refused rather than silently having no effect).
+CLOSURE_FIRST = date(2000, 1, 1)
+CLOSURE_LAST = date(2100, 12, 31)
 COUNTRY_NAMES = {
     "russia": "RU",
     "belarus": "BY",
@@ -56,7 +65,8 @@ COUNTRY_NAMES = {
 @dataclass(frozen=True)
 class Scenario:
     """What the world looks like: Red Sea closed, border crossings at a share of their capacity (0 closes
-    them), countries and corridors avoided, sea demand shifted to rail, suspended services reopened."""
+    them), countries and corridors avoided, sea demand shifted to rail, suspended services reopened, crossings
+    closed for a window of days."""
 
     name: str = "baseline"
     red_sea_closed: bool = False
@@ -65,6 +75,7 @@ class Scenario:
     avoid_corridors: frozenset[str] = field(default_factory=frozenset)
     sea_to_rail_share: float = 0.0
     reopened: frozenset[str] = field(default_factory=frozenset)  # suspension tags run again; "*" = all
+    closures: tuple[tuple[str, date, date], ...] = ()  # (crossing id or place id, first day, last day) closed
 
     def reopens(self, tag: str) -> bool:
         """True when the scenario runs again the services suspended under `tag`."""
@@ -83,6 +94,20 @@ class Scenario:
                 f = min(f, factor)
         return f
 
+    def closures_at(self, crossing_id: str, place_ids: Iterable[str] = ()) -> list[tuple[date, date]]:
+        """The windows (first day, last day, inclusive, UTC days) in which a crossing is closed."""
+        keys = {crossing_id, *place_ids}
+        return [(a, b) for key, a, b in self.closures if key in keys]
+
+    def without_closures(self) -> Scenario:
+        """The same scenario with no dated closure (what the twin's timetable runs: its trains still leave
+        and meet the closure at the border)."""
+        if not self.closures:
+            return self
+        from dataclasses import replace
+
+        return replace(self, closures=())
+
     def describe(self) -> str:
         """One line for people, e.g. "Red Sea closed (sea via the Cape); khorgos at 50% capacity"."""
         parts = []
@@ -98,6 +123,8 @@ class Scenario:
             parts.append(f"{self.sea_to_rail_share:.0%} of sea demand shifted to rail")
         if self.reopened:
             parts.append("suspended services reopened: " + ", ".join(sorted(self.reopened)))
+        for key, first, last in self.closures:
+            parts.append(f"{key} closed {first.isoformat()} to {last.isoformat()}")
         return "; ".join(parts) or "normal operations"
 
 
@@ -152,7 +179,12 @@ def _border(spec: str, arg: str, crossings: Mapping[str, Iterable[str]] | None) 
     target, eq, pct = arg.partition("=")
     if not eq:
         raise InvalidRequestError(f"Scenario {spec!r}: say the capacity left, e.g. border:{target}=50%.")
-    target = target.strip()
+    target = _known_crossing(spec, target.strip(), crossings)
+    return target, _percent(pct, spec)
+
+
+def _known_crossing(spec: str, target: str, crossings: Mapping[str, Iterable[str]] | None) -> str:
+    """A crossing id or a place on one, checked against `crossings` when given (with a did-you-mean)."""
     if crossings is not None:
         known = set(crossings) | {p for ps in crossings.values() for p in ps}
         if target not in known:
@@ -162,7 +194,43 @@ def _border(spec: str, arg: str, crossings: Mapping[str, Iterable[str]] | None) 
                 f"Scenario {spec!r}: unknown border crossing {target!r}.{extra} "
                 f"Known crossings: {', '.join(sorted(crossings))}."
             )
-    return target, _percent(pct, spec)
+    return target
+
+
+def _closure_day(spec: str, text: str) -> date:
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRequestError(
+            f"Scenario {spec!r}: {text.strip()!r} is not a date; write FROM..TO as ISO dates (YYYY-MM-DD), "
+            "e.g. closure:brest-malaszewicze=2025-09-11..2025-09-25."
+        ) from None
+    if not CLOSURE_FIRST <= day <= CLOSURE_LAST:
+        raise InvalidRequestError(
+            f"Scenario {spec!r}: {day.isoformat()} is out of range; a closure's dates lie between "
+            f"{CLOSURE_FIRST.isoformat()} and {CLOSURE_LAST.isoformat()}."
+        )
+    return day
+
+
+def _closure(spec: str, arg: str, crossings: Mapping[str, Iterable[str]] | None) -> tuple[str, date, date]:
+    """`CROSSING=FROM..TO` of a closure spec: the crossing and its first and last closed day (inclusive)."""
+    target, eq, window = arg.partition("=")
+    target = target.strip()
+    first_text, dots, last_text = window.partition("..")
+    if not eq or not dots:
+        raise InvalidRequestError(
+            f"Scenario {spec!r}: say the days it is closed, FROM..TO (inclusive), "
+            f"e.g. closure:{target or 'brest-malaszewicze'}=2025-09-11..2025-09-25."
+        )
+    _known_crossing(spec, target, crossings)
+    first, last = _closure_day(spec, first_text), _closure_day(spec, last_text)
+    if first > last:
+        raise InvalidRequestError(
+            f"Scenario {spec!r}: the closure starts ({first.isoformat()}) after it ends ({last.isoformat()}); "
+            "write FROM..TO with FROM on or before TO."
+        )
+    return target, first, last
 
 
 def _corridor(spec: str, arg: str, corridors: Iterable[str] | None) -> str:
@@ -186,8 +254,15 @@ def _reopen_tag(spec: str, arg: str, suspension_tags: Iterable[str] | None) -> s
     return tag
 
 
+KINDS = ("border", "avoid", "avoid-corridor", "sea-to-rail", "reopen", "closure")
+
+
 def _unknown(spec: str) -> InvalidRequestError:
-    hint = did_you_mean(spec.lower(), ["baseline", "red-sea-closed"])
+    kind, sep, arg = spec.lower().partition(":")
+    if sep and kind not in KINDS and (kinds := did_you_mean(kind, KINDS)):
+        hint = [f"{kinds[0]}:{arg}"]
+    else:
+        hint = did_you_mean(spec.lower(), ["baseline", "red-sea-closed", "reopen-suspended"])
     extra = f" Did you mean {hint[0]}?" if hint else ""
     return InvalidRequestError(f"Unknown scenario {spec!r}.{extra} Valid forms: " + "; ".join(VALID_FORMS) + ".")
 
@@ -202,6 +277,7 @@ class _Draft:
     avoid_corridors: set[str] = field(default_factory=set)
     shift: float = 0.0
     reopened: set[str] = field(default_factory=set)
+    closures: list[tuple[str, date, date]] = field(default_factory=list)
 
     def add(
         self,
@@ -228,6 +304,8 @@ class _Draft:
             self.avoid.add(country_code(arg, spec))
         elif kind == "avoid-corridor":
             self.avoid_corridors.add(_corridor(spec, arg, corridors))
+        elif kind == "closure":
+            self.closures.append(_closure(spec, arg, crossings))
         elif kind == "sea-to-rail":
             self.shift = _percent(arg, spec)
         elif kind == "reopen" and re.fullmatch(r"[a-z0-9][a-z0-9-]*", arg.strip()):
@@ -264,6 +342,7 @@ def parse_scenario(
         frozenset(draft.avoid_corridors),
         draft.shift,
         frozenset(draft.reopened),
+        tuple(draft.closures),
     )
 
 

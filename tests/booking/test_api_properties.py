@@ -85,8 +85,29 @@ def scenario_specs(world) -> st.SearchStrategy[str]:
         st.builds(lambda c, p: f"border:{c}={p}", st.sampled_from(crossings), st.sampled_from(shares)),
         st.sampled_from(["baseline", "red-sea-closed", "avoid:RU", "avoid:XX", "avoid:russia", "avoid:", "reopen:x"]),
         st.sampled_from(["avoid-corridor:trans-siberian", "sea-to-rail:10%", "sea-to-rail:100%", "border:nowhere=50%"]),
+        st.builds(
+            lambda c, a, b: f"closure:{c}={a}..{b}",
+            st.sampled_from([*crossings, "nowhere", ""]),
+            st.sampled_from(CLOSURE_DAYS),
+            st.sampled_from(CLOSURE_DAYS),
+        ),
+        st.sampled_from(["closure:brest-malaszewicze", "closure:khorgos=2026-12-01", "closure:=..", "closur:x"]),
         text,
     )
+
+
+#: Days for `closure:CROSSING=FROM..TO`: near ones (quotes are for dates ahead), out of range, not dates.
+CLOSURE_DAYS = [(date.today() + timedelta(days=k)).isoformat() for k in (0, 10, 20, 40)] + [
+    "2025-09-11",
+    "2025-09-25",
+    "1999-12-31",
+    "2101-01-01",
+    "2026-02-30",
+    "9999-12-31",
+    "0001-01-01",
+    "",
+    "x",
+]
 
 
 def json_junk() -> st.SearchStrategy[Any]:

@@ -355,3 +355,23 @@ def test_a_constraint_refusal_is_409_not_503(db):
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/test-constraint")
     assert r.status_code == 409 and "nothing was changed" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("raw", ["corridor=%00", "corridor=ab%00c&limit=1", "x%00y=1"])
+def test_a_nul_in_a_query_parameter_is_422_naming_it(client, op, raw):
+    # found by schemathesis: a NUL in a query value is a bad value (422), not a malformed request (400)
+    r = client.get(f"/v1/operator/trains?{raw}", headers=op)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] in ("corridor", "xy")
+    assert client.get("/v1/bookings/bk_%00", headers=op).status_code == 400  # in the path: malformed
+
+
+def test_an_unreadable_csv_is_422_never_500(client, op):
+    # found by schemathesis: csv.Error ("new-line character seen in unquoted field") escaped as a 500
+    headers = {**op, "Content-Type": "text/csv"}
+    body = "eventID,eventType,eventDateTime\na\rb,TRANSPORT,2026-01-01T00:00:00Z\n"
+    r = client.post("/v1/events/import", content=body, headers=headers)
+    assert r.status_code == 200 and len(r.json()["results"]) == 2, r.text  # a bare CR ends a row, as in a file
+    huge = "eventID,eventType,eventDateTime\n" + "x" * 140_000 + ",TRANSPORT,2026-01-01T00:00:00Z\n"
+    r = client.post("/v1/events/import", content=huge, headers=headers)  # past the csv module's field limit
+    assert r.status_code == 422 and "cannot be read" in r.json()["errors"][0]["message"], r.text

@@ -120,3 +120,23 @@ def test_quote_under_a_scenario(client, shipper):
     assert "RU" in r.json()["scenario"]["description"]
     for o in r.json()["options"]:
         assert all(b["from_country"] != "RU" and b["to_country"] != "RU" for b in o["borders"])
+
+
+def test_quote_under_a_dated_closure(client, shipper):
+    """Issue 10: closure:CROSSING=FROM..TO is accepted wherever scenarios are; a malformed one is a 422 on the
+    scenario field that says what to write."""
+    first = date.today() + timedelta(days=25)
+    closure = f"closure:brest-malaszewicze={first}..{first + timedelta(days=14)}"
+    body = {"origin": "Chongqing", "destination": "Duisburg", "ready_date": str(first - timedelta(days=3))}
+    r = client.post("/v1/quotes", json={**body, "scenario": [closure]}, headers=shipper.headers)
+    assert r.status_code == 201, r.text
+    assert "brest-malaszewicze closed" in r.json()["scenario"]["description"]
+    for bad, says in (
+        (f"closure:brest-malaszewicze={first}..{first - timedelta(days=1)}", "after it ends"),
+        ("closure:brest-malaszewicze=2026-02-30..2026-03-01", "not a date"),
+        ("closure:atlantis=2026-01-01..2026-01-02", "unknown border crossing"),
+    ):
+        r = client.post("/v1/quotes", json={**body, "scenario": [bad]}, headers=shipper.headers)
+        assert r.status_code == 422, r.text
+        err = r.json()["errors"][0]
+        assert err["field"] == "scenario" and says in err["message"], err

@@ -141,6 +141,45 @@ def test_capacity_is_never_oversold_oldest_go_first_and_the_rest_wait_for_the_ne
     assert all(o.status == "loaded" for o in orders_of(fresh_db))
 
 
+def test_orders_of_a_cancelled_container_go_back_to_the_queue_for_the_next_departure(fresh_db, world):
+    from landbridge.booking import capacity
+    from landbridge.booking import service as booking
+    from landbridge.ecommerce import service
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    rep = import_rows(fresh_db, pallets(108, "DE", cut, promised="2027-12-31"), seller.customer_id)
+    first = run(fresh_db, dep.id, cut)
+    assert first["orders_loaded"] == 108 and first["released_orders"] == 0
+    booking_ids = {c["booking_id"] for c in first["containers"]}
+    fresh_db.write(
+        lambda s: [booking.change_status(s, operator(), b, "cancelled", "shipper withdrew") for b in booking_ids]
+    )
+    oid = rep.inserted_ids[0]
+    shown = fresh_db.read(lambda s: service.get_order(s, seller.principal, oid, now=cut))
+    assert shown["status"] == "container_cancelled"
+    # two full containers of 54 pallets; the next e-commerce departure takes them again (oldest first), in new
+    # containers with a new booking
+    sv = dep.service
+    nxt = world.timetable.departure_from_epoch(
+        sv, world.timetable.next_departure_epoch(sv, dep.departure.timestamp() + 60)
+    )
+    second = run(fresh_db, nxt.id, nxt.departure - H48)
+    assert second["released_orders"] == 108 and second["orders_loaded"] == 108
+    assert not booking_ids & {c["booking_id"] for c in second["containers"]}
+    os_ = orders_of(fresh_db)
+    new_containers = {c["id"] for c in second["containers"]}
+    assert all(o.status == "loaded" and o.container_id in new_containers for o in os_)
+    after = fresh_db.read(lambda s: service.get_order(s, seller.principal, oid, now=nxt.departure - H48))
+    assert after["status"] == "booked" and after["train"]["departure_id"] == nxt.id
+    # nothing released twice; the cancelled train's capacity is free again
+    third = run(fresh_db, dep.id, cut)
+    assert third["released_orders"] == 0 and third["orders_loaded"] == 0
+    assert fresh_db.read(lambda s: capacity.departure_detail(s, world, dep.id))["booked_feu"] == 0
+    assert fresh_db.read(capacity.reconcile)["ok"]
+
+
 def test_orders_past_their_promised_date_are_flagged(fresh_db, world):
     from landbridge.ecommerce import service
 
@@ -337,3 +376,35 @@ def test_customs_follow_the_rules_in_force_when_the_train_enters_the_eu(fresh_db
     entry = next(k for k, p in enumerate(dep.service.stops) if world.network.places[p].country == "PL")
     assert after["customs"]["rules_date"] == dep.time_at(entry, arriving=True).date().isoformat()
     assert after["customs"]["import_declaration"] == "H7"
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    # pypdf reads the CJK fallback font's two-byte codes with a NUL before each character: drop them
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).replace("\x00", "")
+
+
+def test_manifest_pdfs_print_chinese_and_russian_consignee_names(fresh_db, world, tmp_path):
+    from landbridge.ecommerce import manifests
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    names = ["王秀英", "Иван Петров", "Zofia Wąsowska"]
+    rows = pallets(54, "PL", cut, promised="2027-12-31")
+    for k, name in enumerate(names):
+        rows[k]["consignee_name"] = name
+    assert import_rows(fresh_db, rows, seller.customer_id).imported
+    assert run(fresh_db, dep.id, cut)["orders_loaded"] == 54
+    files = fresh_db.read(lambda s: manifests.write_manifests(s, dep.id, tmp_path / "out"))
+    (container_pdf,) = [f for f in files if f.suffix == ".pdf" and "_regime_" not in f.name]
+    data = container_pdf.read_bytes()
+    text = _pdf_text(data)
+    assert all(name in text for name in names), text[:500]
+    assert b"NotoSansCJK" in data  # the Han characters come from the embedded CJK fallback font
+    assert "Totals:" in text  # the line after the fallback-font cells is still in the main font
+    (regime_pdf,) = [f for f in files if f.name.endswith("_regime_9810.pdf")]
+    assert "跨境电商出口海外仓" in _pdf_text(regime_pdf.read_bytes())  # the regime's Chinese name, no longer cut

@@ -154,3 +154,46 @@ def test_replaces_an_earlier_simulation_output(tmp_path):
 def test_compare_arguments_need_compare(tmp_path, capsys):
     assert _main(["baseline", "red-sea-closed", "--out", str(tmp_path / "x")]) == 2
     assert "--compare" in capsys.readouterr().err
+
+
+def test_calibration_writes_the_table(tmp_path):
+    """`landbridge calibration` (short run, scaled to a year): every published flow figure in a Markdown table with
+    model, published, deviation and source, and the command that made it."""
+    out = tmp_path / "docs" / "calibration.md"
+    r = runner.invoke(app, ["calibration", "--days", "20", "--seed", "3", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "| figure | model | published | deviation | source |" in text
+    assert "landbridge calibration --start 2026-01-01 --days 20 --seed 3" in text
+    for figure in (
+        "hub xian",
+        "gateway khorgos-altynkol",
+        "EU share of TEU",
+        "westbound trains a year",
+        "TEU per train",
+    ):
+        assert f"| trains a year, {figure} |" in text or f"| {figure} |" in text, figure
+    assert "19,392" in text  # the published trains, read from published_flows.yaml
+    again = tmp_path / "again.md"
+    assert runner.invoke(app, ["calibration", "--days", "20", "--seed", "3", "--out", str(again)]).exit_code == 0
+    assert again.read_text(encoding="utf-8").split("\n", 3)[3] == text.split("\n", 3)[3]  # same seed, same table
+
+
+def test_calibration_bad_input_exits_2(tmp_path):
+    assert _main_cmd(["calibration", "--days", "0"]) == 2
+    assert _main_cmd(["calibration", "--out", str(tmp_path)]) == 2
+
+
+def _main_cmd(args):
+    import sys
+
+    from landbridge.cli import main
+
+    old = sys.argv
+    sys.argv = ["landbridge", *args]
+    try:
+        with pytest.raises(SystemExit) as e:
+            main()
+        return e.value.code
+    finally:
+        sys.argv = old

@@ -68,6 +68,15 @@ def test_rates_are_per_30_days_of_the_simulated_period(start, days):
     assert s["simulated_days"] == days and sum(k["month_days"]) == days
     assert s["trains_per_30_days"] == round(s["cr_express_trains"] * 30 / days, 1)
     assert s["teu_per_30_days"] == round(s["teu"] * 30 / days)
+    # the flows are per year: the window's counts x 365 / days (every CR Express train has a Chinese end)
+    hubs = k["trains_per_year_by_hub"]
+    assert abs(sum(hubs.values()) - s["cr_express_trains"] * 365 / days) <= len(hubs)
+    for c, n in k["timetable_only_trains_per_year_by_gateway"].items():
+        assert k["trains_per_year_by_gateway"][c] >= n
+    assert k["teu_per_train"] == s["teu_per_train"]
+    trains = s["cr_express_trains"]
+    assert k["westbound_train_share"] == round(sum(k["westbound_trains_per_month"]) / trains, 4)
+    assert set(k["teu_per_year_by_region"]) == {"eu", "russia_belarus_central_asia", "others"}
     full_month = start.day == 1 and days == 28  # February 2026
     assert (s["trains_per_month_mean"] is not None) == full_month
     if full_month:

@@ -67,8 +67,9 @@ def test_every_option_names_the_bands_it_used():
 def test_a_users_data_folder_brings_its_own_bands(tmp_path):
     doc = json.loads((DEFAULT_DATA_DIR / BANDS_FILE).read_text())
     for band in doc["services"].values():  # a much slower world
-        band["p50_hours"] *= 1.5
-        band["p90_hours"] *= 2
+        for b in [band, *band.get("by_month", {}).values()]:
+            b["p50_hours"] *= 1.5
+            b["p90_hours"] *= 2
     (tmp_path / "derived").mkdir()
     (tmp_path / BANDS_FILE).write_text(json.dumps(doc))
     mine, shipped = _rail(load_world(BASELINE, str(tmp_path)).planner), _rail(load_world().planner)

@@ -30,7 +30,9 @@ def test_red_sea_closure_alone_shifts_the_data_files_share(base):
 
 
 def test_border_capacity_cut_builds_a_queue(base):
-    k = run_one(RunSpec(("border:khorgos=50%",), **SHORT)).kpis
+    # Khorgos: 26 trains a day, about 10 of them CR Express trains the twin runs (the China-Central Asia trains take
+    # no track in the twin): a cut to 30 % leaves less than those 10
+    k = run_one(RunSpec(("border:khorgos=30%",), **SHORT)).kpis
     cut, normal = k["borders"]["khorgos-altynkol"], base["borders"]["khorgos-altynkol"]
     assert cut["capacity_trains_per_day"] < normal["capacity_trains_per_day"]
     assert cut["mean_wait_hours"] > 5 * max(normal["mean_wait_hours"], 0.5)

@@ -13,8 +13,9 @@ import json
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -232,7 +233,12 @@ def install(app: FastAPI) -> None:
 
 
 async def send_problem(
-    send, status: int, detail: str, instance: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
+    send,
+    status: int,
+    detail: str,
+    instance: str | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
 ) -> None:
     """Answer from ASGI middleware (before routing) with a problem body."""
     body = json.dumps(
@@ -242,7 +248,7 @@ async def send_problem(
             "status": status,
             "detail": detail,
             "instance": instance,
-            "errors": [],
+            "errors": errors or [],
         }
     ).encode()
     await send(
@@ -259,9 +265,17 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+def _nul_fields(query_string: bytes) -> list[dict[str, Any]]:
+    """The query parameters whose name or value holds a NUL, as field problems."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    names = dict.fromkeys(k.replace("\x00", "") for k, v in pairs if "\x00" in k or "\x00" in v)
+    return [{"field": n, "message": "contains a NUL character", "type": "value_error"} for n in names]
+
+
 class CleanInput:
-    """Pure ASGI middleware: a path or query string with a NUL byte (raw or %00) is 400 at the door;
-    neither database can store one, so it must never reach them."""
+    """Pure ASGI middleware: a path or query string with a NUL byte (raw or %00) is refused at the door
+    (422 in the query string: a bad value, like any other; 400 in the path); neither database can store
+    one, so it must never reach them."""
 
     def __init__(self, app):
         self.app = app
@@ -270,8 +284,13 @@ class CleanInput:
         if scope["type"] == "http":
             raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogatepass")
             qs = scope.get("query_string", b"")
-            if b"\x00" in raw or b"%00" in raw or b"\x00" in qs or b"%00" in qs or "\x00" in scope.get("path", ""):
+            if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
                 await send_problem(send, 400, "The URL contains a NUL character; remove it.")  # no path: it holds NUL
+                return
+            if b"\x00" in qs or b"%00" in qs:
+                await send_problem(
+                    send, 422, "A query parameter contains a NUL character; remove it.", errors=_nul_fields(qs)
+                )
                 return
         await self.app(scope, receive, send)
 

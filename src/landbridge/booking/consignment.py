@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +57,7 @@ def _font_dir() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _note_class():
+def _note_class() -> Any:
     """The PDF class (fpdf2 is imported on first use: booking answers only need `has_rail_legs`)."""
     from fpdf import FPDF
 
@@ -66,41 +67,53 @@ def _note_class():
     return Note
 
 
-def _has_cjk(value: Any) -> bool:
-    """Whether any text in a (nested) booking document has Chinese, Japanese or Korean characters."""
+@lru_cache(maxsize=1)
+def unicode_pdf_class() -> Any:
+    """An fpdf2 FPDF class with the fonts of the consignment note (see `UnicodeFonts`): call `setup_fonts(cjk)`
+    after creating a document, then write in `family_name`. Used by other services' PDFs (e-commerce manifests)."""
+    from fpdf import FPDF
+
+    class UnicodePDF(UnicodeFonts, FPDF):
+        pass
+
+    return UnicodePDF
+
+
+def has_cjk(value: Any) -> bool:
+    """Whether any text in a (nested) document has Chinese, Japanese or Korean characters."""
     if isinstance(value, str):
         return any(
             "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\uffef" for ch in value
         )
     if isinstance(value, dict):
-        return any(_has_cjk(v) for v in value.values())
+        return any(has_cjk(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_has_cjk(v) for v in value)
+        return any(has_cjk(v) for v in value)
     return False
 
 
-class _NoteLayout(_FPDF):
-    """Fonts, margins and footer of the note (mixed into fpdf's FPDF by `_note_class`)."""
+class UnicodeFonts(_FPDF):
+    """fpdf2 mixin: DejaVu Sans (Latin, Cyrillic) as `family_name`, with Noto Sans CJK SC as its fallback font
+    when the document has CJK text; Latin-1 transliteration (`t`) when DejaVu is not installed."""
 
-    def __init__(self, cjk: bool = False) -> None:
-        super().__init__(format="A4")
-        self.cjk_fallback = False
+    family_name = "helvetica"
+    unicode = False
+    cjk_fallback = False
+
+    def setup_fonts(self, cjk: bool = False) -> None:
         d = _font_dir()
-        if d is not None:
-            self.add_font("dv", "", str(d / "DejaVuSans.ttf"))
-            self.add_font("dv", "B", str(d / "DejaVuSans-Bold.ttf"))
-            self.family_name, self.unicode = "dv", True
-            spec = importlib.util.find_spec("noto_cjk_sans_otc") if cjk else None  # 1 s to load: only when needed
-            if spec is not None and spec.submodule_search_locations:
-                # Chinese names (重庆) where DejaVu has no glyph: Noto Sans CJK SC (face 2 of the collection, OFL-1.1)
-                ttc = Path(next(iter(spec.submodule_search_locations))) / "NotoSansCJK-Regular.ttc"
-                self.add_font("cjk", "", str(ttc), collection_font_number=2)
-                self.set_fallback_fonts(["cjk"], exact_match=False)
-                self.cjk_fallback = True
-        else:
-            self.family_name, self.unicode = "helvetica", False
-        self.set_auto_page_break(True, margin=15)
-        self.set_margins(12, 12, 12)
+        if d is None:
+            return
+        self.add_font("dv", "", str(d / "DejaVuSans.ttf"))
+        self.add_font("dv", "B", str(d / "DejaVuSans-Bold.ttf"))
+        self.family_name, self.unicode = "dv", True
+        spec = importlib.util.find_spec("noto_cjk_sans_otc") if cjk else None  # 1 s to load: only when needed
+        if spec is not None and spec.submodule_search_locations:
+            # Chinese names (重庆) where DejaVu has no glyph: Noto Sans CJK SC (face 2 of the collection, OFL-1.1)
+            ttc = Path(next(iter(spec.submodule_search_locations))) / "NotoSansCJK-Regular.ttc"
+            self.add_font("cjk", "", str(ttc), collection_font_number=2)
+            self.set_fallback_fonts(["cjk"], exact_match=False)
+            self.cjk_fallback = True
 
     def cell(self, *args: Any, **kwargs: Any) -> Any:
         out = super().cell(*args, **kwargs)
@@ -121,11 +134,22 @@ class _NoteLayout(_FPDF):
             self.set_font(family, style, size)
 
     def t(self, text: Any) -> str:
-        text = "" if text is None else str(text)
+        """`text` as a string the document's font can print (transliterated to Latin-1 without DejaVu)."""
+        out = "" if text is None else str(text)
         if self.unicode:
-            return text
-        text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
-        return text.encode("latin-1", "ignore").decode("latin-1")
+            return out
+        out = unicodedata.normalize("NFKD", out.translate(_TRANSLIT))
+        return out.encode("latin-1", "ignore").decode("latin-1")
+
+
+class _NoteLayout(UnicodeFonts):
+    """Fonts, margins and footer of the note (mixed into fpdf's FPDF by `_note_class`)."""
+
+    def __init__(self, cjk: bool = False) -> None:
+        super().__init__(format="A4")
+        self.setup_fonts(cjk)
+        self.set_auto_page_break(True, margin=15)
+        self.set_margins(12, 12, 12)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -142,7 +166,7 @@ def has_rail_legs(booking: dict[str, Any]) -> bool:
     return any(l.get("mode") == "rail" for l in (booking.get("itinerary") or {}).get("legs", []))
 
 
-def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
+def consignment_note_pdf(booking: dict[str, Any], place_name: Callable[[str], str] | None = None) -> bytes:
     """The note for a booking as returned by the API (`booking.service.get_booking`); `place_name` turns
     place ids into names (default: the network's). ConflictError when the booking has no rail leg: the
     CIM/SMGS note is a rail document (sea goes on a bill of lading, air on an air waybill)."""
@@ -170,7 +194,7 @@ def consignment_note_pdf(booking: dict[str, Any], place_name=None) -> bytes:
     take_over = (rail or main or legs)[0]
     deliver = (rail or main or legs)[-1]
 
-    pdf = _note_class()(cjk=_has_cjk(booking))
+    pdf = _note_class()(cjk=has_cjk(booking))
     pdf.add_page()
     f = pdf.family_name
     w = pdf.epw

@@ -43,7 +43,10 @@ class QuoteIn(Strict):
     scenario: list[str] = Field(
         default_factory=list,
         max_length=8,
-        description="Scenario specs, e.g. red-sea-closed, avoid:RU, border:khorgos=50%.",
+        description=(
+            "Scenario specs, e.g. red-sea-closed, avoid:RU, border:khorgos=50%, "
+            "closure:brest-malaszewicze=2025-09-11..2025-09-25 (closed those UTC days, inclusive)."
+        ),
     )
     currency: Literal["USD", "EUR", "CNY"] = Field(
         "USD", description="Currency of the prices (ECB reference rates of the day or the latest before)."

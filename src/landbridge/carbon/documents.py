@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from landbridge.errors import require
+
 CSV_COLUMNS = (
     "row",
     "leg",
@@ -318,7 +320,7 @@ def summary_chart(summary: dict[str, Any], fmt: str = "png") -> bytes:
     """Two panels, PNG or SVG bytes. Top: WTW t CO2e per month, stacked by mode (linear scale). Bottom: per
     month, what was booked against what the same goods would have emitted had the bookings whose quote
     offered a sea (or air) option taken it (log scale: air is an order of magnitude above rail)."""
-    import matplotlib
+    matplotlib = require("matplotlib", "charts", "The emissions chart")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

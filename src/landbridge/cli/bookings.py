@@ -16,7 +16,7 @@ from rich import box
 from rich.table import Table
 
 from landbridge.cli.common import DbOpt, JsonOpt, cli_operator, err, out, print_json, run_db
-from landbridge.errors import LandbridgeError
+from landbridge.errors import LandbridgeError, require
 from landbridge.timefmt import parse_date
 
 app = typer.Typer(
@@ -259,7 +259,7 @@ def _show(b: dict[str, Any]) -> None:
 
 def utilisation_chart(report: dict[str, Any], path: Path) -> None:
     """Horizontal bars: booked share of section capacity per corridor."""
-    import matplotlib
+    matplotlib = require("matplotlib", "charts", "The utilisation chart")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

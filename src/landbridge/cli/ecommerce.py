@@ -14,7 +14,7 @@ from rich import box
 from rich.table import Table
 
 from landbridge.cli.common import DbOpt, JsonOpt, cli_operator, database, db_errors, err, out, print_json, run_db
-from landbridge.errors import LandbridgeError
+from landbridge.errors import LandbridgeError, require
 from landbridge.timefmt import parse_date
 
 app = typer.Typer(
@@ -448,7 +448,7 @@ def manifests_cmd(
 
 def fill_chart(report: dict[str, Any], path: Path) -> None:
     """Per e-commerce departure: the train's booked share of capacity and the mean fill of its containers."""
-    import matplotlib
+    matplotlib = require("matplotlib", "charts", "The fill chart")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -25,6 +25,11 @@ def _fmt(v: object, nd: int) -> str:
     return str(v)
 
 
+def _digits(x: float) -> int:
+    """Decimals to show: shares with three, small figures with one, counts with none."""
+    return 3 if abs(x) < 1 else 1 if abs(x) < 1000 and x != int(x) else 0
+
+
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n:,} days"
 
@@ -62,6 +67,10 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
     if s.get("trains_per_month_mean") is not None:
         t.add_row("CR Express trains per calendar month (full months)", _fmt(s["trains_per_month_mean"], 0), "")
     t.add_row("TEU per train", _fmt(s["teu_per_train"], 1), "about 107")
+    if kpis.get("teu_share_by_region"):
+        eu = kpis["teu_share_by_region"].get("eu")
+        t.add_row("EU share of TEU (to or from the EU)", _fmt((eu or 0) * 100, 0) + " %", "about 23 % (0.47 of 2.08 m)")
+        t.add_row("westbound share of trains", _fmt((kpis["westbound_train_share"] or 0) * 100, 0) + " %", "54 %")
     t.add_row(
         "China → Germany transit p50 / p90 (days)",
         f"{_bound(s, 'china_germany_p50')} / {_bound(s, 'china_germany_p90')}",
@@ -92,10 +101,19 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
         )
         t.add_row("demand not served (FEU: no train, or left waiting)", f"{s['demand_not_served_feu']:,}", "")
     out.print(t)
+    out.print(_borders_table(kpis["borders"]))
+    if (congestion := _congestion_table(kpis["borders"])) is not None:
+        out.print(congestion)
+    if folder is not None:
+        out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
+
+
+def _borders_table(borders: dict[str, Any]) -> Table:
+    """Per crossing: load, capacity, queueing."""
     b = Table(title="Border crossings (queues for transshipment tracks)", show_header=True)
     for col in ("crossing", "trains/d", "cap/d", "tracks", "util", "wait h", "p90 h", "max q"):
         b.add_column(col, justify="left" if col == "crossing" else "right")
-    for cid, v in sorted(kpis["borders"].items(), key=lambda kv: -(kv[1]["trains"] or 0)):
+    for cid, v in sorted(borders.items(), key=lambda kv: -(kv[1]["trains"] or 0)):
         b.add_row(
             cid,
             _fmt(v["trains_per_day"], 1),
@@ -106,9 +124,36 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
             _fmt(v["p90_wait_hours"], 1),
             str(v.get("max_queue_trains", "")),
         )
-    out.print(b)
-    if folder is not None:
-        out.print(f"[green]Wrote[/] {folder}: {', '.join(files)}")
+    return b
+
+
+def _congestion_table(borders: dict[str, Any]) -> Table | None:
+    """Crossings where trains were stranded (at the crossing while it was closed, or held at their origins
+    meanwhile) or held at their origins by its queue."""
+    rows = {k: v for k, v in borders.items() if v.get("stranded_trains") or v.get("held_at_origin_trains")}
+    if not rows:
+        return None
+    t = Table(title="Congestion and closures", show_header=True)
+    for col in (
+        "crossing",
+        "stranded trains = at it + at origins",
+        "FEU on those at it",
+        "their delay days mean / max",
+        "held at origin (all)",
+        "FEU not served",
+    ):
+        t.add_column(col, justify="left" if col == "crossing" else "right")
+    for cid, v in rows.items():
+        at_it, at_origin = v.get("stranded_at_crossing_trains", 0), v.get("stranded_at_origin_trains", 0)
+        t.add_row(
+            cid,
+            f"{v.get('stranded_trains', 0):,} = {at_it:,} + {at_origin:,}",
+            f"{v.get('stranded_feu', 0):,}",
+            f"{_fmt(v.get('stranded_delay_days_mean'), 1)} / {_fmt(v.get('stranded_delay_days_max'), 1)}",
+            f"{v.get('held_at_origin_trains', 0):,}",
+            f"{v.get('demand_not_served_feu', 0):,}",
+        )
+    return t
 
 
 def _compare_table(runs: list[ScenarioRun], rows: list[dict[str, Any]]) -> None:
@@ -301,3 +346,63 @@ def _write_outputs(out_dir: Path, runs: list[ScenarioRun], charts: bool) -> list
 
             files.append(write_comparison_chart(tmp, [r.label for r in runs], [r.kpis for r in runs]))
         return files
+
+
+def calibration_cmd(
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the table as Markdown to this file (the shipped one: docs/calibration.md)."),
+    ] = None,
+    start: Annotated[str, typer.Option("--start", help="First simulated day, YYYY-MM-DD.")] = "2026-01-01",
+    days: Annotated[int, typer.Option("--days", help="Days to simulate (1-3660); counts are scaled to a year.")] = 365,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same seed gives the same table).")] = 42,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Folder with your own data files (overrides the shipped ones file by file)."),
+    ] = None,
+) -> None:
+    """The digital twin against the published 2024 flows: trains by hub and gateway, direction, TEU per train,
+    EU share (model, published, deviation, source), from one simulated baseline year."""
+    from landbridge.simulation.calibration import TOLERANCE, calibration_markdown, calibration_rows, published_flows
+    from landbridge.simulation.runner import RunSpec, run_one
+
+    spec = RunSpec((), parse_date(start, "--start"), days, seed, str(data) if data else None)
+    spec.check()
+    published = published_flows(spec.data_dir)
+    if out_file is not None and out_file.is_dir():
+        raise InvalidRequestError(f"--out {out_file} is a folder; give a file name such as docs/calibration.md.")
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"simulating {_days(days)} from {spec.start}", total=1.0)
+
+        def cb(done: float, total: float) -> None:
+            progress.update(task, completed=done / total if total else 1.0)
+
+        result = run_one(spec, progress=cb, tables=False)
+        progress.update(task, completed=1.0)
+    rows = calibration_rows(result.kpis, published)
+    t = Table(title=f"Calibration against the published {published.get('year', '')} flows (seed {seed}, {_days(days)})")
+    for col in ("figure", "model", "published", "deviation"):
+        t.add_column(col, justify="left" if col == "figure" else "right")
+    for r in rows:
+        colour = "green" if r.within_tolerance else "red"
+        t.add_row(
+            r.figure,
+            _fmt(r.model, _digits(r.model)),
+            _fmt(r.published, _digits(r.published)),
+            f"[{colour}]{r.deviation:+.1%}[/]",
+        )
+    out.print(t)
+    within = sum(r.within_tolerance for r in rows)
+    out.print(f"{within} of {len(rows)} figures within {TOLERANCE:.0%}.")
+    if out_file is not None:
+        command = f"landbridge calibration --start {spec.start} --days {days} --seed {seed} --out {out_file}"
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(calibration_markdown(rows, result.kpis, command), encoding="utf-8")
+        out.print(f"[green]Wrote[/] {out_file}")

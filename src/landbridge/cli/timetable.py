@@ -55,3 +55,7 @@ def timetable_cmd(
             str(r["capacity_feu"]),
         )
     out.print(t)
+    if w.scenario.closures:
+        out.print(
+            f"Scenario: {w.scenario.describe()}; departures that would be at a crossing while it is closed do not run."
+        )

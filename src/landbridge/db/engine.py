@@ -40,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from landbridge.db.errors import DatabaseBusyError, DatabaseError
+from landbridge.errors import require
 
 T = TypeVar("T")
 ENV_URL = "LANDBRIDGE_DATABASE_URL"
@@ -170,6 +171,7 @@ def create_engine(url: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIM
         )
         _sqlite_events(engine, busy_timeout_ms)
         return engine
+    require("psycopg", "postgres", "A PostgreSQL database")
     return sa_create_engine(url, **_pg_pool(url), **kwargs)
 
 

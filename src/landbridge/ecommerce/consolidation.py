@@ -15,7 +15,6 @@ its orders would then be late.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,13 +26,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal_column,
     or_,
     select,
     text,
-    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
@@ -42,6 +41,7 @@ from landbridge.accounts.models import Customer
 from landbridge.accounts.service import Principal, create_customer
 from landbridge.booking import capacity
 from landbridge.booking import service as booking
+from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce import packing
@@ -54,6 +54,7 @@ from landbridge.errors import ConflictError, GoneError, InvalidRequestError, Not
 CONSOLIDATOR = "Landbridge e-commerce consolidation"
 O = ORDERS.c
 C = CONTAINERS.c
+Bin = tuple[int, np.ndarray, float, float]  # (group, row indexes, volume m3, weight kg) of one container
 
 
 @dataclass(frozen=True)
@@ -130,28 +131,29 @@ _SOONEST_SQLITE = text(
 )
 
 
-# What a consolidation reads of each waiting order. Dates as text and amounts as floats: no per-row conversion
-# to datetime or Decimal objects (tens of thousands of rows per departure); the customs inputs come along so
-# that the customs on the EU entry date are computed in memory.
+# What a consolidation reads of each waiting order. Dates as text and amounts as floats, converted in SQL: the
+# rows are fetched from the driver's cursor as plain tuples (no per-row conversion to datetime or Decimal objects,
+# tens of thousands of rows per departure); the customs inputs come along so that the customs on the EU entry date
+# are computed in memory.
 WAITING = {
     "id": O.id,
     "hub": O.hub,
     "regime": O.regime,
-    "volume_m3": O.volume_m3,
-    "weight_kg": O.weight_kg,
-    "promised_by": type_coerce(O.promised_by, String),
+    "volume_m3": cast(O.volume_m3, Float),
+    "weight_kg": cast(O.weight_kg, Float),
+    "promised_by": cast(O.promised_by, String),
     "items": O["items"],
-    "value_eur": type_coerce(O.value_eur, Float),
+    "value_eur": cast(O.value_eur, Float),
     "hs_codes": O.hs_codes,
-    "declared_value": type_coerce(O.declared_value, Float),
+    "declared_value": cast(O.declared_value, Float),
     "currency": O.currency,
     "destination_country": O.destination_country,
     "consignee_type": O.consignee_type,
     "ioss_number": O.ioss_number,
     "tariff_lines": O.tariff_lines,
     "import_declaration": O.import_declaration,
-    "duty_eur": type_coerce(O.duty_eur, Float),
-    "vat_eur": type_coerce(O.vat_eur, Float),
+    "duty_eur": cast(O.duty_eur, Float),
+    "vat_eur": cast(O.vat_eur, Float),
     "vat_via": O.vat_via,
 }
 FLOATS = ("volume_m3", "weight_kg", "value_eur", "declared_value", "duty_eur", "vat_eur")
@@ -185,31 +187,40 @@ def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules)
 def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict[str, np.ndarray]:
     """The eligible orders, oldest first, as far as they could possibly fit: orders whose running total of volume
     or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are not
-    read (a window sum in the database; at peaks tens of thousands of orders wait)."""
+    read (at peaks tens of thousands of orders wait). Two statements: a window sum over the narrow rows (age,
+    volume, weight) counts the orders that can fit and finds when the first that cannot became ready; then the
+    wide rows of that many orders are read, through the index up to that time."""
     order = (O.ready_at, O.id)
-    inner = (
+    running = (
         select(
-            *(col.label(k) for k, col in WAITING.items()),
             O.ready_at.label("ready_at"),
-            func.sum(O.volume_m3).over(order_by=order).label("cum_m3"),
-            func.sum(O.weight_kg).over(order_by=order).label("cum_kg"),
+            (func.sum(O.volume_m3).over(order_by=order) - O.volume_m3).label("before_m3"),
+            (func.sum(O.weight_kg).over(order_by=order) - O.weight_kg).label("before_kg"),
         )
         .where(*where)
         .subquery()
     )
-    q = (
-        select(*(inner.c[k] for k in WAITING))
-        .where(inner.c.cum_m3 - inner.c.volume_m3 <= max_m3, inner.c.cum_kg - inner.c.weight_kg <= max_kg)
-        .order_by(inner.c.ready_at, inner.c.id)
-    )
-    rows = s.execute(q).all()
+    # the running sums only grow: the orders that can fit are a prefix in age order
+    cannot = or_(running.c.before_m3 > max_m3, running.c.before_kg > max_kg)
+    fit, first_out = s.execute(
+        select(
+            func.coalesce(func.sum(case((cannot, 0), else_=1)), 0),
+            func.min(case((cannot, running.c.ready_at), else_=None)),
+        )
+    ).one()
+    q = select(*(col.label(k) for k, col in WAITING.items())).where(*where).order_by(*order)
+    if first_out is not None:
+        q = q.where(O.ready_at <= first_out).limit(int(fit))
+    res: Any = s.execute(q)
+    rows = res.cursor.fetchall()  # plain tuples from the driver: every column is already a str, float or int
+    res.close()
     if not rows:
         return _empty()
     cols = dict(zip(WAITING, zip(*rows)))
     out = {k: np.array(v, dtype=float if k in FLOATS else object) for k, v in cols.items()}
     out["items"] = out["items"].astype(np.int64)
     out["tariff_lines"] = out["tariff_lines"].astype(np.int64)
-    out["promised_by"] = np.array([str(x) for x in cols["promised_by"]], dtype="datetime64[D]")
+    out["promised_by"] = np.array(cols["promised_by"], dtype="datetime64[D]")
     return out
 
 
@@ -252,6 +263,31 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
     return out
 
 
+def release_cancelled(s: Session) -> int:
+    """Carry-over of cancelled containers: the orders of a container whose booking was cancelled, rejected or
+    declined go back to the queue (`waiting`, no container), keeping their ready time, so the next consolidation
+    takes them first (oldest first). The container row stays as the record of what was packed. Returns how many
+    orders went back."""
+    B = Booking.__table__.c
+    released = list(s.scalars(select(C.id).join(Booking, B.id == C.booking_id).where(B.status.in_(RELEASED_STATUSES))))
+    if not released:
+        return 0
+    res: Any = s.execute(
+        update(ORDERS)
+        .where(_in_containers(released))  # orders in a container are loaded; no status term: it would pick
+        # the status index (every loaded order) over the container index
+        .values(status="waiting", container_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)
+
+
+def _in_containers(ids: list[str]) -> Any:
+    """`container_id IN ids` in a form that uses the partial index on container_id (a literal list: SQLite must
+    see that the values are not null)."""
+    return and_(O.container_id.is_not(None), O.container_id.in_(ids))
+
+
 def _in_ids(s: Session, ids: list[str]) -> Any:
     """A condition `id IN ids` that costs one parameter (JSON on SQLite, an array on PostgreSQL)."""
     if s.get_bind().dialect.name == "postgresql":
@@ -278,7 +314,8 @@ def consolidate(
     flow: OrderFlow | None = None,
 ) -> dict[str, Any]:
     """Pack, book and load the waiting orders for one departure (see the module's rules). Returns a summary:
-    containers per hub and regime with fill, orders loaded, orders left waiting, orders late."""
+    containers per hub and regime with fill, orders loaded, orders left waiting, orders late, and the orders of
+    cancelled containers that went back to the queue (`released_orders`)."""
     from landbridge.world import load_world
 
     now = now or utcnow()
@@ -286,6 +323,39 @@ def consolidate(
     rules = rules or load_rules()
     flow = flow or order_flow()
     plan = plan_for(world, departure_id, rules, flow)
+    _check_window(plan, now, rules)
+    released = release_cancelled(s)
+    dep = plan.departure
+    ctype = world.catalog.container(flow.container_type)
+    cap = (ctype.volume_m3 * flow.stowage_factor, float(ctype.max_payload_kg))
+    where = _eligible(s, plan, world, flow, rules)
+    nxt = next_dedicated(world, flow, plan.cutoff, rules)
+    total, late_total = _counts(s, where, nxt) if where else (0, 0)
+    summary = _new_summary(plan, now, total, released)
+    if total == 0 or where is None:
+        if plan.dedicated:  # other trains with nothing for them leave no record
+            _record(s, dep.id, now, summary)
+        return summary
+    free = _free_containers(s, world, plan, ctype.feu)
+    budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
+    w = _waiting(s, where, budget * cap[0] / 0.99 * 1.0001, budget * cap[1] / 0.99 * 1.0001)
+    group, keys = packing.group_ids(w["hub"], w["regime"])
+    chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap[0], cap[1], budget)
+    bins = _pack_groups(w, group, len(keys), chosen, cap)
+    if plan.dedicated and rules.ops.hold_below_fill > 0:
+        bins = _hold_nearly_empty(bins, keys, w, nxt, cap, rules.ops.hold_below_fill)
+    while len(bins) > budget:  # packing loss beyond the margin: the least-filled container waits
+        bins.remove(min(bins, key=lambda b: _fill(b, cap)))
+    if bins:
+        _book_and_load(s, principal, plan, bins, keys, w, ctype, cap[0], cap[1], now, summary)
+    _tally(summary, plan, w, bins, nxt, total, late_total)
+    summary["budget_containers"] = budget
+    _record(s, dep.id, now, summary)
+    return summary
+
+
+def _check_window(plan: Plan, now: datetime, rules: Rules) -> None:
+    """Consolidation opens at the cut-off and closes when the train leaves (ConflictError / GoneError)."""
     dep = plan.departure
     if now < plan.cutoff:
         raise ConflictError(
@@ -294,13 +364,11 @@ def consolidate(
         )
     if now >= dep.departure:
         raise GoneError(f"Departure {dep.id} left at {dep.departure.isoformat()}; consolidate a later departure.")
-    catalog = world.catalog
-    ctype = catalog.container(flow.container_type)
-    cap_m3 = ctype.volume_m3 * flow.stowage_factor
-    cap_kg = ctype.max_payload_kg
-    where = _eligible(s, plan, world, flow, rules)
-    total, late_total = _counts(s, where, next_dedicated(world, flow, plan.cutoff, rules)) if where else (0, 0)
-    summary: dict[str, Any] = {
+
+
+def _new_summary(plan: Plan, now: datetime, total: int, released: int) -> dict[str, Any]:
+    dep = plan.departure
+    return {
         "departure_id": dep.id,
         "service": dep.service.id,
         "dedicated": plan.dedicated,
@@ -308,51 +376,73 @@ def consolidate(
         "cutoff": plan.cutoff.isoformat(),
         "run_at": now.isoformat(),
         "eligible_orders": total,
+        "released_orders": released,
         "containers": [],
         "orders_loaded": 0,
         "orders_waiting": 0,
         "late_loaded": 0,
         "late_waiting": 0,
     }
-    if total == 0 or where is None:
-        if plan.dedicated:  # other trains with nothing for them leave no record
-            _record(s, dep.id, now, summary)
-        return summary
-    free = _free_containers(s, world, plan, ctype.feu)
-    budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
-    w = _waiting(s, where, budget * cap_m3 / 0.99 * 1.0001, budget * cap_kg / 0.99 * 1.0001)
-    n = len(w["id"])
-    group, keys = packing.group_ids(w["hub"], w["regime"])
-    chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap_m3, cap_kg, budget)
-    nxt = next_dedicated(world, flow, plan.cutoff, rules)
-    # pack each group; hold a nearly empty last container when waiting makes none of its orders late
-    bins: list[tuple[int, np.ndarray, float, float]] = []  # (group, row indexes, volume, weight)
-    for g in range(len(keys)):
+
+
+def _fill(b: Bin, cap: tuple[float, float]) -> float:
+    return max(b[2] / cap[0], b[3] / cap[1])
+
+
+def _pack_groups(
+    w: dict[str, np.ndarray], group: np.ndarray, n_groups: int, chosen: np.ndarray, cap: tuple[float, float]
+) -> list[Bin]:
+    """Pack the chosen orders of each group: (group, row indexes, volume, weight) per container."""
+    bins: list[Bin] = []
+    for g in range(n_groups):
         rows = np.flatnonzero(chosen & (group == g))
         if not len(rows):
             continue
-        p = packing.pack(w["volume_m3"][rows], w["weight_kg"][rows], cap_m3, cap_kg)
+        p = packing.pack(w["volume_m3"][rows], w["weight_kg"][rows], cap[0], cap[1])
         by_bin = np.split(rows[np.argsort(p.bin_of, kind="stable")], np.cumsum(np.bincount(p.bin_of))[:-1])
         bins.extend((g, r, float(p.volume_m3[b]), float(p.weight_kg[b])) for b, r in enumerate(by_bin))
-    if plan.dedicated and rules.ops.hold_below_fill > 0:
-        kept = []
-        for g, rows, vol, kg in bins:
-            fill = max(vol / cap_m3, kg / cap_kg)
-            hub = keys[g][0]
-            next_arrival = nxt.get(hub)
-            late_if_held = next_arrival is None or bool((w["promised_by"][rows] < _day(next_arrival)).any())
-            last_of_group = fill == min(max(v / cap_m3, k / cap_kg) for gg, _r, v, k in bins if gg == g)
-            if fill < rules.ops.hold_below_fill and last_of_group and not late_if_held:
-                continue
-            kept.append((g, rows, vol, kg))
-        bins = kept
-    while len(bins) > budget:  # packing loss beyond the margin: the least-filled container waits
-        bins.remove(min(bins, key=lambda b: max(b[2] / cap_m3, b[3] / cap_kg)))
-    if bins:
-        _book_and_load(s, principal, plan, bins, keys, w, ctype, cap_m3, cap_kg, now, summary)
+    return bins
+
+
+def _hold_nearly_empty(
+    bins: list[Bin],
+    keys: list[tuple[str, ...]],
+    w: dict[str, np.ndarray],
+    nxt: dict[str, datetime],
+    cap: tuple[float, float],
+    hold_below: float,
+) -> list[Bin]:
+    """Hold a group's least-filled container for the next train when it is under `hold_below` full and waiting
+    makes none of its orders late."""
+    least: dict[int, float] = {}
+    for b in bins:
+        least[b[0]] = min(least.get(b[0], np.inf), _fill(b, cap))
+    kept = []
+    for b in bins:
+        g, rows = b[0], b[1]
+        fill = _fill(b, cap)
+        next_arrival = nxt.get(keys[g][0])
+        late_if_held = next_arrival is None or bool((w["promised_by"][rows] < _day(next_arrival)).any())
+        if fill < hold_below and fill == least[g] and not late_if_held:
+            continue
+        kept.append(b)
+    return kept
+
+
+def _tally(
+    summary: dict[str, Any],
+    plan: Plan,
+    w: dict[str, np.ndarray],
+    bins: list[Bin],
+    nxt: dict[str, datetime],
+    total: int,
+    late_total: int,
+) -> None:
+    """Orders loaded, left waiting, and late (on this train, or if they wait for the next one) into the summary."""
+    n = len(w["id"])
     loaded = np.zeros(n, dtype=bool)
-    for _g, rows, _v, _k in bins:
-        loaded[rows] = True
+    for b in bins:
+        loaded[b[1]] = True
     promised = w["promised_by"]
     far = np.datetime64("9999-12-31", "D")
     at_hub = np.full(n, far)
@@ -366,9 +456,6 @@ def consolidate(
     summary["late_loaded"] = int((loaded & (promised < at_hub)).sum())
     # late among all eligible orders (counted in the database), less the late ones this train takes
     summary["late_waiting"] = late_total - int((loaded & ((next_at_hub == far) | (promised < next_at_hub))).sum())
-    summary["budget_containers"] = budget
-    _record(s, dep.id, now, summary)
-    return summary
 
 
 def _record(s: Session, departure_id: str, now: datetime, summary: dict[str, Any]) -> None:
@@ -430,7 +517,6 @@ def _book_and_load(
             by_regime.setdefault(keys[bins[k][0]][1], []).append(k)
         for regime, ks in sorted(by_regime.items()):
             rows = np.concatenate([bins[k][1] for k in ks])
-            hs: Counter[str] = Counter()
             b = booking.create_booking(
                 s,
                 principal,
@@ -450,7 +536,7 @@ def _book_and_load(
                             "description": f"Cross-border e-commerce goods, export regime {regime}, {len(rows)} orders"[
                                 :500
                             ],
-                            "hs_code": _main_hs(w["hs_codes"][rows], hs),
+                            "hs_code": _main_hs(w["hs_codes"][rows]),
                             "mass_kg": max(float(sum(bins[k][3] for k in ks)), 0.001),
                             "packages": len(rows),
                         },
@@ -523,9 +609,6 @@ def _book_and_load(
         )
 
 
-Bin = tuple[int, np.ndarray, float, float]
-
-
 def bins_in_order(bins: list[Bin], by_hub: dict[str, list[int]], keys: list[tuple[str, ...]]) -> list[Bin]:
     """The bins in the order containers were created (hub, then regime, then sequence)."""
     out: list[Bin] = []
@@ -544,12 +627,19 @@ def world_country(place: str) -> str:
     return load_world().network.places[place].country
 
 
-def _main_hs(codes_per_order: np.ndarray, counter: Counter[str]) -> str:
-    """The most common 6-digit HS subheading among the orders (the booking's goods line)."""
-    for codes in codes_per_order.tolist():
-        for code in codes.split(";"):
-            counter[code[:6]] += 1
-    return counter.most_common(1)[0][0] if counter else "999999"
+def _main_hs(codes_per_order: np.ndarray) -> str:
+    """The most common 6-digit HS subheading among the orders (the booking's goods line); ties: the smallest."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(codes_per_order):
+        return "999999"
+    flat = pc.utf8_slice_codeunits(pc.split_pattern(pa.array(codes_per_order, pa.string()), ";").flatten(), 0, 6)
+    counts = pc.value_counts(flat)
+    values = counts.field("values").to_pylist()
+    n = np.asarray(counts.field("counts").to_numpy(zero_copy_only=False))
+    best = n.max()
+    return str(min(v for v, k in zip(values, n.tolist()) if k == best))
 
 
 def _day(t: datetime) -> np.datetime64:
@@ -566,12 +656,8 @@ def customs_changes(w: dict[str, np.ndarray], rows: np.ndarray, entry: np.dateti
     kind, _flat = rules.duty_kind(np.array([entry]))
     need = (w["value_eur"][rows] > rules.eu.low_value_threshold_eur) | (kind[0] == 2)
     chapter_rate = np.zeros(len(rows))
-    memo: dict[str, float] = {}
-    for k in np.flatnonzero(need):
-        hs = w["hs_codes"][rows[k]]
-        if hs not in memo:
-            memo[hs] = float(np.mean(rules.duty_rate_of_chapter(np.array([c[:2] for c in hs.split(";")]))))
-        chapter_rate[k] = memo[hs]
+    if need.any():
+        chapter_rate[need] = mean_chapter_rate(rules, w["hs_codes"][rows[need]])
     res = rules.customs(
         regime=w["regime"][rows],
         consignee_type=w["consignee_type"][rows],
@@ -599,6 +685,22 @@ def customs_changes(w: dict[str, np.ndarray], rows: np.ndarray, entry: np.dateti
         }
         for k in np.flatnonzero(differs)
     ]
+
+
+def mean_chapter_rate(rules: Rules, hs_codes: np.ndarray) -> np.ndarray:
+    """The mean indicative duty rate of each order's HS codes (';'-separated), by chapter, in columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = pc.split_pattern(pa.array(hs_codes, pa.string()), ";")
+    counts = np.diff(np.asarray(parts.offsets.to_numpy(zero_copy_only=False)))
+    chapters = pc.dictionary_encode(pc.utf8_slice_codeunits(parts.flatten(), 0, 2))
+    rate_of = rules.duty_rate_of_chapter(np.array(chapters.dictionary.to_pylist(), dtype=object))
+    rates = rate_of[np.asarray(chapters.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    parent = np.repeat(np.arange(len(hs_codes)), counts)
+    total = np.bincount(parent, weights=rates, minlength=len(hs_codes))
+    out: np.ndarray = total / np.maximum(counts, 1)
+    return out
 
 
 def departures_between(world: Any, flow: OrderFlow, start: date, end: date, include_other: bool = True) -> list[Any]:

@@ -145,7 +145,7 @@ def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bo
         "ready_given": np.isfinite(c["ready_at_ts"]),
         "promised_given": np.isfinite(c["promised_by_ts"]),
     }
-    out["content_sha"] = content_digest(out)
+    out["content_sha"] = np.array(content_digest(out), dtype=object)
     return out
 
 
@@ -254,94 +254,131 @@ def insert_orders(
         _insert_chunk(s, rows, idx[k : k + CHUNK], ids[k : k + CHUNK], import_id, now)
 
 
+TEXTS = (
+    "seller_id",
+    "seller_order_id",
+    "regime",
+    "hs_codes",
+    "currency",
+    "destination_country",
+    "destination_city",
+    "destination_postcode",
+    "hub",
+    "consignee_name",
+    "consignee_type",
+    "ioss_number",
+    "bonded_account",
+    "export_declaration",
+    "import_declaration",
+    "vat_via",
+    "content_sha",
+)
+MEASURES = ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3")  # rounded to 6 decimals
+AMOUNTS = ("declared_value", "value_eur", "duty_eur", "vat_eur")  # rounded to cents
+TIMES = {"order_date": "order_ts", "ready_at": "ready_ts"}  # stored column: prepared column (epoch seconds)
+DAYS = {"promised_by": "promised_day", "customs_date": "customs_day"}
+
+
+def _chunk_columns(
+    rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
+) -> dict[str, np.ndarray]:
+    """The stored columns of rows `idx` as numpy arrays (times as datetime64[s], days as datetime64[D])."""
+    n = len(idx)
+    out: dict[str, np.ndarray] = {
+        "id": np.array(ids, dtype=object),
+        "status": np.full(n, "waiting", dtype=object),
+        "container_id": np.full(n, None, dtype=object),
+        "import_id": np.full(n, import_id, dtype=object),
+        "created_at": np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")),
+    }
+    for name in TEXTS:
+        out[name] = np.asarray(rows[name], dtype=object)[idx]
+    for name in MEASURES:
+        out[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 6)
+    for name in AMOUNTS:
+        out[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 2)
+    for name in ("items", "tariff_lines"):
+        out[name] = np.asarray(rows[name], dtype=np.int64)[idx]
+    out["allow_other_trains"] = np.asarray(rows["allow_other_trains"], dtype=bool)[idx]
+    for name, src in TIMES.items():
+        out[name] = np.asarray(rows[src])[idx].astype("datetime64[s]")
+    for name, src in DAYS.items():
+        out[name] = np.asarray(rows[src])[idx].astype("datetime64[D]")
+    missing = set(ORDER_COLUMNS) - set(out)
+    if missing:
+        raise AssertionError(f"columns not filled: {missing}")
+    return out
+
+
 def _insert_chunk(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
     if not len(idx):
         return
-    is_pg = s.get_bind().dialect.name == "postgresql"
-
-    def col(name: str) -> list[Any]:
-        out: list[Any] = np.asarray(rows[name], dtype=object)[idx].tolist()
-        return out
-
-    def ts_col(name: str) -> list[str]:
-        vals = np.asarray(rows[name])[idx].astype("datetime64[s]")
-        text = np.datetime_as_string(vals, unit="s").tolist()
-        return [f"{t}+00:00" for t in text] if is_pg else [t.replace("T", " ") + ".000000" for t in text]
-
-    def day_col(name: str) -> list[str]:
-        out: list[str] = np.datetime_as_string(np.asarray(rows[name])[idx].astype("datetime64[D]")).tolist()
-        return out
-
-    n = len(idx)
-    data: dict[str, list[Any]] = {
-        "id": ids,
-        "seller_id": col("seller_id"),
-        "seller_order_id": col("seller_order_id"),
-        "order_date": ts_col("order_ts"),
-        "ready_at": ts_col("ready_ts"),
-        "promised_by": day_col("promised_day"),
-        "customs_date": day_col("customs_day"),
-        "status": ["waiting"] * n,
-        "container_id": [None] * n,
-        "import_id": [import_id] * n,
-        "created_at": [now.isoformat() if is_pg else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")] * n,
-    }
-    for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3"):
-        data[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 6).tolist()
-    for name in ("declared_value", "value_eur", "duty_eur", "vat_eur"):
-        data[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 2).tolist()
-    for name in ("items", "tariff_lines"):
-        data[name] = np.asarray(rows[name])[idx].tolist()
-    data["allow_other_trains"] = np.asarray(rows["allow_other_trains"])[idx].tolist()
-    for name in (
-        "regime",
-        "hs_codes",
-        "currency",
-        "destination_country",
-        "destination_city",
-        "destination_postcode",
-        "hub",
-        "consignee_name",
-        "consignee_type",
-        "ioss_number",
-        "bonded_account",
-        "export_declaration",
-        "import_declaration",
-        "vat_via",
-        "content_sha",
-    ):
-        data[name] = col(name)
-    missing = set(ORDER_COLUMNS) - set(data)
-    if missing:
-        raise AssertionError(f"columns not filled: {missing}")
+    cols = _chunk_columns(rows, idx, ids, import_id, now)
     raw: Any = s.connection().connection.driver_connection
-    cols = ORDER_COLUMNS
-    if is_pg:
-        # COPY ... FROM STDIN (CSV), the CSV written by pyarrow: nulls as empty fields, texts quoted when needed
-        import pyarrow.csv as pcsv
-
-        kinds = {"items": pa.int64(), "tariff_lines": pa.int64(), "allow_other_trains": pa.bool_()}
-        for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3"):
-            kinds[name] = pa.float64()
-        for name in ("declared_value", "value_eur", "duty_eur", "vat_eur"):
-            kinds[name] = pa.float64()
-        table = pa.table({c: pa.array(data[c], type=kinds.get(c, pa.string())) for c in cols})
-        sink = pa.BufferOutputStream()
-        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {Order.__tablename__} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)") as cp,
-        ):
-            cp.write(sink.getvalue().to_pybytes())
+    if s.get_bind().dialect.name == "postgresql":
+        _copy_postgresql(raw, cols)
     else:
-        # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
-        raw.execute("PRAGMA cache_size=-262144")
-        sql = f"INSERT INTO {Order.__tablename__} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        cur = raw.cursor()
-        cur.executemany(sql, zip(*(data[c] for c in cols)))
-        cur.close()
+        _executemany_sqlite(raw, cols)
+
+
+def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
+    """COPY ... FROM STDIN (CSV), the CSV written by pyarrow straight from the numpy columns: nulls as empty
+    fields, texts quoted when needed, times in UTC with a zone."""
+    import pyarrow.csv as pcsv
+
+    def arrow(name: str) -> pa.Array:
+        v = cols[name]
+        if name in TIMES or name == "created_at":
+            return pa.array(v).cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+        if v.dtype == object:
+            return pa.array(v, pa.string(), from_pandas=True)
+        return pa.array(v)
+
+    table = pa.table({c: arrow(c) for c in ORDER_COLUMNS})
+    sink = pa.BufferOutputStream()
+    pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
+    ):
+        cp.write(sink.getvalue().to_pybytes())
+
+
+def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
+    """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`); the
+    columns that are the same for every row of an import are written as SQL literals, not bound per row."""
+    same = {  # by construction (_chunk_columns)
+        "status": "waiting",
+        "container_id": None,
+        "import_id": str(cols["import_id"][0]),
+        "created_at": np.datetime_as_string(cols["created_at"][0], unit="us").replace("T", " "),
+    }
+    data: dict[str, list[Any]] = {}
+    for name, v in cols.items():
+        if name in same:
+            continue
+        if name in TIMES:
+            data[name] = [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
+        elif name in DAYS:
+            data[name] = np.datetime_as_string(v).tolist()
+        else:
+            data[name] = v.tolist()
+
+    def literal(v: str | None) -> str:
+        return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
+
+    bound = [c for c in ORDER_COLUMNS if c not in same]
+    values = ", ".join(literal(same[c]) if c in same else "?" for c in ORDER_COLUMNS)
+    # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
+    raw.execute("PRAGMA cache_size=-262144")
+    cur = raw.cursor()
+    cur.executemany(
+        f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})",
+        zip(*(data[c] for c in bound)),
+    )
+    cur.close()
 
 
 def new_order_ids(n: int) -> list[str]:
@@ -374,19 +411,12 @@ def import_table(
         raise NotFoundError(
             f"No seller {seller_id!r}: sellers are customers (cus_...); see `landbridge keys` / POST /v1/customers."
         )
-    named: set[str] = set()
-    if "seller_id" in [c.strip().lower() for c in table.column_names]:
-        col = next(c for c in table.column_names if c.strip().lower() == "seller_id")
-        import pyarrow.compute as pc
-
-        named = {x for x in pc.unique(table.column(col)).to_pylist() if isinstance(x, str)}
-    candidates = named | ({seller_id} if seller_id else set())
+    candidates = _named_sellers(table) | ({seller_id} if seller_id else set())
     known = set(s.scalars(select(Customer.id).where(Customer.id.in_(sorted(candidates))))) if candidates else set()
     checked = validate(
         table, rules, flow, lines=lines, first_line=first_line, seller_id=seller_id, known_sellers=known, now=now
     )
-    errors = list(read_errors or []) + checked.all_errors
-    errors.sort(key=lambda e: e.line)
+    errors = sorted([*(read_errors or []), *checked.all_errors], key=lambda e: e.line)
     rows = checked.rows + len(read_errors or [])
     report = ImportReport(source, rows, checked.valid if not checked.file_errors else 0, False, errors=errors)
     if checked.file_errors or (errors and not skip_invalid):
@@ -397,39 +427,17 @@ def import_table(
     }
     prepared = prepare(checked, rules, flow, allow)
     sellers = sorted(set(prepared["seller_id"].tolist()))
-    existing = _existing(s, sellers) if sellers else {}
     keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist()))
-    shas = prepared["content_sha"]
-    new_idx, changed_idx, changed_ids = [], [], []
-    unchanged = 0
-    for i, k in enumerate(keys):
-        hit = existing.get(k)
-        if hit is None:
-            new_idx.append(i)
-        elif hit[1] == shas[i]:
-            unchanged += 1
-        else:
-            changed_idx.append(i)
-            changed_ids.append(hit[0])
+    sorting = _sort_out(keys, prepared["content_sha"], _existing(s, sellers) if sellers else {})
     import_id = new_id("imp")
     # insert in time order (ready at the warehouse) with ids ascending: the indexes then grow at a few points
     # (per hub, per seller) instead of at random places, which is what makes big batches fast
-    ready = prepared["ready_ts"]
-    new_idx.sort(key=lambda i: (ready[i], keys[i]))
+    new_rows = np.array(sorting.new, dtype=np.int64)
+    new_rows = new_rows[np.argsort(prepared["ready_ts"][new_rows], kind="stable")]  # ties: in file order
+    new_idx = new_rows.tolist()
     ids = sorted(new_order_ids(len(new_idx)))
-    insert_orders(s, prepared, np.array(new_idx, dtype=np.int64), ids, import_id, now)
-    ok_lines = checked.lines[checked.ok]
-    diffs = _changed_fields(s, changed_ids, prepared, changed_idx) if changed_idx else []
-    report.changed = [
-        {
-            "line": int(ok_lines[i]),
-            "seller_order_id": keys[i][1],
-            "id": oid,
-            "fields": d,
-            "note": "differs from the stored order; not updated",
-        }
-        for i, oid, d in zip(changed_idx, changed_ids, diffs)
-    ]
+    insert_orders(s, prepared, new_rows, ids, import_id, now)
+    report.changed = _changed_report(s, sorting, prepared, checked.lines[checked.ok], keys)
     s.execute(
         insert(IMPORTS),
         [
@@ -439,8 +447,8 @@ def import_table(
                 "source": source[:300],
                 "rows": rows,
                 "inserted": len(new_idx),
-                "unchanged": unchanged,
-                "changed": len(changed_idx),
+                "unchanged": sorting.unchanged,
+                "changed": len(sorting.changed),
                 "rejected": rows - checked.valid,
                 "actor": actor[:64],
                 "created_at": now,
@@ -450,7 +458,61 @@ def import_table(
     report.imported = True
     report.import_id = import_id
     report.inserted = len(new_idx)
-    report.unchanged = unchanged
-    id_of = dict(zip(new_idx, ids))
-    report.inserted_ids = [id_of[i] for i in sorted(new_idx)]  # in the order of the input rows
+    report.unchanged = sorting.unchanged
+    report.inserted_ids = np.array(ids, dtype=object)[np.argsort(new_rows)].tolist()  # in the input rows' order
     return report
+
+
+def _named_sellers(table: pa.Table) -> set[str]:
+    """The sellers a file's seller_id column names (empty without the column)."""
+    import pyarrow.compute as pc
+
+    col = next((c for c in table.column_names if c.strip().lower() == "seller_id"), None)
+    if col is None:
+        return set()
+    return {x for x in pc.unique(table.column(col)).to_pylist() if isinstance(x, str)}
+
+
+@dataclass
+class _Sorted:
+    """Rows of an import by what they are: new, unchanged (count), changed (row, stored order id)."""
+
+    new: list[int]
+    unchanged: int
+    changed: list[tuple[int, str]]
+
+
+def _sort_out(
+    keys: list[tuple[str, str]], shas: np.ndarray | list[str], existing: dict[tuple[str, str], tuple[str, str]]
+) -> _Sorted:
+    out = _Sorted([], 0, [])
+    for i, k in enumerate(keys):
+        hit = existing.get(k)
+        if hit is None:
+            out.new.append(i)
+        elif hit[1] == shas[i]:
+            out.unchanged += 1
+        else:
+            out.changed.append((i, hit[0]))
+    return out
+
+
+def _changed_report(
+    s: Session, sorting: _Sorted, prepared: dict[str, Any], ok_lines: np.ndarray, keys: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Each changed order: its line, the seller's id, the stored order and the fields that differ."""
+    if not sorting.changed:
+        return []
+    idx = [i for i, _oid in sorting.changed]
+    ids = [oid for _i, oid in sorting.changed]
+    diffs = _changed_fields(s, ids, prepared, idx)
+    return [
+        {
+            "line": int(ok_lines[i]),
+            "seller_order_id": keys[i][1],
+            "id": oid,
+            "fields": d,
+            "note": "differs from the stored order; not updated",
+        }
+        for i, oid, d in zip(idx, ids, diffs)
+    ]

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -262,35 +261,24 @@ def to_csv(rows: list[dict[str, Any]], totals: dict[str, Any] | None = None) -> 
     return buf.getvalue()
 
 
-def _font_dir() -> Path | None:
-    spec = importlib.util.find_spec("matplotlib")
-    if spec and spec.submodule_search_locations:
-        d = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
-        if (d / "DejaVuSans.ttf").exists() and (d / "DejaVuSans-Bold.ttf").exists():
-            return d
-    return None
-
-
 def to_pdf(
     title: str, header: dict[str, Any], columns: list[str], rows: list[dict[str, Any]], totals: dict[str, Any]
 ) -> bytes:
-    """A landscape A4 manifest: title, header fields, a table (repeated column heads on each page), totals."""
-    from fpdf import FPDF
+    """A landscape A4 manifest: title, header fields, a table (repeated column heads on each page), totals. The
+    fonts are the consignment note's (booking.consignment): DejaVu Sans for Latin and Cyrillic names, Noto Sans
+    CJK as the fallback for Chinese ones (loaded only when the manifest has CJK text)."""
+    from landbridge.booking.consignment import has_cjk, unicode_pdf_class
 
-    pdf = FPDF(orientation="L", format="A4")
-    d = _font_dir()
-    fam = "helvetica"
-    if d is not None:
-        pdf.add_font("dv", "", str(d / "DejaVuSans.ttf"))
-        pdf.add_font("dv", "B", str(d / "DejaVuSans-Bold.ttf"))
-        fam = "dv"
+    pdf = unicode_pdf_class()(orientation="L", format="A4")
+    pdf.setup_fonts(cjk=has_cjk([title, header, rows]))
+    fam = pdf.family_name
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
     pdf.set_font(fam, "B", 13)
-    pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, pdf.t(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 8)
     for k, v in header.items():
-        pdf.cell(0, 4.5, f"{k}: {v}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 4.5, pdf.t(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / max(len(columns), 1)
 
@@ -307,7 +295,7 @@ def to_pdf(
             pdf.add_page()
             head()
         for c in columns:
-            text = str(r.get(c, ""))
+            text = pdf.t(r.get(c, ""))
             pdf.cell(
                 width,
                 4.2,
@@ -319,7 +307,7 @@ def to_pdf(
         pdf.ln()
     pdf.ln(3)
     pdf.set_font(fam, "B", 8)
-    pdf.cell(0, 5, "Totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, pdf.t("Totals: " + ", ".join(f"{k} {v}" for k, v in totals.items())), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -369,8 +357,7 @@ def write_manifests(s: Session, departure_id: str, folder: Path) -> list[Path]:
         q.write_bytes(
             to_pdf(
                 f"Regime {regime} manifest, departure {departure_id}",
-                # the name's Chinese part is left out of the PDF (its font has no CJK glyphs); the CSV keeps it
-                {"regime": m["regime_name"].split(" (")[0], "export declaration": m["declaration"]},
+                {"regime": m["regime_name"], "export declaration": m["declaration"]},
                 list(m["containers"][0]),
                 m["containers"],
                 m["totals"],

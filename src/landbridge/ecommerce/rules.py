@@ -140,11 +140,13 @@ def _dated_lookup(table: dict[str, tuple[Dated, ...]], keys: np.ndarray, days: n
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for key in pc.unique(pa.array(keys, pa.string())).to_pylist():
+    enc = pc.dictionary_encode(pa.array(keys, pa.string()))
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False))
+    for j, key in enumerate(enc.dictionary.to_pylist()):
         periods = table.get(str(key))
         if not periods:
             continue
-        m = keys == key
+        m = idx == j
         starts = np.array([np.datetime64(p.valid_from, "D") for p in periods])
         rates = np.array([p.rate for p in periods])
         k = np.searchsorted(starts, days[m], side="right") - 1

@@ -221,6 +221,21 @@ def _map(arr: pa.Array, fn: Any, default: Any = None) -> np.ndarray:
     return out
 
 
+@dataclass
+class _Rows:
+    """What the validation steps share: the columns as text, which are present, the errors so far, the parsed
+    columns, the rules and the order flow."""
+
+    n: int
+    lines: np.ndarray
+    text: dict[str, pa.Array]
+    present: dict[str, np.ndarray]
+    e: _Errors
+    cols: dict[str, np.ndarray]
+    rules: Rules
+    flow: OrderFlow
+
+
 def validate(
     table: pa.Table,
     rules: Rules,
@@ -251,16 +266,37 @@ def validate(
     present = {k: _present(v) for k, v in text.items()}
     for req in REQUIRED:
         e.add(~present[req], req, "required; the value is missing")
-    cols: dict[str, np.ndarray] = {}
+    r = _Rows(n, lines, text, present, e, {}, rules, flow)
+    _check_identifiers(r, seller_id, known_sellers)
+    _check_texts(r)
+    known_regime = _check_regime(r)
+    _check_sizes(r)
+    _check_items_and_value(r)
+    is_iso = _check_codes(r)
+    _check_dates(r, now)
+    _check_hs_codes(r)
+    _check_regime_rules(r)
+    _check_ioss_and_rates(r, is_iso, known_regime)
+    cols = r.cols
+    cols["ioss_number"] = _np_text(text["ioss_number"])
+    cols["bonded_account"] = _np_text(text["bonded_account"])
+    cols["seller_order_id"] = _np_text(text["seller_order_id"])
+    for fld in ("destination_city", "destination_postcode", "consignee_name"):
+        cols[fld] = _np_text(text[fld])
+    errors = e.collect(lines)
+    return Checked(n, lines, ~e.bad, errors, cols, [])
 
-    # ---- identifiers and text ---------------------------------------------------------------
-    sid = text["seller_order_id"]
+
+def _check_identifiers(r: _Rows, seller_id: str | None, known_sellers: set[str] | None) -> None:
+    """The seller's order id, the seller, and duplicates of (seller, order id) inside the file."""
+    e, present, n = r.e, r.present, r.n
+    sid = r.text["seller_order_id"]
     e.add(
         present["seller_order_id"] & ~_match(sid, ORDER_ID),
         "seller_order_id",
         "1 to 64 printable ASCII characters, no spaces",
     )
-    sellers = text["seller_id"]
+    sellers = r.text["seller_id"]
     if seller_id is not None:
         conflict = present["seller_id"] & ~np.asarray(pc.fill_null(pc.equal(sellers, seller_id), False), dtype=bool)
         e.add(conflict, "seller_id", f"differs from the seller of this import ({seller_id})")
@@ -269,22 +305,29 @@ def validate(
         e.add(~present["seller_id"], "seller_id", "give the seller (a seller_id column, or --seller / seller_id)")
     if known_sellers is not None:
         e.add(present["seller_id"] & ~_in(sellers, known_sellers), "seller_id", "no such seller (customer id cus_...)")
+    r.cols["seller_id"] = _np_text(sellers)
     # duplicates of (seller, order id) inside the file: the later rows are refused
     key = pc.binary_join_element_wise(pc.fill_null(sellers, ""), pc.fill_null(sid, ""), "\x1f")
     counts_by_key = pc.value_counts(key)
     dup_keys = pc.filter(counts_by_key.field("values"), pc.greater(counts_by_key.field("counts"), 1))
-    if len(dup_keys):
-        in_dup = np.flatnonzero(_in(key, set(dup_keys.to_pylist())))
-        first_at: dict[str, int] = {}
-        reason = np.empty(n, dtype=object)
-        dup = np.zeros(n, dtype=bool)
-        for i, k in zip(in_dup.tolist(), key.take(pa.array(in_dup)).to_pylist()):
-            if k in first_at:
-                dup[i] = True
-                reason[i] = f"duplicate seller_order_id; first at line {lines[first_at[k]]}"
-            else:
-                first_at[k] = i
-        e.add(dup & present["seller_order_id"], "seller_order_id", reason)
+    if not len(dup_keys):
+        return
+    in_dup = np.flatnonzero(_in(key, set(dup_keys.to_pylist())))
+    first_at: dict[str, int] = {}
+    reason = np.empty(n, dtype=object)
+    dup = np.zeros(n, dtype=bool)
+    for i, k in zip(in_dup.tolist(), key.take(pa.array(in_dup)).to_pylist()):
+        if k in first_at:
+            dup[i] = True
+            reason[i] = f"duplicate seller_order_id; first at line {r.lines[first_at[k]]}"
+        else:
+            first_at[k] = i
+    e.add(dup & present["seller_order_id"], "seller_order_id", reason)
+
+
+def _check_texts(r: _Rows) -> None:
+    """Lengths and control characters of the free texts; the postcode's characters."""
+    e, present, text = r.e, r.present, r.text
     for fld, lo, hi in (("destination_city", 1, 100), ("consignee_name", 1, 200), ("bonded_account", 1, 40)):
         length = np.asarray(pc.fill_null(pc.utf8_length(text[fld]), 0).to_numpy(zero_copy_only=False))
         e.add(present[fld] & ((length < lo) | (length > hi)), fld, f"{lo} to {hi} characters")
@@ -295,15 +338,21 @@ def validate(
         "1 to 12 letters, digits, spaces or hyphens",
     )
 
-    # ---- regime --------------------------------------------------------------------------------
-    regime_arr = pc.replace_substring_regex(text["regime"], r"\.0+$", "")  # 9610.0 from a float column
-    codes = sorted(rules.regimes)
-    known_regime = _in(regime_arr, codes)
-    e.add(present["regime"] & ~known_regime, "regime", f"unknown export regime; use one of {', '.join(codes)}")
-    regime = _np_text(pc.fill_null(regime_arr, ""))
-    cols["regime"] = regime
 
-    # ---- numbers -------------------------------------------------------------------------------
+def _check_regime(r: _Rows) -> np.ndarray:
+    """The export regime code (9610.0 from a float column accepted); returns which rows name a known one."""
+    regime_arr = pc.replace_substring_regex(r.text["regime"], r"\.0+$", "")
+    codes = sorted(r.rules.regimes)
+    known_regime = _in(regime_arr, codes)
+    r.e.add(r.present["regime"] & ~known_regime, "regime", f"unknown export regime; use one of {', '.join(codes)}")
+    r.cols["regime"] = _np_text(pc.fill_null(regime_arr, ""))
+    return known_regime
+
+
+def _check_sizes(r: _Rows) -> None:
+    """Weight and dimensions: positive finite numbers, the parcel through the container's door and within its
+    length, the regime's weight limit."""
+    e, present, text, cols, n = r.e, r.present, r.text, r.cols, r.n
     for fld in ("weight_kg", "length_cm", "width_cm", "height_cm"):
         ok = _match(text[fld], NUMBER)
         e.add(present[fld] & ~ok, fld, "not a number")
@@ -311,9 +360,8 @@ def validate(
         e.add(ok & ~(v > 0), fld, "must be greater than 0")
         e.add(ok & (v > 0) & ~np.isfinite(v), fld, "must be finite")
         cols[fld] = v
-    cont = rules.ops
+    cont = r.rules.ops
     inner = cont.inner_cm
-    container_type = flow.container_type
     dims = np.stack([cols["length_cm"], cols["width_cm"], cols["height_cm"]], axis=1)
     dims_ok = np.all(np.isfinite(dims) & (dims > 0), axis=1)
     srt = np.sort(np.where(dims_ok[:, None], dims, 0.0), axis=1)  # smallest first
@@ -322,50 +370,58 @@ def validate(
     e.add(
         dims_ok & ~fits,
         "length_cm",
-        f"the parcel does not fit a {container_type} container (inner {inner['length']:g} cm long, door "
+        f"the parcel does not fit a {r.flow.container_type} container (inner {inner['length']:g} cm long, door "
         f"{cont.door_cm['width']:g} x {cont.door_cm['height']:g} cm)",
     )
     cols["volume_m3"] = np.where(dims_ok, dims.prod(axis=1) / 1e6, np.nan)
+    regime = cols["regime"]
     max_w = np.full(n, np.inf)
-    for code, r in rules.regimes.items():
-        max_w[regime == code] = r.max_parcel_weight_kg
+    for code, reg in r.rules.regimes.items():
+        max_w[regime == code] = reg.max_parcel_weight_kg
     w = cols["weight_kg"]
     heavy = np.isfinite(w) & (w > max_w)
     if heavy.any():
         why = np.empty(n, dtype=object)
-        why[heavy] = [f"at most {m:g} kg for regime {r}" for m, r in zip(max_w[heavy], regime[heavy])]
+        why[heavy] = [f"at most {m:g} kg for regime {c}" for m, c in zip(max_w[heavy], regime[heavy])]
         e.add(heavy, "weight_kg", why)
+
+
+def _check_items_and_value(r: _Rows) -> None:
+    """The number of items (whole, 1 to MAX_ITEMS) and the declared value (at most 2 decimals, in range)."""
+    e, present, text = r.e, r.present, r.text
     ok = _match(text["items"], INTEGER)
     e.add(present["items"] & ~ok, "items", "a whole number of items")
     items = _floats(text["items"], ok)
     e.add(ok & ((items < 1) | (items > MAX_ITEMS)), "items", f"1 to {MAX_ITEMS:,}")
-    cols["items"] = items
+    r.cols["items"] = items
     ok = _match(text["declared_value"], MONEY)
     e.add(present["declared_value"] & ~ok, "declared_value", "an amount with at most 2 decimals, e.g. 24.90")
     value = _floats(text["declared_value"], ok)
     e.add(ok & ((value <= 0) | (value > MAX_VALUE)), "declared_value", f"greater than 0 and at most {MAX_VALUE:,}")
-    cols["declared_value"] = value
+    r.cols["declared_value"] = value
 
-    # ---- currency and country: ISO codes (pycountry), then the rules' coverage ---------------------
+
+def _iso_codes(arr: pa.Array, length: int, lookup: Any) -> set[str]:
+    """The distinct values of `arr` that are ISO codes of `length` letters (pycountry `lookup`)."""
+    return {
+        c
+        for c in pc.unique(arr).to_pylist()
+        if c and len(c) == length and c.isascii() and c.isalpha() and lookup(c) is not None
+    }
+
+
+def _check_codes(r: _Rows) -> np.ndarray:
+    """Currency and country: ISO codes (pycountry), then the rules' coverage (EU member states served by a hub).
+    Returns which rows have an ISO currency code."""
     import pycountry
 
-    cur_arr = pc.utf8_upper(text["currency"])
-    iso_cur = {
-        c
-        for c in pc.unique(cur_arr).to_pylist()
-        if c and len(c) == 3 and c.isascii() and c.isalpha() and pycountry.currencies.get(alpha_3=c)
-    }
-    is_iso = _in(cur_arr, iso_cur)
+    e, present = r.e, r.present
+    cur_arr = pc.utf8_upper(r.text["currency"])
+    is_iso = _in(cur_arr, _iso_codes(cur_arr, 3, lambda c: pycountry.currencies.get(alpha_3=c)))
     e.add(present["currency"] & ~is_iso, "currency", "not an ISO 4217 currency code (e.g. EUR, USD, CNY)")
-    cur = _np_text(pc.fill_null(cur_arr, ""))
-    cols["currency"] = cur
-    cty_arr = pc.utf8_upper(text["destination_country"])
-    iso_cty = {
-        c
-        for c in pc.unique(cty_arr).to_pylist()
-        if c and len(c) == 2 and c.isascii() and c.isalpha() and pycountry.countries.get(alpha_2=c)
-    }
-    is_cty = _in(cty_arr, iso_cty)
+    r.cols["currency"] = _np_text(pc.fill_null(cur_arr, ""))
+    cty_arr = pc.utf8_upper(r.text["destination_country"])
+    is_cty = _in(cty_arr, _iso_codes(cty_arr, 2, lambda c: pycountry.countries.get(alpha_2=c)))
     e.add(present["destination_country"] & ~is_cty, "destination_country", "not an ISO 3166-1 alpha-2 country code")
     in_eu = _in(cty_arr, set(EU27))
     e.add(
@@ -373,12 +429,16 @@ def validate(
         "destination_country",
         "outside the EU: the regimes' destinations and the import rules cover EU member states only",
     )
-    hubs = _map(cty_arr, lambda c: flow.hub_of(c) or "", "")
+    hubs = _map(cty_arr, lambda c: r.flow.hub_of(c) or "", "")
     e.add(in_eu & (hubs == ""), "destination_country", "no European hub serves this country (ecommerce_flow.yaml)")
-    cols["destination_country"] = _np_text(pc.fill_null(cty_arr, ""))
-    cols["hub"] = hubs
+    r.cols["destination_country"] = _np_text(pc.fill_null(cty_arr, ""))
+    r.cols["hub"] = hubs
+    return is_iso
 
-    # ---- dates ---------------------------------------------------------------------------------
+
+def _check_dates(r: _Rows, now: datetime) -> None:
+    """The order date (within the rules on file and FUTURE_DAYS ahead), ready and promised dates after it."""
+    e, present, text, rules = r.e, r.present, r.text, r.rules
     ok = _match(text["order_date"], DATETIME)
     e.add(
         present["order_date"] & ~ok,
@@ -395,7 +455,7 @@ def validate(
         f"before {rules.first_rules_day}, the first day of the import rules on file",
     )
     e.add(parsed & (od > last), "order_date", f"more than {FUTURE_DAYS} days ahead")
-    cols["order_ts"] = np.where(parsed, od, np.nan)
+    r.cols["order_ts"] = np.where(parsed, od, np.nan)
     for fld, pattern, what in (
         ("ready_at", DATETIME, "an ISO 8601 date-time with a time zone"),
         ("promised_by", DATE, "an ISO 8601 date (YYYY-MM-DD)"),
@@ -405,17 +465,22 @@ def validate(
         v, parsed_f = _epoch_seconds(text[fld], ok)
         e.add(ok & ~parsed_f, fld, "not a calendar date")
         e.add(parsed_f & np.isfinite(od) & (v < od - 86_400), fld, "before the order date")
-        cols[fld + "_ts"] = np.where(parsed_f, v, np.nan)
+        r.cols[fld + "_ts"] = np.where(parsed_f, v, np.nan)
+    r.cols["days"] = np.where(np.isfinite(od), od, 0).astype("datetime64[s]").astype("datetime64[D]")
 
-    # ---- HS codes per line ---------------------------------------------------------------------
-    hs_txt = pc.fill_null(text["hs_codes"], "")
+
+def _check_hs_codes(r: _Rows) -> None:
+    """HS codes per line: digits, count, chapter, goods the train refuses; then the distinct 6-digit subheadings
+    and the mean indicative duty rate per order, and the normalised codes."""
+    e, n, rules = r.e, r.n, r.rules
+    hs_txt = pc.fill_null(r.text["hs_codes"], "")
     parts = pc.split_pattern(hs_txt, ";")
     offsets = np.asarray(parts.offsets.to_numpy(zero_copy_only=False))
     flat = pc.utf8_trim_whitespace(parts.flatten())
     counts = np.diff(offsets)
     parent = np.repeat(np.arange(n), counts)
     flat_ok = _match(flat, HS)
-    has_hs = present["hs_codes"]
+    has_hs = r.present["hs_codes"]
 
     def per_order(mask: np.ndarray) -> np.ndarray:
         return np.bincount(parent[mask], minlength=n) > 0
@@ -437,6 +502,7 @@ def validate(
     hs6 = pc.dictionary_encode(pc.utf8_slice_codeunits(flat, 0, 6))
     hs6_idx = np.asarray(hs6.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     pairs = np.unique(parent[flat_ok].astype(np.int64) * (len(hs6.dictionary) + 1) + hs6_idx[flat_ok])
+    cols = r.cols
     cols["tariff_lines"] = np.bincount(pairs // (len(hs6.dictionary) + 1), minlength=n)
     rate = _map(chapter, lambda c: float(rules.duty_rate_of_chapter(np.array([c or ""]))[0]), 0.0).astype(float)
     rate_sum = np.bincount(parent[flat_ok], weights=rate[flat_ok], minlength=n)
@@ -446,64 +512,60 @@ def validate(
     # normalised: codes trimmed, joined with ';'
     trimmed = pc.list_slice(pc.split_pattern(pc.replace_substring(hs_txt, " ", ""), ";"), 0, MAX_LINES + 1)
     cols["hs_codes"] = _np_text(pc.fill_null(pc.binary_join(trimmed, ";"), ""))
+    items = cols["items"]
     e.add(np.isfinite(items) & (items < counts) & has_hs, "items", "fewer items than HS code lines")
 
-    # ---- regime rules (ecommerce_regimes.yaml) -------------------------------------------------
-    ctype_arr = pc.utf8_lower(text["consignee_type"])
+
+def _check_regime_rules(r: _Rows) -> None:
+    """What each regime allows (ecommerce_regimes.yaml): consignee types (default: the regime's first) and the
+    bonded account of bonded stock."""
+    e, present, n = r.e, r.present, r.n
+    regime = r.cols["regime"]
+    ctype_arr = pc.utf8_lower(r.text["consignee_type"])
     ctype = _np_text(pc.fill_null(ctype_arr, ""))
     default_type = np.full(n, "", dtype=object)
-    for code, r in rules.regimes.items():
+    for code, reg in r.rules.regimes.items():
         m = regime == code
-        default_type[m] = r.consignee_types[0]
-        allowed = _in(ctype_arr, set(r.consignee_types))
+        default_type[m] = reg.consignee_types[0]
+        allowed = _in(ctype_arr, set(reg.consignee_types))
         e.add(
             m & present["consignee_type"] & ~allowed,
             "consignee_type",
-            f"regime {code} ({r.model}) ships to {' or '.join(r.consignee_types)} consignees",
+            f"regime {code} ({reg.model}) ships to {' or '.join(reg.consignee_types)} consignees",
         )
-        if r.requires_bonded_stock:
+        if reg.requires_bonded_stock:
             e.add(
                 m & ~present["bonded_account"],
                 "bonded_account",
                 f"regime {code} ships bonded stock: give the bonded account book number",
             )
-    cols["consignee_type"] = np.where(present["consignee_type"], ctype, default_type)
+    r.cols["consignee_type"] = np.where(present["consignee_type"], ctype, default_type)
 
-    # ---- IOSS and the rules' coverage of the date --------------------------------------------------
-    ioss_ok = _match(text["ioss_number"], rules.eu.ioss_number_pattern)
+
+def _check_ioss_and_rates(r: _Rows, is_iso: np.ndarray, known_regime: np.ndarray) -> None:
+    """The IOSS number (format, B2C only, up to the low-value threshold) and an exchange rate on the order date."""
+    e, present, rules, cols = r.e, r.present, r.rules, r.cols
+    ioss_ok = _match(r.text["ioss_number"], rules.eu.ioss_number_pattern)
     e.add(present["ioss_number"] & ~ioss_ok, "ioss_number", "an IOSS number is 'IM' and 10 digits")
-    days = np.where(np.isfinite(od), od, 0).astype("datetime64[s]").astype("datetime64[D]")
-    rate_eur = rules.eur_rate(cur, days)
+    rate_eur = rules.eur_rate(cols["currency"], cols["days"])
     e.add(
-        is_iso & np.isfinite(od) & ~np.isfinite(rate_eur),
+        is_iso & np.isfinite(cols["order_ts"]) & ~np.isfinite(rate_eur),
         "currency",
         "no exchange rate for this currency on the order date in data/eu_import_rules.yaml",
     )
-    value_eur = value / rate_eur
+    value_eur = cols["declared_value"] / rate_eur
     b2c = cols["consignee_type"] == "individual"
     e.add(
         present["ioss_number"] & ioss_ok & ~b2c & known_regime,
         "ioss_number",
         "IOSS covers sales to consumers only (B2C regimes)",
     )
+    over = np.isfinite(value_eur) & (value_eur > rules.eu.low_value_threshold_eur)
     e.add(
-        present["ioss_number"]
-        & ioss_ok
-        & b2c
-        & np.isfinite(value_eur)
-        & (value_eur > rules.eu.low_value_threshold_eur),
+        present["ioss_number"] & ioss_ok & b2c & over,
         "ioss_number",
         f"IOSS covers consignments up to EUR {rules.eu.low_value_threshold_eur:g}; declare this one without it",
     )
-    cols["ioss_number"] = _np_text(text["ioss_number"])
-    cols["bonded_account"] = _np_text(text["bonded_account"])
-    cols["days"] = days
-    cols["seller_id"] = _np_text(sellers)
-    cols["seller_order_id"] = _np_text(sid)
-    for fld in ("destination_city", "destination_postcode", "consignee_name"):
-        cols[fld] = _np_text(text[fld])
-    errors = e.collect(lines)
-    return Checked(n, lines, ~e.bad, errors, cols, [])
 
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Checked", "RowError", "as_text", "check_columns", "validate"]

@@ -141,8 +141,30 @@ def _load_cities(src: DataSource, name: str, region: str, places: dict[str, Plac
 
 
 def load_network(src: DataSource) -> Network:
+    """The network from the data folder (the user's files over the shipped ones). Raises DataError naming
+    file, entry and field of the first problem."""
     places, sources = load_places(src)
+    rail_ids = frozenset(p.id for p in places.values() if p.is_rail)
+    links = _rail_links(src, places, rail_ids, sources)
+    crossings = _crossings(src, places, rail_ids, sources)
+    road, sea = _derived_routes(src)
+    return Network(places, links, crossings, road, sea, sources)
 
+
+def _link_geometry(
+    geometry: dict[str, Any], label: str, reverse_label: str, a: Place, b: Place
+) -> tuple[tuple[tuple[float, float], ...], dict[str, Any] | None]:
+    """The derived line of a link (either direction, turned to run from a to b), or the straight line."""
+    geo = geometry.get(label) or geometry.get(reverse_label)
+    if not geo:
+        return ((a.lon, a.lat), (b.lon, b.lat)), None
+    coords = tuple((float(x), float(y)) for x, y in geo["coordinates"])
+    return (coords if label in geometry else tuple(reversed(coords))), geo
+
+
+def _rail_links(
+    src: DataSource, places: dict[str, Place], rail_ids: frozenset[str], sources: dict[str, str]
+) -> list[RailLink]:
     doc = src.yaml(RAIL_LINKS)
     sources[RAIL_LINKS] = str(doc.get("source", ""))
     defaults = doc.get("defaults") or {}
@@ -153,7 +175,6 @@ def load_network(src: DataSource) -> Network:
     geometry = _json(src, RAIL_GEOMETRY).get("links") or {}
     file = src.display(RAIL_LINKS)
     entries = validate_entries(file, doc.get("links"), RailLinkEntry, section="links", unique=False)
-    rail_ids = frozenset(p.id for p in places.values() if p.is_rail)
     links: list[RailLink] = []
     seen: set[frozenset[str]] = set()
     for e in entries:
@@ -172,14 +193,7 @@ def load_network(src: DataSource) -> Network:
         if key in seen:
             raise DataError(file, "link listed twice", entry=label)
         seen.add(key)
-        geo = geometry.get(label) or geometry.get(f"{e.to}|{e.from_}")
-        coords: tuple[tuple[float, float], ...]
-        if geo:
-            coords = tuple((float(x), float(y)) for x, y in geo["coordinates"])
-            if label not in geometry:
-                coords = tuple(reversed(coords))
-        else:
-            coords = ((a.lon, a.lat), (b.lon, b.lat))
+        coords, geo = _link_geometry(geometry, label, f"{e.to}|{e.from_}", a, b)
         distance = e.distance_km or (geo or {}).get("distance_km")
         if not distance:
             raise DataError(
@@ -194,7 +208,12 @@ def load_network(src: DataSource) -> Network:
         )
         traction = e.traction or traction_by_country.get(a.country, default_traction)
         links.append(RailLink(a.id, b.id, float(distance), float(speed), traction, int(a.gauge_mm or 0), coords))
+    return links
 
+
+def _crossings(
+    src: DataSource, places: dict[str, Place], rail_ids: frozenset[str], sources: dict[str, str]
+) -> list[BorderCrossing]:
     doc = src.yaml(CROSSINGS)
     sources[CROSSINGS] = str(doc.get("source", ""))
     file = src.display(CROSSINGS)
@@ -226,7 +245,13 @@ def load_network(src: DataSource) -> Network:
                 frozenset(c.import_countries),
             )
         )
+    return crossings
 
+
+def _derived_routes(
+    src: DataSource,
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], dict[str, SeaRoute]]]:
+    """Road distances and sea routes derived at build time (data/derived/)."""
     road = {}
     for key, v in (_json(src, ROAD_DISTANCES).get("pairs") or {}).items():
         x, _, y = key.partition("|")
@@ -238,7 +263,7 @@ def load_network(src: DataSource) -> Network:
             name: SeaRoute(float(v["distance_km"]), tuple((float(p[0]), float(p[1])) for p in v["coordinates"]))
             for name, v in variants.items()
         }
-    return Network(places, links, crossings, road, sea, sources)
+    return road, sea
 
 
 @lru_cache(maxsize=4)

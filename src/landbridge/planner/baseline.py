@@ -12,41 +12,41 @@ Used by the tests (the planner's earliest rail arrival is never later) and by be
 from __future__ import annotations
 
 import bisect
-from datetime import UTC, datetime
 
 from landbridge.network.models import Place
 from landbridge.planner.core import Planner
 
 
 class ConnectionScan:
-    """Earliest rail arrival over the departures of [start_epoch, end_epoch] (seconds) for one cargo type."""
+    """Earliest rail arrival over the connections leaving in [start_epoch, end_epoch] (seconds) for one cargo
+    type, including runs that left their origin before start_epoch and are still on their way."""
 
     def __init__(self, planner: Planner, start_epoch: float, end_epoch: float, cargo: str = "general"):
         self.planner = planner
         tt = planner.timetable
         conns: list[tuple[float, float, str, str, int, bool, bool]] = []
         trip = 0
-        y0 = datetime.fromtimestamp(start_epoch, UTC).year
-        y1 = datetime.fromtimestamp(end_epoch, UTC).year
         for s in tt.services:
             if s.mode != "rail" or not ("*" in s.accepts or cargo in s.accepts):
                 continue
-            for y in range(y0 - 1, y1 + 1):
-                for e in tt.year_departure_epochs(s, y):
-                    if not start_epoch <= e <= end_epoch:
-                        continue
-                    conns.extend(
-                        (
-                            e + s.depart_h[k] * 3600,
-                            e + s.arrive_h[k + 1] * 3600,
-                            s.stops[k],
-                            s.stops[k + 1],
-                            trip,
-                            s.boardable[k],
-                            s.boardable[k + 1],
-                        )
-                        for k in range(len(s.stops) - 1)
+            # A run that left its origin before the window may still be on its way: a train from Yiwu that
+            # left 10 days before can be boarded in Duisburg inside the window.
+            for e in tt.departure_epochs_between(s, start_epoch - s.arrive_h[-1] * 3600, end_epoch + 1):
+                legs = [
+                    (
+                        e + s.depart_h[k] * 3600,
+                        e + s.arrive_h[k + 1] * 3600,
+                        s.stops[k],
+                        s.stops[k + 1],
+                        trip,
+                        s.boardable[k],
+                        s.boardable[k + 1],
                     )
+                    for k in range(len(s.stops) - 1)
+                ]
+                legs = [c for c in legs if start_epoch <= c[0] <= end_epoch]
+                if legs:
+                    conns.extend(legs)
                     trip += 1
         conns.sort(key=lambda c: c[0])
         self.dep = [c[0] for c in conns]

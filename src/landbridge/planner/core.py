@@ -53,6 +53,7 @@ from landbridge.timetable.builder import Timetable, departure_id
 # most 1 % more and emits at most 5 % more (emission factors are not more accurate than that).
 PRACTICAL_COST_SHARE = 0.01
 PRACTICAL_CO2E_SHARE = 0.05
+TRUCK_CACHE_SIZE = 4096  # (place, load) pairs whose truck legs are kept
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class PlannerSettings:
 class Planner:
     """Quotes over a timetable: search and scheduling here, prices in landbridge.pricing, emissions in
     the emission model. Build once per timetable (about 20 ms); `quote` is then fast and thread-safe
-    for reading (caches only grow)."""
+    for reading (caches only grow, or are emptied whole; a search keeps what it took from them)."""
 
     def __init__(
         self,
@@ -138,7 +139,13 @@ class Planner:
         self._hub_kg_per_t: list[float] = hub if any(hub) else []
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
+        # ... and the baseline schedule (h) they were simulated on: a scenario's longer schedule adds to them
+        self.simulated_schedule: dict[str, float] = {}
+        # ... and by calendar month of departure, where the twin ran enough trains that month (a congested
+        # season, the winter slow-down, shows in the quotes of its months)
+        self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
+        self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
 
     def _min_gap_s(self) -> float:
         s = self.settings
@@ -214,6 +221,18 @@ class Planner:
             v.containers, v.container.id, period.container_factor(v.container.id), chargeable, v.cargo.un_number
         )
 
+    def _place_trucks(self, place: Place, wide: bool, v: ValidRequest, period: TariffPeriod, load: Load) -> list[Truck]:
+        """The trucks between `place` and its gateways for this load (`_trucks`), kept per place, tariff
+        period, container type, number and mass (emptied whole at TRUCK_CACHE_SIZE entries)."""
+        key = (place.id, wide, id(period), load.container_id, load.containers, v.mass_kg)
+        trucks = self._truck_cache.get(key)
+        if trucks is None:
+            trucks = self._trucks(self.access_points(place, wide), v, period, load)
+            if len(self._truck_cache) >= TRUCK_CACHE_SIZE:
+                self._truck_cache.clear()
+            self._truck_cache[key] = trucks
+        return trucks
+
     def _trucks(self, points: list[Access], v: ValidRequest, period: TariffPeriod, load: Load) -> list[Truck]:
         s = self.settings
         stop_of = self.routes.stop_of
@@ -250,8 +269,8 @@ class Planner:
         s = self.settings
         period = self.tariffs.period_for(v.ready.date())
         load = self.load(v, period)
-        access = self._trucks(self.access_points(v.origin, wide), v, period, load)
-        egress = {t.stop: t for t in self._trucks(self.access_points(v.destination, wide), v, period, load)}
+        access = self._place_trucks(v.origin, wide, v, period, load)
+        egress = {t.stop: t for t in self._place_trucks(v.destination, wide, v, period, load)}
         n = v.containers
 
         def drayage(km: float) -> tuple[float, float, float]:
@@ -422,14 +441,17 @@ class Planner:
             elif service.mode == "sea":
                 p90_extra_h += s.sea_p90_extra_days * 24
             else:
-                band = self.simulated_bands.get(service.id)
+                band = self._band(service.id, step.run_epoch)
                 if band:
-                    # The twin's run times of this service, end to end, against its schedule; a ride on
-                    # part of the line takes its share of the delay.
+                    # The twin's run times of this service, end to end, against the baseline schedule they
+                    # were simulated on (a scenario's longer schedule, e.g. queues at a crossing at reduced
+                    # capacity, is already in the scheduled days); a ride on part of the line takes its
+                    # share of the delay.
                     simulated = True
                     share = (service.arrive_h[ride.j] - service.depart_h[ride.i]) / max(1e-9, service.arrive_h[-1])
-                    p50_extra_h += max(0.0, band[0] - service.arrive_h[-1]) * share
-                    p90_extra_h += max(0.0, band[1] - service.arrive_h[-1]) * share
+                    base_h = self.simulated_schedule.get(service.id, service.arrive_h[-1])
+                    p50_extra_h += max(0.0, band[0] - base_h) * share
+                    p90_extra_h += max(0.0, band[1] - base_h) * share
                 else:
                     p90_extra_h += ride.facts.running_hours * (s.p90_running_factor - 1)
                     p90_extra_h += ride.facts.busy_crossings * s.p90_border_extra_hours
@@ -440,6 +462,15 @@ class Planner:
             kind,
             self.bands_source.get(kind),
         )
+
+    def _band(self, service_id: str, run_epoch: float) -> tuple[float, float] | None:
+        """The twin's band of a service for a run leaving at `run_epoch`: its month's, else the year's."""
+        months = self.simulated_monthly_bands.get(service_id)
+        if months:
+            band = months.get(datetime.fromtimestamp(run_epoch, tz=UTC).month)
+            if band:
+                return band
+        return self.simulated_bands.get(service_id)
 
     def _no_route_message(self, v: ValidRequest) -> str:
         sc = self.timetable.scenario

@@ -3,10 +3,11 @@ great circle, truck as a straight line between its ends."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from landbridge.network.models import Network, great_circle_points
-from landbridge.planner.options import Leg, Option
+from landbridge.planner.options import Leg
 from landbridge.timetable.builder import Timetable
 
 
@@ -40,11 +41,11 @@ def leg_coordinates(leg: Leg, network: Network, timetable: Timetable) -> list[li
     return [[a.lon, a.lat], [b.lon, b.lat]]
 
 
-def option_geojson(option: Option, network: Network, timetable: Timetable) -> dict[str, Any]:
-    """An option as a GeoJSON FeatureCollection (RFC 7946): one LineString per leg, in order, with its mode,
+def legs_geojson(legs: Sequence[Leg], network: Network, timetable: Timetable) -> dict[str, Any]:
+    """An itinerary as a GeoJSON FeatureCollection (RFC 7946): one LineString per leg, in order, with its mode,
     ends and service; coordinates [lon, lat] in degrees (what the web app's map draws)."""
     feats: list[dict[str, Any]] = []
-    for n, leg in enumerate(option.legs):
+    for n, leg in enumerate(legs):
         feats.append(
             {
                 "type": "Feature",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from landbridge.network.models import Network, Place, haversine_km
 from landbridge.pricing import RidePrice, Tariffs
@@ -191,6 +192,10 @@ class RouteIndex:
         self._road_index = self._build_road_index()
         self._access_cache: dict[tuple[str, bool], list[Access]] = {}
         self._boardings_cache: dict[tuple[str, frozenset[str]], list[tuple[Boarding, ...]]] = {}
+        # USD of each ride of a boarding per (id of the boarding, tariff period, load price signature), from searches.
+        self.ride_cost_cache: dict[tuple[int, int, tuple[int, float, bool]], tuple[float, ...]] = {}
+        # Per destination and load: bounds towards it and boarding plans, shared by searches (planner.search).
+        self.destination_cache: dict[tuple[object, ...], tuple[Any, ...]] = {}
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:

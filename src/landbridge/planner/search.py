@@ -29,9 +29,12 @@ outside winter months, which is nearly all of them).
 
 from __future__ import annotations
 
+import calendar
 import time as _time
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from landbridge.planner.bounds import LowerBounds
 from landbridge.planner.routes import COVER_WINDOW_S, MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
@@ -40,6 +43,8 @@ from landbridge.pricing import Load
 INF = float("inf")
 MAX_CAPACITY_TRIES = 12
 MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (loops never pay)
+RIDE_COST_CACHE_SIZE = 100_000  # (boarding, tariff period, load) ride price tuples kept at most
+DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept at most
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
 CapacityCheck = Callable[[str, int, int, float], bool]
@@ -53,10 +58,13 @@ CapacityCheck = Callable[[str, int, int, float], bool]
 #   5 e     emissions so far (kg CO2e)
 #   6 k     rides so far
 #   7 parent label (None for an access label)
-#   8 step  AccessStep, RideStep or DrayStep
+#   8 step  the access Truck, a ride (RideStep's fields as a tuple: made into a RideStep only for the
+#           journeys returned) or a DrayStep
 #   9 stop  gateway index
 #  10 via_rail  arrived on a train (then drayed or not): the next train is a transfer
 Label = tuple[float, float, float, float, float, float, int, "Label | None", object, int, bool]
+# A ride in a label: RideStep's fields, in its order (ride, run_epoch, service_index, period, winter, after_rail)
+RideFields = tuple["Ride", float, int, int, bool, bool]
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,67 @@ class SearchRequest:
     departure_id: Callable[[Route, int], str] | None = None  # (route, run index) -> departure id
 
 
+def _period_span(index: RouteIndex, pidx: int) -> tuple[float, float]:
+    """[start, end) epochs of tariff period `pidx` as `Tariffs.period_index` sees them (the first period
+    also covers everything before it, the last everything after)."""
+    periods = index.tariffs.periods
+    lo = -INF if pidx == 0 else float(calendar.timegm(periods[pidx].valid_from.timetuple()))
+    hi = INF if pidx == len(periods) - 1 else float(calendar.timegm(periods[pidx + 1].valid_from.timetuple()))
+    return lo, hi
+
+
+def _destination_bounds(req: SearchRequest, n: int, cf: float) -> tuple[list[float], ...]:
+    """Per gateway, least (seconds, USD, kg CO2e) from arriving there to the door: with at least one more
+    ride (bound_*) and, counting the egress truck from there too, onward (onward_*): six lists, all
+    gateways at once (each gateway's minimum over the egress trucks, the gateways they reach skipped)."""
+    mass_kg = req.mass_t / 1000
+    secs, usds, kgs = [], [], []
+    for g, t in req.egress.items():
+        gb = req.bounds.towards(g)
+        truck_s, truck_usd, truck_kg = t.hours * 3600, t.usd, t.co2e_kg
+        secs.append([INF if x == INF else x + truck_s for x in gb.seconds])
+        usds.append(
+            [
+                INF if x == INF else n * (cf * f + fee) + truck_usd
+                for x, f, fee in zip(gb.seconds, gb.freight_usd_per_feu, gb.fees_usd_per_container)
+            ]
+        )
+        kgs.append([INF if x == INF else mass_kg * c + truck_kg for x, c in zip(gb.seconds, gb.co2e_g_per_t)])
+    n_stops = len(req.boardings)
+    if secs:
+        bound_s, bound_usd, bound_kg = (list(map(min, zip(*xs))) for xs in (secs, usds, kgs))
+    else:
+        bound_s, bound_usd, bound_kg = [INF] * n_stops, [INF] * n_stops, [INF] * n_stops
+    onward_s, onward_usd, onward_kg = list(bound_s), list(bound_usd), list(bound_kg)
+    for stop, out in req.egress.items():
+        onward_s[stop] = min(onward_s[stop], out.hours * 3600)
+        onward_usd[stop] = min(onward_usd[stop], out.usd)
+        onward_kg[stop] = min(onward_kg[stop], out.co2e_kg)
+    return bound_s, bound_usd, bound_kg, onward_s, onward_usd, onward_kg
+
+
+def shared_destination(index: RouteIndex, req: SearchRequest) -> tuple[Any, ...]:
+    """The bounds towards the request's destination (`_destination_bounds`) and a dict for boarding plans.
+    They depend only on the egress trucks, the load and the boardings: searches towards the same destination
+    with the same load share them (plans are filled lazily, with the same values whoever fills them); kept in
+    `index.destination_cache`, cleared when it holds DESTINATION_CACHE_SIZE."""
+    key = (
+        tuple(sorted((g, t.hours, t.usd, t.co2e_kg) for g, t in req.egress.items())),
+        (req.load.containers, req.load.price_factor, req.load.dangerous),
+        req.mass_t,
+        id(req.boardings),
+        id(req.bounds),
+    )
+    cache = index.destination_cache
+    shared = cache.get(key)
+    if shared is None:
+        shared = (*_destination_bounds(req, req.load.containers, req.load.price_factor), {})
+        if len(cache) >= DESTINATION_CACHE_SIZE:
+            cache.clear()  # atomic, unlike dropping the oldest while other threads read
+        cache[key] = shared
+    return shared
+
+
 class Search:
     """One McRAPTOR run over a RouteIndex for a SearchRequest; `run()` returns the Pareto journeys."""
 
@@ -156,31 +225,20 @@ class Search:
         n = req.load.containers
         credit = max(first - after for first, after in req.rail_board_usd)
         self.rail_credit = max(credit, 0.0)
-        self._costs: dict[tuple[int, int], tuple[float, ...]] = {}
-        n_stops = len(index.gateways)
-        # -1: not computed yet (seconds are never negative)
-        self._bound_s: list[float] = [-1.0] * n_stops
-        self._bound_usd: list[float] = [INF] * n_stops
-        self._bound_kg: list[float] = [INF] * n_stops
-        self._onward_s: list[float] = [-1.0] * n_stops
-        self._onward_usd: list[float] = [INF] * n_stops
-        self._onward_kg: list[float] = [INF] * n_stops
-        self._egress_bounds = [
-            (
-                gb.seconds,
-                gb.freight_usd_per_feu,
-                gb.fees_usd_per_container,
-                gb.co2e_g_per_t,
-                t.hours * 3600,
-                t.usd,
-                t.co2e_kg,
-            )
-            for g, t in req.egress.items()
-            for gb in (req.bounds.towards(g),)
-        ]
+        # Ride costs depend on the boarding, the tariff period and the load's price signature only: shared
+        # by every search over this index (one entry per boarding, period and signature; see _ride_costs).
+        self._costs = index.ride_cost_cache
+        self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
+        shared = shared_destination(index, req)
+        self._bound_s, self._bound_usd, self._bound_kg = shared[0], shared[1], shared[2]
+        self._onward_s, self._onward_usd, self._onward_kg = shared[3], shared[4], shared[5]
+        self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = (
+            shared[6]
+        )
         self._cf = req.load.price_factor
-        self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = {}
         self._base_period = index.tariffs.period_index(req.ready_epoch)
+        # The instants the base period covers: a boarding in them needs no period look-up.
+        self._base_lo, self._base_hi = _period_span(index, self._base_period)
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
         self._n = n
 
@@ -243,37 +301,38 @@ class Search:
             usd = a.usd + ride.prices[pidx].usd(req.load)
             e = a.co2e_kg + req.mass_t * ride.co2e_g_per_t / 1000
             arrive = e0 + ride.arrive_offset_s
-            step = RideStep(ride, e0, route.trips[run], pidx, False, False)
+            step: RideFields = (ride, e0, route.trips[run], pidx, False, False)
             label: Label = (arrive, INF, INF, usd, usd, e, 1, parent, step, ride.alight_stop, False)
             self._target(label, out)
 
     def _round(self, marked: dict[int, list[Label]], k: int) -> dict[int, list[Label]]:
         """Round k: board every route at every gateway marked in round k-1, from each new label there."""
         new: dict[int, list[Label]] = {}
-        targets = self.targets
-        rail_board = self.req.rail_board_usd
-        n = self._n
+        rail_board = self.req.rail_board_usd[self._base_period]
+        board_first, board_after = rail_board[0] * self._n, rail_board[1] * self._n
         base = self._base_period
         fc, fe = self.fc, self.fe
         for stop, labels in marked.items():
             plan = self._plan(stop, base)
             for label in labels:
                 c, e = label[3], label[5]
-                after_rail = label[10]
+                c_rail = c + (board_after if label[10] else board_first)
                 for b, rail, dt, dc, de, costs in plan:
-                    earliest = label[1] if rail else label[2]
-                    if earliest == INF:
-                        continue
-                    c0 = c + rail_board[base][after_rail] * n if rail else c
-                    # Best case over all rides of this boarding: if a finished itinerary beats even
-                    # that, skip it without looking up a departure. Ships are always boarded: the
-                    # first sailing is the yardstick rail must beat (see first_sea_arrival).
-                    t_lb, c_lb, e_lb = earliest + dt, (c0 + dc) * fc, (e + de) * fe
-                    for d in targets:
-                        if rail and d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
-                            break
+                    if rail:
+                        earliest = label[1]
+                        # Best case over all rides of this boarding: if a finished itinerary beats even
+                        # that, skip it without looking up a departure. Ships are always boarded: the
+                        # first sailing is the yardstick rail must beat (see first_sea_arrival).
+                        t_lb, c_lb, e_lb = earliest + dt, (c_rail + dc) * fc, (e + de) * fe
+                        for d in self.targets:
+                            if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
+                                break
+                        else:
+                            self._board(b, label, earliest, k, new, costs)
                     else:
-                        self._board(b, label, earliest, k, new, costs)
+                        earliest = label[2]
+                        if earliest != INF:
+                            self._board(b, label, earliest, k, new, costs)
         return new
 
     def _plan(self, stop: int, pidx: int) -> list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]:
@@ -301,30 +360,74 @@ class Search:
         new: dict[int, list[Label]],
         base_costs: tuple[float, ...],
     ) -> None:
-        """Board route b at `earliest` or later from `label`; offer a label at every later stop."""
+        """Board route b at `earliest` or later from `label`; offer a label at every later stop that could
+        still lead to an itinerary no finished one beats: as one from there (egress truck), or after more
+        rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` is inlined."""
         req = self.req
         route = b.route
         rail = route.mode_code == MODE_RAIL
         sea = route.mode_code == MODE_SEA
         after_rail = label[10]
-        run = self.index.next_run(route, earliest - b.depart_offset_s)
+        x = earliest - b.depart_offset_s
+        lo, hi = route.covered
+        if lo <= x < hi:
+            run = bisect_left(route.epochs, x)
+            if run == len(route.epochs):
+                run = self.index.next_run(route, x)
+        else:
+            run = self.index.next_run(route, x)
         if run >= len(route.epochs):
             return
         e0 = route.epochs[run]
-        pidx = self.index.tariffs.period_index(e0 + b.depart_offset_s)
+        t_board = e0 + b.depart_offset_s
+        if self._base_lo <= t_board < self._base_hi:
+            pidx = self._base_period
+            costs = base_costs
+        else:
+            pidx = self.index.tariffs.period_index(t_board)
+            costs = self._ride_costs(b, pidx)
         c0 = label[3] + req.rail_board_usd[pidx][1 if after_rail else 0] * self._n if rail else label[3]
-        costs = base_costs if pidx == self._base_period else self._ride_costs(b, pidx)
         e_base, mass_t, egress_of = label[5], req.mass_t, req.egress
         if label[6] > 0 and req.hub_kg_per_t:  # a change of vehicle at this gateway: the hub's emissions
             e_base += mass_t * req.hub_kg_per_t[label[9]]
+        fc, fe, kb = self.fc, self.fe, k + 1
+        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
+        simple = req.capacity is None and not req.winter_months
         for r, ride in enumerate(b.rides):
             arrive = e0 + ride.arrive_offset_s
             usd = c0 + costs[r]
             e = e_base + mass_t * ride.co2e_g_per_t / 1000
-            egress = egress_of.get(ride.alight_stop)
-            if sea and egress is not None:
-                self.first_sea_arrival = min(self.first_sea_arrival, arrive + egress.hours * 3600)
-            if not self._worth(ride.alight_stop, arrive, usd, e, k, egress):
+            q = ride.alight_stop
+            egress = egress_of.get(q)
+            # Worth it? It could still lead to an itinerary no finished one beats: as one from here
+            # (egress), or after more rides (the bounds at q). Else skip it.
+            worth = False
+            if egress is not None:
+                te = arrive + egress.hours * 3600
+                if sea and te < self.first_sea_arrival:
+                    self.first_sea_arrival = te
+                ce, ee = (usd + egress.usd) * fc, (e + egress.co2e_kg) * fe
+                worth = True
+                for d in self.targets:
+                    if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
+                        worth = False
+                        break
+            if not worth:
+                sec = bound_s[q]
+                if sec == INF:
+                    continue
+                tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
+                worth = True
+                for d in self.targets:
+                    if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
+                        worth = False
+                        break
+                if not worth:
+                    continue
+            if simple:
+                step: RideFields = (ride, e0, route.trips[run], pidx, False, after_rail and rail)
+                # Without an egress truck here the bound check above is the label's `_hopeless` check.
+                self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
                 continue
             run_r = run
             if req.capacity is not None and rail:
@@ -340,28 +443,8 @@ class Search:
                     continue
                 usd += surcharge
                 winter = surcharge > 0
-            step = RideStep(ride, e_r, route.trips[run_r], pidx, winter, after_rail and rail)
+            step = (ride, e_r, route.trips[run_r], pidx, winter, after_rail and rail)
             self._offer(label, step, e_r + ride.arrive_offset_s, usd, e, k, rail, sea, egress, new)
-
-    def _worth(self, stop: int, t: float, c: float, e: float, k: int, egress: Truck | None) -> bool:
-        """Could arriving at `stop` at `t` (or later) with cost `c` and emissions `e` after `k` rides still
-        lead to an itinerary no finished one beats: as one from here, or after more rides (bounds)?"""
-        fc, fe, targets = self.fc, self.fe, self.targets
-        if egress is not None:
-            te, ce, ee = t + egress.hours * 3600, (c + egress.usd) * fc, (e + egress.co2e_kg) * fe
-            for d in targets:
-                if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
-                    break
-            else:
-                return True
-        sec, add_usd, add_kg = self._bound(stop)
-        if sec == INF:
-            return False
-        tb, cb, eb, kb = t + sec, (c + add_usd) * fc, (e + add_kg) * fe, k + 1
-        for d in targets:
-            if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
-                return False
-        return True
 
     def _winter_surcharge(self, route: Route, ride: Ride, run_epoch: float, pidx: int) -> float | None:
         """Winter protection for winter-sensitive cargo on the 1520 mm area when the ride leaves or arrives in
@@ -378,7 +461,7 @@ class Search:
     def _offer(
         self,
         parent: Label,
-        step: RideStep,
+        step: RideFields,
         arrive: float,
         usd: float,
         e: float,
@@ -387,10 +470,13 @@ class Search:
         sea: bool,
         egress: Truck | None,
         new: dict[int, list[Label]],
+        bounded: bool = False,
     ) -> None:
         """A label for arriving somewhere on a ride: a finished itinerary when the destination's truck leaves
-        from here, and a label to go on from unless something beats it."""
+        from here, and a label to go on from unless something beats it (`bounded`: the caller has just found
+        that it is not hopeless, and no itinerary was added since)."""
         t_next = arrive + self.req.connection_s
+        stop = step[0].alight_stop
         out: Label = (
             arrive,
             t_next,
@@ -401,15 +487,19 @@ class Search:
             k,
             parent,
             step,
-            step.ride.alight_stop,
+            stop,
             rail,
         )
         self.labels_created += 1
         if egress is not None:
             self._target(out, egress)
-        if self._hopeless(out) or not self._insert(out):
+        if (not bounded and self._hopeless(out)) or not self._insert(out):
             return
-        new.setdefault(step.ride.alight_stop, []).append(out)
+        labels = new.get(stop)
+        if labels is None:
+            new[stop] = [out]
+        else:
+            labels.append(out)
 
     def _best_case(self, b: Boarding, pidx: int, costs: tuple[float, ...]) -> tuple[float, float, float]:
         """Least (seconds after `earliest`, USD after boarding, kg) with which any ride of boarding b can
@@ -419,9 +509,6 @@ class Search:
         dt = dc = de = INF
         for sec, q, cost, g in zip(b.ride_seconds, b.alights, costs, b.co2e_g_per_t):
             x = onward_s[q]
-            if x < 0:
-                self._fill(q)
-                x = onward_s[q]
             if x == INF:
                 continue
             if sec + x < dt:
@@ -434,40 +521,18 @@ class Search:
                 de = z
         return dt, dc, de
 
-    def _fill(self, stop: int) -> None:
-        """Bounds at a gateway: with at least one more ride (`_bound_*`) and, counting the egress truck
-        from there too, onward to the door (`_onward_*`)."""
-        n, cf, mass_kg = self._n, self._cf, self.req.mass_t / 1000
-        sec = usd = kg = INF
-        for seconds, freight, fees, co2, truck_s, truck_usd, truck_kg in self._egress_bounds:
-            s_ = seconds[stop]
-            if s_ == INF:
-                continue
-            if s_ + truck_s < sec:
-                sec = s_ + truck_s
-            u = n * (cf * freight[stop] + fees[stop]) + truck_usd
-            if u < usd:
-                usd = u
-            c = mass_kg * co2[stop] + truck_kg
-            if c < kg:
-                kg = c
-        self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop] = sec, usd, kg
-        out = self.req.egress.get(stop)
-        if out is not None:
-            sec, usd, kg = min(sec, out.hours * 3600), min(usd, out.usd), min(kg, out.co2e_kg)
-        self._onward_s[stop], self._onward_usd[stop], self._onward_kg[stop] = sec, usd, kg
-
     def _ride_costs(self, b: Boarding, pidx: int) -> tuple[float, ...]:
         """USD of each ride of a boarding for this request's load under tariff period `pidx` (cached)."""
-        key = (id(b), pidx)
+        if b.route.mode_code == MODE_AIR:  # air prices by chargeable weight too: not shared
+            return tuple(ride.prices[pidx].usd(self.req.load) for ride in b.rides)
+        key = (id(b), pidx, self._cost_sig)  # boardings live as long as the index (its boardings cache)
         costs = self._costs.get(key)
         if costs is None:
             n, cf = self._n, self._cf
             extra = 1.0 if self.req.load.dangerous else 0.0
-            if b.route.mode_code == MODE_AIR:
-                costs = tuple(ride.prices[pidx].usd(self.req.load) for ride in b.rides)
-            else:
-                costs = tuple(n * (cf * f + x + extra * dg) for f, x, dg in b.coefficients[pidx])
+            costs = tuple(n * (cf * f + x + extra * dg) for f, x, dg in b.coefficients[pidx])
+            if len(self._costs) >= RIDE_COST_CACHE_SIZE:
+                self._costs.clear()  # many different loads: start again (atomic; searches keep their tuples)
             self._costs[key] = costs
         return costs
 
@@ -545,8 +610,6 @@ class Search:
 
     def _bound(self, stop: int) -> tuple[float, float, float]:
         """Least (seconds, USD, kg CO2e) from arriving at `stop` to the door with one ride or more."""
-        if self._bound_s[stop] < 0:
-            self._fill(stop)
         return self._bound_s[stop], self._bound_usd[stop], self._bound_kg[stop]
 
     def _hopeless(self, label: Label) -> bool:
@@ -584,7 +647,9 @@ class Search:
             step = node[8]
             if isinstance(step, Truck):
                 steps.append(AccessStep(step.stop, step.road_km))
-            elif isinstance(step, (RideStep, DrayStep)):
+            elif isinstance(step, tuple):
+                steps.append(RideStep(*step))
+            elif isinstance(step, DrayStep):
                 steps.append(step)
             node = node[7]
         steps.reverse()
@@ -603,18 +668,8 @@ class EarliestArrival:
         self.rail_ready = [INF] * n  # earliest time a train (or anything) can be boarded there
         self.sea_ready = [INF] * n  # earliest time a ship can be boarded there (INF after a ship)
         self.best = INF
-        self._lb = [-1.0] * n
-        self._egress = [(req.bounds.towards(g).seconds, t.hours * 3600) for g, t in req.egress.items()]
-
-    def _bound(self, stop: int) -> float:
-        x = self._lb[stop]
-        if x < 0:
-            x = INF
-            for seconds, truck_s in self._egress:
-                if seconds[stop] + truck_s < x:
-                    x = seconds[stop] + truck_s
-            self._lb[stop] = x
-        return x
+        # Least seconds from arriving at each gateway to the door with one ride or more (shared with `Search`).
+        self._lb: list[float] = shared_destination(index, req)[0]
 
     def run(self) -> float:
         """The earliest arrival at the destination's door (INF when none)."""
@@ -648,8 +703,9 @@ class EarliestArrival:
         new: set[int] = set()
         boardings = self.req.boardings
         min_gap = self.req.bounds.min_gap_s  # the bounds count it from arriving; ready times already include it
+        lb = self._lb
         for stop in marked:
-            if min(self.rail_ready[stop], self.sea_ready[stop]) - min_gap + self._bound(stop) >= self.best:
+            if min(self.rail_ready[stop], self.sea_ready[stop]) - min_gap + lb[stop] >= self.best:
                 continue
             for b in boardings[stop]:
                 mode = b.route.mode_code
@@ -668,9 +724,13 @@ class EarliestArrival:
 
     def _ride_all(self, b: Boarding, earliest: float, new: set[int] | None) -> None:
         route = b.route
-        run = self.index.next_run(route, earliest - b.depart_offset_s)
-        if run >= len(route.epochs):
-            return
+        x = earliest - b.depart_offset_s
+        lo, hi = route.covered
+        run = bisect_left(route.epochs, x) if lo <= x < hi else len(route.epochs)
+        if run == len(route.epochs):
+            run = self.index.next_run(route, x)
+            if run >= len(route.epochs):
+                return
         e0 = route.epochs[run]
         req = self.req
         sea = route.mode_code == MODE_SEA

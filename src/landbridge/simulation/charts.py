@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from landbridge.errors import require
+
 if TYPE_CHECKING:
     from landbridge.simulation.kpis import RunResult
 
@@ -39,7 +41,7 @@ def _crossings(kpis: Kpis, series: QueueSeries) -> list[str]:
 def write_charts(folder: Path, kpis: Kpis, first: RunResult) -> list[str]:
     """Write timeseries.png, border_queues.png, transit_times.png and dashboard.html into `folder`;
     returns their names."""
-    import matplotlib
+    matplotlib = require("matplotlib", "charts", "The twin's charts (skip them with --no-charts)")
 
     matplotlib.use("Agg")
     series = _queue_series(first)
@@ -144,6 +146,7 @@ def _transit_png(folder: Path, kpis: Kpis, first: RunResult) -> str:
 
 def write_dashboard(folder: Path, kpis: Kpis, first: RunResult, series: QueueSeries, shown: list[str]) -> str:
     """dashboard.html: the charts as one interactive page, plotly.js inline (works offline)."""
+    require("plotly", "charts", "The twin's interactive dashboard (skip the charts with --no-charts)")
     from plotly.subplots import make_subplots
 
     months = kpis["months"]
@@ -202,7 +205,7 @@ def write_dashboard(folder: Path, kpis: Kpis, first: RunResult, series: QueueSer
 
 def write_comparison_chart(folder: Path, labels: list[str], kpis_list: list[Kpis]) -> str:
     """comparison.png: trains and TEU per month of each scenario."""
-    import matplotlib
+    matplotlib = require("matplotlib", "charts", "The twin's charts (skip them with --no-charts)")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -128,12 +128,15 @@ class RunningTime(_Strict):
 
 class Crossings(_Strict):
     """Crossing processing spread (p90 over median), the share of it on a transshipment track, the
-    capacity basis and fixed track counts by crossing id."""
+    capacity basis, fixed track counts by crossing id, the queue (in days of a crossing's capacity) beyond
+    which trains bound for it are held at their origin (0: never), and the winter slow-down of processing."""
 
     processing_p90_factor: float = Field(ge=1, le=5)
     transshipment_share: float = Field(default=0.4, gt=0, le=1)
-    capacity_basis: Literal["timetable-or-data", "data"] = "timetable-or-data"
+    capacity_basis: Literal["timetable-or-data", "data"] = "data"
     tracks: dict[str, int] = {}
+    hold_back_queue_days: float = Field(default=0.0, ge=0, le=60)
+    winter_processing_factor: float = Field(default=1.0, ge=1, le=3)
 
 
 class Empties(_Strict):
@@ -155,6 +158,33 @@ class Hubs(_Strict):
     tare_kg_per_feu: float = Field(ge=0)
 
 
+class Flows(_Strict):
+    """Destination regions of the flow KPIs: region name -> ISO country codes of a pair's far (non-Chinese)
+    end; a country in no list counts under `others_region`."""
+
+    regions: dict[str, tuple[str, ...]] = {}
+    others_region: str = "others"
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Flows:
+        seen: dict[str, str] = {}
+        for region, countries in self.regions.items():
+            if region == self.others_region:
+                raise ValueError(f"region {region!r} is the name kept for the countries in no list")
+            for c in countries:
+                if c in seen:
+                    raise ValueError(f"country {c!r} is in two regions ({seen[c]!r} and {region!r})")
+                seen[c] = region
+        return self
+
+    def region_of(self, country: str) -> str:
+        """The region a country belongs to."""
+        for region, countries in self.regions.items():
+            if country in countries:
+                return region
+        return self.others_region
+
+
 class SimulationConfig(_Strict):
     """simulation.yaml: every parameter the twin adds to the network, timetable and cargo data."""
 
@@ -167,6 +197,7 @@ class SimulationConfig(_Strict):
     crossings: Crossings
     empties: Empties
     hubs: Hubs
+    flows: Flows = Flows()
 
     @field_validator("retrieved", mode="before")
     @classmethod

@@ -20,7 +20,7 @@ from heapq import heappop, heappush, heapreplace
 
 from landbridge.simulation.model import PreparedModel, ScheduledDeparture
 from landbridge.simulation.routes import CROSS, PASS
-from landbridge.simulation.state import SCHEDULED, NetworkState, Train
+from landbridge.simulation.state import SCHEDULED, NetworkState, Train, reopened_start
 
 Progress = Callable[[float], None]
 
@@ -59,6 +59,8 @@ def _simulate(model: PreparedModel, state: NetworkState, progress: Progress | No
     track_h = [c.track_hours for c in crossings]
     processing_h = [c.processing_hours for c in crossings]
     free_at: list[list[float]] = [[0.0] * c.tracks for c in crossings]  # per crossing: heap of track free times
+    closed = [c.closed_h for c in crossings]  # per crossing: the scenario's closures, [start, end) hours
+    queue_starts = state.queue_starts
     log = [passages.add for passages in state.crossing_log]
     finish, at_stop, depart, stranded = state.finish, state.at_stop, state.depart, state.stranded
     nan = math.nan
@@ -100,11 +102,14 @@ def _simulate(model: PreparedModel, state: NetworkState, progress: Progress | No
 
     def cross(train: Train, leg: int, crossing: int, t: float) -> None:
         """A train reaches a crossing at hour t: it takes the track that frees first (or a reserved slot),
-        then runs on after the crossing's processing time; at a closed crossing it is stranded."""
+        not before a closure ends, then runs on after the crossing's processing time; at a crossing at 0 %
+        capacity it is stranded."""
         factor = train.hours[leg]
         hold_h = track_h[crossing] * factor
         if train.priority:
             start = t  # reserved transshipment slot
+            if closed[crossing]:
+                start = reopened_start(start, closed[crossing])
         else:
             tracks = free_at[crossing]
             if not tracks:  # crossing closed (0% capacity): the train never gets through
@@ -112,8 +117,12 @@ def _simulate(model: PreparedModel, state: NetworkState, progress: Progress | No
                 stranded(train, t)
                 return
             start = tracks[0] if tracks[0] > t else t
+            if closed[crossing]:
+                start = reopened_start(start, closed[crossing])
             heapreplace(tracks, start + hold_h)
-            train.border_wait_h += start - t
+            if start > t:
+                heappush(queue_starts[crossing], start)
+        train.border_wait_h += start - t
         log[crossing](t, start, start + hold_h, train)
         train.pos = leg + 1
         advance(train, start + processing_h[crossing] * factor)

@@ -9,7 +9,9 @@ reported window (departures, loads, arrivals at crossings from `start` to `start
 4. transit groups (China → Germany and others) and samples for the charts;
 5. border crossings: waits, utilisation, queues by day;
 6. empties by rail and sea and their cost; 7. tonnes through hubs and crossings;
-8. demand generated, left waiting and unserved; cargo mix; re-forming yards.
+8. demand generated, left waiting and unserved; cargo mix; re-forming yards;
+9. flows against the published year: trains by Chinese hub and gateway, TEU by destination region, the
+   westbound share of trains, TEU per train (per-year figures are the window's counts x 365 / its days).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from landbridge.simulation.model import OD, PreparedModel
+from landbridge.simulation.bands import MonthBands, monthly_service_bands
+from landbridge.simulation.model import OD, Crossing, PreparedModel
 from landbridge.simulation.movements import train_movements
-from landbridge.simulation.routes import BoolArray, FloatArray, IntArray
-from landbridge.simulation.state import EXTRA, KIND_NAMES, RELIEF, NetworkState
+from landbridge.simulation.routes import CROSS, BoolArray, FloatArray, IntArray
+from landbridge.simulation.state import EXTRA, KIND_NAMES, RELIEF, NetworkState, Train
 
 Row = dict[str, Any]
 
@@ -39,6 +42,7 @@ class RunResult:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)  # transit days by group, for charts
     service_bands: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # id -> (p50 h, p90 h, n)
+    service_month_bands: MonthBands = field(default_factory=dict)  # id -> month -> (p50 h, p90 h, n)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -341,21 +345,76 @@ def _transit_groups(
 
 
 # ---- 5. border crossings --------------------------------------------------------------------------------
-def _borders(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> tuple[dict[str, Row], list[Row]]:
+def _closure_stranded(c: Crossing, arr: FloatArray, start: FloatArray, stuck: BoolArray) -> BoolArray:
+    """Passages stranded at a crossing: never got through (0 % capacity), or waiting there while a closure
+    of the scenario kept it shut (arrived before it reopened, transshipment started once it had closed)."""
+    out = stuck.copy()
+    for lo, hi in c.closed_h:
+        out |= (arr < hi) & (np.nan_to_num(start, nan=np.inf) >= lo)
+    return out
+
+
+def _held_at_origin(m: PreparedModel, st: NetworkState, w: _Window) -> tuple[list[int], list[int]]:
+    """Per crossing: trains of the window held at their origin because its queue was too long, and those of
+    them held while a closure of the scenario kept it shut."""
+    held = [0] * len(m.crossings)
+    while_closed = [0] * len(m.crossings)
+    for tr in st.trains:
+        c = tr.held_at
+        if c >= 0 and w.lo <= tr.dep_h < w.hi:
+            held[c] += 1
+            if any(lo <= tr.dep_h < hi for lo, hi in m.crossings[c].closed_h):
+                while_closed[c] += 1
+    return held, while_closed
+
+
+def _not_served_by_crossing(m: PreparedModel, not_served: FloatArray) -> list[int]:
+    """Per crossing: FEU not served (left waiting at the end) of the pairs whose trains pass it."""
+    pairs: list[set[int]] = [set() for _ in m.crossings]
+    for r in m.routes:
+        ods = {b.od for boardings in r.board_ods.values() for b in boardings}
+        for c in r.crossings_ahead:
+            pairs[c] |= ods
+    return [int(sum(not_served[od] for od in ods)) for ods in pairs]
+
+
+def _stranded_kpis(log_train: list[Train], stranded: BoolArray, waits: FloatArray, at_origin: int) -> Row:
+    """Trains stranded by a crossing: at the crossing (never through, or waiting while it was closed), with the
+    loaded FEU on them and their delay there (days), and held at their origin while it was closed."""
+    delay = waits[stranded] / 24
+    return {
+        "stranded_trains": int(stranded.sum()) + at_origin,
+        "stranded_at_crossing_trains": int(stranded.sum()),
+        "stranded_at_origin_trains": at_origin,
+        "stranded_feu": int(sum(tr.loaded_feu for tr, s in zip(log_train, stranded) if s)),
+        "stranded_delay_days_mean": _r(delay.mean()) if len(delay) else None,
+        "stranded_delay_days_max": _r(delay.max()) if len(delay) else None,
+    }
+
+
+def _borders(
+    m: PreparedModel, st: NetworkState, w: _Window, tables: bool, not_served: FloatArray
+) -> tuple[dict[str, Row], list[Row]]:
     """Per crossing with arrivals in the window: waits (a train that never got through waits until the
-    window's end), utilisation of its tracks, queue lengths; and the per-day queue table."""
+    window's end), utilisation of its tracks, queue lengths, trains stranded by it (at the crossing: never
+    through, or waiting while a closure kept it shut, with their delay; at their origin: held there while it
+    was closed), trains held at their origin by its queue and the demand not served on the pairs through
+    it; and the per-day queue table."""
     borders: dict[str, Row] = {}
     queue_rows: list[Row] = []
     grid = np.arange(w.lo, w.hi, 1.0)
     span = w.hi - w.lo
     days = w.days
+    held, held_while_closed = _held_at_origin(m, st, w)
+    not_served_at = _not_served_by_crossing(m, not_served)
     for c, log in zip(m.crossings, st.crossing_log):
         if not len(log):
             continue
         arr, start, end = (np.asarray(x, dtype=float) for x in (log.arrival_h, log.start_h, log.end_h))
         in_win = (arr >= w.lo) & (arr < w.hi)
         stuck = np.isnan(start)
-        waits = np.where(stuck, w.hi - arr, start - arr)[in_win]
+        all_waits = np.where(stuck, w.hi - arr, start - arr)
+        waits = all_waits[in_win]
         busy = np.clip(np.minimum(end[~stuck], w.hi) - np.maximum(start[~stuck], w.lo), 0, None).sum()
         util = busy / (max(c.tracks, 1) * span) if c.tracks else 1.0
         if not in_win.any():
@@ -364,6 +423,7 @@ def _borders(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> tu
         q = np.searchsorted(np.sort(arr), grid, side="right") - np.searchsorted(
             np.sort(np.where(stuck, np.inf, start)), grid, side="right"
         )
+        stranded = _closure_stranded(c, arr, start, stuck) & in_win
         borders[c.id] = {
             "name": c.name,
             "mean_wait_hours": _r(waits.mean()),
@@ -376,8 +436,14 @@ def _borders(m: PreparedModel, st: NetworkState, w: _Window, tables: bool) -> tu
             "tracks": c.tracks,
             "westbound_trains": int(np.asarray(log.westbound, dtype=bool)[in_win].sum()),
             "did_not_get_through": int(stuck[in_win].sum()),
-            "stranded_trains": int(stuck[in_win].sum()),
+            **_stranded_kpis(log.train, stranded, all_waits, held_while_closed[c.index]),
             "max_queue_trains": int(q.max()) if len(q) else 0,
+            "held_at_origin_trains": held[c.index],
+            "demand_not_served_feu": not_served_at[c.index],
+            "closed": [
+                {"from": (m.t0 + timedelta(hours=lo)).isoformat(), "to": (m.t0 + timedelta(hours=hi)).isoformat()}
+                for lo, hi in c.closed_h
+            ],
         }
         if not tables:
             continue
@@ -575,6 +641,62 @@ def _reforming(st: NetworkState, w: _Window) -> Row:
     return {"feu_through_yards": int(feu), "mean_yard_wait_hours": round(wait, 1)}
 
 
+# ---- 9. flows: hubs, gateways, regions ------------------------------------------------------------------------------
+def _per_year(x: float, w: _Window) -> int:
+    return round(x * 365 / w.days)
+
+
+def _flows(m: PreparedModel, st: NetworkState, w: _Window) -> Row:
+    """The flows the published year is counted in (data/published_flows.yaml), per year: CR Express trains
+    that left in the window (scheduled and extra, both directions) by their Chinese end (`hub`) and by the
+    crossings on their route, plus the trains the twin does not run (China-Central Asia, China-Mongolia:
+    from the timetable) at the crossings; TEU by the region of the far end (simulation.yaml `flows`):
+    loaded boxes by their pair, empties by the place the train took them on. A run shorter or longer
+    than a year is scaled: count x 365 / days."""
+    places = m.network_places
+    region_of = m.config.flows.region_of
+    regions = [*m.config.flows.regions, m.config.flows.others_region]
+    crossing_ids = [c.id for c in m.crossings]
+    hub: dict[str, int] = {}
+    gateway: dict[str, int] = {}
+    teu = dict.fromkeys(regions, 0)
+    trains = westbound = total_teu = 0
+    for tr in st.trains:
+        if tr.cancelled or tr.kind == RELIEF or not w.lo <= tr.dep_h < w.hi:
+            continue
+        r = tr.route
+        trains += 1
+        westbound += r.westbound
+        total_teu += 2 * (tr.loaded_feu + tr.empties_feu)
+        china_end = r.stops[0] if r.westbound else r.stops[-1]
+        if places[china_end].country == "CN":
+            hub[china_end] = hub.get(china_end, 0) + 1
+        for kind, ci in zip(r.leg_kind, r.leg_crossing):
+            if kind == CROSS:
+                gateway[crossing_ids[ci]] = gateway.get(crossing_ids[ci], 0) + 1
+        if tr.empties_feu:
+            at = r.stops[r.empties_stop] if r.empties_stop >= 0 else (r.stops[-1] if r.westbound else r.stops[0])
+            teu[region_of(places[at].country)] += 2 * tr.empties_feu
+    for lot in st.origin_loads:
+        if w.lo <= lot.origin_departure_h < w.hi:
+            far = st.od_dest[lot.od] if st.od_west[lot.od] else st.od_origin[lot.od]
+            teu[region_of(places[far].country)] += 2 * lot.loaded_feu
+    others = m.timetable_only_gateway_trains
+    all_teu = sum(teu.values())
+    return {
+        "trains_per_year_by_hub": {h: _per_year(n, w) for h, n in sorted(hub.items(), key=lambda kv: -kv[1])},
+        "trains_per_year_by_gateway": {
+            c: _per_year(gateway.get(c, 0) + others.get(c, 0), w)
+            for c in sorted(set(gateway) | set(others), key=lambda c: -(gateway.get(c, 0) + others.get(c, 0)))
+        },
+        "timetable_only_trains_per_year_by_gateway": {c: _per_year(n, w) for c, n in others.items()},
+        "teu_per_year_by_region": {k: _per_year(v, w) for k, v in teu.items()},
+        "teu_share_by_region": {k: round(v / all_teu, 4) if all_teu else None for k, v in teu.items()},
+        "westbound_train_share": round(westbound / trains, 4) if trains else None,
+        "teu_per_train": round(total_teu / trains, 1) if trains else None,
+    }
+
+
 # ---- assembling ----------------------------------------------------------------------------------------------------
 def _monthly_rows(m: PreparedModel, c: _TrainCounts, demand_pm: list[int], e: _Empties) -> list[Row]:
     return [
@@ -652,7 +774,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
     transit_days, od_rows = _od_transit(m, st, w, delivered)
     demand, demand_pm, not_served = _demand(m, st, w)
     group_stats, samples = _transit_groups(m, delivered, not_served)
-    borders, queue_rows = _borders(m, st, w, tables)
+    borders, queue_rows = _borders(m, st, w, tables, not_served)
     empties = _empties(m, st, w)
     hubs = _hubs(m, st, w)
     kpis = {
@@ -686,6 +808,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "demand": demand,
         "cargo_teu": _cargo_teu(m, empties.loaded_westbound, empties.loaded_eastbound),
         "reforming": _reforming(st, w),
+        **_flows(m, st, w),
     }
     tables_out = {
         "movements": train_movements(m, st) if tables else [],
@@ -696,7 +819,7 @@ def compute(model: PreparedModel, st: NetworkState, tables: bool = True) -> RunR
         "services": service_rows,
         "hubs": [{"hub": h, **v} for h, v in hubs.items()],
     }
-    return RunResult(m.seed, kpis, tables_out, samples, bands)
+    return RunResult(m.seed, kpis, tables_out, samples, bands, monthly_service_bands(m, st))
 
 
 def _stamp(days: list[str], hour: float) -> str:

@@ -30,6 +30,7 @@ from landbridge.ecommerce_flow import OrderFlow, order_flow
 from landbridge.network.models import Network, Place
 from landbridge.scenarios import BASELINE, Scenario
 from landbridge.simulation.config import SimulationConfig
+from landbridge.simulation.flows import timetable_only_gateway_trains
 from landbridge.simulation.routes import (
     ECOMMERCE_TRAIN,
     REGIONS,
@@ -58,7 +59,11 @@ class Crossing:
     A train holds a track for `track_hours` (median) of the crossing's `processing_hours`;
     `trains_per_day` is the capacity after the scenario's factor (`capacity_factor`, 0 = closed, then
     `tracks` is 0); `data_trains_per_day` is the figure in border_crossings.yaml and
-    `scheduled_load_per_day` the CR Express trains a day the baseline timetable sends through it."""
+    `scheduled_load_per_day` the CR Express trains a day the baseline timetable sends through it.
+    `closed_h` are the scenario's closures (`closure:CROSSING=FROM..TO`) as [start, end) simulation hours:
+    no train starts its transshipment then. `hold_back_trains` is the queue (trains waiting) beyond which
+    trains bound for the crossing are held at their origin (inf: never): hold_back_queue_days of what its
+    tracks handle in a day."""
 
     index: int
     id: str
@@ -70,6 +75,8 @@ class Crossing:
     scheduled_load_per_day: float
     tracks: int
     capacity_factor: float
+    closed_h: tuple[tuple[float, float], ...] = ()
+    hold_back_trains: float = math.inf
 
 
 @dataclass
@@ -144,6 +151,7 @@ class PreparedModel:
     month_of_day: list[int]
     months: list[str]
     scheduled_per_route_month: dict[tuple[int, int], int]  # (route, month index) -> scheduled trains
+    timetable_only_gateway_trains: dict[str, int]  # crossing -> trains in the window the twin does not run (flows.py)
     eu_reserve_feu: dict[str, float]  # per European place: empties kept for its eastbound loads
     od_cargo_mix: dict[str, dict[str, float]]  # direction -> cargo -> share of loaded FEU
     mass_t_per_feu: dict[str, float]  # direction -> tonnes per loaded FEU (cargo mix + tare)
@@ -193,14 +201,27 @@ def scheduled_crossing_load(services: Sequence[Service]) -> dict[str, float]:
     return passes
 
 
+def closure_hours(
+    scenario: Scenario, crossing_id: str, place_ids: Sequence[str], t0: datetime
+) -> list[tuple[float, float]]:
+    """The scenario's closures of a crossing as [start, end) simulation hours (UTC days, the last one whole)."""
+    day0 = t0.date()
+    return [
+        ((first - day0).days * 24.0, ((last - day0).days + 1) * 24.0)
+        for first, last in scenario.closures_at(crossing_id, place_ids)
+    ]
+
+
 def build_crossings(
-    cfg: SimulationConfig, scenario: Scenario, network: Network, base_services: Sequence[Service]
+    cfg: SimulationConfig, scenario: Scenario, network: Network, base_services: Sequence[Service], t0: datetime
 ) -> list[Crossing]:
     """Every crossing of the network with its capacity under the scenario and its transshipment tracks.
 
-    Capacity is border_crossings.yaml's trains a day, or (capacity_basis timetable-or-data) the baseline
-    timetable's load over the crossing's typical utilisation where that is more; tracks = capacity x
-    mean track hours / 24 unless simulation.yaml fixes them; a crossing at 0 % has no track."""
+    Capacity is border_crossings.yaml's trains a day (capacity_basis data, the default), or (capacity_basis
+    timetable-or-data) the baseline timetable's load over the crossing's typical utilisation where that is
+    more; tracks = capacity x mean track hours / 24 unless simulation.yaml fixes them; a crossing at 0 % has
+    no track. Closures are in simulation hours from `t0`; trains are held at their origin beyond a queue of
+    `hold_back_queue_days` of the crossing's capacity."""
     load = scheduled_crossing_load(base_services)
     mean_factor = math.exp(lognormal_params(1.0, cfg.crossings.processing_p90_factor).sigma ** 2 / 2)
     out: list[Crossing] = []
@@ -215,6 +236,10 @@ def build_crossings(
         tracks = cfg.crossings.tracks.get(c.id) or max(1, math.ceil(effective * track_h * mean_factor / 24 - 1e-9))
         if factor <= 0:
             tracks = 0
+        hold_days = cfg.crossings.hold_back_queue_days
+        # what its tracks handle in a day (the capacity, rounded up to whole tracks, or the tracks fixed in
+        # simulation.yaml): the queue's days are counted in it
+        throughput = tracks * 24 / (track_h * mean_factor) if tracks else 0.0
         out.append(
             Crossing(
                 len(out),
@@ -227,6 +252,8 @@ def build_crossings(
                 scheduled,
                 tracks,
                 factor,
+                tuple(closure_hours(scenario, c.id, (c.a, c.b), t0)),
+                hold_days * throughput if hold_days > 0 else math.inf,
             )
         )
     return out
@@ -355,13 +382,12 @@ def draw_demand(
 # ---- 7. draws --------------------------------------------------------------------------------------------
 def winter_factors(cfg: SimulationConfig, cal: Calendar) -> list[list[float]]:
     """[region][day] running-time factor: the region's winter factor in winter months, else 1 (one more day
-    at the end, for runs that go past the calendar)."""
+    at the end, for runs that go past the calendar); then a last row (routes.WINTER_CROSSINGS) with the
+    factor on processing at crossings."""
     months = set(cfg.running_time.winter.months)
-    out = []
-    for region in REGIONS:
-        f = cfg.running_time.winter.factor.get(region, 1.0)
-        out.append([f if m in months else 1.0 for m in cal.calendar_month] + [1.0])
-    return out
+    factors = [cfg.running_time.winter.factor.get(region, 1.0) for region in REGIONS]
+    factors.append(cfg.crossings.winter_processing_factor)
+    return [[f if m in months else 1.0 for m in cal.calendar_month] + [1.0] for f in factors]
 
 
 def draw_trains(
@@ -427,7 +453,8 @@ def prepare(
     from landbridge.simulation.config import check_references, simulation_config
     from landbridge.world import load_world
 
-    world = load_world(scenario, data_dir)
+    # Dated closures act at the border (trains leave and meet them there), not in the timetable.
+    world = load_world(scenario.without_closures(), data_dir)
     base = load_world(BASELINE, data_dir)
     cfg = config or simulation_config(str(data_dir) if data_dir else None)
     check_references(cfg, world.network, world.catalog)
@@ -436,7 +463,7 @@ def prepare(
     cal = build_calendar(start, days, warm)
 
     base_services = [s for s in base.timetable.services if s.mode == "rail" and s.cr_express]
-    crossings = build_crossings(cfg, scenario, world.network, base_services)
+    crossings = build_crossings(cfg, scenario, world.network, base_services, cal.t0)
     flow = order_flow(str(data_dir) if data_dir else None)
     ods = build_pairs(cfg, places, base_services, flow, world.catalog.container(flow.container_type))
     od_index = {(o.origin, o.destination): o.index for o in ods}
@@ -481,6 +508,12 @@ def prepare(
         month_of_day=cal.month_of_day,
         months=cal.months,
         scheduled_per_route_month=per_route_month,
+        timetable_only_gateway_trains=timetable_only_gateway_trains(
+            world.timetable.services,
+            world.timetable,
+            cal.t0.timestamp() + cal.start_h * 3600,
+            cal.t0.timestamp() + cal.end_h * 3600,
+        ),
         eu_reserve_feu=empties_reserve(cfg, ods),
         od_cargo_mix={
             "westbound": dict(cfg.demand.cargo_mix.westbound),

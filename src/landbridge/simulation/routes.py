@@ -34,6 +34,7 @@ LEG_KIND_NAMES = ("run", "dwell", "cross", "stop", "pass")
 Region = Literal["china", "broad_gauge", "europe"]
 REGIONS: tuple[Region, Region, Region] = ("china", "broad_gauge", "europe")
 REGION_INDEX: dict[str, int] = {r: i for i, r in enumerate(REGIONS)}
+WINTER_CROSSINGS = len(REGIONS)  # the row of the model's winter factors for processing at crossings
 # Boxes of a pair wait in one of these streams: any train of the pair, or booked on a dedicated product
 # (the e-commerce train, the speed train) whose share of the pair's demand is its own capacity.
 STREAMS = ("any-train", "ecommerce-train", "speed-train")
@@ -50,7 +51,7 @@ class Leg(NamedTuple):
 
     kind: int  # RUN, DWELL, CROSS, STOP or PASS
     hours: float  # RUN, DWELL: scheduled hours
-    region: int  # RUN: index in REGIONS
+    region: int  # RUN: index in REGIONS; CROSS: WINTER_CROSSINGS (the row of its winter factor)
     crossing: int  # CROSS: index of the crossing in the model
     stop: int  # DWELL, STOP, PASS: index of the stop (in the route's stops); RUN, CROSS: the stop its section leads to
 
@@ -74,8 +75,8 @@ NO_NOISE = LegNoise(0.0, 0.0)
 
 class TrainDraws(NamedTuple):
     """A train's run, drawn: per leg, `hours` (RUN, DWELL: hours with noise and winter; CROSS: the factor on
-    the crossing's processing time; STOP, PASS: 1.0) and `segments` (hours of the inline legs from this leg
-    up to the next leg that needs an event, 0.0 at such a leg itself)."""
+    the crossing's processing time, winter included; STOP, PASS: 1.0) and `segments` (hours of the inline
+    legs from this leg up to the next leg that needs an event, 0.0 at such a leg itself)."""
 
     hours: list[float]
     segments: list[float]
@@ -112,6 +113,7 @@ class Route:
     leg_kind: list[int] = field(init=False)  # per leg: its `kind` (the legs' fields as flat lists, for engines)
     leg_crossing: list[int] = field(init=False)  # per leg: its `crossing`
     leg_stop: list[int] = field(init=False)  # per leg: its `stop`
+    crossings_ahead: list[int] = field(init=False)  # the crossings it passes (model indexes, in order)
 
     def __post_init__(self) -> None:
         self.westbound = self.direction == "westbound"
@@ -119,6 +121,7 @@ class Route:
         self.leg_kind = [leg.kind for leg in self.legs]
         self.leg_crossing = [leg.crossing for leg in self.legs]
         self.leg_stop = [leg.stop for leg in self.legs]
+        self.crossings_ahead = list(dict.fromkeys(leg.crossing for leg in self.legs if leg.kind == CROSS))
         scheduled = [
             leg.hours if leg.kind in (RUN, DWELL) else (self.crossing_hours[leg.crossing] if leg.kind == CROSS else 0.0)
             for leg in self.legs
@@ -140,7 +143,8 @@ class Route:
     ) -> TrainDraws:
         """One train's legs from standard-normal draws `z` (one per leg), for a train that starts leg
         `first_leg` at hour `start_h`; running legs take the winter factor of the day they start in the
-        timetable (`winter[region][day]`). Equal, to the last bit, to a row of `draw_trains`."""
+        timetable (`winter[region][day]`), crossings that of their row (`WINTER_CROSSINGS`). Equal, to the last
+        bit, to a row of `draw_trains`."""
         kinds, hours, regions, offsets = self._kinds, self._hours, self._regions, self._offsets
         mu, sigma = self._mu, self._sigma
         n = len(kinds)
@@ -155,6 +159,9 @@ class Route:
                 drawn[i] = hours[i] * factor * winter[regions[i]][min(max(day, 0), last_day)]
             elif kind == DWELL:
                 drawn[i] = hours[i] * factor
+            elif kind == CROSS:
+                day = int((base + offsets[i]) // 24)
+                drawn[i] = factor * winter[regions[i]][min(max(day, 0), last_day)]
             else:
                 drawn[i] = factor
         segments = [0.0] * n
@@ -178,8 +185,11 @@ class Route:
         w = winter[np.asarray(self._regions)[None, :], day]
         run = kinds == RUN
         dwell = kinds == DWELL
+        cross = kinds == CROSS
         drawn = np.where(
-            run[None, :], hours[None, :] * factor * w, np.where(dwell[None, :], hours[None, :] * factor, factor)
+            run[None, :],
+            hours[None, :] * factor * w,
+            np.where(dwell[None, :], hours[None, :] * factor, np.where(cross[None, :], factor * w, factor)),
         )
         inline = np.where((run | dwell)[None, :], drawn, 0.0)
         cum = np.concatenate((np.zeros((len(z), 1)), np.cumsum(inline, axis=1)), axis=1)
@@ -303,7 +313,8 @@ def _section_legs(
             out.add(Leg(RUN, run, region, -1, k + 1), noise)
             run = 0.0
         assert step.crossing is not None  # a step is a link or a crossing
-        out.add(Leg(CROSS, 0.0, -1, rules.crossing_index[step.crossing.id], k + 1), rules.crossing_noise)
+        crossing = rules.crossing_index[step.crossing.id]
+        out.add(Leg(CROSS, 0.0, WINTER_CROSSINGS, crossing, k + 1), rules.crossing_noise)
     if run > 0:
         out.add(Leg(RUN, run, region, -1, k + 1), noise)
 

@@ -228,20 +228,40 @@ def aggregate(results: list[RunResult]) -> dict[str, Any]:
     return kpis
 
 
-def service_bands(results: list[RunResult]) -> dict[str, dict[str, float]]:
-    """Per service id: p50 and p90 transit hours (each replication's, weighted by its trains) and trains."""
+#: A month's band is written only when the replications ran at least this many trains of the service that month.
+MIN_MONTH_TRAINS = 12
+
+
+def _pooled(bands: list[tuple[float, float, int]]) -> dict[str, Any]:
+    n = sum(b[2] for b in bands)
+    return {
+        "p50_hours": round(sum(b[0] * b[2] for b in bands) / n, 1),
+        "p90_hours": round(sum(b[1] * b[2] for b in bands) / n, 1),
+        "trains": n,
+    }
+
+
+def service_bands(results: list[RunResult]) -> dict[str, dict[str, Any]]:
+    """Per service id: p50 and p90 transit hours (each replication's, weighted by its trains) and trains; and
+    the same by calendar month of departure (`by_month`, months with at least MIN_MONTH_TRAINS trains)."""
     acc: dict[str, list[tuple[float, float, int]]] = {}
+    by_month: dict[str, dict[int, list[tuple[float, float, int]]]] = {}
     for r in results:
         for sid, band in r.service_bands.items():
             acc.setdefault(sid, []).append(band)
+        for sid, months in r.service_month_bands.items():
+            for month, band in months.items():
+                by_month.setdefault(sid, {}).setdefault(month, []).append(band)
     out = {}
     for sid, bands in sorted(acc.items()):
-        n = sum(b[2] for b in bands)
-        out[sid] = {
-            "p50_hours": round(sum(b[0] * b[2] for b in bands) / n, 1),
-            "p90_hours": round(sum(b[1] * b[2] for b in bands) / n, 1),
-            "trains": n,
+        out[sid] = _pooled(bands)
+        pooled = {
+            str(month): _pooled(mb)
+            for month, mb in sorted(by_month.get(sid, {}).items())
+            if sum(b[2] for b in mb) >= MIN_MONTH_TRAINS
         }
+        if pooled:
+            out[sid]["by_month"] = pooled
     return out
 
 
@@ -273,7 +293,18 @@ def transit_bands_document(results: list[RunResult], spec: RunSpec, scenario: Sc
         "seed": spec.seed,
         "replications": len(results),
         "engine": spec.engine,
-        "services": service_bands(results),
+        "services": _with_schedule(service_bands(results), spec.data_dir),
+    }
+
+
+def _with_schedule(bands: dict[str, dict[str, float]], data_dir: str | None) -> dict[str, dict[str, float]]:
+    """Each service's band with the baseline timetable's scheduled hours it was simulated on."""
+    from landbridge.world import load_world
+
+    by_id = load_world(data_dir=data_dir).timetable.by_id
+    return {
+        sid: {**band, "scheduled_hours": round(by_id[sid].transit_hours, 1)} if sid in by_id else band
+        for sid, band in bands.items()
     }
 
 
@@ -294,6 +325,8 @@ COMPARE_ROWS = (
     ("Xi'an speed train p50 days", ("summary", "xian_speed_train_p50_days"), 1),
     ("Brest–Małaszewicze mean wait h", ("borders", "brest-malaszewicze", "mean_wait_hours"), 1),
     ("Brest–Małaszewicze utilisation", ("borders", "brest-malaszewicze", "utilisation"), 2),
+    ("Brest–Małaszewicze stranded trains", ("borders", "brest-malaszewicze", "stranded_trains"), 0),
+    ("Brest–Małaszewicze held at origin", ("borders", "brest-malaszewicze", "held_at_origin_trains"), 0),
     ("Khorgos mean wait h", ("borders", "khorgos-altynkol", "mean_wait_hours"), 1),
     ("Khorgos utilisation", ("borders", "khorgos-altynkol", "utilisation"), 2),
     ("Alashankou mean wait h", ("borders", "alashankou-dostyk", "mean_wait_hours"), 1),

@@ -18,8 +18,8 @@ from typing import Any
 
 from landbridge.errors import LandbridgeError
 from landbridge.simulation.model import PreparedModel
-from landbridge.simulation.routes import CROSS, DWELL, PASS, RUN
-from landbridge.simulation.state import SCHEDULED, BoxQueue, NetworkState, Train
+from landbridge.simulation.routes import CROSS, DWELL, PASS, RUN, Route
+from landbridge.simulation.state import SCHEDULED, BoxQueue, NetworkState, Train, reopened_start
 
 Process = Generator[Any, Any, None]
 
@@ -60,9 +60,23 @@ class _ReleasedBoxQueue(BoxQueue):
 
 
 class _ReleasedDemandState(NetworkState):
-    """Reads demand from what the demand processes have released so far (not from the whole year)."""
+    """Reads demand from what the demand processes have released so far (not from the whole year), and
+    counts the trains queueing at each crossing as they come and go (not from their start hours)."""
 
     queue_class = _ReleasedBoxQueue
+
+    def __init__(self, model: PreparedModel) -> None:
+        super().__init__(model)
+        self.waiting = [0] * len(model.crossings)
+
+    def queue_length(self, crossing: int, t: float) -> int:
+        return self.waiting[crossing]
+
+    def congested_ahead(self, route: Route, t: float) -> int:
+        for c in route.crossings_ahead:
+            if self.waiting[c] > self.hold_back[c]:
+                return c
+        return -1
 
 
 class _ReferenceRun:
@@ -103,17 +117,29 @@ class _ReferenceRun:
             self.state.stranded(train, arrived)
             return False
         if train.priority:  # reserved transshipment slot
+            yield from self.closure(crossing.closed_h)
+            start = env.now
+            train.border_wait_h += start - arrived
             yield env.timeout(crossing.track_hours * factor)
-            log.add(arrived, arrived, env.now, train)
+            log.add(arrived, start, env.now, train)
         else:
+            self.state.waiting[index] += 1
             with self.tracks[index].request() as req:
                 yield req
+                yield from self.closure(crossing.closed_h)  # holding the track until the crossing reopens
+                self.state.waiting[index] -= 1
                 train.border_wait_h += env.now - arrived
                 start = env.now
                 yield env.timeout(crossing.track_hours * factor)
                 log.add(arrived, start, env.now, train)
         yield env.timeout((crossing.processing_hours - crossing.track_hours) * factor)
         return True
+
+    def closure(self, closed_h: tuple[tuple[float, float], ...]) -> Process:
+        """Wait while the crossing is closed (a scenario's `closure:`)."""
+        for lo, hi in closed_h:
+            if lo <= self.env.now < hi:
+                yield self.env.timeout(hi - self.env.now)
 
     def departure(self, train: Train, delay: float) -> Process:
         yield self.env.timeout(delay)
@@ -219,16 +245,18 @@ class _LeanRun:
         factor = train.hours[leg]
         track_h = crossing.track_hours * factor
         if train.priority:
-            start = t
+            start = reopened_start(t, crossing.closed_h)
         else:
             free_at = self.free_at[index]
             if not free_at:
                 log.add(t, math.nan, math.nan, train)
                 self.state.stranded(train, t)
                 return None
-            start = free_at[0] if free_at[0] > t else t
+            start = reopened_start(free_at[0] if free_at[0] > t else t, crossing.closed_h)
             heapq.heapreplace(free_at, start + track_h)
-            train.border_wait_h += start - t
+            if start > t:
+                heapq.heappush(self.state.queue_starts[index], start)
+        train.border_wait_h += start - t
         log.add(t, start, start + track_h, train)
         return start + crossing.processing_hours * factor
 

@@ -130,6 +130,7 @@ class Train:
         "empties",
         "empties_feu",
         "end_pos",
+        "held_at",
         "hours",
         "id",
         "kind",
@@ -174,9 +175,19 @@ class Train:
         self.priority = route.priority
         self.arrival_h = NAN
         self.cancelled = False
+        self.held_at = -1  # a crossing whose queue held the train at its origin (it is then cancelled)
 
     def __repr__(self) -> str:
         return f"Train({self.id}, {self.route.service_id}, {KIND_NAMES[self.kind]}, from {self.dep_h:.2f} h)"
+
+
+def reopened_start(start: float, closed: tuple[tuple[float, float], ...]) -> float:
+    """The hour a train can start its transshipment at a crossing when it could at `start`: the end of the
+    closure `start` falls in, if any (`closed`: [start, end) hours, a scenario's `closure:`)."""
+    for lo, hi in closed:
+        if lo <= start < hi:
+            start = hi
+    return start
 
 
 class BoxQueue:
@@ -304,6 +315,11 @@ class NetworkState:
         self.deliveries: list[Lot] = []  # lots that reached their destination (`arrival_h` set)
         self.origin_loads: list[Lot] = []  # lots as loaded at their origin
         self.crossing_log = [CrossingLog() for _ in model.crossings]
+        # per crossing: the hours at which the trains queueing there start their transshipment (a heap; the
+        # engines push, `queue_length` drops those past), and the queue that holds trains at their origin
+        self.queue_starts: list[list[float]] = [[] for _ in model.crossings]
+        self.hold_back = [c.hold_back_trains for c in model.crossings]
+        self.holding = any(math.isfinite(x) for x in self.hold_back)
         self.empties_rail: list[EmptiesMove] = []
         self.empties_sea: list[EmptiesMove] = []
         self.empties_arrived: list[EmptiesMove] = []  # empties reaching China by rail
@@ -379,12 +395,36 @@ class NetworkState:
         train.load += n
         self.empties_rail.append(EmptiesMove(t, place, n))
 
+    # ---- queues at crossings ---------------------------------------------------------------------
+    def queue_length(self, crossing: int, t: float) -> int:
+        """Trains waiting at a crossing at hour `t` (arrived, transshipment not started)."""
+        starts = self.queue_starts[crossing]
+        while starts and starts[0] <= t:
+            heapq.heappop(starts)
+        return len(starts)
+
+    def congested_ahead(self, route: Route, t: float) -> int:
+        """The first crossing on the route whose queue is beyond the hold-back threshold (-1: none). (The
+        heap holds at least the queue, so a short heap settles it without dropping past starts.)"""
+        hold_back, starts = self.hold_back, self.queue_starts
+        for c in route.crossings_ahead:
+            if len(starts[c]) > hold_back[c] and self.queue_length(c, t) > hold_back[c]:
+                return c
+        return -1
+
     # ---- a train leaves its origin -------------------------------------------------------------
     def depart(self, train: Train, t: float) -> tuple[bool, float | None]:
         """Load a train at its first stop. Returns whether it runs (a scheduled train with too few boxes
-        is cancelled and recorded) and the departure hour of an extra train to run on the line, if one is
-        due."""
+        is cancelled and recorded, as is a train held at its origin because the queue at a crossing ahead
+        is too long: its boxes wait for a later train) and the departure hour of an extra train to run on
+        the line, if one is due."""
         route = train.route
+        held = self.congested_ahead(route, t) if self.holding else -1
+        if held >= 0:
+            train.cancelled = True
+            train.held_at = held
+            self.trains.append(train)
+            return False, None
         cap = route.cap_out[0]
         alloc, n, waiting = self._allocate(route, 0, t, cap)
         empties = self._empties_for(route.stops[0], cap - n, t) if route.empties_stop == 0 else 0

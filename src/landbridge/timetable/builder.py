@@ -179,6 +179,14 @@ class Timetable:
         self.scenario = scenario
         self.corridors = corridors
         self._epochs: dict[tuple[str, int], list[float]] = {}
+        self.closed_departures = _closed_departure_windows(network, services, scenario)
+
+    def _open(self, service: Service, epochs: list[float]) -> list[float]:
+        """The departure epochs of `service` that do not meet a crossing while the scenario closes it."""
+        windows = self.closed_departures.get(service.id)
+        if not windows:
+            return epochs
+        return [e for e in epochs if not any(lo < e < hi for lo, hi in windows)]
 
     # ---- departures -----------------------------------------------------------------------
     def year_departure_epochs(self, service: Service, year: int) -> list[float]:
@@ -190,7 +198,9 @@ class Timetable:
             return cached
         out: list[float] = []
         if 1 <= year <= 9999:
-            out = _epochs_on_days(service, date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal())
+            out = self._open(
+                service, _epochs_on_days(service, date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal())
+            )
         self._epochs[key] = out
         return out
 
@@ -204,7 +214,7 @@ class Timetable:
         # Local dates that can hold such departures: a day either side for zones east or west of UTC.
         first = max(int(lo // 86400) + _EPOCH_ORDINAL - 1, 1)
         last = min(int(hi // 86400) + _EPOCH_ORDINAL + 1, _LAST_ORDINAL)
-        return [e for e in _epochs_on_days(service, first, last) if lo <= e < hi]
+        return [e for e in self._open(service, _epochs_on_days(service, first, last)) if lo <= e < hi]
 
     def next_departure_epoch(self, service: Service, earliest_epoch: float, skip: int = 0) -> float | None:
         """Epoch seconds of the first origin departure at or after `earliest_epoch` (skipping `skip`)."""
@@ -276,6 +286,29 @@ class Timetable:
         if i >= len(epochs) or abs(epochs[i] - e) > 1:
             raise InvalidRequestError(f"Service {sid} does not depart at {stamp} (local time).")
         return self.departure_from_epoch(service, e)
+
+
+def _closed_departure_windows(
+    network: Network, services: list[Service], scenario: Scenario
+) -> dict[str, list[tuple[float, float]]]:
+    """Per service: open intervals of origin departure epochs (s) whose trains would be at a crossing while
+    the scenario closes it (`closure:CROSSING=FROM..TO`, UTC days FROM to TO inclusive): those departures do
+    not run, so the planner routes around the closure or finds no route."""
+    if not scenario.closures:
+        return {}
+    windows_at: dict[str, list[tuple[float, float]]] = {}
+    for c in network.crossings:
+        for first, last in scenario.closures_at(c.id, (c.a, c.b)):
+            lo = datetime.combine(first, time(0), tzinfo=UTC).timestamp()
+            hi = datetime.combine(last, time(0), tzinfo=UTC).timestamp() + 86400
+            windows_at.setdefault(c.id, []).append((lo, hi))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for s in services:
+        for crossing_id, reach_h, clear_h in s.crossing_times:
+            for lo, hi in windows_at.get(crossing_id, ()):
+                # at the crossing from e + reach to e + clear: it meets the closure when that overlaps [lo, hi)
+                out.setdefault(s.id, []).append((lo - clear_h * 3600, hi - reach_h * 3600))
+    return out
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -441,6 +474,7 @@ def _build_rail_service(
     sections: list[Section] = []
     boardable: list[bool] = []
     countries: set[str] = set()
+    crossing_times: list[tuple[str, float, float]] = []
     t = 0.0
     for k in range(len(stops) - 1):
         a, b = stops[k], stops[k + 1]
@@ -461,7 +495,9 @@ def _build_rail_service(
                 wait = border_wait_hours(c.typical_utilisation, c.trains_per_day, f)
                 if e.priority_crossing:
                     wait *= 0.25  # speed trains get reserved transshipment slots
+                reach = t + hours
                 hours += c.hours_for(network.places[stops[-1]].country) + wait
+                crossing_times.append((c.id, reach, t + hours))
         region = rail_region(network.places[a].country)
         cap = int(caps.get(region, 43))
         sections.append(Section(k, a, b, region, cap, round(dist, 1), tuple(steps)))
@@ -502,6 +538,7 @@ def _build_rail_service(
         priority_crossing=e.priority_crossing,
         direction=direction,
         countries=frozenset(countries),
+        crossing_times=tuple(crossing_times),
     )
 
 

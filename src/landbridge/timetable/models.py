@@ -111,6 +111,9 @@ class Service:
     priority_crossing: bool
     direction: str  # westbound | eastbound
     countries: frozenset[str]
+    # rail: per border crossing on the way, (crossing id, hours after the origin departure when the train
+    # reaches it, hours when it has cleared it), in order
+    crossing_times: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def origin(self) -> str:

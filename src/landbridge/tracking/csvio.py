@@ -63,7 +63,14 @@ def event_from_flat(row: dict[str, str]) -> dict[str, Any]:
 
 def events_from_csv(text: str) -> list[dict[str, Any]]:
     """Every row as an event document; a bad header is one clear error for the whole file."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _events_from_csv(text)
+    except csv.Error as e:  # e.g. a bare carriage return inside an unquoted field
+        raise FieldError("body", f"The CSV file cannot be read ({e}); quote fields that hold line breaks.") from e
+
+
+def _events_from_csv(text: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     unknown = [h for h in header if h not in COLUMNS]
     if not header:

@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from landbridge.network.models import Network, haversine_km
-from landbridge.planner.geometry import leg_coordinates
+from landbridge.planner.geometry import legs_geojson
 from landbridge.planner.options import Leg
 from landbridge.timefmt import iso_utc
 from landbridge.timetable.builder import Timetable
@@ -125,17 +125,7 @@ def leg_from_json(leg: dict[str, Any], network: Network) -> Leg:
 
 def itinerary_geojson(legs: list[dict[str, Any]], network: Network, timetable: Timetable) -> dict[str, Any]:
     """Line geometry of an option's legs (JSON as quotes and bookings give them): one LineString per leg."""
-    feats = []
-    for n, raw in enumerate(legs):
-        leg = leg_from_json(raw, network)
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": leg_coordinates(leg, network, timetable)},
-                "properties": {"leg": n, "mode": leg.mode, "from": leg.frm, "to": leg.to, "service": leg.service},
-            }
-        )
-    return {"type": "FeatureCollection", "features": feats}
+    return legs_geojson([leg_from_json(raw, network) for raw in legs], network, timetable)
 
 
 def _along(coords: list[tuple[float, float]], fraction: float) -> tuple[float, float]:
