@@ -13,7 +13,7 @@ import pytest
 
 from tests.tracking.helpers import Receiver, booked_train, train_events
 
-FAST = dict(retry_base_s=0.05, retry_max_s=0.2, retry_for_s=30.0, lease_s=5.0, timeout_s=1.0)
+FAST = {"retry_base_s": 0.05, "retry_max_s": 0.2, "retry_for_s": 30.0, "lease_s": 5.0, "timeout_s": 1.0}
 
 
 def _settings(**kw):
@@ -120,10 +120,8 @@ def test_order_per_booking_with_two_workers(client, db, world, new_shipper, op):
 
             order = dict(
                 db.read(
-                    lambda s: (
-                        s.query(TrackingEvent.event_id, TrackingEvent.seq)
-                        .filter(TrackingEvent.event_id.in_(seqs))
-                        .all()
+                    lambda s, ids=seqs: (
+                        s.query(TrackingEvent.event_id, TrackingEvent.seq).filter(TrackingEvent.event_id.in_(ids)).all()
                     )
                 )
             )
@@ -210,7 +208,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(client, db, db_url, world, s
         assert {r["id"] for r in rx.delivered()} == {e["metadata"]["eventID"] for e in events}
         first = events[0]["metadata"]["eventID"]
         assert ids.count(first) >= 2  # sent again after the kill: the same Webhook-Id, so recognisable
-        assert [r["id"] for r in rx.delivered()][0] == first  # the next events waited for it
+        assert next(r["id"] for r in rx.delivered()) == first  # the next events waited for it
     finally:
         hold.set()
         rx.close()

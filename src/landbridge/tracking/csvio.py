@@ -80,7 +80,7 @@ def _events_from_csv(text: str) -> list[dict[str, Any]]:
     for need in ("eventID", "eventType", "eventDateTime"):
         if need not in header:
             raise FieldError("body", f"The CSV file needs a {need} column.")
-    out = []
+    out: list[dict[str, Any]] = []
     for row in reader:
         if len(out) >= MAX_ROWS:
             raise FieldError("body", f"More than {MAX_ROWS:,} rows; split the file.")

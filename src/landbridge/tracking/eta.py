@@ -8,13 +8,12 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from landbridge.tracking.bulk import among, insert_rows, parts, table_of, update_rows
 from landbridge.tracking.models import TrainEta, TrainPosition
 from landbridge.tracking.predictor import EtaModel, Timetables, load_model
-
-CHUNK = 500
 
 
 @lru_cache(maxsize=4)
@@ -56,9 +55,9 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
     if not wanted:
         return 0
     pos: dict[str, TrainPosition] = {}
-    for k in range(0, len(wanted), CHUNK):
-        for p in s.scalars(select(TrainPosition).where(TrainPosition.departure_id.in_(wanted[k : k + CHUNK]))):
-            pos[p.departure_id] = p
+    for part in parts(s, wanted):
+        for found in s.scalars(select(TrainPosition).where(among(s, TrainPosition.departure_id, part))):
+            pos[found.departure_id] = found
     places = {p.place_id for p in pos.values() if p.type_code == "ARRI"}
     waiting: dict[str, int] = {}
     if places:
@@ -70,15 +69,14 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
             ).all()
         )
     existing: set[tuple[str, int]] = set()
-    for k in range(0, len(wanted), CHUNK):
+    for part in parts(s, wanted):
         existing.update(
             s.execute(
-                select(TrainEta.departure_id, TrainEta.stop_index).where(
-                    TrainEta.departure_id.in_(wanted[k : k + CHUNK])
-                )
+                select(TrainEta.departure_id, TrainEta.stop_index).where(among(s, TrainEta.departure_id, part))
             ).all()
         )
-    inserts, n = [], 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for dep_id in wanted:
         p = pos.get(dep_id)
         if p is None:
@@ -92,6 +90,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
             lo, mid, hi = m.predict(tabs, svc, p.stop_index, p.type_code, target, p.event_at, w)
             sched_rem = tabs.remaining_h(svc, p.stop_index, p.type_code, target)
             row = {
+                "departure_id": dep_id,
+                "stop_index": target,
                 "p10": p.event_at + timedelta(hours=lo),
                 "p50": p.event_at + timedelta(hours=mid),
                 "p90": p.event_at + timedelta(hours=hi),
@@ -101,15 +101,8 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
                 "predicted_at": p.event_at,
                 "model_version": m.version,
             }
-            n += 1
-            if (dep_id, target) in existing:
-                s.execute(
-                    update(TrainEta).where(TrainEta.departure_id == dep_id, TrainEta.stop_index == target).values(**row)
-                )
-            else:
-                inserts.append({"departure_id": dep_id, "stop_index": target, **row})
-    if inserts:
-        from sqlalchemy import insert
-
-        s.execute(insert(TrainEta), inserts)
-    return n
+            (updates if (dep_id, target) in existing else inserts).append(row)
+    eta_table = table_of(TrainEta)
+    update_rows(s, eta_table, ["departure_id", "stop_index"], updates)
+    insert_rows(s, eta_table, inserts)
+    return len(updates) + len(inserts)

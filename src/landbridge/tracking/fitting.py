@@ -76,6 +76,8 @@ def recorded_movements(s: Session) -> list[dict[str, Any]]:
         TrackingEvent.event_at,
     ).where(TrackingEvent.event_type == "TRANSPORT", TrackingEvent.classifier == "ACT")
     for dep, stop, place, code, at in s.execute(q):
+        if dep is None or stop is None:  # a transport event always names its train and stop
+            continue
         service = dep.split(":", 1)[0]
         r = rows.setdefault(
             (dep, stop),

@@ -4,6 +4,7 @@ of each train, its predicted arrivals, webhook subscriptions and the outbox of d
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,7 +38,7 @@ class TrackingEvent(Base):
     equipment_reference: Mapped[str | None] = mapped_column(String(11), index=True)
     booking_id: Mapped[str | None] = mapped_column(String(32))
     customer_id: Mapped[str | None] = mapped_column(String(32))
-    document: Mapped[dict] = mapped_column(JSONDoc)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
 
 
 class TrainPosition(Base):
@@ -82,8 +83,8 @@ class Subscription(Base):
     customer_id: Mapped[str | None] = mapped_column(String(32), index=True)
     api_key_id: Mapped[str] = mapped_column(String(32))
     callback_url: Mapped[str] = mapped_column(String(500))
-    event_types: Mapped[list] = mapped_column(JSONDoc)  # ["TRANSPORT", "EQUIPMENT", "SHIPMENT"]
-    type_codes: Mapped[list] = mapped_column(JSONDoc)  # [] = every code
+    event_types: Mapped[list[str]] = mapped_column(JSONDoc)  # ["TRANSPORT", "EQUIPMENT", "SHIPMENT"]
+    type_codes: Mapped[list[str]] = mapped_column(JSONDoc)  # [] = every code
     booking_id: Mapped[str | None] = mapped_column(String(32))
     secret_version: Mapped[int] = mapped_column(Integer, default=1)
     key_fingerprint: Mapped[str] = mapped_column(String(16))

@@ -22,9 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from landbridge.timetable.builder import Timetable
 
 MODEL_FILE = "eta_model.json"
 QUANTILES = (0.1, 0.5, 0.9)
@@ -48,8 +51,12 @@ class Timetables:
     boardable: dict[str, tuple[bool, ...]]
 
     @classmethod
-    def from_timetable(cls, tt) -> Timetables:
-        a, d, st, cx, bd = {}, {}, {}, {}, {}
+    def from_timetable(cls, tt: Timetable) -> Timetables:
+        a: dict[str, tuple[float, ...]] = {}
+        d: dict[str, tuple[float, ...]] = {}
+        st: dict[str, tuple[str, ...]] = {}
+        cx: dict[str, set[int]] = {}
+        bd: dict[str, tuple[bool, ...]] = {}
         for s in tt.services:
             if s.mode != "rail":
                 continue
@@ -90,7 +97,7 @@ class EtaModel:
         key = f"{service}|{stop}|{kind}|{target}"
         band = self.bands.get(f"{key}|{season_of(at, self.winter_months)}") or self.bands.get(key)
         if band is None:
-            band = tuple(f * sched for f in FALLBACK_BAND)  # type: ignore[assignment]
+            band = (FALLBACK_BAND[0] * sched, FALLBACK_BAND[1] * sched, FALLBACK_BAND[2] * sched)
         shift = 0.0
         place = tt.stops[service][stop]
         if kind == "ARRI" and waiting_here is not None and place in self.queue_slope_h:
@@ -208,7 +215,9 @@ def is_target(tt: Timetables, service: str, stop: int) -> bool:
     return tt.boardable[service][stop] or stop == len(tt.stops[service]) - 1
 
 
-def fit(obs: list[Observation], tt: Timetables, winter_months: Iterable[int], version: str, meta: dict) -> EtaModel:
+def fit(
+    obs: list[Observation], tt: Timetables, winter_months: Iterable[int], version: str, meta: dict[str, Any]
+) -> EtaModel:
     """Quantiles of (actual - timetable) remaining hours per service, position, target and season; queue slopes
     per crossing from the positions where a train stood at one."""
     wm = tuple(sorted(set(winter_months)))

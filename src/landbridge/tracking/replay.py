@@ -10,10 +10,15 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from landbridge.errors import LandbridgeError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from landbridge.timetable.models import Service
 
 
 def read_movements(run_dir: Path) -> list[dict[str, Any]]:
@@ -26,7 +31,7 @@ def read_movements(run_dir: Path) -> list[dict[str, Any]]:
         return list(csv.DictReader(f))
 
 
-def departure_id(service, departure_utc: str) -> str:
+def departure_id(service: Service, departure_utc: str) -> str:
     """The timetable's id of a run: SERVICE:YYYY-MM-DDTHHMM in the origin's local time."""
     dt = datetime.fromisoformat(departure_utc.replace("Z", "+00:00")).astimezone(ZoneInfo(service.tz))
     return f"{service.id}:{dt:%Y-%m-%dT%H%M}"
@@ -95,7 +100,17 @@ def build_feed(
     return [e for _t, _o, e in feed]
 
 
-def _box_events(dep, stops, cross, ref, board, alight, arr, lv, gate) -> list[tuple[str, int, dict[str, Any]]]:
+def _box_events(
+    dep: str,
+    stops: tuple[str, ...],
+    cross: set[int],
+    ref: str,
+    board: int,
+    alight: int,
+    arr: dict[int, str],
+    lv: dict[int, str],
+    gate: timedelta,
+) -> list[tuple[str, int, dict[str, Any]]]:
     """One booked container: gate-in and load before the train leaves its boarding stop, discharge and load
     (transshipment moves) at each gauge change on its way, discharge and gate-out after the arrival."""
     out: list[tuple[str, int, dict[str, Any]]] = []
@@ -163,14 +178,15 @@ class ReplayClient:
 
         self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=120)
 
-    def _check(self, r) -> Any:
+    def _check(self, r: httpx.Response) -> dict[str, Any]:
         if r.status_code >= 400:
             try:
                 detail = r.json().get("detail")
             except ValueError:
                 detail = r.text[:200]
             raise LandbridgeError(f"The server answered {r.status_code}: {detail}")
-        return r.json()
+        doc: dict[str, Any] = r.json()
+        return doc
 
     def booked_equipment(self) -> dict[str, list[tuple[str, int, int, list[str]]]]:
         import httpx

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 from landbridge.schemas import Strict
 
 EventType = Literal["TRANSPORT", "EQUIPMENT", "SHIPMENT"]
-EVENT_TYPES = ("TRANSPORT", "EQUIPMENT", "SHIPMENT")
+EVENT_TYPES: tuple[EventType, ...] = ("TRANSPORT", "EQUIPMENT", "SHIPMENT")
 TRANSPORT_CODES = ("ARRI", "DEPA")
 EQUIPMENT_CODES = (
     "LOAD",
@@ -51,6 +51,7 @@ SHIPMENT_CODES = (
     "VOID",
     "CANC",
 )
+DOCUMENT_TYPES = ("CBR", "BKG", "SHI", "TRD", "ARN", "VGM", "CAS", "CUS", "DGD", "OOG")
 FACILITY_TYPES = ("BOCR", "BORD", "CLOC", "COFS", "OFFD", "DEPO", "INTE", "POTE", "RAMP", "WAYP")
 EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$"
 

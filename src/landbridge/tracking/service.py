@@ -14,27 +14,48 @@ gate-out at its last rail stop.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.service import Principal
 from landbridge.booking import service as bookings
+from landbridge.booking.containers import equipment_reference
 from landbridge.booking.models import Booking, BookingContainer, BookingReservation
 from landbridge.db.base import utcnow
-from landbridge.errors import FieldError, InvalidRequestError, LandbridgeError, NotFoundError, PermissionDeniedError
+from landbridge.errors import (
+    FieldError,
+    InvalidRequestError,
+    LandbridgeError,
+    NotFoundError,
+    PermissionDeniedError,
+    did_you_mean,
+)
 from landbridge.timefmt import iso_utc
+from landbridge.tracking.bulk import (
+    CHUNK,
+    among,
+    insert_rows,
+    parts,
+    table_of,
+    update_rows,
+)
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
-from landbridge.tracking.schemas import EventIn
+from landbridge.tracking.parsing import ParsedEvent, parse_event
+
+if TYPE_CHECKING:
+    from landbridge.timetable.builder import Timetable
+    from landbridge.timetable.models import Departure
+    from landbridge.world import World
 
 log = logging.getLogger("landbridge.tracking")
 RELEASED = ("rejected", "declined", "cancelled")
-CHUNK = 500  # ids per IN (...) list
 
 
 class BatchRejectedError(LandbridgeError):
@@ -76,16 +97,15 @@ class Prepared:
 _WORLD: list[Any] = [None, 0.0]
 
 
-def _world():
+def _world() -> World:
     """The configured world (load_world is cached, but asking costs ~20 µs; a batch asks thousands of times)."""
-    import time
-
     now = time.monotonic()
     if _WORLD[0] is None or now - _WORLD[1] > 1.0:
         from landbridge.world import load_world
 
         _WORLD[0], _WORLD[1] = load_world(), now
-    return _WORLD[0]
+    world: World = _WORLD[0]
+    return world
 
 
 def place_unlocode(place_id: str) -> str | None:
@@ -95,16 +115,16 @@ def place_unlocode(place_id: str) -> str | None:
     if p is None:
         return None
     if p.unlocode:
-        return p.unlocode
+        return str(p.unlocode)
     city = net.places.get(p.city) if p.city else None
     return city.unlocode if city is not None else None
 
 
-_DEPARTURES: dict[tuple[int, str], Any] = {}
+_DEPARTURES: dict[tuple[int, str], Departure | None] = {}
 _LOCODES: dict[int, dict[str, list[str]]] = {}
 
 
-def departure_of(dep_id: str):
+def departure_of(dep_id: str) -> Departure | None:
     """The rail departure of an id (None when there is none), remembered: ids never change meaning."""
     tt = _world().timetable
     key = (id(tt), dep_id)
@@ -122,7 +142,7 @@ def departure_of(dep_id: str):
 class _Resolver:
     """Departures, places and stops for a batch."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         w = _world()
         self.tt = w.timetable
         self.places = w.network.places
@@ -137,15 +157,15 @@ class _Resolver:
             _LOCODES[key] = index
         self.by_locode = _LOCODES[key]
 
-    def departure(self, dep_id: str):
+    def departure(self, dep_id: str) -> Departure | None:
         return departure_of(dep_id)
 
-    def place(self, loc, stops: tuple[str, ...] | None, where: str) -> str:
-        pid, code = loc.placeID, loc.UNLocationCode
+    def place(self, loc: dict[str, Any], stops: tuple[str, ...] | None, where: str) -> str:
+        """The place a location (a normalised document's) names: by placeID (checked against its UN/LOCODE
+        when both are given), else by UN/LOCODE among the train's stops."""
+        pid, code = loc.get("placeID"), loc.get("UNLocationCode")
         if pid:
             if pid not in self.places:
-                from landbridge.errors import did_you_mean
-
                 hint = did_you_mean(pid, list(stops or self.places))
                 raise FieldError(
                     f"{where}.placeID",
@@ -156,7 +176,7 @@ class _Resolver:
                     f"{where}.UNLocationCode",
                     f"{code} is not the UN/LOCODE of {pid} ({place_unlocode(pid) or 'none'}).",
                 )
-            return pid
+            return str(pid)
         if not code:
             raise FieldError(where, "Give the location's UNLocationCode or placeID.")
         cands = self.by_locode.get(code, [])
@@ -178,79 +198,96 @@ def _pyd_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def _prepare(raw: Any, index: int, r: _Resolver, now: datetime) -> Prepared:
+    """One event checked and normalised: its shape (parsing.parse_event), its time, its type code, the train
+    and stop or place it names, its container or document. Raises ValidationError or FieldError."""
     if not isinstance(raw, dict):
         raise FieldError("", "An event is a JSON object with `metadata` and `payload`.")
-    ev = EventIn.model_validate(raw)
-    md, pl = ev.metadata, ev.payload
-    at = pl.eventDateTime.astimezone(now.tzinfo)
+    ev = parse_event(raw)
+    md, pl = ev.document["metadata"], ev.document["payload"]
+    at = ev.event_at.astimezone(now.tzinfo)
     # Event times are taken as given (a replay of a simulated run may run ahead of the clock), within reason.
     if not now - timedelta(days=3660) <= at <= now + timedelta(days=3660):
         raise FieldError("payload.eventDateTime", "The event time is more than ten years away from now.")
-    p = Prepared(index, md.eventID, md.eventType, pl.eventClassifierCode, "", at)
-    codes = {
-        "TRANSPORT": ("transportEventTypeCode", pl.transportEventTypeCode),
-        "EQUIPMENT": ("equipmentEventTypeCode", pl.equipmentEventTypeCode),
-        "SHIPMENT": ("shipmentEventTypeCode", pl.shipmentEventTypeCode),
-    }
-    name, code = codes[md.eventType]
-    if code is None:
-        raise FieldError(f"payload.{name}", f"A {md.eventType} event needs its {name}.")
-    for other, (oname, ocode) in codes.items():
-        if other != md.eventType and ocode is not None:
-            raise FieldError(f"payload.{oname}", f"A {md.eventType} event has no {oname}.")
-    p.type_code = code
-    tc = pl.transportCall
+    p = Prepared(index, md["eventID"], md["eventType"], pl["eventClassifierCode"], _type_code(md["eventType"], pl), at)
+    tc = pl.get("transportCall")
     if tc is not None:
-        dep = r.departure(tc.departureID)
-        if dep is None:
-            raise FieldError(
-                "payload.transportCall.departureID",
-                f"No rail departure {tc.departureID!r}; use an id of GET /v1/departures (SERVICE:YYYY-MM-DDTHHMM).",
-            )
-        stops = dep.service.stops
-        pid = r.place(tc.location, stops, "payload.transportCall.location")
-        if pid not in stops:
-            raise FieldError(
-                "payload.transportCall.location",
-                f"{pid} is not a stop of {dep.service.id} ({', '.join(stops)}).",
-            )
-        p.departure_id, p.service_id, p.place_id, p.stop_index = dep.id, dep.service.id, pid, stops.index(pid)
-        if tc.railService and tc.railService != dep.service.id:
-            raise FieldError("payload.transportCall.railService", f"{tc.departureID} is a run of {dep.service.id}.")
-        last = len(stops) - 1
-        if code == "DEPA" and p.stop_index == last:
-            raise FieldError("payload.transportCall", f"A train does not depart from its last stop ({pid}).")
-        if code == "ARRI" and p.stop_index == 0:
-            raise FieldError("payload.transportCall", f"A train does not arrive at its first stop ({pid}).")
-    elif md.eventType == "TRANSPORT":
+        _transport_call(p, tc, r)
+    elif p.event_type == "TRANSPORT":
         raise FieldError("payload.transportCall", "A TRANSPORT event needs its transportCall (departureID, location).")
-    elif pl.eventLocation is not None:
-        p.place_id = r.place(pl.eventLocation, None, "payload.eventLocation")
-    if md.eventType == "EQUIPMENT":
-        from landbridge.booking.containers import equipment_reference
-
-        if not pl.equipmentReference:
-            raise FieldError("payload.equipmentReference", "An EQUIPMENT event names its container (ISO 6346).")
-        if pl.emptyIndicatorCode is None:
-            raise FieldError("payload.emptyIndicatorCode", "Say whether the container is LADEN or EMPTY.")
-        p.equipment_reference = equipment_reference(pl.equipmentReference, "payload.equipmentReference")
-        if p.place_id is None:
-            raise FieldError("payload", "An EQUIPMENT event needs a transportCall or an eventLocation.")
-    if md.eventType == "SHIPMENT":
-        if pl.documentTypeCode is None or not pl.documentReference:
-            raise FieldError("payload.documentReference", "A SHIPMENT event names its document (type and reference).")
-        if pl.documentTypeCode in ("BKG", "CBR"):
-            p.booking_id = pl.documentReference
+    elif "eventLocation" in pl:
+        p.place_id = r.place(pl["eventLocation"], None, "payload.eventLocation")
+    if p.event_type == "EQUIPMENT":
+        _equipment(p, pl)
+    elif p.event_type == "SHIPMENT":
+        _shipment(p, pl)
     p.document = _document(ev, p, now)
     return p
 
 
-def _document(ev: EventIn, p: Prepared, now: datetime) -> dict[str, Any]:
+_CODE_FIELDS = {
+    "TRANSPORT": "transportEventTypeCode",
+    "EQUIPMENT": "equipmentEventTypeCode",
+    "SHIPMENT": "shipmentEventTypeCode",
+}
+
+
+def _type_code(event_type: str, pl: dict[str, Any]) -> str:
+    """The event's code: the one field of its type (a TRANSPORT event has a transportEventTypeCode, no other)."""
+    name = _CODE_FIELDS[event_type]
+    code = pl.get(name)
+    if code is None:
+        raise FieldError(f"payload.{name}", f"A {event_type} event needs its {name}.")
+    for other, oname in _CODE_FIELDS.items():
+        if other != event_type and oname in pl:
+            raise FieldError(f"payload.{oname}", f"A {event_type} event has no {oname}.")
+    return str(code)
+
+
+def _transport_call(p: Prepared, tc: dict[str, Any], r: _Resolver) -> None:
+    """The train (a rail departure), the stop it names and whether the code fits there."""
+    dep = r.departure(tc["departureID"])
+    if dep is None:
+        raise FieldError(
+            "payload.transportCall.departureID",
+            f"No rail departure {tc['departureID']!r}; use an id of GET /v1/departures (SERVICE:YYYY-MM-DDTHHMM).",
+        )
+    stops = dep.service.stops
+    pid = r.place(tc["location"], stops, "payload.transportCall.location")
+    if pid not in stops:
+        where = "payload.transportCall.location"
+        raise FieldError(where, f"{pid} is not a stop of {dep.service.id} ({', '.join(stops)}).")
+    p.departure_id, p.service_id, p.place_id, p.stop_index = dep.id, dep.service.id, pid, stops.index(pid)
+    if tc.get("railService") and tc["railService"] != dep.service.id:
+        raise FieldError("payload.transportCall.railService", f"{tc['departureID']} is a run of {dep.service.id}.")
+    if p.type_code == "DEPA" and p.stop_index == len(stops) - 1:
+        raise FieldError("payload.transportCall", f"A train does not depart from its last stop ({pid}).")
+    if p.type_code == "ARRI" and p.stop_index == 0:
+        raise FieldError("payload.transportCall", f"A train does not arrive at its first stop ({pid}).")
+
+
+def _equipment(p: Prepared, pl: dict[str, Any]) -> None:
+    """An equipment event names its container (a valid ISO 6346 number), whether it is laden, and a place."""
+    if not pl.get("equipmentReference"):
+        raise FieldError("payload.equipmentReference", "An EQUIPMENT event names its container (ISO 6346).")
+    if pl.get("emptyIndicatorCode") is None:
+        raise FieldError("payload.emptyIndicatorCode", "Say whether the container is LADEN or EMPTY.")
+    p.equipment_reference = equipment_reference(pl["equipmentReference"], "payload.equipmentReference")
+    if p.place_id is None:
+        raise FieldError("payload", "An EQUIPMENT event needs a transportCall or an eventLocation.")
+
+
+def _shipment(p: Prepared, pl: dict[str, Any]) -> None:
+    """A shipment event names its document; a booking's (BKG, CBR) ties the event to that booking."""
+    if pl.get("documentTypeCode") is None or not pl.get("documentReference"):
+        raise FieldError("payload.documentReference", "A SHIPMENT event names its document (type and reference).")
+    if pl["documentTypeCode"] in ("BKG", "CBR"):
+        p.booking_id = pl["documentReference"]
+
+
+def _document(ev: ParsedEvent, p: Prepared, now: datetime) -> dict[str, Any]:
     """The event as stored, served and sent: DCSA shape, times in UTC, locations with UN/LOCODE and placeID."""
-    doc = ev.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    md = doc["metadata"]
-    md.setdefault("eventCreatedDateTime", iso_utc(now))
-    md["eventCreatedDateTime"] = iso_utc(ev.metadata.eventCreatedDateTime or now)
+    doc = ev.document
+    doc["metadata"]["eventCreatedDateTime"] = iso_utc(ev.created_at or now)
     pl = doc["payload"]
     pl["eventDateTime"] = iso_utc(p.event_at)
     if p.equipment_reference:
@@ -297,7 +334,8 @@ def ingest(
     results: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_events):
-        eid = raw.get("metadata", {}).get("eventID") if isinstance(raw, dict) else None
+        md = raw.get("metadata") if isinstance(raw, dict) else None
+        eid = md.get("eventID") if isinstance(md, dict) else None
         eid = eid if isinstance(eid, str) else None
         try:
             p = _prepare(raw, i, r, now)
@@ -334,7 +372,7 @@ def ingest(
     return {"created": len(created), "duplicates": dup, "rejected": len(rejected), "results": results}
 
 
-def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> None:
+def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict[str, Any]]) -> None:
     """Equipment events: the booking the container is on; shipment events: the booking must exist."""
     refs = sorted({p.equipment_reference for p in good if p.equipment_reference})
     owner: dict[str, str] = {}
@@ -342,9 +380,9 @@ def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> 
         owner.update(bookings.bookings_for_equipment(s, refs[k : k + CHUNK]))
     bids = sorted({p.booking_id for p in good if p.booking_id} | set(owner.values()))
     customer: dict[str, str] = {}
-    for k in range(0, len(bids), CHUNK):
-        rows = s.execute(select(Booking.id, Booking.customer_id).where(Booking.id.in_(bids[k : k + CHUNK])))
-        customer.update({a: b for a, b in rows})
+    for part in parts(s, bids):
+        q = select(Booking.id, Booking.customer_id).where(among(s, Booking.id, part))
+        customer.update((bid, cus) for bid, cus in s.execute(q))
     keep = []
     for p in good:
         if p.equipment_reference:
@@ -364,21 +402,12 @@ def _resolve_bookings(s: Session, good: list[Prepared], results: list[dict]) -> 
     good[:] = keep
 
 
-def _store(s: Session, good: list[Prepared], results: list[dict], now: datetime) -> list[Prepared]:
-    """Insert the events not seen before; the rest are duplicates. Returns the created ones with their seq."""
+def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now: datetime) -> list[Prepared]:
+    """Insert the events not seen before, in event time (one statement: bulk.insert_rows); an id stored before
+    (or meanwhile, by another batch) is a duplicate. Returns the created ones with their seq."""
     if not good:
         return []
-    ids = [p.event_id for p in good]
-    known: set[str] = set()
-    for k in range(0, len(ids), CHUNK):
-        known.update(s.scalars(select(TrackingEvent.event_id).where(TrackingEvent.event_id.in_(ids[k : k + CHUNK]))))
-    fresh = [p for p in good if p.event_id not in known]
-    for p in good:
-        if p.event_id in known:
-            results.append({"index": p.index, "eventID": p.event_id, "status": "duplicate", "errors": []})
-    if not fresh:
-        return []
-    fresh.sort(key=lambda p: (p.event_at, p.index))  # applied and sent in event time within a batch
+    good = sorted(good, key=lambda p: (p.event_at, p.index))  # applied and sent in event time within a batch
     rows = [
         {
             "event_id": p.event_id,
@@ -395,33 +424,26 @@ def _store(s: Session, good: list[Prepared], results: list[dict], now: datetime)
             "customer_id": p.customer_id,
             "document": p.document,
         }
-        for p in fresh
+        for p in good
     ]
-    ins = _insert_ignore(s, TrackingEvent.__table__, ["event_id"]).returning(
-        TrackingEvent.__table__.c.seq, TrackingEvent.__table__.c.event_id
+    stored = insert_rows(
+        s, table_of(TrackingEvent), rows, ignore_conflicts_on=["event_id"], returning=["seq", "event_id"]
     )
-    got = {eid: seq for seq, eid in s.execute(ins, rows, execution_options={"preserve_rowcount": False})}
+    got = {eid: seq for seq, eid in stored}
     created = []
-    for p in fresh:
+    for p in good:
         if p.event_id in got:
             p.seq = got[p.event_id]
             created.append(p)
-        else:  # another batch stored the same id meanwhile
+        else:
             results.append({"index": p.index, "eventID": p.event_id, "status": "duplicate", "errors": []})
     return created
 
 
-def _insert_ignore(s: Session, table, keys: list[str]):
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
-
-
 # ---- applying events ------------------------------------------------------------------------
+Change = tuple[str, str, datetime, str | None]  # a transport status move: (booking, to, at, the event's id)
+
+
 @dataclass
 class _Leg:
     booking_id: str
@@ -447,122 +469,98 @@ def _move_trains(s: Session, events: list[Prepared]) -> list[str]:
     """Move each train's position to its newest actual event (in event time). Returns the departures moved."""
     newest: dict[str, Prepared] = {}
     for p in events:
-        cur = newest.get(p.departure_id)  # type: ignore[arg-type]
+        dep_id = str(p.departure_id)
+        cur = newest.get(dep_id)
         if cur is None or (p.event_at, p.type_code == "DEPA") > (cur.event_at, cur.type_code == "DEPA"):
-            newest[p.departure_id] = p  # type: ignore[index]
+            newest[dep_id] = p
     if not newest:
         return []
-    have = {}
+    have: dict[str, tuple[datetime, datetime | None]] = {}
     ids = sorted(newest)
-    for k in range(0, len(ids), CHUNK):
-        for row in s.execute(
+    for part in parts(s, ids):
+        for dep_id, at, departed_at in s.execute(
             select(TrainPosition.departure_id, TrainPosition.event_at, TrainPosition.departed_at).where(
-                TrainPosition.departure_id.in_(ids[k : k + CHUNK])
+                among(s, TrainPosition.departure_id, part)
             )
         ):
-            have[row[0]] = (row[1], row[2])
-    departed = {p.departure_id: p.event_at for p in events if p.type_code == "DEPA" and p.stop_index == 0}
-    moved, inserts = [], []
+            have[dep_id] = (at, departed_at)
+    departed = {str(p.departure_id): p.event_at for p in events if p.type_code == "DEPA" and p.stop_index == 0}
+    moved, inserts, updates = [], [], []
     for dep_id, p in newest.items():
-        row = {
+        row: dict[str, Any] = {
+            "departure_id": dep_id,
             "service_id": p.service_id,
             "stop_index": p.stop_index,
             "place_id": p.place_id,
             "type_code": p.type_code,
             "event_at": p.event_at,
             "event_id": p.event_id,
+            "departed_at": departed.get(dep_id),
         }
         if dep_id not in have:
-            inserts.append({"departure_id": dep_id, "departed_at": departed.get(dep_id), **row})
+            inserts.append(row)
             moved.append(dep_id)
             continue
         at, dep_at = have[dep_id]
-        values = {}
+        row["departed_at"] = dep_at or departed.get(dep_id)
         if p.event_at >= at:
-            values.update(row)
-        if dep_at is None and dep_id in departed:
-            values["departed_at"] = departed[dep_id]
-        if values:
-            s.execute(update(TrainPosition).where(TrainPosition.departure_id == dep_id).values(**values))
-            if p.event_at >= at:
-                moved.append(dep_id)
-    if inserts:
-        s.execute(insert(TrainPosition), inserts)
+            updates.append(row)
+            moved.append(dep_id)
+        elif row["departed_at"] != dep_at:  # an older event: only the departure time is news
+            updates.append({"departure_id": dep_id, "departed_at": row["departed_at"]})
+    moves = [u for u in updates if len(u) > 2]
+    update_rows(s, table_of(TrainPosition), ["departure_id"], moves)
+    update_rows(s, table_of(TrainPosition), ["departure_id"], [u for u in updates if len(u) == 2])
+    insert_rows(s, table_of(TrainPosition), inserts)
     return moved
 
 
 def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, list[_Leg]]:
     """Rail legs (reservations) of live bookings on the departures, and of the given bookings; by booking."""
-    R, B = BookingReservation, Booking
+    R = BookingReservation
     out: dict[str, list[_Leg]] = {}
-    conds = []
-    for k in range(0, len(deps), CHUNK):
-        conds.append(R.departure_id.in_(deps[k : k + CHUNK]))
-    bids = sorted(booking_ids)
-    for k in range(0, len(bids), CHUNK):
-        conds.append(R.booking_id.in_(bids[k : k + CHUNK]))
-    if not conds:
-        return out
-    first = (
-        select(R.booking_id)
-        .join(B, B.id == R.booking_id)
-        .where(or_(*conds), B.status.not_in(RELEASED), B.transport_status != "delivered")
-        .distinct()
-    )
-    ids = list(s.scalars(first))
-    for k in range(0, len(ids), CHUNK):
+    riding = set(booking_ids)
+    for part in parts(s, deps):  # index lookups, one query each: a join with bookings scans them all
+        riding.update(s.scalars(select(R.booking_id).where(among(s, R.departure_id, part))))
+    ids = live_bookings(s, riding)
+    for part in parts(s, ids):
         for bid, dep, i, j in s.execute(
-            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(
-                R.booking_id.in_(ids[k : k + CHUNK])
-            )
+            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(among(s, R.booking_id, part))
         ):
             out.setdefault(bid, []).append(_Leg(bid, dep, i, j))
-    tt = _world().timetable
     for lst in out.values():  # in travel order: by the time the train reaches the boarding stop
-        lst.sort(key=lambda leg: _leg_start(tt, leg))
+        lst.sort(key=_leg_start)
     return out
 
 
-def _leg_start(tt, leg: _Leg) -> datetime:
+def live_bookings(s: Session, ids: Iterable[str]) -> list[str]:
+    """The bookings among `ids` that are neither released nor delivered (by primary key)."""
+    B = Booking
+    out: list[str] = []
+    for part in parts(s, sorted(ids)):
+        live = select(B.id).where(among(s, B.id, part), B.status.not_in(RELEASED), B.transport_status != "delivered")
+        out.extend(s.scalars(live))
+    return out
+
+
+def _leg_start(leg: _Leg) -> datetime:
     d = departure_of(leg.departure_id)
     return d.time_at(leg.board) if d is not None else datetime.max.replace(tzinfo=utcnow().tzinfo)
 
 
 def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Leg]]) -> None:
+    """Move bookings' transport statuses forward: in transit on their first train's departure from the boarding
+    stop (or any later event of it, or of one of their boxes away from the origin), delivered once every box
+    has gated out at the last stop (booking.service.advance_transport writes the moves and the audit rows)."""
     if not legs:
         return
-    by_dep: dict[str, list[_Leg]] = {}
-    for lst in legs.values():
-        for leg in lst:
-            by_dep.setdefault(leg.departure_id, []).append(leg)
-    rows = s.execute(select(Booking.id, Booking.transport_status).where(Booking.id.in_(list(legs)[: 10 * CHUNK]))).all()
-    state = dict(rows)
-    if len(legs) > 10 * CHUNK:
-        ids = list(legs)
-        for k in range(10 * CHUNK, len(ids), CHUNK):
-            state.update(
-                dict(s.execute(select(Booking.id, Booking.transport_status).where(Booking.id.in_(ids[k : k + CHUNK]))))
-            )
-    in_transit: dict[str, Prepared] = {}
-    gate_out: dict[str, list[Prepared]] = {}
-    tt = _world().timetable
-    for p in acts:  # in event time
-        if p.event_type == "TRANSPORT":
-            for leg in by_dep.get(p.departure_id, ()):  # type: ignore[arg-type]
-                first = legs[leg.booking_id][0]
-                if leg is first and (p.stop_index > leg.board or (p.stop_index == leg.board and p.type_code == "DEPA")):  # type: ignore[operator]
-                    in_transit.setdefault(leg.booking_id, p)
-        elif p.booking_id in legs and p.event_type == "EQUIPMENT":
-            lst = legs[p.booking_id]
-            first, last = lst[0], lst[-1]
-            origin = _stop_place(tt, first.departure_id, first.board)
-            final = _stop_place(tt, last.departure_id, last.alight)
-            if p.type_code == "GTOT" and p.place_id == final:
-                gate_out.setdefault(p.booking_id, []).append(p)
-                in_transit.setdefault(p.booking_id, p)
-            elif p.place_id not in (origin, None) or p.type_code in ("CROS",):
-                in_transit.setdefault(p.booking_id, p)
-    changes = [
+    state: dict[str, str] = {}
+    ids = list(legs)
+    for part in parts(s, ids):
+        q = select(Booking.id, Booking.transport_status).where(among(s, Booking.id, part))
+        state.update((bid, st) for bid, st in s.execute(q))
+    in_transit, gate_out = _moves(acts, legs)
+    changes: list[Change] = [
         (bid, "in_transit", p.event_at, p.event_id) for bid, p in in_transit.items() if state.get(bid) == "planned"
     ]
     if gate_out:
@@ -570,30 +568,58 @@ def _advance_bookings(s: Session, acts: list[Prepared], legs: dict[str, list[_Le
     bookings.advance_transport(s, changes)
 
 
-def _deliveries(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs) -> list[tuple]:
+def _moves(acts: list[Prepared], legs: dict[str, list[_Leg]]) -> tuple[dict[str, Prepared], dict[str, list[Prepared]]]:
+    """Per booking: the first event (in event time) that puts it in transit, and its boxes' gate-outs at the
+    last stop."""
+    firsts: dict[str, list[_Leg]] = {}  # departure -> the legs that are their booking's first
+    for lst in legs.values():
+        firsts.setdefault(lst[0].departure_id, []).append(lst[0])
+    in_transit: dict[str, Prepared] = {}
+    gate_out: dict[str, list[Prepared]] = {}
+    for p in acts:  # in event time
+        if p.event_type == "TRANSPORT" and p.departure_id is not None and p.stop_index is not None:
+            for leg in firsts.get(p.departure_id, ()):
+                if p.stop_index > leg.board or (p.stop_index == leg.board and p.type_code == "DEPA"):
+                    in_transit.setdefault(leg.booking_id, p)
+        elif p.event_type == "EQUIPMENT" and p.booking_id is not None and p.booking_id in legs:
+            first, last = legs[p.booking_id][0], legs[p.booking_id][-1]
+            if p.type_code == "GTOT" and p.place_id == _stop_place(last.departure_id, last.alight):
+                gate_out.setdefault(p.booking_id, []).append(p)
+                in_transit.setdefault(p.booking_id, p)
+            elif p.place_id not in (_stop_place(first.departure_id, first.board), None) or p.type_code == "CROS":
+                in_transit.setdefault(p.booking_id, p)
+    return in_transit, gate_out
+
+
+def _deliveries(
+    s: Session, gate_out: dict[str, list[Prepared]], state: dict[str, str], legs: dict[str, list[_Leg]]
+) -> list[Change]:
     """Bookings now delivered: each of their numbered containers has an actual gate-out at the last stop (in this
     batch or an earlier one)."""
-    tt = _world().timetable
     bids = sorted(b for b in gate_out if state.get(b) != "delivered")
     refs: dict[str, set[str]] = {}
     out: dict[str, set[str]] = {}
-    for k in range(0, len(bids), CHUNK):
-        part = bids[k : k + CHUNK]
+    for part in parts(s, bids):
         for bid, ref in s.execute(
             select(BookingContainer.booking_id, BookingContainer.equipment_reference).where(
-                BookingContainer.booking_id.in_(part), BookingContainer.equipment_reference.is_not(None)
+                among(s, BookingContainer.booking_id, part), BookingContainer.equipment_reference.is_not(None)
             )
         ):
-            refs.setdefault(bid, set()).add(ref)
-        for bid, ref, place in s.execute(
+            if ref is not None:
+                refs.setdefault(bid, set()).add(ref)
+        for owner, box, place in s.execute(
             select(TrackingEvent.booking_id, TrackingEvent.equipment_reference, TrackingEvent.place_id).where(
-                TrackingEvent.booking_id.in_(part), TrackingEvent.type_code == "GTOT", TrackingEvent.classifier == "ACT"
+                among(s, TrackingEvent.booking_id, part),
+                TrackingEvent.type_code == "GTOT",
+                TrackingEvent.classifier == "ACT",
             )
         ):
-            last = legs[bid][-1]
-            if place == _stop_place(tt, last.departure_id, last.alight):
-                out.setdefault(bid, set()).add(ref)
-    done = []
+            if owner is None or box is None:
+                continue
+            last = legs[owner][-1]
+            if place == _stop_place(last.departure_id, last.alight):
+                out.setdefault(owner, set()).add(box)
+    done: list[Change] = []
     for bid in bids:
         if refs.get(bid, set()) <= out.get(bid, set()):
             p = max(gate_out[bid], key=lambda x: x.event_at)
@@ -601,7 +627,7 @@ def _deliveries(s: Session, gate_out: dict[str, list[Prepared]], state: dict[str
     return done
 
 
-def _stop_place(tt, dep_id: str, stop: int) -> str | None:
+def _stop_place(dep_id: str, stop: int) -> str | None:
     d = departure_of(dep_id)
     return d.service.stops[stop] if d is not None and 0 <= stop < len(d.service.stops) else None
 
@@ -617,7 +643,7 @@ def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[
     ).all()
     deps = [d for d, _i, _j in legs]
     tt = _world().timetable
-    legs_sorted = sorted(legs, key=lambda x: _leg_start(tt, _Leg(booking_id, x[0], x[1], x[2])))
+    legs_sorted = sorted(legs, key=lambda x: _leg_start(_Leg(booking_id, x[0], x[1], x[2])))
     conds = [TrackingEvent.booking_id == booking_id]
     for d, i, j in legs_sorted:
         conds.append(
@@ -664,7 +690,7 @@ def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[
     }
 
 
-def eta_doc(e: TrainEta, tt=None) -> dict[str, Any]:
+def eta_doc(e: TrainEta, tt: Timetable | None = None) -> dict[str, Any]:
     tt = tt or _world().timetable
     try:
         place = tt.departure(e.departure_id).service.stops[e.stop_index]
@@ -724,7 +750,8 @@ def get_event(s: Session, principal: Principal, event_id: str) -> dict[str, Any]
     row = s.execute(q).first()
     if row is None or (not principal.is_operator and row[1] != principal.customer_id):
         raise NotFoundError(f"No event {event_id[:100]!r}.")
-    return row[0]
+    doc: dict[str, Any] = row[0]
+    return doc
 
 
 def manifest(s: Session) -> dict[str, Any]:
@@ -737,8 +764,9 @@ def manifest(s: Session) -> dict[str, Any]:
         .where(C.equipment_reference.is_not(None), B.status.not_in(RELEASED), B.transport_status != "delivered")
         .order_by(C.booking_id, C.seq)
     ):
-        refs.setdefault(bid, []).append(ref)
-    out: dict[str, list] = {}
+        if ref is not None:
+            refs.setdefault(bid, []).append(ref)
+    out: dict[str, list[Any]] = {}
     for bid, dep, i, j in s.execute(
         select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop)
         .join(B, B.id == R.booking_id)

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, insert, select, text, update
@@ -50,7 +50,16 @@ from landbridge.booking.models import Booking, BookingReservation
 from landbridge.db.base import new_id, utcnow
 from landbridge.errors import ConflictError, FieldError, LandbridgeError, NotFoundError
 from landbridge.timefmt import iso_utc
+from landbridge.tracking.bulk import among, insert_rows, parts, table_of
 from landbridge.tracking.models import Delivery, Subscription, TrackingEvent
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from landbridge.db.engine import Database
+    from landbridge.tracking.schemas import SubscriptionIn
 
 log = logging.getLogger("landbridge.webhooks")
 
@@ -59,7 +68,6 @@ ALLOW_LOOPBACK_ENV = "LANDBRIDGE_WEBHOOK_ALLOW_LOOPBACK"  # 1: http(s) to 127.0.
 SIGNATURE_HEADER = "Webhook-Signature"
 MAX_RESPONSE_BYTES = 64 * 1024
 RELEASED = ("rejected", "declined", "cancelled")
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -211,7 +219,9 @@ def _key_for(s: Session) -> bytes:
     return webhook_key(s.get_bind().engine.url.render_as_string(hide_password=False))
 
 
-def create_subscription(s: Session, principal: Principal, body, now: datetime | None = None) -> dict[str, Any]:
+def create_subscription(
+    s: Session, principal: Principal, body: SubscriptionIn, now: datetime | None = None
+) -> dict[str, Any]:
     """A subscription of the caller's customer (an operator's: every booking). Answers with the secret, once."""
     now = now or utcnow()
     check_url(body.callbackUrl)
@@ -359,9 +369,13 @@ def _matches(sub: Subscription, event_type: str, code: str, booking_id: str | No
     return not (sub.booking_id and sub.booking_id != booking_id)
 
 
+Rider = tuple[str, int, int, str]  # a booking on a train: (booking id, board stop, alight stop, customer id)
+
+
 def enqueue(s: Session, created: list[Any], now: datetime) -> int:
-    """Outbox rows for newly stored events (tracking.service.Prepared), in the same transaction: for each
-    matching subscription, one row per booking the event concerns (operators' subscriptions: one per event)."""
+    """Outbox rows for newly stored events (tracking.service.Prepared, in event time), in the same transaction:
+    for each matching subscription, one row per booking the event concerns (operators' subscriptions: one per
+    event). Written in one statement (bulk.insert_rows), so their ids keep the events' order."""
     subs = list(s.scalars(select(Subscription).where(Subscription.active.is_(True))))
     if not subs:
         return 0
@@ -370,49 +384,59 @@ def enqueue(s: Session, created: list[Any], now: datetime) -> int:
     for x in subs:
         if x.customer_id is not None:
             by_customer.setdefault(x.customer_id, []).append(x)
-    riders: dict[str, list[tuple[str, int, int, str]]] = {}
-    if by_customer:
-        deps = sorted({p.departure_id for p in created if p.event_type == "TRANSPORT" and p.departure_id})
-        R, B = BookingReservation, Booking
-        for k in range(0, len(deps), CHUNK):
-            for bid, dep, i, j, cus in s.execute(
-                select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop, B.customer_id)
-                .join(B, B.id == R.booking_id)
-                .where(
-                    R.departure_id.in_(deps[k : k + CHUNK]),
-                    B.status.not_in(RELEASED),
-                    B.customer_id.in_(list(by_customer)),
-                )
-            ):
-                riders.setdefault(dep, []).append((bid, i, j, cus))
-    rows = []
-    for p in created:  # in event time (service._store sorted them)
-        for sub in ops:
-            if _matches(sub, p.event_type, p.type_code, p.booking_id):
-                rows.append(
-                    _row(
-                        sub.id,
-                        p.booking_id or p.departure_id or p.equipment_reference or p.event_id,
-                        p.seq,
-                        p.event_id,
-                        now,
-                    )
-                )
-        if not by_customer:
-            continue
-        if p.event_type == "TRANSPORT":
-            targets = [(bid, cus) for bid, i, j, cus in riders.get(p.departure_id, ()) if i <= p.stop_index <= j]
-        elif p.booking_id and p.customer_id:
-            targets = [(p.booking_id, p.customer_id)]
-        else:
-            targets = []
-        for bid, cus in targets:
-            for sub in by_customer.get(cus, ()):
-                if _matches(sub, p.event_type, p.type_code, bid):
-                    rows.append(_row(sub.id, bid, p.seq, p.event_id, now))
-    if rows:
-        s.execute(insert(Delivery), rows)
+    riders = _riders(s, created, list(by_customer)) if by_customer else {}
+    rows: list[dict[str, Any]] = []
+    for p in created:
+        rows.extend(_operator_rows(ops, p, now))
+        for bid, cus in _concerned(p, riders):
+            rows.extend(
+                _row(sub.id, bid, p.seq, p.event_id, now)
+                for sub in by_customer.get(cus, ())
+                if _matches(sub, p.event_type, p.type_code, bid)
+            )
+    insert_rows(s, table_of(Delivery), rows)
     return len(rows)
+
+
+def _riders(s: Session, created: list[Any], customers: list[str]) -> dict[str, list[Rider]]:
+    """The live bookings of subscribed customers on the trains of the transport events; by departure."""
+    deps = sorted({p.departure_id for p in created if p.event_type == "TRANSPORT" and p.departure_id})
+    R, B = BookingReservation, Booking
+    legs: list[tuple[str, str, int, int]] = []
+    for part in parts(s, deps):  # index lookups, then bookings by key: a join would scan every booking
+        q = select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(among(s, R.departure_id, part))
+        legs.extend((bid, dep, i, j) for bid, dep, i, j in s.execute(q))
+    owner: dict[str, str] = {}
+    for part in parts(s, sorted({bid for bid, _d, _i, _j in legs})):
+        q2 = select(B.id, B.customer_id).where(
+            among(s, B.id, part), B.status.not_in(RELEASED), B.customer_id.in_(customers)
+        )
+        owner.update((bid, cus) for bid, cus in s.execute(q2))
+    riders: dict[str, list[Rider]] = {}
+    for bid, dep, i, j in legs:
+        if bid in owner:
+            riders.setdefault(dep, []).append((bid, i, j, owner[bid]))
+    return riders
+
+
+def _operator_rows(ops: list[Subscription], p: Any, now: datetime) -> list[dict[str, Any]]:
+    """Operators' subscriptions: one row per matching event, ordered by its booking (else train, box, event)."""
+    key = p.booking_id or p.departure_id or p.equipment_reference or p.event_id
+    return [
+        _row(sub.id, key, p.seq, p.event_id, now)
+        for sub in ops
+        if _matches(sub, p.event_type, p.type_code, p.booking_id)
+    ]
+
+
+def _concerned(p: Any, riders: dict[str, list[Rider]]) -> list[tuple[str, str]]:
+    """(booking, customer) an event concerns: a train's event, each booking aboard between its boarding and
+    alighting stops; an equipment or shipment event, its booking."""
+    if p.event_type == "TRANSPORT":
+        return [(bid, cus) for bid, i, j, cus in riders.get(p.departure_id, ()) if i <= p.stop_index <= j]
+    if p.booking_id and p.customer_id:
+        return [(p.booking_id, p.customer_id)]
+    return []
 
 
 # ---- delivery -------------------------------------------------------------------------------------
@@ -492,11 +516,9 @@ def claim(s: Session, now: datetime, settings: Settings, n: int | None = None) -
         )
     ).all()
     subs = {x.id: x for x in s.scalars(select(Subscription).where(Subscription.id.in_({r[1] for r in rows})))}
-    docs = dict(
-        s.execute(
-            select(TrackingEvent.seq, TrackingEvent.document).where(TrackingEvent.seq.in_({r[6] for r in rows}))
-        ).all()
-    )
+    docs: dict[int, dict[str, Any]] = {}
+    q = select(TrackingEvent.seq, TrackingEvent.document).where(TrackingEvent.seq.in_({r[6] for r in rows}))
+    docs.update((seq, doc) for seq, doc in s.execute(q))
     key = _key_for(s)
     fp = fingerprint(key)
     jobs = []
@@ -524,7 +546,7 @@ class Outcome:
     error: str | None = None
 
 
-def send(client, job: Job, settings: Settings) -> Outcome:
+def send(client: httpx.Client, job: Job, settings: Settings) -> Outcome:
     """POST one delivery: no redirects, a bounded answer, a deadline; 2xx is success."""
     import httpx
 
@@ -585,7 +607,13 @@ def record(s: Session, job: Job, out: Outcome, now: datetime, settings: Settings
     s.execute(update(D).where(D.id == job.id, D.status == "pending").values(**values))
 
 
-def deliver_once(db, client, settings: Settings, pool=None, now_fn: Callable[[], datetime] = utcnow) -> int:
+def deliver_once(
+    db: Database,
+    client: httpx.Client,
+    settings: Settings,
+    pool: ThreadPoolExecutor | None = None,
+    now_fn: Callable[[], datetime] = utcnow,
+) -> int:
     """Claim a batch, send it (in parallel when a thread pool is given), record the outcomes. Returns how many
     were attempted (0: nothing due)."""
     jobs = db.write(lambda s: claim(s, now_fn(), settings))

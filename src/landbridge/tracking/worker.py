@@ -11,12 +11,15 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from landbridge.db.engine import Database
 from landbridge.tracking.webhooks import Settings, deliver_once
 
 log = logging.getLogger("landbridge.worker")
 
 
-def run(db, stop: threading.Event, settings: Settings | None = None, idle_s: float = 0.5, senders: int = 8) -> int:
+def run(
+    db: Database, stop: threading.Event, settings: Settings | None = None, idle_s: float = 0.5, senders: int = 8
+) -> int:
     """Deliver until `stop` is set; returns how many deliveries were attempted. Sleeps `idle_s` when nothing
     is due. Errors of one round (a database restart) are logged and the loop goes on."""
     import httpx
@@ -39,7 +42,7 @@ def run(db, stop: threading.Event, settings: Settings | None = None, idle_s: flo
     return done
 
 
-def start_in_thread(db, settings: Settings | None = None) -> tuple[threading.Thread, threading.Event]:
+def start_in_thread(db: Database, settings: Settings | None = None) -> tuple[threading.Thread, threading.Event]:
     """One worker in a daemon thread of this process (what `landbridge serve` runs)."""
     stop = threading.Event()
     t = threading.Thread(target=run, args=(db, stop, settings), name="landbridge-webhooks", daemon=True)
