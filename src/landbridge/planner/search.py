@@ -368,14 +368,7 @@ class Search:
         rail = route.mode_code == MODE_RAIL
         sea = route.mode_code == MODE_SEA
         after_rail = label[10]
-        x = earliest - b.depart_offset_s
-        lo, hi = route.covered
-        if lo <= x < hi:
-            run = bisect_left(route.epochs, x)
-            if run == len(route.epochs):
-                run = self.index.next_run(route, x)
-        else:
-            run = self.index.next_run(route, x)
+        run = self._first_run(route, earliest - b.depart_offset_s)
         if run >= len(route.epochs):
             return
         e0 = route.epochs[run]
@@ -401,17 +394,7 @@ class Search:
             egress = egress_of.get(q)
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
-            worth = False
-            if egress is not None:
-                te = arrive + egress.hours * 3600
-                if sea and te < self.first_sea_arrival:
-                    self.first_sea_arrival = te
-                ce, ee = (usd + egress.usd) * fc, (e + egress.co2e_kg) * fe
-                worth = True
-                for d in self.targets:
-                    if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
-                        worth = False
-                        break
+            worth = egress is not None and self._worth_finishing(arrive, usd, e, k, egress, sea)
             if not worth:
                 sec = bound_s[q]
                 if sec == INF:
@@ -429,22 +412,62 @@ class Search:
                 # Without an egress truck here the bound check above is the label's `_hopeless` check.
                 self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
                 continue
-            run_r = run
-            if req.capacity is not None and rail:
-                found = self._with_room(route, run, ride)
-                if found is None:
-                    continue
-                run_r = found
-            e_r = route.epochs[run_r]
-            winter = False
-            if req.winter_months and ride.facts.broad_gauge:
-                surcharge = self._winter_surcharge(route, ride, e_r, pidx)
-                if surcharge is None:
-                    continue
-                usd += surcharge
-                winter = surcharge > 0
-            step = (ride, e_r, route.trips[run_r], pidx, winter, after_rail and rail)
-            self._offer(label, step, e_r + ride.arrive_offset_s, usd, e, k, rail, sea, egress, new)
+            self._offer_with_rules(label, route, run, ride, pidx, usd, e, k, rail, sea, egress, new)
+
+    def _worth_finishing(self, arrive: float, usd: float, e: float, k: int, egress: Truck, sea: bool) -> bool:
+        """Whether arriving here and taking the egress truck gives an itinerary no finished one beats (only at
+        stops with an egress truck, so off the hot path)."""
+        te = arrive + egress.hours * 3600
+        if sea and te < self.first_sea_arrival:
+            self.first_sea_arrival = te
+        ce, ee = (usd + egress.usd) * self.fc, (e + egress.co2e_kg) * self.fe
+        for d in self.targets:
+            if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
+                return False
+        return True
+
+    def _first_run(self, route: Route, x: float) -> int:
+        """The first run of `route` whose departure offset epoch is at `x` or later (len(epochs) when none)."""
+        lo, hi = route.covered
+        if lo <= x < hi:
+            run = bisect_left(route.epochs, x)
+            if run < len(route.epochs):
+                return run
+        return self.index.next_run(route, x)
+
+    def _offer_with_rules(
+        self,
+        label: Label,
+        route: Route,
+        run: int,
+        ride: Ride,
+        pidx: int,
+        usd: float,
+        e: float,
+        k: int,
+        rail: bool,
+        sea: bool,
+        egress: Truck | None,
+        new: dict[int, list[Label]],
+    ) -> None:
+        """`_board`'s path when the request has a capacity callback or winter-sensitive cargo: the first run
+        with room on this ride, and the winter protection surcharge (or no offer when there is none)."""
+        req = self.req
+        if req.capacity is not None and rail:
+            found = self._with_room(route, run, ride)
+            if found is None:
+                return
+            run = found
+        e_r = route.epochs[run]
+        winter = False
+        if req.winter_months and ride.facts.broad_gauge:
+            surcharge = self._winter_surcharge(route, ride, e_r, pidx)
+            if surcharge is None:
+                return
+            usd += surcharge
+            winter = surcharge > 0
+        step: RideFields = (ride, e_r, route.trips[run], pidx, winter, label[10] and rail)
+        self._offer(label, step, e_r + ride.arrive_offset_s, usd, e, k, rail, sea, egress, new)
 
     def _winter_surcharge(self, route: Route, ride: Ride, run_epoch: float, pidx: int) -> float | None:
         """Winter protection for winter-sensitive cargo on the 1520 mm area when the ride leaves or arrives in
