@@ -1,5 +1,6 @@
-"""The shape of the code: layers point one way (import-linter contracts in pyproject.toml) and no module uses
-another module's private names."""
+"""The shape of the code: layers point one way (import-linter contracts in pyproject.toml), no module uses
+another module's private names, and no function is above cyclomatic complexity 25 as radon counts it (ruff's
+C901 leaves out the boolean operators and comprehension clauses that radon counts)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,31 @@ def test_the_checker_finds_private_uses(tmp_path):
         assert len(private_uses(probe)) == 2
     finally:
         probe.unlink()
+
+
+MAX_COMPLEXITY = 25  # issue 8: radon shows no function above 25 in src/
+
+
+def too_complex(path: Path, limit: int = MAX_COMPLEXITY) -> list[str]:
+    """Functions and methods of one file whose cyclomatic complexity (radon's count) is above `limit`."""
+    from radon.complexity import cc_visit
+    from radon.visitors import Class
+
+    functions = []
+    for block in cc_visit(path.read_text(encoding="utf-8")):
+        # radon lists methods as functions too; a class's own figure only summarises them
+        if not isinstance(block, Class):
+            functions += [block, *block.closures]
+    return [f"{path.name}:{f.lineno} {f.name} has complexity {f.complexity}" for f in functions if f.complexity > limit]
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_no_function_above_complexity_25(path):
+    assert too_complex(path) == [], "split it into named steps (docs/design.md)"
+
+
+def test_the_complexity_check_finds_a_complex_function(tmp_path):
+    branches = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(MAX_COMPLEXITY + 1))
+    probe = tmp_path / "probe.py"
+    probe.write_text(f"def f(x):\n{branches}    return -1\n")
+    assert too_complex(probe) == [f"probe.py:1 f has complexity {MAX_COMPLEXITY + 2}"]

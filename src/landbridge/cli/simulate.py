@@ -229,52 +229,11 @@ def simulate_cmd(
 ) -> None:
     """Simulate the CR Express network (the digital twin): trains, TEU, transit times, border queues, empties."""
     from landbridge.simulation.outputs import check_target
-    from landbridge.simulation.runner import (
-        RunSpec,
-        ScenarioRun,
-        aggregate,
-        comparison,
-        run_replications,
-        transit_bands_document,
-    )
+    from landbridge.simulation.runner import aggregate, comparison, run_replications, transit_bands_document
 
-    if out_dir is None and write_bands is None:
-        raise InvalidRequestError(
-            "Give an output folder with --out DIR (new, empty, or an earlier simulation output), "
-            "or a bands file with --write-bands FILE."
-        )
-    if more and not compare:
-        raise InvalidRequestError(
-            f"Unexpected argument {more[0]!r}. To compare scenarios write "
-            f"--compare baseline {' '.join(more)}; for one scenario use --scenario SPEC."
-        )
-    if compare and scenario:
-        raise InvalidRequestError("Use either --scenario (one scenario) or --compare (several), not both.")
-    labels = [*(compare or []), *(more or [])]
-    data_dir = str(data) if data else None
-    base = RunSpec((), parse_date(start, "--start"), days, seed, data_dir, engine)
-    base.check()
-    if not 1 <= replications <= 1000:
-        raise InvalidRequestError(f"--replications {replications} is out of range; give a whole number from 1 to 1000.")
-    if workers is not None and workers < 1:
-        raise InvalidRequestError(f"--workers {workers} must be 1 or more.")
-    runs = (
-        [
-            ScenarioRun(label, RunSpec(tuple(label.split("+")), base.start, days, seed, data_dir, engine))
-            for label in labels
-        ]
-        if labels
-        else [ScenarioRun("run", RunSpec(tuple(scenario or ()), base.start, days, seed, data_dir, engine))]
+    runs = _planned_runs(
+        out_dir, write_bands, scenario, compare, more, start, days, seed, replications, workers, data, engine
     )
-    for r in runs:  # bad scenarios fail here, before any work or any file
-        sc = r.spec.scenario()
-        if not labels:
-            r.label = sc.name
-    if write_bands is not None and (labels or not runs[0].spec.scenario().is_baseline or days < 365):
-        raise InvalidRequestError(
-            "--write-bands needs a baseline run of a year or more (the bands are the normal spread of every "
-            "service): drop --scenario/--compare and give --days 365 or more."
-        )
     if out_dir is not None:
         check_target(out_dir)
 
@@ -315,6 +274,64 @@ def simulate_cmd(
             f"[green]Wrote[/] reliability bands for {len(runs[0].results[0].service_bands)} services to {write_bands}"
             " (quotes read them from data/derived/transit_bands.json or your --data folder's derived/)"
         )
+
+
+def _planned_runs(
+    out_dir: Path | None,
+    write_bands: Path | None,
+    scenario: list[str] | None,
+    compare: list[str] | None,
+    more: list[str] | None,
+    start: str,
+    days: int,
+    seed: int,
+    replications: int,
+    workers: int | None,
+    data: Path | None,
+    engine: str,
+) -> list[ScenarioRun]:
+    """The runs `simulate` was asked for, every option checked (and every scenario parsed) before any work or
+    any file; InvalidRequestError saying what to change otherwise."""
+    from landbridge.simulation.runner import RunSpec, ScenarioRun
+
+    if out_dir is None and write_bands is None:
+        raise InvalidRequestError(
+            "Give an output folder with --out DIR (new, empty, or an earlier simulation output), "
+            "or a bands file with --write-bands FILE."
+        )
+    if more and not compare:
+        raise InvalidRequestError(
+            f"Unexpected argument {more[0]!r}. To compare scenarios write "
+            f"--compare baseline {' '.join(more)}; for one scenario use --scenario SPEC."
+        )
+    if compare and scenario:
+        raise InvalidRequestError("Use either --scenario (one scenario) or --compare (several), not both.")
+    labels = [*(compare or []), *(more or [])]
+    data_dir = str(data) if data else None
+    base = RunSpec((), parse_date(start, "--start"), days, seed, data_dir, engine)
+    base.check()
+    if not 1 <= replications <= 1000:
+        raise InvalidRequestError(f"--replications {replications} is out of range; give a whole number from 1 to 1000.")
+    if workers is not None and workers < 1:
+        raise InvalidRequestError(f"--workers {workers} must be 1 or more.")
+    runs = (
+        [
+            ScenarioRun(label, RunSpec(tuple(label.split("+")), base.start, days, seed, data_dir, engine))
+            for label in labels
+        ]
+        if labels
+        else [ScenarioRun("run", RunSpec(tuple(scenario or ()), base.start, days, seed, data_dir, engine))]
+    )
+    for r in runs:  # bad scenarios fail here, before any work or any file
+        sc = r.spec.scenario()
+        if not labels:
+            r.label = sc.name
+    if write_bands is not None and (labels or not runs[0].spec.scenario().is_baseline or days < 365):
+        raise InvalidRequestError(
+            "--write-bands needs a baseline run of a year or more (the bands are the normal spread of every "
+            "service): drop --scenario/--compare and give --days 365 or more."
+        )
+    return runs
 
 
 def _write_outputs(out_dir: Path, runs: list[ScenarioRun], charts: bool) -> list[str]:
