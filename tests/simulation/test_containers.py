@@ -59,6 +59,12 @@ def test_default_year_keeps_the_keys_and_splits_the_loaded_boxes(year_baseline):
     assert 0.2 * loaded < e["soc_feu"] < 0.4 * loaded
     assert e["one_way_lease_cost_usd"] > 0
     assert e["container_cost_usd"] == e["cost_usd"] + e["one_way_lease_cost_usd"]
+    # the empties moved follow the COC boxes of the timetable's loaded flows: at least their net surplus in
+    # Europe (terminals short of COC boxes add nothing, those with more send theirs east)
+    west = (loaded + e["imbalance_feu"]) / 2
+    coc_surplus = west * (1 - 0.4) - (loaded - west) * (1 - 0.2)
+    assert coc_surplus > 0
+    assert e["by_rail_feu"] + e["by_sea_feu"] >= 0.9 * coc_surplus
 
 
 def _run_with_shares(tmp_path, west: float, east: float):
