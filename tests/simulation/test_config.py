@@ -56,3 +56,21 @@ def test_user_file_changes_the_run(tmp_path):
     low = prepare(BASELINE, date(2026, 1, 1), 14, 1, str(folder))
     normal = prepare(BASELINE, date(2026, 1, 1), 14, 1, None)
     assert sum(o.feu_per_week for o in low.ods) < sum(o.feu_per_week for o in normal.ods)
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.1])
+def test_soc_share_outside_0_1_names_file_entry_and_field(tmp_path, bad):
+    folder = _user_copy(tmp_path, lambda d: d["empties"]["soc_share"].update(westbound=bad))
+    with pytest.raises(DataError) as e:
+        load_simulation_config(DataSource(folder))
+    assert e.value.file.endswith("simulation.yaml")
+    assert e.value.entry == "empties" and e.value.field == "soc_share.westbound"
+
+
+def test_shipped_container_supply_is_sourced():
+    cfg = load_simulation_config(DataSource(None))
+    # issue 10: SOC share by direction (a documented assumption) and one-way lease per FEU (xChange 2021-2024)
+    assert 0 < cfg.empties.soc_share.westbound < 1 and 0 <= cfg.empties.soc_share.eastbound < 1
+    assert 500 <= cfg.empties.one_way_lease_usd_per_feu.westbound <= 2030
+    text = (DEFAULT_DATA_DIR / "simulation.yaml").read_text()
+    assert "ASSUMPTION" in text and "Container xChange" in text

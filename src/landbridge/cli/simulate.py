@@ -85,6 +85,9 @@ def _summary(kpis: dict[str, Any], folder: Path | None, files: list[str]) -> Non
     e = kpis["empties"]
     t.add_row("empties repositioned by rail / sea (FEU)", f"{e['by_rail_feu']:,} / {e['by_sea_feu']:,}", "")
     t.add_row("empty repositioning cost", f"USD {e['cost_usd'] / 1e6:,.1f} m", "")
+    if "soc_feu" in e:
+        t.add_row("loaded boxes SOC (one-way lease) / COC (FEU)", f"{e['soc_feu']:,} / {e['coc_feu']:,}", "")
+        t.add_row("one-way lease cost (SOC boxes)", f"USD {e['one_way_lease_cost_usd'] / 1e6:,.1f} m", "")
     hubs = kpis.get("hubs", {})
     if "xian" in hubs and hubs["xian"].get("capacity_mt_per_year"):
         h = hubs["xian"]

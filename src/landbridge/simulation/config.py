@@ -139,15 +139,33 @@ class Crossings(_Strict):
     winter_processing_factor: float = Field(default=1.0, ge=1, le=3)
 
 
+class SocShare(_Strict):
+    """Share (0..1) of a direction's loaded boxes that are shipper-owned (SOC: leased one way, returned to
+    the lessor's depot at destination, never repositioned by the operator)."""
+
+    westbound: float = Field(default=0.0, ge=0, le=1)
+    eastbound: float = Field(default=0.0, ge=0, le=1)
+
+
+class OneWayLease(_Strict):
+    """One-way lease (pick-up / drop-off) charge in USD per SOC FEU, by direction."""
+
+    westbound: float = Field(default=0.0, ge=0)
+    eastbound: float = Field(default=0.0, ge=0)
+
+
 class Empties(_Strict):
     """Empty-container rules and costs: reserve days kept per European terminal, the sweep interval
-    (days), USD per FEU by rail and by sea, USD per lift."""
+    (days), USD per FEU by rail and by sea, USD per lift; the container supply split (SOC share by
+    direction, the rest carrier-owned COC boxes that are repositioned) and the one-way lease charge."""
 
     reserve_days: float = Field(ge=0)
     sweep_days: float = Field(gt=0)
     rail_usd_per_feu: float = Field(ge=0)
     sea_usd_per_feu: float = Field(ge=0)
     handling_usd_per_lift: float = Field(ge=0)
+    soc_share: SocShare = SocShare()
+    one_way_lease_usd_per_feu: OneWayLease = OneWayLease()
 
 
 class Hubs(_Strict):

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from landbridge.simulation.bands import MonthBands, monthly_service_bands
+from landbridge.simulation.config import Empties
 from landbridge.simulation.model import OD, Crossing, PreparedModel
 from landbridge.simulation.movements import train_movements
 from landbridge.simulation.routes import CROSS, BoolArray, FloatArray, IntArray
@@ -497,15 +498,33 @@ def _empties(m: PreparedModel, st: NetworkState, w: _Window) -> _Empties:
                 loaded_w += lot.loaded_feu
             else:
                 loaded_e += lot.loaded_feu
+    cost = round(rail_e * rail_usd + sea_e * sea_usd)
     kpis = {
         "by_rail_feu": int(rail_e),
         "by_sea_feu": int(sea_e),
-        "cost_usd": round(rail_e * rail_usd + sea_e * sea_usd),
+        "cost_usd": cost,
         "imbalance_feu": int(loaded_w - loaded_e),
         "boxes_supplied_in_china_feu": china_box_supply(st, w.lo, w.hi),
         "cost_usd_per_month": [round(r * rail_usd + s * sea_usd) for r, s in zip(rail_pm, sea_pm)],
+        **container_supply(e_cfg, loaded_w, loaded_e, cost),
     }
     return _Empties(kpis, rail_pm, sea_pm, loaded_w, loaded_e)
+
+
+def container_supply(e_cfg: Empties, loaded_w: int, loaded_e: int, repositioning_usd: int) -> Row:
+    """The loaded boxes split into shipper-owned (SOC, leased one way: the lease charge, no repositioning)
+    and carrier-owned (COC, repositioned empty: `cost_usd`); the split sums to the loaded boxes."""
+    share, fee = e_cfg.soc_share, e_cfg.one_way_lease_usd_per_feu
+    soc_w, soc_e = loaded_w * share.westbound, loaded_e * share.eastbound
+    soc = round(soc_w + soc_e)
+    lease = round(soc_w * fee.westbound + soc_e * fee.eastbound)
+    return {
+        "soc_feu": soc,
+        "coc_feu": loaded_w + loaded_e - soc,
+        "soc_feu_by_direction": {"westbound": round(soc_w), "eastbound": round(soc_e)},
+        "one_way_lease_cost_usd": lease,
+        "container_cost_usd": lease + repositioning_usd,
+    }
 
 
 def china_box_supply(st: NetworkState, lo: float, hi: float) -> int:

@@ -420,11 +420,13 @@ def draw_trains(
 
 # ---- 8. empties and cargo ---------------------------------------------------------------------------------
 def empties_reserve(cfg: SimulationConfig, ods: Sequence[OD]) -> dict[str, float]:
-    """Empties kept at each European terminal: `reserve_days` of its eastbound loads (FEU)."""
+    """Empties kept at each European terminal: `reserve_days` of its eastbound loads in carrier-owned (COC)
+    boxes (FEU); SOC boxes are leased one way and need none."""
     reserve: dict[str, float] = {}
+    days = cfg.empties.reserve_days * (1.0 - cfg.empties.soc_share.eastbound)
     for o in ods:
         if o.direction == "eastbound":
-            reserve[o.origin] = reserve.get(o.origin, 0.0) + o.feu_per_week / 7 * cfg.empties.reserve_days
+            reserve[o.origin] = reserve.get(o.origin, 0.0) + o.feu_per_week / 7 * days
     return reserve
 
 

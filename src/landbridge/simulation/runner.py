@@ -338,6 +338,8 @@ COMPARE_ROWS = (
     ("Empties by rail (FEU)", ("empties", "by_rail_feu"), 0),
     ("Empties by sea (FEU)", ("empties", "by_sea_feu"), 0),
     ("Empty repositioning cost (USD m)", ("_musd", "empties", "cost_usd"), 1),
+    ("SOC boxes, leased one way (FEU)", ("empties", "soc_feu"), 0),
+    ("One-way lease cost (USD m)", ("_musd", "empties", "one_way_lease_cost_usd"), 1),
 )
 
 

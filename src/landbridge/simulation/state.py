@@ -5,7 +5,8 @@ train takes boxes first-in first-out by moving a pointer; on a train, boxes trav
 departure hour from their origin). The engines only decide *when* things happen (trains running,
 queueing at crossings); this module decides *what* happens at each stop, and records it.
 
-Empty boxes freed in Europe by an arrival are credited to the terminal's pool at the arrival hour; a pool is
+Empty carrier-owned (COC) boxes freed in Europe by an arrival are credited to the terminal's pool at the
+arrival hour (shipper-owned SOC boxes, leased one way, go back to their lessor and are not counted); a pool is
 settled (credits up to now applied) whenever it is read, so an engine may report an arrival ahead of
 time (the fast engine does, for stops where nothing else depends on the order of events).
 
@@ -308,6 +309,11 @@ class NetworkState:
         # empty-container pools (boxes in China are balanced after the run, see kpis.china_box_supply)
         self.pool_eu = Pools()
         self.reserve = model.eu_reserve_feu
+        # only carrier-owned (COC) boxes join or draw on the pools; shipper-owned (SOC) boxes are leased one
+        # way and go back to the lessor's depot at their destination (counted in kpis: empties.soc_feu)
+        soc = cfg.empties.soc_share
+        self.coc_west = 1.0 - soc.westbound  # share of a westbound box emptied in Europe that the pool gets
+        self.coc_east = 1.0 - soc.eastbound  # share of an eastbound export box taken from the pool
         self.extra_used: dict[tuple[int, int], int] = {}
         self.next_id = len(model.departures)
         # records
@@ -377,7 +383,7 @@ class NetworkState:
         self.origin_loads.append(lot)
         train.lots.append(lot)
         if not self.od_west[od]:
-            self.pool_eu.take(self.od_origin[od], t, n)
+            self.pool_eu.take(self.od_origin[od], t, n * self.coc_east)
         train.load += n
         train.loaded_feu += n
 
@@ -510,7 +516,7 @@ class NetworkState:
                 freed += lot.feu
         self.deliveries.extend(train.lots)
         if freed:
-            self.pool_eu.credit(place, t, freed)
+            self.pool_eu.credit(place, t, freed * self.coc_west)
         train.lots = []
         if train.empties:
             self.empties_arrived.append(EmptiesMove(t, place, train.empties))
@@ -539,7 +545,7 @@ class NetworkState:
             if od_west[od]:
                 freed += lot.feu
         if freed:
-            self.pool_eu.credit(place, t, freed)
+            self.pool_eu.credit(place, t, freed * self.coc_west)
         train.lots = keep
 
     def _reform(self, train: Train, place: str, stop: int, cap: int, t: float) -> None:
