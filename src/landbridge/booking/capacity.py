@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from landbridge.timetable.models import Departure, Section
     from landbridge.world import World
 
-DS = DepartureSection
-
 
 def departure(world: World, departure_id: str) -> Departure:
     """The timetabled departure for an id, or NotFoundError (malformed or unknown ids alike)."""
@@ -90,35 +88,44 @@ def insert_sections(s: Session, rows: list[dict[str, Any]]) -> None:
         s.connection().execute(ins.on_conflict_do_nothing(index_elements=["departure_id", "section_index"]), rows)
 
 
-_T = DEPARTURE_SECTIONS
 # Built once: the conditional UPDATE that takes FEU on sections [i, j) of a departure, and the select
 # that explains a refusal. Executed on the session's connection (Core), as the hot path of a booking.
 _TAKE = DirectStatement(
-    update(_T)
+    update(DEPARTURE_SECTIONS)
     .where(
-        _T.c.departure_id == bindparam("d"),
-        _T.c.section_index >= bindparam("i"),
-        _T.c.section_index < bindparam("j"),
-        _T.c.booked_mfeu + bindparam("n") <= _T.c.capacity_mfeu,
+        DEPARTURE_SECTIONS.c.departure_id == bindparam("d"),
+        DEPARTURE_SECTIONS.c.section_index >= bindparam("i"),
+        DEPARTURE_SECTIONS.c.section_index < bindparam("j"),
+        DEPARTURE_SECTIONS.c.booked_mfeu + bindparam("n") <= DEPARTURE_SECTIONS.c.capacity_mfeu,
     )
-    .values(booked_mfeu=_T.c.booked_mfeu + bindparam("n"))
-    .returning(_T.c.section_index)
+    .values(booked_mfeu=DEPARTURE_SECTIONS.c.booked_mfeu + bindparam("n"))
+    .returning(DEPARTURE_SECTIONS.c.section_index)
 )  # run on the driver's cursor: the hot statement of every booking (landbridge.db.direct)
 _GIVE_BACK = (
-    update(_T)
+    update(DEPARTURE_SECTIONS)
     .where(
-        _T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"), _T.c.section_index < bindparam("j")
+        DEPARTURE_SECTIONS.c.departure_id == bindparam("d"),
+        DEPARTURE_SECTIONS.c.section_index >= bindparam("i"),
+        DEPARTURE_SECTIONS.c.section_index < bindparam("j"),
     )
-    .values(booked_mfeu=_T.c.booked_mfeu - bindparam("n"))
+    .values(booked_mfeu=DEPARTURE_SECTIONS.c.booked_mfeu - bindparam("n"))
 )
 _ROWS = (
-    select(_T.c.section_index, _T.c.from_place, _T.c.to_place, _T.c.capacity_mfeu, _T.c.booked_mfeu)
-    .where(
-        _T.c.departure_id == bindparam("d"), _T.c.section_index >= bindparam("i"), _T.c.section_index < bindparam("j")
+    select(
+        DEPARTURE_SECTIONS.c.section_index,
+        DEPARTURE_SECTIONS.c.from_place,
+        DEPARTURE_SECTIONS.c.to_place,
+        DEPARTURE_SECTIONS.c.capacity_mfeu,
+        DEPARTURE_SECTIONS.c.booked_mfeu,
     )
-    .order_by(_T.c.section_index)
+    .where(
+        DEPARTURE_SECTIONS.c.departure_id == bindparam("d"),
+        DEPARTURE_SECTIONS.c.section_index >= bindparam("i"),
+        DEPARTURE_SECTIONS.c.section_index < bindparam("j"),
+    )
+    .order_by(DEPARTURE_SECTIONS.c.section_index)
 )
-_ANY = select(_T.c.section_index).where(_T.c.departure_id == bindparam("d")).limit(1)
+_ANY = select(DEPARTURE_SECTIONS.c.section_index).where(DEPARTURE_SECTIONS.c.departure_id == bindparam("d")).limit(1)
 
 
 def reserve(s: Session, world: World, legs: Iterable[tuple[str, int, int]], mfeu: int) -> None:
@@ -176,12 +183,12 @@ def has_room(s: Session, world: World, departure_id: str, i: int, j: int, feu: f
         return False
     full = s.scalar(
         select(func.count())
-        .select_from(DS)
+        .select_from(DepartureSection)
         .where(
-            DS.departure_id == departure_id,
-            DS.section_index >= i,
-            DS.section_index < j,
-            DS.booked_mfeu + need > DS.capacity_mfeu,
+            DepartureSection.departure_id == departure_id,
+            DepartureSection.section_index >= i,
+            DepartureSection.section_index < j,
+            DepartureSection.booked_mfeu + need > DepartureSection.capacity_mfeu,
         )
     )
     return not full
@@ -191,9 +198,12 @@ def booked_by_section(s: Session, departure_ids: list[str]) -> dict[tuple[str, i
     if not departure_ids:
         return {}
     rows = s.execute(
-        select(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu).where(
-            DS.departure_id.in_(departure_ids)
-        )
+        select(
+            DepartureSection.departure_id,
+            DepartureSection.section_index,
+            DepartureSection.capacity_mfeu,
+            DepartureSection.booked_mfeu,
+        ).where(DepartureSection.departure_id.in_(departure_ids))
     ).all()
     return {(r.departure_id, r.section_index): (r.capacity_mfeu, r.booked_mfeu) for r in rows}
 
@@ -303,17 +313,31 @@ def seed(
 
 def reconcile(s: Session) -> dict[str, Any]:
     """Compare every section's booked FEU with the sum over live bookings that hold it."""
-    R, B = BookingReservation, Booking
-    live = func.coalesce(func.sum(case((B.id.is_not(None), R.mfeu), else_=0)), 0)
+    live = func.coalesce(func.sum(case((Booking.id.is_not(None), BookingReservation.mfeu), else_=0)), 0)
     q = (
-        select(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu, live.label("live"))
-        .select_from(DS)
-        .outerjoin(
-            R,
-            and_(R.departure_id == DS.departure_id, R.board_stop <= DS.section_index, DS.section_index < R.alight_stop),
+        select(
+            DepartureSection.departure_id,
+            DepartureSection.section_index,
+            DepartureSection.capacity_mfeu,
+            DepartureSection.booked_mfeu,
+            live.label("live"),
         )
-        .outerjoin(B, and_(B.id == R.booking_id, B.status.not_in(RELEASED_STATUSES)))
-        .group_by(DS.departure_id, DS.section_index, DS.capacity_mfeu, DS.booked_mfeu)
+        .select_from(DepartureSection)
+        .outerjoin(
+            BookingReservation,
+            and_(
+                BookingReservation.departure_id == DepartureSection.departure_id,
+                BookingReservation.board_stop <= DepartureSection.section_index,
+                DepartureSection.section_index < BookingReservation.alight_stop,
+            ),
+        )
+        .outerjoin(Booking, and_(Booking.id == BookingReservation.booking_id, Booking.status.not_in(RELEASED_STATUSES)))
+        .group_by(
+            DepartureSection.departure_id,
+            DepartureSection.section_index,
+            DepartureSection.capacity_mfeu,
+            DepartureSection.booked_mfeu,
+        )
     )
     checked = 0
     mismatches = []
@@ -333,8 +357,12 @@ def reconcile(s: Session) -> dict[str, Any]:
             oversold.append({"departure_id": r.departure_id, "section_index": r.section_index})
     orphans = s.scalar(
         select(func.count())
-        .select_from(R)
-        .where(~select(DS.departure_id).where(DS.departure_id == R.departure_id).exists())
+        .select_from(BookingReservation)
+        .where(
+            ~select(DepartureSection.departure_id)
+            .where(DepartureSection.departure_id == BookingReservation.departure_id)
+            .exists()
+        )
     )
     return {
         "ok": not mismatches and not oversold and not orphans,
@@ -349,23 +377,28 @@ def utilisation(s: Session, start: date, end: date, corridor: str | None, limit:
     """Capacity and bookings per departure and per corridor for departures leaving in [start, end)."""
     lo = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
-    where = [DS.departs_at >= lo, DS.departs_at < hi]
+    where = [DepartureSection.departs_at >= lo, DepartureSection.departs_at < hi]
     if corridor:
-        where.append(DS.corridor == corridor)
+        where.append(DepartureSection.corridor == corridor)
     per_dep = (
         select(
-            DS.departure_id,
-            DS.service_id,
-            DS.corridor,
-            DS.departs_at,
-            func.min(DS.capacity_mfeu).label("cap"),
-            func.max(DS.booked_mfeu).label("booked"),
-            func.sum(DS.capacity_mfeu).label("cap_sum"),
-            func.sum(DS.booked_mfeu).label("booked_sum"),
+            DepartureSection.departure_id,
+            DepartureSection.service_id,
+            DepartureSection.corridor,
+            DepartureSection.departs_at,
+            func.min(DepartureSection.capacity_mfeu).label("cap"),
+            func.max(DepartureSection.booked_mfeu).label("booked"),
+            func.sum(DepartureSection.capacity_mfeu).label("cap_sum"),
+            func.sum(DepartureSection.booked_mfeu).label("booked_sum"),
         )
         .where(*where)
-        .group_by(DS.departure_id, DS.service_id, DS.corridor, DS.departs_at)
-        .order_by(DS.departs_at, DS.departure_id)
+        .group_by(
+            DepartureSection.departure_id,
+            DepartureSection.service_id,
+            DepartureSection.corridor,
+            DepartureSection.departs_at,
+        )
+        .order_by(DepartureSection.departs_at, DepartureSection.departure_id)
         .limit(limit)
     )
     deps = [
@@ -382,14 +415,14 @@ def utilisation(s: Session, start: date, end: date, corridor: str | None, limit:
     ]
     per_cor = (
         select(
-            DS.corridor,
-            func.count(func.distinct(DS.departure_id)).label("n"),
-            func.sum(DS.capacity_mfeu).label("cap"),
-            func.sum(DS.booked_mfeu).label("booked"),
+            DepartureSection.corridor,
+            func.count(func.distinct(DepartureSection.departure_id)).label("n"),
+            func.sum(DepartureSection.capacity_mfeu).label("cap"),
+            func.sum(DepartureSection.booked_mfeu).label("booked"),
         )
         .where(*where)
-        .group_by(DS.corridor)
-        .order_by(DS.corridor)
+        .group_by(DepartureSection.corridor)
+        .order_by(DepartureSection.corridor)
     )
     cors = [
         {

@@ -268,8 +268,10 @@ def release_cancelled(s: Session) -> int:
     declined go back to the queue (`waiting`, no container), keeping their ready time, so the next consolidation
     takes them first (oldest first). The container row stays as the record of what was packed. Returns how many
     orders went back."""
-    B = Booking.__table__.c
-    released = list(s.scalars(select(C.id).join(Booking, B.id == C.booking_id).where(B.status.in_(RELEASED_STATUSES))))
+    bookings = Booking.__table__.c
+    released = list(
+        s.scalars(select(C.id).join(Booking, bookings.id == C.booking_id).where(bookings.status.in_(RELEASED_STATUSES)))
+    )
     if not released:
         return 0
     res: Any = s.execute(

@@ -134,7 +134,7 @@ def _status(row: Any, now: datetime, next_arrival: dict[str, datetime]) -> tuple
 
 
 def _order_query() -> Any:
-    B = Booking.__table__.c
+    bookings = Booking.__table__.c
     return (
         select(
             ORDERS,
@@ -143,12 +143,12 @@ def _order_query() -> Any:
             C.arrives_at,
             C.eu_entry_at,
             C.booking_id,
-            B.status.label("booking_status"),
-            B.transport_status,
+            bookings.status.label("booking_status"),
+            bookings.transport_status,
         )
         .select_from(ORDERS)
         .outerjoin(CONTAINERS, C.id == O.container_id)
-        .outerjoin(Booking.__table__, B.id == C.booking_id)
+        .outerjoin(Booking.__table__, bookings.id == C.booking_id)
     )
 
 

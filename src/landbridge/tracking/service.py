@@ -517,15 +517,21 @@ def _move_trains(s: Session, events: list[Prepared]) -> list[str]:
 
 def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, list[_Leg]]:
     """Rail legs (reservations) of live bookings on the departures, and of the given bookings; by booking."""
-    R = BookingReservation
     out: dict[str, list[_Leg]] = {}
     riding = set(booking_ids)
     for part in parts(s, deps):  # index lookups, one query each: a join with bookings scans them all
-        riding.update(s.scalars(select(R.booking_id).where(among(s, R.departure_id, part))))
+        riding.update(
+            s.scalars(select(BookingReservation.booking_id).where(among(s, BookingReservation.departure_id, part)))
+        )
     ids = live_bookings(s, riding)
     for part in parts(s, ids):
         for bid, dep, i, j in s.execute(
-            select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop).where(among(s, R.booking_id, part))
+            select(
+                BookingReservation.booking_id,
+                BookingReservation.departure_id,
+                BookingReservation.board_stop,
+                BookingReservation.alight_stop,
+            ).where(among(s, BookingReservation.booking_id, part))
         ):
             out.setdefault(bid, []).append(_Leg(bid, dep, i, j))
     for lst in out.values():  # in travel order: by the time the train reaches the boarding stop
@@ -535,10 +541,11 @@ def _legs_on(s: Session, deps: list[str], booking_ids: set[str]) -> dict[str, li
 
 def live_bookings(s: Session, ids: Iterable[str]) -> list[str]:
     """The bookings among `ids` that are neither released nor delivered (by primary key)."""
-    B = Booking
     out: list[str] = []
     for part in parts(s, sorted(ids)):
-        live = select(B.id).where(among(s, B.id, part), B.status.not_in(RELEASED), B.transport_status != "delivered")
+        live = select(Booking.id).where(
+            among(s, Booking.id, part), Booking.status.not_in(RELEASED), Booking.transport_status != "delivered"
+        )
         out.extend(s.scalars(live))
     return out
 
@@ -756,21 +763,29 @@ def get_event(s: Session, principal: Principal, event_id: str) -> dict[str, Any]
 
 def manifest(s: Session) -> dict[str, Any]:
     """Departure id -> [[booking, board stop, alight stop, [container numbers]]] for live, undelivered bookings."""
-    R, B, C = BookingReservation, Booking, BookingContainer
     refs: dict[str, list[str]] = {}
     for bid, ref in s.execute(
-        select(C.booking_id, C.equipment_reference)
-        .join(B, B.id == C.booking_id)
-        .where(C.equipment_reference.is_not(None), B.status.not_in(RELEASED), B.transport_status != "delivered")
-        .order_by(C.booking_id, C.seq)
+        select(BookingContainer.booking_id, BookingContainer.equipment_reference)
+        .join(Booking, Booking.id == BookingContainer.booking_id)
+        .where(
+            BookingContainer.equipment_reference.is_not(None),
+            Booking.status.not_in(RELEASED),
+            Booking.transport_status != "delivered",
+        )
+        .order_by(BookingContainer.booking_id, BookingContainer.seq)
     ):
         if ref is not None:
             refs.setdefault(bid, []).append(ref)
     out: dict[str, list[Any]] = {}
     for bid, dep, i, j in s.execute(
-        select(R.booking_id, R.departure_id, R.board_stop, R.alight_stop)
-        .join(B, B.id == R.booking_id)
-        .where(B.status.not_in(RELEASED), B.transport_status != "delivered")
+        select(
+            BookingReservation.booking_id,
+            BookingReservation.departure_id,
+            BookingReservation.board_stop,
+            BookingReservation.alight_stop,
+        )
+        .join(Booking, Booking.id == BookingReservation.booking_id)
+        .where(Booking.status.not_in(RELEASED), Booking.transport_status != "delivered")
     ):
         out.setdefault(dep, []).append([bid, i, j, refs.get(bid, [])])
     return {"departures": out}
