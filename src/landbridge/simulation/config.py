@@ -126,6 +126,16 @@ class RunningTime(_Strict):
     winter: Winter
 
 
+class Shortage(_Strict):
+    """Rolling-stock shortages at a crossing (wagons of the other gauge, locomotives): episodes that arrive
+    at random (a Poisson process per crossing, `episodes_per_year`), last `days` each, and make processing
+    `processing_factor` times slower while they last. 0 episodes: none."""
+
+    episodes_per_year: float = Field(default=0.0, ge=0, le=52)
+    days: float = Field(default=7.0, gt=0, le=90)
+    processing_factor: float = Field(default=1.5, ge=1, le=10)
+
+
 class Crossings(_Strict):
     """Crossing processing spread (p90 over median), the share of it on a transshipment track, the
     capacity basis, fixed track counts by crossing id, the queue (in days of a crossing's capacity) beyond
@@ -137,6 +147,7 @@ class Crossings(_Strict):
     tracks: dict[str, int] = {}
     hold_back_queue_days: float = Field(default=0.0, ge=0, le=60)
     winter_processing_factor: float = Field(default=1.0, ge=1, le=3)
+    shortage: Shortage = Field(default_factory=Shortage)
 
 
 class SocShare(_Strict):

@@ -441,6 +441,7 @@ def _borders(
             "max_queue_trains": int(q.max()) if len(q) else 0,
             "held_at_origin_trains": held[c.index],
             "demand_not_served_feu": not_served_at[c.index],
+            "rolling_stock_shortage_days": m.shortage_days[c.index],
             "closed": [
                 {"from": (m.t0 + timedelta(hours=lo)).isoformat(), "to": (m.t0 + timedelta(hours=hi)).isoformat()}
                 for lo, hi in c.closed_h

@@ -127,7 +127,8 @@ class PreparedModel:
     `cum[od][stream][d]` is the FEU of a pair and stream ready by the end of day d-1 (cumulative,
     `demand_days + 1` entries); `departures` are the scheduled trains, sorted, with their draws in
     `train_draws` (same order); `noise_table` holds standard-normal rows for trains created during the
-    run; `winter[region][day]` is the running-time factor."""
+    run; `winter[row][day]` is the factor on drawn hours (a row per region, then one per crossing: see
+    `winter_factors`); `shortage_days[crossing]` the days of rolling-stock shortage drawn for it."""
 
     scenario: Scenario
     seed: int
@@ -148,6 +149,7 @@ class PreparedModel:
     train_segments: list[list[float]]  # per scheduled train and leg: see routes.TrainDraws.segments
     noise_table: list[list[float]]
     winter: list[list[float]]
+    shortage_days: list[int]
     month_of_day: list[int]
     months: list[str]
     scheduled_per_route_month: dict[tuple[int, int], int]  # (route, month index) -> scheduled trains
@@ -380,14 +382,34 @@ def draw_demand(
 
 
 # ---- 7. draws --------------------------------------------------------------------------------------------
-def winter_factors(cfg: SimulationConfig, cal: Calendar) -> list[list[float]]:
-    """[region][day] running-time factor: the region's winter factor in winter months, else 1 (one more day
-    at the end, for runs that go past the calendar); then a last row (routes.WINTER_CROSSINGS) with the
-    factor on processing at crossings."""
+def winter_factors(
+    cfg: SimulationConfig, cal: Calendar, crossings: int, rng: np.random.Generator
+) -> tuple[list[list[float]], list[int]]:
+    """[row][day] factors on drawn hours (one more day at the end, for runs that go past the calendar): a row
+    per region (its running-time winter factor in winter months, else 1), then a row per crossing
+    (routes.WINTER_CROSSINGS + its index): the winter factor on processing times the rolling-stock shortage
+    episodes drawn for it. Also the days of shortage per crossing."""
     months = set(cfg.running_time.winter.months)
-    factors = [cfg.running_time.winter.factor.get(region, 1.0) for region in REGIONS]
-    factors.append(cfg.crossings.winter_processing_factor)
-    return [[f if m in months else 1.0 for m in cal.calendar_month] + [1.0] for f in factors]
+    winter_day = [m in months for m in cal.calendar_month]
+    rows = [
+        [f if w else 1.0 for w in winter_day] + [1.0]
+        for f in (cfg.running_time.winter.factor.get(r, 1.0) for r in REGIONS)
+    ]
+    base = [cfg.crossings.winter_processing_factor if w else 1.0 for w in winter_day] + [1.0]
+    shortage = cfg.crossings.shortage
+    n_days = len(winter_day)
+    shortage_days = []
+    for _ in range(crossings):
+        row = list(base)
+        hit: set[int] = set()
+        if shortage.episodes_per_year > 0 and n_days:
+            for first in rng.integers(0, n_days, size=rng.poisson(shortage.episodes_per_year * n_days / 365)):
+                hit.update(range(int(first), min(n_days, int(first) + math.ceil(shortage.days))))
+        for d in hit:
+            row[d] *= shortage.processing_factor
+        rows.append(row)
+        shortage_days.append(len(hit))
+    return rows, shortage_days
 
 
 def draw_trains(
@@ -478,11 +500,12 @@ def prepare(
     served = {b.od for r in routes for boardings in r.board_ods.values() for b in boardings}
     departures, per_route_month = scheduled_departures(routes, {s.id: s for s in services}, world.timetable, cal)
 
-    demand_seed, trains_seed, dynamic_seed = np.random.SeedSequence(seed).spawn(3)
+    # a fourth stream for the shortage episodes leaves the first three (and so every other draw) as they were
+    demand_seed, trains_seed, dynamic_seed, shortage_seed = np.random.SeedSequence(seed).spawn(4)
     shift = sea_to_rail_share(cfg, scenario)
     demand_days = warm + days
     cum = draw_demand(cfg, ods, shift, cal, demand_days, flow, np.random.default_rng(demand_seed))
-    winter = winter_factors(cfg, cal)
+    winter, shortage_days = winter_factors(cfg, cal, len(crossings), np.random.default_rng(shortage_seed))
     train_hours, train_segments = draw_trains(routes, departures, winter, np.random.default_rng(trains_seed))
     max_legs = max((len(r.legs) for r in routes), default=1)
     noise_table = np.random.default_rng(dynamic_seed).standard_normal((NOISE_TABLE_ROWS, max_legs)).tolist()
@@ -507,6 +530,7 @@ def prepare(
         train_segments=train_segments,
         noise_table=noise_table,
         winter=winter,
+        shortage_days=shortage_days,
         month_of_day=cal.month_of_day,
         months=cal.months,
         scheduled_per_route_month=per_route_month,

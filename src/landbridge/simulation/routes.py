@@ -34,7 +34,9 @@ LEG_KIND_NAMES = ("run", "dwell", "cross", "stop", "pass")
 Region = Literal["china", "broad_gauge", "europe"]
 REGIONS: tuple[Region, Region, Region] = ("china", "broad_gauge", "europe")
 REGION_INDEX: dict[str, int] = {r: i for i, r in enumerate(REGIONS)}
-WINTER_CROSSINGS = len(REGIONS)  # the row of the model's winter factors for processing at crossings
+WINTER_CROSSINGS = len(
+    REGIONS
+)  # crossing c's processing factor (winter, rolling-stock shortages): row WINTER_CROSSINGS + c
 # Boxes of a pair wait in one of these streams: any train of the pair, or booked on a dedicated product
 # (the e-commerce train, the speed train) whose share of the pair's demand is its own capacity.
 STREAMS = ("any-train", "ecommerce-train", "speed-train")
@@ -51,7 +53,7 @@ class Leg(NamedTuple):
 
     kind: int  # RUN, DWELL, CROSS, STOP or PASS
     hours: float  # RUN, DWELL: scheduled hours
-    region: int  # RUN: index in REGIONS; CROSS: WINTER_CROSSINGS (the row of its winter factor)
+    region: int  # RUN: index in REGIONS; CROSS: WINTER_CROSSINGS + crossing (the row of its day factors)
     crossing: int  # CROSS: index of the crossing in the model
     stop: int  # DWELL, STOP, PASS: index of the stop (in the route's stops); RUN, CROSS: the stop its section leads to
 
@@ -143,8 +145,8 @@ class Route:
     ) -> TrainDraws:
         """One train's legs from standard-normal draws `z` (one per leg), for a train that starts leg
         `first_leg` at hour `start_h`; running legs take the winter factor of the day they start in the
-        timetable (`winter[region][day]`), crossings that of their row (`WINTER_CROSSINGS`). Equal, to the last
-        bit, to a row of `draw_trains`."""
+        timetable (`winter[region][day]`), crossings that of their row (`WINTER_CROSSINGS + crossing`).
+        Equal, to the last bit, to a row of `draw_trains`."""
         kinds, hours, regions, offsets = self._kinds, self._hours, self._regions, self._offsets
         mu, sigma = self._mu, self._sigma
         n = len(kinds)
@@ -314,7 +316,7 @@ def _section_legs(
             run = 0.0
         assert step.crossing is not None  # a step is a link or a crossing
         crossing = rules.crossing_index[step.crossing.id]
-        out.add(Leg(CROSS, 0.0, WINTER_CROSSINGS, crossing, k + 1), rules.crossing_noise)
+        out.add(Leg(CROSS, 0.0, WINTER_CROSSINGS + crossing, crossing, k + 1), rules.crossing_noise)
     if run > 0:
         out.add(Leg(RUN, run, region, -1, k + 1), noise)
 
