@@ -271,3 +271,32 @@ def test_the_event_api_never_fails_with_a_server_error(client, op, batch):
         assert len([x for x in r.json()["results"] if x["status"] == "rejected"]) == r.json()["rejected"]
     r = client.post("/v1/events", json=batch[0], headers=op)
     assert r.status_code < 500, r.text
+
+
+def test_the_served_arrival_knows_the_train_has_not_come_yet(client, db, world, shipper, op, monkeypatch):
+    """Asked days after the train's latest event, with the feed having moved on (another train's later event), the
+    predicted arrival is conditioned on the train not having reached its next stop: later than the one stored at
+    the event, and neither it nor the schedule-only estimate is before the time of asking."""
+    from landbridge.tracking import service
+
+    dep, bid, _refs = booked_train(client, db, world, shipper)
+    left = dep.departure
+    r = _post(client, op, [ev(f"sv-{bid}-0-DEPA", "TRANSPORT", "DEPA", left, dep, dep.service.stops[0])])
+    assert r.json()["created"] == 1
+    stored = client.get(f"/v1/bookings/{bid}/tracking", headers=shipper.headers).json()["eta"]
+    # asked before the event (the clock of a replay): the stored prediction as it was made
+    monkeypatch.setattr(service, "utcnow", lambda: left - timedelta(hours=1))
+    before = client.get(f"/v1/bookings/{bid}/tracking", headers=shipper.headers).json()["eta"]
+    assert before == stored and before["as_of"] == before["predicted_at"]
+    # long overdue at the next stop, and the feed has heard of later times (another train)
+    overdue = dep.time_at(1, True) + (dep.time_at(1, True) - left)
+    other, _b, _r = booked_train(client, db, world, shipper)
+    late = overdue + timedelta(hours=1)
+    r = _post(client, op, [ev(f"sv-{bid}-other", "TRANSPORT", "DEPA", late, other, other.service.stops[0])])
+    assert r.json()["created"] == 1
+    monkeypatch.setattr(service, "utcnow", lambda: overdue)
+    now = client.get(f"/v1/bookings/{bid}/tracking", headers=shipper.headers).json()["eta"]
+    as_of = now["as_of"]
+    assert as_of > now["predicted_at"] == stored["predicted_at"]
+    assert as_of <= now["p10"] <= now["p50"] <= now["p90"] and now["schedule_only"] >= as_of
+    assert now["p50"] > stored["p50"]

@@ -3,7 +3,6 @@ twin run as a live feed to a running server, manage webhook subscriptions, and r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -207,6 +206,7 @@ def eta_fit_cmd(
     shipped eta_model.json is made; the file records its inputs."""
     from landbridge.timefmt import parse_date
     from landbridge.tracking.fitting import fit_model
+    from landbridge.tracking.predictor import model_file_text
 
     if out_file.suffix != ".json" or not out_file.parent.is_dir():
         raise LandbridgeError(f"--out {out_file}: give a .json file in an existing folder.")
@@ -216,7 +216,7 @@ def eta_fit_cmd(
 
         rec_rows = run_db(database, recorded_movements)
     model = fit_model(seeds, parse_date(start, "--start"), days, rec_rows, progress=err.print)
-    out_file.write_text(json.dumps(model.to_json(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    out_file.write_text(model_file_text(model), encoding="utf-8")
     out.print(
         f"Model {model.version}: {model.meta['bands']} bands from {model.meta['observations']:,} positions "
         f"-> {out_file}"

@@ -1,10 +1,14 @@
 """Predicted arrivals kept up to date: on each train's new position, every stop where a live booking on it
 alights gets p10/p50/p90 from the predictor (with the trains waiting now at the crossing it stands at), the
-timetable's arrival and the schedule-only estimate (last event + the timetable's remaining hours)."""
+timetable's arrival and the schedule-only estimate (last event + the timetable's remaining hours).
+
+Served later than the event it was made from (`served`), a prediction is made again as of the time of asking:
+the train's next event has not come by then, which the predictor conditions on (and neither estimate is then
+before that time)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -58,16 +62,7 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
     for part in parts(s, wanted):
         for found in s.scalars(select(TrainPosition).where(among(s, TrainPosition.departure_id, part))):
             pos[found.departure_id] = found
-    places = {p.place_id for p in pos.values() if p.type_code == "ARRI"}
-    waiting: dict[str, int] = {}
-    if places:
-        waiting = dict(
-            s.execute(
-                select(TrainPosition.place_id, func.count())
-                .where(TrainPosition.place_id.in_(sorted(places)), TrainPosition.type_code == "ARRI")
-                .group_by(TrainPosition.place_id)
-            ).all()
-        )
+    waiting = _standing_at(s, {p.place_id for p in pos.values() if p.type_code == "ARRI"})
     existing: set[tuple[str, int]] = set()
     for part in parts(s, wanted):
         existing.update(
@@ -106,3 +101,48 @@ def repredict(s: Session, departures: list[str], legs: dict[str, list[Any]]) -> 
     update_rows(s, eta_table, ["departure_id", "stop_index"], updates)
     insert_rows(s, eta_table, inserts)
     return len(updates) + len(inserts)
+
+
+def _standing_at(s: Session, places: set[str]) -> dict[str, int]:
+    """Trains whose latest event is their arrival at each of these places (the train asked about included)."""
+    if not places:
+        return {}
+    return dict(
+        s.execute(
+            select(TrainPosition.place_id, func.count())
+            .where(TrainPosition.place_id.in_(sorted(places)), TrainPosition.type_code == "ARRI")
+            .group_by(TrainPosition.place_id)
+        ).all()
+    )
+
+
+def served(s: Session, e: TrainEta, now: datetime) -> dict[str, Any]:
+    """The prediction `e` as of the time of asking: p10, p50, p90, schedule_only and `as_of`. As of `now`, but not
+    past the latest event received of any train (a feed replayed or late says nothing about times it has not
+    reached). When that is after the train's latest event, which `e` was made from, the train has not reached its
+    next stop (or left this one) since: predicted again given that, and the schedule-only estimate is then not
+    before it either."""
+    stored = {"p10": e.p10, "p50": e.p50, "p90": e.p90, "schedule_only": e.schedule_only, "as_of": e.predicted_at}
+    p = s.get(TrainPosition, e.departure_id)
+    if p is None or p.event_id != e.predicted_from or e.stop_index <= p.stop_index:
+        return stored
+    heard_until = s.scalar(select(func.max(TrainPosition.event_at)))
+    as_of = min(now, heard_until) if heard_until is not None else now
+    if as_of <= p.event_at:
+        return stored
+    elapsed_h = (as_of - p.event_at).total_seconds() / 3600
+    waiting = None
+    if p.type_code == "ARRI":
+        waiting = max(0, _standing_at(s, {p.place_id}).get(p.place_id, 1) - 1)
+    m = model()
+    lo, mid, hi = m.predict(
+        timetables(), p.service_id, p.stop_index, p.type_code, e.stop_index, p.event_at, waiting, elapsed_h
+    )
+    return {
+        "p10": p.event_at + timedelta(hours=lo),
+        "p50": p.event_at + timedelta(hours=mid),
+        "p90": p.event_at + timedelta(hours=hi),
+        "schedule_only": max(e.schedule_only, as_of),
+        "as_of": as_of,
+        "model_version": m.version,
+    }

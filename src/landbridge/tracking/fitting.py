@@ -60,7 +60,9 @@ def fit_model(
         "scenario": "baseline",
     }
     model = fit(obs, tt, winter_months(), "pending", meta)
-    digest = hashlib.sha256(json.dumps(model.to_json()["bands_hours"], sort_keys=True).encode()).hexdigest()[:10]
+    doc = model.to_json()
+    learned = {"bands": doc["bands_hours"], "given_no_event": doc["bands_given_no_event_hours"]}
+    digest = hashlib.sha256(json.dumps(learned, sort_keys=True).encode()).hexdigest()[:10]
     model.version = f"eta-{digest}"
     return model
 

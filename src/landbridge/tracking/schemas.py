@@ -218,6 +218,10 @@ class EtaOut(BaseModel):
     schedule_only: datetime
     predicted_from: str
     predicted_at: datetime
+    as_of: datetime = Field(
+        description="The time the estimates hold at: the time of asking (bounded by the latest event received), "
+        "or predicted_at. Later than predicted_at, they know the train's next event had not come by then."
+    )
     model_version: str
 
 

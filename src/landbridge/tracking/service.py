@@ -686,7 +686,9 @@ def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[
         last_dep, _i, alight = legs_sorted[-1]
         e = s.get(TrainEta, (last_dep, alight))
         if e is not None:
-            eta_out = eta_doc(e, tt)
+            from landbridge.tracking.eta import served
+
+            eta_out = eta_doc(e, tt, served(s, e, utcnow()))
     return {
         "booking_id": b["id"],
         "status": b["status"],
@@ -697,8 +699,10 @@ def booking_tracking(s: Session, principal: Principal, booking_id: str) -> dict[
     }
 
 
-def eta_doc(e: TrainEta, tt: Timetable | None = None) -> dict[str, Any]:
+def eta_doc(e: TrainEta, tt: Timetable | None = None, as_of: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A stored prediction as the API shows it; `as_of`: its values as of the time of asking (eta.served)."""
     tt = tt or _world().timetable
+    now = as_of or {}
     try:
         place = tt.departure(e.departure_id).service.stops[e.stop_index]
     except (InvalidRequestError, IndexError):
@@ -707,14 +711,15 @@ def eta_doc(e: TrainEta, tt: Timetable | None = None) -> dict[str, Any]:
         "departure_id": e.departure_id,
         "stop_index": e.stop_index,
         "place_id": place,
-        "p10": iso_utc(e.p10),
-        "p50": iso_utc(e.p50),
-        "p90": iso_utc(e.p90),
+        "p10": iso_utc(now.get("p10", e.p10)),
+        "p50": iso_utc(now.get("p50", e.p50)),
+        "p90": iso_utc(now.get("p90", e.p90)),
         "scheduled": iso_utc(e.scheduled),
-        "schedule_only": iso_utc(e.schedule_only),
+        "schedule_only": iso_utc(now.get("schedule_only", e.schedule_only)),
         "predicted_from": e.predicted_from,
         "predicted_at": iso_utc(e.predicted_at),
-        "model_version": e.model_version,
+        "as_of": iso_utc(now.get("as_of", e.predicted_at)),
+        "model_version": now.get("model_version", e.model_version),
     }
 
 
