@@ -183,6 +183,7 @@ def oracle(seeds: list[int], start: date, days: int) -> dict[str, Any]:
     tt = Timetables.from_timetable(w.timetable)
     model = load_model()
     rng = np.random.default_rng(7)
+    region = destination_regions(w)
     rows: dict[str, list[tuple[float, float, float, float, float, bool]]] = {POINTS[2]: [], POINTS[3]: []}
     for seed in seeds:
         m = prepare(start=start, days=days, seed=seed)
@@ -239,22 +240,27 @@ def oracle(seeds: list[int], start: date, days: int) -> dict[str, Any]:
             alive = sampled[:, j] > elapsed  # its next event has not come: the train is still on this interval
             rest = sampled[alive, j:].sum(axis=1) if alive.any() else np.asarray([sampled[:, j].max()])
             rows[POINTS[3]].append(_oracle_row(model, tt, svc, k, kind, last, at[j], None, elapsed, rest, arrival))
+            rows.setdefault(f"{POINTS[3]}, to {region(route.stops[last])}", []).append(rows[POINTS[3]][-1])
     out: dict[str, Any] = {"seeds": seeds, "samples": ORACLE_SAMPLES, "points": {}}
     for point, xs in rows.items():
-        a = np.asarray([x[:5] for x in xs])
-        mae = {
-            name: float(np.abs(a[:, i] - a[:, 0]).mean())
-            for i, name in enumerate(("", "oracle", "model", "schedule_only", "schedule_only_not_before_now"))
-            if i
-        }
-        out["points"][point] = {
-            "trains": len(xs),
-            **{f"mae_hours_{k}": round(v, 1) for k, v in mae.items()},
-            "oracle_vs_schedule_only": round(1 - mae["oracle"] / mae["schedule_only"], 3),
-            "oracle_vs_schedule_only_not_before_now": round(1 - mae["oracle"] / mae["schedule_only_not_before_now"], 3),
-            "oracle_share_inside_p10_p90": round(float(np.mean([x[5] for x in xs])), 3),
-        }
+        out["points"][point] = _oracle_scores(xs)
     return out
+
+
+def _oracle_scores(xs: list[tuple[float, float, float, float, float, bool]]) -> dict[str, Any]:
+    a = np.asarray([x[:5] for x in xs])
+    mae = {
+        name: float(np.abs(a[:, i] - a[:, 0]).mean())
+        for i, name in enumerate(("", "oracle", "model", "schedule_only", "schedule_only_not_before_now"))
+        if i
+    }
+    return {
+        "trains": len(xs),
+        **{f"mae_hours_{k}": round(v, 1) for k, v in mae.items()},
+        "oracle_vs_schedule_only": round(1 - mae["oracle"] / mae["schedule_only"], 3),
+        "oracle_vs_schedule_only_not_before_now": round(1 - mae["oracle"] / mae["schedule_only_not_before_now"], 3),
+        "oracle_share_inside_p10_p90": round(float(np.mean([x[5] for x in xs])), 3),
+    }
 
 
 def _lengths(drawn: Any, ivs: list[Any], cross: list[int], legs: list[Any], proc: Any) -> Any:
@@ -380,12 +386,12 @@ def main() -> None:
         orc = oracle(a.seed or [2001, 2002], date.fromisoformat(a.start), a.days)
         print(f"oracle ({orc['samples']} samples a train), test seeds {orc['seeds']}; MAE of the p50 in hours")
         print(
-            f"{'position':26} {'trains':>7} {'oracle':>7} {'model':>6} {'schedule':>9} {'sched>=now':>10} "
+            f"{'position':58} {'trains':>7} {'oracle':>7} {'model':>6} {'schedule':>9} {'sched>=now':>10} "
             f"{'oracle better':>14}"
         )
         for point, r in orc["points"].items():
             print(
-                f"{point:26} {r['trains']:7d} {r['mae_hours_oracle']:7.1f} {r['mae_hours_model']:6.1f} "
+                f"{point:50} {r['trains']:7d} {r['mae_hours_oracle']:7.1f} {r['mae_hours_model']:6.1f} "
                 f"{r['mae_hours_schedule_only']:9.1f} {r['mae_hours_schedule_only_not_before_now']:10.1f} "
                 f"{100 * r['oracle_vs_schedule_only']:5.0f}% / "
                 f"{100 * r['oracle_vs_schedule_only_not_before_now']:3.0f}%"

@@ -26,7 +26,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,25 +262,31 @@ def observations(rows: Iterable[dict[str, Any]], tt: Timetables) -> list[Observa
 
     out: list[Observation] = []
     for (_tid, svc), stops in trains.items():
-        if svc not in tt.stops:
-            continue
-        stops.sort(key=lambda r: int(r["stop"]))
-        arr = {int(r["stop"]): _parse(r["arrival"]) for r in stops}
-        arrivals = {k: v for k, v in arr.items() if v is not None}
-        mine: list[Observation] = []
-        for r in stops:
-            k = int(r["stop"])
-            for kind, text in (("ARRI", r["arrival"]), ("DEPA", r["departure_at"])):
-                t = _parse(text)
-                if t is None:
-                    continue
-                w = waiting(r["place"], t) if kind == "ARRI" and k in tt.crossing_entry[svc] else 0
-                later = {j: a for j, a in arrivals.items() if j > k}
-                mine.append(Observation(svc, k, kind, t, max(w, 0), later))
-        for o, nxt in itertools.pairwise(mine):
-            o.next_at = nxt.at
-        out.extend(o for o in mine if o.arrivals)
+        if svc in tt.stops:
+            out.extend(_train_positions(svc, stops, tt, waiting))
     return out
+
+
+def _train_positions(
+    svc: str, stops: list[dict[str, Any]], tt: Timetables, waiting: Callable[[str, datetime], int]
+) -> list[Observation]:
+    """One train's positions (an arrival or departure with a later arrival), each knowing when the next came."""
+    stops.sort(key=lambda r: int(r["stop"]))
+    arr = {int(r["stop"]): _parse(r["arrival"]) for r in stops}
+    arrivals = {k: v for k, v in arr.items() if v is not None}
+    mine: list[Observation] = []
+    for r in stops:
+        k = int(r["stop"])
+        for kind, text in (("ARRI", r["arrival"]), ("DEPA", r["departure_at"])):
+            t = _parse(text)
+            if t is None:
+                continue
+            w = waiting(r["place"], t) if kind == "ARRI" and k in tt.crossing_entry[svc] else 0
+            later = {j: a for j, a in arrivals.items() if j > k}
+            mine.append(Observation(svc, k, kind, t, max(w, 0), later))
+    for o, nxt in itertools.pairwise(mine):
+        o.next_at = nxt.at
+    return [o for o in mine if o.arrivals]
 
 
 def is_target(tt: Timetables, service: str, stop: int) -> bool:
