@@ -22,7 +22,7 @@ export interface Tracking {
   status: string;
   transport_status: string;
   position: { departure_id: string; stop_index: number; place_id: string; UNLocationCode?: string | null; event: string; at: string; departed_at?: string | null } | null;
-  eta: { p10: string; p50: string; p90: string; scheduled: string; schedule_only: string; place_id: string; predicted_from: string; model_version: string } | null;
+  eta: { p10: string; p50: string; p90: string; scheduled: string; schedule_only: string; place_id: string; predicted_from: string; model_version: string; predicted_at: string; as_of: string } | null;
   events: DcsaEvent[];
 }
 

@@ -327,7 +327,7 @@ async function renderDetail(root: HTMLElement, id: string, justBooked: boolean):
         position.textContent = scheduled;
       }
       if (t.eta) {
-        band.textContent = `p10 ${dateTime(t.eta.p10)}, p50 ${dateTime(t.eta.p50)}, p90 ${dateTime(t.eta.p90)} (predicted from ${t.eta.predicted_from}; schedule ${day(t.eta.scheduled)})`;
+        band.textContent = `p10 ${dateTime(t.eta.p10)}, p50 ${dateTime(t.eta.p50)}, p90 ${dateTime(t.eta.p90)} (predicted from ${t.eta.predicted_from} as of ${dateTime(t.eta.as_of)}; schedule ${day(t.eta.scheduled)})`;
       }
     } catch (err) {
       trackNote.replaceChildren(errorBox(err));
