@@ -44,7 +44,7 @@ LEGACY_RAIL = {"electric": "rail-electric", "diesel": "rail-diesel", "average": 
 
 # ---- what the file holds (validated) ------------------------------------------------------------
 class _FactorEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str = Field(min_length=1)
     mode: Literal["road", "rail", "sea", "air", "ferry"]
     description: str
@@ -77,7 +77,7 @@ class _FactorEntry(BaseModel):
 
 
 class _HubEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str = Field(min_length=1)
     kinds: tuple[HubKind, ...] = Field(min_length=1)
     description: str
@@ -89,7 +89,7 @@ class _HubEntry(BaseModel):
 
 
 class _ElectricEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     energy_kwh_per_tkm: float = Field(gt=0, lt=1)
     source: str = Field(min_length=3)
     ref: str | None = None
@@ -97,7 +97,7 @@ class _ElectricEntry(BaseModel):
 
 
 class _DieselEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     fuel: str
     fuel_l_per_tkm: float = Field(gt=0, lt=1)
     source: str = Field(min_length=3)
@@ -106,7 +106,7 @@ class _DieselEntry(BaseModel):
 
 
 class _FuelEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     description: str = ""
     ttw_kgco2e_per_l: float = Field(gt=0)
     wtt_kgco2e_per_l: float = Field(ge=0)
@@ -115,13 +115,13 @@ class _FuelEntry(BaseModel):
 
 
 class _GridEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     gco2e_per_kwh: float = Field(ge=0, lt=2000)
     year: int = Field(ge=1990, le=2100)
 
 
 class _SetEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
@@ -132,7 +132,7 @@ class _SetEntry(BaseModel):
 
 
 class _SourceEntry(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
     title: str
     publisher: str
     version: str | None = None

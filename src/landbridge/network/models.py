@@ -14,7 +14,7 @@ BROAD_GAUGE_COUNTRIES = {"KZ", "RU", "BY", "MN", "GE", "AZ", "UZ", "KG", "LT", "
 
 
 class Place(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1)
@@ -52,7 +52,7 @@ class LocodeEntry(BaseModel):
     """One place's UN/LOCODE in unlocodes.yaml: the code and the list entry it was checked against, or null
     with the reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     code: str | None = Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")
     entry: str | None = None
     functions: str | None = Field(default=None, pattern=r"^[0-7B-]{8}$")
@@ -71,7 +71,7 @@ class LocodeEntry(BaseModel):
 
 
 class RailLinkEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     from_: str = Field(alias="from")
     to: str
     speed_kmh: float | None = Field(default=None, gt=0, le=160)
@@ -80,7 +80,7 @@ class RailLinkEntry(BaseModel):
 
 
 class CrossingEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     from_: str = Field(alias="from")

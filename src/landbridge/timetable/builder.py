@@ -43,7 +43,7 @@ def _hhmm(v: str) -> str:
 class SuspensionEntry(BaseModel):
     """A service that does not run today: since when, a tag a scenario can reopen it by, and the source."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     since: date
     tag: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     source: str = Field(min_length=3)
@@ -52,7 +52,7 @@ class SuspensionEntry(BaseModel):
 class RailServiceEntry(BaseModel):
     """A line of services.yaml as written (validated; see the comments at the top of that file)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     corridor: str
@@ -90,7 +90,7 @@ class RailServiceEntry(BaseModel):
 class SeaServiceEntry(BaseModel):
     """A liner loop of sea_services.yaml as written."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     carrier: str = ""
@@ -109,7 +109,7 @@ class SeaServiceEntry(BaseModel):
 class FlightEntry(BaseModel):
     """A freighter rotation of air_services.yaml as written (it flies back the same days)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     operator: str = ""
