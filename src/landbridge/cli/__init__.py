@@ -101,14 +101,16 @@ def _app_for(args: Sequence[str]) -> typer.Typer:
 
 def main() -> None:
     """Entry point of the `landbridge` script: input errors print a message and exit 2, without a traceback."""
-    from landbridge.cli.common import err
-
     try:
         _app_for(sys.argv[1:])()
     except LandbridgeError as exc:
+        from landbridge.cli.common import err
+
         err.print(f"[bold red]Error:[/] {exc}")
         raise SystemExit(2) from None
     except KeyboardInterrupt:
+        from landbridge.cli.common import err
+
         err.print("Interrupted.")  # outputs are written to temporary files and renamed, so nothing is half-written
         raise SystemExit(130) from None
 
