@@ -1,6 +1,6 @@
 """Cold start of `landbridge quote ... --json`: a fresh interpreter per run, as a user's shell starts it.
 
-    .venv/bin/python bench/cold_start.py [--runs 10] [--baseline-ref COMMIT] [--baseline-cache] [--no-bytecode]
+    .venv/bin/python bench/cold_start.py [--runs 10] [--baseline-ref COMMIT] [--baseline-cache]
 
 Runs the command `--runs` times and reports wall time and CPU time (user + system, from the child's
 rusage) as min / median; with --baseline-ref, the same runs with the code of that commit (checked out
@@ -12,10 +12,11 @@ it), or with a world cache of its own with --baseline-cache (for a baseline that
 slowest imports of one run of the current code (`python -X importtime`, self time, with the world cache), to
 show where the rest goes.
 
-Python's bytecode (`__pycache__`) is written by the first runs and used after, as for an installed package (pip
-compiles at install; an editable install compiles on first use) — even when PYTHONDONTWRITEBYTECODE is set
-around the bench, which would otherwise make every run compile the source again (about 0.1 s more). Pass
---no-bytecode to measure that case.
+Python's bytecode (`__pycache__`) is written by the first runs and used after, for both versions, as for an
+installed package (pip compiles at install; an editable install compiles on first use), even when
+PYTHONDONTWRITEBYTECODE is set around the bench: otherwise a fresh baseline worktree compiles its source on
+every run (about 0.1-0.2 s more) while a tree that already holds `__pycache__` does not, which flatters the
+newer code.
 """
 
 from __future__ import annotations
@@ -40,15 +41,9 @@ def command() -> list[str]:
     return [sys.executable, "-m", "landbridge.cli", "quote", "Chongqing", "Duisburg", "--ready", ready, "--json"]
 
 
-BYTECODE = True  # --no-bytecode sets it False
-
-
 def child_env(src: Path, cache: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(src), "LANDBRIDGE_CACHE_DIR": cache}
-    if BYTECODE:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-    else:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module's docstring
     return env
 
 
@@ -97,12 +92,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--baseline-ref", help="a commit to compare with (its code, this interpreter)")
     ap.add_argument("--baseline-cache", action="store_true", help="the baseline with a world cache of its own")
-    ap.add_argument("--no-bytecode", action="store_true", help="every run compiles the source (no __pycache__)")
     args = ap.parse_args()
-    global BYTECODE
-    BYTECODE = not args.no_bytecode
     print(f"command: {' '.join(command()[1:])}")
-    print(f"bytecode: {'written by the first runs, then used' if BYTECODE else 'none (PYTHONDONTWRITEBYTECODE=1)'}")
     print(f"load average at start: {load_average()}")
     here = ROOT / "src"
     cache = tempfile.mkdtemp(prefix="landbridge-cold-cache-")  # the compiled world (landbridge.worldcache)
