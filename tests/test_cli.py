@@ -123,3 +123,72 @@ def test_maps_are_drawn(tmp_path: Path, ready_date):
     assert b"<svg" in q.read_bytes()[:500]
     bad = runner.invoke(app, ["network", "map", str(tmp_path / "network.gif")])
     assert bad.exit_code != 0 and "choose a file ending in .png" in str(bad.exception)
+
+
+def _shape(cmd) -> object:
+    """What a user sees of a command: its help, parameters (names, flags, required, help, default) and
+    sub-commands, recursively."""
+    params = [(p.name, tuple(p.opts), p.required, getattr(p, "help", None), repr(p.default)) for p in cmd.params]
+    subs = {name: _shape(sub) for name, sub in getattr(cmd, "commands", {}).items()}
+    return (cmd.help, cmd.no_args_is_help if hasattr(cmd, "no_args_is_help") else None, params, subs)
+
+
+def test_a_command_built_alone_is_the_command_of_the_whole_app():
+    """main() builds only the command named on the command line; it must be the very command of the whole app."""
+    from typer.main import get_command
+
+    from landbridge.cli import COMMANDS, build_app
+
+    whole = get_command(app)
+    assert sorted(whole.commands) == sorted(name for name, _, _ in COMMANDS)  # type: ignore[attr-defined]
+    for name, _, _ in COMMANDS:
+        alone = get_command(build_app([name]))
+        assert list(alone.commands) == [name]  # type: ignore[attr-defined]
+        assert _shape(alone.commands[name]) == _shape(whole.commands[name])  # type: ignore[attr-defined]
+        assert [p.name for p in alone.params] == [p.name for p in whole.params]
+
+
+_PROBE = """
+import json, sys
+from landbridge.cli import main
+sys.argv = ["landbridge", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+from landbridge.cargo import CargoType, ContainerType
+from landbridge.network.models import Place
+from landbridge.pricing import TariffFile, TariffPeriod
+models = [CargoType, ContainerType, Place, TariffFile, TariffPeriod]
+report = {
+    "modules": sorted(sys.modules),
+    "validators_built": [m.__name__ for m in models if m.__pydantic_complete__],
+}
+sys.stderr.write(json.dumps(report))
+"""
+
+
+def test_a_cached_quote_imports_only_what_it_uses(tmp_path: Path, ready_date):
+    """`landbridge quote --json` answered from the compiled world: no other command's module, no database, no
+    Rich, no YAML, and no data-file model builds its validator (they are built when a file is validated)."""
+    import os
+
+    env = {**os.environ, "LANDBRIDGE_CACHE_DIR": str(tmp_path)}
+    args = ["quote", "Chongqing", "Duisburg", "--ready", ready_date.isoformat(), "--json"]
+    runs = [
+        subprocess.run([sys.executable, "-c", _PROBE, *args], env=env, capture_output=True, text=True)
+        for _ in range(2)  # the first writes the compiled world, the second reads it
+    ]
+    for p in runs:
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["options"]
+    first, second = (json.loads(p.stderr) for p in runs)
+    assert first["validators_built"]  # built from the files: validated
+    assert second["validators_built"] == []
+    mods = set(second["modules"])
+    # the models of what the files hold as written are not even imported
+    for entries in ("landbridge.network.entries", "landbridge.timetable.entries", "landbridge.emissions.entries"):
+        assert entries in set(first["modules"]) and entries not in mods, entries
+    assert {m for m in mods if m.startswith("landbridge.cli.")} == {"landbridge.cli.common", "landbridge.cli.quote"}
+    for heavy in ("sqlalchemy", "rich", "yaml", "landbridge.booking", "landbridge.simulation", "landbridge.db"):
+        assert heavy not in mods, heavy

@@ -17,7 +17,7 @@ CARGO = "cargo.yaml"
 class ContainerType(BaseModel):
     """A container type: TEU and FEU equivalents, volume (m3), payload and tare (kg)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str
     name: str
     teu: float = Field(gt=0)
@@ -31,7 +31,7 @@ class ContainerType(BaseModel):
 class CargoType(BaseModel):
     """A cargo type: UN number and class for dangerous goods, a typical mass per FEU (kg), winter sensitivity."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str
     name: str
     un_number: str | None = Field(default=None, pattern=r"^UN\d{4}$")

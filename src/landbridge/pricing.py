@@ -61,7 +61,7 @@ class RideFacts(Protocol):
 
 # ---- the tariff file ----------------------------------------------------------------------------
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _rates_for(v: dict[str, float], keys: tuple[str, ...]) -> dict[str, float]:

@@ -44,7 +44,7 @@ TWIN_INPUTS = (
 class MonthBand(BaseModel):
     """A service's simulated run time, end to end, for trains leaving in one calendar month."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     p50_hours: float = Field(gt=0)
     p90_hours: float = Field(gt=0)
     trains: int = Field(ge=1)
@@ -55,7 +55,7 @@ class ServiceBand(BaseModel):
     the baseline timetable it was simulated on (so that a scenario's longer schedule, e.g. a crossing at
     reduced capacity, adds to the twin's delay instead of being absorbed by it)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     p50_hours: float = Field(gt=0)
     p90_hours: float = Field(gt=0)
     trains: int = Field(ge=1)
@@ -73,7 +73,7 @@ class ServiceBand(BaseModel):
 class BandsFile(BaseModel):
     """transit_bands.json: the bands and how they were made."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     generator: str = Field(min_length=1)
     generated: date
     data_hash: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")

@@ -86,7 +86,8 @@ def scenario_from_specs(specs: Iterable[str] | str | None, data_dir: str | Path 
 def suspension_tags(data_dir: str | Path | None = None) -> frozenset[str]:
     """Tags of the suspended services in services.yaml: what the scenario reopen:TAG may name."""
     from landbridge.datafiles import validate_entries
-    from landbridge.timetable.builder import SERVICES, RailServiceEntry
+    from landbridge.timetable.builder import SERVICES
+    from landbridge.timetable.entries import RailServiceEntry
 
     src = DataSource(data_dir)
     entries = validate_entries(

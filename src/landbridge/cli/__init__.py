@@ -1,27 +1,40 @@
 """The `landbridge` command (Typer + Rich): one module per command group, each thin — it parses, calls the core
 or a service, and prints. Modules import only Typer, Rich and light helpers at start; everything heavy loads
-inside the command that needs it, so `landbridge --help` answers at once."""
+inside the command that needs it, so `landbridge --help` answers at once.
+
+`main()` builds only the command it is asked for when the first argument names one exactly (`landbridge quote
+...` neither imports nor introspects the other fifty commands: Typer works out every parameter of every
+registered command before running one); anything else (`--help`, a misspelt command, shell completion) gets the
+whole app, so help and did-you-mean are unchanged."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
 import typer
 
-from landbridge.cli import (
-    bookings,
-    db,
-    ecommerce,
-    emissions,
-    keys,
-    network,
-    ops,
-    quote,
-    serve,
-    simulate,
-    timetable,
-    worker,
-)
-from landbridge.cli.common import err
 from landbridge.errors import LandbridgeError
+
+# Every top-level command, in the order `landbridge --help` lists them: name, module of landbridge.cli, and the
+# module's Typer group ("app") or command function.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("network", "network", "app"),
+    ("timetable", "timetable", "timetable_cmd"),
+    ("quote", "quote", "quote_cmd"),
+    ("serve", "serve", "serve_cmd"),
+    ("db", "db", "app"),
+    ("keys", "keys", "app"),
+    ("bookings", "bookings", "app"),
+    ("emissions", "emissions", "app"),
+    ("simulate", "simulate", "simulate_cmd"),
+    ("calibration", "simulate", "calibration_cmd"),
+    ("ecommerce", "ecommerce", "app"),
+    ("ops", "ops", "app"),
+    ("worker", "worker", "worker_cmd"),
+)
 
 
 def _no_type_for_flags() -> None:
@@ -39,37 +52,67 @@ def _no_type_for_flags() -> None:
 
 _no_type_for_flags()
 
-app = typer.Typer(
-    help="Landbridge: China–Europe rail freight, from the network to bookings.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(network.app, name="network")
-app.command("timetable")(timetable.timetable_cmd)
-app.command("quote")(quote.quote_cmd)
-app.command("serve")(serve.serve_cmd)
-app.add_typer(db.app, name="db")
-app.add_typer(keys.app, name="keys")
-bookings.app.command("emissions")(emissions.report_cmd)
-app.add_typer(bookings.app, name="bookings")
-app.add_typer(emissions.app, name="emissions")
-app.command("simulate")(simulate.simulate_cmd)
-app.command("calibration")(simulate.calibration_cmd)
-app.add_typer(ecommerce.app, name="ecommerce")
-app.add_typer(ops.app, name="ops")
-app.command("worker")(worker.worker_cmd)
+
+def _root() -> None:
+    """A callback that does nothing: it keeps the app a group of commands even when it holds only one."""
+
+
+def build_app(names: Sequence[str] | None = None) -> typer.Typer:
+    """The `landbridge` app with the commands `names` (all of them when None), importing only their modules."""
+    root = typer.Typer(
+        help="Landbridge: China–Europe rail freight, from the network to bookings.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    root.callback()(_root)
+    for name, module_name, attribute in COMMANDS:
+        if names is not None and name not in names:
+            continue
+        target = getattr(importlib.import_module(f"landbridge.cli.{module_name}"), attribute)
+        if isinstance(target, typer.Typer):
+            root.add_typer(target, name=name)
+        else:
+            root.command(name)(target)
+    return root
+
+
+def _whole_app() -> typer.Typer:
+    whole: typer.Typer | None = globals().get("app")
+    if whole is None:
+        whole = globals()["app"] = build_app()
+    return whole
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`landbridge.cli.app`, the whole app, built on first use (`python -m landbridge.cli quote` never needs it)."""
+    if name == "app":
+        return _whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _app_for(args: Sequence[str]) -> typer.Typer:
+    """Only the command named by the first argument, when it names one exactly and no shell is asking for
+    completions; else the whole app."""
+    completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+    if args and not completing and any(args[0] == name for name, _, _ in COMMANDS):
+        return build_app([args[0]])
+    return _whole_app()
 
 
 def main() -> None:
     """Entry point of the `landbridge` script: input errors print a message and exit 2, without a traceback."""
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except LandbridgeError as exc:
+        from landbridge.cli.common import err
+
         err.print(f"[bold red]Error:[/] {exc}")
         raise SystemExit(2) from None
     except KeyboardInterrupt:
+        from landbridge.cli.common import err
+
         err.print("Interrupted.")  # outputs are written to temporary files and renamed, so nothing is half-written
         raise SystemExit(130) from None
 
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "build_app", "main"]

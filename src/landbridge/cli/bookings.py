@@ -15,6 +15,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from landbridge.cli import emissions
 from landbridge.cli.common import DbOpt, JsonOpt, cli_operator, err, out, print_json, run_db
 from landbridge.errors import LandbridgeError, require
 from landbridge.timefmt import parse_date
@@ -289,3 +290,7 @@ def utilisation_chart(report: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+# `landbridge bookings emissions ID`, the ISO 14083 report of one booking, lives with the other emission reports.
+app.command("emissions")(emissions.report_cmd)

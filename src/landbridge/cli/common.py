@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from landbridge.errors import LandbridgeError
 
 if TYPE_CHECKING:  # heavy modules load when a command runs, not when the CLI starts
     from pydantic import BaseModel
+    from rich.console import Console
     from sqlalchemy.orm import Session
 
     from landbridge.accounts.service import Principal
@@ -25,8 +25,21 @@ if TYPE_CHECKING:  # heavy modules load when a command runs, not when the CLI st
 
 T = TypeVar("T")
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    out: Console  # tables and messages on stdout
+    err: Console  # errors and progress on stderr
+
+
+def __getattr__(name: str) -> Console:
+    """`out` and `err`, made on first use: importing Rich's console costs a `--json` run that prints nothing
+    through it about 10 ms."""
+    if name not in ("out", "err"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rich.console import Console
+
+    console = globals()[name] = Console(stderr=True, soft_wrap=True) if name == "err" else Console()
+    return console
+
 
 DataOpt = Annotated[
     Path | None,

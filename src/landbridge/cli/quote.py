@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
-from landbridge.cli.common import DataOpt, JsonOpt, err, out, output_path, print_json, world
+from landbridge.cli.common import DataOpt, JsonOpt, output_path, print_json, world
 from landbridge.timefmt import parse_date
 
 if TYPE_CHECKING:
@@ -68,6 +66,7 @@ def quote_cmd(
     )
     q = w.planner.quote(req)
     if map_file is not None:
+        from landbridge.cli.common import err
         from landbridge.maps import quote_map
 
         quote_map(w, q, output_path(map_file, (".png", ".svg", ".pdf")))
@@ -89,6 +88,12 @@ def _dates(values: list[datetime], this_year: int) -> tuple[str, list[str]]:
 
 
 def _print_quote(q: Quote) -> None:
+    # Rich's tables and consoles load here, not with the module: `--json` needs neither.
+    from rich import box
+    from rich.table import Table
+
+    from landbridge.cli.common import out
+
     this_year = datetime.now(UTC).year
     out.print(
         f"[bold]{q.origin.name} → {q.destination.name}[/]: {q.containers} x {q.container.id}, {q.cargo.name.lower()} "

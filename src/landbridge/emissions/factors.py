@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError
 
 from landbridge.datafiles import DataSource, validate_entries
 from landbridge.errors import DataError, did_you_mean
+
+if TYPE_CHECKING:  # the file's models load when the file is read (load_factor_set), not with the factors
+    from landbridge.emissions.entries import DieselEntry, ElectricEntry
 
 FACTORS = "emission_factors.yaml"
 
@@ -40,105 +43,6 @@ LEGACY_MODES = {
     "ferry": "sea-ferry",
 }
 LEGACY_RAIL = {"electric": "rail-electric", "diesel": "rail-diesel", "average": "rail-average"}
-
-
-# ---- what the file holds (validated) ------------------------------------------------------------
-class _FactorEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(min_length=1)
-    mode: Literal["road", "rail", "sea", "air", "ferry"]
-    description: str
-    source: str = Field(min_length=3)
-    ref: str | None = None
-    data_quality: DataQuality = "default"
-    ttw_kgco2e_per_tkm: float | None = Field(default=None, ge=0)
-    wtt_kgco2e_per_tkm: float | None = Field(default=None, ge=0)
-    wtw_gco2e_per_tkm: float | None = Field(default=None, gt=0)
-    ttw_gco2e_per_tkm: float | None = Field(default=None, ge=0)
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> _FactorEntry:
-        desnz = self.ttw_kgco2e_per_tkm is not None or self.wtt_kgco2e_per_tkm is not None
-        glec = self.wtw_gco2e_per_tkm is not None or self.ttw_gco2e_per_tkm is not None
-        if desnz and glec:
-            raise ValueError("give either ttw_/wtt_kgco2e_per_tkm or wtw_/ttw_gco2e_per_tkm, not both")
-        if desnz and (self.ttw_kgco2e_per_tkm is None or self.wtt_kgco2e_per_tkm is None):
-            raise ValueError("give both ttw_kgco2e_per_tkm and wtt_kgco2e_per_tkm")
-        if glec and (self.wtw_gco2e_per_tkm is None or self.ttw_gco2e_per_tkm is None):
-            raise ValueError(
-                "give both wtw_gco2e_per_tkm and ttw_gco2e_per_tkm (GLEC tables list TTW next to WTW; "
-                "ISO 14083 reports need both)"
-            )
-        if not desnz and not glec:
-            raise ValueError("no intensity: give ttw_kgco2e_per_tkm and wtt_kgco2e_per_tkm")
-        if glec and (self.ttw_gco2e_per_tkm or 0) > (self.wtw_gco2e_per_tkm or 0):
-            raise ValueError("ttw_gco2e_per_tkm exceeds wtw_gco2e_per_tkm; WTW = TTW + WTT")
-        return self
-
-
-class _HubEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(min_length=1)
-    kinds: tuple[HubKind, ...] = Field(min_length=1)
-    description: str
-    ttw_kgco2e_per_container: float = Field(ge=0)
-    wtt_kgco2e_per_container: float = Field(ge=0)
-    source: str = Field(min_length=3)
-    ref: str | None = None
-    data_quality: DataQuality = "default"
-
-
-class _ElectricEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    energy_kwh_per_tkm: float = Field(gt=0, lt=1)
-    source: str = Field(min_length=3)
-    ref: str | None = None
-    note: str | None = None
-
-
-class _DieselEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    fuel: str
-    fuel_l_per_tkm: float = Field(gt=0, lt=1)
-    source: str = Field(min_length=3)
-    ref: str | None = None
-    note: str | None = None
-
-
-class _FuelEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    description: str = ""
-    ttw_kgco2e_per_l: float = Field(gt=0)
-    wtt_kgco2e_per_l: float = Field(ge=0)
-    source: str = Field(min_length=3)
-    ref: str | None = None
-
-
-class _GridEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    gco2e_per_kwh: float = Field(ge=0, lt=2000)
-    year: int = Field(ge=1990, le=2100)
-
-
-class _SetEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    version: str = Field(min_length=1)
-    licence: str = Field(min_length=1)
-    url: str | None = None
-    air_add_km: float = Field(default=95.0, ge=0, le=500)
-    data_quality: DataQuality = "default"
-
-
-class _SourceEntry(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-    title: str
-    publisher: str
-    version: str | None = None
-    url: str | None = None
-    licence: str | None = None
-    basis: str | None = None
 
 
 # ---- what the model uses --------------------------------------------------------------------------
@@ -326,13 +230,15 @@ def _cite(src_id: str, ref: str | None, sources: dict[str, dict[str, Any]]) -> s
 def load_factor_set(src: DataSource) -> FactorSet:
     """Read and validate emission_factors.yaml (the user's data folder first, then the shipped file).
     Every error names the file, the entry and the field."""
+    from landbridge.emissions.entries import SetEntry, SourceEntry
+
     doc = src.yaml(FACTORS)
     file = src.display(FACTORS)
     sources = {
-        str(sid): _validate(file, _SourceEntry, raw, f"sources.{sid}").model_dump(exclude_none=True)
+        str(sid): _validate(file, SourceEntry, raw, f"sources.{sid}").model_dump(exclude_none=True)
         for sid, raw in (doc.get("sources") or {}).items()
     }
-    info_entry = _validate(file, _SetEntry, _set_block(doc), "set")
+    info_entry = _validate(file, SetEntry, _set_block(doc), "set")
     info = SetInfo(info_entry.id, info_entry.name, info_entry.version, info_entry.licence, info_entry.url)
     factors = _load_factors(file, doc, sources)
     modes = _load_modes(file, doc, factors)
@@ -384,8 +290,10 @@ def _set_block(doc: dict[str, Any]) -> Any:
 
 def _load_factors(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, Intensity]:
     """Per factor: TTW and WTT in g per tonne-km (from kg per tkm, or from g TTW and WTW as GLEC profiles give)."""
+    from landbridge.emissions.entries import FactorEntry
+
     factors: dict[str, Intensity] = {}
-    for f in validate_entries(file, doc.get("factors"), _FactorEntry, section="factors"):
+    for f in validate_entries(file, doc.get("factors"), FactorEntry, section="factors"):
         if f.ttw_kgco2e_per_tkm is not None and f.wtt_kgco2e_per_tkm is not None:
             ttw, wtt = f.ttw_kgco2e_per_tkm * 1000.0, f.wtt_kgco2e_per_tkm * 1000.0
         else:
@@ -411,24 +319,26 @@ def _load_modes(file: str, doc: dict[str, Any], factors: dict[str, Intensity]) -
 
 def _load_rail(
     file: str, doc: dict[str, Any], factors: dict[str, Intensity]
-) -> tuple[dict[str, str], _ElectricEntry | None, _DieselEntry | None]:
+) -> tuple[dict[str, str], ElectricEntry | None, DieselEntry | None]:
     """Rail by traction: a factor id each, or an energy model for electric (kWh/tkm x grid) and diesel (l/tkm x
     fuel); whatever has no energy model must name a listed factor."""
+    from landbridge.emissions.entries import DieselEntry, ElectricEntry
+
     rail = doc.get("rail") or {}
     if not isinstance(rail, dict):
         raise DataError(file, "expected a mapping of traction -> factor id or energy model", entry="rail")
     rail_ids = dict(LEGACY_RAIL)
-    electric: _ElectricEntry | None = None
-    diesel: _DieselEntry | None = None
+    electric: ElectricEntry | None = None
+    diesel: DieselEntry | None = None
     for traction, spec in rail.items():
         if traction not in TRACTIONS:
             raise DataError(file, f"unknown traction {traction!r}; use electric, diesel or average", entry="rail")
         if isinstance(spec, str):
             rail_ids[traction] = spec
         elif traction == "electric":
-            electric = _validate(file, _ElectricEntry, spec, "rail.electric")
+            electric = _validate(file, ElectricEntry, spec, "rail.electric")
         elif traction == "diesel":
-            diesel = _validate(file, _DieselEntry, spec, "rail.diesel")
+            diesel = _validate(file, DieselEntry, spec, "rail.diesel")
         else:
             raise DataError(file, "give the id of a factor for unknown traction", entry="rail", field="average")
     needed = {"average"} | ({"electric"} if electric is None else set()) | ({"diesel"} if diesel is None else set())
@@ -440,9 +350,11 @@ def _load_rail(
 
 
 def _load_fuels(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, Fuel]:
+    from landbridge.emissions.entries import FuelEntry
+
     fuels: dict[str, Fuel] = {}
     for fid, raw in (doc.get("fuels") or {}).items():
-        e = _validate(file, _FuelEntry, raw, f"fuels.{fid}")
+        e = _validate(file, FuelEntry, raw, f"fuels.{fid}")
         fuels[str(fid)] = Fuel(
             str(fid), e.description, e.ttw_kgco2e_per_l, e.wtt_kgco2e_per_l, _cite(e.source, e.ref, sources)
         )
@@ -451,19 +363,23 @@ def _load_fuels(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any
 
 def _load_grid(file: str, grid_doc: dict[str, Any]) -> dict[str, GridIntensity]:
     """Grid intensity per country (ISO 3166-1 alpha-2), g CO2e per kWh."""
+    from landbridge.emissions.entries import GridEntry
+
     grid: dict[str, GridIntensity] = {}
     for country, raw in (grid_doc.get("countries") or {}).items():
         if not (isinstance(country, str) and len(country) == 2 and country.isupper()):
             raise DataError(file, "countries are ISO 3166-1 alpha-2 codes such as CN", entry=f"grid.{country}")
-        g = _validate(file, _GridEntry, raw, f"grid.{country}")
+        g = _validate(file, GridEntry, raw, f"grid.{country}")
         grid[country] = GridIntensity(country, g.gco2e_per_kwh, g.year)
     return grid
 
 
 def _load_hubs(file: str, doc: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, HubFactor]:
     """Hub factor per kind of hub (terminal, gauge change, port...): each kind has at most one."""
+    from landbridge.emissions.entries import HubEntry
+
     hubs: dict[str, HubFactor] = {}
-    for h in validate_entries(file, doc.get("hubs") or [], _HubEntry, section="hubs"):
+    for h in validate_entries(file, doc.get("hubs") or [], HubEntry, section="hubs"):
         hf = HubFactor(
             h.id,
             h.kinds,

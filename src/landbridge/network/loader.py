@@ -11,16 +11,7 @@ from pydantic import ValidationError
 
 from landbridge.datafiles import DataSource, require_known, validate_entries
 from landbridge.errors import DataError
-from landbridge.network.models import (
-    BorderCrossing,
-    CrossingEntry,
-    LocodeEntry,
-    Network,
-    Place,
-    RailLink,
-    RailLinkEntry,
-    SeaRoute,
-)
+from landbridge.network.models import BorderCrossing, Network, Place, RailLink, SeaRoute
 
 PLACES = "places.yaml"
 CITIES = "european_cities.csv"
@@ -88,6 +79,8 @@ def _apply_unlocodes(src: DataSource, places: dict[str, Place], sources: dict[st
     raw = doc.get("codes") or {}
     if not isinstance(raw, dict):
         raise DataError(file, "expected a mapping of place id to entry under 'codes'")
+    from landbridge.network.entries import LocodeEntry  # the files' models load when a file is read
+
     for pid, value in raw.items():
         require_known(file, str(pid), "place", str(pid), list(places))
         try:
@@ -174,6 +167,8 @@ def _rail_links(
     default_traction = str(defaults.get("traction", "electric"))
     geometry = _json(src, RAIL_GEOMETRY).get("links") or {}
     file = src.display(RAIL_LINKS)
+    from landbridge.network.entries import RailLinkEntry
+
     entries = validate_entries(file, doc.get("links"), RailLinkEntry, section="links", unique=False)
     links: list[RailLink] = []
     seen: set[frozenset[str]] = set()
@@ -218,6 +213,8 @@ def _crossings(
     sources[CROSSINGS] = str(doc.get("source", ""))
     file = src.display(CROSSINGS)
     crossings: list[BorderCrossing] = []
+    from landbridge.network.entries import CrossingEntry
+
     for c in validate_entries(file, doc.get("crossings"), CrossingEntry, section="crossings"):
         for fld, pid in (("from", c.from_), ("to", c.to)):
             require_known(file, c.id, fld, pid, rail_ids)

@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import TYPE_CHECKING, Any
 
 from landbridge.datafiles import DataSource, require_known, validate_entries
 from landbridge.errors import DataError, InvalidRequestError
@@ -18,111 +16,14 @@ from landbridge.network.models import Network, RailStep, haversine_km
 from landbridge.scenarios import BASELINE, Scenario
 from landbridge.timetable.models import COUNTRY_TZ, WEEKDAYS, Departure, Section, Service, rail_region, zone
 
+if TYPE_CHECKING:  # the files' models load when the files are read (_load_entries), not with the timetable
+    from landbridge.timetable.entries import FlightEntry, RailServiceEntry, SeaServiceEntry
+
 SERVICES = "services.yaml"
 SEA_SERVICES = "sea_services.yaml"
 AIR_SERVICES = "air_services.yaml"
 PARAMETERS = "parameters.yaml"
 KNOT_KMH = 1.852
-
-
-def _weekdays(v: list[str]) -> list[str]:
-    bad = [d for d in v if d not in WEEKDAYS]
-    if bad:
-        raise ValueError(f"unknown weekday {bad[0]!r}; use {', '.join(WEEKDAYS)}")
-    return v
-
-
-def _hhmm(v: str) -> str:
-    try:
-        time.fromisoformat(v)
-    except ValueError:
-        raise ValueError(f"{v!r} is not a time of day; write HH:MM") from None
-    return v
-
-
-class SuspensionEntry(BaseModel):
-    """A service that does not run today: since when, a tag a scenario can reopen it by, and the source."""
-
-    model_config = ConfigDict(extra="forbid")
-    since: date
-    tag: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    source: str = Field(min_length=3)
-
-
-class RailServiceEntry(BaseModel):
-    """A line of services.yaml as written (validated; see the comments at the top of that file)."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str
-    corridor: str
-    operator: str = ""
-    stops: list[str] = Field(min_length=2)
-    weekdays: list[str] = Field(min_length=1)
-    return_weekdays: list[str] = []
-    departure_time: str | None = None
-    departure_times: list[str] | None = None
-    speed_factor: float | None = Field(default=None, gt=0.2, le=3)
-    capacity_feu: dict[Literal["china", "broad_gauge", "europe"], int] | None = None
-    accepts: list[str] | None = None
-    dangerous_goods: list[str] | None = None
-    winter_protection: bool | None = None
-    cr_express: bool | None = None
-    ecommerce: bool = False
-    dwell_hours: float | None = Field(default=None, ge=0)
-    rate_factor: float = Field(default=1.0, gt=0)
-    priority_crossing: bool = False
-    valid_from: date | None = None
-    valid_to: date | None = None
-    suspended: SuspensionEntry | None = None
-
-    @field_validator("weekdays", "return_weekdays")
-    @classmethod
-    def _wd(cls, v: list[str]) -> list[str]:
-        return _weekdays(v)
-
-    @field_validator("departure_times")
-    @classmethod
-    def _times(cls, v: list[str] | None) -> list[str] | None:
-        return [_hhmm(t) for t in v] if v is not None else v
-
-
-class SeaServiceEntry(BaseModel):
-    """A liner loop of sea_services.yaml as written."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str
-    carrier: str = ""
-    calls_asia: list[str] = Field(min_length=1)
-    calls_europe: list[str] = Field(min_length=1)
-    weekdays: list[str] = Field(min_length=1)
-    capacity_feu: int = Field(gt=0)
-    departure_time: str = "18:00"
-
-    @field_validator("weekdays")
-    @classmethod
-    def _wd(cls, v: list[str]) -> list[str]:
-        return _weekdays(v)
-
-
-class FlightEntry(BaseModel):
-    """A freighter rotation of air_services.yaml as written (it flies back the same days)."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str
-    operator: str = ""
-    from_: str = Field(alias="from")
-    to: str
-    weekdays: list[str] = Field(min_length=1)
-    departure_time: str = "02:00"
-    capacity_kg: int = 100000
-
-    @field_validator("weekdays")
-    @classmethod
-    def _wd(cls, v: list[str]) -> list[str]:
-        return _weekdays(v)
 
 
 @dataclass(frozen=True)
@@ -393,6 +294,8 @@ def rail_path(network: Network, a: str, b: str) -> list[RailStep]:
 def _load_entries(
     src: DataSource,
 ) -> tuple[dict[str, Any], list[RailServiceEntry], list[SeaServiceEntry], list[FlightEntry], Parameters]:
+    from landbridge.timetable.entries import FlightEntry, RailServiceEntry, SeaServiceEntry
+
     doc = src.yaml(SERVICES)
     defaults = doc.get("defaults") or {}
     rail = validate_entries(src.display(SERVICES), doc.get("services"), RailServiceEntry, section="services")
