@@ -131,3 +131,27 @@ def test_fast_path_stores_what_the_route_stores(client, db, world, shipper, fast
 
     rec = db.read(lambda s: _stored(s, shipper.customer_id, "stored-1"))
     assert rec is not None and rec.response == body and rec.status_code == 201
+
+
+def test_encode_is_jsonresponse_byte_for_byte():
+    """The answer's encoding, with the itinerary's JSON kept per option, is what JSONResponse renders."""
+    from fastapi.responses import JSONResponse
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from landbridge.booking.fast import encode
+
+    leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+    value = st.recursive(leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(), c, max_size=3))
+    itinerary = st.dictionaries(st.text(), value, max_size=4)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.dictionaries(st.text(), value, max_size=4), itinerary, st.dictionaries(st.text(), value, max_size=4))
+    def check(before, it, after):
+        body = {**{k: v for k, v in before.items() if k != "itinerary"}, "itinerary": it}
+        body.update({k: v for k, v in after.items() if k not in body})
+        assert encode(body).encode() == JSONResponse(body).body
+        assert encode(body) == encode(body)  # the kept itinerary gives the same text
+        assert encode(before).encode() == JSONResponse(before).body
+
+    check()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,7 +39,28 @@ from landbridge.idempotency.service import check_key, fingerprint, run_core_asyn
 PATH = "/v1/bookings"
 MAX_KEY_HEADER_CHARS = 200  # the route's Header(max_length=200): longer keys get its 422
 # The answer's JSON as Starlette's JSONResponse renders it (compact, UTF-8, no NaN).
-encode = partial(json.dumps, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode
+_ITINERARIES_MAX = 20_000  # as service._OPTIONS_MAX: one entry per cached option
+_itineraries: dict[int, tuple[Any, str]] = {}
+
+
+def encode(body: Any) -> str:
+    """`body` as JSONResponse encodes it, byte for byte. The itinerary, most of a booking's answer, is the booked
+    option's document, the same object for every booking of that option (service.bookable_option keeps options in
+    memory): its JSON is kept with it and spliced in, where the top-level members are `key:value` joined by commas."""
+    itinerary = body.get("itinerary") if isinstance(body, dict) else None
+    if not isinstance(itinerary, dict):
+        return _dumps(body)
+    hit = _itineraries.get(id(itinerary))
+    if hit is None or hit[0] is not itinerary:  # an id can be reused once its object is gone
+        if len(_itineraries) >= _ITINERARIES_MAX:
+            _itineraries.clear()
+        hit = _itineraries[id(itinerary)] = (itinerary, _dumps(itinerary))
+    keys = list(body)
+    at = keys.index("itinerary")
+    parts = [_dumps({k: body[k] for k in keys[:at]})[1:-1], '"itinerary":' + hit[1]]
+    parts.append(_dumps({k: body[k] for k in keys[at + 1 :]})[1:-1])
+    return "{" + ",".join(p for p in parts if p) + "}"
 
 
 def _bearer(value: str | None) -> str | None:

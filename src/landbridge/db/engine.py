@@ -341,7 +341,11 @@ class Database:
             return fn(s)
 
     def _write_core_once(self, fn: Callable[[Connection], T]) -> T:
-        with self._writer_engine.begin() as conn:
+        return self._core_unit(self._writer_engine, fn)
+
+    @staticmethod
+    def _core_unit(engine: Engine, fn: Callable[[Connection], T]) -> T:
+        with engine.begin() as conn:
             return fn(conn)
 
     def _async(self) -> async_sessionmaker[AsyncSession]:
@@ -377,6 +381,8 @@ class Database:
                 return result  # type: ignore[return-value]
             sync = self.write_core if core else self.write
             return await asyncio.get_running_loop().run_in_executor(self._writer, sync, fn)
+        from sqlalchemy.util import greenlet_spawn
+
         sessions = self._async()
         engine = self._async_engine
         assert engine is not None
@@ -384,8 +390,9 @@ class Database:
         for attempt in range(WRITE_RETRIES):
             try:
                 if core:
-                    async with engine.begin() as conn:
-                        return await conn.run_sync(fn)
+                    # The whole unit (checkout, BEGIN, statements, COMMIT, checkin) in one greenlet on the async
+                    # engine's connections: AsyncConnection would spawn one for each of those steps.
+                    return await greenlet_spawn(self._core_unit, engine.sync_engine, fn)
                 async with sessions() as session, session.begin():
                     return await session.run_sync(fn)
             except DBAPIError as exc:
