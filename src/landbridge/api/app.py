@@ -82,6 +82,9 @@ def create_app(db: Database | str | None = None) -> FastAPI:
     app.state.db = database
     database.serve_with_deadlines()  # no transaction of a request may wait on a silent database for long
     errors.install(app)
+    from landbridge.booking.fast import BookingFastPath
+
+    app.add_middleware(BookingFastPath)  # innermost: every middleware below applies to it as to the route
     app.add_middleware(errors.CleanInput)
     app.add_middleware(limits.HeaderLimit)
     app.add_middleware(limits.RequestDeadline)

@@ -81,11 +81,12 @@ def section_rows(dep: Departure) -> list[dict[str, Any]]:
     ]
 
 
-def insert_sections(s: Session, rows: list[dict[str, Any]]) -> None:
+def insert_sections(s: Session | Connection, rows: list[dict[str, Any]]) -> None:
     """Insert section rows that are not there yet (concurrent inserts of the same rows are harmless)."""
     if rows:
-        ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(DEPARTURE_SECTIONS)
-        s.connection().execute(ins.on_conflict_do_nothing(index_elements=["departure_id", "section_index"]), rows)
+        conn = s.connection() if isinstance(s, Session) else s
+        ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(DEPARTURE_SECTIONS)
+        conn.execute(ins.on_conflict_do_nothing(index_elements=["departure_id", "section_index"]), rows)
 
 
 # Built once: the conditional UPDATE that takes FEU on sections [i, j) of a departure, and the select
@@ -128,11 +129,11 @@ _ROWS = (
 _ANY = select(DEPARTURE_SECTIONS.c.section_index).where(DEPARTURE_SECTIONS.c.departure_id == bindparam("d")).limit(1)
 
 
-def reserve(s: Session, world: World, legs: Iterable[tuple[str, int, int]], mfeu: int) -> None:
+def reserve(s: Session | Connection, world: World, legs: Iterable[tuple[str, int, int]], mfeu: int) -> None:
     """Take `mfeu` on sections [board, alight) of each (departure id, board, alight); all or nothing.
 
     Raises ConflictError (the caller's transaction then rolls back) when any section lacks room."""
-    conn = s.connection()
+    conn = s.connection() if isinstance(s, Session) else s
     for dep_id, i, j in sorted(legs):
         taken = _take(conn, dep_id, i, j, mfeu)
         if len(taken) == j - i:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, insert, or_, select, text, true, update
+from sqlalchemy import ColumnElement, Connection, CursorResult, and_, bindparam, insert, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
@@ -181,11 +181,16 @@ _options: dict[str, BookableOption] = {}
 _OPTIONS_MAX = 20_000
 
 
-def bookable_option(s: Session, option_id: str) -> BookableOption | None:
+def connection(s: Session | Connection) -> Connection:
+    """The Connection of a unit: a Session's, or the Connection a Core unit is given (Database.write_core)."""
+    return s.connection() if isinstance(s, Session) else s
+
+
+def bookable_option(s: Session | Connection, option_id: str) -> BookableOption | None:
     hit = _options.get(option_id)
     if hit is not None:
         return hit
-    r = s.connection().execute(_OPTION, {"id": option_id}).mappings().first()
+    r = connection(s).execute(_OPTION, {"id": option_id}).mappings().first()
     if r is None:
         return None
     o = r["option"]
@@ -221,7 +226,7 @@ def bookable_option(s: Session, option_id: str) -> BookableOption | None:
     return opt
 
 
-def _option(s: Session, option_id: str, customer_id: str) -> BookableOption:
+def _option(s: Session | Connection, option_id: str, customer_id: str) -> BookableOption:
     opt = bookable_option(s, option_id) if len(option_id) <= 32 else None
     # Options quoted by a shipper belong to its customer; operators' quotes may be booked for anyone.
     if opt is None or (opt.customer_id is not None and opt.customer_id != customer_id):
@@ -230,11 +235,14 @@ def _option(s: Session, option_id: str, customer_id: str) -> BookableOption:
 
 
 # ---- bookings --------------------------------------------------------------------------------
-def _customer_for(s: Session, principal: Principal, customer_id: str | None) -> str:
+_CUSTOMER = select(Customer.id).where(Customer.id == bindparam("id"))
+
+
+def _customer_for(s: Session | Connection, principal: Principal, customer_id: str | None) -> str:
     if principal.is_operator:
         if not customer_id:
             raise FieldError("customer_id", "Operators book for a customer: give customer_id.")
-        if s.get(Customer, customer_id) is None:
+        if connection(s).execute(_CUSTOMER, {"id": customer_id}).first() is None:
             raise FieldError("customer_id", f"No customer {customer_id!r}.")
         return customer_id
     if customer_id and customer_id != principal.customer_id:
@@ -281,8 +289,11 @@ _INSERT_RESERVATIONS = DirectStatement(
 _INSERT_EVENT = DirectStatement(insert(EVENTS), _EVENT_COLUMNS)
 
 
-def create_booking(s: Session, principal: Principal, body: BookingIn, now: datetime | None = None) -> dict[str, Any]:
-    """Reserve slots on every rail departure of the option (all or none) and record the booking."""
+def create_booking(
+    s: Session | Connection, principal: Principal, body: BookingIn, now: datetime | None = None
+) -> dict[str, Any]:
+    """Reserve slots on every rail departure of the option (all or none) and record the booking. Runs on a Session
+    or on the Connection of a Core unit (Database.write_core: the API's hot path)."""
     now = now or utcnow()
     customer_id = _customer_for(s, principal, body.customer_id)
     opt = _option(s, body.option_id, customer_id)
@@ -330,7 +341,7 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
         "created_at": now,
         "updated_at": now,
     }
-    conn = s.connection()
+    conn = connection(s)
     _INSERT_BOOKING.execute(conn, row)
     res = [
         {"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
@@ -357,7 +368,7 @@ def create_booking(s: Session, principal: Principal, body: BookingIn, now: datet
 
 
 def _equipment_rows(
-    s: Session,
+    s: Session | Connection,
     booking_id: str,
     items: list[ContainerIn],
     containers: int,
@@ -406,16 +417,20 @@ def _equipment_rows(
             }
         )
     if seen:
-        busy = s.execute(
-            select(BookingContainer.equipment_reference, Booking.id)
-            .join(Booking, Booking.id == BookingContainer.booking_id)
-            .where(
-                BookingContainer.equipment_reference.in_(list(seen)),
-                Booking.id != booking_id,
-                Booking.status.not_in(RELEASES_CAPACITY),
-                Booking.transport_status != "delivered",
+        busy = (
+            connection(s)
+            .execute(
+                select(BookingContainer.equipment_reference, Booking.id)
+                .join(Booking, Booking.id == BookingContainer.booking_id)
+                .where(
+                    BookingContainer.equipment_reference.in_(list(seen)),
+                    Booking.id != booking_id,
+                    Booking.status.not_in(RELEASES_CAPACITY),
+                    Booking.transport_status != "delivered",
+                )
             )
-        ).first()
+            .first()
+        )
         if busy is not None:
             raise ConflictError(
                 f"Container {busy[0]} is on booking {busy[1]}, which has not been delivered yet; check the number."

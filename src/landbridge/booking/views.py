@@ -52,7 +52,7 @@ NO_BOOKING = {"description": "No such booking (another customer's is not found e
 Limit = Annotated[int, Query(ge=1, le=100, description="Page length (at most 100).")]
 
 
-def _linked(booking: dict[str, Any]) -> dict[str, Any]:
+def linked(booking: dict[str, Any]) -> dict[str, Any]:
     """A booking as the API answers it: the service's record plus the URLs of its documents (the CIM/SMGS
     note only when the booking travels by rail)."""
     from landbridge.booking.consignment import has_rail_legs
@@ -178,7 +178,7 @@ async def create_booking(
         p.owner,
         idempotency_key,
         body.model_dump(mode="json"),
-        lambda s: _linked(service.create_booking(s, p, body)),
+        lambda s: linked(service.create_booking(s, p, body)),
     )
 
 
@@ -224,7 +224,7 @@ def list_bookings(
 @router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"], responses={404: NO_BOOKING})
 def get_booking(booking_id: str, db: DB, p: Caller) -> dict[str, Any]:
     """A booking with its itinerary, reservations and the audit trail of its status changes."""
-    return _linked(db.read(lambda s: service.get_booking(s, p, booking_id)))
+    return linked(db.read(lambda s: service.get_booking(s, p, booking_id)))
 
 
 @router.post(
@@ -244,7 +244,7 @@ async def cancel_booking(
         p.owner,
         idempotency_key,
         {"reason": reason},
-        lambda s: _linked(service.change_status(s, p, booking_id, "cancelled", reason)),
+        lambda s: linked(service.change_status(s, p, booking_id, "cancelled", reason)),
         status=200,
     )
 
@@ -266,7 +266,7 @@ async def change_status(
         p.owner,
         idempotency_key,
         body.model_dump(),
-        lambda s: _linked(service.change_status(s, p, booking_id, body.status, body.note)),
+        lambda s: linked(service.change_status(s, p, booking_id, body.status, body.note)),
         status=200,
     )
 
@@ -275,7 +275,7 @@ async def change_status(
 def set_equipment(booking_id: str, body: EquipmentIn, db: DB, p: Caller) -> dict[str, Any]:
     """Give the booking's containers: ISO 6346 numbers (check digit verified), size-type codes (45G1...), seals and
     the verified gross mass. Replaces the list; shippers until the train leaves, operators until delivery."""
-    return _linked(db.write(lambda s: service.set_equipment(s, p, booking_id, body.equipment)))
+    return linked(db.write(lambda s: service.set_equipment(s, p, booking_id, body.equipment)))
 
 
 @router.get(

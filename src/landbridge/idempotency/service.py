@@ -24,8 +24,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, delete
+from sqlalchemy import ColumnElement, Connection, CursorResult, Table, Text, bindparam, delete
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -70,13 +72,14 @@ _RECORDS = table(IdempotencyRecord)
 
 def _claim_statement(
     insert: Callable[[Table], postgresql.Insert] | Callable[[Table], sqlite.Insert],
+    body: ColumnElement[Any],
 ) -> ReturningInsert[tuple[str]]:
     ins = insert(_RECORDS).values(
         owner=bindparam("owner"),
         key=bindparam("key"),
         fingerprint=bindparam("fp"),
         status_code=bindparam("status"),
-        response=bindparam("body", type_=JSONDoc),
+        response=body,
         created_at=bindparam("now", type_=UTCDateTime),
     )
     return ins.on_conflict_do_update(  # a record past its retention is overwritten, a live one is left alone
@@ -91,17 +94,27 @@ def _claim_statement(
     ).returning(_RECORDS.c.owner)
 
 
-# Built once, run on the driver's cursor (landbridge.db.direct): one statement of every keyed request.
+# Built once, run on the driver's cursor (landbridge.db.direct): one statement of every keyed request. The
+# answer is given as a value (encoded by the column type), or as JSON text already encoded for the response
+# (`_CLAIM_ENCODED`: the same bytes are stored and sent, encoded once).
+_BODY = bindparam("body", type_=JSONDoc)
 _CLAIM = {
-    "postgresql": DirectStatement(_claim_statement(pg_insert)),
-    "sqlite": DirectStatement(_claim_statement(sqlite_insert)),
+    "postgresql": DirectStatement(_claim_statement(pg_insert, _BODY)),
+    "sqlite": DirectStatement(_claim_statement(sqlite_insert, _BODY)),
+}
+_CLAIM_ENCODED = {
+    "postgresql": DirectStatement(_claim_statement(pg_insert, sql_cast(bindparam("body", type_=Text), JSONB))),
+    "sqlite": DirectStatement(_claim_statement(sqlite_insert, bindparam("body", type_=Text))),  # JSON is text there
 }
 
 
-def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
-    """Store the result under (owner, key) unless a live record holds the key; True when stored."""
+def _claim(
+    s: Session | Connection, owner: str, key: str, fp: str, status: int, body: Any, encoded: bool = False
+) -> bool:
+    """Store the result under (owner, key) unless a live record holds the key; True when stored. `encoded`: `body`
+    is the answer's JSON text."""
     now = utcnow()
-    conn = s.connection()
+    conn = s.connection() if isinstance(s, Session) else s
     params = {
         "owner": owner,
         "key": key,
@@ -111,7 +124,7 @@ def _claim(s: Session, owner: str, key: str, fp: str, status: int, body: Any) ->
         "now": now,
         "cutoff": now - RETENTION,
     }
-    return bool(_CLAIM[conn.dialect.name].rows(conn, params))
+    return bool((_CLAIM_ENCODED if encoded else _CLAIM)[conn.dialect.name].rows(conn, params))
 
 
 def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
@@ -189,6 +202,47 @@ async def run_async(
             return done
         if isinstance(exc, KeyTaken):
             return await db.write_async(_unit(owner, key, fp, work))
+        raise
+
+
+def _core_unit(
+    owner: str, key: str | None, fp: str, work: Callable[[Connection], tuple[int, Any]], encode: Callable[[Any], str]
+) -> Callable[[Connection], tuple[int, str, bool]]:
+    def unit(conn: Connection) -> tuple[int, str, bool]:
+        status, body = work(conn)
+        text = encode(body)
+        if key is not None and 200 <= status < 300 and not _claim(conn, owner, key, fp, status, text, encoded=True):
+            raise KeyTaken()
+        return status, text, False
+
+    return unit
+
+
+async def run_core_async(
+    db: Database,
+    owner: str,
+    key: str | None,
+    fp: str,
+    work: Callable[[Connection], tuple[int, Any]],
+    encode: Callable[[Any], str],
+) -> tuple[int, str, bool]:
+    """`run_async` for a unit of Core statements (Database.write_core_async: no ORM Session), answering JSON text:
+    `encode(body)` is computed once, stored as the record's answer and returned to be sent (a replay encodes the
+    stored answer the same way). Same rules as `run`: one transaction, the record inserted last, a taken key
+    rolls the work back and answers with the stored result (409 for another request).
+
+    Returns (status, JSON text, replayed)."""
+    unit = _core_unit(owner, key, fp, work, encode)
+    if key is None:
+        return await db.write_core_async(unit)
+    try:
+        return await db.write_core_async(unit)
+    except Exception as exc:
+        done = _replayed(await db.read_async(lambda s: _stored(s, owner, key)), fp)
+        if done:
+            return done[0], encode(done[1]), True
+        if isinstance(exc, KeyTaken):
+            return await db.write_core_async(unit)
         raise
 
 
