@@ -151,7 +151,9 @@ def test_dead_letters_and_replay(client, db, world, shipper, op):
                 f"/v1/event-subscriptions/{sid}/deliveries", params={"status": "dead"}, headers=shipper.headers
             ).json()
 
-        _drain(db, _settings(retry_for_s=0.3), lambda: len(dead()) == len(events))
+        # A window long enough for several attempts even when the machine is loaded (the first attempt can
+        # come a good fraction of a second after the events were stored), short enough for a quick test.
+        _drain(db, _settings(retry_for_s=2.5), lambda: len(dead()) == len(events))
         assert all(d["attempts"] >= 1 and d["lastStatusCode"] == 500 for d in dead())
         assert max(d["attempts"] for d in dead()) >= 2  # retried before it was given up
         down["on"] = False
