@@ -13,7 +13,7 @@ km, mass in kg (of the goods), results in kg CO2e, intensities in g CO2e per ton
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -383,18 +383,24 @@ def transfer_hubs(legs: Sequence[LegSpec]) -> list[Hub]:
     return [h for h, _ in _ordered_hubs(legs)]
 
 
+#: How one leg's emissions are worked out: `leg_emissions`, or a caller's memo of it (same arguments, same result).
+LegEmissions = Callable[[LegSpec, float, FactorSet, int], LegResult]
+
+
 def shipment_emissions(
     legs: Sequence[LegSpec],
     mass_kg: float,
     containers: float,
     factors: FactorSet,
     hubs: Sequence[Hub] | None = None,
+    leg_result: LegEmissions = leg_emissions,
 ) -> ShipmentEmissions:
     """Emissions of a shipment of `mass_kg` kg of goods in `containers` containers over `legs`: every leg
     (sections summed) and every hub (default: `transfer_hubs(legs)`, which includes each leg's inner hubs).
-    The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed."""
+    The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed.
+    `leg_result` computes each leg (a memo of `leg_emissions` may stand in for it)."""
     _check(mass_kg, containers)
-    leg_results = tuple(leg_emissions(x, mass_kg, factors, k) for k, x in enumerate(legs))
+    leg_results = tuple(leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs))
     hub_list = _ordered_hubs(legs) if hubs is None else [(h, None) for h in hubs]
     hub_results = tuple(hub_emissions(h, containers, mass_kg, factors, k) for h, k in hub_list)
     return ShipmentEmissions(mass_kg, containers, leg_results, hub_results, factors.info.to_dict())

@@ -98,6 +98,7 @@ class Boarding:
     ride_seconds: tuple[float, ...]
     alights: tuple[int, ...]
     co2e_g_per_t: tuple[float, ...]
+    arrive_offsets_s: tuple[float, ...]  # each ride's Ride.arrive_offset_s (the search's hot loop reads these)
     # per tariff period, per ride: (freight USD per FEU, fixed USD per container, dangerous goods USD)
     coefficients: tuple[tuple[tuple[float, float, float], ...], ...]
 
@@ -113,6 +114,7 @@ class Boarding:
             tuple(r.arrive_offset_s - off for r in rides),
             tuple(r.alight_stop for r in rides),
             tuple(r.co2e_g_per_t for r in rides),
+            tuple(r.arrive_offset_s for r in rides),
             tuple(
                 tuple(
                     (p.freight_usd_per_feu, p.fixed_usd_per_container, p.dangerous_usd_per_container)

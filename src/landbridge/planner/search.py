@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from landbridge.planner.bounds import LowerBounds
 from landbridge.planner.routes import COVER_WINDOW_S, MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
 from landbridge.pricing import Load
@@ -163,23 +165,21 @@ def _period_span(index: RouteIndex, pidx: int) -> tuple[float, float]:
 def _destination_bounds(req: SearchRequest, n: int, cf: float) -> tuple[list[float], ...]:
     """Per gateway, least (seconds, USD, kg CO2e) from arriving there to the door: with at least one more
     ride (bound_*) and, counting the egress truck from there too, onward (onward_*): six lists, all
-    gateways at once (each gateway's minimum over the egress trucks, the gateways they reach skipped)."""
+    gateways at once (each gateway's minimum over the egress trucks, the gateways they reach skipped).
+    In numpy over all egress gateways at once: the same float operations as per gateway in Python."""
     mass_kg = req.mass_t / 1000
-    secs, usds, kgs = [], [], []
-    for g, t in req.egress.items():
-        gb = req.bounds.towards(g)
-        truck_s, truck_usd, truck_kg = t.hours * 3600, t.usd, t.co2e_kg
-        secs.append([INF if x == INF else x + truck_s for x in gb.seconds])
-        usds.append(
-            [
-                INF if x == INF else n * (cf * f + fee) + truck_usd
-                for x, f, fee in zip(gb.seconds, gb.freight_usd_per_feu, gb.fees_usd_per_container)
-            ]
-        )
-        kgs.append([INF if x == INF else mass_kg * c + truck_kg for x, c in zip(gb.seconds, gb.co2e_g_per_t)])
     n_stops = len(req.boardings)
-    if secs:
-        bound_s, bound_usd, bound_kg = (list(map(min, zip(*xs))) for xs in (secs, usds, kgs))
+    if req.egress:
+        trucks = list(req.egress.items())
+        m = np.stack([req.bounds.matrix(g) for g, _ in trucks])  # egress x (s, freight, fees, g/t) x gateways
+        seconds, freight, fees, g_per_t = m[:, 0], m[:, 1], m[:, 2], m[:, 3]
+        truck_s = np.array([[t.hours * 3600] for _, t in trucks])
+        truck_usd = np.array([[t.usd] for _, t in trucks])
+        truck_kg = np.array([[t.co2e_kg] for _, t in trucks])
+        unreachable = seconds == INF
+        bound_s: list[float] = np.where(unreachable, INF, seconds + truck_s).min(axis=0).tolist()
+        bound_usd: list[float] = np.where(unreachable, INF, n * (cf * freight + fees) + truck_usd).min(axis=0).tolist()
+        bound_kg: list[float] = np.where(unreachable, INF, mass_kg * g_per_t + truck_kg).min(axis=0).tolist()
     else:
         bound_s, bound_usd, bound_kg = [INF] * n_stops, [INF] * n_stops, [INF] * n_stops
     onward_s, onward_usd, onward_kg = list(bound_s), list(bound_usd), list(bound_kg)
@@ -386,29 +386,28 @@ class Search:
         fc, fe, kb = self.fc, self.fe, k + 1
         bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
         simple = req.capacity is None and not req.winter_months
-        for r, ride in enumerate(b.rides):
-            arrive = e0 + ride.arrive_offset_s
-            usd = c0 + costs[r]
-            e = e_base + mass_t * ride.co2e_g_per_t / 1000
-            q = ride.alight_stop
+        trip, transfer = route.trips[run], after_rail and rail
+        for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
+            arrive = e0 + offset
+            usd = c0 + cost
+            e = e_base + mass_t * g / 1000
             egress = egress_of.get(q)
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
-            worth = egress is not None and self._worth_finishing(arrive, usd, e, k, egress, sea)
-            if not worth:
+            if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
                 sec = bound_s[q]
                 if sec == INF:
                     continue
                 tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
-                worth = True
-                for d in self.targets:
+                beaten = False
+                for d in self.targets:  # (read each time: _offer may replace the list)
                     if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
-                        worth = False
+                        beaten = True
                         break
-                if not worth:
+                if beaten:
                     continue
             if simple:
-                step: RideFields = (ride, e0, route.trips[run], pidx, False, after_rail and rail)
+                step: RideFields = (ride, e0, trip, pidx, False, transfer)
                 # Without an egress truck here the bound check above is the label's `_hopeless` check.
                 self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
                 continue
