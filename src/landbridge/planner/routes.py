@@ -197,7 +197,9 @@ class RouteIndex:
         # USD of each ride of a boarding per (id of the boarding, tariff period, load price signature), from searches.
         self.ride_cost_cache: dict[tuple[int, int, tuple[int, float, bool]], tuple[float, ...]] = {}
         # Per destination and load: bounds towards it and boarding plans, shared by searches (planner.search).
-        self.destination_cache: dict[tuple[object, ...], tuple[Any, ...]] = {}
+        self.destination_cache: dict[tuple[object, ...], Any] = {}
+        # Per boardings list (id; the lists live in the boardings cache): its rides in flat arrays (planner.search).
+        self.flat_boardings: dict[int, Any] = {}
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:
