@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from landbridge.cargo import CargoCatalog
@@ -58,6 +59,8 @@ TRUCK_CACHE_SIZE = 4096  # (place, load) pairs whose truck legs are kept
 # Per ride (and service, tariff period, load) or truck leg: the emission model's leg and the cost lines, kept
 # at most (shared by every option that uses them; emptied whole when full).
 OPTION_PARTS_CACHE_SIZE = 50_000
+# A cost line with its USD amount as money (rounded to cents once, when the line is made).
+PricedLine = tuple[CostLine, Decimal]
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,9 @@ class Planner:
         self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
-        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, CostLine]] = {}
+        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine]] = {}
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
-        self._ride_lines: dict[tuple[object, ...], tuple[CostLine, ...]] = {}
+        self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
 
     def _min_gap_s(self) -> float:
         s = self.settings
@@ -326,8 +329,10 @@ class Planner:
         the request's, as `_search_request` prices it)."""
         legs, lines, specs, rides = self._legs_and_lines(v, j, period, load)
         pickup = legs[0].departure
-        convert = conversion.convert if conversion else money
-        items = [CostItem(line.kind, line.label, convert(line.usd)) for line in lines]
+        if conversion:
+            items = [CostItem(line.kind, line.label, conversion.convert(line.usd)) for line, _ in lines]
+        else:
+            items = [CostItem(line.kind, line.label, usd) for line, usd in lines]
         main = max((l for l in legs if l.mode != "truck"), key=lambda l: l.distance_km).mode
         emissions = self.emissions.shipment(specs, v.mass_kg, v.containers)
         return Option(
@@ -349,14 +354,15 @@ class Planner:
 
     def _legs_and_lines(
         self, v: ValidRequest, j: Journey, period: TariffPeriod, load: Load
-    ) -> tuple[list[Leg], list[CostLine], list[LegSpec], list[RideStep]]:
-        """Legs in time order with their cost lines and the emission model's legs; trucks are timed around
-        the rides (the first truck leaves as late as the cut-off allows, never before the cargo is ready)."""
+    ) -> tuple[list[Leg], list[PricedLine], list[LegSpec], list[RideStep]]:
+        """Legs in time order with their cost lines (and each one's USD as money) and the emission model's legs;
+        trucks are timed around the rides (the first truck leaves as late as the cut-off allows, never before
+        the cargo is ready)."""
         places = self.network.places
         gateways = self.routes.gateways
         s = self.settings
         legs: list[Leg] = []
-        lines: list[CostLine] = []
+        lines: list[PricedLine] = []
         specs: list[LegSpec] = []
         rides = [step for step in j.steps if isinstance(step, RideStep)]
         first = rides[0]
@@ -382,7 +388,7 @@ class Planner:
 
     def _truck(
         self,
-        out: tuple[list[Leg], list[CostLine], list[LegSpec]],
+        out: tuple[list[Leg], list[PricedLine], list[LegSpec]],
         period: TariffPeriod,
         load: Load,
         v: ValidRequest,
@@ -398,7 +404,8 @@ class Planner:
         parts = self._truck_parts.get(key)
         if parts is None:
             spec = LegSpec("road", frm.id, to.id, km, frm_name=frm.name, to_name=to.name)
-            parts = (spec, truck_line(period, load, km, f"{what} {frm.name} to {to.name}"))
+            line = truck_line(period, load, km, f"{what} {frm.name} to {to.name}")
+            parts = (spec, (line, money(line.usd)))
             if len(self._truck_parts) >= OPTION_PARTS_CACHE_SIZE:
                 self._truck_parts.clear()
             self._truck_parts[key] = parts
@@ -437,7 +444,7 @@ class Planner:
         return parts
 
     def _ride(
-        self, out: tuple[list[Leg], list[CostLine], list[LegSpec]], v: ValidRequest, step: RideStep, load: Load
+        self, out: tuple[list[Leg], list[PricedLine], list[LegSpec]], v: ValidRequest, step: RideStep, load: Load
     ) -> datetime:
         ride = step.ride
         service, board, alight, spec = self._ride_spec(ride, step.service_index)
@@ -469,7 +476,8 @@ class Planner:
         lines = self._ride_lines.get(key)
         if lines is None:
             lines = tuple(
-                ride_lines(
+                (line, money(line.usd))
+                for line in ride_lines(
                     self.tariffs.periods[step.period],
                     ride.prices[step.period],
                     ride.facts,

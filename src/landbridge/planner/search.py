@@ -435,10 +435,17 @@ class Search:
         rail = route.mode_code == MODE_RAIL
         sea = route.mode_code == MODE_SEA
         after_rail = label[10]
-        run = self._first_run(route, earliest - b.depart_offset_s)
-        if run >= len(route.epochs):
-            return
-        e0 = route.epochs[run]
+        # The first run leaving at `earliest` or later: a bisection when the departures there are listed.
+        x = earliest - b.depart_offset_s
+        epochs = route.epochs
+        lo, hi = route.covered
+        run = bisect_left(epochs, x) if lo <= x < hi else len(epochs)
+        if run == len(epochs):
+            run = self.index.next_run(route, x)
+            epochs = route.epochs  # (listing more departures may have replaced the list)
+            if run >= len(epochs):
+                return
+        e0 = epochs[run]
         t_board = e0 + b.depart_offset_s
         if self._base_lo <= t_board < self._base_hi:
             pidx = self._base_period
@@ -491,15 +498,6 @@ class Search:
             if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
                 return False
         return True
-
-    def _first_run(self, route: Route, x: float) -> int:
-        """The first run of `route` whose departure offset epoch is at `x` or later (len(epochs) when none)."""
-        lo, hi = route.covered
-        if lo <= x < hi:
-            run = bisect_left(route.epochs, x)
-            if run < len(route.epochs):
-                return run
-        return self.index.next_run(route, x)
 
     def _offer_with_rules(
         self,
