@@ -15,13 +15,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from landbridge.emissions.factors import HUB_KINDS, MODES, FactorSet, HubFactor, Intensity
 from landbridge.errors import InvalidRequestError
 
 LEG_MODES = ("road", "rail", "sea", "air", "ferry")
+
+_T = TypeVar("_T")
+
+
+class once_property(Generic[_T]):
+    """`functools.cached_property` without the lock Python 3.11 takes on every first read (a quote reads a few
+    dozen of these per option). The values are sums of frozen figures: two threads computing one at once
+    store the same value."""
+
+    def __init__(self, fn: Callable[[Any], _T]):
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> once_property[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | once_property[_T]:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value  # read from the instance from now on (this is a non-data descriptor)
+        return value
 
 
 # ---- what a caller describes ----------------------------------------------------------------------
@@ -131,23 +157,23 @@ class LegResult:
     mass_kg: float
     parts: tuple[PartResult, ...]
 
-    @cached_property
+    @once_property
     def distance_km(self) -> float:
         return sum(p.distance_km for p in self.parts)
 
-    @cached_property
+    @once_property
     def ttw_kg(self) -> float:
         return sum(p.ttw_kg for p in self.parts)
 
-    @cached_property
+    @once_property
     def wtt_kg(self) -> float:
         return sum(p.wtt_kg for p in self.parts)
 
-    @cached_property
+    @once_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    @cached_property
+    @once_property
     def data_quality(self) -> str:
         return "specific" if all(p.intensity.data_quality == "specific" for p in self.parts) else "default"
 
@@ -237,19 +263,19 @@ class ShipmentEmissions:
     hubs: tuple[HubResult, ...]
     factor_set: dict[str, Any] = field(default_factory=dict)
 
-    @cached_property
+    @once_property
     def ttw_kg(self) -> float:
         return sum(x.ttw_kg for x in self.legs) + sum(h.ttw_kg for h in self.hubs)
 
-    @cached_property
+    @once_property
     def wtt_kg(self) -> float:
         return sum(x.wtt_kg for x in self.legs) + sum(h.wtt_kg for h in self.hubs)
 
-    @cached_property
+    @once_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    @cached_property
+    @once_property
     def data_quality(self) -> str:
         qualities = [x.data_quality for x in self.legs] + [h.factor.data_quality for h in self.hubs if h.factor]
         return "specific" if qualities and all(q == "specific" for q in qualities) else "default"

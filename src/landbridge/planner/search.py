@@ -690,21 +690,21 @@ class Search:
             return True
         tr, ts, c, cr, e, k = label[1], label[2], label[3], label[4], label[5], label[6]
         cs, crs, es = c * self.fc, cr * self.fc, e * self.fe
+        fc, fe = self.fc, self.fe
+        beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
         for o in bag:
             if o[1] <= tr and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
                 return False
-        bag[:] = [
-            o
-            for o in bag
-            if not (
-                o[6] >= k
-                and tr <= o[1]
-                and ts <= o[2]
-                and c <= o[3] * self.fc
-                and cr <= o[4] * self.fc
-                and e <= o[5] * self.fe
-            )
-        ]
+            if o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe:
+                beats = True
+        if beats:
+            bag[:] = [
+                o
+                for o in bag
+                if not (
+                    o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe
+                )
+            ]
         bag.append(label)
         return True
 
