@@ -58,7 +58,7 @@ PRACTICAL_CO2E_SHARE = 0.05
 TRUCK_CACHE_SIZE = 4096  # (place, load) pairs whose truck legs are kept
 # Per ride (and service, tariff period, load) or truck leg: the emission model's leg and the cost lines, kept
 # at most (shared by every option that uses them; emptied whole when full).
-OPTION_PARTS_CACHE_SIZE = 50_000
+OPTION_PARTS_CACHE_SIZE = 10_000
 # A cost line with its USD amount as money (rounded to cents once, when the line is made).
 PricedLine = tuple[CostLine, Decimal]
 

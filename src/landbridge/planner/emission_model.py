@@ -23,7 +23,7 @@ from landbridge.emissions import (
 from landbridge.emissions.factors import FactorSet
 from landbridge.timetable.models import RideFacts
 
-LEG_MEMO_SIZE = 20_000  # (leg, mass, position) results kept at most; emptied whole when full
+LEG_MEMO_SIZE = 10_000  # (leg, mass, position) results kept at most; emptied whole when full
 
 
 class EmissionModel(Protocol):
