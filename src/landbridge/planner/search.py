@@ -194,7 +194,10 @@ class FlatBoardings:
     alights: np.ndarray  # gateway index of each ride's alighting stop
     seconds: np.ndarray  # Boarding.ride_seconds
     g_per_t: np.ndarray  # Boarding.co2e_g_per_t
-    costs: dict[tuple[int, tuple[int, float, bool]], np.ndarray] = field(default_factory=dict)  # see _flat_costs
+    # per (tariff period, load signature): every ride's USD end to end, and each boarding's (see _flat_costs)
+    costs: dict[tuple[int, tuple[int, float, bool]], tuple[np.ndarray, list[tuple[float, ...]]]] = field(
+        default_factory=dict
+    )
 
 
 def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> FlatBoardings:
@@ -310,6 +313,7 @@ class Search:
         self._base_lo, self._base_hi = _period_span(index, self._base_period)
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
         self._n = n
+        self._dray: dict[float, tuple[float, float, float]] = {}  # req.drayage by km, once per search
 
     # ---- public ----------------------------------------------------------------------------
     def run(self) -> list[Journey]:
@@ -411,10 +415,11 @@ class Search:
         if plan is None:
             plan = []
             best_t, best_c, best_e = self._best_cases(pidx)
+            costs = self._flat_costs(pidx)[1]
             for b, pos in self._flat.per_stop[stop]:
                 if best_t[pos] < INF:
                     rail = b.route.mode_code == MODE_RAIL
-                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], self._ride_costs(b, pidx)))
+                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos]))
             self._plans[key] = plan
         return plan
 
@@ -599,7 +604,7 @@ class Search:
                 q, starts, mass_kg = flat.alights, flat.starts, self.req.mass_t / 1000
                 x = onward[0][q]
                 ok = x != INF
-                costs = self._flat_costs(pidx)
+                costs = self._flat_costs(pidx)[0]
                 t = np.minimum.reduceat(np.where(ok, flat.seconds + x, INF), starts)
                 c = np.minimum.reduceat(np.where(ok, costs + onward[1][q], INF), starts)
                 e = np.minimum.reduceat(np.where(ok, mass_kg * flat.g_per_t + onward[2][q], INF), starts)
@@ -609,17 +614,18 @@ class Search:
             self._dest.best[pidx] = hit
         return hit
 
-    def _flat_costs(self, pidx: int) -> np.ndarray:
-        """`_ride_costs` of every boarding of the flat list end to end, kept per tariff period and load
-        signature (emptied whole at FLAT_COSTS_SIZE entries)."""
+    def _flat_costs(self, pidx: int) -> tuple[np.ndarray, list[tuple[float, ...]]]:
+        """`_ride_costs` of every boarding of the flat list: end to end in one array, and per boarding; kept per
+        tariff period and load signature (emptied whole at FLAT_COSTS_SIZE entries)."""
         key = (pidx, self._cost_sig)
-        costs = self._flat.costs.get(key)
-        if costs is None:
-            costs = np.array([c for b in self._flat.boardings for c in self._ride_costs(b, pidx)], dtype=float)
+        hit = self._flat.costs.get(key)
+        if hit is None:
+            per_boarding = [self._ride_costs(b, pidx) for b in self._flat.boardings]
+            hit = (np.array([c for costs in per_boarding for c in costs], dtype=float), per_boarding)
             if len(self._flat.costs) >= FLAT_COSTS_SIZE:
                 self._flat.costs.clear()
-            self._flat.costs[key] = costs
-        return costs
+            self._flat.costs[key] = hit
+        return hit
 
     def _ride_costs(self, b: Boarding, pidx: int) -> tuple[float, ...]:
         """USD of each ride of a boarding for this request's load under tariff period `pidx` (cached)."""
@@ -655,7 +661,11 @@ class Search:
         added: list[tuple[int, Label]] = []
         for stop, labels in marked.items():
             for q, km in colocated[stop]:
-                hours, usd, co2 = self.req.drayage(km)
+                dray = self._dray.get(km)
+                if dray is None:
+                    dray = self._dray[km] = self.req.drayage(km)
+                hours, usd, co2 = dray
+                step = DrayStep(stop, q, km)  # (frozen: shared by the labels it extends)
                 for label in labels:
                     if isinstance(label[8], DrayStep):
                         continue
@@ -671,7 +681,7 @@ class Search:
                         label[5] + co2,
                         label[6],
                         label,
-                        DrayStep(stop, q, km),
+                        step,
                         q,
                         label[10],
                     )
