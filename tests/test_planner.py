@@ -381,7 +381,8 @@ def test_a_new_emission_model_plugs_in_per_ride_truck_and_hub(world, ready_date)
 
 def test_shared_search_caches_change_no_answer(world, ready_date):
     """Searches share ride prices, bounds and boarding plans per destination and load, and truck legs per place
-    and load: quotes asked in one order, in the reverse order and each in a fresh planner are the same."""
+    and load; options share legs' emissions per mass and cost lines per ride and load: quotes asked in one
+    order, in the reverse order and each in a fresh planner are the same."""
     from landbridge.planner import Planner
 
     later = ready_date + timedelta(days=40)
@@ -394,6 +395,7 @@ def test_shared_search_caches_change_no_answer(world, ready_date):
         QuoteRequest("Chongqing", "Duisburg", later, cargo="batteries"),
         QuoteRequest("Chengdu", "Duisburg", ready_date, modes=("rail",)),
         QuoteRequest("Chongqing", "Duisburg", ready_date, mass_kg=5000),
+        QuoteRequest("Chongqing", "Duisburg", ready_date, mass_kg=5000, currency="EUR"),  # shared lines, converted
         QuoteRequest("Duisburg", "Chongqing", ready_date, cargo="electronics", containers=2),
         QuoteRequest("Hamburg", "Chongqing", later, modes=("rail", "sea")),
         # Same trucks and load, different services: only parcels ride the Chengdu e-commerce train.

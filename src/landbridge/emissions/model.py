@@ -13,15 +13,41 @@ km, mass in kg (of the goods), results in kg CO2e, intensities in g CO2e per ton
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from landbridge.emissions.factors import HUB_KINDS, MODES, FactorSet, HubFactor, Intensity
 from landbridge.errors import InvalidRequestError
 
 LEG_MODES = ("road", "rail", "sea", "air", "ferry")
+
+_T = TypeVar("_T")
+
+
+class once_property(Generic[_T]):
+    """`functools.cached_property` without the lock Python 3.11 takes on every first read (a quote reads a few
+    dozen of these per option). The values are sums of frozen figures: two threads computing one at once
+    store the same value."""
+
+    def __init__(self, fn: Callable[[Any], _T]):
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> once_property[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | once_property[_T]:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value  # read from the instance from now on (this is a non-data descriptor)
+        return value
 
 
 # ---- what a caller describes ----------------------------------------------------------------------
@@ -131,23 +157,23 @@ class LegResult:
     mass_kg: float
     parts: tuple[PartResult, ...]
 
-    @cached_property
+    @once_property
     def distance_km(self) -> float:
         return sum(p.distance_km for p in self.parts)
 
-    @cached_property
+    @once_property
     def ttw_kg(self) -> float:
         return sum(p.ttw_kg for p in self.parts)
 
-    @cached_property
+    @once_property
     def wtt_kg(self) -> float:
         return sum(p.wtt_kg for p in self.parts)
 
-    @cached_property
+    @once_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    @cached_property
+    @once_property
     def data_quality(self) -> str:
         return "specific" if all(p.intensity.data_quality == "specific" for p in self.parts) else "default"
 
@@ -237,19 +263,19 @@ class ShipmentEmissions:
     hubs: tuple[HubResult, ...]
     factor_set: dict[str, Any] = field(default_factory=dict)
 
-    @cached_property
+    @once_property
     def ttw_kg(self) -> float:
         return sum(x.ttw_kg for x in self.legs) + sum(h.ttw_kg for h in self.hubs)
 
-    @cached_property
+    @once_property
     def wtt_kg(self) -> float:
         return sum(x.wtt_kg for x in self.legs) + sum(h.wtt_kg for h in self.hubs)
 
-    @cached_property
+    @once_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
-    @cached_property
+    @once_property
     def data_quality(self) -> str:
         qualities = [x.data_quality for x in self.legs] + [h.factor.data_quality for h in self.hubs if h.factor]
         return "specific" if qualities and all(q == "specific" for q in qualities) else "default"
@@ -383,18 +409,24 @@ def transfer_hubs(legs: Sequence[LegSpec]) -> list[Hub]:
     return [h for h, _ in _ordered_hubs(legs)]
 
 
+#: How one leg's emissions are worked out: `leg_emissions`, or a caller's memo of it (same arguments, same result).
+LegEmissions = Callable[[LegSpec, float, FactorSet, int], LegResult]
+
+
 def shipment_emissions(
     legs: Sequence[LegSpec],
     mass_kg: float,
     containers: float,
     factors: FactorSet,
     hubs: Sequence[Hub] | None = None,
+    leg_result: LegEmissions = leg_emissions,
 ) -> ShipmentEmissions:
     """Emissions of a shipment of `mass_kg` kg of goods in `containers` containers over `legs`: every leg
     (sections summed) and every hub (default: `transfer_hubs(legs)`, which includes each leg's inner hubs).
-    The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed."""
+    The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed.
+    `leg_result` computes each leg (a memo of `leg_emissions` may stand in for it)."""
     _check(mass_kg, containers)
-    leg_results = tuple(leg_emissions(x, mass_kg, factors, k) for k, x in enumerate(legs))
+    leg_results = tuple(leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs))
     hub_list = _ordered_hubs(legs) if hubs is None else [(h, None) for h in hubs]
     hub_results = tuple(hub_emissions(h, containers, mass_kg, factors, k) for h, k in hub_list)
     return ShipmentEmissions(mass_kg, containers, leg_results, hub_results, factors.info.to_dict())

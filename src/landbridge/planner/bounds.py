@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from landbridge.planner.routes import MODE_AIR, RouteIndex
 
 INF = float("inf")
@@ -66,6 +68,7 @@ class LowerBounds:
                 s, usd, g = dray(km)
                 self._dray_into[q].append((a, s, usd, g))
         self._cache: dict[int, GatewayBounds] = {}
+        self._matrices: dict[int, np.ndarray] = {}
 
     def towards(self, target: int) -> GatewayBounds:
         """Bounds from every gateway to `target` (gateway index) with at least one ride; INF when unreachable."""
@@ -90,6 +93,17 @@ class LowerBounds:
         out = GatewayBounds(arrays[0], arrays[1], arrays[2], arrays[3])
         self._cache[target] = out
         return out
+
+    def matrix(self, target: int) -> np.ndarray:
+        """`towards(target)` as one 4 x gateways array (seconds, freight, fees, g CO2e per tonne), kept: the
+        search combines the bounds of several egress gateways at once."""
+        hit = self._matrices.get(target)
+        if hit is None:
+            b = self.towards(target)
+            hit = np.array([b.seconds, b.freight_usd_per_feu, b.fees_usd_per_container, b.co2e_g_per_t])
+            hit.flags.writeable = False  # shared by every search
+            self._matrices[target] = hit
+        return hit
 
     @staticmethod
     def _improve(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from landbridge.cargo import CargoCatalog
@@ -24,7 +25,7 @@ from landbridge.planner.bounds import LowerBounds
 from landbridge.planner.emission_model import EmissionModel, FactorEmissions
 from landbridge.planner.options import CostItem, Leg, Option, Quote, Reliability
 from landbridge.planner.request import QuoteRequest, ValidRequest, validate_request
-from landbridge.planner.routes import Access, RouteIndex
+from landbridge.planner.routes import Access, Ride, RouteIndex
 from landbridge.planner.search import (
     AccessStep,
     CapacityCheck,
@@ -48,12 +49,18 @@ from landbridge.pricing import (
     truck_line,
 )
 from landbridge.timetable.builder import Timetable, departure_id
+from landbridge.timetable.models import Service
 
 # An option that arrives no later, with no more rides, is practically as good as another when it costs at
 # most 1 % more and emits at most 5 % more (emission factors are not more accurate than that).
 PRACTICAL_COST_SHARE = 0.01
 PRACTICAL_CO2E_SHARE = 0.05
 TRUCK_CACHE_SIZE = 4096  # (place, load) pairs whose truck legs are kept
+# Per ride (and service, tariff period, load) or truck leg: the emission model's leg and the cost lines, kept
+# at most (shared by every option that uses them; emptied whole when full).
+OPTION_PARTS_CACHE_SIZE = 10_000
+# A cost line with its USD amount as money (rounded to cents once, when the line is made).
+PricedLine = tuple[CostLine, Decimal]
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,9 @@ class Planner:
         self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
+        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine]] = {}
+        self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
+        self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
 
     def _min_gap_s(self) -> float:
         s = self.settings
@@ -184,7 +194,9 @@ class Planner:
         chosen = practical_front(journeys)
         if not chosen:
             raise NoRouteError(self._no_route_message(v))
-        options = [self._option(v, j, conversion) for j in chosen]
+        period = self.tariffs.period_for(v.ready.date())
+        load = self.load(v, period)
+        options = [self._option(v, j, conversion, period, load) for j in chosen]
         label_best(options)
         return Quote(
             v.origin,
@@ -310,14 +322,19 @@ class Planner:
         return req
 
     # ---- options ------------------------------------------------------------------------------
-    def _option(self, v: ValidRequest, j: Journey, conversion: Conversion | None) -> Option:
-        """The full option for a journey: legs, cost lines, borders and reliability."""
-        legs, lines, rides = self._legs_and_lines(v, j)
+    def _option(
+        self, v: ValidRequest, j: Journey, conversion: Conversion | None, period: TariffPeriod, load: Load
+    ) -> Option:
+        """The full option for a journey: legs, cost lines, borders and reliability (`period` and `load`:
+        the request's, as `_search_request` prices it)."""
+        legs, lines, specs, rides = self._legs_and_lines(v, j, period, load)
         pickup = legs[0].departure
-        convert = conversion.convert if conversion else money
-        items = [CostItem(line.kind, line.label, convert(line.usd)) for line in lines]
+        if conversion:
+            items = [CostItem(line.kind, line.label, conversion.convert(line.usd)) for line, _ in lines]
+        else:
+            items = [CostItem(line.kind, line.label, usd) for line, usd in lines]
         main = max((l for l in legs if l.mode != "truck"), key=lambda l: l.distance_km).mode
-        emissions = self.emissions.shipment(_emission_legs(legs, rides), v.mass_kg, v.containers)
+        emissions = self.emissions.shipment(specs, v.mass_kg, v.containers)
         return Option(
             main,
             legs,
@@ -335,41 +352,43 @@ class Planner:
             emissions=emissions,
         )
 
-    def _legs_and_lines(self, v: ValidRequest, j: Journey) -> tuple[list[Leg], list[CostLine], list[RideStep]]:
-        """Legs in time order with their cost lines; trucks are timed around the rides (the first truck
-        leaves as late as the cut-off allows, never before the cargo is ready)."""
+    def _legs_and_lines(
+        self, v: ValidRequest, j: Journey, period: TariffPeriod, load: Load
+    ) -> tuple[list[Leg], list[PricedLine], list[LegSpec], list[RideStep]]:
+        """Legs in time order with their cost lines (and each one's USD as money) and the emission model's legs;
+        trucks are timed around the rides (the first truck leaves as late as the cut-off allows, never before
+        the cargo is ready)."""
         places = self.network.places
         gateways = self.routes.gateways
         s = self.settings
-        period = self.tariffs.period_for(v.ready.date())
-        load = self.load(v, period)
         legs: list[Leg] = []
-        lines: list[CostLine] = []
+        lines: list[PricedLine] = []
+        specs: list[LegSpec] = []
         rides = [step for step in j.steps if isinstance(step, RideStep)]
         first = rides[0]
         cutoff_h = {"rail": s.rail_cutoff_hours, "sea": s.sea_cutoff_hours, "air": s.air_handling_hours}
         at = datetime.fromtimestamp(first.run_epoch + first.ride.depart_offset_s, tz=UTC)
+        out = (legs, lines, specs)
         for step in j.steps:
             if isinstance(step, RideStep):
-                at = self._ride(legs, lines, v, step, load)
+                at = self._ride(out, v, step, load)
             elif isinstance(step, AccessStep):
                 lead = timedelta(hours=s.truck_hours(step.road_km) + cutoff_h[first.ride.route.mode])
                 at = max(v.ready, at - lead)
                 if step.road_km > 0:
                     to = places[gateways[step.stop]]
-                    at = self._truck(legs, lines, period, load, v, v.origin, to, step.road_km, at, "Truck")
+                    at = self._truck(out, period, load, v, v.origin, to, step.road_km, at, "Truck")
             elif isinstance(step, DrayStep):
                 a, b = places[gateways[step.frm]], places[gateways[step.to]]
-                at = self._truck(legs, lines, period, load, v, a, b, step.road_km, at, "Drayage")
+                at = self._truck(out, period, load, v, a, b, step.road_km, at, "Drayage")
             elif step.road_km > 0:
                 frm = places[gateways[step.stop]]
-                self._truck(legs, lines, period, load, v, frm, v.destination, step.road_km, at, "Truck")
-        return legs, lines, rides
+                self._truck(out, period, load, v, frm, v.destination, step.road_km, at, "Truck")
+        return legs, lines, specs, rides
 
     def _truck(
         self,
-        legs: list[Leg],
-        lines: list[CostLine],
+        out: tuple[list[Leg], list[PricedLine], list[LegSpec]],
         period: TariffPeriod,
         load: Load,
         v: ValidRequest,
@@ -379,21 +398,59 @@ class Planner:
         start: datetime,
         what: str,
     ) -> datetime:
+        # The emission model's leg and the cost line depend on the places, km, tariff period and containers
+        # only: made once (the same LegSpec object each time lets the emission model reuse its result).
+        key = (what, frm.id, to.id, km, id(period), load.container_id, load.containers)
+        parts = self._truck_parts.get(key)
+        if parts is None:
+            spec = LegSpec("road", frm.id, to.id, km, frm_name=frm.name, to_name=to.name)
+            line = truck_line(period, load, km, f"{what} {frm.name} to {to.name}")
+            parts = (spec, (line, money(line.usd)))
+            if len(self._truck_parts) >= OPTION_PARTS_CACHE_SIZE:
+                self._truck_parts.clear()
+            self._truck_parts[key] = parts
         end = start + timedelta(hours=self.settings.truck_hours(km))
-        legs.append(
+        out[0].append(
             Leg("truck", frm.id, frm.name, to.id, to.name, start, end, km, self.emissions.road_kg(km, v.mass_kg))
         )
-        lines.append(truck_line(period, load, km, f"{what} {frm.name} to {to.name}"))
+        out[1].append(parts[1])
+        out[2].append(parts[0])
         return end
 
-    def _ride(self, legs: list[Leg], lines: list[CostLine], v: ValidRequest, step: RideStep, load: Load) -> datetime:
+    def _ride_spec(self, ride: Ride, service_index: int) -> tuple[Service, Place, Place, LegSpec]:
+        """A ride on one service of its route: the service, the places it joins and the emission model's leg
+        (made once per ride and service: the same LegSpec object lets the emission model reuse its result)."""
+        key = (ride, service_index)
+        parts = self._ride_specs.get(key)
+        if parts is None:
+            service = ride.route.services[service_index]
+            board, alight = self.network.places[ride.board], self.network.places[ride.alight]
+            f = ride.facts
+            spec = LegSpec(
+                service.mode,
+                board.id,
+                alight.id,
+                f.distance_km,
+                f.emission_sections,
+                f.emission_hubs,
+                board.name,
+                alight.name,
+                service.id,
+            )
+            parts = (service, board, alight, spec)
+            if len(self._ride_specs) >= OPTION_PARTS_CACHE_SIZE:
+                self._ride_specs.clear()
+            self._ride_specs[key] = parts
+        return parts
+
+    def _ride(
+        self, out: tuple[list[Leg], list[PricedLine], list[LegSpec]], v: ValidRequest, step: RideStep, load: Load
+    ) -> datetime:
         ride = step.ride
-        service = ride.route.services[step.service_index]
-        places = self.network.places
-        board, alight = places[ride.board], places[ride.alight]
+        service, board, alight, spec = self._ride_spec(ride, step.service_index)
         board_t = datetime.fromtimestamp(step.run_epoch + ride.depart_offset_s, tz=UTC)
         arrive_t = datetime.fromtimestamp(step.run_epoch + ride.arrive_offset_s, tz=UTC)
-        legs.append(
+        out[0].append(
             Leg(
                 service.mode,
                 board.id,
@@ -411,20 +468,32 @@ class Planner:
                 ride.j,
             )
         )
-        period = self.tariffs.periods[step.period]
-        lines.extend(
-            ride_lines(
-                period,
-                ride.prices[step.period],
-                ride.facts,
-                load,
-                service.name,
-                board.name,
-                alight.name,
-                step.after_rail,
-                step.winter,
+        # The ride's cost lines depend on the ride, service, tariff period, transfer and winter flags and the
+        # load's containers, price factor and UN number (and, by air, its chargeable weight) only.
+        air_kg = load.chargeable_kg if service.mode == "air" else None
+        n, cf, un = load.containers, load.price_factor, load.un_number
+        key = (ride, step.service_index, step.period, step.after_rail, step.winter, n, cf, un, air_kg)
+        lines = self._ride_lines.get(key)
+        if lines is None:
+            lines = tuple(
+                (line, money(line.usd))
+                for line in ride_lines(
+                    self.tariffs.periods[step.period],
+                    ride.prices[step.period],
+                    ride.facts,
+                    load,
+                    service.name,
+                    board.name,
+                    alight.name,
+                    step.after_rail,
+                    step.winter,
+                )
             )
-        )
+            if len(self._ride_lines) >= OPTION_PARTS_CACHE_SIZE:
+                self._ride_lines.clear()
+            self._ride_lines[key] = lines
+        out[1].extend(lines)
+        out[2].append(spec)
         return arrive_t
 
     def _reliability(self, rides: Sequence[RideStep], scheduled_days: float) -> Reliability:
@@ -480,31 +549,6 @@ class Planner:
             f"{', '.join(sorted(v.modes))}{why}. Try another origin or destination terminal, a different cargo "
             "type, or a less restrictive scenario."
         )
-
-
-def _emission_legs(legs: Sequence[Leg], rides: Sequence[RideStep]) -> list[LegSpec]:
-    """The emissions model's legs for an option's legs: trucks as road, rides with their sections and hubs."""
-    facts = iter(step.ride.facts for step in rides)
-    out = []
-    for leg in legs:
-        if leg.mode == "truck":
-            out.append(LegSpec("road", leg.frm, leg.to, leg.distance_km, frm_name=leg.frm_name, to_name=leg.to_name))
-            continue
-        f = next(facts)
-        out.append(
-            LegSpec(
-                leg.mode,
-                leg.frm,
-                leg.to,
-                f.distance_km,
-                f.emission_sections,
-                f.emission_hubs,
-                leg.frm_name,
-                leg.to_name,
-                leg.service,
-            )
-        )
-    return out
 
 
 def drop_slower_than_sea(journeys: list[Journey], first_sea_arrival: float) -> list[Journey]:

@@ -11,8 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from landbridge.emissions import EmissionFactors, LegSpec, ShipmentEmissions, leg_g_per_tonne, shipment_emissions
+from landbridge.emissions import (
+    EmissionFactors,
+    LegResult,
+    LegSpec,
+    ShipmentEmissions,
+    leg_emissions,
+    leg_g_per_tonne,
+    shipment_emissions,
+)
+from landbridge.emissions.factors import FactorSet
 from landbridge.timetable.models import RideFacts
+
+LEG_MEMO_SIZE = 10_000  # (leg, mass, position) results kept at most; emptied whole when full
 
 
 class EmissionModel(Protocol):
@@ -42,6 +53,10 @@ class FactorEmissions:
     def __init__(self, factors: EmissionFactors):
         self.factors = factors
         self._road_g_per_tkm = factors.mode_intensity("road").wtw_g_per_tkm
+        # Leg results by (id of the LegSpec, mass, position): the planner hands the same LegSpec object for
+        # every option on the same ride (or truck leg), so its sections are worked out once per mass. The
+        # entry keeps the LegSpec, so its id cannot be reused while the entry lives.
+        self._legs: dict[tuple[int, float, int], tuple[LegSpec, LegResult]] = {}
 
     def ride_g_per_t(self, facts: RideFacts) -> float:
         """Rail: each section's km x its intensity (country and traction; ferries at the ferry factor);
@@ -61,4 +76,16 @@ class FactorEmissions:
 
     def shipment(self, legs: Sequence[LegSpec], mass_kg: float, containers: int) -> ShipmentEmissions:
         """Per leg, per section and per hub (terminals, gauge changes, ports: per container), with totals."""
-        return shipment_emissions(legs, mass_kg, containers, self.factors)
+        return shipment_emissions(legs, mass_kg, containers, self.factors, leg_result=self._leg)
+
+    def _leg(self, leg: LegSpec, mass_kg: float, factors: FactorSet, index: int) -> LegResult:
+        """`leg_emissions`, memoised per LegSpec object (results are frozen: options may share them)."""
+        key = (id(leg), mass_kg, index)
+        hit = self._legs.get(key)
+        if hit is not None and hit[0] is leg:
+            return hit[1]
+        result = leg_emissions(leg, mass_kg, factors, index)
+        if len(self._legs) >= LEG_MEMO_SIZE:
+            self._legs.clear()  # atomic, unlike dropping the oldest while other threads read
+        self._legs[key] = (leg, result)
+        return result

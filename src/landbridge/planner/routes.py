@@ -98,6 +98,7 @@ class Boarding:
     ride_seconds: tuple[float, ...]
     alights: tuple[int, ...]
     co2e_g_per_t: tuple[float, ...]
+    arrive_offsets_s: tuple[float, ...]  # each ride's Ride.arrive_offset_s (the search's hot loop reads these)
     # per tariff period, per ride: (freight USD per FEU, fixed USD per container, dangerous goods USD)
     coefficients: tuple[tuple[tuple[float, float, float], ...], ...]
 
@@ -113,6 +114,7 @@ class Boarding:
             tuple(r.arrive_offset_s - off for r in rides),
             tuple(r.alight_stop for r in rides),
             tuple(r.co2e_g_per_t for r in rides),
+            tuple(r.arrive_offset_s for r in rides),
             tuple(
                 tuple(
                     (p.freight_usd_per_feu, p.fixed_usd_per_container, p.dangerous_usd_per_container)
@@ -195,7 +197,9 @@ class RouteIndex:
         # USD of each ride of a boarding per (id of the boarding, tariff period, load price signature), from searches.
         self.ride_cost_cache: dict[tuple[int, int, tuple[int, float, bool]], tuple[float, ...]] = {}
         # Per destination and load: bounds towards it and boarding plans, shared by searches (planner.search).
-        self.destination_cache: dict[tuple[object, ...], tuple[Any, ...]] = {}
+        self.destination_cache: dict[tuple[object, ...], Any] = {}
+        # Per boardings list (id; the lists live in the boardings cache): its rides in flat arrays (planner.search).
+        self.flat_boardings: dict[int, Any] = {}
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:

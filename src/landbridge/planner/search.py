@@ -25,7 +25,7 @@ outside winter months, which is nearly all of them).
 """
 
 # The inner loops compare with `if` rather than min()/any(): a function call per comparison costs more here.
-# ruff: noqa: PLR1730, SIM110
+# ruff: noqa: SIM110
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ import calendar
 import time as _time
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from landbridge.planner.bounds import LowerBounds
 from landbridge.planner.routes import COVER_WINDOW_S, MODE_AIR, MODE_RAIL, MODE_SEA, Boarding, Ride, Route, RouteIndex
@@ -45,6 +46,7 @@ MAX_CAPACITY_TRIES = 12
 MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (loops never pay)
 RIDE_COST_CACHE_SIZE = 100_000  # (boarding, tariff period, load) ride price tuples kept at most
 DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept at most
+FLAT_COSTS_SIZE = 1024  # (tariff period, load) ride cost arrays kept per boardings list at most
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
 CapacityCheck = Callable[[str, int, int, float], bool]
@@ -160,26 +162,98 @@ def _period_span(index: RouteIndex, pidx: int) -> tuple[float, float]:
     return lo, hi
 
 
-def _destination_bounds(req: SearchRequest, n: int, cf: float) -> tuple[list[float], ...]:
-    """Per gateway, least (seconds, USD, kg CO2e) from arriving there to the door: with at least one more
-    ride (bound_*) and, counting the egress truck from there too, onward (onward_*): six lists, all
-    gateways at once (each gateway's minimum over the egress trucks, the gateways they reach skipped)."""
+@dataclass
+class Destination:
+    """What searches towards one destination with one load share (see `shared_destination`): per gateway,
+    least (seconds, USD, kg CO2e) from arriving there to the door with at least one more ride (bound_*) and,
+    counting the egress truck from there too, onward (onward_*, also as one 3 x gateways array), and, filled
+    lazily with the same values whoever fills them, the best case of every boarding per tariff period and the
+    boarding plans per (gateway, tariff period)."""
+
+    bound_s: list[float]
+    bound_usd: list[float]
+    bound_kg: list[float]
+    onward_s: list[float]
+    onward_usd: list[float]
+    onward_kg: list[float]
+    onward: np.ndarray
+    best: dict[int, tuple[list[float], list[float], list[float]]] = field(default_factory=dict)
+    plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = field(
+        default_factory=dict
+    )
+
+
+@dataclass(frozen=True)
+class FlatBoardings:
+    """The boardings of one `RouteIndex.boardings` list that plans use (not air; with rides), their rides in
+    flat arrays: the best cases of all of them come from a few array operations per destination."""
+
+    per_stop: list[list[tuple[Boarding, int]]]  # per gateway: (boarding, its position below), in list order
+    boardings: list[Boarding]
+    starts: np.ndarray  # position of each boarding's first ride in the arrays below
+    alights: np.ndarray  # gateway index of each ride's alighting stop
+    seconds: np.ndarray  # Boarding.ride_seconds
+    g_per_t: np.ndarray  # Boarding.co2e_g_per_t
+    # per (tariff period, load signature): every ride's USD end to end, and each boarding's (see _flat_costs)
+    costs: dict[tuple[int, tuple[int, float, bool]], tuple[np.ndarray, list[tuple[float, ...]]]] = field(
+        default_factory=dict
+    )
+
+
+def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> FlatBoardings:
+    """`FlatBoardings` of a boardings list, kept in `index.flat_boardings` (boardings lists live as long as the
+    index: its boardings cache)."""
+    key = id(boardings)
+    hit: FlatBoardings | None = index.flat_boardings.get(key)
+    if hit is not None:
+        return hit
+    per_stop: list[list[tuple[Boarding, int]]] = []
+    order: list[Boarding] = []
+    starts: list[int] = []
+    alights: list[int] = []
+    seconds: list[float] = []
+    g_per_t: list[float] = []
+    for at_stop in boardings:
+        mine = []
+        for b in at_stop:
+            if b.route.mode_code == MODE_AIR or not b.rides:
+                continue
+            mine.append((b, len(order)))
+            order.append(b)
+            starts.append(len(alights))
+            alights.extend(b.alights)
+            seconds.extend(b.ride_seconds)
+            g_per_t.extend(b.co2e_g_per_t)
+        per_stop.append(mine)
+    hit = FlatBoardings(
+        per_stop,
+        order,
+        np.array(starts, dtype=np.intp),
+        np.array(alights, dtype=np.intp),
+        np.array(seconds, dtype=float),
+        np.array(g_per_t, dtype=float),
+    )
+    index.flat_boardings[key] = hit
+    return hit
+
+
+def _destination_bounds(req: SearchRequest, n: int, cf: float) -> Destination:
+    """The bounds of a `Destination`, all gateways at once (each gateway's minimum over the egress trucks, the
+    gateways they reach skipped). In numpy over all egress gateways at once: the same float operations, in
+    the same order, as gateway by gateway in Python."""
     mass_kg = req.mass_t / 1000
-    secs, usds, kgs = [], [], []
-    for g, t in req.egress.items():
-        gb = req.bounds.towards(g)
-        truck_s, truck_usd, truck_kg = t.hours * 3600, t.usd, t.co2e_kg
-        secs.append([INF if x == INF else x + truck_s for x in gb.seconds])
-        usds.append(
-            [
-                INF if x == INF else n * (cf * f + fee) + truck_usd
-                for x, f, fee in zip(gb.seconds, gb.freight_usd_per_feu, gb.fees_usd_per_container)
-            ]
-        )
-        kgs.append([INF if x == INF else mass_kg * c + truck_kg for x, c in zip(gb.seconds, gb.co2e_g_per_t)])
     n_stops = len(req.boardings)
-    if secs:
-        bound_s, bound_usd, bound_kg = (list(map(min, zip(*xs))) for xs in (secs, usds, kgs))
+    if req.egress:
+        trucks = list(req.egress.items())
+        m = np.stack([req.bounds.matrix(g) for g, _ in trucks])  # egress x (s, freight, fees, g/t) x gateways
+        seconds, freight, fees, g_per_t = m[:, 0], m[:, 1], m[:, 2], m[:, 3]
+        truck_s = np.array([[t.hours * 3600] for _, t in trucks])
+        truck_usd = np.array([[t.usd] for _, t in trucks])
+        truck_kg = np.array([[t.co2e_kg] for _, t in trucks])
+        unreachable = seconds == INF
+        bound_s: list[float] = np.where(unreachable, INF, seconds + truck_s).min(axis=0).tolist()
+        bound_usd: list[float] = np.where(unreachable, INF, n * (cf * freight + fees) + truck_usd).min(axis=0).tolist()
+        bound_kg: list[float] = np.where(unreachable, INF, mass_kg * g_per_t + truck_kg).min(axis=0).tolist()
     else:
         bound_s, bound_usd, bound_kg = [INF] * n_stops, [INF] * n_stops, [INF] * n_stops
     onward_s, onward_usd, onward_kg = list(bound_s), list(bound_usd), list(bound_kg)
@@ -187,14 +261,14 @@ def _destination_bounds(req: SearchRequest, n: int, cf: float) -> tuple[list[flo
         onward_s[stop] = min(onward_s[stop], out.hours * 3600)
         onward_usd[stop] = min(onward_usd[stop], out.usd)
         onward_kg[stop] = min(onward_kg[stop], out.co2e_kg)
-    return bound_s, bound_usd, bound_kg, onward_s, onward_usd, onward_kg
+    onward = np.array([onward_s, onward_usd, onward_kg], dtype=float)
+    return Destination(bound_s, bound_usd, bound_kg, onward_s, onward_usd, onward_kg, onward)
 
 
-def shared_destination(index: RouteIndex, req: SearchRequest) -> tuple[Any, ...]:
-    """The bounds towards the request's destination (`_destination_bounds`) and a dict for boarding plans.
-    They depend only on the egress trucks, the load and the boardings: searches towards the same destination
-    with the same load share them (plans are filled lazily, with the same values whoever fills them); kept in
-    `index.destination_cache`, cleared when it holds DESTINATION_CACHE_SIZE."""
+def shared_destination(index: RouteIndex, req: SearchRequest) -> Destination:
+    """The request's `Destination`. It depends only on the egress trucks, the load and the boardings: searches
+    towards the same destination with the same load share it; kept in `index.destination_cache`, cleared when
+    it holds DESTINATION_CACHE_SIZE."""
     key = (
         tuple(sorted((g, t.hours, t.usd, t.co2e_kg) for g, t in req.egress.items())),
         (req.load.containers, req.load.price_factor, req.load.dangerous),
@@ -203,9 +277,9 @@ def shared_destination(index: RouteIndex, req: SearchRequest) -> tuple[Any, ...]
         id(req.bounds),
     )
     cache = index.destination_cache
-    shared = cache.get(key)
+    shared: Destination | None = cache.get(key)
     if shared is None:
-        shared = (*_destination_bounds(req, req.load.containers, req.load.price_factor), {})
+        shared = _destination_bounds(req, req.load.containers, req.load.price_factor)
         if len(cache) >= DESTINATION_CACHE_SIZE:
             cache.clear()  # atomic, unlike dropping the oldest while other threads read
         cache[key] = shared
@@ -229,18 +303,17 @@ class Search:
         # by every search over this index (one entry per boarding, period and signature; see _ride_costs).
         self._costs = index.ride_cost_cache
         self._cost_sig = (n, req.load.price_factor, req.load.dangerous)
-        shared = shared_destination(index, req)
-        self._bound_s, self._bound_usd, self._bound_kg = shared[0], shared[1], shared[2]
-        self._onward_s, self._onward_usd, self._onward_kg = shared[3], shared[4], shared[5]
-        self._plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = (
-            shared[6]
-        )
+        self._dest = dest = shared_destination(index, req)
+        self._bound_s, self._bound_usd, self._bound_kg = dest.bound_s, dest.bound_usd, dest.bound_kg
+        self._plans = dest.plans
+        self._flat = flat_boardings(index, req.boardings)
         self._cf = req.load.price_factor
         self._base_period = index.tariffs.period_index(req.ready_epoch)
         # The instants the base period covers: a boarding in them needs no period look-up.
         self._base_lo, self._base_hi = _period_span(index, self._base_period)
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
         self._n = n
+        self._dray: dict[float, tuple[float, float, float]] = {}  # req.drayage by km, once per search
 
     # ---- public ----------------------------------------------------------------------------
     def run(self) -> list[Journey]:
@@ -336,18 +409,17 @@ class Search:
         return new
 
     def _plan(self, stop: int, pidx: int) -> list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]:
-        """The boardings at a gateway with the best case of their rides (see _best_case), cached."""
+        """The boardings at a gateway with the best case of their rides (see _best_cases), cached."""
         key = (stop, pidx)
         plan = self._plans.get(key)
         if plan is None:
             plan = []
-            for b in self.req.boardings[stop]:
-                if b.route.mode_code == MODE_AIR:
-                    continue
-                costs = self._ride_costs(b, pidx)
-                dt, dc, de = self._best_case(b, pidx, costs)
-                if dt < INF:
-                    plan.append((b, b.route.mode_code == MODE_RAIL, dt, dc, de, costs))
+            best_t, best_c, best_e = self._best_cases(pidx)
+            costs = self._flat_costs(pidx)[1]
+            for b, pos in self._flat.per_stop[stop]:
+                if best_t[pos] < INF:
+                    rail = b.route.mode_code == MODE_RAIL
+                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos]))
             self._plans[key] = plan
         return plan
 
@@ -368,10 +440,17 @@ class Search:
         rail = route.mode_code == MODE_RAIL
         sea = route.mode_code == MODE_SEA
         after_rail = label[10]
-        run = self._first_run(route, earliest - b.depart_offset_s)
-        if run >= len(route.epochs):
-            return
-        e0 = route.epochs[run]
+        # The first run leaving at `earliest` or later: a bisection when the departures there are listed.
+        x = earliest - b.depart_offset_s
+        epochs = route.epochs
+        lo, hi = route.covered
+        run = bisect_left(epochs, x) if lo <= x < hi else len(epochs)
+        if run == len(epochs):
+            run = self.index.next_run(route, x)
+            epochs = route.epochs  # (listing more departures may have replaced the list)
+            if run >= len(epochs):
+                return
+        e0 = epochs[run]
         t_board = e0 + b.depart_offset_s
         if self._base_lo <= t_board < self._base_hi:
             pidx = self._base_period
@@ -386,29 +465,28 @@ class Search:
         fc, fe, kb = self.fc, self.fe, k + 1
         bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
         simple = req.capacity is None and not req.winter_months
-        for r, ride in enumerate(b.rides):
-            arrive = e0 + ride.arrive_offset_s
-            usd = c0 + costs[r]
-            e = e_base + mass_t * ride.co2e_g_per_t / 1000
-            q = ride.alight_stop
+        trip, transfer = route.trips[run], after_rail and rail
+        for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
+            arrive = e0 + offset
+            usd = c0 + cost
+            e = e_base + mass_t * g / 1000
             egress = egress_of.get(q)
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
-            worth = egress is not None and self._worth_finishing(arrive, usd, e, k, egress, sea)
-            if not worth:
+            if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
                 sec = bound_s[q]
                 if sec == INF:
                     continue
                 tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
-                worth = True
-                for d in self.targets:
+                beaten = False
+                for d in self.targets:  # (read each time: _offer may replace the list)
                     if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
-                        worth = False
+                        beaten = True
                         break
-                if not worth:
+                if beaten:
                     continue
             if simple:
-                step: RideFields = (ride, e0, route.trips[run], pidx, False, after_rail and rail)
+                step: RideFields = (ride, e0, trip, pidx, False, transfer)
                 # Without an egress truck here the bound check above is the label's `_hopeless` check.
                 self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
                 continue
@@ -425,15 +503,6 @@ class Search:
             if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
                 return False
         return True
-
-    def _first_run(self, route: Route, x: float) -> int:
-        """The first run of `route` whose departure offset epoch is at `x` or later (len(epochs) when none)."""
-        lo, hi = route.covered
-        if lo <= x < hi:
-            run = bisect_left(route.epochs, x)
-            if run < len(route.epochs):
-                return run
-        return self.index.next_run(route, x)
 
     def _offer_with_rules(
         self,
@@ -524,25 +593,39 @@ class Search:
         else:
             labels.append(out)
 
-    def _best_case(self, b: Boarding, pidx: int, costs: tuple[float, ...]) -> tuple[float, float, float]:
-        """Least (seconds after `earliest`, USD after boarding, kg) with which any ride of boarding b can
-        end at the destination, directly or with more rides (each minimised on its own: a bound)."""
-        mass_kg = self.req.mass_t / 1000
-        onward_s, onward_usd, onward_kg = self._onward_s, self._onward_usd, self._onward_kg
-        dt = dc = de = INF
-        for sec, q, cost, g in zip(b.ride_seconds, b.alights, costs, b.co2e_g_per_t):
-            x = onward_s[q]
-            if x == INF:
-                continue
-            if sec + x < dt:
-                dt = sec + x
-            y = cost + onward_usd[q]
-            if y < dc:
-                dc = y
-            z = mass_kg * g + onward_kg[q]
-            if z < de:
-                de = z
-        return dt, dc, de
+    def _best_cases(self, pidx: int) -> tuple[list[float], list[float], list[float]]:
+        """For every boarding of the flat list, the least (seconds after `earliest`, USD after boarding, kg)
+        with which any of its rides can end at the destination, directly or with more rides (each minimised
+        on its own: a bound); INF when no ride can. Per tariff period, kept in the Destination."""
+        hit = self._dest.best.get(pidx)
+        if hit is None:
+            flat, onward = self._flat, self._dest.onward
+            if flat.boardings:
+                q, starts, mass_kg = flat.alights, flat.starts, self.req.mass_t / 1000
+                x = onward[0][q]
+                ok = x != INF
+                costs = self._flat_costs(pidx)[0]
+                t = np.minimum.reduceat(np.where(ok, flat.seconds + x, INF), starts)
+                c = np.minimum.reduceat(np.where(ok, costs + onward[1][q], INF), starts)
+                e = np.minimum.reduceat(np.where(ok, mass_kg * flat.g_per_t + onward[2][q], INF), starts)
+                hit = (t.tolist(), c.tolist(), e.tolist())
+            else:
+                hit = ([], [], [])
+            self._dest.best[pidx] = hit
+        return hit
+
+    def _flat_costs(self, pidx: int) -> tuple[np.ndarray, list[tuple[float, ...]]]:
+        """`_ride_costs` of every boarding of the flat list: end to end in one array, and per boarding; kept per
+        tariff period and load signature (emptied whole at FLAT_COSTS_SIZE entries)."""
+        key = (pidx, self._cost_sig)
+        hit = self._flat.costs.get(key)
+        if hit is None:
+            per_boarding = [self._ride_costs(b, pidx) for b in self._flat.boardings]
+            hit = (np.array([c for costs in per_boarding for c in costs], dtype=float), per_boarding)
+            if len(self._flat.costs) >= FLAT_COSTS_SIZE:
+                self._flat.costs.clear()
+            self._flat.costs[key] = hit
+        return hit
 
     def _ride_costs(self, b: Boarding, pidx: int) -> tuple[float, ...]:
         """USD of each ride of a boarding for this request's load under tariff period `pidx` (cached)."""
@@ -578,7 +661,11 @@ class Search:
         added: list[tuple[int, Label]] = []
         for stop, labels in marked.items():
             for q, km in colocated[stop]:
-                hours, usd, co2 = self.req.drayage(km)
+                dray = self._dray.get(km)
+                if dray is None:
+                    dray = self._dray[km] = self.req.drayage(km)
+                hours, usd, co2 = dray
+                step = DrayStep(stop, q, km)  # (frozen: shared by the labels it extends)
                 for label in labels:
                     if isinstance(label[8], DrayStep):
                         continue
@@ -594,7 +681,7 @@ class Search:
                         label[5] + co2,
                         label[6],
                         label,
-                        DrayStep(stop, q, km),
+                        step,
                         q,
                         label[10],
                     )
@@ -613,21 +700,21 @@ class Search:
             return True
         tr, ts, c, cr, e, k = label[1], label[2], label[3], label[4], label[5], label[6]
         cs, crs, es = c * self.fc, cr * self.fc, e * self.fe
+        fc, fe = self.fc, self.fe
+        beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
         for o in bag:
             if o[1] <= tr and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
                 return False
-        bag[:] = [
-            o
-            for o in bag
-            if not (
-                o[6] >= k
-                and tr <= o[1]
-                and ts <= o[2]
-                and c <= o[3] * self.fc
-                and cr <= o[4] * self.fc
-                and e <= o[5] * self.fe
-            )
-        ]
+            if o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe:
+                beats = True
+        if beats:
+            bag[:] = [
+                o
+                for o in bag
+                if not (
+                    o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe
+                )
+            ]
         bag.append(label)
         return True
 
@@ -692,7 +779,7 @@ class EarliestArrival:
         self.sea_ready = [INF] * n  # earliest time a ship can be boarded there (INF after a ship)
         self.best = INF
         # Least seconds from arriving at each gateway to the door with one ride or more (shared with `Search`).
-        self._lb: list[float] = shared_destination(index, req)[0]
+        self._lb: list[float] = shared_destination(index, req).bound_s
 
     def run(self) -> float:
         """The earliest arrival at the destination's door (INF when none)."""
