@@ -5,7 +5,7 @@ other trains for sellers who allow them, statuses, manifests. Each test has a da
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -408,3 +408,49 @@ def test_manifest_pdfs_print_chinese_and_russian_consignee_names(fresh_db, world
     assert "Totals:" in text  # the line after the fallback-font cells is still in the main font
     (regime_pdf,) = [f for f in files if f.name.endswith("_regime_9810.pdf")]
     assert "跨境电商出口海外仓" in _pdf_text(regime_pdf.read_bytes())  # the regime's Chinese name, no longer cut
+
+
+@pytest.mark.parametrize("limit", ["volume", "weight"])
+def test_the_orders_read_for_a_departure_are_the_oldest_that_can_fit_over_all_hubs(fresh_db, world, limit):
+    """The orders read must be exactly those (over all hubs, oldest first) whose running total before them is
+    within the limit, and the counts those of every eligible order."""
+    from landbridge.ecommerce import consolidation
+    from landbridge.ecommerce.models import IS_WAITING, ORDERS
+
+    O = ORDERS.c
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    # two hubs, ready times interleaved (and sometimes equal: then the id decides), sizes differing
+    other = [{**r, "weight_kg": "350", "height_cm": "60"} for r in pallets(30, "PL", cut, step_min=11)]
+    rows = pallets(30, "DE", cut, step_min=7) + other
+    assert import_rows(fresh_db, rows, seller.customer_id).imported
+    hubs = ["duisburg-rail", "lodz-rail"]
+    where = [IS_WAITING, O.hub.in_(hubs), O.ready_at <= cut]
+    every = fresh_db.read(
+        lambda s: s.execute(select(O.id, O.volume_m3, O.weight_kg).where(*where).order_by(O.ready_at, O.id)).all()
+    )
+    size = np.array([r.volume_m3 if limit == "volume" else r.weight_kg for r in every])
+    before = np.cumsum(size) - size
+    for most in (0.1, float(size[0]), float(before[7]), float(before[31]) + 0.01, float(before[-1]), 1e9):
+        limits = (most, 1e12) if limit == "volume" else (1e12, most)
+        got, total, late = fresh_db.read(lambda s, limits=limits: consolidation._waiting(s, where, *limits, {}))
+        assert list(got["id"]) == [r.id for r, b in zip(every, before) if b <= most]
+        assert (total, late) == (len(every), len(every))  # with no next train, every order would be late
+
+
+def test_on_sqlite_waiting_orders_are_read_through_the_partial_index_without_a_sort(fresh_db):
+    """The partial waiting index serves a hub's eligible orders in age order, with their volume (no table read,
+    no sort)."""
+    from landbridge.ecommerce.models import IS_WAITING, ORDERS
+
+    if fresh_db.dialect != "sqlite":
+        pytest.skip("a SQLite query plan")
+    O = ORDERS.c
+    cut = datetime(2027, 3, 1, tzinfo=UTC)
+    q = select(O.id, O.volume_m3).where(IS_WAITING, O.hub == "lodz-rail", O.ready_at <= cut).order_by(O.ready_at, O.id)
+    compiled = q.compile(fresh_db.engine)  # with its bound parameters, as it runs
+    params = tuple(compiled.params[k] for k in compiled.positiontup or [])
+    with fresh_db.engine.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params))
+    assert "ix_ecommerce_orders_waiting" in plan and "TEMP B-TREE" not in plan, plan

@@ -54,3 +54,16 @@ def test_selection_is_a_prefix_in_age_order_within_the_budget(rows, budget):
     assert chosen[:k].all() and not chosen[k:].any()  # oldest first: a prefix
     need = sum(lower_bound(v[:k][g[:k] == x], w[:k][g[:k] == x], CAP_M3 * 0.99, CAP_KG * 0.99) for x in range(4))
     assert need <= budget
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["lodz-rail", "duisburg-rail", "a", "ab"]), st.sampled_from(["9610", "1210"])))
+)
+def test_groups_are_numbered_in_the_order_of_their_keys(rows):
+    hubs = np.array([r[0] for r in rows], dtype=object)
+    regimes = np.array([r[1] for r in rows], dtype=object)
+    from landbridge.ecommerce.packing import group_ids
+
+    group, keys = group_ids(hubs, regimes)
+    assert keys == sorted(set(rows))
+    assert [keys[g] for g in group.tolist()] == rows

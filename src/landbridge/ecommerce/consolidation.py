@@ -29,7 +29,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
-    literal_column,
+    literal,
     or_,
     select,
     text,
@@ -45,7 +45,7 @@ from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce import packing
-from landbridge.ecommerce.models import CONTAINERS, ORDERS, RUNS, ConsolidationRun
+from landbridge.ecommerce.models import CONTAINERS, IS_WAITING, ORDERS, RUNS, ConsolidationRun
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import OrderFlow, order_flow
@@ -124,7 +124,7 @@ def _free_containers(s: Session, world: Any, plan: Plan, feu_per_container: floa
 
 # The earliest promised date among waiting orders that may take other trains, from the partial index (its WHERE
 # must appear as written: SQLite renders a boolean column as `= 1`, which would not match, hence the text form).
-_SOONEST = select(func.min(O.promised_by)).where(O.status == literal_column("'waiting'"), O.allow_other_trains)
+_SOONEST = select(func.min(O.promised_by)).where(IS_WAITING, O.allow_other_trains)
 _SOONEST_SQLITE = text(
     "SELECT min(promised_by) FROM ecommerce_orders INDEXED BY ix_ecommerce_orders_other_trains "
     "WHERE status = 'waiting' AND allow_other_trains"
@@ -161,7 +161,7 @@ FLOATS = ("volume_m3", "weight_kg", "value_eur", "declared_value", "duty_eur", "
 
 def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> list[Any] | None:
     """The conditions an order must meet to go on this departure (None: nothing can)."""
-    where: list[Any] = [O.status == "waiting", O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff]
+    where: list[Any] = [IS_WAITING, O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff]
     if plan.dedicated:
         return where
     # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
@@ -184,30 +184,42 @@ def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules)
     return [*where, O.allow_other_trains.is_(True), or_(*cond)]
 
 
-def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict[str, np.ndarray]:
-    """The eligible orders, oldest first, as far as they could possibly fit: orders whose running total of volume
-    or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are not
-    read (at peaks tens of thousands of orders wait). Two statements: a window sum over the narrow rows (age,
-    volume, weight) counts the orders that can fit and finds when the first that cannot became ready; then the
-    wide rows of that many orders are read, through the index up to that time."""
+def _waiting(
+    s: Session, where: list[Any], max_m3: float, max_kg: float, nxt: dict[str, datetime]
+) -> tuple[dict[str, np.ndarray], int, int]:
+    """The eligible orders, oldest first, as far as they could possibly fit, with how many are eligible and how
+    many of those would be late waiting for the next e-commerce train (`nxt`). Orders whose running total of
+    volume or weight before them (in age order) already exceeds `max_m3` / `max_kg` cannot be chosen, so they are
+    not read (at peaks a hundred thousand orders wait). Two statements: a window sum over the narrow rows (age,
+    volume, weight, all in the waiting index) counts the eligible orders, the late ones and those that can fit,
+    and finds when the first that cannot became ready; then the wide rows of that many orders are read, through
+    the index up to that time."""
     order = (O.ready_at, O.id)
+    late: Any = (
+        case(*((and_(O.hub == h, O.promised_by < t.date()), 1) for h, t in nxt.items()), else_=0) if nxt else literal(1)
+    )
     running = (
         select(
             O.ready_at.label("ready_at"),
             (func.sum(O.volume_m3).over(order_by=order) - O.volume_m3).label("before_m3"),
             (func.sum(O.weight_kg).over(order_by=order) - O.weight_kg).label("before_kg"),
+            late.label("late"),
         )
         .where(*where)
         .subquery()
     )
     # the running sums only grow: the orders that can fit are a prefix in age order
     cannot = or_(running.c.before_m3 > max_m3, running.c.before_kg > max_kg)
-    fit, first_out = s.execute(
+    total, late_total, fit, first_out = s.execute(
         select(
+            func.count(),
+            func.coalesce(func.sum(running.c.late), 0),
             func.coalesce(func.sum(case((cannot, 0), else_=1)), 0),
             func.min(case((cannot, running.c.ready_at), else_=None)),
         )
     ).one()
+    if not total:
+        return _empty(), 0, 0
     q = select(*(col.label(k) for k, col in WAITING.items())).where(*where).order_by(*order)
     if first_out is not None:
         q = q.where(O.ready_at <= first_out).limit(int(fit))
@@ -215,20 +227,13 @@ def _waiting(s: Session, where: list[Any], max_m3: float, max_kg: float) -> dict
     rows = res.cursor.fetchall()  # plain tuples from the driver: every column is already a str, float or int
     res.close()
     if not rows:
-        return _empty()
+        return _empty(), int(total), int(late_total)
     cols = dict(zip(WAITING, zip(*rows)))
     out = {k: np.array(v, dtype=float if k in FLOATS else object) for k, v in cols.items()}
     out["items"] = out["items"].astype(np.int64)
     out["tariff_lines"] = out["tariff_lines"].astype(np.int64)
     out["promised_by"] = np.array(cols["promised_by"], dtype="datetime64[D]")
-    return out
-
-
-def _counts(s: Session, where: list[Any], nxt: dict[str, datetime]) -> tuple[int, int]:
-    """(eligible orders, eligible orders that would be late waiting for the next e-commerce train)."""
-    late = case(*((and_(O.hub == h, O.promised_by < t.date()), 1) for h, t in nxt.items()), else_=0) if nxt else 1
-    row = s.execute(select(func.count(), func.coalesce(func.sum(late), 0)).select_from(ORDERS).where(*where)).one()
-    return int(row[0]), int(row[1])
+    return out, int(total), int(late_total)
 
 
 def _empty() -> dict[str, np.ndarray]:
@@ -332,15 +337,16 @@ def consolidate(
     cap = (ctype.volume_m3 * flow.stowage_factor, float(ctype.max_payload_kg))
     where = _eligible(s, plan, world, flow, rules)
     nxt = next_dedicated(world, flow, plan.cutoff, rules)
-    total, late_total = _counts(s, where, nxt) if where else (0, 0)
+    w, total, late_total = _empty(), 0, 0
+    if where is not None:
+        free = _free_containers(s, world, plan, ctype.feu)
+        budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
+        w, total, late_total = _waiting(s, where, budget * cap[0] / 0.99 * 1.0001, budget * cap[1] / 0.99 * 1.0001, nxt)
     summary = _new_summary(plan, now, total, released)
-    if total == 0 or where is None:
+    if total == 0:
         if plan.dedicated:  # other trains with nothing for them leave no record
             _record(s, dep.id, now, summary)
         return summary
-    free = _free_containers(s, world, plan, ctype.feu)
-    budget = free if plan.dedicated else min(free, rules.ops.other_trains_max_containers)
-    w = _waiting(s, where, budget * cap[0] / 0.99 * 1.0001, budget * cap[1] / 0.99 * 1.0001)
     group, keys = packing.group_ids(w["hub"], w["regime"])
     chosen = packing.select_oldest(group, w["volume_m3"], w["weight_kg"], cap[0], cap[1], budget)
     bins = _pack_groups(w, group, len(keys), chosen, cap)

@@ -382,7 +382,8 @@ def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
 
 
 def new_order_ids(n: int) -> list[str]:
-    raw = np.frombuffer(os.urandom(8 * n), dtype=np.uint64) if n else np.zeros(0, np.uint64)
+    """`n` random order ids in ascending order (fixed-width hex: the numbers sort as the texts do)."""
+    raw = np.sort(np.frombuffer(os.urandom(8 * n), dtype=np.uint64)) if n else np.zeros(0, np.uint64)
     return [f"eo_{x:016x}" for x in raw.tolist()]
 
 
@@ -435,7 +436,7 @@ def import_table(
     new_rows = np.array(sorting.new, dtype=np.int64)
     new_rows = new_rows[np.argsort(prepared["ready_ts"][new_rows], kind="stable")]  # ties: in file order
     new_idx = new_rows.tolist()
-    ids = sorted(new_order_ids(len(new_idx)))
+    ids = new_order_ids(len(new_idx))
     insert_orders(s, prepared, new_rows, ids, import_id, now)
     report.changed = _changed_report(s, sorting, prepared, checked.lines[checked.ok], keys)
     s.execute(
@@ -485,6 +486,8 @@ class _Sorted:
 def _sort_out(
     keys: list[tuple[str, str]], shas: np.ndarray | list[str], existing: dict[tuple[str, str], tuple[str, str]]
 ) -> _Sorted:
+    if not existing:  # a first import: every row is new
+        return _Sorted(list(range(len(keys))), 0, [])
     out = _Sorted([], 0, [])
     for i, k in enumerate(keys):
         hit = existing.get(k)

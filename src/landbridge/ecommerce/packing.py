@@ -93,9 +93,24 @@ def group_ids(*keys: np.ndarray) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """A group number per row for the combination of key columns, and the key tuple of each group."""
     if not len(keys[0]):
         return np.zeros(0, dtype=np.int64), []
-    combo = np.array(["\x1f".join(map(str, row)) for row in zip(*keys)], dtype=object)
-    uniq, inv = np.unique(combo.astype(str), return_inverse=True)
-    return inv.astype(np.int64), [tuple(u.split("\x1f")) for u in uniq.tolist()]
+    # in columns: each key's distinct values (sorted), then one number per combination (first key first), so the
+    # groups are numbered in the order of their key tuples
+    code = np.zeros(len(keys[0]), dtype=np.int64)
+    values = []
+    for k in keys:
+        uniq, inv = np.unique(np.asarray(k).astype(str), return_inverse=True)
+        code = code * len(uniq) + inv.astype(np.int64)
+        values.append(uniq.tolist())
+    combos, group = np.unique(code, return_inverse=True)
+    out = []
+    for combo in combos.tolist():
+        parts = []
+        rest = combo
+        for vs in reversed(values):
+            rest, r = divmod(rest, len(vs))
+            parts.append(vs[r])
+        out.append(tuple(reversed(parts)))
+    return group.astype(np.int64), out
 
 
 def select_oldest(

@@ -23,7 +23,7 @@ from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.db.base import utcnow
 from landbridge.ecommerce import packing
 from landbridge.ecommerce.imports import ImportReport, import_table
-from landbridge.ecommerce.models import CONTAINERS, ORDERS, ConsolidationRun, Seller
+from landbridge.ecommerce.models import CONTAINERS, IS_WAITING, ORDERS, ConsolidationRun, Seller
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import order_flow
 from landbridge.errors import FieldError, NotFoundError, PermissionDeniedError
@@ -63,11 +63,7 @@ def set_seller(s: Session, principal: Principal, seller_id: str, allow_other_tra
         row.allow_other_trains = allow_other_trains
         row.updated_at = now
     # waiting orders follow the seller's choice
-    s.execute(
-        ORDERS.update()
-        .where(O.seller_id == seller_id, O.status == "waiting")
-        .values(allow_other_trains=allow_other_trains)
-    )
+    s.execute(ORDERS.update().where(O.seller_id == seller_id, IS_WAITING).values(allow_other_trains=allow_other_trains))
     s.flush()
     return {"seller_id": seller_id, "allow_other_trains": allow_other_trains}
 
@@ -358,7 +354,7 @@ def backlog(s: Session, principal: Principal, now: datetime | None = None) -> di
             func.sum(O.weight_kg).label("kg"),
             func.min(O.ready_at).label("oldest"),
         )
-        .where(O.status == "waiting")
+        .where(IS_WAITING)
         .group_by(O.hub, O.regime)
         .order_by(O.hub, O.regime)
     )
@@ -370,7 +366,7 @@ def backlog(s: Session, principal: Principal, now: datetime | None = None) -> di
             count_late = (
                 select(func.count())
                 .select_from(ORDERS)
-                .where(O.status == "waiting", O.hub == r.hub, O.regime == r.regime, O.promised_by < eta.date())
+                .where(IS_WAITING, O.hub == r.hub, O.regime == r.regime, O.promised_by < eta.date())
             )
             late = int(s.execute(count_late).scalar_one())
         out.append(
@@ -420,7 +416,7 @@ def forecast(s: Session, principal: Principal, departures: int = 4, now: datetim
         for d in departures_between(world, flow, now.date(), now.date() + timedelta(days=7 * departures + 7), False)
         if d.departure > now
     ][:departures]
-    rows = s.execute(select(O.hub, O.regime, O.ready_at, O.volume_m3, O.weight_kg).where(O.status == "waiting")).all()
+    rows = s.execute(select(O.hub, O.regime, O.ready_at, O.volume_m3, O.weight_kg).where(IS_WAITING)).all()
     hubs = sorted(flow.hubs)
     ready = np.array([r.ready_at.timestamp() for r in rows]) if rows else np.zeros(0)
     hub = np.array([r.hub for r in rows], dtype=object)
