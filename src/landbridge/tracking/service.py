@@ -29,6 +29,14 @@ from landbridge.booking import service as bookings
 from landbridge.booking.containers import equipment_reference
 from landbridge.booking.models import Booking, BookingContainer, BookingReservation
 from landbridge.db.base import utcnow
+from landbridge.db.bulk import (
+    CHUNK,
+    among,
+    insert_rows,
+    parts,
+    table_of,
+    update_rows,
+)
 from landbridge.errors import (
     FieldError,
     InvalidRequestError,
@@ -38,14 +46,6 @@ from landbridge.errors import (
     did_you_mean,
 )
 from landbridge.timefmt import iso_utc
-from landbridge.tracking.bulk import (
-    CHUNK,
-    among,
-    insert_rows,
-    parts,
-    table_of,
-    update_rows,
-)
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
 from landbridge.tracking.parsing import ParsedEvent, parse_event
 
@@ -415,7 +415,6 @@ def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now:
             "classifier": p.classifier,
             "type_code": p.type_code,
             "event_at": p.event_at,
-            "received_at": now,
             "departure_id": p.departure_id,
             "stop_index": p.stop_index,
             "place_id": p.place_id,
@@ -427,7 +426,12 @@ def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now:
         for p in good
     ]
     stored = insert_rows(
-        s, table_of(TrackingEvent), rows, ignore_conflicts_on=["event_id"], returning=["seq", "event_id"]
+        s,
+        table_of(TrackingEvent),
+        rows,
+        shared={"received_at": now},
+        ignore_conflicts_on=["event_id"],
+        returning=["seq", "event_id"],
     )
     got = {eid: seq for seq, eid in stored}
     created = []
