@@ -11,6 +11,10 @@ customers, each with a webhook subscription to every event of its bookings (so e
 row). The feed is what `landbridge ops replay` sends:
 departure and arrival at every stop, and per box gate-in, load, the transshipment at each gauge change,
 discharge and gate-out. It is split into `--streams` concurrent streams by train.
+
+Besides the times it reports the CPU the batches took in the client, the server's processes and the PostgreSQL
+backends serving the database (Linux /proc), and the load average meanwhile: on a shared machine the CPU an event
+is the figure that compares across runs.
 """
 
 from __future__ import annotations
