@@ -11,6 +11,10 @@ customers, each with a webhook subscription to every event of its bookings (so e
 row). The feed is what `landbridge ops replay` sends:
 departure and arrival at every stop, and per box gate-in, load, the transshipment at each gauge change,
 discharge and gate-out. It is split into `--streams` concurrent streams by train.
+
+Besides the times it reports the CPU the batches took in the client, the server's processes and the PostgreSQL
+backends serving the database (Linux /proc), and the load average meanwhile: on a shared machine the CPU an event
+is the figure that compares across runs.
 """
 
 from __future__ import annotations
@@ -166,6 +170,37 @@ def setup(db, days: int, rng: random.Random):
     return movements, booked, customers, op_key, len(bookings), len(boxes)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc; 0 for one that is gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def process_tree(root: int) -> list[int]:
+    """A process and its descendants (the server and its uvicorn workers)."""
+    parent: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    parent[int(name)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(child for child, up in parent.items() if up == pid)
+    return out
+
+
 class Sink:
     """A local webhook receiver answering 204 as fast as it can."""
 
@@ -301,11 +336,30 @@ def main() -> None:
                     r = c.post("/v1/events/batch", json={"events": mine[i : i + a.batch]})
                     assert r.status_code == 200 and r.json()["rejected"] == 0, r.text[:500]
 
-        t2 = time.perf_counter()
-        with ThreadPoolExecutor(a.streams) as pool:
-            list(pool.map(batched, range(a.streams)))
-        batch_s = time.perf_counter() - t2
         from sqlalchemy import text
+
+        def backends() -> list[int]:  # the PostgreSQL processes serving this database (the server's pools)
+            q = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            return [int(p) for p in db.read(lambda s: s.execute(text(q)).scalars().all())]
+
+        servers = process_tree(server.pid)
+        pg0 = {p: cpu_seconds([p]) for p in backends()}
+        cpu0 = (time.process_time(), cpu_seconds(servers))
+        load: list[float] = []
+        t2 = time.perf_counter()
+        with ThreadPoolExecutor(a.streams + 1) as pool:
+            done = threading.Event()
+
+            def sample_load() -> None:
+                while not done.wait(5):
+                    load.append(os.getloadavg()[0])
+
+            pool.submit(sample_load)
+            list(pool.map(batched, range(a.streams)))
+            done.set()
+        batch_s = time.perf_counter() - t2
+        pg_cpu = sum(cpu_seconds([p]) - pg0.get(p, 0.0) for p in backends())
+        client_cpu, server_cpu = time.process_time() - cpu0[0], cpu_seconds(servers) - cpu0[1]
 
         counts = db.read(
             lambda s: {
@@ -328,6 +382,12 @@ def main() -> None:
             f"batches of {a.batch}: {len(rest):,} events in {batch_s:.1f} s = {batch_rate:,.0f} events/s "
             f"({batch_rate / one_rate:.1f}x); a month (31 days, ~{month:,.0f} events) at this rate: "
             f"{month / batch_rate:.0f} s"
+        )
+        median_load = sorted(load)[len(load) // 2] if load else 0.0
+        print(
+            f"CPU during the batches: client {client_cpu:.1f} s, server {server_cpu:.1f} s, PostgreSQL {pg_cpu:.1f} s "
+            f"({(client_cpu + server_cpu + pg_cpu) / len(rest) * 1e6:.0f} µs an event); 1-minute load average "
+            f"{min(load, default=0):.1f}-{max(load, default=0):.1f}, median {median_load:.1f}"
         )
         print(f"stored: {counts}")
         server.send_signal(signal.SIGTERM)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.booking.helpers import booking_body, make_option
 from tests.tracking.helpers import booked_train, ev, train_events
 
 
@@ -61,6 +62,38 @@ def test_a_train_run_moves_the_booking(client, db, world, shipper, op):
     )
     loc = t["events"][0]["payload"]["transportCall"]["location"]
     assert loc["placeID"] in dep.service.stops and loc["locationType"] == "UNLO"
+
+
+def test_a_whole_run_in_one_batch_completes_a_confirmed_booking(client, db, world, shipper, op):
+    """planned -> in_transit -> delivered in one batch (booking.service.advance_transport's two steps), the
+    delivery completing the confirmed booking, each audit row naming its event; a cancelled booking on the same
+    train is not moved."""
+    dep, bid, refs = booked_train(client, db, world, shipper, seed=11)
+    oid = make_option(db, world, shipper.customer_id, [(dep, 0, len(dep.service.stops) - 1)])
+    gone = client.post("/v1/bookings", json=booking_body(oid), headers=shipper.headers).json()["id"]
+    assert client.post(f"/v1/bookings/{gone}/cancel", headers=shipper.headers).status_code == 200
+    r = client.post(f"/v1/bookings/{bid}/status", json={"status": "confirmed"}, headers=op)
+    assert r.status_code == 200
+    events = train_events(dep, refs, prefix=f"one-{bid}")
+    r = _post(client, op, events)
+    assert r.json()["created"] == len(events)
+    b = client.get(f"/v1/bookings/{bid}", headers=shipper.headers).json()
+    assert b["status"] == "completed" and b["transport_status"] == "delivered"
+    gate_outs = [e for e in events if e["payload"].get("equipmentEventTypeCode") == "GTOT"]
+    last_out = max(gate_outs, key=lambda e: e["payload"]["eventDateTime"])["metadata"]["eventID"]
+    moves = [(e["field"], e["from_status"], e["to_status"], e["tracking_event_id"]) for e in b["events"][-3:]]
+    assert moves == [
+        ("transport_status", "planned", "in_transit", f"one-{bid}-0-DEPA"),
+        ("transport_status", "in_transit", "delivered", last_out),
+        ("status", "confirmed", "completed", last_out),
+    ]
+    assert all(e["actor_role"] == "tracking" for e in b["events"][-3:])
+    # sent again: duplicates, nothing moves and no audit row is added
+    r = _post(client, op, events)
+    assert r.json()["duplicates"] == len(events)
+    assert client.get(f"/v1/bookings/{bid}", headers=shipper.headers).json()["events"] == b["events"]
+    g = client.get(f"/v1/bookings/{gone}", headers=shipper.headers).json()
+    assert g["transport_status"] == "planned" and all(e["field"] == "status" for e in g["events"])
 
 
 def test_position_never_moves_back_and_delivery_waits_for_every_box(client, db, world, shipper, op):

@@ -33,6 +33,7 @@ from landbridge.booking.models import (
 )
 from landbridge.booking.schemas import BookingIn, ContainerIn, Goods, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
+from landbridge.db.bulk import among, insert_rows, parts, update_rows
 from landbridge.db.direct import DirectStatement
 from landbridge.errors import (
     ConflictError,
@@ -900,68 +901,49 @@ def set_transport_status(
 
 def advance_transport(s: Session, changes: list[tuple[str, str, datetime, str | None]]) -> int:
     """Many forward moves of transport statuses at once (tracking's batches): (booking id, to, at, event id).
-    The same rules as set_transport_status, in a few statements: only forward, never a released booking, an
-    audit row per change naming the event, delivery completing a confirmed booking. Returns the changes made."""
+    The same rules as set_transport_status, in one statement per step (db.bulk): only forward, never a released
+    booking, an audit row per change naming the event, delivery completing a confirmed booking. A booking that a
+    concurrent batch moved first is left to it (compare-and-set on the status read; no audit row then). Returns
+    the changes made."""
     if not changes:
         return 0
-    ids = sorted({c[0] for c in changes})
     state: dict[str, tuple[str, str]] = {}
-    for k in range(0, len(ids), 500):
-        for bid, st, ts in s.execute(
-            select(Booking.id, Booking.status, Booking.transport_status).where(Booking.id.in_(ids[k : k + 500]))
-        ):
-            state[bid] = (st, ts)
-    moves, audit, completed = [], [], []
+    for part in parts(s, sorted({c[0] for c in changes})):
+        q = select(Booking.id, Booking.status, Booking.transport_status).where(among(s, Booking.id, part))
+        state.update((bid, (st, ts)) for bid, st, ts in s.execute(q))
+    moves: list[dict[str, Any]] = []
     for bid, to, at, event_id in sorted(changes, key=lambda c: (c[0], TRANSPORT_ORDER.index(c[1]))):
         if bid not in state:
             continue
         status, frm = state[bid]
         if status in RELEASES_CAPACITY or TRANSPORT_ORDER.index(to) <= TRANSPORT_ORDER.index(frm):
             continue
-        moves.append({"b_id": bid, "b_frm": frm, "b_to": to, "b_at": at})
-        audit.append(
-            {
-                "booking_id": bid,
-                "from_status": frm,
-                "to_status": to,
-                "at": at,
-                "api_key_id": None,
-                "actor_role": "tracking",
-                "note": None,
-                "field": "transport_status",
-                "tracking_event_id": event_id,
-            }
-        )
+        moves.append({"id": bid, "frm": frm, "to": to, "at": at, "event_id": event_id, "status": status})
         state[bid] = (status, to)
-        if to == "delivered" and status == "confirmed":
-            completed.append({"b_id": bid, "b_at": at})
+    moved: set[tuple[str, str]] = set()
+    for step in ("in_transit", "delivered"):  # a booking may take both steps in one batch: in this order
+        rows = [{"id": m["id"], "transport_status": step, "updated_at": m["at"], "frm": m["frm"]} for m in moves]
+        rows = [r for r, m in zip(rows, moves, strict=True) if m["to"] == step]
+        done = update_rows(s, BOOKINGS, ["id"], rows, expect={"transport_status": "frm"}, returning=["id"])
+        moved.update((bid, step) for (bid,) in done)
+    finished = [{"id": m["id"], "status": "completed", "frm": "confirmed"} for m in moves if _completes(m, moved)]
+    completed = {
+        bid for (bid,) in update_rows(s, BOOKINGS, ["id"], finished, expect={"status": "frm"}, returning=["id"])
+    }
+    audit: list[dict[str, Any]] = []
+    for m in moves:  # by booking, in the order of its moves; completion right after the delivery
+        if (m["id"], m["to"]) not in moved:
+            continue
+        row = {"booking_id": m["id"], "at": m["at"], "tracking_event_id": m["event_id"]}
+        audit.append({**row, "from_status": m["frm"], "to_status": m["to"], "note": None, "field": "transport_status"})
+        if m["to"] == "delivered" and m["id"] in completed:
             audit.append(
-                {
-                    **audit[-1],
-                    "from_status": "confirmed",
-                    "to_status": "completed",
-                    "field": "status",
-                    "note": "delivered",
-                }
+                {**row, "from_status": "confirmed", "to_status": "completed", "note": "delivered", "field": "status"}
             )
-            state[bid] = ("completed", to)
-    if not moves:
-        return 0
-    t = BOOKINGS
-    # one statement per step a booking takes; a concurrent batch that moved it first wins (no row then)
-    for step in ("in_transit", "delivered"):
-        rows = [m for m in moves if m["b_to"] == step]
-        if rows:
-            s.connection().execute(
-                update(t)
-                .where(t.c.id == bindparam("b_id"), t.c.transport_status == bindparam("b_frm"))
-                .values(transport_status=bindparam("b_to"), updated_at=bindparam("b_at")),
-                rows,
-            )
-    if completed:
-        s.connection().execute(
-            update(t).where(t.c.id == bindparam("b_id"), t.c.status == "confirmed").values(status="completed"),
-            completed,
-        )
-    s.connection().execute(insert(EVENTS), audit)
-    return len(moves)
+    insert_rows(s, EVENTS, audit, shared={"api_key_id": None, "actor_role": "tracking"})
+    return len(moved)
+
+
+def _completes(move: dict[str, Any], moved: set[tuple[str, str]]) -> bool:
+    """A delivery that went through completes a confirmed booking."""
+    return move["to"] == "delivered" and move["status"] == "confirmed" and (move["id"], "delivered") in moved

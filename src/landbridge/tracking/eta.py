@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from landbridge.tracking.bulk import among, insert_rows, parts, table_of, update_rows
+from landbridge.db.bulk import among, insert_rows, parts, table_of, update_rows
 from landbridge.tracking.models import TrainEta, TrainPosition
 from landbridge.tracking.predictor import EtaModel, Timetables, load_model
 

@@ -14,6 +14,7 @@ gate-out at its last rail stop.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,14 @@ from landbridge.booking import service as bookings
 from landbridge.booking.containers import equipment_reference
 from landbridge.booking.models import Booking, BookingContainer, BookingReservation
 from landbridge.db.base import utcnow
+from landbridge.db.bulk import (
+    CHUNK,
+    among,
+    insert_rows,
+    parts,
+    table_of,
+    update_rows,
+)
 from landbridge.errors import (
     FieldError,
     InvalidRequestError,
@@ -38,14 +47,6 @@ from landbridge.errors import (
     did_you_mean,
 )
 from landbridge.timefmt import iso_utc
-from landbridge.tracking.bulk import (
-    CHUNK,
-    among,
-    insert_rows,
-    parts,
-    table_of,
-    update_rows,
-)
 from landbridge.tracking.models import TrackingEvent, TrainEta, TrainPosition
 from landbridge.tracking.parsing import ParsedEvent, parse_event
 
@@ -287,9 +288,10 @@ def _shipment(p: Prepared, pl: dict[str, Any]) -> None:
 def _document(ev: ParsedEvent, p: Prepared, now: datetime) -> dict[str, Any]:
     """The event as stored, served and sent: DCSA shape, times in UTC, locations with UN/LOCODE and placeID."""
     doc = ev.document
-    doc["metadata"]["eventCreatedDateTime"] = iso_utc(ev.created_at or now)
+    md = doc["metadata"]
+    md["eventCreatedDateTime"] = _utc_text(md.get("eventCreatedDateTime"), ev.created_at or now)
     pl = doc["payload"]
-    pl["eventDateTime"] = iso_utc(p.event_at)
+    pl["eventDateTime"] = _utc_text(pl["eventDateTime"], p.event_at)
     if p.equipment_reference:
         pl["equipmentReference"] = p.equipment_reference
     if p.departure_id:
@@ -308,15 +310,36 @@ def _document(ev: ParsedEvent, p: Prepared, now: datetime) -> dict[str, Any]:
     return doc
 
 
+_UTC_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _utc_text(given: Any, at: datetime) -> str:
+    """iso_utc(at); the text given for it when it is already that (UTC to the second with a Z: a replay's are),
+    which saves formatting two times an event."""
+    if type(given) is str and _UTC_TEXT.fullmatch(given):
+        return given
+    return iso_utc(at)
+
+
+_LOCATIONS: dict[tuple[int, str], dict[str, Any]] = {}
+
+
 def _location(place_id: str | None) -> dict[str, Any]:
+    """A place as an event's location (a copy of the one remembered per network and place)."""
     if place_id is None:
         return {}
-    p = _world().network.places[place_id]
-    loc: dict[str, Any] = {"locationType": "UNLO", "placeID": place_id, "locationName": p.name}
-    code = place_unlocode(place_id)
-    if code:
-        loc["UNLocationCode"] = code
-    return loc
+    net = _world().network
+    key = (id(net), place_id)
+    loc = _LOCATIONS.get(key)
+    if loc is None:
+        if len(_LOCATIONS) > 100_000:
+            _LOCATIONS.clear()
+        loc = {"locationType": "UNLO", "placeID": place_id, "locationName": net.places[place_id].name}
+        code = place_unlocode(place_id)
+        if code:
+            loc["UNLocationCode"] = code
+        _LOCATIONS[key] = loc
+    return dict(loc)
 
 
 # ---- ingest ----------------------------------------------------------------------------------
@@ -415,7 +438,6 @@ def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now:
             "classifier": p.classifier,
             "type_code": p.type_code,
             "event_at": p.event_at,
-            "received_at": now,
             "departure_id": p.departure_id,
             "stop_index": p.stop_index,
             "place_id": p.place_id,
@@ -427,7 +449,12 @@ def _store(s: Session, good: list[Prepared], results: list[dict[str, Any]], now:
         for p in good
     ]
     stored = insert_rows(
-        s, table_of(TrackingEvent), rows, ignore_conflicts_on=["event_id"], returning=["seq", "event_id"]
+        s,
+        table_of(TrackingEvent),
+        rows,
+        shared={"received_at": now},
+        ignore_conflicts_on=["event_id"],
+        returning=["seq", "event_id"],
     )
     got = {eid: seq for seq, eid in stored}
     created = []

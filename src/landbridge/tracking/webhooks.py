@@ -42,15 +42,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.service import Principal
 from landbridge.booking.models import Booking, BookingReservation
 from landbridge.db.base import new_id, utcnow
+from landbridge.db.bulk import among, insert_rows, parts, table_of
 from landbridge.errors import ConflictError, FieldError, LandbridgeError, NotFoundError
 from landbridge.timefmt import iso_utc
-from landbridge.tracking.bulk import among, insert_rows, parts, table_of
 from landbridge.tracking.models import Delivery, Subscription, TrackingEvent
 
 if TYPE_CHECKING:
@@ -339,26 +339,18 @@ def replay_dead(s: Session, principal: Principal, sub_id: str, now: datetime | N
     s.execute(
         update(Delivery).where(Delivery.subscription_id == sub.id, Delivery.status == "dead").values(status="replayed")
     )
-    s.execute(
-        insert(Delivery),
-        [_row(sub.id, k, seq, eid, now) for k, seq, eid in dead],
-    )
+    insert_rows(s, table_of(Delivery), [_row(sub.id, k, seq, eid) for k, seq, eid in dead], shared=_pending(now))
     return len(dead)
 
 
 # ---- the outbox -----------------------------------------------------------------------------------
-def _row(sub_id: str, order_key: str, seq: int, event_id: str, now: datetime) -> dict[str, Any]:
-    return {
-        "subscription_id": sub_id,
-        "order_key": order_key,
-        "event_seq": seq,
-        "event_id": event_id,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "locked_until": None,
-        "created_at": now,
-    }
+def _row(sub_id: str, order_key: str, seq: int, event_id: str) -> dict[str, Any]:
+    """An outbox row's own values; those of every new row are _pending(now)."""
+    return {"subscription_id": sub_id, "order_key": order_key, "event_seq": seq, "event_id": event_id}
+
+
+def _pending(now: datetime) -> dict[str, Any]:
+    return {"status": "pending", "attempts": 0, "next_attempt_at": now, "locked_until": None, "created_at": now}
 
 
 def _matches(sub: Subscription, event_type: str, code: str, booking_id: str | None) -> bool:
@@ -387,14 +379,14 @@ def enqueue(s: Session, created: list[Any], now: datetime) -> int:
     riders = _riders(s, created, list(by_customer)) if by_customer else {}
     rows: list[dict[str, Any]] = []
     for p in created:
-        rows.extend(_operator_rows(ops, p, now))
+        rows.extend(_operator_rows(ops, p))
         for bid, cus in _concerned(p, riders):
             rows.extend(
-                _row(sub.id, bid, p.seq, p.event_id, now)
+                _row(sub.id, bid, p.seq, p.event_id)
                 for sub in by_customer.get(cus, ())
                 if _matches(sub, p.event_type, p.type_code, bid)
             )
-    insert_rows(s, table_of(Delivery), rows)
+    insert_rows(s, table_of(Delivery), rows, shared=_pending(now))  # the values every new row has: sent once
     return len(rows)
 
 
@@ -419,13 +411,11 @@ def _riders(s: Session, created: list[Any], customers: list[str]) -> dict[str, l
     return riders
 
 
-def _operator_rows(ops: list[Subscription], p: Any, now: datetime) -> list[dict[str, Any]]:
+def _operator_rows(ops: list[Subscription], p: Any) -> list[dict[str, Any]]:
     """Operators' subscriptions: one row per matching event, ordered by its booking (else train, box, event)."""
     key = p.booking_id or p.departure_id or p.equipment_reference or p.event_id
     return [
-        _row(sub.id, key, p.seq, p.event_id, now)
-        for sub in ops
-        if _matches(sub, p.event_type, p.type_code, p.booking_id)
+        _row(sub.id, key, p.seq, p.event_id) for sub in ops if _matches(sub, p.event_type, p.type_code, p.booking_id)
     ]
 
 
