@@ -101,6 +101,9 @@ def _app_for(args: Sequence[str]) -> typer.Typer:
 
 def main() -> None:
     """Entry point of the `landbridge` script: input errors print a message and exit 2, without a traceback."""
+    # numpy's OpenBLAS starts a thread per core when numpy is imported, about 0.1 s of CPU in a short command such
+    # as a quote; Landbridge's numpy is elementwise (no linear algebra), so one BLAS thread unless the user sets it.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         _app_for(sys.argv[1:])()
     except LandbridgeError as exc:
