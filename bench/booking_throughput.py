@@ -705,7 +705,14 @@ def run_database(kind: str, pg: str, a: argparse.Namespace, src: Path | None) ->
         for _ in range(a.repeat):
             runs = [("service", None), ("minimal", None)] + ([("service-ref", src)] if src else [])
             for config, code in runs:
-                r = run_http(kind, env, "service" if code else config, workers, token, options, a, code)
+                try:
+                    r = run_http(kind, env, "service" if code else config, workers, token, options, a, code)
+                except SystemExit as exc:
+                    if config != "service-ref":
+                        raise
+                    # an older release may not start on a database migrated by this code (a later schema)
+                    print(f"{kind:<10} service-ref skipped: {exc}", flush=True)
+                    continue
                 rows.append({**r, "config": config})
                 print(fmt(rows[-1]), flush=True)
         rows.append(run_ceiling(kind, env, pg, options, sample, a))
