@@ -91,13 +91,15 @@ def read(path: Path, key: str, kind: type[T]) -> T | None:
     digest, payload = blob[len(head) : len(head) + 64], blob[len(head) + 65 :]
     if hashlib.sha256(payload).hexdigest().encode() != digest:
         return None
+    collecting = gc.isenabled()
     gc.disable()  # a million small objects: the collector's passes would double the time of loading them
     try:
         obj = pickle.loads(payload)  # our own file, checked against its digest
     except Exception:  # a payload of another build of the classes: rebuild
         return None
     finally:
-        gc.enable()
+        if collecting:  # (a caller may have paused it already)
+            gc.enable()
     return obj if isinstance(obj, kind) else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import json
 import sys
@@ -89,11 +90,19 @@ def validated(model: type[M], options: dict[str, str], **fields: Any) -> M:
 
 
 def world(data: Path | None, specs: list[str] | None = None) -> World:
-    """The network, timetable and planner for a data folder and scenario specs."""
-    from landbridge.world import load_world, scenario_from_specs
+    """The network, timetable and planner for a data folder and scenario specs. The core's modules and the world
+    load without the cyclic garbage collector (what they make lives as long as the process; the baseline world
+    is then frozen out of the collector's sight: `landbridge.worldcache`), see `landbridge.cli`."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from landbridge.world import load_world, scenario_from_specs
 
-    scenario = scenario_from_specs(specs or [], data)
-    return load_world(scenario, data)
+        scenario = scenario_from_specs(specs or [], data)
+        return load_world(scenario, data)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def database(url: str | None) -> Database:

@@ -50,9 +50,10 @@ def quote_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Door-to-door options by rail, sea and air: time, cost, CO2e, gauge changes, reliability."""
+    w = world(data, scenario)  # (first: it imports the core with the collector paused, see cli.common.world)
+
     from landbridge.planner import QuoteRequest
 
-    w = world(data, scenario)
     req = QuoteRequest(
         origin,
         destination,
