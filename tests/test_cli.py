@@ -149,13 +149,14 @@ def test_a_command_built_alone_is_the_command_of_the_whole_app():
 
 
 _PROBE = """
-import json, sys
+import gc, json, sys
 from landbridge.cli import main
 sys.argv = ["landbridge", *sys.argv[1:]]
 try:
     main()
 except SystemExit as exc:
     assert not exc.code, exc.code
+collector_on = gc.isenabled()
 from landbridge.cargo import CargoType, ContainerType
 from landbridge.network.models import Place
 from landbridge.pricing import TariffFile, TariffPeriod
@@ -163,9 +164,55 @@ models = [CargoType, ContainerType, Place, TariffFile, TariffPeriod]
 report = {
     "modules": sorted(sys.modules),
     "validators_built": [m.__name__ for m in models if m.__pydantic_complete__],
+    "collector_on": collector_on,
 }
 sys.stderr.write(json.dumps(report))
 """
+
+
+_GC_PROBE = """
+import functools, gc, json, sys
+import landbridge.cli.quote
+from landbridge.cli import main
+if sys.argv[1] == "off":
+    gc.disable()
+entered = []  # the collector's state when the command itself starts
+command = landbridge.cli.quote.quote_cmd
+@functools.wraps(command)
+def probe(*args, **kwargs):
+    entered.append(gc.isenabled())
+    return command(*args, **kwargs)
+landbridge.cli.quote.quote_cmd = probe
+sys.argv = ["landbridge", *sys.argv[2:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"entered": entered, "after": gc.isenabled()}))
+"""
+
+
+@pytest.mark.parametrize("before", ["on", "off"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["quote", "--help"],
+        ["quote", "Chongqing"],
+        ["quote", "Nowhereville", "Duisburg", "--ready", "2030-01-01", "--json"],
+    ],
+)
+def test_main_leaves_the_garbage_collector_as_it_found_it(before: str, args: list[str]):
+    """main() pauses the cyclic collector while the command starts; the command runs with it as the caller left
+    it, and so does whatever follows (help, a usage error, a command that fails)."""
+    import os
+
+    env = {**os.environ, "LANDBRIDGE_CACHE_DIR": "off"}
+    p = subprocess.run([sys.executable, "-c", _GC_PROBE, before, *args], capture_output=True, text=True, env=env)
+    seen = json.loads(p.stdout.strip().splitlines()[-1])
+    assert seen["after"] == (before == "on"), p.stderr
+    runs_the_command = "--help" not in args and len(args) > 2
+    assert seen["entered"] == ([before == "on"] if runs_the_command else []), p.stderr
 
 
 def test_a_cached_quote_imports_only_what_it_uses(tmp_path: Path, ready_date):
@@ -183,6 +230,7 @@ def test_a_cached_quote_imports_only_what_it_uses(tmp_path: Path, ready_date):
         assert p.returncode == 0, p.stderr
         assert json.loads(p.stdout)["options"]
     first, second = (json.loads(p.stderr) for p in runs)
+    assert first["collector_on"] and second["collector_on"]  # paused while starting, then running again
     assert first["validators_built"]  # built from the files: validated
     assert second["validators_built"] == []
     mods = set(second["modules"])
