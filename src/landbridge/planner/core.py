@@ -153,7 +153,7 @@ class Planner:
         self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
-        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine]] = {}
+        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine, timedelta]] = {}
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
         self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
 
@@ -405,11 +405,11 @@ class Planner:
         if parts is None:
             spec = LegSpec("road", frm.id, to.id, km, frm_name=frm.name, to_name=to.name)
             line = truck_line(period, load, km, f"{what} {frm.name} to {to.name}")
-            parts = (spec, (line, money(line.usd)))
+            parts = (spec, (line, money(line.usd)), timedelta(hours=self.settings.truck_hours(km)))
             if len(self._truck_parts) >= OPTION_PARTS_CACHE_SIZE:
                 self._truck_parts.clear()
             self._truck_parts[key] = parts
-        end = start + timedelta(hours=self.settings.truck_hours(km))
+        end = start + parts[2]
         out[0].append(
             Leg("truck", frm.id, frm.name, to.id, to.name, start, end, km, self.emissions.road_kg(km, v.mass_kg))
         )

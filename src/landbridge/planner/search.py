@@ -34,6 +34,7 @@ import time as _time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +68,14 @@ CapacityCheck = Callable[[str, int, int, float], bool]
 Label = tuple[float, float, float, float, float, float, int, "Label | None", object, int, bool]
 # A ride in a label: RideStep's fields, in its order (ride, run_epoch, service_index, period, winter, after_rail)
 RideFields = tuple["Ride", float, int, int, bool, bool]
+# A ride of a boarding as the search's hot loop reads it, for one destination, load and tariff period:
+#   (ride, Ride.arrive_offset_s, alighting gateway, kg CO2e of the shipment on it, USD, and the bounds at the
+#   alighting gateway: seconds, USD, kg CO2e from there to the door with one ride or more)
+RideRow = tuple["Ride", float, int, float, float, float, float, float]
+# A boarding at a gateway with the best case of its rides (seconds, USD, kg; see Search._best_cases), the USD of
+# its rides and, once it has been boarded, its rides as rows (None until then: most boardings of a plan never
+# are): [boarding, is rail, best seconds, best USD, best kg, ride USD, rows]
+PlanEntry = list[Any]
 
 
 @dataclass(frozen=True)
@@ -178,9 +187,7 @@ class Destination:
     onward_kg: list[float]
     onward: np.ndarray
     best: dict[int, tuple[list[float], list[float], list[float]]] = field(default_factory=dict)
-    plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = field(
-        default_factory=dict
-    )
+    plans: dict[tuple[int, int], list[PlanEntry]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -314,6 +321,14 @@ class Search:
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
         self._n = n
         self._dray: dict[float, tuple[float, float, float]] = {}  # req.drayage by km, once per search
+        # What the hot loop reads, at hand: rail boarding fees of the load per tariff period (first, after a
+        # train), the egress trucks, the connection time, hub emissions, and whether any rule needs more than
+        # the plain path (a capacity callback, winter-sensitive cargo).
+        self._board_usd = [(first * n, after * n) for first, after in req.rail_board_usd]
+        self._egress = req.egress
+        self._conn = req.connection_s
+        self._hub_kg_per_t = req.hub_kg_per_t
+        self._simple = req.capacity is None and not req.winter_months
 
     # ---- public ----------------------------------------------------------------------------
     def run(self) -> list[Journey]:
@@ -381,35 +396,38 @@ class Search:
     def _round(self, marked: dict[int, list[Label]], k: int) -> dict[int, list[Label]]:
         """Round k: board every route at every gateway marked in round k-1, from each new label there."""
         new: dict[int, list[Label]] = {}
-        rail_board = self.req.rail_board_usd[self._base_period]
-        board_first, board_after = rail_board[0] * self._n, rail_board[1] * self._n
+        board_first, board_after = self._board_usd[self._base_period]
         base = self._base_period
+        plans = self._plans
         fc, fe = self.fc, self.fe
         for stop, labels in marked.items():
-            plan = self._plan(stop, base)
+            plan = plans.get((stop, base))
+            if plan is None:
+                plan = self._plan(stop, base)
             for label in labels:
                 c, e = label[3], label[5]
                 c_rail = c + (board_after if label[10] else board_first)
-                for b, rail, dt, dc, de, costs in plan:
-                    if rail:
+                for entry in plan:
+                    if entry[1]:
                         earliest = label[1]
                         # Best case over all rides of this boarding: if a finished itinerary beats even
                         # that, skip it without looking up a departure. Ships are always boarded: the
                         # first sailing is the yardstick rail must beat (see first_sea_arrival).
-                        t_lb, c_lb, e_lb = earliest + dt, (c_rail + dc) * fc, (e + de) * fe
+                        t_lb, c_lb, e_lb = earliest + entry[2], (c_rail + entry[3]) * fc, (e + entry[4]) * fe
                         for d in self.targets:
                             if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
                                 break
                         else:
-                            self._board(b, label, earliest, k, new, costs)
+                            self._board(entry, label, earliest, k, new)
                     else:
                         earliest = label[2]
                         if earliest != INF:
-                            self._board(b, label, earliest, k, new, costs)
+                            self._board(entry, label, earliest, k, new)
         return new
 
-    def _plan(self, stop: int, pidx: int) -> list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]:
-        """The boardings at a gateway with the best case of their rides (see _best_cases), cached."""
+    def _plan(self, stop: int, pidx: int) -> list[PlanEntry]:
+        """The boardings at a gateway with the best case of their rides (see _best_cases) and their rides as
+        rows, kept in the Destination."""
         key = (stop, pidx)
         plan = self._plans.get(key)
         if plan is None:
@@ -419,27 +437,26 @@ class Search:
             for b, pos in self._flat.per_stop[stop]:
                 if best_t[pos] < INF:
                     rail = b.route.mode_code == MODE_RAIL
-                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos]))
+                    plan.append([b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos], None])
             self._plans[key] = plan
         return plan
 
-    def _board(
-        self,
-        b: Boarding,
-        label: Label,
-        earliest: float,
-        k: int,
-        new: dict[int, list[Label]],
-        base_costs: tuple[float, ...],
-    ) -> None:
-        """Board route b at `earliest` or later from `label`; offer a label at every later stop that could
-        still lead to an itinerary no finished one beats: as one from there (egress truck), or after more
-        rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` is inlined."""
-        req = self.req
+    def _rows(self, b: Boarding, costs: tuple[float, ...]) -> tuple[RideRow, ...]:
+        """The rides of a boarding as the hot loop reads them (see RideRow), with their USD `costs`."""
+        mass_t = self.req.mass_t
+        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
+        return tuple(
+            (ride, offset, q, mass_t * g / 1000, cost, bound_s[q], bound_usd[q], bound_kg[q])
+            for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs)
+        )
+
+    def _board(self, entry: PlanEntry, label: Label, earliest: float, k: int, new: dict[int, list[Label]]) -> None:
+        """Board the plan entry's route at `earliest` or later from `label`; offer a label at every later stop
+        that could still lead to an itinerary no finished one beats: as one from there (egress truck), or after
+        more rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` and, for a ride with
+        no egress truck where it ends, `_offer` are inlined."""
+        b, rail = entry[0], entry[1]
         route = b.route
-        rail = route.mode_code == MODE_RAIL
-        sea = route.mode_code == MODE_SEA
-        after_rail = label[10]
         # The first run leaving at `earliest` or later: a bisection when the departures there are listed.
         x = earliest - b.depart_offset_s
         epochs = route.epochs
@@ -454,30 +471,37 @@ class Search:
         t_board = e0 + b.depart_offset_s
         if self._base_lo <= t_board < self._base_hi:
             pidx = self._base_period
-            costs = base_costs
+            rows = entry[6]
+            if rows is None:  # (two threads may both fill it, with the same rows)
+                rows = entry[6] = self._rows(b, entry[5])
         else:
             pidx = self.index.tariffs.period_index(t_board)
-            costs = self._ride_costs(b, pidx)
-        c0 = label[3] + req.rail_board_usd[pidx][1 if after_rail else 0] * self._n if rail else label[3]
-        e_base, mass_t, egress_of = label[5], req.mass_t, req.egress
-        if label[6] > 0 and req.hub_kg_per_t:  # a change of vehicle at this gateway: the hub's emissions
-            e_base += mass_t * req.hub_kg_per_t[label[9]]
+            rows = self._rows(b, self._ride_costs(b, pidx))
+        after_rail = label[10]
+        c0 = label[3] + self._board_usd[pidx][1 if after_rail else 0] if rail else label[3]
+        e_base = label[5]
+        if label[6] > 0 and self._hub_kg_per_t:  # a change of vehicle at this gateway: the hub's emissions
+            e_base += self.req.mass_t * self._hub_kg_per_t[label[9]]
         fc, fe, kb = self.fc, self.fe, k + 1
-        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
-        simple = req.capacity is None and not req.winter_months
-        trip, transfer = route.trips[run], after_rail and rail
-        for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
+        egress_of = self._egress
+        sea = route.mode_code == MODE_SEA
+        if not self._simple:
+            self._board_with_rules(route, run, rows, label, pidx, c0, e_base, k, rail, sea, new)
+            return
+        step_base = (e0, route.trips[run], pidx, False, after_rail and rail)
+        conn, credit, bags = self._conn, self.rail_credit, self.bags
+        made = 0
+        for ride, offset, q, de, cost, sec, bu, bk in rows:
             arrive = e0 + offset
             usd = c0 + cost
-            e = e_base + mass_t * g / 1000
+            e = e_base + de
             egress = egress_of.get(q)
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
             if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
-                sec = bound_s[q]
                 if sec == INF:
                     continue
-                tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
+                tb, cb, eb = arrive + sec, (usd + bu) * fc, (e + bk) * fe
                 beaten = False
                 for d in self.targets:  # (read each time: _offer may replace the list)
                     if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
@@ -485,11 +509,87 @@ class Search:
                         break
                 if beaten:
                     continue
-            if simple:
-                step: RideFields = (ride, e0, trip, pidx, False, transfer)
-                # Without an egress truck here the bound check above is the label's `_hopeless` check.
-                self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
+            if egress is not None:
+                self._offer(label, (ride, *step_base), arrive, usd, e, k, rail, sea, egress, new)
                 continue
+            # `_offer` without an egress truck here (the bound check above is the label's `_hopeless` check),
+            # with `_insert`'s test for a label at least as good first: most offers stop there, before a label
+            # is made.
+            made += 1
+            t_next = arrive + conn
+            ts = INF if sea else t_next
+            cr = usd if rail else usd + credit
+            bag = bags.get(q)
+            if bag is not None:
+                cs, crs, es = usd * fc, cr * fc, e * fe
+                beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
+                for o in bag:
+                    if o[1] <= t_next and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
+                        break
+                    if (
+                        o[6] >= k
+                        and t_next <= o[1]
+                        and ts <= o[2]
+                        and usd <= o[3] * fc
+                        and cr <= o[4] * fc
+                        and e <= o[5] * fe
+                    ):
+                        beats = True
+                else:
+                    out: Label = (arrive, t_next, ts, usd, cr, e, k, label, (ride, *step_base), q, rail)
+                    if beats:
+                        self._drop_beaten(bag, out)
+                    bag.append(out)
+                    labels = new.get(q)
+                    if labels is None:
+                        new[q] = [out]
+                    else:
+                        labels.append(out)
+                continue
+            out = (arrive, t_next, ts, usd, cr, e, k, label, (ride, *step_base), q, rail)
+            bags[q] = [out]
+            labels = new.get(q)
+            if labels is None:
+                new[q] = [out]
+            else:
+                labels.append(out)
+        self.labels_created += made
+
+    def _board_with_rules(
+        self,
+        route: Route,
+        run: int,
+        rows: tuple[RideRow, ...],
+        label: Label,
+        pidx: int,
+        c0: float,
+        e_base: float,
+        k: int,
+        rail: bool,
+        sea: bool,
+        new: dict[int, list[Label]],
+    ) -> None:
+        """`_board`'s rides when the request has a capacity callback or winter-sensitive cargo (see
+        `_offer_with_rules`), with the same tests of what is worth offering."""
+        e0 = route.epochs[run]
+        fc, fe, kb = self.fc, self.fe, k + 1
+        egress_of = self._egress
+        for ride, offset, q, de, cost, sec, bu, bk in rows:
+            arrive = e0 + offset
+            usd = c0 + cost
+            e = e_base + de
+            egress = egress_of.get(q)
+            if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
+                if sec == INF:
+                    continue
+                tb, cb, eb = arrive + sec, (usd + bu) * fc, (e + bk) * fe
+                beaten = False
+                for d in self.targets:
+                    if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
+                        beaten = True
+                        break
+                if beaten:
+                    continue
             self._offer_with_rules(label, route, run, ride, pidx, usd, e, k, rail, sea, egress, new)
 
     def _worth_finishing(self, arrive: float, usd: float, e: float, k: int, egress: Truck, sea: bool) -> bool:
@@ -708,15 +808,19 @@ class Search:
             if o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe:
                 beats = True
         if beats:
-            bag[:] = [
-                o
-                for o in bag
-                if not (
-                    o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe
-                )
-            ]
+            self._drop_beaten(bag, label)
         bag.append(label)
         return True
+
+    def _drop_beaten(self, bag: list[Label], label: Label) -> None:
+        """Drop from a bag the labels of `label`'s round (or later) that it beats."""
+        tr, ts, c, cr, e, k = label[1], label[2], label[3], label[4], label[5], label[6]
+        fc, fe = self.fc, self.fe
+        bag[:] = [
+            o
+            for o in bag
+            if not (o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe)
+        ]
 
     def _bound(self, stop: int) -> tuple[float, float, float]:
         """Least (seconds, USD, kg CO2e) from arriving at `stop` to the door with one ride or more."""
