@@ -34,7 +34,6 @@ import time as _time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -68,14 +67,9 @@ CapacityCheck = Callable[[str, int, int, float], bool]
 Label = tuple[float, float, float, float, float, float, int, "Label | None", object, int, bool]
 # A ride in a label: RideStep's fields, in its order (ride, run_epoch, service_index, period, winter, after_rail)
 RideFields = tuple["Ride", float, int, int, bool, bool]
-# A ride of a boarding as the search's hot loop reads it, for one destination, load and tariff period:
-#   (ride, Ride.arrive_offset_s, alighting gateway, kg CO2e of the shipment on it, USD, and the bounds at the
-#   alighting gateway: seconds, USD, kg CO2e from there to the door with one ride or more)
-RideRow = tuple["Ride", float, int, float, float, float, float, float]
-# A boarding at a gateway with the best case of its rides (seconds, USD, kg; see Search._best_cases), the USD of
-# its rides and, once it has been boarded, its rides as rows (None until then: most boardings of a plan never
-# are): [boarding, is rail, best seconds, best USD, best kg, ride USD, rows]
-PlanEntry = list[Any]
+# A boarding at a gateway with the best case of its rides (seconds, USD, kg; see Search._best_cases) and the USD
+# of its rides in the plan's tariff period: (boarding, is rail, best seconds, best USD, best kg, ride USD)
+PlanEntry = tuple["Boarding", bool, float, float, float, tuple[float, ...]]
 
 
 @dataclass(frozen=True)
@@ -426,8 +420,8 @@ class Search:
         return new
 
     def _plan(self, stop: int, pidx: int) -> list[PlanEntry]:
-        """The boardings at a gateway with the best case of their rides (see _best_cases) and their rides as
-        rows, kept in the Destination."""
+        """The boardings at a gateway with the best case of their rides (see _best_cases) and their USD, kept in
+        the Destination."""
         key = (stop, pidx)
         plan = self._plans.get(key)
         if plan is None:
@@ -437,18 +431,9 @@ class Search:
             for b, pos in self._flat.per_stop[stop]:
                 if best_t[pos] < INF:
                     rail = b.route.mode_code == MODE_RAIL
-                    plan.append([b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos], None])
+                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos]))
             self._plans[key] = plan
         return plan
-
-    def _rows(self, b: Boarding, costs: tuple[float, ...]) -> tuple[RideRow, ...]:
-        """The rides of a boarding as the hot loop reads them (see RideRow), with their USD `costs`."""
-        mass_t = self.req.mass_t
-        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
-        return tuple(
-            (ride, offset, q, mass_t * g / 1000, cost, bound_s[q], bound_usd[q], bound_kg[q])
-            for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs)
-        )
 
     def _board(self, entry: PlanEntry, label: Label, earliest: float, k: int, new: dict[int, list[Label]]) -> None:
         """Board the plan entry's route at `earliest` or later from `label`; offer a label at every later stop
@@ -471,12 +456,10 @@ class Search:
         t_board = e0 + b.depart_offset_s
         if self._base_lo <= t_board < self._base_hi:
             pidx = self._base_period
-            rows = entry[6]
-            if rows is None:  # (two threads may both fill it, with the same rows)
-                rows = entry[6] = self._rows(b, entry[5])
+            costs = entry[5]
         else:
             pidx = self.index.tariffs.period_index(t_board)
-            rows = self._rows(b, self._ride_costs(b, pidx))
+            costs = self._ride_costs(b, pidx)
         after_rail = label[10]
         c0 = label[3] + self._board_usd[pidx][1 if after_rail else 0] if rail else label[3]
         e_base = label[5]
@@ -486,22 +469,24 @@ class Search:
         egress_of = self._egress
         sea = route.mode_code == MODE_SEA
         if not self._simple:
-            self._board_with_rules(route, run, rows, label, pidx, c0, e_base, k, rail, sea, new)
+            self._board_with_rules(b, run, costs, label, pidx, c0, e_base, k, rail, sea, new)
             return
         step_base = (e0, route.trips[run], pidx, False, after_rail and rail)
-        conn, credit, bags = self._conn, self.rail_credit, self.bags
+        conn, credit, bags, mass_t = self._conn, self.rail_credit, self.bags, self.req.mass_t
+        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
         made = 0
-        for ride, offset, q, de, cost, sec, bu, bk in rows:
+        for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
             arrive = e0 + offset
             usd = c0 + cost
-            e = e_base + de
+            e = e_base + mass_t * g / 1000
             egress = egress_of.get(q)
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
             if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
+                sec = bound_s[q]
                 if sec == INF:
                     continue
-                tb, cb, eb = arrive + sec, (usd + bu) * fc, (e + bk) * fe
+                tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
                 beaten = False
                 for d in self.targets:  # (read each time: _offer may replace the list)
                     if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
@@ -557,9 +542,9 @@ class Search:
 
     def _board_with_rules(
         self,
-        route: Route,
+        b: Boarding,
         run: int,
-        rows: tuple[RideRow, ...],
+        costs: tuple[float, ...],
         label: Label,
         pidx: int,
         c0: float,
@@ -571,18 +556,21 @@ class Search:
     ) -> None:
         """`_board`'s rides when the request has a capacity callback or winter-sensitive cargo (see
         `_offer_with_rules`), with the same tests of what is worth offering."""
+        route = b.route
         e0 = route.epochs[run]
-        fc, fe, kb = self.fc, self.fe, k + 1
+        fc, fe, kb, mass_t = self.fc, self.fe, k + 1, self.req.mass_t
         egress_of = self._egress
-        for ride, offset, q, de, cost, sec, bu, bk in rows:
+        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
+        for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
             arrive = e0 + offset
             usd = c0 + cost
-            e = e_base + de
+            e = e_base + mass_t * g / 1000
             egress = egress_of.get(q)
             if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
+                sec = bound_s[q]
                 if sec == INF:
                     continue
-                tb, cb, eb = arrive + sec, (usd + bu) * fc, (e + bk) * fe
+                tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
                 beaten = False
                 for d in self.targets:
                     if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
