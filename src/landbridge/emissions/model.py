@@ -408,7 +408,8 @@ def _ordered_hubs(legs: Sequence[LegSpec], end_hubs: LegEndHubs = leg_end_hubs) 
         joined = prev is not None and prev.mode == leg.mode == "rail" and prev.to == leg.frm
         if ends and not joined:
             out.append((ends[0], None))
-        out.extend((h, k) for h in leg.hubs)
+        if leg.hubs:
+            out.extend((h, k) for h in leg.hubs)
         if ends:
             out.append((ends[1], None))
         prev = leg
@@ -446,7 +447,7 @@ def shipment_emissions(
     `leg_result` computes each leg, `hub_result` each hub and `end_hubs` the hubs at a leg's ends (memos of
     `leg_emissions`, `hub_emissions` and `leg_end_hubs` may stand in for them)."""
     _check(mass_kg, containers)
-    leg_results = tuple(leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs))
+    leg_results = tuple([leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs)])
     hub_list = _ordered_hubs(legs, end_hubs) if hubs is None else [(h, None) for h in hubs]
-    hub_results = tuple(hub_result(h, containers, mass_kg, factors, k) for h, k in hub_list)
+    hub_results = tuple([hub_result(h, containers, mass_kg, factors, k) for h, k in hub_list])
     return ShipmentEmissions(mass_kg, containers, leg_results, hub_results, factors.info.to_dict())

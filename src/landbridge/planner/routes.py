@@ -200,6 +200,8 @@ class RouteIndex:
         self.destination_cache: dict[tuple[object, ...], Any] = {}
         # Per boardings list (id; the lists live in the boardings cache): its rides in flat arrays (planner.search).
         self.flat_boardings: dict[int, Any] = {}
+        # Per (gateway, gateway) of one city: the drayage step between them, made once (planner.search).
+        self.dray_steps: dict[tuple[int, int], Any] = {}
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:

@@ -745,7 +745,7 @@ class Search:
 
     def _drayage(self, marked: dict[int, list[Label]]) -> None:
         """Gateways of one city joined by a truck (port and rail terminal, say): labels of this round only."""
-        colocated = self.index.colocated
+        colocated, steps = self.index.colocated, self.index.dray_steps
         added: list[tuple[int, Label]] = []
         for stop, labels in marked.items():
             for q, km in colocated[stop]:
@@ -753,7 +753,9 @@ class Search:
                 if dray is None:
                     dray = self._dray[km] = self.req.drayage(km)
                 hours, usd, co2 = dray
-                step = DrayStep(stop, q, km)  # (frozen: shared by the labels it extends)
+                step = steps.get((stop, q))
+                if step is None:  # (frozen: shared by every label it extends, made once per index)
+                    step = steps[(stop, q)] = DrayStep(stop, q, km)
                 for label in labels:
                     if isinstance(label[8], DrayStep):
                         continue
