@@ -34,6 +34,7 @@ import time as _time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -80,9 +81,10 @@ class AccessStep:
     road_km: float
 
 
-@dataclass(frozen=True)
-class RideStep:
-    """A ride on run `run_index` of its route (origin departure `run_epoch`, service `service_index`)."""
+class RideStep(NamedTuple):
+    """A ride on run `run_index` of its route (origin departure `run_epoch`, service `service_index`). A named
+    tuple (immutable, like the other steps): a journey's rides are made from the label's tuple of the same
+    fields, several per quote."""
 
     ride: Ride
     run_epoch: float
@@ -190,6 +192,7 @@ class FlatBoardings:
     flat arrays: the best cases of all of them come from a few array operations per destination."""
 
     per_stop: list[list[tuple[Boarding, int]]]  # per gateway: (boarding, its position below), in list order
+    air: list[list[Boarding]]  # per gateway: its air boardings, in list order
     boardings: list[Boarding]
     starts: np.ndarray  # position of each boarding's first ride in the arrays below
     alights: np.ndarray  # gateway index of each ride's alighting stop
@@ -209,6 +212,7 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
     if hit is not None:
         return hit
     per_stop: list[list[tuple[Boarding, int]]] = []
+    air: list[list[Boarding]] = []
     order: list[Boarding] = []
     starts: list[int] = []
     alights: list[int] = []
@@ -216,6 +220,7 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
     g_per_t: list[float] = []
     for at_stop in boardings:
         mine = []
+        air.append([b for b in at_stop if b.route.mode_code == MODE_AIR])
         for b in at_stop:
             if b.route.mode_code == MODE_AIR or not b.rides:
                 continue
@@ -228,6 +233,7 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
         per_stop.append(mine)
     hit = FlatBoardings(
         per_stop,
+        air,
         order,
         np.array(starts, dtype=np.intp),
         np.array(alights, dtype=np.intp),
@@ -311,7 +317,10 @@ class Search:
         self._cf = req.load.price_factor
         self._base_period = index.tariffs.period_index(req.ready_epoch)
         # The instants the base period covers: a boarding in them needs no period look-up.
-        self._base_lo, self._base_hi = _period_span(index, self._base_period)
+        span = index.period_spans.get(self._base_period)
+        if span is None:
+            span = index.period_spans[self._base_period] = _period_span(index, self._base_period)
+        self._base_lo, self._base_hi = span
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
         self._n = n
         self._dray: dict[float, tuple[float, float, float]] = {}  # req.drayage by km, once per search
@@ -359,11 +368,11 @@ class Search:
             if self._insert(label):
                 marked.setdefault(a.stop, []).append(label)
         # Air: truck, flight, truck; nothing else joins a flight.
+        air = self._flat.air
         for a in req.access:
-            for b in req.boardings[a.stop]:
-                if b.route.mode_code == MODE_AIR:
-                    t = req.ready_epoch + a.hours * 3600
-                    self._air(b, t + cut_a, a)
+            for b in air[a.stop]:
+                t = req.ready_epoch + a.hours * 3600
+                self._air(b, t + cut_a, a)
         return marked
 
     def _air(self, b: Boarding, earliest: float, a: Truck) -> None:
@@ -852,7 +861,7 @@ class Search:
             if isinstance(step, Truck):
                 steps.append(AccessStep(step.stop, step.road_km))
             elif isinstance(step, tuple):
-                steps.append(RideStep(*step))
+                steps.append(RideStep._make(step))
             elif isinstance(step, DrayStep):
                 steps.append(step)
             node = node[7]
