@@ -131,6 +131,8 @@ class Planner:
         self.rates = rates
         self.emissions: EmissionModel = emission_model or FactorEmissions(factors)
         self.settings = PlannerSettings.from_timetable(timetable)
+        s = self.settings
+        self._cutoff_h = {"rail": s.rail_cutoff_hours, "sea": s.sea_cutoff_hours, "air": s.air_handling_hours}
         self.index = PlaceIndex(network)
         self.routes = RouteIndex(
             network,
@@ -377,7 +379,7 @@ class Planner:
         specs: list[LegSpec] = []
         rides = [step for step in j.steps if isinstance(step, RideStep)]
         first = rides[0]
-        cutoff_h = {"rail": s.rail_cutoff_hours, "sea": s.sea_cutoff_hours, "air": s.air_handling_hours}
+        cutoff_h = self._cutoff_h
         at = datetime.fromtimestamp(first.run_epoch + first.ride.depart_offset_s, tz=UTC)
         out = (legs, lines, specs)
         for step in j.steps:

@@ -202,6 +202,8 @@ class RouteIndex:
         self.flat_boardings: dict[int, Any] = {}
         # Per (gateway, gateway) of one city: the drayage step between them, made once (planner.search).
         self.dray_steps: dict[tuple[int, int], Any] = {}
+        # Per (access or egress, gateway, km): the truck step of a journey, made once (planner.search).
+        self.truck_steps: dict[tuple[bool, int, float], Any] = {}
         # Per tariff period index: the [start, end) epochs it covers (planner.search).
         self.period_spans: dict[int, tuple[float, float]] = {}
 

@@ -854,12 +854,22 @@ class Search:
     # ---- results -----------------------------------------------------------------------------
     def _journey(self, target: tuple[float, float, float, int, Label, Truck]) -> Journey:
         t, c, e, k, label, egress = target
-        steps: list[AccessStep | RideStep | DrayStep | EgressStep] = [EgressStep(egress.stop, egress.road_km)]
+        # The truck steps (frozen) depend on the gateway and km only: made once per index.
+        made = self.index.truck_steps
+        key = (False, egress.stop, egress.road_km)
+        last = made.get(key)
+        if last is None:
+            last = made[key] = EgressStep(egress.stop, egress.road_km)
+        steps: list[AccessStep | RideStep | DrayStep | EgressStep] = [last]
         node: Label | None = label
         while node is not None:
             step = node[8]
             if isinstance(step, Truck):
-                steps.append(AccessStep(step.stop, step.road_km))
+                key = (True, step.stop, step.road_km)
+                first = made.get(key)
+                if first is None:
+                    first = made[key] = AccessStep(step.stop, step.road_km)
+                steps.append(first)
             elif isinstance(step, tuple):
                 steps.append(RideStep._make(step))
             elif isinstance(step, DrayStep):
