@@ -23,8 +23,8 @@ from landbridge.emissions import (
     leg_g_per_tonne,
     shipment_emissions,
 )
-from landbridge.emissions.model import leg_end_hubs
 from landbridge.emissions.factors import FactorSet
+from landbridge.emissions.model import leg_end_hubs
 from landbridge.timetable.models import RideFacts
 
 LEG_MEMO_SIZE = 10_000  # (leg, mass, position) results kept at most; emptied whole when full
