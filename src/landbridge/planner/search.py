@@ -191,7 +191,8 @@ class FlatBoardings:
     """The boardings of one `RouteIndex.boardings` list that plans use (not air; with rides), their rides in
     flat arrays: the best cases of all of them come from a few array operations per destination."""
 
-    per_stop: list[list[tuple[Boarding, int]]]  # per gateway: (boarding, its position below), in list order
+    # per gateway: (boarding, its position below, whether it is a train), in list order
+    per_stop: list[list[tuple[Boarding, int, bool]]]
     air: list[list[Boarding]]  # per gateway: its air boardings, in list order
     boardings: list[Boarding]
     starts: np.ndarray  # position of each boarding's first ride in the arrays below
@@ -211,7 +212,7 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
     hit: FlatBoardings | None = index.flat_boardings.get(key)
     if hit is not None:
         return hit
-    per_stop: list[list[tuple[Boarding, int]]] = []
+    per_stop: list[list[tuple[Boarding, int, bool]]] = []
     air: list[list[Boarding]] = []
     order: list[Boarding] = []
     starts: list[int] = []
@@ -224,7 +225,7 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
         for b in at_stop:
             if b.route.mode_code == MODE_AIR or not b.rides:
                 continue
-            mine.append((b, len(order)))
+            mine.append((b, len(order), b.route.mode_code == MODE_RAIL))
             order.append(b)
             starts.append(len(alights))
             alights.extend(b.alights)
@@ -299,7 +300,8 @@ class Search:
     def __init__(self, index: RouteIndex, req: SearchRequest):
         self.index = index
         self.req = req
-        self.bags: dict[int, list[Label]] = {}
+        # Per gateway index: the labels kept there (None: none yet).
+        self.bags: list[list[Label] | None] = [None] * len(req.boardings)
         self.targets: list[tuple[float, float, float, int, Label, Truck]] = []
         self.labels_created = 0
         self.first_sea_arrival = INF  # at the door, by the first sailing found (rail slower than this is no option)
@@ -328,7 +330,10 @@ class Search:
         # train), the egress trucks, the connection time, hub emissions, and whether any rule needs more than
         # the plain path (a capacity callback, winter-sensitive cargo).
         self._board_usd = [(first * n, after * n) for first, after in req.rail_board_usd]
-        self._egress = req.egress
+        # Per gateway index: the egress truck from there to the door (None: none).
+        self._egress: list[Truck | None] = [None] * len(req.boardings)
+        for g, truck in req.egress.items():
+            self._egress[g] = truck
         self._conn = req.connection_s
         self._hub_kg_per_t = req.hub_kg_per_t
         self._simple = req.capacity is None and not req.winter_months
@@ -434,13 +439,13 @@ class Search:
         key = (stop, pidx)
         plan = self._plans.get(key)
         if plan is None:
-            plan = []
             best_t, best_c, best_e = self._best_cases(pidx)
             costs = self._flat_costs(pidx)[1]
-            for b, pos in self._flat.per_stop[stop]:
-                if best_t[pos] < INF:
-                    rail = b.route.mode_code == MODE_RAIL
-                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos]))
+            plan = [
+                (b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos])
+                for b, pos, rail in self._flat.per_stop[stop]
+                if best_t[pos] < INF
+            ]
             self._plans[key] = plan
         return plan
 
@@ -488,7 +493,7 @@ class Search:
             arrive = e0 + offset
             usd = c0 + cost
             e = e_base + mass_t * g / 1000
-            egress = egress_of.get(q)
+            egress = egress_of[q]
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
             if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
@@ -513,7 +518,7 @@ class Search:
             t_next = arrive + conn
             ts = INF if sea else t_next
             cr = usd if rail else usd + credit
-            bag = bags.get(q)
+            bag = bags[q]
             if bag is not None:
                 cs, crs, es = usd * fc, cr * fc, e * fe
                 beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
@@ -574,7 +579,7 @@ class Search:
             arrive = e0 + offset
             usd = c0 + cost
             e = e_base + mass_t * g / 1000
-            egress = egress_of.get(q)
+            egress = egress_of[q]
             if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
                 sec = bound_s[q]
                 if sec == INF:
@@ -793,7 +798,7 @@ class Search:
     def _insert(self, label: Label) -> bool:
         """Add a label to its gateway's bag unless one there is at least as good; drop the ones it beats
         (only labels of the same round can be beaten: earlier rounds have fewer rides)."""
-        bag = self.bags.get(label[9])
+        bag = self.bags[label[9]]
         if bag is None:
             self.bags[label[9]] = [label]
             return True
