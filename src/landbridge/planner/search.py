@@ -452,8 +452,7 @@ class Search:
     def _board(self, entry: PlanEntry, label: Label, earliest: float, k: int, new: dict[int, list[Label]]) -> None:
         """Board the plan entry's route at `earliest` or later from `label`; offer a label at every later stop
         that could still lead to an itinerary no finished one beats: as one from there (egress truck), or after
-        more rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` and, for a ride with
-        no egress truck where it ends, `_offer` are inlined."""
+        more rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` is inlined."""
         b, rail = entry[0], entry[1]
         route = b.route
         # The first run leaving at `earliest` or later: a bisection when the departures there are listed.
@@ -486,9 +485,8 @@ class Search:
             self._board_with_rules(b, run, costs, label, pidx, c0, e_base, k, rail, sea, new)
             return
         step_base = (e0, route.trips[run], pidx, False, after_rail and rail)
-        conn, credit, bags, mass_t = self._conn, self.rail_credit, self.bags, self.req.mass_t
+        mass_t = self.req.mass_t
         bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
-        made = 0
         for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
             arrive = e0 + offset
             usd = c0 + cost
@@ -510,49 +508,57 @@ class Search:
                     continue
             if egress is not None:
                 self._offer(label, (ride, *step_base), arrive, usd, e, k, rail, sea, egress, new)
-                continue
-            # `_offer` without an egress truck here (the bound check above is the label's `_hopeless` check),
-            # with `_insert`'s test for a label at least as good first: most offers stop there, before a label
-            # is made.
-            made += 1
-            t_next = arrive + conn
-            ts = INF if sea else t_next
-            cr = usd if rail else usd + credit
-            bag = bags[q]
-            if bag is not None:
-                cs, crs, es = usd * fc, cr * fc, e * fe
-                beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
-                for o in bag:
-                    if o[1] <= t_next and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
-                        break
-                    if (
-                        o[6] >= k
-                        and t_next <= o[1]
-                        and ts <= o[2]
-                        and usd <= o[3] * fc
-                        and cr <= o[4] * fc
-                        and e <= o[5] * fe
-                    ):
-                        beats = True
-                else:
-                    out: Label = (arrive, t_next, ts, usd, cr, e, k, label, (ride, *step_base), q, rail)
-                    if beats:
-                        self._drop_beaten(bag, out)
-                    bag.append(out)
-                    labels = new.get(q)
-                    if labels is None:
-                        new[q] = [out]
-                    else:
-                        labels.append(out)
-                continue
-            out = (arrive, t_next, ts, usd, cr, e, k, label, (ride, *step_base), q, rail)
-            bags[q] = [out]
-            labels = new.get(q)
-            if labels is None:
-                new[q] = [out]
-            else:
-                labels.append(out)
-        self.labels_created += made
+            else:  # (the bound check above is the label's `_hopeless` check)
+                self._admit(label, (ride, *step_base), arrive, usd, e, k, rail, sea, q, new)
+
+    def _admit(
+        self,
+        parent: Label,
+        step: RideFields,
+        arrive: float,
+        usd: float,
+        e: float,
+        k: int,
+        rail: bool,
+        sea: bool,
+        q: int,
+        new: dict[int, list[Label]],
+    ) -> None:
+        """`_offer` for a ride to gateway `q`, where no egress truck leaves, that is not hopeless: `_insert`'s test
+        for a label at least as good comes first, and most offers stop there, before a label is made."""
+        self.labels_created += 1
+        t_next = arrive + self._conn
+        ts = INF if sea else t_next
+        cr = usd if rail else usd + self.rail_credit
+        bag = self.bags[q]
+        if bag is None:
+            out: Label = (arrive, t_next, ts, usd, cr, e, k, parent, step, q, rail)
+            self.bags[q] = [out]
+        else:
+            fc, fe = self.fc, self.fe
+            cs, crs, es = usd * fc, cr * fc, e * fe
+            beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
+            for o in bag:
+                if o[1] <= t_next and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
+                    return
+                if (
+                    o[6] >= k
+                    and t_next <= o[1]
+                    and ts <= o[2]
+                    and usd <= o[3] * fc
+                    and cr <= o[4] * fc
+                    and e <= o[5] * fe
+                ):
+                    beats = True
+            out = (arrive, t_next, ts, usd, cr, e, k, parent, step, q, rail)
+            if beats:
+                self._drop_beaten(bag, out)
+            bag.append(out)
+        labels = new.get(q)
+        if labels is None:
+            new[q] = [out]
+        else:
+            labels.append(out)
 
     def _board_with_rules(
         self,
