@@ -168,6 +168,23 @@ def test_totals_are_the_sums_of_legs_and_hubs_and_wtw_is_ttw_plus_wtt(legs, mass
 
 
 @settings(max_examples=100, deadline=None)
+@given(st.lists(legs_st, min_size=1, max_size=5), mass, st.integers(0, 5))
+def test_the_planners_memoised_shipment_is_the_model_s(legs, mass_kg, containers):
+    """The planner's emission model reuses leg and hub results and a leg's end hubs (per object, mass and
+    position): the shipment it returns, asked once or again, is the one the model computes afresh, to the bit."""
+    from landbridge.planner.emission_model import FactorEmissions
+
+    model = FactorEmissions(emission_factors())
+    fresh = shipment_emissions(legs, mass_kg, containers, model.factors)
+    first = model.shipment(legs, mass_kg, containers)
+    again = model.shipment(legs, mass_kg, containers)
+    assert first == fresh and again == fresh
+    assert first.to_dict() == again.to_dict() == fresh.to_dict()
+    assert (first.ttw_kg, first.wtt_kg, first.wtw_kg) == (fresh.ttw_kg, fresh.wtt_kg, fresh.wtw_kg)
+    assert all(a is b for a, b in zip(first.hubs, again.hubs, strict=True))
+
+
+@settings(max_examples=100, deadline=None)
 @given(legs_st, mass, st.floats(1.5, 10, allow_nan=False))
 def test_emissions_scale_with_mass(leg, mass_kg, k):
     a = leg_emissions(leg, mass_kg, F)

@@ -163,11 +163,11 @@ class LegResult:
 
     @once_property
     def ttw_kg(self) -> float:
-        return sum(p.ttw_kg for p in self.parts)
+        return sum([p.ttw_kg for p in self.parts])
 
     @once_property
     def wtt_kg(self) -> float:
-        return sum(p.wtt_kg for p in self.parts)
+        return sum([p.wtt_kg for p in self.parts])
 
     @once_property
     def wtw_kg(self) -> float:
@@ -208,15 +208,15 @@ class HubResult:
     factor: HubFactor | None
     leg: int | None = None  # the leg a hub lies inside (gauge change, ferry port); None between legs
 
-    @property
+    @once_property
     def ttw_kg(self) -> float:
         return self.containers * self.factor.ttw_kg_per_container if self.factor else 0.0
 
-    @property
+    @once_property
     def wtt_kg(self) -> float:
         return self.containers * self.factor.wtt_kg_per_container if self.factor else 0.0
 
-    @property
+    @once_property
     def wtw_kg(self) -> float:
         return self.ttw_kg + self.wtt_kg
 
@@ -263,13 +263,14 @@ class ShipmentEmissions:
     hubs: tuple[HubResult, ...]
     factor_set: dict[str, Any] = field(default_factory=dict)
 
+    # (sums over lists: the same additions in the same order as over generators, with less overhead)
     @once_property
     def ttw_kg(self) -> float:
-        return sum(x.ttw_kg for x in self.legs) + sum(h.ttw_kg for h in self.hubs)
+        return sum([x.ttw_kg for x in self.legs]) + sum([h.ttw_kg for h in self.hubs])
 
     @once_property
     def wtt_kg(self) -> float:
-        return sum(x.wtt_kg for x in self.legs) + sum(h.wtt_kg for h in self.hubs)
+        return sum([x.wtt_kg for x in self.legs]) + sum([h.wtt_kg for h in self.hubs])
 
     @once_property
     def wtw_kg(self) -> float:
@@ -384,18 +385,34 @@ def hub_emissions(hub: Hub, containers: float, mass_kg: float, factors: FactorSe
     return HubResult(hub, containers, mass_kg, factors.hub_factor(hub.kind), leg)
 
 
-def _ordered_hubs(legs: Sequence[LegSpec]) -> list[tuple[Hub, int | None]]:
-    kinds = {"rail": "rail_terminal", "sea": "sea_port", "air": "airport", "ferry": "ferry_port"}
+#: The hub kind at both ends of a leg of each main mode (road legs have none of their own).
+HUB_KIND_OF_MODE = {"rail": "rail_terminal", "sea": "sea_port", "air": "airport", "ferry": "ferry_port"}
+
+
+def leg_end_hubs(leg: LegSpec) -> tuple[Hub, Hub] | None:
+    """The hubs where a leg starts and ends (by its mode's hub kind), None for a road leg."""
+    kind = HUB_KIND_OF_MODE.get(leg.mode)
+    if kind is None:
+        return None
+    return Hub(kind, leg.frm, leg.frm_name), Hub(kind, leg.to, leg.to_name)
+
+
+#: A leg's end hubs as `leg_end_hubs` makes them, or a caller's memo of it (same leg, equal hubs).
+LegEndHubs = Callable[[LegSpec], "tuple[Hub, Hub] | None"]
+
+
+def _ordered_hubs(legs: Sequence[LegSpec], end_hubs: LegEndHubs = leg_end_hubs) -> list[tuple[Hub, int | None]]:
     out: list[tuple[Hub, int | None]] = []
     prev: LegSpec | None = None
     for k, leg in enumerate(legs):
-        kind = kinds.get(leg.mode)
+        ends = end_hubs(leg)
         joined = prev is not None and prev.mode == leg.mode == "rail" and prev.to == leg.frm
-        if kind and not joined:
-            out.append((Hub(kind, leg.frm, leg.frm_name), None))
-        out.extend((h, k) for h in leg.hubs)
-        if kind:
-            out.append((Hub(kind, leg.to, leg.to_name), None))
+        if ends and not joined:
+            out.append((ends[0], None))
+        if leg.hubs:
+            out.extend((h, k) for h in leg.hubs)
+        if ends:
+            out.append((ends[1], None))
         prev = leg
     return out
 
@@ -411,6 +428,8 @@ def transfer_hubs(legs: Sequence[LegSpec]) -> list[Hub]:
 
 #: How one leg's emissions are worked out: `leg_emissions`, or a caller's memo of it (same arguments, same result).
 LegEmissions = Callable[[LegSpec, float, FactorSet, int], LegResult]
+#: How one hub's emissions are worked out: `hub_emissions`, or a caller's memo of it (same arguments, same result).
+HubEmissions = Callable[[Hub, float, float, FactorSet, "int | None"], HubResult]
 
 
 def shipment_emissions(
@@ -420,13 +439,16 @@ def shipment_emissions(
     factors: FactorSet,
     hubs: Sequence[Hub] | None = None,
     leg_result: LegEmissions = leg_emissions,
+    hub_result: HubEmissions = hub_emissions,
+    end_hubs: LegEndHubs = leg_end_hubs,
 ) -> ShipmentEmissions:
     """Emissions of a shipment of `mass_kg` kg of goods in `containers` containers over `legs`: every leg
     (sections summed) and every hub (default: `transfer_hubs(legs)`, which includes each leg's inner hubs).
     The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed.
-    `leg_result` computes each leg (a memo of `leg_emissions` may stand in for it)."""
+    `leg_result` computes each leg, `hub_result` each hub and `end_hubs` the hubs at a leg's ends (memos of
+    `leg_emissions`, `hub_emissions` and `leg_end_hubs` may stand in for them)."""
     _check(mass_kg, containers)
-    leg_results = tuple(leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs))
-    hub_list = _ordered_hubs(legs) if hubs is None else [(h, None) for h in hubs]
-    hub_results = tuple(hub_emissions(h, containers, mass_kg, factors, k) for h, k in hub_list)
+    leg_results = tuple([leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs)])
+    hub_list = _ordered_hubs(legs, end_hubs) if hubs is None else [(h, None) for h in hubs]
+    hub_results = tuple([hub_result(h, containers, mass_kg, factors, k) for h, k in hub_list])
     return ShipmentEmissions(mass_kg, containers, leg_results, hub_results, factors.info.to_dict())

@@ -131,6 +131,8 @@ class Planner:
         self.rates = rates
         self.emissions: EmissionModel = emission_model or FactorEmissions(factors)
         self.settings = PlannerSettings.from_timetable(timetable)
+        s = self.settings
+        self._cutoff_h = {"rail": s.rail_cutoff_hours, "sea": s.sea_cutoff_hours, "air": s.air_handling_hours}
         self.index = PlaceIndex(network)
         self.routes = RouteIndex(
             network,
@@ -144,6 +146,10 @@ class Planner:
         # Emissions of changing vehicle at each gateway, per tonne (the model's one call per hub, made once).
         hub = [self.emissions.hub_kg(pid, 1000.0) for pid in self.routes.gateways]
         self._hub_kg_per_t: list[float] = hub if any(hub) else []
+        # Rail boarding fees per container and tariff period: (first boarding, after a train).
+        self._rail_board_usd = [
+            (p.rail_board_usd_per_container(False), p.rail_board_usd_per_container(True)) for p in tariffs.periods
+        ]
         # Transit-time bands from the digital twin, when available: service id -> (p50 h, p90 h).
         self.simulated_bands: dict[str, tuple[float, float]] = {}
         # ... and the baseline schedule (h) they were simulated on: a scenario's longer schedule adds to them
@@ -153,7 +159,8 @@ class Planner:
         self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
-        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine]] = {}
+        self._drayage_cache: dict[tuple[object, ...], tuple[float, float, float]] = {}
+        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine, timedelta]] = {}
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
         self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
 
@@ -286,8 +293,17 @@ class Planner:
         n = v.containers
 
         def drayage(km: float) -> tuple[float, float, float]:
-            usd = period.road_usd_per_container(km, load.container_id) * n
-            return s.truck_hours(km), usd, self.emissions.road_kg(km, v.mass_kg)
+            # Depends on the km, tariff period, container type and number and the mass only: kept per those
+            # (emptied whole at TRUCK_CACHE_SIZE entries), like the trucks to and from places.
+            key = (km, id(period), load.container_id, n, v.mass_kg)
+            hit = self._drayage_cache.get(key)
+            if hit is None:
+                usd = period.road_usd_per_container(km, load.container_id) * n
+                hit = (s.truck_hours(km), usd, self.emissions.road_kg(km, v.mass_kg))
+                if len(self._drayage_cache) >= TRUCK_CACHE_SIZE:
+                    self._drayage_cache.clear()
+                self._drayage_cache[key] = hit
+            return hit
 
         winter = self.catalog.winter_months if v.cargo.winter_sensitive else frozenset()
         req = SearchRequest(
@@ -301,10 +317,7 @@ class Planner:
             v.mass_kg / 1000,
             (s.rail_cutoff_hours * 3600, s.sea_cutoff_hours * 3600, s.air_handling_hours * 3600),
             s.connection_hours * 3600,
-            [
-                (p.rail_board_usd_per_container(False), p.rail_board_usd_per_container(True))
-                for p in self.tariffs.periods
-            ],
+            self._rail_board_usd,
             frozenset(winter),
             self.bounds,
             self._hub_kg_per_t,
@@ -366,7 +379,7 @@ class Planner:
         specs: list[LegSpec] = []
         rides = [step for step in j.steps if isinstance(step, RideStep)]
         first = rides[0]
-        cutoff_h = {"rail": s.rail_cutoff_hours, "sea": s.sea_cutoff_hours, "air": s.air_handling_hours}
+        cutoff_h = self._cutoff_h
         at = datetime.fromtimestamp(first.run_epoch + first.ride.depart_offset_s, tz=UTC)
         out = (legs, lines, specs)
         for step in j.steps:
@@ -405,11 +418,11 @@ class Planner:
         if parts is None:
             spec = LegSpec("road", frm.id, to.id, km, frm_name=frm.name, to_name=to.name)
             line = truck_line(period, load, km, f"{what} {frm.name} to {to.name}")
-            parts = (spec, (line, money(line.usd)))
+            parts = (spec, (line, money(line.usd)), timedelta(hours=self.settings.truck_hours(km)))
             if len(self._truck_parts) >= OPTION_PARTS_CACHE_SIZE:
                 self._truck_parts.clear()
             self._truck_parts[key] = parts
-        end = start + timedelta(hours=self.settings.truck_hours(km))
+        end = start + parts[2]
         out[0].append(
             Leg("truck", frm.id, frm.name, to.id, to.name, start, end, km, self.emissions.road_kg(km, v.mass_kg))
         )

@@ -13,17 +13,22 @@ from typing import Protocol
 
 from landbridge.emissions import (
     EmissionFactors,
+    Hub,
+    HubResult,
     LegResult,
     LegSpec,
     ShipmentEmissions,
+    hub_emissions,
     leg_emissions,
     leg_g_per_tonne,
     shipment_emissions,
 )
 from landbridge.emissions.factors import FactorSet
+from landbridge.emissions.model import leg_end_hubs
 from landbridge.timetable.models import RideFacts
 
 LEG_MEMO_SIZE = 10_000  # (leg, mass, position) results kept at most; emptied whole when full
+HUB_MEMO_SIZE = 10_000  # (hub, containers, mass, position) results and legs' end hubs kept at most (the same)
 
 
 class EmissionModel(Protocol):
@@ -57,6 +62,10 @@ class FactorEmissions:
         # every option on the same ride (or truck leg), so its sections are worked out once per mass. The
         # entry keeps the LegSpec, so its id cannot be reused while the entry lives.
         self._legs: dict[tuple[int, float, int], tuple[LegSpec, LegResult]] = {}
+        # Likewise the hubs at each LegSpec's ends (the same Hub objects each time) and each hub's result by
+        # (id of the Hub, containers, mass, position).
+        self._ends: dict[int, tuple[LegSpec, tuple[Hub, Hub] | None]] = {}
+        self._hubs: dict[tuple[int, float, float, int | None], tuple[Hub, HubResult]] = {}
 
     def ride_g_per_t(self, facts: RideFacts) -> float:
         """Rail: each section's km x its intensity (country and traction; ferries at the ferry factor);
@@ -76,7 +85,32 @@ class FactorEmissions:
 
     def shipment(self, legs: Sequence[LegSpec], mass_kg: float, containers: int) -> ShipmentEmissions:
         """Per leg, per section and per hub (terminals, gauge changes, ports: per container), with totals."""
-        return shipment_emissions(legs, mass_kg, containers, self.factors, leg_result=self._leg)
+        return shipment_emissions(
+            legs, mass_kg, containers, self.factors, leg_result=self._leg, hub_result=self._hub, end_hubs=self._end_hubs
+        )
+
+    def _end_hubs(self, leg: LegSpec) -> tuple[Hub, Hub] | None:
+        """`leg_end_hubs`, memoised per LegSpec object (Hubs are frozen: options may share them)."""
+        hit = self._ends.get(id(leg))
+        if hit is not None and hit[0] is leg:
+            return hit[1]
+        ends = leg_end_hubs(leg)
+        if len(self._ends) >= HUB_MEMO_SIZE:
+            self._ends.clear()
+        self._ends[id(leg)] = (leg, ends)
+        return ends
+
+    def _hub(self, hub: Hub, containers: float, mass_kg: float, factors: FactorSet, index: int | None) -> HubResult:
+        """`hub_emissions`, memoised per Hub object (results are frozen: options may share them)."""
+        key = (id(hub), containers, mass_kg, index)
+        hit = self._hubs.get(key)
+        if hit is not None and hit[0] is hub:
+            return hit[1]
+        result = hub_emissions(hub, containers, mass_kg, factors, index)
+        if len(self._hubs) >= HUB_MEMO_SIZE:
+            self._hubs.clear()
+        self._hubs[key] = (hub, result)
+        return result
 
     def _leg(self, leg: LegSpec, mass_kg: float, factors: FactorSet, index: int) -> LegResult:
         """`leg_emissions`, memoised per LegSpec object (results are frozen: options may share them)."""

@@ -200,6 +200,12 @@ class RouteIndex:
         self.destination_cache: dict[tuple[object, ...], Any] = {}
         # Per boardings list (id; the lists live in the boardings cache): its rides in flat arrays (planner.search).
         self.flat_boardings: dict[int, Any] = {}
+        # Per (gateway, gateway) of one city: the drayage step between them, made once (planner.search).
+        self.dray_steps: dict[tuple[int, int], Any] = {}
+        # Per (access or egress, gateway, km): the truck step of a journey, made once (planner.search).
+        self.truck_steps: dict[tuple[bool, int, float], Any] = {}
+        # Per tariff period index: the [start, end) epochs it covers (planner.search).
+        self.period_spans: dict[int, tuple[float, float]] = {}
 
     # ---- rides -------------------------------------------------------------------------------
     def _add_rides(self, route: Route, s: Service, emission_model: RideEmissionModel) -> None:

@@ -34,6 +34,7 @@ import time as _time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -67,6 +68,9 @@ CapacityCheck = Callable[[str, int, int, float], bool]
 Label = tuple[float, float, float, float, float, float, int, "Label | None", object, int, bool]
 # A ride in a label: RideStep's fields, in its order (ride, run_epoch, service_index, period, winter, after_rail)
 RideFields = tuple["Ride", float, int, int, bool, bool]
+# A boarding at a gateway with the best case of its rides (seconds, USD, kg; see Search._best_cases) and the USD
+# of its rides in the plan's tariff period: (boarding, is rail, best seconds, best USD, best kg, ride USD)
+PlanEntry = tuple["Boarding", bool, float, float, float, tuple[float, ...]]
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,10 @@ class AccessStep:
     road_km: float
 
 
-@dataclass(frozen=True)
-class RideStep:
-    """A ride on run `run_index` of its route (origin departure `run_epoch`, service `service_index`)."""
+class RideStep(NamedTuple):
+    """A ride on run `run_index` of its route (origin departure `run_epoch`, service `service_index`). A named
+    tuple (immutable, like the other steps): a journey's rides are made from the label's tuple of the same
+    fields, several per quote."""
 
     ride: Ride
     run_epoch: float
@@ -178,9 +183,7 @@ class Destination:
     onward_kg: list[float]
     onward: np.ndarray
     best: dict[int, tuple[list[float], list[float], list[float]]] = field(default_factory=dict)
-    plans: dict[tuple[int, int], list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]] = field(
-        default_factory=dict
-    )
+    plans: dict[tuple[int, int], list[PlanEntry]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,9 @@ class FlatBoardings:
     """The boardings of one `RouteIndex.boardings` list that plans use (not air; with rides), their rides in
     flat arrays: the best cases of all of them come from a few array operations per destination."""
 
-    per_stop: list[list[tuple[Boarding, int]]]  # per gateway: (boarding, its position below), in list order
+    # per gateway: (boarding, its position below, whether it is a train), in list order
+    per_stop: list[list[tuple[Boarding, int, bool]]]
+    air: list[list[Boarding]]  # per gateway: its air boardings, in list order
     boardings: list[Boarding]
     starts: np.ndarray  # position of each boarding's first ride in the arrays below
     alights: np.ndarray  # gateway index of each ride's alighting stop
@@ -207,7 +212,8 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
     hit: FlatBoardings | None = index.flat_boardings.get(key)
     if hit is not None:
         return hit
-    per_stop: list[list[tuple[Boarding, int]]] = []
+    per_stop: list[list[tuple[Boarding, int, bool]]] = []
+    air: list[list[Boarding]] = []
     order: list[Boarding] = []
     starts: list[int] = []
     alights: list[int] = []
@@ -215,10 +221,11 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
     g_per_t: list[float] = []
     for at_stop in boardings:
         mine = []
+        air.append([b for b in at_stop if b.route.mode_code == MODE_AIR])
         for b in at_stop:
             if b.route.mode_code == MODE_AIR or not b.rides:
                 continue
-            mine.append((b, len(order)))
+            mine.append((b, len(order), b.route.mode_code == MODE_RAIL))
             order.append(b)
             starts.append(len(alights))
             alights.extend(b.alights)
@@ -227,6 +234,7 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
         per_stop.append(mine)
     hit = FlatBoardings(
         per_stop,
+        air,
         order,
         np.array(starts, dtype=np.intp),
         np.array(alights, dtype=np.intp),
@@ -292,7 +300,8 @@ class Search:
     def __init__(self, index: RouteIndex, req: SearchRequest):
         self.index = index
         self.req = req
-        self.bags: dict[int, list[Label]] = {}
+        # Per gateway index: the labels kept there (None: none yet).
+        self.bags: list[list[Label] | None] = [None] * len(req.boardings)
         self.targets: list[tuple[float, float, float, int, Label, Truck]] = []
         self.labels_created = 0
         self.first_sea_arrival = INF  # at the door, by the first sailing found (rail slower than this is no option)
@@ -310,10 +319,24 @@ class Search:
         self._cf = req.load.price_factor
         self._base_period = index.tariffs.period_index(req.ready_epoch)
         # The instants the base period covers: a boarding in them needs no period look-up.
-        self._base_lo, self._base_hi = _period_span(index, self._base_period)
+        span = index.period_spans.get(self._base_period)
+        if span is None:
+            span = index.period_spans[self._base_period] = _period_span(index, self._base_period)
+        self._base_lo, self._base_hi = span
         self.fc, self.fe = 1 + req.cost_slack, 1 + req.co2e_slack
         self._n = n
         self._dray: dict[float, tuple[float, float, float]] = {}  # req.drayage by km, once per search
+        # What the hot loop reads, at hand: rail boarding fees of the load per tariff period (first, after a
+        # train), the egress trucks, the connection time, hub emissions, and whether any rule needs more than
+        # the plain path (a capacity callback, winter-sensitive cargo).
+        self._board_usd = [(first * n, after * n) for first, after in req.rail_board_usd]
+        # Per gateway index: the egress truck from there to the door (None: none).
+        self._egress: list[Truck | None] = [None] * len(req.boardings)
+        for g, truck in req.egress.items():
+            self._egress[g] = truck
+        self._conn = req.connection_s
+        self._hub_kg_per_t = req.hub_kg_per_t
+        self._simple = req.capacity is None and not req.winter_months
 
     # ---- public ----------------------------------------------------------------------------
     def run(self) -> list[Journey]:
@@ -350,11 +373,11 @@ class Search:
             if self._insert(label):
                 marked.setdefault(a.stop, []).append(label)
         # Air: truck, flight, truck; nothing else joins a flight.
+        air = self._flat.air
         for a in req.access:
-            for b in req.boardings[a.stop]:
-                if b.route.mode_code == MODE_AIR:
-                    t = req.ready_epoch + a.hours * 3600
-                    self._air(b, t + cut_a, a)
+            for b in air[a.stop]:
+                t = req.ready_epoch + a.hours * 3600
+                self._air(b, t + cut_a, a)
         return marked
 
     def _air(self, b: Boarding, earliest: float, a: Truck) -> None:
@@ -381,65 +404,57 @@ class Search:
     def _round(self, marked: dict[int, list[Label]], k: int) -> dict[int, list[Label]]:
         """Round k: board every route at every gateway marked in round k-1, from each new label there."""
         new: dict[int, list[Label]] = {}
-        rail_board = self.req.rail_board_usd[self._base_period]
-        board_first, board_after = rail_board[0] * self._n, rail_board[1] * self._n
+        board_first, board_after = self._board_usd[self._base_period]
         base = self._base_period
+        plans = self._plans
         fc, fe = self.fc, self.fe
         for stop, labels in marked.items():
-            plan = self._plan(stop, base)
+            plan = plans.get((stop, base))
+            if plan is None:
+                plan = self._plan(stop, base)
             for label in labels:
                 c, e = label[3], label[5]
                 c_rail = c + (board_after if label[10] else board_first)
-                for b, rail, dt, dc, de, costs in plan:
-                    if rail:
+                for entry in plan:
+                    if entry[1]:
                         earliest = label[1]
                         # Best case over all rides of this boarding: if a finished itinerary beats even
                         # that, skip it without looking up a departure. Ships are always boarded: the
                         # first sailing is the yardstick rail must beat (see first_sea_arrival).
-                        t_lb, c_lb, e_lb = earliest + dt, (c_rail + dc) * fc, (e + de) * fe
+                        t_lb, c_lb, e_lb = earliest + entry[2], (c_rail + entry[3]) * fc, (e + entry[4]) * fe
                         for d in self.targets:
                             if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
                                 break
                         else:
-                            self._board(b, label, earliest, k, new, costs)
+                            self._board(entry, label, earliest, k, new)
                     else:
                         earliest = label[2]
                         if earliest != INF:
-                            self._board(b, label, earliest, k, new, costs)
+                            self._board(entry, label, earliest, k, new)
         return new
 
-    def _plan(self, stop: int, pidx: int) -> list[tuple[Boarding, bool, float, float, float, tuple[float, ...]]]:
-        """The boardings at a gateway with the best case of their rides (see _best_cases), cached."""
+    def _plan(self, stop: int, pidx: int) -> list[PlanEntry]:
+        """The boardings at a gateway with the best case of their rides (see _best_cases) and their USD, kept in
+        the Destination."""
         key = (stop, pidx)
         plan = self._plans.get(key)
         if plan is None:
-            plan = []
             best_t, best_c, best_e = self._best_cases(pidx)
             costs = self._flat_costs(pidx)[1]
-            for b, pos in self._flat.per_stop[stop]:
-                if best_t[pos] < INF:
-                    rail = b.route.mode_code == MODE_RAIL
-                    plan.append((b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos]))
+            plan = [
+                (b, rail, best_t[pos], best_c[pos], best_e[pos], costs[pos])
+                for b, pos, rail in self._flat.per_stop[stop]
+                if best_t[pos] < INF
+            ]
             self._plans[key] = plan
         return plan
 
-    def _board(
-        self,
-        b: Boarding,
-        label: Label,
-        earliest: float,
-        k: int,
-        new: dict[int, list[Label]],
-        base_costs: tuple[float, ...],
-    ) -> None:
-        """Board route b at `earliest` or later from `label`; offer a label at every later stop that could
-        still lead to an itinerary no finished one beats: as one from there (egress truck), or after more
-        rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` is inlined."""
-        req = self.req
+    def _board(self, entry: PlanEntry, label: Label, earliest: float, k: int, new: dict[int, list[Label]]) -> None:
+        """Board the plan entry's route at `earliest` or later from `label`; offer a label at every later stop
+        that could still lead to an itinerary no finished one beats: as one from there (egress truck), or after
+        more rides (the bounds there). The hot loop of the search: `RouteIndex.next_run` is inlined."""
+        b, rail = entry[0], entry[1]
         route = b.route
-        rail = route.mode_code == MODE_RAIL
-        sea = route.mode_code == MODE_SEA
-        after_rail = label[10]
         # The first run leaving at `earliest` or later: a bisection when the departures there are listed.
         x = earliest - b.depart_offset_s
         epochs = route.epochs
@@ -454,23 +469,29 @@ class Search:
         t_board = e0 + b.depart_offset_s
         if self._base_lo <= t_board < self._base_hi:
             pidx = self._base_period
-            costs = base_costs
+            costs = entry[5]
         else:
             pidx = self.index.tariffs.period_index(t_board)
             costs = self._ride_costs(b, pidx)
-        c0 = label[3] + req.rail_board_usd[pidx][1 if after_rail else 0] * self._n if rail else label[3]
-        e_base, mass_t, egress_of = label[5], req.mass_t, req.egress
-        if label[6] > 0 and req.hub_kg_per_t:  # a change of vehicle at this gateway: the hub's emissions
-            e_base += mass_t * req.hub_kg_per_t[label[9]]
+        after_rail = label[10]
+        c0 = label[3] + self._board_usd[pidx][1 if after_rail else 0] if rail else label[3]
+        e_base = label[5]
+        if label[6] > 0 and self._hub_kg_per_t:  # a change of vehicle at this gateway: the hub's emissions
+            e_base += self.req.mass_t * self._hub_kg_per_t[label[9]]
         fc, fe, kb = self.fc, self.fe, k + 1
+        egress_of = self._egress
+        sea = route.mode_code == MODE_SEA
+        if not self._simple:
+            self._board_with_rules(b, run, costs, label, pidx, c0, e_base, k, rail, sea, new)
+            return
+        step_base = (e0, route.trips[run], pidx, False, after_rail and rail)
+        mass_t = self.req.mass_t
         bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
-        simple = req.capacity is None and not req.winter_months
-        trip, transfer = route.trips[run], after_rail and rail
         for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
             arrive = e0 + offset
             usd = c0 + cost
             e = e_base + mass_t * g / 1000
-            egress = egress_of.get(q)
+            egress = egress_of[q]
             # Worth it? It could still lead to an itinerary no finished one beats: as one from here
             # (egress), or after more rides (the bounds at q). Else skip it.
             if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
@@ -485,11 +506,98 @@ class Search:
                         break
                 if beaten:
                     continue
-            if simple:
-                step: RideFields = (ride, e0, trip, pidx, False, transfer)
-                # Without an egress truck here the bound check above is the label's `_hopeless` check.
-                self._offer(label, step, arrive, usd, e, k, rail, sea, egress, new, egress is None)
-                continue
+            if egress is not None:
+                self._offer(label, (ride, *step_base), arrive, usd, e, k, rail, sea, egress, new)
+            else:  # (the bound check above is the label's `_hopeless` check)
+                self._admit(label, (ride, *step_base), arrive, usd, e, k, rail, sea, q, new)
+
+    def _admit(
+        self,
+        parent: Label,
+        step: RideFields,
+        arrive: float,
+        usd: float,
+        e: float,
+        k: int,
+        rail: bool,
+        sea: bool,
+        q: int,
+        new: dict[int, list[Label]],
+    ) -> None:
+        """`_offer` for a ride to gateway `q`, where no egress truck leaves, that is not hopeless: `_insert`'s test
+        for a label at least as good comes first, and most offers stop there, before a label is made."""
+        self.labels_created += 1
+        t_next = arrive + self._conn
+        ts = INF if sea else t_next
+        cr = usd if rail else usd + self.rail_credit
+        bag = self.bags[q]
+        if bag is None:
+            out: Label = (arrive, t_next, ts, usd, cr, e, k, parent, step, q, rail)
+            self.bags[q] = [out]
+        else:
+            fc, fe = self.fc, self.fe
+            cs, crs, es = usd * fc, cr * fc, e * fe
+            beats = False  # does it beat a label of its own round there? (rarely: then the bag is rebuilt)
+            for o in bag:
+                if o[1] <= t_next and o[2] <= ts and o[3] <= cs and o[4] <= crs and o[5] <= es:
+                    return
+                if (
+                    o[6] >= k
+                    and t_next <= o[1]
+                    and ts <= o[2]
+                    and usd <= o[3] * fc
+                    and cr <= o[4] * fc
+                    and e <= o[5] * fe
+                ):
+                    beats = True
+            out = (arrive, t_next, ts, usd, cr, e, k, parent, step, q, rail)
+            if beats:
+                self._drop_beaten(bag, out)
+            bag.append(out)
+        labels = new.get(q)
+        if labels is None:
+            new[q] = [out]
+        else:
+            labels.append(out)
+
+    def _board_with_rules(
+        self,
+        b: Boarding,
+        run: int,
+        costs: tuple[float, ...],
+        label: Label,
+        pidx: int,
+        c0: float,
+        e_base: float,
+        k: int,
+        rail: bool,
+        sea: bool,
+        new: dict[int, list[Label]],
+    ) -> None:
+        """`_board`'s rides when the request has a capacity callback or winter-sensitive cargo (see
+        `_offer_with_rules`), with the same tests of what is worth offering."""
+        route = b.route
+        e0 = route.epochs[run]
+        fc, fe, kb, mass_t = self.fc, self.fe, k + 1, self.req.mass_t
+        egress_of = self._egress
+        bound_s, bound_usd, bound_kg = self._bound_s, self._bound_usd, self._bound_kg
+        for ride, offset, q, g, cost in zip(b.rides, b.arrive_offsets_s, b.alights, b.co2e_g_per_t, costs):
+            arrive = e0 + offset
+            usd = c0 + cost
+            e = e_base + mass_t * g / 1000
+            egress = egress_of[q]
+            if egress is None or not self._worth_finishing(arrive, usd, e, k, egress, sea):
+                sec = bound_s[q]
+                if sec == INF:
+                    continue
+                tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
+                beaten = False
+                for d in self.targets:
+                    if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
+                        beaten = True
+                        break
+                if beaten:
+                    continue
             self._offer_with_rules(label, route, run, ride, pidx, usd, e, k, rail, sea, egress, new)
 
     def _worth_finishing(self, arrive: float, usd: float, e: float, k: int, egress: Truck, sea: bool) -> bool:
@@ -657,7 +765,7 @@ class Search:
 
     def _drayage(self, marked: dict[int, list[Label]]) -> None:
         """Gateways of one city joined by a truck (port and rail terminal, say): labels of this round only."""
-        colocated = self.index.colocated
+        colocated, steps = self.index.colocated, self.index.dray_steps
         added: list[tuple[int, Label]] = []
         for stop, labels in marked.items():
             for q, km in colocated[stop]:
@@ -665,7 +773,9 @@ class Search:
                 if dray is None:
                     dray = self._dray[km] = self.req.drayage(km)
                 hours, usd, co2 = dray
-                step = DrayStep(stop, q, km)  # (frozen: shared by the labels it extends)
+                step = steps.get((stop, q))
+                if step is None:  # (frozen: shared by every label it extends, made once per index)
+                    step = steps[(stop, q)] = DrayStep(stop, q, km)
                 for label in labels:
                     if isinstance(label[8], DrayStep):
                         continue
@@ -694,7 +804,7 @@ class Search:
     def _insert(self, label: Label) -> bool:
         """Add a label to its gateway's bag unless one there is at least as good; drop the ones it beats
         (only labels of the same round can be beaten: earlier rounds have fewer rides)."""
-        bag = self.bags.get(label[9])
+        bag = self.bags[label[9]]
         if bag is None:
             self.bags[label[9]] = [label]
             return True
@@ -708,15 +818,19 @@ class Search:
             if o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe:
                 beats = True
         if beats:
-            bag[:] = [
-                o
-                for o in bag
-                if not (
-                    o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe
-                )
-            ]
+            self._drop_beaten(bag, label)
         bag.append(label)
         return True
+
+    def _drop_beaten(self, bag: list[Label], label: Label) -> None:
+        """Drop from a bag the labels of `label`'s round (or later) that it beats."""
+        tr, ts, c, cr, e, k = label[1], label[2], label[3], label[4], label[5], label[6]
+        fc, fe = self.fc, self.fe
+        bag[:] = [
+            o
+            for o in bag
+            if not (o[6] >= k and tr <= o[1] and ts <= o[2] and c <= o[3] * fc and cr <= o[4] * fc and e <= o[5] * fe)
+        ]
 
     def _bound(self, stop: int) -> tuple[float, float, float]:
         """Least (seconds, USD, kg CO2e) from arriving at `stop` to the door with one ride or more."""
@@ -751,14 +865,24 @@ class Search:
     # ---- results -----------------------------------------------------------------------------
     def _journey(self, target: tuple[float, float, float, int, Label, Truck]) -> Journey:
         t, c, e, k, label, egress = target
-        steps: list[AccessStep | RideStep | DrayStep | EgressStep] = [EgressStep(egress.stop, egress.road_km)]
+        # The truck steps (frozen) depend on the gateway and km only: made once per index.
+        made = self.index.truck_steps
+        key = (False, egress.stop, egress.road_km)
+        last = made.get(key)
+        if last is None:
+            last = made[key] = EgressStep(egress.stop, egress.road_km)
+        steps: list[AccessStep | RideStep | DrayStep | EgressStep] = [last]
         node: Label | None = label
         while node is not None:
             step = node[8]
             if isinstance(step, Truck):
-                steps.append(AccessStep(step.stop, step.road_km))
+                key = (True, step.stop, step.road_km)
+                first = made.get(key)
+                if first is None:
+                    first = made[key] = AccessStep(step.stop, step.road_km)
+                steps.append(first)
             elif isinstance(step, tuple):
-                steps.append(RideStep(*step))
+                steps.append(RideStep._make(step))
             elif isinstance(step, DrayStep):
                 steps.append(step)
             node = node[7]
