@@ -191,7 +191,12 @@ class BookingFastPath:
         key = check_key(key)
         fp = fingerprint("POST", PATH, body.model_dump(mode="json"))
         return await run_core_async(
-            db, p.owner, key, fp, lambda conn: (201, linked(service.create_booking(conn, p, body))), encode
+            db,
+            p.owner,
+            key,
+            fp,
+            lambda conn, batch: (201, linked(service.create_booking(conn, p, body, batch=batch))),
+            encode,
         )
 
 
