@@ -35,7 +35,7 @@ _Processor = Any  # Callable[[Any], Any] | None: a column type's bind processor 
 
 
 class _Compiled:
-    __slots__ = ("names", "positional", "processors", "sql")
+    __slots__ = ("names", "plan", "positional", "processors", "sql")
 
     def __init__(self, stmt: ClauseElement, dialect: Dialect, columns: Sequence[str] | None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(columns) if columns is not None else None)
@@ -50,12 +50,12 @@ class _Compiled:
             proc = bind.type.dialect_impl(dialect).bind_processor(dialect)  # as Connection.execute converts it
             if proc is not None:
                 self.processors[name] = proc
+        self.plan = tuple((n, self.processors.get(n)) for n in self.names)  # (name, processor or None), in order
 
     def params(self, values: Mapping[str, Any]) -> Any:
-        procs = self.processors
         if self.positional:
-            return tuple(procs[n](values[n]) if n in procs else values[n] for n in self.names)
-        return {n: (procs[n](values[n]) if n in procs else values[n]) for n in self.names}
+            return tuple([values[n] if p is None else p(values[n]) for n, p in self.plan])
+        return {n: values[n] if p is None else p(values[n]) for n, p in self.plan}
 
 
 class DirectStatement:
