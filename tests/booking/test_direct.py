@@ -3,7 +3,7 @@ execution stores, and fail as it fails (SQLAlchemy's exception classes), on SQLi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -67,7 +67,11 @@ def _unchecked(conn, dialect: str) -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    when=st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1), timezones=st.just(UTC)),
+    when=st.datetimes(
+        datetime(2000, 1, 1),
+        datetime(2099, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(-timedelta(hours=5, minutes=30))]),
+    ),
     cents=st.integers(0, 10**10),
     shipment=json_values,
     reference=st.none() | texts,
@@ -81,6 +85,7 @@ def test_direct_insert_stores_what_sqlalchemy_stores(db, when, cents, shipment, 
         assert _stored(conn, "bk_direct") == _stored(conn, "bk_sqlalchemy")
         back = conn.execute(select(BOOKINGS).where(BOOKINGS.c.id == "bk_direct")).mappings().one()
         assert back["shipment"] == shipment and back["departs_at"] == when and back["price_total"] == price
+        assert back["departs_at"].tzinfo == UTC
         conn.rollback()
 
 
@@ -92,3 +97,27 @@ def test_direct_errors_are_sqlalchemy_errors(db):
         with pytest.raises(IntegrityError):  # the API answers these as problems, and retries see DBAPIError
             INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
         conn.rollback()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    when=st.datetimes(
+        datetime(1, 1, 2),
+        datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(-timedelta(hours=11, minutes=45))]),
+    )
+)
+def test_utc_datetime_direct_processor_is_sqlalchemys(when):
+    """UTCDateTime's one-call processor for the direct statements gives the text of its standard bind processor."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from landbridge.db.base import UTCDateTime
+
+    t, lite = UTCDateTime(), sqlite.dialect()
+    standard = t.dialect_impl(lite).bind_processor(lite)  # what Connection.execute converts with
+    assert standard is not None
+    assert t.direct_bind_processor(lite)(when) == standard(when)  # type: ignore[misc]
+    assert t.direct_bind_processor(lite)(None) is None  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        t.direct_bind_processor(lite)(when.replace(tzinfo=None))  # type: ignore[misc]
+    assert t.direct_bind_processor(postgresql.dialect()) is None  # PostgreSQL takes the aware datetime itself

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, Connection, CursorResult, and_, bindparam, insert, or_, select, text, true, update
 from sqlalchemy.orm import Session
@@ -44,6 +44,9 @@ from landbridge.errors import (
     PermissionDeniedError,
 )
 from landbridge.timefmt import iso_utc, parse_instant
+
+if TYPE_CHECKING:
+    from landbridge.world import World
 
 QUOTE_VALID = timedelta(minutes=30)
 CENT = Decimal("0.01")
@@ -321,15 +324,16 @@ def create_booking(
             f"{goods.mass_kg:,.0f} kg is more than {body.containers} x {opt.container_type} can carry "
             f"({opt.max_payload_kg:,} kg each).",
         )
-    _check_dangerous_goods(opt, goods)
+    from landbridge.world import load_world
+
+    world = load_world()
+    _check_dangerous_goods(opt, goods, world)
     if opt.first_timetabled <= now:
         raise GoneError(f"The first departure of option {opt.id} has left; request a new quote.")
     mfeu = body.containers * opt.mfeu_per_container
-    from landbridge.world import load_world
-
     conn = connection(s)
     b = Batch() if batch is None else batch
-    capacity.reserve(conn, load_world(), opt.rail_legs, mfeu, b)
+    capacity.reserve(conn, world, opt.rail_legs, mfeu, b)
     if batch is None:
         b.run(conn)
 
@@ -512,11 +516,9 @@ def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
     return {ref: bid for ref, bid, _ in rows if ref is not None}
 
 
-def _check_dangerous_goods(opt: BookableOption, goods: Goods) -> None:
+def _check_dangerous_goods(opt: BookableOption, goods: Goods, w: World) -> None:
     from landbridge.booking.dangerous_goods import check_declaration
-    from landbridge.world import load_world
 
-    w = load_world()
     dg = goods.dangerous_goods
     check_declaration(w.catalog, opt.cargo, dg)  # the declaration is the quoted cargo's, class as listed
     if dg is None:
