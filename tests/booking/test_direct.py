@@ -121,3 +121,26 @@ def test_utc_datetime_direct_processor_is_sqlalchemys(when):
     with pytest.raises(ValueError):
         t.direct_bind_processor(lite)(when.replace(tzinfo=None))  # type: ignore[misc]
     assert t.direct_bind_processor(postgresql.dialect()) is None  # PostgreSQL takes the aware datetime itself
+
+
+def test_batch_runs_statements_then_checks_and_fails_as_sqlalchemy(db):
+    """A Batch (one psycopg pipeline on PostgreSQL) stores what the statements one by one store, runs its checks
+    after them, and a failing statement raises SQLAlchemy's error with no check run."""
+    from landbridge.db.direct import Batch
+
+    when = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    with db.engine.connect() as conn:
+        _unchecked(conn, db.dialect)
+        conn.execute(insert(BOOKINGS), _row("bk_one", when, Decimal("12.34"), {"a": [1]}, "ref"))
+        batch, seen = Batch(), []
+        batch.add(conn, INSERT_BOOKING, [_row("bk_batch", when, Decimal("12.34"), {"a": [1]}, "ref")])
+        batch.then(lambda: seen.append(_stored(conn, "bk_batch")))
+        assert batch.add(conn, INSERT_BOOKING, []) is None  # nothing to queue
+        batch.run(conn)
+        assert seen == [_stored(conn, "bk_one")]
+        batch.add(conn, INSERT_BOOKING, [_row("bk_batch", when, Decimal("1.00"), {}, None)])  # the same id again
+        batch.then(lambda: seen.append("ran"))
+        with pytest.raises(IntegrityError):
+            batch.run(conn)
+        assert seen[-1] != "ran"
+        conn.rollback()

@@ -18,7 +18,9 @@ other threads (measured: 8 threads on one process got a quarter of the transacti
 On SQLite a write from the event loop runs inline only when it cannot wait: the process's write lock is free
 and SQLite grants BEGIN IMMEDIATE at once (a connection with busy_timeout 0); otherwise it runs on the
 process's one writer thread and waits there. Nothing waits for the write lock on the event loop, so reads
-(GET requests, /health, key lookups) never wait on a writer: WAL readers do not block.
+(GET requests, /health, key lookups) never wait on a writer: WAL readers do not block. The inline Core units
+(`write_core_async`: bookings) run on one Connection the Database keeps for them, so a booking pays for a
+transaction, not for a pool checkout, checkin and reset.
 """
 
 from __future__ import annotations
