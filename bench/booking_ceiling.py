@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import booking_minimal as bm
-from booking_throughput import SHIPMENT, PostgresCpu, machine_busy_seconds
+from booking_throughput import SHIPMENT, PostgresCpu, machine_busy_seconds, pg_database
 
 
 def raise_capacity(url: str) -> None:
@@ -140,7 +140,7 @@ def pgbench(
             raise SystemExit(f"pgbench failed:\n{warm.stdout}\n{warm.stderr}")
         c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         m0 = machine_busy_seconds()
-        pg_cpu = PostgresCpu()
+        pg_cpu = PostgresCpu(pg_database(url))
         r = subprocess.run(
             [*base, "-T", f"{seconds:.0f}", *args, conninfo], env=env, capture_output=True, text=True, check=False
         )

@@ -60,6 +60,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8, help="wrk connections (8: what each of 2 workers gets at 16)")
     ap.add_argument("--out", default=None, help="keep the cProfile file here")
     ap.add_argument("--top", type=int, default=35)
+    ap.add_argument(
+        "--capacity-factor",
+        type=int,
+        default=1,
+        help="sections hold this many times their capacity (booking_throughput.py uses 20: bookings, not 409s)",
+    )
     a = ap.parse_args()
     if not bt.have_wrk():
         raise SystemExit("wrk is not on PATH (Debian/Ubuntu: apt-get install wrk)")
@@ -80,6 +86,8 @@ def main() -> None:
         bt.cli(["db", "upgrade"], env)
         today = date.today()
         bt.cli(["db", "seed", "--from", today.isoformat(), "--to", (today + timedelta(days=60)).isoformat()], env)
+        if a.capacity_factor != 1:
+            bt.scale_capacity(env["LANDBRIDGE_DATABASE_URL"], a.capacity_factor)
         server = bt.Server(env, 1, command=[sys.executable, __file__, "--serve-profiled", str(prof)])
         try:
             token, options = bt.setup(env, server.url)

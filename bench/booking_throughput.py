@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import resource
 import secrets
 import shutil
@@ -361,13 +362,42 @@ def proc_table() -> list[tuple[int, int, str, float]]:
     return out
 
 
+_BACKEND = re.compile(r"^postgres: (?:\S+: )?(\S+) (\S+) (\S+\(\d+\)|\[local\])")  # "user db host(port) state"
+
+
+def pg_database(url: str) -> str | None:
+    """The database a PostgreSQL URL connects to (None for other URLs)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return u.database if u.get_backend_name() == "postgresql" else None
+
+
+def _serves(pid: int, database: str | None) -> bool:
+    """Whether a PostgreSQL process counts for a benchmark on `database`: a backend connected to it, or a process
+    serving every database (postmaster, WAL writer, checkpointer, background writer, autovacuum, parallel workers).
+    Backends of other databases (other sessions' work on a shared machine) do not. `database` None: every process."""
+    if database is None:
+        return True
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return False
+    m = _BACKEND.match(title)
+    return m is None or m.group(2) == database
+
+
 class PostgresCpu:
     """CPU seconds used by PostgreSQL's processes over a period, backends that exit within it included (as far as
-    the last sample every 0.2 s saw them): pgbench's backends end with the run."""
+    the last sample every 0.2 s saw them): pgbench's backends end with the run. With `database`, only the backends
+    connected to it and the processes serving every database count (_serves): another session's databases on the
+    same server are not this benchmark's cost."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: str | None = None) -> None:
+        self.database = database
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
+        self._counted: dict[int, bool] = {}
         self._stop = threading.Event()
         self._sample(initial=True)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -376,6 +406,11 @@ class PostgresCpu:
     def _sample(self, initial: bool = False) -> None:
         for pid, _ppid, comm, cpu in proc_table():
             if comm.startswith("postgres"):
+                counted = self._counted.get(pid)
+                if counted is None:
+                    counted = self._counted[pid] = _serves(pid, self.database)
+                if not counted:
+                    continue
                 self.first.setdefault(pid, cpu if initial else 0.0)  # a process started within the period: all of it
                 self.last[pid] = cpu
 
@@ -558,7 +593,7 @@ def run_http(
         s0, _ = cpu_seconds(server.proc.pid)
         m0 = machine_busy_seconds()
         c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        pg_cpu = PostgresCpu()
+        pg_cpu = PostgresCpu(pg_database(url))
         load = os.getloadavg()[0]
         elapsed, codes, st = fire_wrk(server.url, token, options, a.concurrency, a.seconds, a.wrk_threads, tag)
         time.sleep(1)  # wrk stops with requests in flight: let the server finish them before counting

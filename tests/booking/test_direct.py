@@ -3,7 +3,7 @@ execution stores, and fail as it fails (SQLAlchemy's exception classes), on SQLi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -67,7 +67,11 @@ def _unchecked(conn, dialect: str) -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    when=st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1), timezones=st.just(UTC)),
+    when=st.datetimes(
+        datetime(2000, 1, 1),
+        datetime(2099, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(-timedelta(hours=5, minutes=30))]),
+    ),
     cents=st.integers(0, 10**10),
     shipment=json_values,
     reference=st.none() | texts,
@@ -81,6 +85,7 @@ def test_direct_insert_stores_what_sqlalchemy_stores(db, when, cents, shipment, 
         assert _stored(conn, "bk_direct") == _stored(conn, "bk_sqlalchemy")
         back = conn.execute(select(BOOKINGS).where(BOOKINGS.c.id == "bk_direct")).mappings().one()
         assert back["shipment"] == shipment and back["departs_at"] == when and back["price_total"] == price
+        assert back["departs_at"].tzinfo == UTC
         conn.rollback()
 
 
@@ -91,4 +96,51 @@ def test_direct_errors_are_sqlalchemy_errors(db):
         INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
         with pytest.raises(IntegrityError):  # the API answers these as problems, and retries see DBAPIError
             INSERT_BOOKING.execute(conn, _row("bk_twice", when, Decimal("1.00"), {}, None))
+        conn.rollback()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    when=st.datetimes(
+        datetime(1, 1, 2),
+        datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(-timedelta(hours=11, minutes=45))]),
+    )
+)
+def test_utc_datetime_direct_processor_is_sqlalchemys(when):
+    """UTCDateTime's one-call processor for the direct statements gives the text of its standard bind processor."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from landbridge.db.base import UTCDateTime
+
+    t, lite = UTCDateTime(), sqlite.dialect()
+    standard = t.dialect_impl(lite).bind_processor(lite)  # what Connection.execute converts with
+    assert standard is not None
+    assert t.direct_bind_processor(lite)(when) == standard(when)  # type: ignore[misc]
+    assert t.direct_bind_processor(lite)(None) is None  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        t.direct_bind_processor(lite)(when.replace(tzinfo=None))  # type: ignore[misc]
+    assert t.direct_bind_processor(postgresql.dialect()) is None  # PostgreSQL takes the aware datetime itself
+
+
+def test_batch_runs_statements_then_checks_and_fails_as_sqlalchemy(db):
+    """A Batch (one psycopg pipeline on PostgreSQL) stores what the statements one by one store, runs its checks
+    after them, and a failing statement raises SQLAlchemy's error with no check run."""
+    from landbridge.db.direct import Batch
+
+    when = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    with db.engine.connect() as conn:
+        _unchecked(conn, db.dialect)
+        conn.execute(insert(BOOKINGS), _row("bk_one", when, Decimal("12.34"), {"a": [1]}, "ref"))
+        batch, seen = Batch(), []
+        batch.add(conn, INSERT_BOOKING, [_row("bk_batch", when, Decimal("12.34"), {"a": [1]}, "ref")])
+        batch.then(lambda: seen.append(_stored(conn, "bk_batch")))
+        assert batch.add(conn, INSERT_BOOKING, []) is None  # nothing to queue
+        batch.run(conn)
+        assert seen == [_stored(conn, "bk_one")]
+        batch.add(conn, INSERT_BOOKING, [_row("bk_batch", when, Decimal("1.00"), {}, None)])  # the same id again
+        batch.then(lambda: seen.append("ran"))
+        with pytest.raises(IntegrityError):
+            batch.run(conn)
+        assert seen[-1] != "ran"
         conn.rollback()

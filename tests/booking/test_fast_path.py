@@ -155,3 +155,34 @@ def test_encode_is_jsonresponse_byte_for_byte():
         assert encode(before).encode() == JSONResponse(before).body
 
     check()
+
+
+def test_a_full_leg_leaves_nothing_written(client, db, world, new_shipper, fast_calls, route_only):
+    """An option over two departures whose second is full: the fast path sends every statement of the booking in
+    one batch and checks the capacity UPDATEs' answers after it (db.direct.Batch); the 409 must still leave nothing
+    behind (the first departure's FEU, the booking, its rows, the Idempotency-Key record), and answer as the route."""
+    from sqlalchemy import func, select
+
+    from landbridge.booking.models import Booking
+    from landbridge.idempotency.service import _stored
+
+    services = fresh_departure(world).service.id, fresh_departure(world).service.id
+
+    def attempt(who, key: str) -> tuple:
+        first, second = fresh_departure(world, services[0]), fresh_departure(world, services[1])
+        set_capacity(db, world, first, 5)
+        set_capacity(db, world, second, 0.5)  # less than one 40HC
+        oid = make_option(db, world, who.customer_id, [(first, 0, 1), (second, 0, 1)])
+        r = client.post("/v1/bookings", json=booking_body(oid), headers={**who.headers, "Idempotency-Key": key})
+        assert booked_mfeu(db, first.id)[0] == 0 and booked_mfeu(db, second.id)[0] == 0
+        n = db.read(lambda s: s.scalar(select(func.count()).select_from(Booking).where(Booking.option_id == oid)))
+        assert n == 0 and db.read(lambda s: _stored(s, who.customer_id, key)) is None
+        names = {oid: "OPT", first.id: "DEP1", second.id: "DEP2"}
+        return _normal(r, names)
+
+    fast_shipper = new_shipper("Full Leg GmbH")
+    client.get("/v1/bookings", headers=fast_shipper.headers)
+    fast = attempt(fast_shipper, "full-leg")
+    assert fast_calls and fast[0] == 409
+    route_only()
+    assert attempt(new_shipper("Full Leg GmbH"), "full-leg") == fast

@@ -34,7 +34,7 @@ from landbridge.booking.models import (
     DepartureSection,
 )
 from landbridge.db.base import to_feu, to_mfeu
-from landbridge.db.direct import DirectStatement
+from landbridge.db.direct import Batch, DirectStatement
 from landbridge.errors import ConflictError, InvalidRequestError, NotFoundError
 from landbridge.timefmt import iso_utc
 
@@ -129,22 +129,41 @@ _ROWS = (
 _ANY = select(DEPARTURE_SECTIONS.c.section_index).where(DEPARTURE_SECTIONS.c.departure_id == bindparam("d")).limit(1)
 
 
-def reserve(s: Session | Connection, world: World, legs: Iterable[tuple[str, int, int]], mfeu: int) -> None:
+def reserve(
+    s: Session | Connection,
+    world: World,
+    legs: Iterable[tuple[str, int, int]],
+    mfeu: int,
+    batch: Batch | None = None,
+) -> None:
     """Take `mfeu` on sections [board, alight) of each (departure id, board, alight); all or nothing.
 
-    Raises ConflictError (the caller's transaction then rolls back) when any section lacks room."""
+    Raises ConflictError (the caller's transaction then rolls back) when any section lacks room. With `batch`, the
+    conditional UPDATEs are queued in it (sent with the rest of the transaction's statements, db.direct.Batch) and
+    their answers checked once it has run, by the same rules; otherwise they run here."""
     conn = s.connection() if isinstance(s, Session) else s
-    for dep_id, i, j in sorted(legs):
-        taken = _take(conn, dep_id, i, j, mfeu)
-        if len(taken) == j - i:
-            continue
-        if not taken and conn.execute(_ANY, {"d": dep_id}).first() is None:
-            # First use of this departure: create its sections (all at once), then take the FEU.
-            insert_sections(s, section_rows(departure(world, dep_id)))
-            taken = _take(conn, dep_id, i, j, mfeu)
+    b = Batch() if batch is None else batch
+    takes = [
+        (dep_id, i, j, b.add(conn, _TAKE, [{"d": dep_id, "i": i, "j": j, "n": mfeu}], fetch=True))
+        for dep_id, i, j in sorted(legs)
+    ]
+
+    def check() -> None:
+        for dep_id, i, j, pending in takes:
+            taken = {row[0] for row in pending.rows} if pending is not None else set()
             if len(taken) == j - i:
                 continue
-        _full(conn, dep_id, i, j, mfeu, taken)
+            if not taken and conn.execute(_ANY, {"d": dep_id}).first() is None:
+                # First use of this departure: create its sections (all at once), then take the FEU.
+                insert_sections(s, section_rows(departure(world, dep_id)))
+                taken = _take(conn, dep_id, i, j, mfeu)
+                if len(taken) == j - i:
+                    continue
+            _full(conn, dep_id, i, j, mfeu, taken)
+
+    b.then(check)
+    if batch is None:
+        b.run(conn)
 
 
 def _take(conn: Connection, dep_id: str, i: int, j: int, mfeu: int) -> set[int]:

@@ -187,11 +187,17 @@ class BookingFastPath:
 
     @staticmethod
     async def _book(db: Database, p: Principal, key: str | None, body: BookingIn) -> tuple[int, str, bool]:
-        """What views.create_booking does, on a Core unit, the answer encoded once."""
+        """What views.create_booking does, on a Core unit, the answer encoded once; the booking's statements and the
+        Idempotency-Key record sent as one batch (db.direct.Batch: one round trip on PostgreSQL)."""
         key = check_key(key)
         fp = fingerprint("POST", PATH, body.model_dump(mode="json"))
         return await run_core_async(
-            db, p.owner, key, fp, lambda conn: (201, linked(service.create_booking(conn, p, body))), encode
+            db,
+            p.owner,
+            key,
+            fp,
+            lambda conn, batch: (201, linked(service.create_booking(conn, p, body, batch=batch))),
+            encode,
         )
 
 

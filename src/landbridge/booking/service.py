@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, Connection, CursorResult, and_, bindparam, insert, or_, select, text, true, update
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ from landbridge.booking.models import (
 from landbridge.booking.schemas import BookingIn, ContainerIn, Goods, QuoteIn
 from landbridge.db.base import new_id, to_feu, to_mfeu, utcnow
 from landbridge.db.bulk import among, insert_rows, parts, update_rows
-from landbridge.db.direct import DirectStatement
+from landbridge.db.direct import Batch, DirectStatement
 from landbridge.errors import (
     ConflictError,
     FieldError,
@@ -44,6 +44,9 @@ from landbridge.errors import (
     PermissionDeniedError,
 )
 from landbridge.timefmt import iso_utc, parse_instant
+
+if TYPE_CHECKING:
+    from landbridge.world import World
 
 QUOTE_VALID = timedelta(minutes=30)
 CENT = Decimal("0.01")
@@ -291,10 +294,19 @@ _INSERT_EVENT = DirectStatement(insert(EVENTS), _EVENT_COLUMNS)
 
 
 def create_booking(
-    s: Session | Connection, principal: Principal, body: BookingIn, now: datetime | None = None
+    s: Session | Connection,
+    principal: Principal,
+    body: BookingIn,
+    now: datetime | None = None,
+    batch: Batch | None = None,
 ) -> dict[str, Any]:
     """Reserve slots on every rail departure of the option (all or none) and record the booking. Runs on a Session
-    or on the Connection of a Core unit (Database.write_core: the API's hot path)."""
+    or on the Connection of a Core unit (Database.write_core: the API's hot path).
+
+    With `batch` (db.direct.Batch) the capacity UPDATEs and the inserts are queued in it, their checks with them,
+    for the caller to send with its own statements (the Idempotency-Key record): on PostgreSQL the whole
+    transaction in one round trip. The caller must run the batch before it commits. Without, they run here:
+    capacity first, nothing written when a departure is full."""
     now = now or utcnow()
     customer_id = _customer_for(s, principal, body.customer_id)
     opt = _option(s, body.option_id, customer_id)
@@ -312,13 +324,18 @@ def create_booking(
             f"{goods.mass_kg:,.0f} kg is more than {body.containers} x {opt.container_type} can carry "
             f"({opt.max_payload_kg:,} kg each).",
         )
-    _check_dangerous_goods(opt, goods)
+    from landbridge.world import load_world
+
+    world = load_world()
+    _check_dangerous_goods(opt, goods, world)
     if opt.first_timetabled <= now:
         raise GoneError(f"The first departure of option {opt.id} has left; request a new quote.")
     mfeu = body.containers * opt.mfeu_per_container
-    from landbridge.world import load_world
-
-    capacity.reserve(s, load_world(), opt.rail_legs, mfeu)
+    conn = connection(s)
+    b = Batch() if batch is None else batch
+    capacity.reserve(conn, world, opt.rail_legs, mfeu, b)
+    if batch is None:
+        b.run(conn)
 
     price = (opt.price_total * body.containers / opt.containers).quantize(Decimal("0.01"), ROUND_HALF_UP)
     bid = new_id("bk")
@@ -342,13 +359,12 @@ def create_booking(
         "created_at": now,
         "updated_at": now,
     }
-    conn = connection(s)
-    _INSERT_BOOKING.execute(conn, row)
+    b.add(conn, _INSERT_BOOKING, [row])
     res = [
         {"booking_id": bid, "departure_id": d, "board_stop": i, "alight_stop": j, "mfeu": mfeu}
         for d, i, j in opt.rail_legs
     ]
-    _INSERT_RESERVATIONS.executemany(conn, res)
+    b.add(conn, _INSERT_RESERVATIONS, res)
     ev = {
         "booking_id": bid,
         "from_status": None,
@@ -360,7 +376,9 @@ def create_booking(
         "field": "status",
         "tracking_event_id": None,
     }
-    _INSERT_EVENT.execute(conn, ev)
+    b.add(conn, _INSERT_EVENT, [ev])
+    if batch is None or body.equipment:
+        b.run(conn)  # before the equipment is checked: a full departure answers 409 before a bad container 422
     equipment: list[dict[str, Any]] = []
     if body.equipment:
         equipment = _equipment_rows(s, bid, body.equipment, body.containers, opt.container_type, now, "equipment")
@@ -498,11 +516,9 @@ def bookings_for_equipment(s: Session, refs: list[str]) -> dict[str, str]:
     return {ref: bid for ref, bid, _ in rows if ref is not None}
 
 
-def _check_dangerous_goods(opt: BookableOption, goods: Goods) -> None:
+def _check_dangerous_goods(opt: BookableOption, goods: Goods, w: World) -> None:
     from landbridge.booking.dangerous_goods import check_declaration
-    from landbridge.world import load_world
 
-    w = load_world()
     dg = goods.dangerous_goods
     check_declaration(w.catalog, opt.cargo, dg)  # the declaration is the quoted cargo's, class as listed
     if dg is None:

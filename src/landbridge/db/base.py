@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, MetaData, Table
@@ -43,6 +44,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def direct_bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], str | None] | None:
+        """`bind_processor(dialect)` as one function, for the hot statements of landbridge.db.direct: on SQLite
+        (DATETIME's default storage format) the naive UTC text it stores, 'YYYY-MM-DD HH:MM:SS.ffffff', without the
+        two nested calls and the dict of fields per value. None elsewhere (the standard processor is used)."""
+        impl = self.impl_instance.dialect_impl(dialect)
+        if dialect.name != "sqlite" or getattr(impl, "_storage_format", None) != _SQLITE_DATETIME:
+            return None
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTCDateTime column")
+            v = value.astimezone(UTC)
+            return _SQLITE_TEXT % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+
+        return process
+
+
+# SQLAlchemy's SQLite DATETIME storage format, and the same text from a tuple of the fields.
+_SQLITE_DATETIME = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
 def table(model: type[Base]) -> Table:

@@ -12,11 +12,17 @@ amounts), and executes on the DBAPI cursor of the session's connection, inside t
 Errors are raised as SQLAlchemy raises them (`DBAPIError.instance`: IntegrityError, OperationalError, ...), and a
 lost connection is invalidated, so the retry rules of `Database.write` and the API's error answers (503 for an
 unreachable database) are unchanged.
+
+A `Batch` sends several of them together: on psycopg in one pipeline (one round trip to PostgreSQL for the
+whole batch, BEGIN included, instead of one per statement), on SQLite one after another on the same cursor. Whoever
+needs a statement's answer (the rows a conditional UPDATE took, the record an INSERT ... ON CONFLICT stored)
+registers a check that runs once the batch has run, still inside the transaction: a check that raises rolls the
+whole transaction back, as raising right after the statement would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -29,7 +35,7 @@ _Processor = Any  # Callable[[Any], Any] | None: a column type's bind processor 
 
 
 class _Compiled:
-    __slots__ = ("names", "positional", "processors", "sql")
+    __slots__ = ("names", "plan", "positional", "processors", "sql")
 
     def __init__(self, stmt: ClauseElement, dialect: Dialect, columns: Sequence[str] | None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(columns) if columns is not None else None)
@@ -41,15 +47,18 @@ class _Compiled:
         self.processors: dict[str, _Processor] = {}
         for name in self.names:
             bind = compiled.binds[name]
-            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)  # as Connection.execute converts it
+            fast = getattr(bind.type, "direct_bind_processor", None)  # the same conversion in one call (UTCDateTime)
+            proc = fast(dialect) if fast is not None else None
+            if proc is None:
+                proc = bind.type.dialect_impl(dialect).bind_processor(dialect)  # as Connection.execute converts it
             if proc is not None:
                 self.processors[name] = proc
+        self.plan = tuple((n, self.processors.get(n)) for n in self.names)  # (name, processor or None), in order
 
     def params(self, values: Mapping[str, Any]) -> Any:
-        procs = self.processors
         if self.positional:
-            return tuple(procs[n](values[n]) if n in procs else values[n] for n in self.names)
-        return {n: (procs[n](values[n]) if n in procs else values[n]) for n in self.names}
+            return tuple([values[n] if p is None else p(values[n]) for n, p in self.plan])
+        return {n: values[n] if p is None else p(values[n]) for n, p in self.plan}
 
 
 class DirectStatement:
@@ -108,3 +117,130 @@ class DirectStatement:
             ) from exc
         finally:
             cursor.close()
+
+
+class Pending:
+    """A statement queued in a Batch; `rows` holds what it returned (RETURNING) once the batch has run."""
+
+    __slots__ = ("fetch", "many", "params", "rows", "sql")
+
+    def __init__(self, sql: str, params: Any, many: bool, fetch: bool) -> None:
+        self.sql, self.params, self.many, self.fetch = sql, params, many, fetch
+        self.rows: list[Any] = []
+
+
+class Batch:
+    """Statements of one transaction sent together, and the checks of their answers (run after them, in order).
+
+    `run(conn)` sends what is queued: on psycopg in one pipeline (BEGIN, every statement and a single sync: one
+    round trip), elsewhere one statement after another on one cursor. The statements are those `execute`,
+    `executemany` and `rows` would run, with the same parameters; an error is raised as theirs (DBAPIError.instance,
+    a lost connection invalidated). The checks then run in the order they were added; one that raises ends the
+    unit, and the caller's transaction rolls back."""
+
+    __slots__ = ("_checks", "_pending")
+
+    def __init__(self) -> None:
+        self._pending: list[Pending] = []
+        self._checks: list[Callable[[], None]] = []
+
+    def add(
+        self, conn: Connection, stmt: DirectStatement, values: Sequence[Mapping[str, Any]], fetch: bool = False
+    ) -> Pending | None:
+        """Queue `stmt` with one parameter set per mapping of `values` (several: executemany, which returns no
+        rows); None when `values` is empty."""
+        if not values:
+            return None
+        c = stmt._for(conn.dialect)
+        params = [c.params(v) for v in values]
+        many = len(params) > 1
+        if many and fetch:
+            raise ValueError("executemany returns no rows; fetch one statement at a time")
+        p = Pending(c.sql, params if many else params[0], many, fetch)
+        self._pending.append(p)
+        return p
+
+    def then(self, check: Callable[[], None]) -> None:
+        """Run `check` after the statements queued so far (and any queued later in this batch) have run."""
+        self._checks.append(check)
+
+    def run(self, conn: Connection) -> None:
+        """Send the queued statements, then run the checks; the batch is empty again after."""
+        pending, checks = self._pending, self._checks
+        self._pending, self._checks = [], []
+        if pending:
+            _send(conn, pending)
+        for check in checks:
+            check()
+
+
+def _send(conn: Connection, pending: list[Pending]) -> None:
+    dialect = conn.dialect
+    raw = conn.connection  # the pooled DBAPI connection of this transaction
+    driver = raw.driver_connection
+    try:
+        if dialect.driver == "psycopg":
+            import psycopg
+
+            if isinstance(driver, psycopg.AsyncConnection):
+                from sqlalchemy.util import await_only
+
+                await_only(_pipeline_async(driver, pending))  # in the unit's greenlet (Database.write_core_async)
+            else:
+                _pipeline(driver, pending)
+            return
+        cursor = raw.cursor()
+        try:
+            for p in pending:
+                if p.many:
+                    cursor.executemany(p.sql, p.params)
+                else:
+                    cursor.execute(p.sql, p.params)
+                    if p.fetch:
+                        p.rows = list(cursor.fetchall())
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, raw.dbapi_connection, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            "; ".join(p.sql for p in pending),
+            None,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
+
+
+async def _pipeline_async(driver: Any, pending: list[Pending]) -> None:
+    cursors = []
+    async with driver.pipeline():
+        for p in pending:
+            cur = driver.cursor()
+            if p.many:
+                await cur.executemany(p.sql, p.params)
+            else:
+                await cur.execute(p.sql, p.params)
+            cursors.append(cur)
+    for p, cur in zip(pending, cursors, strict=True):
+        if p.fetch:
+            p.rows = list(await cur.fetchall())
+        await cur.close()
+
+
+def _pipeline(driver: Any, pending: list[Pending]) -> None:
+    cursors = []
+    with driver.pipeline():
+        for p in pending:
+            cur = driver.cursor()
+            if p.many:
+                cur.executemany(p.sql, p.params)
+            else:
+                cur.execute(p.sql, p.params)
+            cursors.append(cur)
+    for p, cur in zip(pending, cursors, strict=True):
+        if p.fetch:
+            p.rows = list(cur.fetchall())
+        cur.close()

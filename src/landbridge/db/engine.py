@@ -18,7 +18,9 @@ other threads (measured: 8 threads on one process got a quarter of the transacti
 On SQLite a write from the event loop runs inline only when it cannot wait: the process's write lock is free
 and SQLite grants BEGIN IMMEDIATE at once (a connection with busy_timeout 0); otherwise it runs on the
 process's one writer thread and waits there. Nothing waits for the write lock on the event loop, so reads
-(GET requests, /health, key lookups) never wait on a writer: WAL readers do not block.
+(GET requests, /health, key lookups) never wait on a writer: WAL readers do not block. The inline Core units
+(`write_core_async`: bookings) run on one Connection the Database keeps for them, so a booking pays for a
+transaction, not for a pool checkout, checkin and reset.
 """
 
 from __future__ import annotations
@@ -279,6 +281,7 @@ class Database:
         self._try_write: sessionmaker[Session] | None = None
         self._nowait_engine: Engine | None = None
         self._nowait_writer: Engine | None = None
+        self._inline: Connection | None = None  # the inline writer's Connection, kept (see _write_inline)
         self._writer: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             self._nowait_engine = create_engine(self.url, busy_timeout_ms=0)
@@ -414,7 +417,12 @@ class Database:
             return False, None
         try:
             if core:
-                with nowait.begin() as conn:
+                # One Connection kept for the inline Core units (they run one at a time, under the write lock): a
+                # transaction on it, without a pool checkout, checkin and reset around every booking.
+                conn = self._inline
+                if conn is None or conn.closed or conn.invalidated:
+                    conn = self._inline = nowait.connect()
+                with conn.begin():
                     return True, fn(conn)
             with try_write() as s, s.begin():
                 return True, fn(s)
@@ -433,6 +441,9 @@ class Database:
             return await session.run_sync(fn)
 
     def dispose(self) -> None:
+        if self._inline is not None:
+            inline, self._inline = self._inline, None
+            inline.close()
         self.engine.dispose()
         if self._nowait_engine is not None:
             self._nowait_engine.dispose()

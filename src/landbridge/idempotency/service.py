@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from landbridge.db.base import JSONDoc, UTCDateTime, table, utcnow
-from landbridge.db.direct import DirectStatement
+from landbridge.db.direct import Batch, DirectStatement
 from landbridge.db.engine import Database
 from landbridge.errors import ConflictError, FieldError
 from landbridge.idempotency.models import MAX_KEY_LENGTH, IdempotencyRecord
@@ -108,23 +108,15 @@ _CLAIM_ENCODED = {
 }
 
 
-def _claim(
-    s: Session | Connection, owner: str, key: str, fp: str, status: int, body: Any, encoded: bool = False
-) -> bool:
-    """Store the result under (owner, key) unless a live record holds the key; True when stored. `encoded`: `body`
-    is the answer's JSON text."""
+def _claim_params(owner: str, key: str, fp: str, status: int, body: Any) -> dict[str, Any]:
     now = utcnow()
+    return {"owner": owner, "key": key, "fp": fp, "status": status, "body": body, "now": now, "cutoff": now - RETENTION}
+
+
+def _claim(s: Session | Connection, owner: str, key: str, fp: str, status: int, body: Any) -> bool:
+    """Store the result under (owner, key) unless a live record holds the key; True when stored."""
     conn = s.connection() if isinstance(s, Session) else s
-    params = {
-        "owner": owner,
-        "key": key,
-        "fp": fp,
-        "status": status,
-        "body": body,
-        "now": now,
-        "cutoff": now - RETENTION,
-    }
-    return bool((_CLAIM_ENCODED if encoded else _CLAIM)[conn.dialect.name].rows(conn, params))
+    return bool(_CLAIM[conn.dialect.name].rows(conn, _claim_params(owner, key, fp, status, body)))
 
 
 def _stored(s: Session, owner: str, key: str) -> IdempotencyRecord | None:
@@ -206,13 +198,26 @@ async def run_async(
 
 
 def _core_unit(
-    owner: str, key: str | None, fp: str, work: Callable[[Connection], tuple[int, Any]], encode: Callable[[Any], str]
+    owner: str,
+    key: str | None,
+    fp: str,
+    work: Callable[[Connection, Batch], tuple[int, Any]],
+    encode: Callable[[Any], str],
 ) -> Callable[[Connection], tuple[int, str, bool]]:
     def unit(conn: Connection) -> tuple[int, str, bool]:
-        status, body = work(conn)
+        batch = Batch()
+        status, body = work(conn, batch)
         text = encode(body)
-        if key is not None and 200 <= status < 300 and not _claim(conn, owner, key, fp, status, text, encoded=True):
-            raise KeyTaken()
+        if key is not None and 200 <= status < 300:
+            stmt = _CLAIM_ENCODED[conn.dialect.name]
+            stored = batch.add(conn, stmt, [_claim_params(owner, key, fp, status, text)], fetch=True)
+
+            def claimed() -> None:
+                if stored is None or not stored.rows:
+                    raise KeyTaken()
+
+            batch.then(claimed)
+        batch.run(conn)  # the work's statements and the record together, then their checks (theirs first)
         return status, text, False
 
     return unit
@@ -223,13 +228,17 @@ async def run_core_async(
     owner: str,
     key: str | None,
     fp: str,
-    work: Callable[[Connection], tuple[int, Any]],
+    work: Callable[[Connection, Batch], tuple[int, Any]],
     encode: Callable[[Any], str],
 ) -> tuple[int, str, bool]:
     """`run_async` for a unit of Core statements (Database.write_core_async: no ORM Session), answering JSON text:
     `encode(body)` is computed once, stored as the record's answer and returned to be sent (a replay encodes the
     stored answer the same way). Same rules as `run`: one transaction, the record inserted last, a taken key
     rolls the work back and answers with the stored result (409 for another request).
+
+    `work(conn, batch)` may queue statements in `batch` (db.direct.Batch) instead of running them: the record's
+    INSERT is queued after them and the batch sent at the end of the unit (on PostgreSQL one round trip for all of
+    them); their checks run first, then the record's.
 
     Returns (status, JSON text, replayed)."""
     unit = _core_unit(owner, key, fp, work, encode)
