@@ -14,6 +14,7 @@ its orders would then be late.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -305,21 +306,31 @@ def release_cancelled(s: Session) -> int:
 
 def _load(s: Session, ids: np.ndarray, rows_per_container: list[np.ndarray], container_ids: list[str]) -> None:
     """Load the orders: out of the queue, into the loads table (order, container). Narrow rows only: the order
-    row is not rewritten. Two statements on PostgreSQL (arrays), two executemany on SQLite."""
+    row is not rewritten. The ids are passed as one text per statement, not bound one by one."""
     order_ids = [str(x) for x in ids[np.concatenate(rows_per_container)].tolist()]
-    containers = np.repeat(np.array(container_ids, dtype=object), [len(r) for r in rows_per_container]).tolist()
     raw: Any = s.connection().connection.driver_connection
     if s.get_bind().dialect.name == "postgresql":
+        containers = np.repeat(np.array(container_ids, dtype=object), [len(r) for r in rows_per_container]).tolist()
+        # the ids as one comma-separated text each (ids have no commas): psycopg's dump of a Python list into an
+        # array costs about 10 us per element, the split in the server much less
+        ids_text, containers_text = ",".join(order_ids), ",".join(containers)
         with raw.cursor() as cur:
-            cur.execute(f"DELETE FROM {QUEUE.name} WHERE order_id = ANY(%s)", (order_ids,))
+            cur.execute(f"DELETE FROM {QUEUE.name} WHERE order_id = ANY(string_to_array(%s, ','))", (ids_text,))
             cur.execute(
-                f"INSERT INTO {LOADS.name} (order_id, container_id) SELECT * FROM unnest(%s::varchar[], %s::varchar[])",
-                (order_ids, containers),
+                f"INSERT INTO {LOADS.name} (order_id, container_id) "
+                "SELECT * FROM unnest(string_to_array(%s, ','), string_to_array(%s, ','))",
+                (ids_text, containers_text),
             )
         return
+    # SQLite: the ids as one JSON text per statement (json_each), not one bound row each: about 3 us per order
+    # less than executemany
+    ids_json = json.dumps(order_ids)
     cur = raw.cursor()
-    cur.executemany(f"DELETE FROM {QUEUE.name} WHERE order_id = ?", ((x,) for x in order_ids))
-    cur.executemany(f"INSERT INTO {LOADS.name} (order_id, container_id) VALUES (?, ?)", zip(order_ids, containers))
+    cur.execute(f"DELETE FROM {QUEUE.name} WHERE order_id IN (SELECT value FROM json_each(?))", (ids_json,))
+    cur.executemany(  # one statement per container
+        f"INSERT INTO {LOADS.name} (order_id, container_id) SELECT value, ? FROM json_each(?)",
+        [(c, json.dumps(ids[r].tolist())) for c, r in zip(container_ids, rows_per_container)],
+    )
     cur.close()
 
 

@@ -144,6 +144,7 @@ class QueuedOrder(Base):
             sqlite_where=text("allow_other_trains"),
             postgresql_where=text("allow_other_trains"),
         ),
+        {"sqlite_with_rowid": False},  # the rows in key order: one b-tree fewer to write and delete
     )
 
     order_id: Mapped[str] = mapped_column(String(24), primary_key=True)
@@ -161,6 +162,7 @@ class LoadedOrder(Base):
     the order goes back to the queue)."""
 
     __tablename__ = "ecommerce_loads"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     order_id: Mapped[str] = mapped_column(String(24), primary_key=True)
     container_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_containers.id"), index=True)

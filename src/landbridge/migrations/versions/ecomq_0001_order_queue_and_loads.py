@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("promised_by", sa.Date(), nullable=False),
         sa.Column("allow_other_trains", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_ecommerce_queue")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "ecommerce_loads",
@@ -48,6 +49,7 @@ def upgrade() -> None:
             name=op.f("fk_ecommerce_loads_container_id_ecommerce_containers"),
         ),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_ecommerce_loads")),
+        sqlite_with_rowid=False,
     )
     op.execute(
         "INSERT INTO ecommerce_queue (order_id, hub, regime, ready_at, volume_m3, weight_kg, promised_by, "
