@@ -456,13 +456,40 @@ def test_on_sqlite_waiting_orders_are_read_through_the_queue_index_without_a_sor
         pytest.skip("a SQLite query plan")
     Q = QUEUE.c
     cut = datetime(2027, 3, 1, tzinfo=UTC)
-    q = (
-        select(Q.order_id, Q.volume_m3)
-        .where(Q.hub == "lodz-rail", Q.ready_at <= cut)
-        .order_by(Q.ready_at, Q.order_id)
-    )
+    q = select(Q.order_id, Q.volume_m3).where(Q.hub == "lodz-rail", Q.ready_at <= cut).order_by(Q.ready_at, Q.order_id)
     compiled = q.compile(fresh_db.engine)  # with its bound parameters, as it runs
     params = tuple(compiled.params[k] for k in compiled.positiontup or [])
     with fresh_db.engine.connect() as conn:
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params))
     assert "ix_ecommerce_queue_hub_ready" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_queue_migration_moves_waiting_and_loaded_orders_both_ways(fresh_db, world):
+    """Migration ecomq_0001 with orders in the database: down to the order row's status and container_id, and up
+    again to the queue and the loads, every order keeps its status, container and queue entry (ready time, size,
+    promised date)."""
+    from sqlalchemy import text
+
+    from landbridge.ecommerce.models import QUEUE
+    from landbridge.migrations import downgrade, upgrade
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    set_capacity(fresh_db, world, dep, 2)  # some orders are loaded, the rest wait
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    assert import_rows(fresh_db, pallets(200, "DE", cut, promised="2027-12-31"), seller.customer_id).imported
+    run(fresh_db, dep.id, cut)
+    before = {o.id: (o.status, o.container_id) for o in orders_of(fresh_db)}
+    assert {s for s, _c in before.values()} == {"waiting", "loaded"}
+    queued = fresh_db.read(lambda s: sorted(map(tuple, s.execute(select(QUEUE)).all())))
+    downgrade(fresh_db, "ecom_0003")
+    fresh_db.dispose()
+    down = fresh_db.read(
+        lambda s: {r[0]: (r[1], r[2]) for r in s.execute(text("SELECT id, status, container_id FROM ecommerce_orders"))}
+    )
+    assert down == before
+    upgrade(fresh_db)
+    fresh_db.dispose()
+    assert {o.id: (o.status, o.container_id) for o in orders_of(fresh_db)} == before
+    assert fresh_db.read(lambda s: sorted(map(tuple, s.execute(select(QUEUE)).all()))) == queued
+    assert len(queued) == sum(s == "waiting" for s, _c in before.values())
