@@ -68,7 +68,7 @@ def child(args: argparse.Namespace) -> dict:
     from landbridge.ecommerce import packing
     from landbridge.ecommerce.consolidation import consolidate, departures_between
     from landbridge.ecommerce.imports import import_table
-    from landbridge.ecommerce.models import Container, Order
+    from landbridge.ecommerce.models import Container, LoadedOrder, Order
     from landbridge.ecommerce.orderfile import read_order_file
     from landbridge.ecommerce.rules import rules
     from landbridge.ecommerce_flow import order_flow
@@ -146,9 +146,9 @@ def child(args: argparse.Namespace) -> dict:
     cap_m3, cap_kg = box.volume_m3 * flow.stowage_factor, box.max_payload_kg
     rows = db.read(
         lambda s: s.execute(
-            select(Container.departure_id, Container.hub, Container.regime, Order.volume_m3, Order.weight_kg).join(
-                Order, Order.container_id == Container.id
-            )
+            select(Container.departure_id, Container.hub, Container.regime, Order.volume_m3, Order.weight_kg)
+            .join(LoadedOrder, LoadedOrder.container_id == Container.id)
+            .join(Order, Order.id == LoadedOrder.order_id)
         ).all()
     )
     groups: dict = {}
@@ -207,7 +207,7 @@ def baseline_child(args: argparse.Namespace) -> dict:
 
     from landbridge.db.base import new_id
     from landbridge.db.engine import Database
-    from landbridge.ecommerce.models import Order
+    from landbridge.ecommerce.models import Order, QueuedOrder
     from landbridge.ecommerce.rules import rules
     from landbridge.ecommerce_flow import order_flow
     from landbridge.migrations import upgrade
@@ -278,47 +278,57 @@ def baseline_child(args: argparse.Namespace) -> dict:
         for r in rows:
             m = OrderRow(**{k: (None if v == "" else v) for k, v in r.items()})
             ts = m.order_date
-            s.add(
-                Order(
-                    id=new_id("eo")[:24],
-                    seller_id=m.seller_id,
-                    seller_order_id=m.seller_order_id,
-                    order_date=ts,
-                    ready_at=ts + timedelta(days=2),
-                    promised_by=(ts + timedelta(days=30)).date(),
-                    regime=m.regime,
-                    weight_kg=m.weight_kg,
-                    length_cm=m.length_cm,
-                    width_cm=m.width_cm,
-                    height_cm=m.height_cm,
-                    volume_m3=m.length_cm * m.width_cm * m.height_cm / 1e6,
-                    items=m.items,
-                    hs_codes=m.hs_codes,
-                    tariff_lines=len({c[:6] for c in m.hs_codes.split(";")}),
-                    declared_value=m.declared_value,
-                    currency=m.currency,
-                    value_eur=m.declared_value,
-                    destination_country=m.destination_country,
-                    destination_city=m.destination_city,
-                    destination_postcode=m.destination_postcode,
-                    hub=flow.hub_of(m.destination_country),
-                    consignee_name=m.consignee_name,
-                    consignee_type=m.consignee_type,
-                    ioss_number=m.ioss_number,
-                    bonded_account=m.bonded_account,
-                    allow_other_trains=False,
-                    customs_date=ts.date(),
-                    export_declaration="list",
-                    import_declaration="H7",
-                    duty_eur=0,
-                    vat_eur=0,
-                    vat_via="ioss",
-                    status="waiting",
-                    content_sha="x",
-                    created_at=datetime.now(UTC),
+            o = Order(
+                id=new_id("eo")[:24],
+                seller_id=m.seller_id,
+                seller_order_id=m.seller_order_id,
+                order_date=ts,
+                ready_at=ts + timedelta(days=2),
+                promised_by=(ts + timedelta(days=30)).date(),
+                regime=m.regime,
+                weight_kg=m.weight_kg,
+                length_cm=m.length_cm,
+                width_cm=m.width_cm,
+                height_cm=m.height_cm,
+                volume_m3=m.length_cm * m.width_cm * m.height_cm / 1e6,
+                items=m.items,
+                hs_codes=m.hs_codes,
+                tariff_lines=len({c[:6] for c in m.hs_codes.split(";")}),
+                declared_value=m.declared_value,
+                currency=m.currency,
+                value_eur=m.declared_value,
+                destination_country=m.destination_country,
+                destination_city=m.destination_city,
+                destination_postcode=m.destination_postcode,
+                hub=flow.hub_of(m.destination_country),
+                consignee_name=m.consignee_name,
+                consignee_type=m.consignee_type,
+                ioss_number=m.ioss_number,
+                bonded_account=m.bonded_account,
+                allow_other_trains=False,
+                customs_date=ts.date(),
+                export_declaration="list",
+                import_declaration="H7",
+                duty_eur=0,
+                vat_eur=0,
+                vat_via="ioss",
+                content_sha="x",
+                created_at=datetime.now(UTC),
+            )
+            s.add(o)
+            s.add(  # and its row in the queue of waiting orders
+                QueuedOrder(
+                    order_id=o.id,
+                    hub=o.hub,
+                    regime=o.regime,
+                    ready_at=o.ready_at,
+                    volume_m3=o.volume_m3,
+                    weight_kg=o.weight_kg,
+                    promised_by=o.promised_by,
+                    allow_other_trains=o.allow_other_trains,
                 )
             )
-            s.flush()  # one INSERT per order
+            s.flush()  # one INSERT per order (and one per queued order)
 
     db.write(work)
     dt, dc = time.perf_counter() - t0, cpu_s() - c0

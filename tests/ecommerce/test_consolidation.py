@@ -50,9 +50,15 @@ def run(db, dep_id, now):
 
 
 def orders_of(db):
-    from landbridge.ecommerce.models import Order
+    """Every order row with its derived status and container (None while waiting)."""
+    from landbridge.ecommerce.models import LOADS, ORDERS, order_status
 
-    return db.read(lambda s: s.execute(select(Order)).scalars().all())
+    q = (
+        select(ORDERS, order_status().label("status"), LOADS.c.container_id)
+        .select_from(ORDERS)
+        .outerjoin(LOADS, LOADS.c.order_id == ORDERS.c.id)
+    )
+    return db.read(lambda s: s.execute(q).all())
 
 
 def containers_of(db):
@@ -415,9 +421,9 @@ def test_the_orders_read_for_a_departure_are_the_oldest_that_can_fit_over_all_hu
     """The orders read must be exactly those (over all hubs, oldest first) whose running total before them is
     within the limit, and the counts those of every eligible order."""
     from landbridge.ecommerce import consolidation
-    from landbridge.ecommerce.models import IS_WAITING, ORDERS
+    from landbridge.ecommerce.models import QUEUE
 
-    O = ORDERS.c
+    Q = QUEUE.c
     dep = fresh_departure(world, "chengdu-ecommerce")
     cut = dep.departure - H48
     seller = make_seller(fresh_db)
@@ -426,9 +432,11 @@ def test_the_orders_read_for_a_departure_are_the_oldest_that_can_fit_over_all_hu
     rows = pallets(30, "DE", cut, step_min=7) + other
     assert import_rows(fresh_db, rows, seller.customer_id).imported
     hubs = ["duisburg-rail", "lodz-rail"]
-    where = [IS_WAITING, O.hub.in_(hubs), O.ready_at <= cut]
+    where = [Q.hub.in_(hubs), Q.ready_at <= cut]
     every = fresh_db.read(
-        lambda s: s.execute(select(O.id, O.volume_m3, O.weight_kg).where(*where).order_by(O.ready_at, O.id)).all()
+        lambda s: s.execute(
+            select(Q.order_id.label("id"), Q.volume_m3, Q.weight_kg).where(*where).order_by(Q.ready_at, Q.order_id)
+        ).all()
     )
     size = np.array([r.volume_m3 if limit == "volume" else r.weight_kg for r in every])
     before = np.cumsum(size) - size
@@ -439,18 +447,49 @@ def test_the_orders_read_for_a_departure_are_the_oldest_that_can_fit_over_all_hu
         assert (total, late) == (len(every), len(every))  # with no next train, every order would be late
 
 
-def test_on_sqlite_waiting_orders_are_read_through_the_partial_index_without_a_sort(fresh_db):
-    """The partial waiting index serves a hub's eligible orders in age order, with their volume (no table read,
-    no sort)."""
-    from landbridge.ecommerce.models import IS_WAITING, ORDERS
+def test_on_sqlite_waiting_orders_are_read_through_the_queue_index_without_a_sort(fresh_db):
+    """The queue's index serves a hub's eligible orders in age order, with their volume (no table read, no
+    sort)."""
+    from landbridge.ecommerce.models import QUEUE
 
     if fresh_db.dialect != "sqlite":
         pytest.skip("a SQLite query plan")
-    O = ORDERS.c
+    Q = QUEUE.c
     cut = datetime(2027, 3, 1, tzinfo=UTC)
-    q = select(O.id, O.volume_m3).where(IS_WAITING, O.hub == "lodz-rail", O.ready_at <= cut).order_by(O.ready_at, O.id)
+    q = select(Q.order_id, Q.volume_m3).where(Q.hub == "lodz-rail", Q.ready_at <= cut).order_by(Q.ready_at, Q.order_id)
     compiled = q.compile(fresh_db.engine)  # with its bound parameters, as it runs
     params = tuple(compiled.params[k] for k in compiled.positiontup or [])
     with fresh_db.engine.connect() as conn:
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params))
-    assert "ix_ecommerce_orders_waiting" in plan and "TEMP B-TREE" not in plan, plan
+    assert "ix_ecommerce_queue_hub_ready" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_queue_migration_moves_waiting_and_loaded_orders_both_ways(fresh_db, world):
+    """Migration ecomq_0001 with orders in the database: down to the order row's status and container_id, and up
+    again to the queue and the loads, every order keeps its status, container and queue entry (ready time, size,
+    promised date)."""
+    from sqlalchemy import text
+
+    from landbridge.ecommerce.models import QUEUE
+    from landbridge.migrations import downgrade, upgrade
+
+    dep = fresh_departure(world, "chengdu-ecommerce")
+    set_capacity(fresh_db, world, dep, 2)  # some orders are loaded, the rest wait
+    cut = dep.departure - H48
+    seller = make_seller(fresh_db)
+    assert import_rows(fresh_db, pallets(200, "DE", cut, promised="2027-12-31"), seller.customer_id).imported
+    run(fresh_db, dep.id, cut)
+    before = {o.id: (o.status, o.container_id) for o in orders_of(fresh_db)}
+    assert {s for s, _c in before.values()} == {"waiting", "loaded"}
+    queued = fresh_db.read(lambda s: sorted(map(tuple, s.execute(select(QUEUE)).all())))
+    downgrade(fresh_db, "ecom_0003")
+    fresh_db.dispose()
+    down = fresh_db.read(
+        lambda s: {r[0]: (r[1], r[2]) for r in s.execute(text("SELECT id, status, container_id FROM ecommerce_orders"))}
+    )
+    assert down == before
+    upgrade(fresh_db)
+    fresh_db.dispose()
+    assert {o.id: (o.status, o.container_id) for o in orders_of(fresh_db)} == before
+    assert fresh_db.read(lambda s: sorted(map(tuple, s.execute(select(QUEUE)).all()))) == queued
+    assert len(queued) == sum(s == "waiting" for s, _c in before.values())

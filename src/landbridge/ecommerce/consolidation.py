@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     insert,
     literal,
@@ -45,7 +46,7 @@ from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.booking.schemas import BookingIn, QuoteIn
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce import packing
-from landbridge.ecommerce.models import CONTAINERS, IS_WAITING, ORDERS, RUNS, ConsolidationRun
+from landbridge.ecommerce.models import CONTAINERS, LOADS, ORDERS, QUEUE, RUNS, ConsolidationRun
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import OrderFlow, order_flow
@@ -54,6 +55,8 @@ from landbridge.errors import ConflictError, GoneError, InvalidRequestError, Not
 CONSOLIDATOR = "Landbridge e-commerce consolidation"
 O = ORDERS.c
 C = CONTAINERS.c
+Q = QUEUE.c
+L = LOADS.c
 Bin = tuple[int, np.ndarray, float, float]  # (group, row indexes, volume m3, weight kg) of one container
 
 
@@ -124,24 +127,23 @@ def _free_containers(s: Session, world: Any, plan: Plan, feu_per_container: floa
 
 # The earliest promised date among waiting orders that may take other trains, from the partial index (its WHERE
 # must appear as written: SQLite renders a boolean column as `= 1`, which would not match, hence the text form).
-_SOONEST = select(func.min(O.promised_by)).where(IS_WAITING, O.allow_other_trains)
+_SOONEST = select(func.min(Q.promised_by)).where(Q.allow_other_trains)
 _SOONEST_SQLITE = text(
-    "SELECT min(promised_by) FROM ecommerce_orders INDEXED BY ix_ecommerce_orders_other_trains "
-    "WHERE status = 'waiting' AND allow_other_trains"
+    "SELECT min(promised_by) FROM ecommerce_queue INDEXED BY ix_ecommerce_queue_other_trains WHERE allow_other_trains"
 )
 
 
 # What a consolidation reads of each waiting order. Dates as text and amounts as floats, converted in SQL: the
 # rows are fetched from the driver's cursor as plain tuples (no per-row conversion to datetime or Decimal objects,
 # tens of thousands of rows per departure); the customs inputs come along so that the customs on the EU entry date
-# are computed in memory.
+# are computed in memory. The queue's columns from the queue, the rest from the order row (joined by its key).
 WAITING = {
-    "id": O.id,
-    "hub": O.hub,
-    "regime": O.regime,
-    "volume_m3": cast(O.volume_m3, Float),
-    "weight_kg": cast(O.weight_kg, Float),
-    "promised_by": cast(O.promised_by, String),
+    "id": Q.order_id,
+    "hub": Q.hub,
+    "regime": Q.regime,
+    "volume_m3": cast(Q.volume_m3, Float),
+    "weight_kg": cast(Q.weight_kg, Float),
+    "promised_by": cast(Q.promised_by, String),
     "items": O["items"],
     "value_eur": cast(O.value_eur, Float),
     "hs_codes": O.hs_codes,
@@ -161,9 +163,9 @@ FLOATS = ("volume_m3", "weight_kg", "value_eur", "declared_value", "duty_eur", "
 
 def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules) -> list[Any] | None:
     """The conditions an order must meet to go on this departure (None: nothing can)."""
-    where: list[Any] = [IS_WAITING, O.hub.in_(sorted(plan.hubs)), O.ready_at <= plan.cutoff]
     if plan.dedicated:
-        return where
+        hubs = _hubs_from_oldest(s, plan)
+        return None if hubs is None else [hubs, Q.ready_at <= plan.cutoff]
     # other trains: sellers who allow it; orders left behind, or late if they wait for the next e-commerce train
     nxt = next_dedicated(world, flow, plan.cutoff, rules)
     prev_cutoff = _left_behind_cutoff(s, world, flow, plan.cutoff, rules)
@@ -175,13 +177,31 @@ def _eligible(s: Session, plan: Plan, world: Any, flow: OrderFlow, rules: Rules)
             soonest = date.fromisoformat(soonest)
         if soonest is None or (nxt and soonest >= min(t.date() for t in nxt.values())):
             return None
-    late_if_wait = or_(*[and_(O.hub == h, O.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
-    cond = [O.ready_at <= prev_cutoff] if prev_cutoff else []
+    late_if_wait = or_(*[and_(Q.hub == h, Q.promised_by < t.date()) for h, t in nxt.items()]) if nxt else None
+    cond = [Q.ready_at <= prev_cutoff] if prev_cutoff else []
     if late_if_wait is not None:
         cond.append(late_if_wait)
     if not cond:
         return None
-    return [*where, O.allow_other_trains.is_(True), or_(*cond)]
+    hubs = _hubs_from_oldest(s, plan)
+    if hubs is None:
+        return None
+    return [hubs, Q.ready_at <= plan.cutoff, Q.allow_other_trains.is_(True), or_(*cond)]
+
+
+def _hubs_from_oldest(s: Session, plan: Plan) -> Any:
+    """The departure's hubs, each from the ready time of its oldest waiting order on (None: no order waits for
+    them by the cut-off). The lower bound changes no result; it keeps the scans of the queue's index away from
+    the entries of orders loaded earlier, which are all older: on PostgreSQL a deleted row's index entries stay
+    until a vacuum, and a bitmap scan visits every one of them in the heap (without the bound, 170,000 entries
+    for 300 waiting orders late in a 200,000-order year). One probe per hub: the minimum, a plain index scan,
+    which marks the dead entries it passes so that the next probe skips them."""
+    ranges = []
+    for h in sorted(plan.hubs):
+        oldest = s.scalar(select(func.min(Q.ready_at)).where(Q.hub == h))
+        if oldest is not None and oldest <= plan.cutoff:
+            ranges.append(and_(Q.hub == h, Q.ready_at >= oldest))
+    return or_(*ranges) if ranges else None
 
 
 def _waiting(
@@ -194,15 +214,15 @@ def _waiting(
     volume, weight, all in the waiting index) counts the eligible orders, the late ones and those that can fit,
     and finds when the first that cannot became ready; then the wide rows of that many orders are read, through
     the index up to that time."""
-    order = (O.ready_at, O.id)
+    order = (Q.ready_at, Q.order_id)
     late: Any = (
-        case(*((and_(O.hub == h, O.promised_by < t.date()), 1) for h, t in nxt.items()), else_=0) if nxt else literal(1)
+        case(*((and_(Q.hub == h, Q.promised_by < t.date()), 1) for h, t in nxt.items()), else_=0) if nxt else literal(1)
     )
     running = (
         select(
-            O.ready_at.label("ready_at"),
-            (func.sum(O.volume_m3).over(order_by=order) - O.volume_m3).label("before_m3"),
-            (func.sum(O.weight_kg).over(order_by=order) - O.weight_kg).label("before_kg"),
+            Q.ready_at.label("ready_at"),
+            (func.sum(Q.volume_m3).over(order_by=order) - Q.volume_m3).label("before_m3"),
+            (func.sum(Q.weight_kg).over(order_by=order) - Q.weight_kg).label("before_kg"),
             late.label("late"),
         )
         .where(*where)
@@ -220,9 +240,14 @@ def _waiting(
     ).one()
     if not total:
         return _empty(), 0, 0
-    q = select(*(col.label(k) for k, col in WAITING.items())).where(*where).order_by(*order)
+    q = (
+        select(*(col.label(k) for k, col in WAITING.items()))
+        .select_from(QUEUE.join(ORDERS, O.id == Q.order_id))
+        .where(*where)
+        .order_by(*order)
+    )
     if first_out is not None:
-        q = q.where(O.ready_at <= first_out).limit(int(fit))
+        q = q.where(Q.ready_at <= first_out).limit(int(fit))
     res: Any = s.execute(q)
     rows = res.cursor.fetchall()  # plain tuples from the driver: every column is already a str, float or int
     res.close()
@@ -270,44 +295,61 @@ def _left_behind_cutoff(s: Session, world: Any, flow: OrderFlow, before: datetim
 
 def release_cancelled(s: Session) -> int:
     """Carry-over of cancelled containers: the orders of a container whose booking was cancelled, rejected or
-    declined go back to the queue (`waiting`, no container), keeping their ready time, so the next consolidation
-    takes them first (oldest first). The container row stays as the record of what was packed. Returns how many
-    orders went back."""
+    declined go back to the queue (no longer loaded), keeping their ready time, so the next consolidation takes
+    them first (oldest first). The container row stays as the record of what was packed. Returns how many orders
+    went back."""
     bookings = Booking.__table__.c
     released = list(
-        s.scalars(select(C.id).join(Booking, bookings.id == C.booking_id).where(bookings.status.in_(RELEASED_STATUSES)))
+        s.scalars(
+            select(C.id)
+            .join(Booking, bookings.id == C.booking_id)
+            .where(bookings.status.in_(RELEASED_STATUSES), exists().where(L.container_id == C.id))
+        )
     )
     if not released:
         return 0
+    s.execute(
+        insert(QUEUE).from_select(
+            list(QUEUE.c.keys()),
+            select(O.id, O.hub, O.regime, O.ready_at, O.volume_m3, O.weight_kg, O.promised_by, O.allow_other_trains)
+            .select_from(LOADS.join(ORDERS, O.id == L.order_id))
+            .where(L.container_id.in_(released)),
+        )
+    )
     res: Any = s.execute(
-        update(ORDERS)
-        .where(_in_containers(released))  # orders in a container are loaded; no status term: it would pick
-        # the status index (every loaded order) over the container index
-        .values(status="waiting", container_id=None)
-        .execution_options(synchronize_session=False)
+        LOADS.delete().where(L.container_id.in_(released)).execution_options(synchronize_session=False)
     )
     return int(res.rowcount or 0)
 
 
-def _in_containers(ids: list[str]) -> Any:
-    """`container_id IN ids` in a form that uses the partial index on container_id (a literal list: SQLite must
-    see that the values are not null)."""
-    return and_(O.container_id.is_not(None), O.container_id.in_(ids))
-
-
-def _in_ids(s: Session, ids: list[str]) -> Any:
-    """A condition `id IN ids` that costs one parameter (JSON on SQLite, an array on PostgreSQL)."""
+def _load(s: Session, ids: np.ndarray, rows_per_container: list[np.ndarray], container_ids: list[str]) -> None:
+    """Load the orders: out of the queue, into the loads table (order, container). Narrow rows only: the order
+    row is not rewritten. The ids are passed as one text per statement, not bound one by one."""
+    order_ids = [str(x) for x in ids[np.concatenate(rows_per_container)].tolist()]
+    raw: Any = s.connection().connection.driver_connection
     if s.get_bind().dialect.name == "postgresql":
-        return O.id == func.any(bindparam("ids", ids, type_=_pg_text_array()))
-    each = func.json_each(json.dumps(ids)).table_valued("value")
-    return O.id.in_(select(each.c.value))
-
-
-def _pg_text_array() -> Any:
-    from sqlalchemy import String
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    return ARRAY(String)
+        containers = np.repeat(np.array(container_ids, dtype=object), [len(r) for r in rows_per_container]).tolist()
+        # the ids as one comma-separated text each (ids have no commas): psycopg's dump of a Python list into an
+        # array costs about 10 us per element, the split in the server much less
+        ids_text, containers_text = ",".join(order_ids), ",".join(containers)
+        with raw.cursor() as cur:
+            cur.execute(f"DELETE FROM {QUEUE.name} WHERE order_id = ANY(string_to_array(%s, ','))", (ids_text,))
+            cur.execute(
+                f"INSERT INTO {LOADS.name} (order_id, container_id) "
+                "SELECT * FROM unnest(string_to_array(%s, ','), string_to_array(%s, ','))",
+                (ids_text, containers_text),
+            )
+        return
+    # SQLite: the ids as one JSON text per statement (json_each), not one bound row each: about 3 us per order
+    # less than executemany
+    ids_json = json.dumps(order_ids)
+    cur = raw.cursor()
+    cur.execute(f"DELETE FROM {QUEUE.name} WHERE order_id IN (SELECT value FROM json_each(?))", (ids_json,))
+    cur.executemany(  # one statement per container
+        f"INSERT INTO {LOADS.name} (order_id, container_id) SELECT value, ? FROM json_each(?)",
+        [(c, json.dumps(ids[r].tolist())) for c, r in zip(container_ids, rows_per_container)],
+    )
+    cur.close()
 
 
 def consolidate(
@@ -590,23 +632,17 @@ def _book_and_load(
                     }
                 )
     s.execute(insert(CONTAINERS), container_rows)
-    loaded_rows = []
-    for c, (_g, rows, _v, _kg) in zip(container_rows, bins_in_order(bins, by_hub, keys)):
-        ids = w["id"][rows].tolist()
-        for chunk in range(0, len(ids), 50_000):
-            s.execute(
-                update(ORDERS)
-                .where(_in_ids(s, ids[chunk : chunk + 50_000]))
-                .values(status="loaded", container_id=c["id"], customs_date=c["eu_entry_at"].date())
-            )
-        loaded_rows.append(rows)
+    loaded_rows = [rows for _g, rows, _v, _kg in bins_in_order(bins, by_hub, keys)]
+    _load(s, w["id"], loaded_rows, [c["id"] for c in container_rows])
     # every container of a departure enters the EU at the same place and time
+    entry = container_rows[0]["eu_entry_at"].date()
     changed = customs_changes(w, np.concatenate(loaded_rows), _day(container_rows[0]["eu_entry_at"]))
     if changed:  # only the orders whose declaration, duty or VAT differ on the EU entry date
         s.execute(
             update(ORDERS)
             .where(O.id == bindparam("oid"))
             .values(
+                customs_date=entry,
                 import_declaration=bindparam("d"),
                 duty_eur=bindparam("duty"),
                 vat_eur=bindparam("vat"),

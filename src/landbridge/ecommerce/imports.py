@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from landbridge.accounts.models import Customer
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce.models import IMPORTS, ORDERS, Order, Seller
+from landbridge.ecommerce.queue import enqueue
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce.validate import Checked, RowError, validate
@@ -286,8 +287,6 @@ def _chunk_columns(
     n = len(idx)
     out: dict[str, np.ndarray] = {
         "id": np.array(ids, dtype=object),
-        "status": np.full(n, "waiting", dtype=object),
-        "container_id": np.full(n, None, dtype=object),
         "import_id": np.full(n, import_id, dtype=object),
         "created_at": np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")),
     }
@@ -321,6 +320,7 @@ def _insert_chunk(
         _copy_postgresql(raw, cols)
     else:
         _executemany_sqlite(raw, cols)
+    enqueue(s, cols)  # the new orders wait for a consolidation
 
 
 def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
@@ -350,8 +350,6 @@ def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
     """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`); the
     columns that are the same for every row of an import are written as SQL literals, not bound per row."""
     same = {  # by construction (_chunk_columns)
-        "status": "waiting",
-        "container_id": None,
         "import_id": str(cols["import_id"][0]),
         "created_at": np.datetime_as_string(cols["created_at"][0], unit="us").replace("T", " "),
     }

@@ -22,13 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
-from landbridge.ecommerce.models import CONTAINERS, ORDERS
+from landbridge.ecommerce.models import CONTAINERS, LOADS, ORDERS
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.errors import NotFoundError
 from landbridge.timefmt import iso_utc
 
 O = ORDERS.c
 C = CONTAINERS.c
+L = LOADS.c
 ORDER_FIELDS = (
     "order_id",
     "seller",
@@ -65,8 +66,10 @@ def container_manifest(s: Session, container_id: str) -> dict[str, Any]:
     c = _container(s, container_id)
     rows = s.execute(
         select(ORDERS, Customer.name.label("seller_name"))
+        .select_from(LOADS)
+        .join(ORDERS, O.id == L.order_id)
         .join(Customer, Customer.id == O.seller_id)
-        .where(O.container_id == container_id)
+        .where(L.container_id == container_id)
         .order_by(O.seller_id, O.seller_order_id)
     ).all()
     lines = [_order_line(r) for r in rows]
@@ -133,9 +136,11 @@ def regime_manifest(s: Session, departure_id: str, regime: str) -> dict[str, Any
     if not cs:
         raise NotFoundError(f"No {regime} containers on departure {departure_id}.")
     rows = s.execute(
-        select(O.id, O.container_id, O.hs_codes, O["items"], O.weight_kg, O.value_eur, O.export_declaration)
-        .where(O.container_id.in_([c.id for c in cs]))
-        .order_by(O.container_id, O.id)
+        select(O.id, L.container_id, O.hs_codes, O["items"], O.weight_kg, O.value_eur, O.export_declaration)
+        .select_from(LOADS)
+        .join(ORDERS, O.id == L.order_id)
+        .where(L.container_id.in_([c.id for c in cs]))
+        .order_by(L.container_id, O.id)
     ).all()
     per_container: dict[str, dict[str, Any]] = {
         c.id: {"parcels": 0, "items": 0, "weight_kg": 0.0, "value_eur": Decimal("0.00")} for c in cs
@@ -225,9 +230,11 @@ def ics2_ens(s: Session, departure_id: str) -> dict[str, Any]:
     ics = load_rules().eu.ics2_rail
     entry = min(c.eu_entry_at for c in cs)
     rows = s.execute(
-        select(O.id, O.container_id, O.hs_codes, O.weight_kg, O.consignee_name, O.destination_country)
-        .where(O.container_id.in_([c.id for c in cs]))
-        .order_by(O.container_id, O.id)
+        select(O.id, L.container_id, O.hs_codes, O.weight_kg, O.consignee_name, O.destination_country)
+        .select_from(LOADS)
+        .join(ORDERS, O.id == L.order_id)
+        .where(L.container_id.in_([c.id for c in cs]))
+        .order_by(L.container_id, O.id)
     ).all()
     return {
         "departure_id": departure_id,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    case,
     literal_column,
     text,
 )
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from landbridge.db.base import Base, JSONDoc, UTCDateTime
 
-ORDER_STATUSES = ("waiting", "loaded", "cancelled")
+ORDER_STATUSES = ("waiting", "loaded")  # derived: see order_status
 
 
 class Seller(Base):
@@ -73,39 +74,15 @@ class Container(Base):
 
 
 class Order(Base):
+    """An order as the seller sent it, with its customs. Written once by the import and not rewritten to load it:
+    whether it waits or is loaded, and in which container, are the narrow tables below (`QueuedOrder`,
+    `LoadedOrder`); see `order_status`."""
+
     __tablename__ = "ecommerce_orders"
     __table_args__ = (
         UniqueConstraint("seller_id", "seller_order_id", name="uq_ecommerce_orders_seller_order"),
-        CheckConstraint("status IN ('waiting', 'loaded', 'cancelled')", name="status"),
         CheckConstraint("weight_kg > 0 AND volume_m3 > 0 AND items >= 1", name="positive"),
-        # waiting orders only (a loaded order leaves it, costing no new entry), per hub in age order, with what a
-        # consolidation reads to find how many fit (queries say IS_WAITING, below)
-        Index(
-            "ix_ecommerce_orders_waiting",
-            "hub",
-            "ready_at",
-            "id",
-            "volume_m3",
-            "weight_kg",
-            "promised_by",
-            sqlite_where=text("status = 'waiting'"),
-            postgresql_where=text("status = 'waiting'"),
-        ),
         Index("ix_ecommerce_orders_seller_created", "seller_id", "created_at", "id"),
-        # waiting orders of sellers who allow other trains, by promised date: whether any would be late is one probe
-        Index(
-            "ix_ecommerce_orders_other_trains",
-            "promised_by",
-            sqlite_where=text("status = 'waiting' AND allow_other_trains"),
-            postgresql_where=text("status = 'waiting' AND allow_other_trains"),
-        ),
-        # partial: new (waiting) orders cost no entry here, which keeps big imports fast
-        Index(
-            "ix_ecommerce_orders_container",
-            "container_id",
-            sqlite_where=text("container_id IS NOT NULL"),
-            postgresql_where=text("container_id IS NOT NULL"),
-        ),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
@@ -135,19 +112,60 @@ class Order(Base):
     ioss_number: Mapped[str | None] = mapped_column(String(12))
     bonded_account: Mapped[str | None] = mapped_column(String(40))
     allow_other_trains: Mapped[bool] = mapped_column(Boolean)
-    # what customs needs and what is owed, under the rules in force on customs_date (order date at import,
-    # the train's EU entry once consolidated)
+    # what customs needs and what is owed, under the rules in force on customs_date (the order date at import;
+    # the train's EU entry day where loading changed them: for a loaded order the rules date shown is its
+    # container's EU entry, under whose rules these values hold)
     customs_date: Mapped[date] = mapped_column(Date)
     export_declaration: Mapped[str] = mapped_column(String(16))  # list | declaration (Chinese export)
     import_declaration: Mapped[str] = mapped_column(String(2))  # H7 | H1 (EU import)
     duty_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_via: Mapped[str] = mapped_column(String(8))  # ioss | import
-    status: Mapped[str] = mapped_column(String(12))
-    container_id: Mapped[str | None] = mapped_column(ForeignKey("ecommerce_containers.id"))
     content_sha: Mapped[str] = mapped_column(String(32))
     import_id: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QueuedOrder(Base):
+    """A waiting order: what a consolidation needs to choose it (hub, age, size, promised date, whether it may take
+    other trains), a narrow row per order. The import writes it with the order; loading deletes it (a narrow row:
+    on PostgreSQL a delete writes no index entry, where updating the wide order row wrote five); the orders of a
+    cancelled container come back with their ready time. No foreign key: it is written and deleted with the
+    order's loading, in the same transactions, by the import and the consolidation only."""
+
+    __tablename__ = "ecommerce_queue"
+    __table_args__ = (
+        # per hub in age order, with what a consolidation reads to find how many orders fit (index only)
+        Index("ix_ecommerce_queue_hub_ready", "hub", "ready_at", "order_id", "volume_m3", "weight_kg", "promised_by"),
+        # waiting orders of sellers who allow other trains, by promised date: whether any would be late is one probe
+        Index(
+            "ix_ecommerce_queue_other_trains",
+            "promised_by",
+            sqlite_where=text("allow_other_trains"),
+            postgresql_where=text("allow_other_trains"),
+        ),
+        {"sqlite_with_rowid": False},  # the rows in key order: one b-tree fewer to write and delete
+    )
+
+    order_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    hub: Mapped[str] = mapped_column(String(64))
+    regime: Mapped[str] = mapped_column(String(4))
+    ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    volume_m3: Mapped[float] = mapped_column(Float)
+    weight_kg: Mapped[float] = mapped_column(Float)
+    promised_by: Mapped[date] = mapped_column(Date)
+    allow_other_trains: Mapped[bool] = mapped_column(Boolean)
+
+
+class LoadedOrder(Base):
+    """An order loaded into a container (one row per order; deleted when the container's booking is released and
+    the order goes back to the queue)."""
+
+    __tablename__ = "ecommerce_loads"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    order_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    container_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_containers.id"), index=True)
 
 
 class Import(Base):
@@ -180,11 +198,14 @@ class ConsolidationRun(Base):
 
 # The tables, typed as Core tables (for bulk statements: insert, update, select of columns).
 ORDERS: Table = Order.__table__  # type: ignore[assignment]
+QUEUE: Table = QueuedOrder.__table__  # type: ignore[assignment]
+LOADS: Table = LoadedOrder.__table__  # type: ignore[assignment]
 CONTAINERS: Table = Container.__table__  # type: ignore[assignment]
 IMPORTS: Table = Import.__table__  # type: ignore[assignment]
 RUNS: Table = ConsolidationRun.__table__  # type: ignore[assignment]
 
-# Waiting, with the status as a literal, so that the partial indexes' condition is visible in every plan: a
-# prepared statement's generic plan on PostgreSQL (psycopg prepares a statement run five times) cannot prove
-# `status = $1` implies `status = 'waiting'`, and would not use them.
-IS_WAITING = ORDERS.c.status == literal_column("'waiting'")
+
+def order_status() -> Any:
+    """An order's status as an expression over `ORDERS` outer-joined with `LOADS` (`loaded` when it is in a
+    container, else `waiting`: an order is in the queue or in a container, never both)."""
+    return case((LOADS.c.order_id.is_not(None), literal_column("'loaded'")), else_=literal_column("'waiting'"))

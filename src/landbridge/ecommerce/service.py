@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from landbridge.accounts.models import Customer
@@ -23,13 +23,15 @@ from landbridge.booking.models import RELEASED_STATUSES, Booking
 from landbridge.db.base import utcnow
 from landbridge.ecommerce import packing
 from landbridge.ecommerce.imports import ImportReport, import_table
-from landbridge.ecommerce.models import CONTAINERS, IS_WAITING, ORDERS, ConsolidationRun, Seller
+from landbridge.ecommerce.models import CONTAINERS, LOADS, ORDERS, QUEUE, ConsolidationRun, Seller, order_status
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce_flow import order_flow
 from landbridge.errors import FieldError, NotFoundError, PermissionDeniedError
 from landbridge.timefmt import iso_utc
 
 O = ORDERS.c
+Q = QUEUE.c
+L = LOADS.c
 C = CONTAINERS.c
 MAX_BATCH = 10_000
 
@@ -62,8 +64,14 @@ def set_seller(s: Session, principal: Principal, seller_id: str, allow_other_tra
     else:
         row.allow_other_trains = allow_other_trains
         row.updated_at = now
-    # waiting orders follow the seller's choice
-    s.execute(ORDERS.update().where(O.seller_id == seller_id, IS_WAITING).values(allow_other_trains=allow_other_trains))
+    # waiting orders follow the seller's choice (in the queue, and on the order rows)
+    sellers_orders = select(O.id).where(O.seller_id == seller_id).scalar_subquery()
+    s.execute(QUEUE.update().where(Q.order_id.in_(sellers_orders)).values(allow_other_trains=allow_other_trains))
+    s.execute(
+        ORDERS.update()
+        .where(O.seller_id == seller_id, O.id.in_(select(Q.order_id).scalar_subquery()))
+        .values(allow_other_trains=allow_other_trains)
+    )
     s.flush()
     return {"seller_id": seller_id, "allow_other_trains": allow_other_trains}
 
@@ -108,8 +116,6 @@ def _visible(principal: Principal) -> Any:
 
 def _status(row: Any, now: datetime, next_arrival: dict[str, datetime]) -> tuple[str, bool, datetime | None]:
     """(status, late, expected arrival at the hub) of an order row joined with its container and booking."""
-    if row.status == "cancelled":
-        return "cancelled", False, None
     if row.status == "waiting":
         eta = next_arrival.get(row.hub)
         late = eta is None or row.promised_by < eta.date()
@@ -134,6 +140,8 @@ def _order_query() -> Any:
     return (
         select(
             ORDERS,
+            order_status().label("status"),
+            L.container_id,
             C.departure_id,
             C.departs_at,
             C.arrives_at,
@@ -143,7 +151,8 @@ def _order_query() -> Any:
             bookings.transport_status,
         )
         .select_from(ORDERS)
-        .outerjoin(CONTAINERS, C.id == O.container_id)
+        .outerjoin(LOADS, L.order_id == O.id)
+        .outerjoin(CONTAINERS, C.id == L.container_id)
         .outerjoin(Booking.__table__, bookings.id == C.booking_id)
     )
 
@@ -188,7 +197,8 @@ def _order_out(r: Any, now: datetime, nxt: dict[str, datetime], full: bool = Fal
                 "hs_codes": r.hs_codes.split(";"),
                 "declared_value": {"amount": str(r.declared_value), "currency": r.currency},
                 "customs": {
-                    "rules_date": r.customs_date.isoformat(),
+                    # a loaded order's customs hold on its train's EU entry day
+                    "rules_date": (r.eu_entry_at.date() if r.eu_entry_at else r.customs_date).isoformat(),
                     "value_eur": str(r.value_eur),
                     "export_declaration": r.export_declaration,
                     "import_declaration": r.import_declaration,
@@ -262,7 +272,8 @@ def list_orders(
     if status:
         if status not in ("waiting", "loaded", "cancelled"):
             raise FieldError("status", "Filter by waiting, loaded or cancelled.")
-        q = q.where(O.status == status)
+        # nothing cancels an order today: that filter matches none
+        q = q.where(false() if status == "cancelled" else order_status() == status)
     if seller_order_id:
         q = q.where(O.seller_order_id == seller_order_id)
     if cursor:
@@ -347,16 +358,15 @@ def backlog(s: Session, principal: Principal, now: datetime | None = None) -> di
     nxt = _next_arrivals(now)
     q = (
         select(
-            O.hub,
-            O.regime,
+            Q.hub,
+            Q.regime,
             func.count().label("orders"),
-            func.sum(O.volume_m3).label("m3"),
-            func.sum(O.weight_kg).label("kg"),
-            func.min(O.ready_at).label("oldest"),
+            func.sum(Q.volume_m3).label("m3"),
+            func.sum(Q.weight_kg).label("kg"),
+            func.min(Q.ready_at).label("oldest"),
         )
-        .where(IS_WAITING)
-        .group_by(O.hub, O.regime)
-        .order_by(O.hub, O.regime)
+        .group_by(Q.hub, Q.regime)
+        .order_by(Q.hub, Q.regime)
     )
     out = []
     for r in s.execute(q):
@@ -365,8 +375,8 @@ def backlog(s: Session, principal: Principal, now: datetime | None = None) -> di
         if eta is not None:
             count_late = (
                 select(func.count())
-                .select_from(ORDERS)
-                .where(IS_WAITING, O.hub == r.hub, O.regime == r.regime, O.promised_by < eta.date())
+                .select_from(QUEUE)
+                .where(Q.hub == r.hub, Q.regime == r.regime, Q.promised_by < eta.date())
             )
             late = int(s.execute(count_late).scalar_one())
         out.append(
@@ -416,7 +426,7 @@ def forecast(s: Session, principal: Principal, departures: int = 4, now: datetim
         for d in departures_between(world, flow, now.date(), now.date() + timedelta(days=7 * departures + 7), False)
         if d.departure > now
     ][:departures]
-    rows = s.execute(select(O.hub, O.regime, O.ready_at, O.volume_m3, O.weight_kg).where(IS_WAITING)).all()
+    rows = s.execute(select(Q.hub, Q.regime, Q.ready_at, Q.volume_m3, Q.weight_kg)).all()
     hubs = sorted(flow.hubs)
     ready = np.array([r.ready_at.timestamp() for r in rows]) if rows else np.zeros(0)
     hub = np.array([r.hub for r in rows], dtype=object)
