@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +93,8 @@ def _iso_day(ts: np.ndarray) -> np.ndarray:
 def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool]) -> dict[str, np.ndarray]:
     """The stored columns of the valid rows of `checked` (ids not yet assigned)."""
     ok = checked.ok
-    c = {k: v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
+    every = bool(ok.all())  # the usual case: no copy of the columns
+    c = {k: v if every else v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
     n = int(ok.sum())
     regime = c["regime"]
     lead = np.zeros(n)
@@ -109,7 +112,7 @@ def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bo
         declared_value=c["declared_value"],
         currency=c["currency"],
         country=c["destination_country"],
-        has_ioss=np.array([x is not None for x in c["ioss_number"]], dtype=bool),
+        has_ioss=np.asarray(c["ioss_number"] != None, dtype=bool),  # noqa: E711 (element-wise on objects)
         tariff_lines=c["tariff_lines"],
         duty_rate=c["duty_rate"],
         days=c["days"],
@@ -175,16 +178,16 @@ def content_digest(c: dict[str, Any]) -> list[str]:
         dtype="<f8",
     )
     width = nums.shape[1] * 8 if nums.ndim == 2 else 0
-    raw = memoryview(nums.tobytes())
+    raw = nums.tobytes()
     keys = ["regime", "hs_codes", "currency", "destination_country", "destination_city", "destination_postcode"]
     keys += ["consignee_name", "consignee_type", "ioss_number", "bonded_account"]
-    joined = pc.binary_join_element_wise(*(txt(c[k]) for k in keys), "\x1f").to_pylist()
-    out = []
-    for i, text in enumerate(joined):
-        h = hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=16)
-        h.update(text.encode())
-        out.append(h.hexdigest())
-    return out
+    joined = pc.binary_join_element_wise(*(txt(c[k]) for k in keys), "\x1f").to_numpy(zero_copy_only=False)
+    blake = hashlib.blake2b
+    digests = b"".join(
+        blake(raw[i * width : (i + 1) * width] + text.encode(), digest_size=16).digest()
+        for i, text in enumerate(joined)
+    ).hex()  # one hex conversion for all rows, then 32 characters each
+    return [digests[k : k + 32] for k in range(0, len(digests), 32)]
 
 
 def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -242,16 +245,55 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
-CHUNK = 100_000  # rows per bulk statement: bounds the memory of the Python rows, not the transaction
+CHUNK = 50_000  # rows per bulk write: bounds the memory of the Python rows, not the transaction
 
 
 def insert_orders(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
-    """Write rows `idx` of prepared columns as new orders, in bulk statements of CHUNK rows (COPY on PostgreSQL,
-    executemany on SQLite), all inside the caller's transaction."""
-    for k in range(0, len(idx), CHUNK):
-        _insert_chunk(s, rows, idx[k : k + CHUNK], ids[k : k + CHUNK], import_id, now)
+    """Write rows `idx` of prepared columns as new orders (ids `ids`), all inside the caller's transaction,
+    CHUNK rows at a time. PostgreSQL: one COPY for all the rows, a worker thread writing the next chunk's CSV
+    while this thread sends the current one, so that the server parses and indexes the rows already sent in
+    parallel with the client (its process, the other core). SQLite: executemany, one chunk after the other
+    (a builder thread would compete for the GIL with the binding of every row, which takes it back after each
+    sqlite3_step: measured slower)."""
+    if not len(idx):
+        return
+    raw: Any = s.connection().connection.driver_connection
+    parts = [(idx[k : k + CHUNK], ids[k : k + CHUNK]) for k in range(0, len(idx), CHUNK)]
+    if s.get_bind().dialect.name == "postgresql":
+        _copy_postgresql(
+            raw, [lambda p=p: _csv_payload(_chunk_columns(rows, p[0], p[1], import_id, now)) for p in parts]
+        )
+        return
+    sql = _sqlite_insert(import_id, now)
+    # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
+    raw.execute("PRAGMA cache_size=-262144")
+    cur = raw.cursor()
+    try:
+        for part in parts:
+            cur.executemany(sql, _sqlite_rows(_chunk_columns(rows, part[0], part[1], import_id, now)))
+    finally:
+        cur.close()
+
+
+def _copy_postgresql(raw: Any, payloads: list[Callable[[], bytes]]) -> None:
+    """One COPY ... FROM STDIN (CSV) of the payloads in order, each built by a worker thread while the previous
+    one is being sent (pyarrow's CSV writer and psycopg's socket writes run without the GIL)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="lb-import-csv") as pool:
+        pending = pool.submit(payloads[0])
+        try:
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
+            ):
+                for k in range(len(payloads)):
+                    data = pending.result()
+                    if k + 1 < len(payloads):
+                        pending = pool.submit(payloads[k + 1])
+                    cp.write(data)
+        finally:
+            pending.cancel()
 
 
 TEXTS = (
@@ -277,6 +319,8 @@ MEASURES = ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3")  # r
 AMOUNTS = ("declared_value", "value_eur", "duty_eur", "vat_eur")  # rounded to cents
 TIMES = {"order_date": "order_ts", "ready_at": "ready_ts"}  # stored column: prepared column (epoch seconds)
 DAYS = {"promised_by": "promised_day", "customs_date": "customs_day"}
+# the same for every row of an import (by construction, _chunk_columns): SQL literals on SQLite, not bound per row
+SAME = ("status", "container_id", "import_id", "created_at")
 
 
 def _chunk_columns(
@@ -292,7 +336,9 @@ def _chunk_columns(
         "created_at": np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")),
     }
     for name in TEXTS:
-        out[name] = np.asarray(rows[name], dtype=object)[idx]
+        v = rows[name]
+        v = v[idx] if isinstance(v, np.ndarray) else np.asarray(v, dtype=object)[idx]  # take the rows, then convert
+        out[name] = v if v.dtype == object else v.astype(object)
     for name in MEASURES:
         out[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 6)
     for name in AMOUNTS:
@@ -310,22 +356,9 @@ def _chunk_columns(
     return out
 
 
-def _insert_chunk(
-    s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
-) -> None:
-    if not len(idx):
-        return
-    cols = _chunk_columns(rows, idx, ids, import_id, now)
-    raw: Any = s.connection().connection.driver_connection
-    if s.get_bind().dialect.name == "postgresql":
-        _copy_postgresql(raw, cols)
-    else:
-        _executemany_sqlite(raw, cols)
-
-
-def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
-    """COPY ... FROM STDIN (CSV), the CSV written by pyarrow straight from the numpy columns: nulls as empty
-    fields, texts quoted when needed, times in UTC with a zone."""
+def _csv_payload(cols: dict[str, np.ndarray]) -> bytes:
+    """The rows as CSV for COPY, written by pyarrow straight from the numpy columns: nulls as empty fields, texts
+    quoted when needed, times in UTC with a zone."""
     import pyarrow.csv as pcsv
 
     def arrow(name: str) -> pa.Array:
@@ -339,25 +372,32 @@ def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
     table = pa.table({c: arrow(c) for c in ORDER_COLUMNS})
     sink = pa.BufferOutputStream()
     pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
-    ):
-        cp.write(sink.getvalue().to_pybytes())
+    out: bytes = sink.getvalue().to_pybytes()
+    return out
 
 
-def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
-    """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`); the
-    columns that are the same for every row of an import are written as SQL literals, not bound per row."""
-    same = {  # by construction (_chunk_columns)
+def _sqlite_insert(import_id: str, now: datetime) -> str:
+    """The INSERT of an import's rows on SQLite: the columns in SAME as literals, the others bound."""
+    same = {
         "status": "waiting",
         "container_id": None,
-        "import_id": str(cols["import_id"][0]),
-        "created_at": np.datetime_as_string(cols["created_at"][0], unit="us").replace("T", " "),
+        "import_id": import_id,
+        "created_at": now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
     }
+
+    def literal(v: str | None) -> str:
+        return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
+
+    values = ", ".join(literal(same[c]) if c in same else "?" for c in ORDER_COLUMNS)
+    return f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})"
+
+
+def _sqlite_rows(cols: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
+    """The bound values of each row as plain tuples, times as the text SQLAlchemy stores
+    (`YYYY-MM-DD HH:MM:SS.ffffff`)."""
     data: dict[str, list[Any]] = {}
     for name, v in cols.items():
-        if name in same:
+        if name in SAME:
             continue
         if name in TIMES:
             data[name] = [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
@@ -365,20 +405,7 @@ def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
             data[name] = np.datetime_as_string(v).tolist()
         else:
             data[name] = v.tolist()
-
-    def literal(v: str | None) -> str:
-        return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
-
-    bound = [c for c in ORDER_COLUMNS if c not in same]
-    values = ", ".join(literal(same[c]) if c in same else "?" for c in ORDER_COLUMNS)
-    # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
-    raw.execute("PRAGMA cache_size=-262144")
-    cur = raw.cursor()
-    cur.executemany(
-        f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})",
-        zip(*(data[c] for c in bound)),
-    )
-    cur.close()
+    return list(zip(*(data[c] for c in ORDER_COLUMNS if c not in SAME)))
 
 
 def new_order_ids(n: int) -> list[str]:
@@ -428,8 +455,10 @@ def import_table(
     }
     prepared = prepare(checked, rules, flow, allow)
     sellers = sorted(set(prepared["seller_id"].tolist()))
-    keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist()))
-    sorting = _sort_out(keys, prepared["content_sha"], _existing(s, sellers) if sellers else {})
+    existing = _existing(s, sellers) if sellers else {}
+    # (seller, order id) of each row: only needed to look up stored orders (none on a first import)
+    keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist())) if existing else []
+    sorting = _sort_out(len(prepared["seller_id"]), keys, prepared["content_sha"], existing)
     import_id = new_id("imp")
     # insert in time order (ready at the warehouse) with ids ascending: the indexes then grow at a few points
     # (per hub, per seller) instead of at random places, which is what makes big batches fast
@@ -484,10 +513,13 @@ class _Sorted:
 
 
 def _sort_out(
-    keys: list[tuple[str, str]], shas: np.ndarray | list[str], existing: dict[tuple[str, str], tuple[str, str]]
+    n: int,
+    keys: list[tuple[str, str]],
+    shas: np.ndarray | list[str],
+    existing: dict[tuple[str, str], tuple[str, str]],
 ) -> _Sorted:
     if not existing:  # a first import: every row is new
-        return _Sorted(list(range(len(keys))), 0, [])
+        return _Sorted(list(range(n)), 0, [])
     out = _Sorted([], 0, [])
     for i, k in enumerate(keys):
         hit = existing.get(k)
