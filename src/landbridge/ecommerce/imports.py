@@ -90,8 +90,11 @@ def _iso_day(ts: np.ndarray) -> np.ndarray:
     return ts.astype("datetime64[s]").astype("datetime64[D]")
 
 
-def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool]) -> dict[str, np.ndarray]:
-    """The stored columns of the valid rows of `checked` (ids not yet assigned)."""
+def prepare(
+    checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool], digest: bool = True
+) -> dict[str, np.ndarray]:
+    """The stored columns of the valid rows of `checked` (ids not yet assigned). `digest=False` leaves out
+    `content_sha` (insert_orders then computes it chunk by chunk, see _chunk_columns)."""
     ok = checked.ok
     every = bool(ok.all())  # the usual case: no copy of the columns
     c = {k: v if every else v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
@@ -148,8 +151,34 @@ def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bo
         "ready_given": np.isfinite(c["ready_at_ts"]),
         "promised_given": np.isfinite(c["promised_by_ts"]),
     }
-    out["content_sha"] = np.array(content_digest(out), dtype=object)
+    if digest:
+        out["content_sha"] = np.array(content_digest(out), dtype=object)
     return out
+
+
+DIGESTED = (  # the prepared columns content_digest reads
+    "order_ts",
+    "weight_kg",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "items",
+    "declared_value",
+    "ready_given",
+    "ready_ts",
+    "promised_given",
+    "promised_day",
+    "regime",
+    "hs_codes",
+    "currency",
+    "destination_country",
+    "destination_city",
+    "destination_postcode",
+    "consignee_name",
+    "consignee_type",
+    "ioss_number",
+    "bonded_account",
+)
 
 
 def content_digest(c: dict[str, Any]) -> list[str]:
@@ -340,7 +369,11 @@ def _chunk_columns(
         "import_id": np.full(n, import_id, dtype=object),
         "created_at": np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")),
     }
+    if "content_sha" not in rows:  # computed here, chunk by chunk (on PostgreSQL in the CSV worker thread)
+        out["content_sha"] = np.array(content_digest({k: np.asarray(rows[k])[idx] for k in DIGESTED}), dtype=object)
     for name in TEXTS:
+        if name in out:
+            continue
         v = rows[name]
         v = v[idx] if isinstance(v, np.ndarray) else np.asarray(v, dtype=object)[idx]  # take the rows, then convert
         out[name] = v if v.dtype == object else v.astype(object)
@@ -458,12 +491,14 @@ def import_table(
         r.customer_id: r.allow_other_trains
         for r in s.scalars(select(Seller).where(Seller.customer_id.in_(sorted(known))))
     }
-    prepared = prepare(checked, rules, flow, allow)
+    prepared = prepare(checked, rules, flow, allow, digest=False)
     sellers = sorted(set(prepared["seller_id"].tolist()))
     existing = _existing(s, sellers) if sellers else {}
+    if existing:  # the digests tell changed orders from repeated ones; on a first import, they are only stored
+        prepared["content_sha"] = np.array(content_digest(prepared), dtype=object)
     # (seller, order id) of each row: only needed to look up stored orders (none on a first import)
     keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist())) if existing else []
-    sorting = _sort_out(len(prepared["seller_id"]), keys, prepared["content_sha"], existing)
+    sorting = _sort_out(len(prepared["seller_id"]), keys, prepared.get("content_sha", []), existing)
     import_id = new_id("imp")
     # insert in time order (ready at the warehouse) with ids ascending: the indexes then grow at a few points
     # (per hub, per seller) instead of at random places, which is what makes big batches fast
