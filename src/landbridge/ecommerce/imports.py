@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -293,9 +293,11 @@ def insert_orders(
     raw: Any = s.connection().connection.driver_connection
     parts = [(idx[k : k + CHUNK], ids[k : k + CHUNK]) for k in range(0, len(idx), CHUNK)]
     if s.get_bind().dialect.name == "postgresql":
-        _copy_postgresql(
-            raw, [lambda p=p: _csv_payload(_chunk_columns(rows, p[0], p[1], import_id, now)) for p in parts]
-        )
+
+        def csv(part: tuple[np.ndarray, list[str]]) -> Callable[[], bytes]:
+            return lambda: _csv_payload(_chunk_columns(rows, part[0], part[1], import_id, now))
+
+        _copy_postgresql(raw, [csv(p) for p in parts])
         return
     sql = _sqlite_insert(import_id, now)
     # a page cache that holds the whole batch (a year of orders: about 700 MB of rows and index pages) while it
@@ -430,7 +432,7 @@ def _sqlite_insert(import_id: str, now: datetime) -> str:
     return f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})"
 
 
-def _sqlite_rows(cols: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
+def _sqlite_rows(cols: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
     """The bound values of each row as plain tuples, times as the text SQLAlchemy stores
     (`YYYY-MM-DD HH:MM:SS.ffffff`)."""
     data: dict[str, list[Any]] = {}
@@ -443,7 +445,7 @@ def _sqlite_rows(cols: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
             data[name] = np.datetime_as_string(v).tolist()
         else:
             data[name] = v.tolist()
-    return list(zip(*(data[c] for c in ORDER_COLUMNS if c not in SAME)))
+    return zip(*(data[c] for c in ORDER_COLUMNS if c not in SAME))  # tuples made as executemany takes them
 
 
 def new_order_ids(n: int) -> list[str]:
