@@ -156,6 +156,59 @@ def test_a_crash_in_the_middle_of_an_import_leaves_nothing(db, monkeypatch):
     assert count_orders(db, seller.customer_id) == 0
 
 
+def test_an_import_written_in_several_chunks_stores_every_order_once_with_its_digest(db, monkeypatch):
+    """The rows go in CHUNK at a time (PostgreSQL: one COPY fed by a worker thread; on a first import the content
+    digests are computed chunk by chunk): with tiny chunks every order is stored once, ids ascend with the ready
+    time, and a re-import finds every order unchanged (the per-chunk digests are those of the whole file)."""
+    from landbridge.ecommerce import imports
+    from landbridge.ecommerce.models import Order
+
+    monkeypatch.setattr(imports, "CHUNK", 7)
+    seller = make_seller(db)
+    rows = [
+        order(order_date=f"2026-05-{10 + (i * 7) % 9:02d}T08:00:00Z", declared_value=f"{10 + i}.50") for i in range(40)
+    ]
+    rep = import_rows(db, rows, seller.customer_id)
+    assert rep.imported and rep.inserted == 40 and count_orders(db, seller.customer_id) == 40
+    stored = db.read(
+        lambda s: s.execute(
+            select(Order.id, Order.ready_at, Order.seller_order_id, Order.declared_value)
+            .where(Order.seller_id == seller.customer_id)
+            .order_by(Order.id)
+        ).all()
+    )
+    assert [r.ready_at for r in stored] == sorted(r.ready_at for r in stored)
+    by_key = {r.seller_order_id: r for r in stored}
+    assert rep.inserted_ids == [by_key[r["seller_order_id"]].id for r in rows]
+    assert [str(by_key[r["seller_order_id"]].declared_value) for r in rows] == [r["declared_value"] for r in rows]
+    again = import_rows(db, rows, seller.customer_id)
+    assert (again.inserted, again.unchanged, again.changed) == (0, 40, [])
+    edited = import_rows(db, [{**rows[9], "weight_kg": "1.3"}], seller.customer_id)
+    assert [(c["seller_order_id"], c["fields"]) for c in edited.changed] == [
+        (rows[9]["seller_order_id"], ["weight_kg"])
+    ]
+
+
+def test_a_failure_in_a_later_chunk_leaves_nothing(db, monkeypatch):
+    from landbridge.ecommerce import imports
+
+    seller = make_seller(db)
+    monkeypatch.setattr(imports, "CHUNK", 5)
+    built = imports._chunk_columns
+    calls = []
+
+    def third_fails(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full while the third chunk was prepared")
+        return built(*a, **k)
+
+    monkeypatch.setattr(imports, "_chunk_columns", third_fails)
+    with pytest.raises(RuntimeError):
+        import_rows(db, [order() for _ in range(30)], seller.customer_id)
+    assert len(calls) >= 3 and count_orders(db, seller.customer_id) == 0
+
+
 LINE = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
     st.sampled_from(["", ",,,", '"unterminated', "\x00\x01", "9610,1,2,3", "ÿþ", "\ufeffseller_order_id"]),
