@@ -7,7 +7,6 @@ Input: a pyarrow Table as read from a file (CSV, Parquet or JSON Lines) or built
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +42,6 @@ ALIASES = {"hs_code": "hs_codes", "order_id": "seller_order_id", "country": "des
 MAX_LINES = 10
 MAX_ITEMS = 100_000
 MAX_VALUE = 1_000_000
-PARALLEL_ROWS = 20_000  # from this many rows, the columns are converted to text in two threads
 FUTURE_DAYS = 730  # orders announced ahead (pre-alerts, simulated years): as far ahead as timetables go
 
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -259,10 +257,9 @@ def validate(
     mapping, file_errors = check_columns(table.column_names)
     if file_errors:
         return Checked(n, lines, np.zeros(n, dtype=bool), [], {}, file_errors)
-    # the columns as text: pyarrow compute releases the GIL, so large files convert two columns at a time
-    with ThreadPoolExecutor(2 if n >= PARALLEL_ROWS else 1, thread_name_prefix="lb-validate") as pool:
-        converted = pool.map(lambda name: as_text(table.column(name)), mapping)
-        text: dict[str, pa.Array] = dict(zip(mapping.values(), converted))
+    text: dict[str, pa.Array] = {}
+    for src_name, key in mapping.items():
+        text[key] = as_text(table.column(src_name))
     for key in OPTIONAL:
         text.setdefault(key, pa.nulls(n, pa.string()))
     e = _Errors(n, text)
