@@ -249,3 +249,24 @@ def test_fuzzed_files_never_crash_and_are_never_half_imported(db, tmp_path_facto
         assert rep.imported and stored == rep.inserted == len(rows)
     for e in rep.errors:
         assert e.line >= 1 and e.field and e.reason
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        [1_798_761_600, 1_798_761_599, 1_830_297_599, 1_709_208_000],  # new year, its eve, leap day 2024
+        [-86_401, -1, 0, 86_399, 4_102_444_800],  # before 1970, the epoch, 2100
+        [0, 253_402_300_799],  # a span too wide for the day table (falls back to formatting each value)
+        [],
+    ],
+)
+def test_sqlite_time_texts_are_those_sqlalchemy_stores(seconds):
+    import numpy as np
+
+    from landbridge.ecommerce.imports import _sqlite_days, _sqlite_times
+
+    v = np.array(seconds, dtype=np.int64).astype("datetime64[s]")
+    expect = [d.strftime("%Y-%m-%d %H:%M:%S.%f") for d in v.astype(object)]
+    assert _sqlite_times(v) == expect
+    days = v.astype("datetime64[D]")
+    assert _sqlite_days(days) == [d.isoformat() for d in days.astype(object)]

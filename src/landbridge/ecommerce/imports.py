@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -440,12 +441,59 @@ def _sqlite_rows(cols: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
         if name in SAME:
             continue
         if name in TIMES:
-            data[name] = [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
+            data[name] = _sqlite_times(v)
         elif name in DAYS:
-            data[name] = np.datetime_as_string(v).tolist()
+            data[name] = _sqlite_days(v)
         else:
             data[name] = v.tolist()
     return zip(*(data[c] for c in ORDER_COLUMNS if c not in SAME))  # tuples made as executemany takes them
+
+
+MAX_DAY_SPAN = 100_000  # days between the first and the last value for the table look-ups below
+
+
+def _day_table(days: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """(first day, 'YYYY-MM-DD' of every day from it to the last of `days`) as epoch days and objects; None when
+    the span is too wide for a table."""
+    if not len(days):
+        return None
+    first, last = int(days.min()), int(days.max())
+    if last - first >= MAX_DAY_SPAN:
+        return None
+    span = np.arange(first, last + 1).astype("datetime64[D]")
+    return first, np.asarray(np.datetime_as_string(span), dtype=object)
+
+
+@cache
+def _times_of_day() -> np.ndarray:
+    """'HH:MM:SS.000000' of every second of a day (86,400 texts, made once)."""
+    texts = [f"{h:02d}:{m:02d}:{sec:02d}.000000" for h in range(24) for m in range(60) for sec in range(60)]
+    return np.array(texts, dtype=object)
+
+
+def _sqlite_times(v: np.ndarray) -> list[str]:
+    """datetime64[s] values as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.000000`): the day and the time of
+    day looked up in tables (a row's text is one concatenation, not a formatting)."""
+    secs = v.astype("datetime64[s]").astype(np.int64)
+    day, second = np.divmod(secs, 86_400)
+    table = _day_table(day)
+    if table is None:
+        return [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
+    first, days = table
+    out: list[str] = ((days + " ")[day - first] + _times_of_day()[second]).tolist()
+    return out
+
+
+def _sqlite_days(v: np.ndarray) -> list[str]:
+    """datetime64[D] values as 'YYYY-MM-DD' (looked up in a table of the days they span)."""
+    day = v.astype("datetime64[D]").astype(np.int64)
+    table = _day_table(day)
+    if table is None:
+        out: list[str] = np.datetime_as_string(v).tolist()
+        return out
+    first, days = table
+    looked_up: list[str] = days[day - first].tolist()
+    return looked_up
 
 
 def new_order_ids(n: int) -> list[str]:
