@@ -10,6 +10,7 @@ on SQLite and on PostgreSQL, each in a fresh process (peak memory is that proces
     .venv/bin/python bench/ecommerce_year.py                    # SQLite, and PostgreSQL when reachable
     .venv/bin/python bench/ecommerce_year.py --orders 200000 --no-postgres
     .venv/bin/python bench/ecommerce_year.py --write-docs       # also fill the section in docs/benchmarks.md
+    .venv/bin/python bench/ecommerce_year.py --orders 200000 --import-only   # the import alone (quick checks)
 
 PostgreSQL: LANDBRIDGE_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test); the bench makes a
 throw-away schema and drops it. No test asserts a timing.
@@ -112,6 +113,11 @@ def child(args: argparse.Namespace) -> dict:
     db_import = pg_backend_cpu(pids)
     assert rep.imported and rep.inserted == order_file.table.num_rows, rep.to_dict(5)
     out.update(read_s=round(t_read, 2), import_s=round(t_import, 2), orders=rep.inserted)
+    if args.import_only:
+        out.update(import_cpu_s=round(c_import, 2), db_cpu_import_s=round(db_import, 2))
+        out["peak_rss_mb"] = round(peak_rss_mb(), 0)
+        out["load_average"] = round(os.getloadavg()[0], 2)
+        return out
     # 2. consolidation onto the year's departures (each at its cut-off), in time order
     year = args.year
     deps = departures_between(world, flow, date(year, 1, 1), date(year + 1, 1, 1), True)
@@ -343,7 +349,7 @@ def baseline_child(args: argparse.Namespace) -> dict:
 
 
 # ---- the parent ----------------------------------------------------------------------------------
-def run_child(mode: str, db: str, file: Path, sellers: Path, year: int, sample: int) -> dict:
+def run_child(mode: str, db: str, file: Path, sellers: Path, year: int, sample: int, *extra: str) -> dict:
     cmd = [
         sys.executable,
         __file__,
@@ -358,6 +364,7 @@ def run_child(mode: str, db: str, file: Path, sellers: Path, year: int, sample: 
         str(year),
         "--sample",
         str(sample),
+        *extra,
     ]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if p.returncode != 0:
@@ -389,6 +396,9 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=20_000, help="rows for the row-by-row baseline")
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument(
+        "--import-only", action="store_true", help="only read + validate + persist (no consolidation, no baseline)"
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
@@ -434,9 +444,12 @@ def main() -> int:
             print(f"PostgreSQL not reachable ({exc}); SQLite only", file=sys.stderr)
     try:
         for name, url in backends:
-            print(f"{name}: import + consolidation ...", file=sys.stderr)
-            results.append(run_child("child", url, file, sellers, args.year, args.sample))
+            print(f"{name}: import{'' if args.import_only else ' + consolidation'} ...", file=sys.stderr)
+            extra = ("--import-only",) if args.import_only else ()
+            results.append(run_child("child", url, file, sellers, args.year, args.sample, *extra))
             print(json.dumps(results[-1]), file=sys.stderr)
+            if args.import_only:
+                continue
             burl = f"sqlite:///{tmp}/baseline.sqlite3" if name == "sqlite" else None
             if name == "postgresql":
                 burl, bschema = pg_schema(pg_base)
@@ -447,6 +460,9 @@ def main() -> int:
     finally:
         for schema in schemas:
             drop_schema(pg_base, schema)
+    if args.import_only:
+        print(import_report(args, results))
+        return 0
     md = report(args, results, baselines)
     print(md)
     if args.write_docs:
@@ -460,6 +476,24 @@ def main() -> int:
             )
         doc.write_text(text, encoding="utf-8")
     return 0
+
+
+def import_report(args: argparse.Namespace, results: list[dict]) -> str:
+    """The import alone (--import-only): wall and CPU seconds (+ PostgreSQL backend), peak memory."""
+    lines = [
+        f"{args.orders:,} orders, read + validate + persist in one transaction ({platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}):",
+        "",
+        "| database | read s | import s (wall) | CPU s (process + backend) | peak RSS MB | load average |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        db = f" + {r['db_cpu_import_s']}" if r["backend"] == "postgresql" else ""
+        lines.append(
+            f"| {r['backend']} | {r['read_s']} | {r['import_s']} | {r['import_cpu_s']}{db} | "
+            f"{r['peak_rss_mb']:,.0f} | {r['load_average']} |"
+        )
+    return "\n".join(lines)
 
 
 def report(args: argparse.Namespace, results: list[dict], baselines: list[dict]) -> str:

@@ -156,6 +156,59 @@ def test_a_crash_in_the_middle_of_an_import_leaves_nothing(db, monkeypatch):
     assert count_orders(db, seller.customer_id) == 0
 
 
+def test_an_import_written_in_several_chunks_stores_every_order_once_with_its_digest(db, monkeypatch):
+    """The rows go in CHUNK at a time (PostgreSQL: one COPY fed by a worker thread; on a first import the content
+    digests are computed chunk by chunk): with tiny chunks every order is stored once, ids ascend with the ready
+    time, and a re-import finds every order unchanged (the per-chunk digests are those of the whole file)."""
+    from landbridge.ecommerce import imports
+    from landbridge.ecommerce.models import Order
+
+    monkeypatch.setattr(imports, "CHUNK", 7)
+    seller = make_seller(db)
+    rows = [
+        order(order_date=f"2026-05-{10 + (i * 7) % 9:02d}T08:00:00Z", declared_value=f"{10 + i}.50") for i in range(40)
+    ]
+    rep = import_rows(db, rows, seller.customer_id)
+    assert rep.imported and rep.inserted == 40 and count_orders(db, seller.customer_id) == 40
+    stored = db.read(
+        lambda s: s.execute(
+            select(Order.id, Order.ready_at, Order.seller_order_id, Order.declared_value)
+            .where(Order.seller_id == seller.customer_id)
+            .order_by(Order.id)
+        ).all()
+    )
+    assert [r.ready_at for r in stored] == sorted(r.ready_at for r in stored)
+    by_key = {r.seller_order_id: r for r in stored}
+    assert rep.inserted_ids == [by_key[r["seller_order_id"]].id for r in rows]
+    assert [str(by_key[r["seller_order_id"]].declared_value) for r in rows] == [r["declared_value"] for r in rows]
+    again = import_rows(db, rows, seller.customer_id)
+    assert (again.inserted, again.unchanged, again.changed) == (0, 40, [])
+    edited = import_rows(db, [{**rows[9], "weight_kg": "1.3"}], seller.customer_id)
+    assert [(c["seller_order_id"], c["fields"]) for c in edited.changed] == [
+        (rows[9]["seller_order_id"], ["weight_kg"])
+    ]
+
+
+def test_a_failure_in_a_later_chunk_leaves_nothing(db, monkeypatch):
+    from landbridge.ecommerce import imports
+
+    seller = make_seller(db)
+    monkeypatch.setattr(imports, "CHUNK", 5)
+    built = imports._chunk_columns
+    calls = []
+
+    def third_fails(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full while the third chunk was prepared")
+        return built(*a, **k)
+
+    monkeypatch.setattr(imports, "_chunk_columns", third_fails)
+    with pytest.raises(RuntimeError):
+        import_rows(db, [order() for _ in range(30)], seller.customer_id)
+    assert len(calls) >= 3 and count_orders(db, seller.customer_id) == 0
+
+
 LINE = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
     st.sampled_from(["", ",,,", '"unterminated', "\x00\x01", "9610,1,2,3", "ÿþ", "\ufeffseller_order_id"]),
@@ -196,3 +249,24 @@ def test_fuzzed_files_never_crash_and_are_never_half_imported(db, tmp_path_facto
         assert rep.imported and stored == rep.inserted == len(rows)
     for e in rep.errors:
         assert e.line >= 1 and e.field and e.reason
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        [1_798_761_600, 1_798_761_599, 1_830_297_599, 1_709_208_000],  # new year, its eve, leap day 2024
+        [-86_401, -1, 0, 86_399, 4_102_444_800],  # before 1970, the epoch, 2100
+        [0, 253_402_300_799],  # a span too wide for the day table (falls back to formatting each value)
+        [],
+    ],
+)
+def test_sqlite_time_texts_are_those_sqlalchemy_stores(seconds):
+    import numpy as np
+
+    from landbridge.ecommerce.imports import _sqlite_days, _sqlite_times
+
+    v = np.array(seconds, dtype=np.int64).astype("datetime64[s]")
+    expect = [d.strftime("%Y-%m-%d %H:%M:%S.%f") for d in v.astype(object)]
+    assert _sqlite_times(v) == expect
+    days = v.astype("datetime64[D]")
+    assert _sqlite_days(days) == [d.isoformat() for d in days.astype(object)]

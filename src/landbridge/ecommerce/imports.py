@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 from landbridge.accounts.models import Customer
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce.models import IMPORTS, ORDERS, Order, Seller
+from landbridge.ecommerce.queue import COLUMNS as QUEUE_COLUMNS
 from landbridge.ecommerce.queue import enqueue
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
@@ -89,10 +93,14 @@ def _iso_day(ts: np.ndarray) -> np.ndarray:
     return ts.astype("datetime64[s]").astype("datetime64[D]")
 
 
-def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool]) -> dict[str, np.ndarray]:
-    """The stored columns of the valid rows of `checked` (ids not yet assigned)."""
+def prepare(
+    checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool], digest: bool = True
+) -> dict[str, np.ndarray]:
+    """The stored columns of the valid rows of `checked` (ids not yet assigned). `digest=False` leaves out
+    `content_sha` (insert_orders then computes it chunk by chunk, see _chunk_columns)."""
     ok = checked.ok
-    c = {k: v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
+    every = bool(ok.all())  # the usual case: no copy of the columns
+    c = {k: v if every else v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
     n = int(ok.sum())
     regime = c["regime"]
     lead = np.zeros(n)
@@ -110,7 +118,7 @@ def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bo
         declared_value=c["declared_value"],
         currency=c["currency"],
         country=c["destination_country"],
-        has_ioss=np.array([x is not None for x in c["ioss_number"]], dtype=bool),
+        has_ioss=np.asarray(c["ioss_number"] != None, dtype=bool),  # noqa: E711 (element-wise on objects)
         tariff_lines=c["tariff_lines"],
         duty_rate=c["duty_rate"],
         days=c["days"],
@@ -146,8 +154,34 @@ def prepare(checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bo
         "ready_given": np.isfinite(c["ready_at_ts"]),
         "promised_given": np.isfinite(c["promised_by_ts"]),
     }
-    out["content_sha"] = np.array(content_digest(out), dtype=object)
+    if digest:
+        out["content_sha"] = np.array(content_digest(out), dtype=object)
     return out
+
+
+DIGESTED = (  # the prepared columns content_digest reads
+    "order_ts",
+    "weight_kg",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "items",
+    "declared_value",
+    "ready_given",
+    "ready_ts",
+    "promised_given",
+    "promised_day",
+    "regime",
+    "hs_codes",
+    "currency",
+    "destination_country",
+    "destination_city",
+    "destination_postcode",
+    "consignee_name",
+    "consignee_type",
+    "ioss_number",
+    "bonded_account",
+)
 
 
 def content_digest(c: dict[str, Any]) -> list[str]:
@@ -176,16 +210,16 @@ def content_digest(c: dict[str, Any]) -> list[str]:
         dtype="<f8",
     )
     width = nums.shape[1] * 8 if nums.ndim == 2 else 0
-    raw = memoryview(nums.tobytes())
+    raw = nums.tobytes()
     keys = ["regime", "hs_codes", "currency", "destination_country", "destination_city", "destination_postcode"]
     keys += ["consignee_name", "consignee_type", "ioss_number", "bonded_account"]
-    joined = pc.binary_join_element_wise(*(txt(c[k]) for k in keys), "\x1f").to_pylist()
-    out = []
-    for i, text in enumerate(joined):
-        h = hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=16)
-        h.update(text.encode())
-        out.append(h.hexdigest())
-    return out
+    joined = pc.binary_join_element_wise(*(txt(c[k]) for k in keys), "\x1f").to_numpy(zero_copy_only=False)
+    blake = hashlib.blake2b
+    digests = b"".join(
+        blake(raw[i * width : (i + 1) * width] + text.encode(), digest_size=16).digest()
+        for i, text in enumerate(joined)
+    ).hex()  # one hex conversion for all rows, then 32 characters each
+    return [digests[k : k + 32] for k in range(0, len(digests), 32)]
 
 
 def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -243,16 +277,72 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
-CHUNK = 100_000  # rows per bulk statement: bounds the memory of the Python rows, not the transaction
+SQLITE_IMPORT_CACHE_KIB = 1_048_576  # page cache of the connection during a bulk insert
+SQLITE_CACHE_KIB = 262_144  # and after it
+CHUNK = 50_000  # rows per bulk write: bounds the memory of the Python rows, not the transaction
 
 
 def insert_orders(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
-    """Write rows `idx` of prepared columns as new orders, in bulk statements of CHUNK rows (COPY on PostgreSQL,
-    executemany on SQLite), all inside the caller's transaction."""
-    for k in range(0, len(idx), CHUNK):
-        _insert_chunk(s, rows, idx[k : k + CHUNK], ids[k : k + CHUNK], import_id, now)
+    """Write rows `idx` of prepared columns as new orders (ids `ids`), all inside the caller's transaction,
+    CHUNK rows at a time. PostgreSQL: one COPY for all the rows, a worker thread writing the next chunk's CSV
+    while this thread sends the current one, so that the server parses and indexes the rows already sent in
+    parallel with the client (its process, the other core). SQLite: executemany, one chunk after the other
+    (a builder thread would compete for the GIL with the binding of every row, which takes it back after each
+    sqlite3_step: measured slower)."""
+    if not len(idx):
+        return
+    raw: Any = s.connection().connection.driver_connection
+    parts = [(idx[k : k + CHUNK], ids[k : k + CHUNK]) for k in range(0, len(idx), CHUNK)]
+    if s.get_bind().dialect.name == "postgresql":
+        queued: list[dict[str, np.ndarray]] = []  # the queue's columns of each chunk, in order
+
+        def csv(part: tuple[np.ndarray, list[str]]) -> Callable[[], bytes]:
+            def build() -> bytes:
+                cols = _chunk_columns(rows, part[0], part[1], import_id, now)
+                queued.append({c: cols[c] for c in QUEUE_COLUMNS.values()})
+                return _csv_payload(cols)
+
+            return build
+
+        _copy_postgresql(raw, [csv(p) for p in parts])
+        # the new orders wait for a consolidation: one COPY into the queue once the orders' COPY is closed
+        enqueue(s, {c: np.concatenate([q[c] for q in queued]) for c in QUEUE_COLUMNS.values()})
+        return
+    sql = _sqlite_insert(import_id, now)
+    # a page cache that holds the whole batch (a year of orders: about 700 MB of rows and index pages) while it
+    # goes in: with 256 MB, SQLite spilled pages to the WAL during the insert and wrote them again (2.5-3 s more
+    # CPU per million rows). Allocated as pages are used; the connection is left with 256 MB afterwards.
+    raw.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
+    cur = raw.cursor()
+    try:
+        for part in parts:
+            cols = _chunk_columns(rows, part[0], part[1], import_id, now)
+            cur.executemany(sql, _sqlite_rows(cols))
+            enqueue(s, cols)  # the new orders wait for a consolidation
+    finally:
+        cur.close()
+        raw.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
+def _copy_postgresql(raw: Any, payloads: list[Callable[[], bytes]]) -> None:
+    """One COPY ... FROM STDIN (CSV) of the payloads in order, each built by a worker thread while the previous
+    one is being sent (pyarrow's CSV writer and psycopg's socket writes run without the GIL)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="lb-import-csv") as pool:
+        pending = pool.submit(payloads[0])
+        try:
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
+            ):
+                for k in range(len(payloads)):
+                    data = pending.result()
+                    if k + 1 < len(payloads):
+                        pending = pool.submit(payloads[k + 1])
+                    cp.write(data)
+        finally:
+            pending.cancel()
 
 
 TEXTS = (
@@ -278,6 +368,8 @@ MEASURES = ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_m3")  # r
 AMOUNTS = ("declared_value", "value_eur", "duty_eur", "vat_eur")  # rounded to cents
 TIMES = {"order_date": "order_ts", "ready_at": "ready_ts"}  # stored column: prepared column (epoch seconds)
 DAYS = {"promised_by": "promised_day", "customs_date": "customs_day"}
+# the same for every row of an import (by construction, _chunk_columns): SQL literals on SQLite, not bound per row
+SAME = ("import_id", "created_at")
 
 
 def _chunk_columns(
@@ -290,8 +382,14 @@ def _chunk_columns(
         "import_id": np.full(n, import_id, dtype=object),
         "created_at": np.full(n, np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")),
     }
+    if "content_sha" not in rows:  # computed here, chunk by chunk (on PostgreSQL in the CSV worker thread)
+        out["content_sha"] = np.array(content_digest({k: np.asarray(rows[k])[idx] for k in DIGESTED}), dtype=object)
     for name in TEXTS:
-        out[name] = np.asarray(rows[name], dtype=object)[idx]
+        if name in out:
+            continue
+        v = rows[name]
+        v = v[idx] if isinstance(v, np.ndarray) else np.asarray(v, dtype=object)[idx]  # take the rows, then convert
+        out[name] = v if v.dtype == object else v.astype(object)
     for name in MEASURES:
         out[name] = np.round(np.asarray(rows[name], dtype=float)[idx], 6)
     for name in AMOUNTS:
@@ -309,23 +407,9 @@ def _chunk_columns(
     return out
 
 
-def _insert_chunk(
-    s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
-) -> None:
-    if not len(idx):
-        return
-    cols = _chunk_columns(rows, idx, ids, import_id, now)
-    raw: Any = s.connection().connection.driver_connection
-    if s.get_bind().dialect.name == "postgresql":
-        _copy_postgresql(raw, cols)
-    else:
-        _executemany_sqlite(raw, cols)
-    enqueue(s, cols)  # the new orders wait for a consolidation
-
-
-def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
-    """COPY ... FROM STDIN (CSV), the CSV written by pyarrow straight from the numpy columns: nulls as empty
-    fields, texts quoted when needed, times in UTC with a zone."""
+def _csv_payload(cols: dict[str, np.ndarray]) -> bytes:
+    """The rows as CSV for COPY, written by pyarrow straight from the numpy columns: nulls as empty fields, texts
+    quoted when needed, times in UTC with a zone."""
     import pyarrow.csv as pcsv
 
     def arrow(name: str) -> pa.Array:
@@ -339,44 +423,85 @@ def _copy_postgresql(raw: Any, cols: dict[str, np.ndarray]) -> None:
     table = pa.table({c: arrow(c) for c in ORDER_COLUMNS})
     sink = pa.BufferOutputStream()
     pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
-    ):
-        cp.write(sink.getvalue().to_pybytes())
+    out: bytes = sink.getvalue().to_pybytes()
+    return out
 
 
-def _executemany_sqlite(raw: Any, cols: dict[str, np.ndarray]) -> None:
-    """executemany of plain tuples, times as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.ffffff`); the
-    columns that are the same for every row of an import are written as SQL literals, not bound per row."""
-    same = {  # by construction (_chunk_columns)
-        "import_id": str(cols["import_id"][0]),
-        "created_at": np.datetime_as_string(cols["created_at"][0], unit="us").replace("T", " "),
+def _sqlite_insert(import_id: str, now: datetime) -> str:
+    """The INSERT of an import's rows on SQLite: the columns in SAME as literals, the others bound."""
+    same = {
+        "import_id": import_id,
+        "created_at": now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
     }
-    data: dict[str, list[Any]] = {}
-    for name, v in cols.items():
-        if name in same:
-            continue
-        if name in TIMES:
-            data[name] = [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
-        elif name in DAYS:
-            data[name] = np.datetime_as_string(v).tolist()
-        else:
-            data[name] = v.tolist()
 
     def literal(v: str | None) -> str:
         return "NULL" if v is None else "'" + v.replace("'", "''") + "'"
 
-    bound = [c for c in ORDER_COLUMNS if c not in same]
     values = ", ".join(literal(same[c]) if c in same else "?" for c in ORDER_COLUMNS)
-    # a large page cache keeps the indexes in memory while a big batch goes in (this connection only)
-    raw.execute("PRAGMA cache_size=-262144")
-    cur = raw.cursor()
-    cur.executemany(
-        f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})",
-        zip(*(data[c] for c in bound)),
-    )
-    cur.close()
+    return f"INSERT INTO {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) VALUES ({values})"
+
+
+def _sqlite_rows(cols: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
+    """The bound values of each row as plain tuples, times as the text SQLAlchemy stores
+    (`YYYY-MM-DD HH:MM:SS.ffffff`)."""
+    data: dict[str, list[Any]] = {}
+    for name, v in cols.items():
+        if name in SAME:
+            continue
+        if name in TIMES:
+            data[name] = _sqlite_times(v)
+        elif name in DAYS:
+            data[name] = _sqlite_days(v)
+        else:
+            data[name] = v.tolist()
+    return zip(*(data[c] for c in ORDER_COLUMNS if c not in SAME))  # tuples made as executemany takes them
+
+
+MAX_DAY_SPAN = 100_000  # days between the first and the last value for the table look-ups below
+
+
+def _day_table(days: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """(first day, 'YYYY-MM-DD' of every day from it to the last of `days`) as epoch days and objects; None when
+    the span is too wide for a table."""
+    if not len(days):
+        return None
+    first, last = int(days.min()), int(days.max())
+    if last - first >= MAX_DAY_SPAN:
+        return None
+    span = np.arange(first, last + 1).astype("datetime64[D]")
+    return first, np.asarray(np.datetime_as_string(span), dtype=object)
+
+
+@cache
+def _times_of_day() -> np.ndarray:
+    """'HH:MM:SS.000000' of every second of a day (86,400 texts, made once)."""
+    texts = [f"{h:02d}:{m:02d}:{sec:02d}.000000" for h in range(24) for m in range(60) for sec in range(60)]
+    return np.array(texts, dtype=object)
+
+
+def _sqlite_times(v: np.ndarray) -> list[str]:
+    """datetime64[s] values as the text SQLAlchemy stores (`YYYY-MM-DD HH:MM:SS.000000`): the day and the time of
+    day looked up in tables (a row's text is one concatenation, not a formatting)."""
+    secs = v.astype("datetime64[s]").astype(np.int64)
+    day, second = np.divmod(secs, 86_400)
+    table = _day_table(day)
+    if table is None:
+        return [t.replace("T", " ") + ".000000" for t in np.datetime_as_string(v, unit="s").tolist()]
+    first, days = table
+    out: list[str] = ((days + " ")[day - first] + _times_of_day()[second]).tolist()
+    return out
+
+
+def _sqlite_days(v: np.ndarray) -> list[str]:
+    """datetime64[D] values as 'YYYY-MM-DD' (looked up in a table of the days they span)."""
+    day = v.astype("datetime64[D]").astype(np.int64)
+    table = _day_table(day)
+    if table is None:
+        out: list[str] = np.datetime_as_string(v).tolist()
+        return out
+    first, days = table
+    looked_up: list[str] = days[day - first].tolist()
+    return looked_up
 
 
 def new_order_ids(n: int) -> list[str]:
@@ -424,10 +549,14 @@ def import_table(
         r.customer_id: r.allow_other_trains
         for r in s.scalars(select(Seller).where(Seller.customer_id.in_(sorted(known))))
     }
-    prepared = prepare(checked, rules, flow, allow)
+    prepared = prepare(checked, rules, flow, allow, digest=False)
     sellers = sorted(set(prepared["seller_id"].tolist()))
-    keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist()))
-    sorting = _sort_out(keys, prepared["content_sha"], _existing(s, sellers) if sellers else {})
+    existing = _existing(s, sellers) if sellers else {}
+    if existing:  # the digests tell changed orders from repeated ones; on a first import, they are only stored
+        prepared["content_sha"] = np.array(content_digest(prepared), dtype=object)
+    # (seller, order id) of each row: only needed to look up stored orders (none on a first import)
+    keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist())) if existing else []
+    sorting = _sort_out(len(prepared["seller_id"]), keys, prepared.get("content_sha", []), existing)
     import_id = new_id("imp")
     # insert in time order (ready at the warehouse) with ids ascending: the indexes then grow at a few points
     # (per hub, per seller) instead of at random places, which is what makes big batches fast
@@ -482,10 +611,13 @@ class _Sorted:
 
 
 def _sort_out(
-    keys: list[tuple[str, str]], shas: np.ndarray | list[str], existing: dict[tuple[str, str], tuple[str, str]]
+    n: int,
+    keys: list[tuple[str, str]],
+    shas: np.ndarray | list[str],
+    existing: dict[tuple[str, str], tuple[str, str]],
 ) -> _Sorted:
     if not existing:  # a first import: every row is new
-        return _Sorted(list(range(len(keys))), 0, [])
+        return _Sorted(list(range(n)), 0, [])
     out = _Sorted([], 0, [])
     for i, k in enumerate(keys):
         hit = existing.get(k)

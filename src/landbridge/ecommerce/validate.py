@@ -501,7 +501,10 @@ def _check_hs_codes(r: _Rows) -> None:
     # distinct 6-digit subheadings per order (the EU flat duty counts them); mean indicative duty rate
     hs6 = pc.dictionary_encode(pc.utf8_slice_codeunits(flat, 0, 6))
     hs6_idx = np.asarray(hs6.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    pairs = np.unique(parent[flat_ok].astype(np.int64) * (len(hs6.dictionary) + 1) + hs6_idx[flat_ok])
+    # distinct (order, subheading) pairs: sorted, then the first of each run (np.unique hashes int64 keys in numpy
+    # 2.x, several times slower than this sort)
+    pairs = np.sort(parent[flat_ok].astype(np.int64) * (len(hs6.dictionary) + 1) + hs6_idx[flat_ok])
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs
     cols = r.cols
     cols["tariff_lines"] = np.bincount(pairs // (len(hs6.dictionary) + 1), minlength=n)
     rate = _map(chapter, lambda c: float(rules.duty_rate_of_chapter(np.array([c or ""]))[0]), 0.0).astype(float)
