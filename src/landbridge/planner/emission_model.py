@@ -61,7 +61,8 @@ class FactorEmissions:
         # Leg results by (id of the LegSpec, mass, position): the planner hands the same LegSpec object for
         # every option on the same ride (or truck leg), so its sections are worked out once per mass. The
         # entry keeps the LegSpec, so its id cannot be reused while the entry lives.
-        self._legs: dict[tuple[int, float, int], tuple[LegSpec, LegResult]] = {}
+        # (Position None: the leg's latest result at any position, whose sections another position reuses.)
+        self._legs: dict[tuple[int, float, int | None], tuple[LegSpec, LegResult]] = {}
         # Likewise the hubs at each LegSpec's ends (the same Hub objects each time) and each hub's result by
         # (id of the Hub, containers, mass, position).
         self._ends: dict[int, tuple[LegSpec, tuple[Hub, Hub] | None]] = {}
@@ -118,8 +119,14 @@ class FactorEmissions:
         hit = self._legs.get(key)
         if hit is not None and hit[0] is leg:
             return hit[1]
-        result = leg_emissions(leg, mass_kg, factors, index)
+        # The leg at another position in an itinerary has the same sections: only its index differs.
+        other = self._legs.get((id(leg), mass_kg, None))
+        if other is not None and other[0] is leg:
+            result = LegResult(index, leg, mass_kg, other[1].parts)
+        else:
+            result = leg_emissions(leg, mass_kg, factors, index)
         if len(self._legs) >= LEG_MEMO_SIZE:
             self._legs.clear()  # atomic, unlike dropping the oldest while other threads read
         self._legs[key] = (leg, result)
+        self._legs[(id(leg), mass_kg, None)] = (leg, result)
         return result
