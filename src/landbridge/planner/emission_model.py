@@ -21,10 +21,9 @@ from landbridge.emissions import (
     hub_emissions,
     leg_emissions,
     leg_g_per_tonne,
-    shipment_emissions,
 )
 from landbridge.emissions.factors import FactorSet
-from landbridge.emissions.model import leg_end_hubs
+from landbridge.emissions.model import check_shipment, leg_end_hubs, ordered_hubs
 from landbridge.timetable.models import RideFacts
 
 LEG_MEMO_SIZE = 10_000  # (leg, mass, position) results kept at most; emptied whole when full
@@ -86,9 +85,22 @@ class FactorEmissions:
 
     def shipment(self, legs: Sequence[LegSpec], mass_kg: float, containers: int) -> ShipmentEmissions:
         """Per leg, per section and per hub (terminals, gauge changes, ports: per container), with totals."""
-        return shipment_emissions(
-            legs, mass_kg, containers, self.factors, leg_result=self._leg, hub_result=self._hub, end_hubs=self._end_hubs
-        )
+        # `shipment_emissions(legs, mass_kg, containers, self.factors, leg_result=self._leg, hub_result=self._hub,
+        # end_hubs=self._end_hubs)`, with the memos' hits looked up here rather than through a call each.
+        check_shipment(mass_kg, containers)
+        factors, memo = self.factors, self._legs
+        leg_results = []
+        for k, leg in enumerate(legs):
+            hit = memo.get((id(leg), mass_kg, k))
+            leg_results.append(hit[1] if hit is not None and hit[0] is leg else self._leg(leg, mass_kg, factors, k))
+        hubs = self._hubs
+        hub_results = []
+        for h, k in ordered_hubs(legs, self._end_hubs):
+            found = hubs.get((id(h), containers, mass_kg, k))
+            hub_results.append(
+                found[1] if found is not None and found[0] is h else self._hub(h, containers, mass_kg, factors, k)
+            )
+        return ShipmentEmissions(mass_kg, containers, tuple(leg_results), tuple(hub_results), factors.info.to_dict())
 
     def _end_hubs(self, leg: LegSpec) -> tuple[Hub, Hub] | None:
         """`leg_end_hubs`, memoised per LegSpec object (Hubs are frozen: options may share them)."""
