@@ -95,10 +95,10 @@ class FactorEmissions:
             leg_results.append(hit[1] if hit is not None and hit[0] is leg else self._leg(leg, mass_kg, factors, k))
         hubs = self._hubs
         hub_results = []
-        for h, k in ordered_hubs(legs, self._end_hubs):
-            found = hubs.get((id(h), containers, mass_kg, k))
+        for h, inside in ordered_hubs(legs, self._end_hubs):
+            found = hubs.get((id(h), containers, mass_kg, inside))
             hub_results.append(
-                found[1] if found is not None and found[0] is h else self._hub(h, containers, mass_kg, factors, k)
+                found[1] if found is not None and found[0] is h else self._hub(h, containers, mass_kg, factors, inside)
             )
         return ShipmentEmissions(mass_kg, containers, tuple(leg_results), tuple(hub_results), factors.info.to_dict())
 
