@@ -184,6 +184,22 @@ def test_the_planners_memoised_shipment_is_the_model_s(legs, mass_kg, containers
     assert all(a is b for a, b in zip(first.hubs, again.hubs, strict=True))
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(legs_st, min_size=1, max_size=3), mass, st.integers(0, 5))
+def test_the_memoised_shipment_of_one_leg_object_at_two_positions_is_the_model_s(legs, mass_kg, containers):
+    """The planner's model reuses a leg's sections when the same LegSpec object comes at another position (a
+    ride or truck leg in another itinerary): each leg's result still carries its own index, to the bit."""
+    from landbridge.planner.emission_model import FactorEmissions
+
+    model = FactorEmissions(emission_factors())
+    model.shipment(legs, mass_kg, containers)
+    moved = [*legs[1:], legs[0], legs[0]]  # the first leg object at two later positions
+    fresh = shipment_emissions(moved, mass_kg, containers, model.factors)
+    memoised = model.shipment(moved, mass_kg, containers)
+    assert memoised == fresh and memoised.to_dict() == fresh.to_dict()
+    assert [x.index for x in memoised.legs] == list(range(len(moved)))
+
+
 @settings(max_examples=100, deadline=None)
 @given(legs_st, mass, st.floats(1.5, 10, allow_nan=False))
 def test_emissions_scale_with_mass(leg, mass_kg, k):

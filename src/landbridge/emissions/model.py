@@ -314,7 +314,8 @@ class ShipmentEmissions:
 
 
 # ---- the computation ------------------------------------------------------------------------------
-def _check(mass_kg: float, containers: float) -> None:
+def check_shipment(mass_kg: float, containers: float) -> None:
+    """InvalidRequestError for a non-positive mass or a negative number of containers."""
     if not mass_kg > 0:
         raise InvalidRequestError(f"The shipment's mass must be positive (got {mass_kg} kg).")
     if containers < 0:
@@ -340,7 +341,7 @@ def _distance_used(leg: LegSpec, section: Section, factors: FactorSet) -> float:
 def leg_emissions(leg: LegSpec, mass_kg: float, factors: FactorSet, index: int = 0) -> LegResult:
     """Distance x mass x intensity for each section of the leg (air: the set's distance adjustment
     applied); InvalidRequestError for a non-positive mass, a negative distance or an unknown mode."""
-    _check(mass_kg, 0)
+    check_shipment(mass_kg, 0)
     if leg.mode not in LEG_MODES:
         raise InvalidRequestError(f"Unknown transport mode {leg.mode!r}; use one of {', '.join(LEG_MODES)}.")
     parts = []
@@ -381,7 +382,7 @@ def hub_emissions(hub: Hub, containers: float, mass_kg: float, factors: FactorSe
     has none)."""
     if hub.kind not in HUB_KINDS:
         raise InvalidRequestError(f"Unknown hub kind {hub.kind!r}; use one of {', '.join(HUB_KINDS)}.")
-    _check(mass_kg, containers)
+    check_shipment(mass_kg, containers)
     return HubResult(hub, containers, mass_kg, factors.hub_factor(hub.kind), leg)
 
 
@@ -401,7 +402,8 @@ def leg_end_hubs(leg: LegSpec) -> tuple[Hub, Hub] | None:
 LegEndHubs = Callable[[LegSpec], "tuple[Hub, Hub] | None"]
 
 
-def _ordered_hubs(legs: Sequence[LegSpec], end_hubs: LegEndHubs = leg_end_hubs) -> list[tuple[Hub, int | None]]:
+def ordered_hubs(legs: Sequence[LegSpec], end_hubs: LegEndHubs = leg_end_hubs) -> list[tuple[Hub, int | None]]:
+    """`transfer_hubs` with, for each hub, the index of the leg it lies inside (None: between legs)."""
     out: list[tuple[Hub, int | None]] = []
     prev: LegSpec | None = None
     for k, leg in enumerate(legs):
@@ -423,7 +425,7 @@ def transfer_hubs(legs: Sequence[LegSpec]) -> list[Hub]:
     meet: the transfer between trains), a sea leg at a sea port at both ends, an air leg at an airport at
     both ends. Road legs add none of their own: their handling is the other mode's. Hubs inside a leg
     (gauge changes, ferry ports) come from the leg's own `hubs`, in place."""
-    return [h for h, _ in _ordered_hubs(legs)]
+    return [h for h, _ in ordered_hubs(legs)]
 
 
 #: How one leg's emissions are worked out: `leg_emissions`, or a caller's memo of it (same arguments, same result).
@@ -447,8 +449,8 @@ def shipment_emissions(
     The totals are the sums of the per-leg and per-hub figures; nothing is added that is not listed.
     `leg_result` computes each leg, `hub_result` each hub and `end_hubs` the hubs at a leg's ends (memos of
     `leg_emissions`, `hub_emissions` and `leg_end_hubs` may stand in for them)."""
-    _check(mass_kg, containers)
+    check_shipment(mass_kg, containers)
     leg_results = tuple([leg_result(x, mass_kg, factors, k) for k, x in enumerate(legs)])
-    hub_list = _ordered_hubs(legs, end_hubs) if hubs is None else [(h, None) for h in hubs]
+    hub_list = ordered_hubs(legs, end_hubs) if hubs is None else [(h, None) for h in hubs]
     hub_results = tuple([hub_result(h, containers, mass_kg, factors, k) for h, k in hub_list])
     return ShipmentEmissions(mass_kg, containers, leg_results, hub_results, factors.info.to_dict())

@@ -160,7 +160,7 @@ class Planner:
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
         self._drayage_cache: dict[tuple[object, ...], tuple[float, float, float]] = {}
-        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine, timedelta]] = {}
+        self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine, timedelta, float]] = {}
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
         self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
 
@@ -413,19 +413,19 @@ class Planner:
     ) -> datetime:
         # The emission model's leg and the cost line depend on the places, km, tariff period and containers
         # only: made once (the same LegSpec object each time lets the emission model reuse its result).
-        key = (what, frm.id, to.id, km, id(period), load.container_id, load.containers)
+        # (And with the mass, the leg's kg CO2e.)
+        key = (what, frm.id, to.id, km, id(period), load.container_id, load.containers, v.mass_kg)
         parts = self._truck_parts.get(key)
         if parts is None:
             spec = LegSpec("road", frm.id, to.id, km, frm_name=frm.name, to_name=to.name)
             line = truck_line(period, load, km, f"{what} {frm.name} to {to.name}")
-            parts = (spec, (line, money(line.usd)), timedelta(hours=self.settings.truck_hours(km)))
+            hours = timedelta(hours=self.settings.truck_hours(km))
+            parts = (spec, (line, money(line.usd)), hours, self.emissions.road_kg(km, v.mass_kg))
             if len(self._truck_parts) >= OPTION_PARTS_CACHE_SIZE:
                 self._truck_parts.clear()
             self._truck_parts[key] = parts
         end = start + parts[2]
-        out[0].append(
-            Leg("truck", frm.id, frm.name, to.id, to.name, start, end, km, self.emissions.road_kg(km, v.mass_kg))
-        )
+        out[0].append(Leg("truck", frm.id, frm.name, to.id, to.name, start, end, km, parts[3]))
         out[1].append(parts[1])
         out[2].append(parts[0])
         return end

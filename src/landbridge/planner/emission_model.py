@@ -21,10 +21,9 @@ from landbridge.emissions import (
     hub_emissions,
     leg_emissions,
     leg_g_per_tonne,
-    shipment_emissions,
 )
 from landbridge.emissions.factors import FactorSet
-from landbridge.emissions.model import leg_end_hubs
+from landbridge.emissions.model import check_shipment, leg_end_hubs, ordered_hubs
 from landbridge.timetable.models import RideFacts
 
 LEG_MEMO_SIZE = 10_000  # (leg, mass, position) results kept at most; emptied whole when full
@@ -61,7 +60,8 @@ class FactorEmissions:
         # Leg results by (id of the LegSpec, mass, position): the planner hands the same LegSpec object for
         # every option on the same ride (or truck leg), so its sections are worked out once per mass. The
         # entry keeps the LegSpec, so its id cannot be reused while the entry lives.
-        self._legs: dict[tuple[int, float, int], tuple[LegSpec, LegResult]] = {}
+        # (Position None: the leg's latest result at any position, whose sections another position reuses.)
+        self._legs: dict[tuple[int, float, int | None], tuple[LegSpec, LegResult]] = {}
         # Likewise the hubs at each LegSpec's ends (the same Hub objects each time) and each hub's result by
         # (id of the Hub, containers, mass, position).
         self._ends: dict[int, tuple[LegSpec, tuple[Hub, Hub] | None]] = {}
@@ -85,9 +85,22 @@ class FactorEmissions:
 
     def shipment(self, legs: Sequence[LegSpec], mass_kg: float, containers: int) -> ShipmentEmissions:
         """Per leg, per section and per hub (terminals, gauge changes, ports: per container), with totals."""
-        return shipment_emissions(
-            legs, mass_kg, containers, self.factors, leg_result=self._leg, hub_result=self._hub, end_hubs=self._end_hubs
-        )
+        # `shipment_emissions(legs, mass_kg, containers, self.factors, leg_result=self._leg, hub_result=self._hub,
+        # end_hubs=self._end_hubs)`, with the memos' hits looked up here rather than through a call each.
+        check_shipment(mass_kg, containers)
+        factors, memo = self.factors, self._legs
+        leg_results = []
+        for k, leg in enumerate(legs):
+            hit = memo.get((id(leg), mass_kg, k))
+            leg_results.append(hit[1] if hit is not None and hit[0] is leg else self._leg(leg, mass_kg, factors, k))
+        hubs = self._hubs
+        hub_results = []
+        for h, inside in ordered_hubs(legs, self._end_hubs):
+            found = hubs.get((id(h), containers, mass_kg, inside))
+            hub_results.append(
+                found[1] if found is not None and found[0] is h else self._hub(h, containers, mass_kg, factors, inside)
+            )
+        return ShipmentEmissions(mass_kg, containers, tuple(leg_results), tuple(hub_results), factors.info.to_dict())
 
     def _end_hubs(self, leg: LegSpec) -> tuple[Hub, Hub] | None:
         """`leg_end_hubs`, memoised per LegSpec object (Hubs are frozen: options may share them)."""
@@ -118,8 +131,14 @@ class FactorEmissions:
         hit = self._legs.get(key)
         if hit is not None and hit[0] is leg:
             return hit[1]
-        result = leg_emissions(leg, mass_kg, factors, index)
+        # The leg at another position in an itinerary has the same sections: only its index differs.
+        other = self._legs.get((id(leg), mass_kg, None))
+        if other is not None and other[0] is leg:
+            result = LegResult(index, leg, mass_kg, other[1].parts)
+        else:
+            result = leg_emissions(leg, mass_kg, factors, index)
         if len(self._legs) >= LEG_MEMO_SIZE:
             self._legs.clear()  # atomic, unlike dropping the oldest while other threads read
         self._legs[key] = (leg, result)
+        self._legs[(id(leg), mass_kg, None)] = (leg, result)
         return result

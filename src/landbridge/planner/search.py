@@ -25,15 +25,15 @@ outside winter months, which is nearly all of them).
 """
 
 # The inner loops compare with `if` rather than min()/any(): a function call per comparison costs more here.
-# ruff: noqa: SIM110
 
 from __future__ import annotations
 
 import calendar
 import time as _time
-from bisect import bisect_left
+from bisect import bisect_left, insort_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -48,6 +48,8 @@ MAX_RIDES = 8  # a safety stop; dominance already ends the rounds long before (l
 RIDE_COST_CACHE_SIZE = 100_000  # (boarding, tariff period, load) ride price tuples kept at most
 DESTINATION_CACHE_SIZE = 512  # destinations (with a load) whose bounds and boarding plans are kept at most
 FLAT_COSTS_SIZE = 1024  # (tariff period, load) ride cost arrays kept per boardings list at most
+
+_arrival = itemgetter(0)  # a finished itinerary's arrival at the door: the key `Search.targets` are ordered by
 
 # A capacity check: (departure id, board stop index, alight stop index, FEU needed) -> enough room?
 CapacityCheck = Callable[[str, int, int, float], bool]
@@ -171,16 +173,13 @@ def _period_span(index: RouteIndex, pidx: int) -> tuple[float, float]:
 class Destination:
     """What searches towards one destination with one load share (see `shared_destination`): per gateway,
     least (seconds, USD, kg CO2e) from arriving there to the door with at least one more ride (bound_*) and,
-    counting the egress truck from there too, onward (onward_*, also as one 3 x gateways array), and, filled
+    counting the egress truck from there too, onward (one 3 x gateways array), and, filled
     lazily with the same values whoever fills them, the best case of every boarding per tariff period and the
     boarding plans per (gateway, tariff period)."""
 
     bound_s: list[float]
     bound_usd: list[float]
     bound_kg: list[float]
-    onward_s: list[float]
-    onward_usd: list[float]
-    onward_kg: list[float]
     onward: np.ndarray
     best: dict[int, tuple[list[float], list[float], list[float]]] = field(default_factory=dict)
     plans: dict[tuple[int, int], list[PlanEntry]] = field(default_factory=dict)
@@ -248,29 +247,30 @@ def flat_boardings(index: RouteIndex, boardings: list[tuple[Boarding, ...]]) -> 
 def _destination_bounds(req: SearchRequest, n: int, cf: float) -> Destination:
     """The bounds of a `Destination`, all gateways at once (each gateway's minimum over the egress trucks, the
     gateways they reach skipped). In numpy over all egress gateways at once: the same float operations, in
-    the same order, as gateway by gateway in Python."""
+    the same order, as gateway by gateway in Python; the arrays become lists once, at the end (making arrays
+    of lists of Python floats costs more than the arithmetic)."""
     mass_kg = req.mass_t / 1000
-    n_stops = len(req.boardings)
     if req.egress:
-        trucks = list(req.egress.items())
-        m = np.stack([req.bounds.matrix(g) for g, _ in trucks])  # egress x (s, freight, fees, g/t) x gateways
+        stops = list(req.egress)
+        m = np.stack([req.bounds.matrix(g) for g in stops])  # egress x (s, freight, fees, g/t) x gateways
         seconds, freight, fees, g_per_t = m[:, 0], m[:, 1], m[:, 2], m[:, 3]
-        truck_s = np.array([[t.hours * 3600] for _, t in trucks])
-        truck_usd = np.array([[t.usd] for _, t in trucks])
-        truck_kg = np.array([[t.co2e_kg] for _, t in trucks])
+        trucks = np.array([(t.hours * 3600, t.usd, t.co2e_kg) for t in req.egress.values()])  # egress x 3
+        truck_s, truck_usd, truck_kg = trucks[:, 0:1], trucks[:, 1:2], trucks[:, 2:3]
         unreachable = seconds == INF
-        bound_s: list[float] = np.where(unreachable, INF, seconds + truck_s).min(axis=0).tolist()
-        bound_usd: list[float] = np.where(unreachable, INF, n * (cf * freight + fees) + truck_usd).min(axis=0).tolist()
-        bound_kg: list[float] = np.where(unreachable, INF, mass_kg * g_per_t + truck_kg).min(axis=0).tolist()
+        bounds = np.stack(
+            [
+                np.where(unreachable, INF, seconds + truck_s).min(axis=0),
+                np.where(unreachable, INF, n * (cf * freight + fees) + truck_usd).min(axis=0),
+                np.where(unreachable, INF, mass_kg * g_per_t + truck_kg).min(axis=0),
+            ]
+        )
+        # Onward counts the egress truck from its gateway too (the gateways of a dict's keys: each once).
+        onward = bounds.copy()
+        onward[:, stops] = np.minimum(onward[:, stops], trucks.T)
     else:
-        bound_s, bound_usd, bound_kg = [INF] * n_stops, [INF] * n_stops, [INF] * n_stops
-    onward_s, onward_usd, onward_kg = list(bound_s), list(bound_usd), list(bound_kg)
-    for stop, out in req.egress.items():
-        onward_s[stop] = min(onward_s[stop], out.hours * 3600)
-        onward_usd[stop] = min(onward_usd[stop], out.usd)
-        onward_kg[stop] = min(onward_kg[stop], out.co2e_kg)
-    onward = np.array([onward_s, onward_usd, onward_kg], dtype=float)
-    return Destination(bound_s, bound_usd, bound_kg, onward_s, onward_usd, onward_kg, onward)
+        bounds = onward = np.full((3, len(req.boardings)), INF)
+    bound_s, bound_usd, bound_kg = bounds.tolist()
+    return Destination(bound_s, bound_usd, bound_kg, onward)
 
 
 def shared_destination(index: RouteIndex, req: SearchRequest) -> Destination:
@@ -302,6 +302,7 @@ class Search:
         self.req = req
         # Per gateway index: the labels kept there (None: none yet).
         self.bags: list[list[Label] | None] = [None] * len(req.boardings)
+        # The finished itineraries none beats: (arrival, USD, kg, rides, last label, egress), in order of arrival.
         self.targets: list[tuple[float, float, float, int, Label, Truck]] = []
         self.labels_created = 0
         self.first_sea_arrival = INF  # at the door, by the first sailing found (rail slower than this is no option)
@@ -422,8 +423,11 @@ class Search:
                         # that, skip it without looking up a departure. Ships are always boarded: the
                         # first sailing is the yardstick rail must beat (see first_sea_arrival).
                         t_lb, c_lb, e_lb = earliest + entry[2], (c_rail + entry[3]) * fc, (e + entry[4]) * fe
-                        for d in self.targets:
-                            if d[0] <= t_lb and d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
+                        for d in self.targets:  # (in order of arrival: none later arrives by t_lb)
+                            if d[0] > t_lb:
+                                self._board(entry, label, earliest, k, new)
+                                break
+                            if d[1] <= c_lb and d[2] <= e_lb and d[3] <= k:
                                 break
                         else:
                             self._board(entry, label, earliest, k, new)
@@ -500,8 +504,10 @@ class Search:
                     continue
                 tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
                 beaten = False
-                for d in self.targets:  # (read each time: _offer may replace the list)
-                    if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
+                for d in self.targets:  # (read each time: _offer may replace the list; in order of arrival)
+                    if d[0] > tb:
+                        break
+                    if d[1] <= cb and d[2] <= eb and d[3] <= kb:
                         beaten = True
                         break
                 if beaten:
@@ -593,7 +599,9 @@ class Search:
                 tb, cb, eb = arrive + sec, (usd + bound_usd[q]) * fc, (e + bound_kg[q]) * fe
                 beaten = False
                 for d in self.targets:
-                    if d[0] <= tb and d[1] <= cb and d[2] <= eb and d[3] <= kb:
+                    if d[0] > tb:
+                        break
+                    if d[1] <= cb and d[2] <= eb and d[3] <= kb:
                         beaten = True
                         break
                 if beaten:
@@ -608,7 +616,9 @@ class Search:
             self.first_sea_arrival = te
         ce, ee = (usd + egress.usd) * self.fc, (e + egress.co2e_kg) * self.fe
         for d in self.targets:
-            if d[0] <= te and d[1] <= ce and d[2] <= ee and d[3] <= k:
+            if d[0] > te:
+                break
+            if d[1] <= ce and d[2] <= ee and d[3] <= k:
                 return False
         return True
 
@@ -844,7 +854,9 @@ class Search:
             return True
         t, c, e, k = label[0] + sec, (label[3] + usd) * self.fc, (label[5] + kg) * self.fe, label[6] + 1
         for d in self.targets:
-            if d[0] <= t and d[1] <= c and d[2] <= e and d[3] <= k:
+            if d[0] > t:
+                break
+            if d[1] <= c and d[2] <= e and d[3] <= k:
                 return True
         return False
 
@@ -855,12 +867,17 @@ class Search:
         k = label[6]
         cs, es = c * self.fc, e * self.fe
         for d in self.targets:
-            if d[0] <= t and d[1] <= cs and d[2] <= es and d[3] <= k:
+            if d[0] > t:
+                break
+            if d[1] <= cs and d[2] <= es and d[3] <= k:
                 return
-        self.targets = [
-            d for d in self.targets if not (t <= d[0] and c <= d[1] * self.fc and e <= d[2] * self.fe and k <= d[3])
-        ]
-        self.targets.append((t, c, e, k, label, egress))
+        fc, fe = self.fc, self.fe
+        kept = [d for d in self.targets if not (t <= d[0] and c <= d[1] * fc and e <= d[2] * fe and k <= d[3])]
+        # In order of arrival (after those arriving at the same time: the order they were found in), so that the
+        # tests against them stop at the first one arriving later than what they test. A new list: loops over
+        # the old one go on undisturbed.
+        insort_right(kept, (t, c, e, k, label, egress), key=_arrival)
+        self.targets = kept
 
     # ---- results -----------------------------------------------------------------------------
     def _journey(self, target: tuple[float, float, float, int, Label, Truck]) -> Journey:
