@@ -35,6 +35,7 @@ from landbridge.booking.schemas import BookingIn
 from landbridge.booking.views import linked
 from landbridge.db.engine import Database
 from landbridge.idempotency.service import check_key, fingerprint, run_core_async
+from landbridge.schemas import PlainJson
 
 PATH = "/v1/bookings"
 MAX_KEY_HEADER_CHARS = 200  # the route's Header(max_length=200): longer keys get its 422
@@ -201,10 +202,18 @@ class BookingFastPath:
         )
 
 
+_PLAIN = PlainJson(BookingIn)
+
+
 def _validated(raw: bytes | None) -> BookingIn | None:
-    """The body as the route validates it (json.loads, then the model), or None when the route must answer."""
+    """The body as the route validates it (json.loads, then the model), or None when the route must answer. A
+    plain body (no escapes, no refused characters, JSON types as declared) is validated without the Python field
+    checks that cannot refuse it (landbridge.schemas.PlainJson: the same model, about 6 µs instead of 40)."""
     if not raw:
         return None
+    plain: BookingIn | None = _PLAIN.validate(raw)
+    if plain is not None:
+        return plain
     try:
         return BookingIn.model_validate(json.loads(raw))
     except (ValueError, ValidationError, RecursionError):  # JSON, encoding, validation, nesting: the route's answer
