@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import types
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar, Union, get_args, get_origin
 
@@ -136,7 +137,7 @@ _PLAIN_NODES = frozenset(
 _STRICT_CHECKS = frozenset({Strict._json_types.__func__, Strict._clean.__func__})  # type: ignore[attr-defined]
 
 
-def _without_strict_checks(node: dict[str, Any]) -> dict[str, Any]:
+def _without_strict_checks(node: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a core schema without Strict's two Python field validators; TypeError for a node PlainJson does
     not support."""
     kind = node.get("type")
@@ -150,7 +151,7 @@ def _without_strict_checks(node: dict[str, Any]) -> dict[str, Any]:
     for k, v in node.items():
         if k in _OPAQUE or not isinstance(v, dict | list):
             out[k] = v
-        elif k == "fields":
+        elif k == "fields" and isinstance(v, dict):
             out[k] = {name: _without_strict_checks(f) for name, f in v.items()}
         elif k == "computed_fields" and not v:
             out[k] = v
@@ -198,7 +199,7 @@ class PlainJson:
     (which converts no types) accepts it, both checks would have passed: the model is the one
     `model.model_validate(json.loads(raw))` gives, built by the same schema minus those two checks (the other
     validators run). Otherwise `validate` answers None and the caller validates the usual way, which gives
-    every answer, errors included. tests/test_schemas.py checks the equivalence."""
+    every answer, errors included. tests/test_plain_json.py checks the equivalence."""
 
     def __init__(self, model: type[Strict]) -> None:
         from pydantic_core import SchemaValidator
