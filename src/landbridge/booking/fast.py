@@ -4,7 +4,8 @@ route that answers the plain request itself, by the same rules and with the same
 The route (views.create_booking) spent about 2.4 times the server CPU of a bare ASGI function running the same SQL
 (bench/booking_throughput.py, docs/benchmarks.md): FastAPI's dependency resolution and request parsing, an ORM
 Session around the transaction, the answer encoded twice (stored for the Idempotency-Key, then sent). Here the
-request is read once, validated by the same pydantic model, the caller taken from the same principal cache, the
+request is read once, validated by the same pydantic model (a plain body by its schema without the Python field
+checks that cannot refuse it: landbridge.schemas.PlainJson), the caller taken from the same principal cache, the
 booking made by the same service function on the Connection of a Core unit (Database.write_core_async: no ORM
 Session), the Idempotency-Key handled by the same module (record in the same transaction, replays, 409 for
 another request), and the answer encoded once: the bytes stored are the bytes sent.
