@@ -4,7 +4,8 @@ route that answers the plain request itself, by the same rules and with the same
 The route (views.create_booking) spent about 2.4 times the server CPU of a bare ASGI function running the same SQL
 (bench/booking_throughput.py, docs/benchmarks.md): FastAPI's dependency resolution and request parsing, an ORM
 Session around the transaction, the answer encoded twice (stored for the Idempotency-Key, then sent). Here the
-request is read once, validated by the same pydantic model, the caller taken from the same principal cache, the
+request is read once, validated by the same pydantic model (a plain body by its schema without the Python field
+checks that cannot refuse it: landbridge.schemas.PlainJson), the caller taken from the same principal cache, the
 booking made by the same service function on the Connection of a Core unit (Database.write_core_async: no ORM
 Session), the Idempotency-Key handled by the same module (record in the same transaction, replays, 409 for
 another request), and the answer encoded once: the bytes stored are the bytes sent.
@@ -35,6 +36,7 @@ from landbridge.booking.schemas import BookingIn
 from landbridge.booking.views import linked
 from landbridge.db.engine import Database
 from landbridge.idempotency.service import check_key, fingerprint, run_core_async
+from landbridge.schemas import PlainJson
 
 PATH = "/v1/bookings"
 MAX_KEY_HEADER_CHARS = 200  # the route's Header(max_length=200): longer keys get its 422
@@ -201,10 +203,18 @@ class BookingFastPath:
         )
 
 
+_PLAIN = PlainJson(BookingIn)
+
+
 def _validated(raw: bytes | None) -> BookingIn | None:
-    """The body as the route validates it (json.loads, then the model), or None when the route must answer."""
+    """The body as the route validates it (json.loads, then the model), or None when the route must answer. A
+    plain body (no escapes, no refused characters, JSON types as declared) is validated without the Python field
+    checks that cannot refuse it (landbridge.schemas.PlainJson: the same model, about 6 µs instead of 40)."""
     if not raw:
         return None
+    plain: BookingIn | None = _PLAIN.validate(raw)
+    if plain is not None:
+        return plain
     try:
         return BookingIn.model_validate(json.loads(raw))
     except (ValueError, ValidationError, RecursionError):  # JSON, encoding, validation, nesting: the route's answer
