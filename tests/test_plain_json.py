@@ -232,3 +232,22 @@ def test_it_refuses_schemas_it_does_not_cover():
     for model in (WithDate, WithDict):
         with pytest.raises(TypeError, match="does not support"):
             PlainJson(model)
+
+
+def test_without_pydantic_cores_private_flag_it_turns_itself_off(monkeypatch):
+    """`_use_prebuilt` is a private flag of pydantic-core: a release without it must not stop the application
+    from importing; every body then takes the usual validation."""
+    import pydantic_core
+
+    real = pydantic_core.SchemaValidator
+
+    def without_flag(schema: Any, config: Any = None, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"unexpected keyword argument {next(iter(kwargs))!r}")
+        return real(schema, config)
+
+    monkeypatch.setattr(pydantic_core, "SchemaValidator", without_flag)
+    off = PlainJson(BookingIn)
+    body = json.dumps(BODY).encode()
+    assert PLAIN.validate(body) is not None  # a plain body: the shortcut takes it when it can
+    assert off.validate(body) is None

@@ -205,13 +205,21 @@ class PlainJson:
         from pydantic_core import SchemaValidator
 
         self.model = model
-        # not the model's own validator, which a schema naming its class would otherwise reuse
-        self._validator = SchemaValidator(_without_strict_checks(model.__pydantic_core_schema__), _use_prebuilt=False)
+        # not the model's own validator, which a schema naming its class would otherwise reuse. `_use_prebuilt` is
+        # pydantic-core's private flag: if a release drops it, this shortcut turns itself off (every body then
+        # takes the usual validation) instead of the application failing to import.
+        schema = _without_strict_checks(model.__pydantic_core_schema__)  # TypeError for nodes it does not cover
+        try:
+            self._validator: Any = SchemaValidator(schema, _use_prebuilt=False)
+        except TypeError:
+            self._validator = None
 
     def validate(self, raw: bytes) -> Any:
         """The model for `raw`, or None when this cannot tell."""
         from pydantic import ValidationError
 
+        if self._validator is None:
+            return None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
