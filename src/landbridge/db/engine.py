@@ -283,6 +283,10 @@ class Database:
         self._nowait_writer: Engine | None = None
         self._inline: Connection | None = None  # the inline writer's Connection, kept (see _write_inline)
         self._writer: ThreadPoolExecutor | None = None
+        # SQLite writes from an event loop wait their turn on this loop's own lock (see _write_async)
+        self._loop_writes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         if self.is_sqlite:
             self._nowait_engine = create_engine(self.url, busy_timeout_ms=0)
             nowait = self._nowait_writer = self._nowait_engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -379,11 +383,20 @@ class Database:
 
     async def _write_async(self, fn: Callable[[Any], T], core: bool) -> T:
         if self.is_sqlite:
-            done, result = self._write_inline(fn, core)
-            if done:
-                return result  # type: ignore[return-value]
-            sync = self.write_core if core else self.write
-            return await asyncio.get_running_loop().run_in_executor(self._writer, sync, fn)
+            # One write of this loop at a time: the others wait here, on the loop, and then try inline again. Without
+            # it, a write sent to the writer thread (the webhook worker held the process's write lock for a moment)
+            # kept the lock busy for the next ones, which went to the thread too: under load the server stayed in
+            # that mode, each booking paying two thread switches (1.2 instead of 0.8 ms of CPU on SQLite).
+            loop = asyncio.get_running_loop()
+            turn = self._loop_writes.get(loop)
+            if turn is None:
+                turn = self._loop_writes[loop] = asyncio.Lock()
+            async with turn:
+                done, result = self._write_inline(fn, core)
+                if done:
+                    return result  # type: ignore[return-value]
+                sync = self.write_core if core else self.write
+                return await loop.run_in_executor(self._writer, sync, fn)
         from sqlalchemy.util import greenlet_spawn
 
         sessions = self._async()
