@@ -129,18 +129,38 @@ _ROWS = (
 _ANY = select(DEPARTURE_SECTIONS.c.section_index).where(DEPARTURE_SECTIONS.c.departure_id == bindparam("d")).limit(1)
 
 
+class SectionsMissing(Exception):  # a signal to the caller, not an error of the request
+    """A batched booking met a departure used for the first time. Its sections are not created inside the batch's
+    transaction: that transaction has already sent its Idempotency-Key record, and creating the sections after
+    it would take the two locks in the opposite order to a booking made statement by statement (sections, then
+    the record), which can make the two wait on each other. The caller creates them in a short transaction of
+    their own (`create_sections`) and runs the booking again."""
+
+    def __init__(self, departure_ids: list[str]) -> None:
+        super().__init__(f"departures without sections yet: {', '.join(departure_ids)}")
+        self.departure_ids = departure_ids
+
+
+def create_sections(conn: Connection, world: World, departure_ids: list[str]) -> None:
+    """The sections of departures used for the first time (`INSERT ... ON CONFLICT DO NOTHING`)."""
+    for dep_id in departure_ids:
+        insert_sections(conn, section_rows(departure(world, dep_id)))
+
+
 def reserve(
     s: Session | Connection,
     world: World,
     legs: Iterable[tuple[str, int, int]],
     mfeu: int,
     batch: Batch | None = None,
+    create_missing: bool = True,
 ) -> None:
     """Take `mfeu` on sections [board, alight) of each (departure id, board, alight); all or nothing.
 
     Raises ConflictError (the caller's transaction then rolls back) when any section lacks room. With `batch`, the
     conditional UPDATEs are queued in it (sent with the rest of the transaction's statements, db.direct.Batch) and
-    their answers checked once it has run, by the same rules; otherwise they run here."""
+    their answers checked once it has run, by the same rules; otherwise they run here. `create_missing=False`: a
+    departure without sections yet raises SectionsMissing instead of creating them in this transaction."""
     conn = s.connection() if isinstance(s, Session) else s
     b = Batch() if batch is None else batch
     takes = [
@@ -154,6 +174,8 @@ def reserve(
             if len(taken) == j - i:
                 continue
             if not taken and conn.execute(_ANY, {"d": dep_id}).first() is None:
+                if not create_missing:  # the caller creates them in a transaction of their own (SectionsMissing)
+                    raise SectionsMissing([d for d, *_ in takes])
                 # First use of this departure: create its sections (all at once), then take the FEU.
                 insert_sections(s, section_rows(departure(world, dep_id)))
                 taken = _take(conn, dep_id, i, j, mfeu)

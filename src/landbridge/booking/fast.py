@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,12 +32,13 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from landbridge.accounts.service import Principal, principal_cache
-from landbridge.booking import service
+from landbridge.booking import capacity, service
 from landbridge.booking.schemas import BookingIn
 from landbridge.booking.views import linked
 from landbridge.db.engine import Database
 from landbridge.idempotency.service import check_key, fingerprint, run_core_async
 from landbridge.schemas import PlainJson
+from landbridge.world import load_world
 
 PATH = "/v1/bookings"
 MAX_KEY_HEADER_CHARS = 200  # the route's Header(max_length=200): longer keys get its 422
@@ -193,14 +195,20 @@ class BookingFastPath:
         Idempotency-Key record sent as one batch (db.direct.Batch: one round trip on PostgreSQL)."""
         key = check_key(key)
         fp = fingerprint("POST", PATH, body.model_dump(mode="json"))
-        return await run_core_async(
-            db,
-            p.owner,
-            key,
-            fp,
-            lambda conn, batch: (201, linked(service.create_booking(conn, p, body, batch=batch))),
-            encode,
-        )
+        for _ in range(2):
+            try:
+                return await run_core_async(
+                    db,
+                    p.owner,
+                    key,
+                    fp,
+                    lambda conn, batch: (201, linked(service.create_booking(conn, p, body, batch=batch))),
+                    encode,
+                )
+            except capacity.SectionsMissing as missing:  # first use of a departure: its sections, then again
+                create = partial(capacity.create_sections, world=load_world(), departure_ids=missing.departure_ids)
+                await db.write_core_async(create)
+        raise AssertionError("the sections of a departure were created but are still missing")
 
 
 _PLAIN = PlainJson(BookingIn)

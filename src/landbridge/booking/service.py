@@ -333,7 +333,8 @@ def create_booking(
     mfeu = body.containers * opt.mfeu_per_container
     conn = connection(s)
     b = Batch() if batch is None else batch
-    capacity.reserve(conn, world, opt.rail_legs, mfeu, b)
+    # sent in one batch with the Idempotency-Key record: sections of a first-used departure are made by the caller
+    capacity.reserve(conn, world, opt.rail_legs, mfeu, b, create_missing=batch is None)
     if batch is None:
         b.run(conn)
 
