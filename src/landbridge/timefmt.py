@@ -17,8 +17,15 @@ LAST_DATE = date(9998, 12, 31)
 
 
 def iso_utc(dt: datetime) -> str:
-    """An aware instant as UTC ISO 8601 to the second, e.g. ``2026-12-07T08:00:00Z``."""
-    return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """An aware instant as UTC ISO 8601 to the second, e.g. ``2026-12-07T08:00:00Z``.
+
+    The text of ``dt.astimezone(UTC).replace(microsecond=0).isoformat()`` with ``Z`` for ``+00:00`` (tested
+    against it), formatted from the fields: a fifth of the time, and a booking's answer has five of them."""
+    if type(dt) is not datetime:  # a subclass may format itself otherwise (pandas' Timestamp: nanoseconds)
+        return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if dt.tzinfo is not UTC:
+        dt = dt.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
 
 
 def iso_local(dt: datetime, tz: tzinfo) -> str:
