@@ -62,7 +62,7 @@ class RequestDeadline:
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        deadline = _Deadline(scope, send, asyncio.current_task())
+        deadline = _Deadline(scope, send, asyncio.current_task(loop))  # given the loop: no second lookup
         timer = loop.call_later(request_timeout_s(), deadline.expire)
         try:
             await self.app(scope, receive, deadline.send)
