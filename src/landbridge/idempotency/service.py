@@ -43,8 +43,12 @@ HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
 
 
+# What json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str) does, without building an encoder per call.
+_fingerprint_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def fingerprint(method: str, path: str, payload: Any) -> str:
-    doc = json.dumps([method, path, payload], sort_keys=True, separators=(",", ":"), default=str)
+    doc = _fingerprint_json([method, path, payload])
     return hashlib.sha256(doc.encode()).hexdigest()
 
 
