@@ -18,7 +18,6 @@ def reference(dt: datetime) -> str:
 ZONES = st.sampled_from(
     [
         UTC,
-        timezone.utc,
         timezone(timedelta(0)),
         timezone(timedelta(hours=8)),
         timezone(-timedelta(hours=5, minutes=30)),

@@ -25,7 +25,8 @@ def iso_utc(dt: datetime) -> str:
         return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if dt.tzinfo is not UTC:
         dt = dt.astimezone(UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
+    # %-format: about half the time of an f-string with a format spec per field
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)  # noqa: UP031
 
 
 def iso_local(dt: datetime, tz: tzinfo) -> str:
