@@ -382,3 +382,30 @@ def test_sqlite_time_texts_are_those_sqlalchemy_stores(seconds):
     assert _sqlite_times(v) == expect
     days = v.astype("datetime64[D]")
     assert _sqlite_days(days) == [d.isoformat() for d in days.astype(object)]
+
+
+def test_key_columns_compare_bytes_on_postgresql(db):
+    """Migration ecompg_0001: the e-commerce key columns are `COLLATE "C"` on PostgreSQL (index comparisons
+    without strcoll); the seller, joined to the customers, keeps the database's collation."""
+    if db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL column collation")
+    from sqlalchemy import text
+
+    rows = db.read(
+        lambda s: s.execute(
+            text(
+                "SELECT table_name, column_name, coalesce(collation_name, '') FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name LIKE 'ecommerce_%' AND data_type LIKE '%char%'"
+            )
+        ).all()
+    )
+    c = {(t, col) for t, col, coll in rows if coll == "C"}
+    assert c == {
+        ("ecommerce_containers", "id"),
+        ("ecommerce_orders", "id"),
+        ("ecommerce_orders", "seller_order_id"),
+        ("ecommerce_queue", "order_id"),
+        ("ecommerce_queue", "hub"),
+        ("ecommerce_loads", "order_id"),
+        ("ecommerce_loads", "container_id"),
+    }

@@ -11,8 +11,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -28,7 +27,7 @@ from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce.models import IMPORTS, ORDERS, Order, Seller
 from landbridge.ecommerce.queue import COLUMNS as QUEUE_COLUMNS
 from landbridge.ecommerce.queue import COPY_SQL as QUEUE_COPY
-from landbridge.ecommerce.queue import copy_payload, enqueue
+from landbridge.ecommerce.queue import copy_payload, enqueue, utc_text
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
 from landbridge.ecommerce.validate import Checked, RowError, check_columns, duplicates, validate
@@ -100,7 +99,7 @@ def prepare(
     checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool], digest: bool = True
 ) -> dict[str, np.ndarray]:
     """The stored columns of the valid rows of `checked` (ids not yet assigned). `digest=False` leaves out
-    `content_sha` (insert_orders then computes it chunk by chunk, see _chunk_columns)."""
+    `content_sha` (computed chunk by chunk, see _chunk_columns)."""
     ok = checked.ok
     every = bool(ok.all())  # the usual case: no copy of the columns
     c = {k: v if every else v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
@@ -291,31 +290,14 @@ CHUNK = 50_000  # rows per bulk write: bounds the memory of the Python rows, not
 def insert_orders(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
-    """Write rows `idx` of prepared columns as new orders (ids `ids`), all inside the caller's transaction,
-    CHUNK rows at a time. PostgreSQL: one COPY for all the rows, a worker thread writing the next chunk's CSV
-    while this thread sends the current one, so that the server parses and indexes the rows already sent in
-    parallel with the client (its process, the other core). SQLite: executemany, one chunk after the other
-    (a builder thread would compete for the GIL with the binding of every row, which takes it back after each
-    sqlite3_step: measured slower)."""
+    """SQLite: write rows `idx` of prepared columns as new orders (ids `ids`), all inside the caller's
+    transaction, CHUNK rows at a time with executemany, one chunk after the other (a builder thread would compete
+    for the GIL with the binding of every row, which takes it back after each sqlite3_step: measured slower).
+    PostgreSQL imports in parts instead (see _import_in_parts)."""
     if not len(idx):
         return
     raw: Any = s.connection().connection.driver_connection
     parts = [(idx[k : k + CHUNK], ids[k : k + CHUNK]) for k in range(0, len(idx), CHUNK)]
-    if s.get_bind().dialect.name == "postgresql":
-        queued: list[dict[str, np.ndarray]] = []  # the queue's columns of each chunk, in order
-
-        def csv(part: tuple[np.ndarray, list[str]]) -> Callable[[], bytes]:
-            def build() -> bytes:
-                cols = _chunk_columns(rows, part[0], part[1], import_id, now)
-                queued.append({c: cols[c] for c in QUEUE_COLUMNS.values()})
-                return _csv_payload(cols)
-
-            return build
-
-        _copy_postgresql(raw, [csv(p) for p in parts])
-        # the new orders wait for a consolidation: one COPY into the queue once the orders' COPY is closed
-        enqueue(s, {c: np.concatenate([q[c] for q in queued]) for c in QUEUE_COLUMNS.values()})
-        return
     sql = _sqlite_insert(import_id, now)
     # a page cache that holds the whole batch (a year of orders: about 700 MB of rows and index pages) while it
     # goes in: with 256 MB, SQLite spilled pages to the WAL during the insert and wrote them again (2.5-3 s more
@@ -333,25 +315,6 @@ def insert_orders(
 
 
 ORDERS_COPY = f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-
-
-def _copy_postgresql(raw: Any, payloads: list[Callable[[], bytes]]) -> None:
-    """One COPY ... FROM STDIN (CSV) of the payloads in order, each built by a worker thread while the previous
-    one is being sent (pyarrow's CSV writer and psycopg's socket writes run without the GIL)."""
-    with ThreadPoolExecutor(1, thread_name_prefix="lb-import-csv") as pool:
-        pending = pool.submit(payloads[0])
-        try:
-            with (
-                raw.cursor() as cur,
-                cur.copy(ORDERS_COPY) as cp,
-            ):
-                for k in range(len(payloads)):
-                    data = pending.result()
-                    if k + 1 < len(payloads):
-                        pending = pool.submit(payloads[k + 1])
-                    cp.write(data)
-        finally:
-            pending.cancel()
 
 
 TEXTS = (
@@ -418,13 +381,13 @@ def _chunk_columns(
 
 def _csv_payload(cols: dict[str, np.ndarray]) -> bytes:
     """The rows as CSV for COPY, written by pyarrow straight from the numpy columns: nulls as empty fields, texts
-    quoted when needed, times in UTC with a zone."""
+    quoted when needed, times in UTC with a zone (see utc_text)."""
     import pyarrow.csv as pcsv
 
     def arrow(name: str) -> pa.Array:
         v = cols[name]
         if name in TIMES or name == "created_at":
-            return pa.array(v).cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+            return utc_text(v)
         if v.dtype == object:
             return pa.array(v, pa.string(), from_pandas=True)
         return pa.array(v)
@@ -685,7 +648,7 @@ def _import_in_parts(s: Session, table: pa.Table, cx: _Context, lines: np.ndarra
             sorting = _sort_out(len(prepared["seller_id"]), keys, prepared.get("content_sha", []), existing)
             report.unchanged += sorting.unchanged
             changes.extend(_changes(sorting, prepared, checked.lines[checked.ok], keys))
-            # in time order within the part, ids ascending (as in insert_orders; the file is usually in time order)
+            # in time order within the part, ids ascending (as on SQLite; the file is usually in time order)
             new_rows = np.array(sorting.new, dtype=np.int64)
             new_rows = new_rows[np.argsort(prepared["ready_ts"][new_rows], kind="stable")]
             part_ids = ids[taken : taken + len(new_rows)]

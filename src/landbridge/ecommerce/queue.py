@@ -30,6 +30,16 @@ COLUMNS = {
 COPY_SQL = f"COPY {QUEUE.name} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)"  # PostgreSQL
 
 
+def utc_text(times: np.ndarray) -> pa.Array:
+    """UTC times (numpy datetime64, no zone) as text with the zone for COPY (`2027-01-01 08:30:00Z`): pyarrow
+    writes a timestamp with a zone to CSV about 20 times slower (about 0.9 us a value, through the time zone
+    database even for UTC) than it turns a naive one into text."""
+    import pyarrow.compute as pc
+
+    out: pa.Array = pc.binary_join_element_wise(pc.cast(pa.array(times), pa.string()), "Z", "")
+    return out
+
+
 def copy_payload(cols: dict[str, np.ndarray]) -> bytes:
     """The queue rows of the new orders `cols` (as `enqueue` takes them) as CSV for COPY_SQL (PostgreSQL)."""
     import pyarrow.csv as pcsv
@@ -39,7 +49,7 @@ def copy_payload(cols: dict[str, np.ndarray]) -> bytes:
             "order_id": pa.array(cols["id"], pa.string()),
             "hub": pa.array(cols["hub"], pa.string()),
             "regime": pa.array(cols["regime"], pa.string()),
-            "ready_at": pa.array(cols["ready_at"]).cast(pa.timestamp("s")).cast(pa.timestamp("s", tz="UTC")),
+            "ready_at": utc_text(cols["ready_at"]),
             "volume_m3": pa.array(cols["volume_m3"]),
             "weight_kg": pa.array(cols["weight_kg"]),
             "promised_by": pa.array(cols["promised_by"]),
