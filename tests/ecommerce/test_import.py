@@ -285,11 +285,13 @@ def test_skip_invalid_in_parts_imports_the_valid_rows_of_every_part(fresh_db, mo
     rows[1] = order(items="0")
     rows[9] = order(currency="ZZZ")
     rows[17] = dict(rows[16])
+    rows[2] = dict(rows[0])  # a duplicate inside the first part (found in it, before the whole file is looked at)
     rep = import_rows(db, rows, seller.customer_id, skip_invalid=True)
-    assert rep.imported and rep.inserted == 15 and [e.line for e in rep.errors] == [3, 11, 19]
-    assert count_orders(db, seller.customer_id) == 15 == count_queued(db)
-    valid = [r for k, r in enumerate(rows) if k not in (1, 9, 17)]
-    assert len(rep.inserted_ids) == 15
+    assert rep.imported and rep.inserted == 14 and [e.line for e in rep.errors] == [3, 4, 11, 19]
+    assert "first at line 2" in rep.errors[1].reason and "first at line 18" in rep.errors[3].reason
+    assert count_orders(db, seller.customer_id) == 14 == count_queued(db)
+    valid = [r for k, r in enumerate(rows) if k not in (1, 2, 9, 17)]
+    assert len(rep.inserted_ids) == 14
     stored = dict(
         db.read(
             lambda s: s.execute(

@@ -607,9 +607,10 @@ def _import_in_parts(s: Session, table: pa.Table, cx: _Context, lines: np.ndarra
     idle until then. Same contract: a bad row anywhere (and not `skip_invalid`) and nothing is imported, the
     parts already written are rolled back (a savepoint, inside the caller's transaction), and the rest of the
     file is still validated so that every bad row is reported. Duplicates inside the file are found over the
-    whole file first; stored orders of the sellers the file names are looked up before anything is sent."""
+    whole file (once the first part is sent, which needs only its own); stored orders of the sellers the file
+    names are looked up before anything is sent."""
     n = table.num_rows
-    dup, dup_why = duplicates(table, lines=lines, seller_id=cx.seller_id)
+    dups: tuple[np.ndarray, np.ndarray] | None = None  # over the whole file, found once the first part is sent
     allow = _allow_other_trains(s, cx.known)
     existing = _existing(s, sorted(cx.known)) if cx.known else {}
     import_id = new_id("imp")
@@ -625,6 +626,8 @@ def _import_in_parts(s: Session, table: pa.Table, cx: _Context, lines: np.ndarra
     try:
         for a in range(0, n, PART):
             b = min(a + PART, n)
+            if a and dups is None:
+                dups = duplicates(table, lines=lines, seller_id=cx.seller_id)
             checked = validate(
                 table.slice(a, b - a),
                 cx.rules,
@@ -633,7 +636,8 @@ def _import_in_parts(s: Session, table: pa.Table, cx: _Context, lines: np.ndarra
                 seller_id=cx.seller_id,
                 known_sellers=cx.known,
                 now=cx.now,
-                duplicates=(dup[a:b], dup_why[a:b]),
+                # the first part's rows can only repeat rows of the first part: found in it, as for a whole file
+                duplicates=None if dups is None else (dups[0][a:b], dups[1][a:b]),
             )
             errors += checked.errors
             report.valid += checked.valid
