@@ -321,6 +321,9 @@ def test_reimport_in_parts_reports_the_changes_of_every_part(db, monkeypatch):
         (10, rows[8]["seller_order_id"], ["destination_city"]),
     ]
     assert count_orders(db, seller.customer_id) == 11
+    bad = import_rows(db, [*rows, order(), order(items="0")], seller.customer_id)  # a bad row in the last part
+    assert not bad.imported and (bad.inserted, bad.unchanged, bad.changed) == (0, 0, [])
+    assert [e.line for e in bad.errors] == [14] and count_orders(db, seller.customer_id) == 11
 
 
 LINE = st.one_of(

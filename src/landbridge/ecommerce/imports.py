@@ -672,6 +672,7 @@ def _import_in_parts(s: Session, table: pa.Table, cx: _Context, lines: np.ndarra
     report.errors = sorted(errors, key=lambda e: e.line)
     if errors and not cx.skip_invalid:
         savepoint.rollback()  # the parts written before the first bad row
+        report.unchanged = 0  # nothing was imported (as when the whole file is validated first)
         return report
     savepoint.commit()
     report.changed = _changed_report(s, changes)
