@@ -157,17 +157,25 @@ def test_a_crash_in_the_middle_of_an_import_leaves_nothing(db, monkeypatch):
 
 
 def test_an_import_written_in_several_chunks_stores_every_order_once_with_its_digest(db, monkeypatch):
-    """The rows go in CHUNK at a time (PostgreSQL: one COPY fed by a worker thread; on a first import the content
-    digests are computed chunk by chunk): with tiny chunks every order is stored once, ids ascend with the ready
-    time, and a re-import finds every order unchanged (the per-chunk digests are those of the whole file)."""
+    """The rows go in CHUNK at a time (SQLite) or PART at a time (PostgreSQL: validated, prepared and copied part
+    by part, the copies in a thread of their own; on a first import the content digests are computed part by
+    part): with tiny chunks every order is stored once, ids ascend with the ready time (the rows of this file
+    are in time order within each part, and the parts follow each other in time), and a re-import finds every
+    order unchanged (the per-chunk digests are those of the whole file)."""
     from landbridge.ecommerce import imports
     from landbridge.ecommerce.models import Order
 
     monkeypatch.setattr(imports, "CHUNK", 7)
+    monkeypatch.setattr(imports, "PART", 7)
     seller = make_seller(db)
     rows = [
         order(order_date=f"2026-05-{10 + (i * 7) % 9:02d}T08:00:00Z", declared_value=f"{10 + i}.50") for i in range(40)
     ]
+    if db.dialect == "postgresql":  # parts in time order, rows shuffled within each part
+        rows = [
+            order(order_date=f"2026-05-{10 + i // 7:02d}T{(i * 5) % 7:02d}:00:00Z", declared_value=f"{10 + i}.50")
+            for i in range(40)
+        ]
     rep = import_rows(db, rows, seller.customer_id)
     assert rep.imported and rep.inserted == 40 and count_orders(db, seller.customer_id) == 40
     stored = db.read(
@@ -194,6 +202,7 @@ def test_a_failure_in_a_later_chunk_leaves_nothing(db, monkeypatch):
 
     seller = make_seller(db)
     monkeypatch.setattr(imports, "CHUNK", 5)
+    monkeypatch.setattr(imports, "PART", 5)
     built = imports._chunk_columns
     calls = []
 
@@ -207,6 +216,114 @@ def test_a_failure_in_a_later_chunk_leaves_nothing(db, monkeypatch):
     with pytest.raises(RuntimeError):
         import_rows(db, [order() for _ in range(30)], seller.customer_id)
     assert len(calls) >= 3 and count_orders(db, seller.customer_id) == 0
+
+
+def count_queued(db) -> int:
+    from landbridge.ecommerce.models import QueuedOrder
+
+    return db.read(lambda s: s.scalar(select(func.count()).select_from(QueuedOrder)))
+
+
+def sends(monkeypatch) -> list[int]:
+    """Count the parts handed to the COPY thread (PostgreSQL)."""
+    from landbridge.ecommerce import imports
+
+    sent: list[int] = []
+    send = imports._Sender.send
+
+    def counted(self, part):
+        sent.append(len(part[0]))
+        return send(self, part)
+
+    monkeypatch.setattr(imports._Sender, "send", counted)
+    return sent
+
+
+def test_a_bad_row_in_a_later_part_rolls_back_the_parts_written_and_reports_every_bad_row(fresh_db, monkeypatch):
+    """PostgreSQL writes the parts before the first bad one while it validates the next: the rows already
+    written are rolled back, the rest of the file is still validated, and the report is the one a validation of
+    the whole file gives (duplicates across parts included). SQLite validates the whole file first."""
+    from landbridge.ecommerce import imports
+    from landbridge.ecommerce.rules import rules
+    from landbridge.ecommerce.validate import validate
+    from landbridge.ecommerce_flow import order_flow
+    from tests.ecommerce.conftest import table_of
+
+    db = fresh_db
+    seller = make_seller(db)
+    monkeypatch.setattr(imports, "PART", 5)
+    sent = sends(monkeypatch)
+    rows = [order() for _ in range(30)]
+    rows[23] = order(weight_kg="-1")
+    rows[26] = order(currency="QQQ", destination_country="UK")
+    rows[29] = dict(rows[4])  # a duplicate of a row in the first part
+    rep = import_rows(db, rows, seller.customer_id)
+    assert not rep.imported and rep.inserted == 0 and rep.valid == 27
+    assert count_orders(db, seller.customer_id) == 0 and count_queued(db) == 0
+    whole = validate(table_of(rows), rules(), order_flow(), seller_id=seller.customer_id, first_line=2)
+    assert [e.to_dict() for e in rep.errors] == [e.to_dict() for e in whole.errors]
+    assert {(e.line, e.field) for e in rep.errors} == {
+        (25, "weight_kg"),
+        (28, "currency"),
+        (28, "destination_country"),
+        (31, "seller_order_id"),
+    }
+    assert "first at line 6" in rep.errors[-1].reason
+    if db.dialect == "postgresql":
+        assert len(sent) == 4  # the four parts before the bad row were written, then rolled back
+    good = import_rows(db, [order() for _ in range(12)], seller.customer_id)  # the savepoint left the session usable
+    assert good.imported and count_orders(db, seller.customer_id) == 12 == count_queued(db)
+
+
+def test_skip_invalid_in_parts_imports_the_valid_rows_of_every_part(fresh_db, monkeypatch):
+    from landbridge.ecommerce import imports
+
+    db = fresh_db
+    seller = make_seller(db)
+    monkeypatch.setattr(imports, "PART", 4)
+    rows = [order() for _ in range(18)]
+    rows[1] = order(items="0")
+    rows[9] = order(currency="ZZZ")
+    rows[17] = dict(rows[16])
+    rows[2] = dict(rows[0])  # a duplicate inside the first part (found in it, before the whole file is looked at)
+    rep = import_rows(db, rows, seller.customer_id, skip_invalid=True)
+    assert rep.imported and rep.inserted == 14 and [e.line for e in rep.errors] == [3, 4, 11, 19]
+    assert "first at line 2" in rep.errors[1].reason and "first at line 18" in rep.errors[3].reason
+    assert count_orders(db, seller.customer_id) == 14 == count_queued(db)
+    valid = [r for k, r in enumerate(rows) if k not in (1, 2, 9, 17)]
+    assert len(rep.inserted_ids) == 14
+    stored = dict(
+        db.read(
+            lambda s: s.execute(
+                select(imports.Order.id, imports.Order.seller_order_id).where(
+                    imports.Order.seller_id == seller.customer_id
+                )
+            ).all()
+        )
+    )
+    assert [stored[i] for i in rep.inserted_ids] == [r["seller_order_id"] for r in valid]  # in the input's order
+
+
+def test_reimport_in_parts_reports_the_changes_of_every_part(db, monkeypatch):
+    from landbridge.ecommerce import imports
+
+    seller = make_seller(db)
+    monkeypatch.setattr(imports, "PART", 3)
+    rows = [order() for _ in range(10)]
+    assert import_rows(db, rows, seller.customer_id).inserted == 10
+    rows[1] = {**rows[1], "weight_kg": "2.5"}
+    rows[8] = {**rows[8], "destination_city": "Bonn"}
+    rows.append(order())
+    rep = import_rows(db, rows, seller.customer_id)
+    assert (rep.inserted, rep.unchanged) == (1, 8)
+    assert [(c["line"], c["seller_order_id"], c["fields"]) for c in rep.changed] == [
+        (3, rows[1]["seller_order_id"], ["weight_kg"]),
+        (10, rows[8]["seller_order_id"], ["destination_city"]),
+    ]
+    assert count_orders(db, seller.customer_id) == 11
+    bad = import_rows(db, [*rows, order(), order(items="0")], seller.customer_id)  # a bad row in the last part
+    assert not bad.imported and (bad.inserted, bad.unchanged, bad.changed) == (0, 0, [])
+    assert [e.line for e in bad.errors] == [14] and count_orders(db, seller.customer_id) == 11
 
 
 LINE = st.one_of(
@@ -270,3 +387,30 @@ def test_sqlite_time_texts_are_those_sqlalchemy_stores(seconds):
     assert _sqlite_times(v) == expect
     days = v.astype("datetime64[D]")
     assert _sqlite_days(days) == [d.isoformat() for d in days.astype(object)]
+
+
+def test_key_columns_compare_bytes_on_postgresql(db):
+    """Migration ecompg_0001: the e-commerce key columns are `COLLATE "C"` on PostgreSQL (index comparisons
+    without strcoll); the seller, joined to the customers, keeps the database's collation."""
+    if db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL column collation")
+    from sqlalchemy import text
+
+    rows = db.read(
+        lambda s: s.execute(
+            text(
+                "SELECT table_name, column_name, coalesce(collation_name, '') FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name LIKE 'ecommerce_%' AND data_type LIKE '%char%'"
+            )
+        ).all()
+    )
+    c = {(t, col) for t, col, coll in rows if coll == "C"}
+    assert c == {
+        ("ecommerce_containers", "id"),
+        ("ecommerce_orders", "id"),
+        ("ecommerce_orders", "seller_order_id"),
+        ("ecommerce_queue", "order_id"),
+        ("ecommerce_queue", "hub"),
+        ("ecommerce_loads", "order_id"),
+        ("ecommerce_loads", "container_id"),
+    }

@@ -15,9 +15,10 @@ its orders would then be late.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import (
@@ -57,6 +58,7 @@ O = ORDERS.c
 C = CONTAINERS.c
 Q = QUEUE.c
 L = LOADS.c
+T = TypeVar("T")
 Bin = tuple[int, np.ndarray, float, float]  # (group, row indexes, volume m3, weight kg) of one container
 
 
@@ -326,9 +328,17 @@ def release_cancelled(s: Session) -> int:
     return int(res.rowcount or 0)
 
 
-def _load(s: Session, ids: np.ndarray, rows_per_container: list[np.ndarray], container_ids: list[str]) -> None:
+def _load(
+    s: Session,
+    ids: np.ndarray,
+    rows_per_container: list[np.ndarray],
+    container_ids: list[str],
+    meanwhile: Callable[[], T],
+) -> T:
     """Load the orders: out of the queue, into the loads table (order, container). Narrow rows only: the order
-    row is not rewritten. The ids are passed as one text per statement, not bound one by one."""
+    row is not rewritten. The ids are passed as one text per statement, not bound one by one. Returns what
+    `meanwhile` (work of this process that does not use the database) returns: on PostgreSQL it runs while the
+    server loads (the statements are sent in one pipeline, then their results awaited)."""
     order_ids = [str(x) for x in ids[np.concatenate(rows_per_container)].tolist()]
     raw: Any = s.connection().connection.driver_connection
     if s.get_bind().dialect.name == "postgresql":
@@ -336,22 +346,25 @@ def _load(s: Session, ids: np.ndarray, rows_per_container: list[np.ndarray], con
         # the ids as one comma-separated text each (ids have no commas): psycopg's dump of a Python list into an
         # array costs about 10 us per element, the split in the server much less
         ids_text, containers_text = ",".join(order_ids), ",".join(containers)
-        with raw.cursor() as cur:
+        with raw.cursor() as cur, raw.pipeline():
             # through the primary key, not a sequential scan: the planner weighs thousands of index probes against
             # the queue's whole heap, which holds every imported order's row (and, until a vacuum, the deleted
             # ones: autovacuum may be off or behind); it chose the scan, 2-3x the backend CPU of the probes late in
             # a 1,000,000-order year (EXPLAIN ANALYZE: 33-46 ms against 13-17 ms for 8,000 orders). Only for this
-            # statement: the previous setting is restored.
-            cur.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-            previous = cur.fetchone()[0]
+            # statement: the previous setting is kept in the server (a setting of the transaction) and restored,
+            # so that the four statements go in one round trip.
+            cur.execute(
+                "SELECT set_config('landbridge.enable_seqscan', current_setting('enable_seqscan'), true), "
+                "set_config('enable_seqscan', 'off', true)"
+            )
             cur.execute(f"DELETE FROM {QUEUE.name} WHERE order_id = ANY(string_to_array(%s, ','))", (ids_text,))
-            cur.execute("SELECT set_config('enable_seqscan', %s, true)", (previous,))
+            cur.execute("SELECT set_config('enable_seqscan', current_setting('landbridge.enable_seqscan'), true)")
             cur.execute(
                 f"INSERT INTO {LOADS.name} (order_id, container_id) "
                 "SELECT * FROM unnest(string_to_array(%s, ','), string_to_array(%s, ','))",
                 (ids_text, containers_text),
             )
-        return
+            return meanwhile()  # the pipeline's results are awaited when it closes
     # SQLite: the ids as one JSON text per statement (json_each), not one bound row each: about 3 us per order
     # less than executemany
     ids_json = json.dumps(order_ids)
@@ -362,6 +375,7 @@ def _load(s: Session, ids: np.ndarray, rows_per_container: list[np.ndarray], con
         [(c, json.dumps(ids[r].tolist())) for c, r in zip(container_ids, rows_per_container)],
     )
     cur.close()
+    return meanwhile()
 
 
 def consolidate(
@@ -645,10 +659,16 @@ def _book_and_load(
                 )
     s.execute(insert(CONTAINERS), container_rows)
     loaded_rows = [rows for _g, rows, _v, _kg in bins_in_order(bins, by_hub, keys)]
-    _load(s, w["id"], loaded_rows, [c["id"] for c in container_rows])
-    # every container of a departure enters the EU at the same place and time
+    # every container of a departure enters the EU at the same place and time; the customs on that day are
+    # computed while the server loads
     entry = container_rows[0]["eu_entry_at"].date()
-    changed = customs_changes(w, np.concatenate(loaded_rows), _day(container_rows[0]["eu_entry_at"]))
+    changed = _load(
+        s,
+        w["id"],
+        loaded_rows,
+        [c["id"] for c in container_rows],
+        lambda: customs_changes(w, np.concatenate(loaded_rows), _day(container_rows[0]["eu_entry_at"])),
+    )
     if changed:  # only the orders whose declaration, duty or VAT differ on the EU entry date
         s.execute(
             update(ORDERS)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -25,10 +26,11 @@ from landbridge.accounts.models import Customer
 from landbridge.db.base import new_id, utcnow
 from landbridge.ecommerce.models import IMPORTS, ORDERS, Order, Seller
 from landbridge.ecommerce.queue import COLUMNS as QUEUE_COLUMNS
-from landbridge.ecommerce.queue import enqueue
+from landbridge.ecommerce.queue import COPY_SQL as QUEUE_COPY
+from landbridge.ecommerce.queue import copy_payload, enqueue, utc_text
 from landbridge.ecommerce.rules import Rules
 from landbridge.ecommerce.rules import rules as load_rules
-from landbridge.ecommerce.validate import Checked, RowError, validate
+from landbridge.ecommerce.validate import Checked, RowError, check_columns, duplicates, validate
 from landbridge.ecommerce_flow import OrderFlow, order_flow
 from landbridge.errors import NotFoundError
 
@@ -97,7 +99,7 @@ def prepare(
     checked: Checked, rules: Rules, flow: OrderFlow, allow: dict[str, bool], digest: bool = True
 ) -> dict[str, np.ndarray]:
     """The stored columns of the valid rows of `checked` (ids not yet assigned). `digest=False` leaves out
-    `content_sha` (insert_orders then computes it chunk by chunk, see _chunk_columns)."""
+    `content_sha` (computed chunk by chunk, see _chunk_columns)."""
     ok = checked.ok
     every = bool(ok.all())  # the usual case: no copy of the columns
     c = {k: v if every else v[ok] for k, v in checked.cols.items() if len(v) == len(ok)}
@@ -232,24 +234,27 @@ def _existing(s: Session, sellers: list[str]) -> dict[tuple[str, str], tuple[str
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
 
+CHANGED_FIELDS = (
+    "weight_kg",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "items",
+    "hs_codes",
+    "currency",
+    "regime",
+    "destination_country",
+    "destination_city",
+    "destination_postcode",
+    "consignee_name",
+    "consignee_type",
+)
+
+
 def _changed_fields(s: Session, ids: list[str], new: dict[str, Any], index: list[int]) -> list[list[str]]:
     """For each changed order, the stored fields that differ from the new row."""
     O = ORDERS.c
-    names = [
-        "weight_kg",
-        "length_cm",
-        "width_cm",
-        "height_cm",
-        "items",
-        "hs_codes",
-        "currency",
-        "regime",
-        "destination_country",
-        "destination_city",
-        "destination_postcode",
-        "consignee_name",
-        "consignee_type",
-    ]
+    names = CHANGED_FIELDS
     stored = {r.id: r for r in s.execute(select(ORDERS).where(O.id.in_(ids[:1000])))}
     out: list[list[str]] = []
     for oid, i in zip(ids, index):
@@ -285,31 +290,14 @@ CHUNK = 50_000  # rows per bulk write: bounds the memory of the Python rows, not
 def insert_orders(
     s: Session, rows: dict[str, Any], idx: np.ndarray, ids: list[str], import_id: str, now: datetime
 ) -> None:
-    """Write rows `idx` of prepared columns as new orders (ids `ids`), all inside the caller's transaction,
-    CHUNK rows at a time. PostgreSQL: one COPY for all the rows, a worker thread writing the next chunk's CSV
-    while this thread sends the current one, so that the server parses and indexes the rows already sent in
-    parallel with the client (its process, the other core). SQLite: executemany, one chunk after the other
-    (a builder thread would compete for the GIL with the binding of every row, which takes it back after each
-    sqlite3_step: measured slower)."""
+    """SQLite: write rows `idx` of prepared columns as new orders (ids `ids`), all inside the caller's
+    transaction, CHUNK rows at a time with executemany, one chunk after the other (a builder thread would compete
+    for the GIL with the binding of every row, which takes it back after each sqlite3_step: measured slower).
+    PostgreSQL imports in parts instead (see _import_in_parts)."""
     if not len(idx):
         return
     raw: Any = s.connection().connection.driver_connection
     parts = [(idx[k : k + CHUNK], ids[k : k + CHUNK]) for k in range(0, len(idx), CHUNK)]
-    if s.get_bind().dialect.name == "postgresql":
-        queued: list[dict[str, np.ndarray]] = []  # the queue's columns of each chunk, in order
-
-        def csv(part: tuple[np.ndarray, list[str]]) -> Callable[[], bytes]:
-            def build() -> bytes:
-                cols = _chunk_columns(rows, part[0], part[1], import_id, now)
-                queued.append({c: cols[c] for c in QUEUE_COLUMNS.values()})
-                return _csv_payload(cols)
-
-            return build
-
-        _copy_postgresql(raw, [csv(p) for p in parts])
-        # the new orders wait for a consolidation: one COPY into the queue once the orders' COPY is closed
-        enqueue(s, {c: np.concatenate([q[c] for q in queued]) for c in QUEUE_COLUMNS.values()})
-        return
     sql = _sqlite_insert(import_id, now)
     # a page cache that holds the whole batch (a year of orders: about 700 MB of rows and index pages) while it
     # goes in: with 256 MB, SQLite spilled pages to the WAL during the insert and wrote them again (2.5-3 s more
@@ -326,23 +314,7 @@ def insert_orders(
         raw.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
 
 
-def _copy_postgresql(raw: Any, payloads: list[Callable[[], bytes]]) -> None:
-    """One COPY ... FROM STDIN (CSV) of the payloads in order, each built by a worker thread while the previous
-    one is being sent (pyarrow's CSV writer and psycopg's socket writes run without the GIL)."""
-    with ThreadPoolExecutor(1, thread_name_prefix="lb-import-csv") as pool:
-        pending = pool.submit(payloads[0])
-        try:
-            with (
-                raw.cursor() as cur,
-                cur.copy(f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as cp,
-            ):
-                for k in range(len(payloads)):
-                    data = pending.result()
-                    if k + 1 < len(payloads):
-                        pending = pool.submit(payloads[k + 1])
-                    cp.write(data)
-        finally:
-            pending.cancel()
+ORDERS_COPY = f"COPY {Order.__tablename__} ({', '.join(ORDER_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
 
 
 TEXTS = (
@@ -409,13 +381,13 @@ def _chunk_columns(
 
 def _csv_payload(cols: dict[str, np.ndarray]) -> bytes:
     """The rows as CSV for COPY, written by pyarrow straight from the numpy columns: nulls as empty fields, texts
-    quoted when needed, times in UTC with a zone."""
+    quoted when needed, times in UTC with a zone (see utc_text)."""
     import pyarrow.csv as pcsv
 
     def arrow(name: str) -> pa.Array:
         v = cols[name]
         if name in TIMES or name == "created_at":
-            return pa.array(v).cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+            return utc_text(v)
         if v.dtype == object:
             return pa.array(v, pa.string(), from_pandas=True)
         return pa.array(v)
@@ -537,6 +509,13 @@ def import_table(
         )
     candidates = _named_sellers(table) | ({seller_id} if seller_id else set())
     known = set(s.scalars(select(Customer.id).where(Customer.id.in_(sorted(candidates))))) if candidates else set()
+    if s.get_bind().dialect.name == "postgresql" and not check_columns(table.column_names)[1]:
+        return _import_in_parts(
+            s,
+            table,
+            _Context(seller_id, source, actor, skip_invalid, list(read_errors or []), now, rules, flow, known),
+            lines=np.arange(first_line, first_line + table.num_rows) if lines is None else np.asarray(lines),
+        )
     checked = validate(
         table, rules, flow, lines=lines, first_line=first_line, seller_id=seller_id, known_sellers=known, now=now
     )
@@ -545,10 +524,7 @@ def import_table(
     report = ImportReport(source, rows, checked.valid if not checked.file_errors else 0, False, errors=errors)
     if checked.file_errors or (errors and not skip_invalid):
         return report
-    allow = {
-        r.customer_id: r.allow_other_trains
-        for r in s.scalars(select(Seller).where(Seller.customer_id.in_(sorted(known))))
-    }
+    allow = _allow_other_trains(s, known)
     prepared = prepare(checked, rules, flow, allow, digest=False)
     sellers = sorted(set(prepared["seller_id"].tolist()))
     existing = _existing(s, sellers) if sellers else {}
@@ -562,33 +538,200 @@ def import_table(
     # (per hub, per seller) instead of at random places, which is what makes big batches fast
     new_rows = np.array(sorting.new, dtype=np.int64)
     new_rows = new_rows[np.argsort(prepared["ready_ts"][new_rows], kind="stable")]  # ties: in file order
-    new_idx = new_rows.tolist()
-    ids = new_order_ids(len(new_idx))
+    ids = new_order_ids(len(new_rows))
     insert_orders(s, prepared, new_rows, ids, import_id, now)
-    report.changed = _changed_report(s, sorting, prepared, checked.lines[checked.ok], keys)
+    report.changed = _changed_report(s, _changes(sorting, prepared, checked.lines[checked.ok], keys))
+    report.inserted = len(new_rows)
+    report.unchanged = sorting.unchanged
+    one_seller = seller_id if seller_id else (sellers[0] if len(sellers) == 1 else None)
+    _record_import(s, report, import_id, one_seller, actor, now)
+    report.imported = True
+    report.import_id = import_id
+    report.inserted_ids = np.array(ids, dtype=object)[np.argsort(new_rows)].tolist()  # in the input rows' order
+    return report
+
+
+def _allow_other_trains(s: Session, sellers: set[str]) -> dict[str, bool]:
+    """Whether each of the sellers allows other trains (sellers without settings: absent)."""
+    return {
+        r.customer_id: r.allow_other_trains
+        for r in s.scalars(select(Seller).where(Seller.customer_id.in_(sorted(sellers))))
+    }
+
+
+def _record_import(
+    s: Session, report: ImportReport, import_id: str, seller_id: str | None, actor: str, now: datetime
+) -> None:
+    """The import's own row (what came in and what became of it)."""
     s.execute(
         insert(IMPORTS),
         [
             {
                 "id": import_id,
-                "seller_id": seller_id if seller_id else (sellers[0] if len(sellers) == 1 else None),
-                "source": source[:300],
-                "rows": rows,
-                "inserted": len(new_idx),
-                "unchanged": sorting.unchanged,
-                "changed": len(sorting.changed),
-                "rejected": rows - checked.valid,
+                "seller_id": seller_id,
+                "source": report.source[:300],
+                "rows": report.rows,
+                "inserted": report.inserted,
+                "unchanged": report.unchanged,
+                "changed": len(report.changed),
+                "rejected": report.rows - report.valid,
                 "actor": actor[:64],
                 "created_at": now,
             }
         ],
     )
+
+
+PART = 50_000  # rows validated, prepared and sent at a time on PostgreSQL
+
+
+@dataclass
+class _Context:
+    """What an import was asked to do (import_table's arguments) and the sellers it may name."""
+
+    seller_id: str | None
+    source: str
+    actor: str
+    skip_invalid: bool
+    read_errors: list[RowError]
+    now: datetime
+    rules: Rules
+    flow: OrderFlow
+    known: set[str]
+
+
+def _import_in_parts(s: Session, table: pa.Table, cx: _Context, lines: np.ndarray) -> ImportReport:
+    """PostgreSQL: validate, prepare and write the rows PART at a time, so that the server stores the rows of a
+    part (a COPY of the orders, then one of their queue rows, in a thread of their own) while this thread checks
+    the next: before, the COPY started only once the whole file was validated and prepared, and the server was
+    idle until then. Same contract: a bad row anywhere (and not `skip_invalid`) and nothing is imported, the
+    parts already written are rolled back (a savepoint, inside the caller's transaction), and the rest of the
+    file is still validated so that every bad row is reported. Duplicates inside the file are found over the
+    whole file (once the first part is sent, which needs only its own); stored orders of the sellers the file
+    names are looked up before anything is sent."""
+    n = table.num_rows
+    dups: tuple[np.ndarray, np.ndarray] | None = None  # over the whole file, found once the first part is sent
+    allow = _allow_other_trains(s, cx.known)
+    existing = _existing(s, sorted(cx.known)) if cx.known else {}
+    import_id = new_id("imp")
+    ids = new_order_ids(n)  # ascending, taken in the order the rows are written
+    report = ImportReport(cx.source, n + len(cx.read_errors), 0, False)
+    errors = list(cx.read_errors)
+    changes = _Changes()
+    sellers: set[str] = set()
+    inserted_ids: list[np.ndarray] = []
+    taken = 0
+    savepoint = s.begin_nested()
+    sender = _Sender(s.connection().connection.driver_connection) if cx.skip_invalid or not errors else None
+    try:
+        for a in range(0, n, PART):
+            b = min(a + PART, n)
+            if a and dups is None:
+                dups = duplicates(table, lines=lines, seller_id=cx.seller_id)
+            checked = validate(
+                table.slice(a, b - a),
+                cx.rules,
+                cx.flow,
+                lines=lines[a:b],
+                seller_id=cx.seller_id,
+                known_sellers=cx.known,
+                now=cx.now,
+                # the first part's rows can only repeat rows of the first part: found in it, as for a whole file
+                duplicates=None if dups is None else (dups[0][a:b], dups[1][a:b]),
+            )
+            errors += checked.errors
+            report.valid += checked.valid
+            if checked.errors and not cx.skip_invalid and sender is not None:
+                sender.close(drop=True)  # nothing will be imported: stop writing, go on validating
+                sender = None
+            if sender is None:
+                continue
+            prepared = prepare(checked, cx.rules, cx.flow, allow, digest=bool(existing))
+            sellers.update(prepared["seller_id"].tolist())
+            keys = list(zip(prepared["seller_id"].tolist(), prepared["seller_order_id"].tolist())) if existing else []
+            sorting = _sort_out(len(prepared["seller_id"]), keys, prepared.get("content_sha", []), existing)
+            report.unchanged += sorting.unchanged
+            changes.extend(_changes(sorting, prepared, checked.lines[checked.ok], keys))
+            # in time order within the part, ids ascending (as on SQLite; the file is usually in time order)
+            new_rows = np.array(sorting.new, dtype=np.int64)
+            new_rows = new_rows[np.argsort(prepared["ready_ts"][new_rows], kind="stable")]
+            part_ids = ids[taken : taken + len(new_rows)]
+            taken += len(new_rows)
+            inserted_ids.append(np.array(part_ids, dtype=object)[np.argsort(new_rows)])
+            if len(new_rows):
+                cols = _chunk_columns(prepared, new_rows, part_ids, import_id, cx.now)
+                sender.send((_csv_payload(cols), copy_payload({c: cols[c] for c in QUEUE_COLUMNS.values()})))
+        if sender is not None:
+            sender.close()
+            sender = None
+    except BaseException:
+        if sender is not None:
+            sender.close(drop=True, raising=False)
+        savepoint.rollback()
+        raise
+    report.errors = sorted(errors, key=lambda e: e.line)
+    if errors and not cx.skip_invalid:
+        savepoint.rollback()  # the parts written before the first bad row
+        report.unchanged = 0  # nothing was imported (as when the whole file is validated first)
+        return report
+    savepoint.commit()
+    report.changed = _changed_report(s, changes)
+    report.inserted = taken
+    one_seller = cx.seller_id if cx.seller_id else (next(iter(sellers)) if len(sellers) == 1 else None)
+    _record_import(s, report, import_id, one_seller, cx.actor, cx.now)
     report.imported = True
     report.import_id = import_id
-    report.inserted = len(new_idx)
-    report.unchanged = sorting.unchanged
-    report.inserted_ids = np.array(ids, dtype=object)[np.argsort(new_rows)].tolist()  # in the input rows' order
+    report.inserted_ids = np.concatenate(inserted_ids).tolist() if inserted_ids else []
     return report
+
+
+class _Sender:
+    """A thread that writes each part it is given (the orders' CSV, then their queue rows' CSV) with two COPY
+    statements on the session's connection, while the caller prepares the next part; at most two parts wait.
+    The caller must not use the connection until `close` returns."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.parts: queue.Queue[tuple[bytes, bytes] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="lb-import-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.raw.cursor() as cur:
+                while (part := self.parts.get()) is not None:
+                    with cur.copy(ORDERS_COPY) as cp:
+                        cp.write(part[0])
+                    with cur.copy(QUEUE_COPY) as cp:
+                        cp.write(part[1])
+        except BaseException as exc:  # handed to the caller by send / close
+            self.error = exc
+
+    def _put(self, item: tuple[bytes, bytes] | None) -> None:
+        while self.thread.is_alive():
+            try:
+                self.parts.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def send(self, part: tuple[bytes, bytes]) -> None:
+        self._put(part)
+        if self.error is not None:
+            raise self.error
+
+    def close(self, drop: bool = False, raising: bool = True) -> None:
+        """Wait until the parts sent are written (`drop`: the parts not yet started are not written)."""
+        while drop:
+            try:
+                self.parts.get_nowait()
+            except queue.Empty:
+                break
+        self._put(None)
+        self.thread.join()
+        if raising and self.error is not None:
+            raise self.error
 
 
 def _named_sellers(table: pa.Table) -> set[str]:
@@ -630,22 +773,50 @@ def _sort_out(
     return out
 
 
-def _changed_report(
-    s: Session, sorting: _Sorted, prepared: dict[str, Any], ok_lines: np.ndarray, keys: list[tuple[str, str]]
-) -> list[dict[str, Any]]:
-    """Each changed order: its line, the seller's id, the stored order and the fields that differ."""
-    if not sorting.changed:
-        return []
+@dataclass
+class _Changes:
+    """The changed orders of an import: line, seller's order id and stored order id of each, and the new values
+    of the fields `_changed_fields` compares (one entry per changed order)."""
+
+    lines: list[int] = field(default_factory=list)
+    seller_order_ids: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    values: dict[str, list[Any]] = field(default_factory=dict)
+
+    def extend(self, other: _Changes) -> None:
+        self.lines += other.lines
+        self.seller_order_ids += other.seller_order_ids
+        self.ids += other.ids
+        for k, v in other.values.items():
+            self.values.setdefault(k, []).extend(v)
+
+
+COMPARED = (*CHANGED_FIELDS, "declared_value", "order_ts")  # the prepared columns _changed_fields reads
+
+
+def _changes(sorting: _Sorted, prepared: dict[str, Any], ok_lines: np.ndarray, keys: list[tuple[str, str]]) -> _Changes:
+    """The changed orders among `prepared` (rows of the valid lines `ok_lines`), as `sorting` found them."""
     idx = [i for i, _oid in sorting.changed]
-    ids = [oid for _i, oid in sorting.changed]
-    diffs = _changed_fields(s, ids, prepared, idx)
+    return _Changes(
+        [int(ok_lines[i]) for i in idx],
+        [keys[i][1] for i in idx],
+        [oid for _i, oid in sorting.changed],
+        {f: [prepared[f][i] for i in idx] for f in COMPARED} if idx else {},
+    )
+
+
+def _changed_report(s: Session, ch: _Changes) -> list[dict[str, Any]]:
+    """Each changed order: its line, the seller's id, the stored order and the fields that differ."""
+    if not ch.ids:
+        return []
+    diffs = _changed_fields(s, ch.ids, ch.values, list(range(len(ch.ids))))
     return [
         {
-            "line": int(ok_lines[i]),
-            "seller_order_id": keys[i][1],
+            "line": line,
+            "seller_order_id": soid,
             "id": oid,
             "fields": d,
             "note": "differs from the stored order; not updated",
         }
-        for i, oid, d in zip(idx, ids, diffs)
+        for line, soid, oid, d in zip(ch.lines, ch.seller_order_ids, ch.ids, diffs)
     ]

@@ -34,6 +34,13 @@ from landbridge.db.base import Base, JSONDoc, UTCDateTime
 ORDER_STATUSES = ("waiting", "loaded")  # derived: see order_status
 
 
+def key_text(length: int) -> Any:
+    """A key column that is only compared with itself, its kind and parameters: bytewise on PostgreSQL
+    (`COLLATE "C"`, migration ecompg_0001: the server's `strcoll` made every index comparison slower); SQLite
+    compares bytes anyway."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Seller(Base):
     """E-commerce settings of a customer that sells through the platform."""
 
@@ -52,7 +59,7 @@ class Container(Base):
     __tablename__ = "ecommerce_containers"
     __table_args__ = (Index("ix_ecommerce_containers_departs_at", "departs_at"),)
 
-    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    id: Mapped[str] = mapped_column(key_text(24), primary_key=True)
     departure_id: Mapped[str] = mapped_column(String(80), index=True)
     service_id: Mapped[str] = mapped_column(String(64))
     departs_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -85,9 +92,9 @@ class Order(Base):
         Index("ix_ecommerce_orders_seller_created", "seller_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    id: Mapped[str] = mapped_column(key_text(24), primary_key=True)
     seller_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
-    seller_order_id: Mapped[str] = mapped_column(String(64))
+    seller_order_id: Mapped[str] = mapped_column(key_text(64))
     order_date: Mapped[datetime] = mapped_column(UTCDateTime)
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)  # at the consolidation warehouse
     promised_by: Mapped[date] = mapped_column(Date)
@@ -147,8 +154,8 @@ class QueuedOrder(Base):
         {"sqlite_with_rowid": False},  # the rows in key order: one b-tree fewer to write and delete
     )
 
-    order_id: Mapped[str] = mapped_column(String(24), primary_key=True)
-    hub: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(key_text(24), primary_key=True)
+    hub: Mapped[str] = mapped_column(key_text(64))
     regime: Mapped[str] = mapped_column(String(4))
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
     volume_m3: Mapped[float] = mapped_column(Float)
@@ -164,8 +171,8 @@ class LoadedOrder(Base):
     __tablename__ = "ecommerce_loads"
     __table_args__ = ({"sqlite_with_rowid": False},)
 
-    order_id: Mapped[str] = mapped_column(String(24), primary_key=True)
-    container_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_containers.id"), index=True)
+    order_id: Mapped[str] = mapped_column(key_text(24), primary_key=True)
+    container_id: Mapped[str] = mapped_column(key_text(24), ForeignKey("ecommerce_containers.id"), index=True)
 
 
 class Import(Base):

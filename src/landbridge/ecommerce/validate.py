@@ -246,11 +246,14 @@ def validate(
     seller_id: str | None = None,
     known_sellers: set[str] | None = None,
     now: datetime | None = None,
+    duplicates: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Checked:
     """Check every row of `table` against the field rules, the regime's rules (ecommerce_regimes.yaml) and the
     EU import rules; a row is valid only when every check passes. `lines` gives each row's line in the file
     (default: first_line, first_line + 1, ...). `seller_id`: the seller of rows without a seller_id value;
-    `known_sellers`: the sellers rows may name (others are refused). Never raises on bad data."""
+    `known_sellers`: the sellers rows may name (others are refused). `duplicates`: which rows repeat an earlier
+    (seller, order id), and why, when `table` is a part of a file (see `duplicates`); by default found in `table`.
+    Never raises on bad data."""
     now = now or datetime.now(UTC)
     n = table.num_rows
     lines = np.arange(first_line, first_line + n) if lines is None else np.asarray(lines)
@@ -267,7 +270,7 @@ def validate(
     for req in REQUIRED:
         e.add(~present[req], req, "required; the value is missing")
     r = _Rows(n, lines, text, present, e, {}, rules, flow)
-    _check_identifiers(r, seller_id, known_sellers)
+    _check_identifiers(r, seller_id, known_sellers, duplicates)
     _check_texts(r)
     known_regime = _check_regime(r)
     _check_sizes(r)
@@ -287,9 +290,15 @@ def validate(
     return Checked(n, lines, ~e.bad, errors, cols, [])
 
 
-def _check_identifiers(r: _Rows, seller_id: str | None, known_sellers: set[str] | None) -> None:
-    """The seller's order id, the seller, and duplicates of (seller, order id) inside the file."""
-    e, present, n = r.e, r.present, r.n
+def _check_identifiers(
+    r: _Rows,
+    seller_id: str | None,
+    known_sellers: set[str] | None,
+    duplicates: tuple[np.ndarray, np.ndarray] | None = None,
+) -> None:
+    """The seller's order id, the seller, and duplicates of (seller, order id) inside the file (`duplicates`:
+    found beforehand, see `duplicates`)."""
+    e, present = r.e, r.present
     sid = r.text["seller_order_id"]
     e.add(
         present["seller_order_id"] & ~_match(sid, ORDER_ID),
@@ -307,22 +316,49 @@ def _check_identifiers(r: _Rows, seller_id: str | None, known_sellers: set[str] 
         e.add(present["seller_id"] & ~_in(sellers, known_sellers), "seller_id", "no such seller (customer id cus_...)")
     r.cols["seller_id"] = _np_text(sellers)
     # duplicates of (seller, order id) inside the file: the later rows are refused
+    dup, reason = _duplicates(sellers, sid, r.lines) if duplicates is None else duplicates
+    if dup.any():
+        e.add(dup & present["seller_order_id"], "seller_order_id", reason)
+
+
+def _duplicates(sellers: pa.Array, sid: pa.Array, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows repeat an earlier row's (seller, order id), and why (the first row's line)."""
+    n = len(sid)
     key = pc.binary_join_element_wise(pc.fill_null(sellers, ""), pc.fill_null(sid, ""), "\x1f")
     counts_by_key = pc.value_counts(key)
     dup_keys = pc.filter(counts_by_key.field("values"), pc.greater(counts_by_key.field("counts"), 1))
-    if not len(dup_keys):
-        return
-    in_dup = np.flatnonzero(_in(key, set(dup_keys.to_pylist())))
-    first_at: dict[str, int] = {}
     reason = np.empty(n, dtype=object)
     dup = np.zeros(n, dtype=bool)
+    if not len(dup_keys):
+        return dup, reason
+    in_dup = np.flatnonzero(_in(key, set(dup_keys.to_pylist())))
+    first_at: dict[str, int] = {}
     for i, k in zip(in_dup.tolist(), key.take(pa.array(in_dup)).to_pylist()):
         if k in first_at:
             dup[i] = True
-            reason[i] = f"duplicate seller_order_id; first at line {r.lines[first_at[k]]}"
+            reason[i] = f"duplicate seller_order_id; first at line {lines[first_at[k]]}"
         else:
             first_at[k] = i
-    e.add(dup & present["seller_order_id"], "seller_order_id", reason)
+    return dup, reason
+
+
+def duplicates(
+    table: pa.Table, *, first_line: int = 2, lines: np.ndarray | None = None, seller_id: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of `table` that repeat an earlier row's (seller, order id), and why, as `validate` finds them:
+    for validating a file in parts (`validate(part, duplicates=...)` with the rows of the part), since a
+    duplicate can be in another part. A file whose columns are refused has none."""
+    n = table.num_rows
+    lines = np.arange(first_line, first_line + n) if lines is None else np.asarray(lines)
+    mapping, file_errors = check_columns(table.column_names)
+    by_key = {key: src for src, key in mapping.items()}
+    if file_errors or "seller_order_id" not in by_key:
+        return np.zeros(n, dtype=bool), np.empty(n, dtype=object)
+    sid = as_text(table.column(by_key["seller_order_id"]))
+    sellers = as_text(table.column(by_key["seller_id"])) if "seller_id" in by_key else pa.nulls(n, pa.string())
+    if seller_id is not None:
+        sellers = pc.fill_null(sellers, seller_id)
+    return _duplicates(sellers, sid, lines)
 
 
 def _check_texts(r: _Rows) -> None:
@@ -571,4 +607,14 @@ def _check_ioss_and_rates(r: _Rows, is_iso: np.ndarray, known_regime: np.ndarray
     )
 
 
-__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Checked", "RowError", "as_text", "check_columns", "validate"]
+__all__ = [
+    "COLUMNS",
+    "OPTIONAL",
+    "REQUIRED",
+    "Checked",
+    "RowError",
+    "as_text",
+    "check_columns",
+    "duplicates",
+    "validate",
+]
