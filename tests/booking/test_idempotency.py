@@ -55,7 +55,8 @@ def test_concurrent_retries_book_once(client, db, world, shipper):
     h = {**shipper.headers, "Idempotency-Key": "burst-1"}
     with ThreadPoolExecutor(8) as ex:
         rs = list(ex.map(lambda _: client.post("/v1/bookings", json=booking_body(oid), headers=h), range(16)))
-    assert {r.status_code for r in rs} == {201}
+    # (on failure, say what the other answers were: a 503 under CI load was seen once and never reproduced)
+    assert {r.status_code for r in rs} == {201}, [(r.status_code, r.text[:300]) for r in rs if r.status_code != 201]
     assert len({r.json()["id"] for r in rs}) == 1
     assert booked_mfeu(db, dep.id)[0] == 1000
 
