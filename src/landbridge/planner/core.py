@@ -11,10 +11,12 @@ practically the same (see `practical_front`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from mypy_extensions import mypyc_attr
 
 from landbridge.cargo import CargoCatalog
 from landbridge.emissions import EmissionFactors, LegSpec
@@ -63,6 +65,7 @@ OPTION_PARTS_CACHE_SIZE = 10_000
 PricedLine = tuple[CostLine, Decimal]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 @dataclass(frozen=True)
 class PlannerSettings:
     """Operating rules from parameters.yaml (hours, km/h, km; see that file for sources)."""
@@ -107,7 +110,15 @@ class PlannerSettings:
         """Hours for a truck leg of `km` km: driving plus handling at the ends (0 for no distance)."""
         return km / self.road_speed_kmh + self.road_handling_hours if km > 0 else 0.0
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:  # (frozen: set as dataclasses' __init__ does)
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 class Planner:
     """Quotes over a timetable: search and scheduling here, prices in landbridge.pricing, emissions in
     the emission model. Build once per timetable (about 20 ms); `quote` is then fast and thread-safe

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from mypy_extensions import mypyc_attr
+
 from landbridge.emissions import (
     EmissionFactors,
     Hub,
@@ -51,6 +53,7 @@ class EmissionModel(Protocol):
         ...
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 class FactorEmissions:
     """Emissions from the factor set of emission_factors.yaml through the ISO 14083 model."""
 
@@ -113,7 +116,7 @@ class FactorEmissions:
         self._ends[id(leg)] = (leg, ends)
         return ends
 
-    def _hub(self, hub: Hub, containers: float, mass_kg: float, factors: FactorSet, index: int | None) -> HubResult:
+    def _hub(self, hub: Hub, containers: int, mass_kg: float, factors: FactorSet, index: int | None) -> HubResult:
         """`hub_emissions`, memoised per Hub object (results are frozen: options may share them)."""
         key = (id(hub), containers, mass_kg, index)
         hit = self._hubs.get(key)
