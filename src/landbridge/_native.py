@@ -13,12 +13,11 @@ and says to rebuild (`make setup`). The choice depends on the files only, and bo
 
 LANDBRIDGE_NATIVE=0 imports the pure-Python modules even when a fresh build is there (to compare the two).
 
-Pickling (the world cache holds a Planner): a compiled class's `__new__` runs `__init__`, which unpickling must not,
-unless the class allows interpreted subclasses; so the pickled classes say `@mypyc_attr(allow_interpreted_subclasses=
-True)` (mypyc's `serializable=True` would do, but mypyc 2.4.1 then leaves `tp_init` empty: `Planner(...)` makes an
-object without attributes), and the frozen dataclasses among them restore their fields with `object.__setattr__`.
-The world cache's key names the build that runs (MODE and the manifest), so a world pickled by one is never
-loaded by the other.
+Pickling (the world cache holds a Planner): a compiled class's `__new__` runs `__init__`, so unpickling one the
+default way fails; `Planner` and `FactorEmissions` pickle as their constructor's arguments (`__reduce__`), and no
+other compiled class is pickled. (`@mypyc_attr(allow_interpreted_subclasses=True)` would allow the default way, but
+cost the quote 12-15 % of its CPU time; mypyc 2.4.1's `serializable=True` leaves `tp_init` empty: `Planner(...)`
+makes an object without attributes.) The world cache's key names the build that runs (MODE and the manifest).
 """
 
 from __future__ import annotations

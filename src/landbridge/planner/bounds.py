@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from mypy_extensions import mypyc_attr
 
 from landbridge.planner.routes import MODE_AIR, RouteIndex
 
@@ -33,7 +32,6 @@ class GatewayBounds:
     co2e_g_per_t: list[float]
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 class LowerBounds:
     """Lower bounds towards gateways of one RouteIndex (air excluded: flights are never continued)."""
 

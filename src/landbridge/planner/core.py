@@ -11,12 +11,10 @@ practically the same (see `practical_front`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-from mypy_extensions import mypyc_attr
 
 from landbridge.cargo import CargoCatalog
 from landbridge.emissions import EmissionFactors, LegSpec
@@ -65,7 +63,6 @@ OPTION_PARTS_CACHE_SIZE = 10_000
 PricedLine = tuple[CostLine, Decimal]
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 @dataclass(frozen=True)
 class PlannerSettings:
     """Operating rules from parameters.yaml (hours, km/h, km; see that file for sources)."""
@@ -110,15 +107,7 @@ class PlannerSettings:
         """Hours for a truck leg of `km` km: driving plus handling at the ends (0 for no distance)."""
         return km / self.road_speed_kmh + self.road_handling_hours if km > 0 else 0.0
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:  # (frozen: set as dataclasses' __init__ does)
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-
-
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 class Planner:
     """Quotes over a timetable: search and scheduling here, prices in landbridge.pricing, emissions in
     the emission model. Build once per timetable (about 20 ms); `quote` is then fast and thread-safe
@@ -174,6 +163,17 @@ class Planner:
         self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine, timedelta, float]] = {}
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
         self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
+
+    def __reduce__(self) -> tuple[type[Planner], tuple[Any, ...], tuple[Any, ...]]:
+        """Pickled (the world cache) as its inputs and the bands applied since (landbridge.reliability): the
+        indexes are built again when it is read, which costs less than reading them (about 25 ms against 50)
+        and needs no unpickling without `__init__`, which the compiled class (landbridge/_native.py) lacks."""
+        inputs = (self.network, self.timetable, self.catalog, self.tariffs, self.factors, self.rates, self.emissions)
+        bands = (self.simulated_bands, self.simulated_schedule, self.simulated_monthly_bands, self.bands_source)
+        return type(self), inputs, bands
+
+    def __setstate__(self, bands: tuple[Any, ...]) -> None:
+        self.simulated_bands, self.simulated_schedule, self.simulated_monthly_bands, self.bands_source = bands
 
     def _min_gap_s(self) -> float:
         s = self.settings

@@ -53,7 +53,7 @@ class EmissionModel(Protocol):
         ...
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
+@mypyc_attr(allow_interpreted_subclasses=True)  # a plug-in point: subclassed (tests); compiled (landbridge/_native.py)
 class FactorEmissions:
     """Emissions from the factor set of emission_factors.yaml through the ISO 14083 model."""
 
@@ -69,6 +69,11 @@ class FactorEmissions:
         # (id of the Hub, containers, mass, position).
         self._ends: dict[int, tuple[LegSpec, tuple[Hub, Hub] | None]] = {}
         self._hubs: dict[tuple[int, float, float, int | None], tuple[Hub, HubResult]] = {}
+
+    def __reduce__(self) -> tuple[type[FactorEmissions], tuple[EmissionFactors]]:
+        """Pickled as its factors (the memos start empty again; see Planner.__reduce__; a subclass with more state
+        pickles it itself)."""
+        return type(self), (self.factors,)
 
     def ride_g_per_t(self, facts: RideFacts) -> float:
         """Rail: each section's km x its intensity (country and traction; ferries at the ferry factor);

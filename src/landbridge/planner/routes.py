@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
-
-from mypy_extensions import mypyc_attr
 
 from landbridge.network.models import Network, Place, haversine_km
 from landbridge.pricing import RidePrice, Tariffs
@@ -37,7 +35,6 @@ LOOKAHEAD_S = 730 * 86400.0  # a run is looked for up to two years after the tim
 RideEmissionModel = Callable[[RideFacts], float]
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 @dataclass(frozen=True, eq=False)
 class Ride:
     """Riding route `route` from stop index `i` to stop index `j` (identity equality: one object per ride)."""
@@ -59,15 +56,7 @@ class Ride:
         """Hours on board, from leaving stop i to arriving at stop j."""
         return (self.arrive_offset_s - self.depart_offset_s) / 3600
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:  # (frozen: set as dataclasses' __init__ does)
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-
-
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 @dataclass(eq=False)
 class Route:
     """Services with the same stops, offsets, prices and rules; their runs in one sorted list."""
@@ -89,20 +78,12 @@ class Route:
     covered: tuple[float, float] = (0.0, 0.0)
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 @dataclass(frozen=True)
 class Access:
     """A gateway (terminal, hub, port or airport) a truck reaches from a place, and the road km."""
 
     place: str
     road_km: float
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:  # (frozen: set as dataclasses' __init__ does)
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -161,7 +142,6 @@ def _route_key(s: Service) -> tuple[object, ...]:
     )
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # pickled in the world cache (landbridge/_native.py)
 class RouteIndex:
     """Gateways, routes, rides and departures of a timetable, prepared for the search.
 
