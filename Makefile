@@ -12,7 +12,7 @@ SEED_TO ?= $(shell date -d '+60 days' +%F)
 .PHONY: run test check setup simulate bench clean
 
 ## constraints.txt pins the versions last tested together (reproducible installs); pyproject.toml holds the ranges.
-## The install also compiles the planner with mypyc (setup.py, src/landbridge/_native.py): a changed planner source
+## The install also compiles the planner with mypyc (setup.py, src/landbridge/native.py): a changed planner source
 ## reinstalls, so `make` never leaves a stale build (landbridge would then run the .py files, with a warning).
 NATIVE_SOURCES := setup.py $(wildcard src/landbridge/planner/*.py)
 

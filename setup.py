@@ -1,10 +1,10 @@
 """The build: the package (pyproject.toml), plus the planner's hot modules compiled with mypyc.
 
-`landbridge._native.MODULES` are compiled into C extensions (one mypyc group) when mypyc (a build requirement,
+`landbridge.native.MODULES` are compiled into C extensions (one mypyc group) when mypyc (a build requirement,
 pinned in pyproject.toml) and a C compiler work; if either fails, the install goes on with the pure-Python modules
-(one warning) and landbridge runs the same, slower. The build writes `landbridge/_native_build.txt`, the sha256 of
+(one warning) and landbridge runs the same, slower. The build writes `landbridge/native_build.txt`, the sha256 of
 every source compiled, after the extensions are built (and deletes a previous one first): at import landbridge runs
-the extensions only while every source still matches it (landbridge/_native.py). LANDBRIDGE_BUILD_NATIVE=0 skips
+the extensions only while every source still matches it (landbridge/native.py). LANDBRIDGE_BUILD_NATIVE=0 skips
 the compilation.
 
 mypy type-checks the modules here with their dependencies as `Any` (the build environment has only the build
@@ -27,15 +27,15 @@ HERE = Path(__file__).resolve().parent
 PACKAGE = HERE / "src" / "landbridge"
 
 
-def _native_spec():  # landbridge/_native.py alone: the package's other imports are not installed yet
-    spec = importlib.util.spec_from_file_location("landbridge_native_build", PACKAGE / "_native.py")
+def _native_module():  # landbridge/native.py alone: the package's other imports are not installed yet
+    spec = importlib.util.spec_from_file_location("landbridge_native_build", PACKAGE / "native.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-native = _native_spec()
+native = _native_module()
 PLACEHOLDER = Extension(f"{native.GROUP}__placeholder", sources=[])  # replaced by mypyc's extensions in run()
 
 

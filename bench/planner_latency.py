@@ -19,7 +19,7 @@ data, pair by pair in turn:
 * optionally (`--networkx`) the earlier baseline: a time-expanded graph of every rail departure in
   networkx, Dijkstra stopped at the destination (a sink joined to every egress arrival).
 
-With the planner compiled (mypyc, `make setup`; landbridge/_native.py) the CSA is compiled the same way, and the
+With the planner compiled (mypyc, `make setup`; landbridge/native.py) the CSA is compiled the same way, and the
 CSA's pure-Python module is timed too ("CSA, pure Python", loaded from baseline.py): both ratios are reported, so a
 speed-up that is only the compiler's shows. LANDBRIDGE_NATIVE=0 runs everything as pure Python.
 
@@ -55,11 +55,11 @@ from landbridge.world import World, load_world
 
 def pure_connection_scan() -> type[ConnectionScan] | None:
     """The CSA's class from baseline.py itself when the running one is compiled (None when it is not)."""
-    if landbridge._native.MODE != "compiled":
+    if landbridge.native.MODE != "compiled":
         return None
     import importlib.util
 
-    path = landbridge._native.source_path("landbridge.planner.baseline")
+    path = landbridge.native.source_path("landbridge.planner.baseline")
     spec = importlib.util.spec_from_file_location("planner_baseline_pure_python", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -372,7 +372,7 @@ def main() -> None:
     now = datetime.now(UTC)
     print(
         f"planner latency bench: {platform.machine()}, Python {platform.python_version()}, "
-        f"{date.today().isoformat()}, seed {args.seed}; planner and CSA modules: {landbridge._native.MODE}"
+        f"{date.today().isoformat()}, seed {args.seed}; planner and CSA modules: {landbridge.native.MODE}"
     )
     t0 = time.perf_counter()
     world = load_world()

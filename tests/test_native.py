@@ -1,4 +1,4 @@
-"""The planner's compiled modules (mypyc, landbridge/_native.py): the same answers as the pure-Python modules,
+"""The planner's compiled modules (mypyc, landbridge/native.py): the same answers as the pure-Python modules,
 byte for byte, and never run when their sources changed since the build."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from landbridge import _native
+from landbridge import native as native_build
 
-SRC = Path(_native.PACKAGE_DIR).parent
-COMPILED = bool(_native.extension_files())
+SRC = Path(native_build.PACKAGE_DIR).parent
+COMPILED = bool(native_build.extension_files())
 needs_build = pytest.mark.skipif(
     not COMPILED, reason="no compiled build here (make setup compiles the planner when a C compiler is there)"
 )
@@ -43,7 +43,7 @@ variants = [
 ]
 start = datetime(2026, 7, 1, tzinfo=UTC).timestamp()
 csa = ConnectionScan(w.planner, start - 3 * 86400, start + 430 * 86400)
-out = [landbridge._native.MODE]
+out = [landbridge.native.MODE]
 for n in range(int(sys.argv[1])):
     cn, eu = rng.choice(hubs), rng.choice(cities)
     o, d = (cn, eu) if rng.random() < 0.67 else (eu, cn)
@@ -63,9 +63,9 @@ print(json.dumps(out))
 
 def _run(code: str, *args: str, native: str | None, cwd: Path, pythonpath: Path = SRC) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(pythonpath), LANDBRIDGE_CACHE_DIR="off")
-    env.pop(_native.ENV, None)
+    env.pop(native_build.ENV, None)
     if native is not None:
-        env[_native.ENV] = native
+        env[native_build.ENV] = native
     return subprocess.run(
         [sys.executable, "-c", code, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
@@ -88,13 +88,13 @@ def _package_copy(tmp_path: Path) -> Path:
     root = tmp_path / "src"
     skip = shutil.ignore_patterns("__pycache__", "data", "static", "migrations")
     shutil.copytree(SRC / "landbridge", root / "landbridge", ignore=skip)
-    for lib in SRC.glob(f"{_native.GROUP}__mypyc.*"):
+    for lib in SRC.glob(f"{native_build.GROUP}__mypyc.*"):
         shutil.copy(lib, root)
     return root
 
 
 WHICH = "import landbridge, landbridge.planner.search as s, landbridge.planner.core as c; " + (
-    "print(landbridge._native.MODE, s.__file__.rsplit('.', 1)[-1], c.__file__.rsplit('.', 1)[-1])"
+    "print(landbridge.native.MODE, s.__file__.rsplit('.', 1)[-1], c.__file__.rsplit('.', 1)[-1])"
 )
 
 
@@ -109,37 +109,37 @@ def test_an_edited_source_runs_as_pure_python_never_the_stale_build(tmp_path):
     assert stale.returncode == 0, stale.stderr
     assert stale.stdout.split() == ["pure", "py", "py", "True"]  # every compiled module falls back, not just one
     assert "landbridge/planner/search.py" in stale.stderr and "make setup" in stale.stderr
-    (root / "landbridge" / _native.MANIFEST).unlink()
+    (root / "landbridge" / native_build.MANIFEST).unlink()
     search.write_text(search.read_text(encoding="utf-8").replace("\nEDITED = True\n", ""), encoding="utf-8")
     unsure = _run(WHICH, native=None, cwd=tmp_path, pythonpath=root)
-    assert unsure.stdout.split() == ["pure", "py", "py"] and _native.MANIFEST in unsure.stderr
+    assert unsure.stdout.split() == ["pure", "py", "py"] and native_build.MANIFEST in unsure.stderr
 
 
 def _fake_build(tmp_path: Path, modules: tuple[str, ...]) -> Path:
     """A package folder with every module's source and, for `modules`, an (empty) extension file and the manifest
     a build writes."""
     pkg = tmp_path / "landbridge"
-    for m in _native.MODULES:
-        path = Path(_native.source_path(m, str(pkg)))
+    for m in native_build.MODULES:
+        path = Path(native_build.source_path(m, str(pkg)))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {m}\n", encoding="utf-8")
     exts = {}
     for m in modules:
-        exts[m] = _native.source_path(m, str(pkg))[: -len(".py")] + EXTENSION_SUFFIXES[0]
+        exts[m] = native_build.source_path(m, str(pkg))[: -len(".py")] + EXTENSION_SUFFIXES[0]
         Path(exts[m]).write_bytes(b"")
-    (pkg / _native.MANIFEST).write_text(_native.manifest_text(str(pkg), exts), encoding="utf-8")
+    (pkg / native_build.MANIFEST).write_text(native_build.manifest_text(str(pkg), exts), encoding="utf-8")
     return pkg
 
 
 def test_the_guard_accepts_only_the_build_of_the_sources_there(tmp_path):
-    pkg = _fake_build(tmp_path / "a", _native.MODULES)
-    found, reasons = _native.stale_sources(str(pkg))
-    assert set(found) == set(_native.MODULES) and reasons == []
-    core = Path(_native.source_path("landbridge.planner.core", str(pkg)))
+    pkg = _fake_build(tmp_path / "a", native_build.MODULES)
+    found, reasons = native_build.stale_sources(str(pkg))
+    assert set(found) == set(native_build.MODULES) and reasons == []
+    core = Path(native_build.source_path("landbridge.planner.core", str(pkg)))
     core.write_text(core.read_text(encoding="utf-8") + "x = 1\n", encoding="utf-8")
-    assert _native.stale_sources(str(pkg))[1] == [os.path.join("landbridge", "planner", "core.py")]
-    partial = _fake_build(tmp_path / "b", _native.MODULES[:2])
-    assert "only some modules compiled" in _native.stale_sources(str(partial))[1]
+    assert native_build.stale_sources(str(pkg))[1] == [os.path.join("landbridge", "planner", "core.py")]
+    partial = _fake_build(tmp_path / "b", native_build.MODULES[:2])
+    assert "only some modules compiled" in native_build.stale_sources(str(partial))[1]
     pure = tmp_path / "c" / "landbridge"
     shutil.copytree(pkg, pure, ignore=shutil.ignore_patterns("*" + EXTENSION_SUFFIXES[0]))
-    assert _native.stale_sources(str(pure)) == ({}, [])  # no build: plain Python, nothing to say
+    assert native_build.stale_sources(str(pure)) == ({}, [])  # no build: plain Python, nothing to say

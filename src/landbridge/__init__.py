@@ -3,4 +3,4 @@
 __version__ = "0.1.0"
 
 # Before any submodule: choose the compiled build of the hot modules or their .py (never a stale build).
-from landbridge import _native  # noqa: F401
+from landbridge import native  # noqa: F401

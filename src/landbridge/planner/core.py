@@ -167,7 +167,7 @@ class Planner:
     def __reduce__(self) -> tuple[type[Planner], tuple[Any, ...], tuple[Any, ...]]:
         """Pickled (the world cache) as its inputs and the bands applied since (landbridge.reliability): the
         indexes are built again when it is read, which costs less than reading them (about 25 ms against 50)
-        and needs no unpickling without `__init__`, which the compiled class (landbridge/_native.py) lacks."""
+        and needs no unpickling without `__init__`, which the compiled class (landbridge/native.py) lacks."""
         inputs = (self.network, self.timetable, self.catalog, self.tariffs, self.factors, self.rates, self.emissions)
         bands = (self.simulated_bands, self.simulated_schedule, self.simulated_monthly_bands, self.bands_source)
         return type(self), inputs, bands

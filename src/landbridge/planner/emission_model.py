@@ -53,7 +53,7 @@ class EmissionModel(Protocol):
         ...
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # a plug-in point: subclassed (tests); compiled (landbridge/_native.py)
+@mypyc_attr(allow_interpreted_subclasses=True)  # a plug-in point: subclassed (tests); compiled (landbridge/native.py)
 class FactorEmissions:
     """Emissions from the factor set of emission_factors.yaml through the ISO 14083 model."""
 

@@ -3,7 +3,7 @@
 `make setup` / `pip install -e .` compiles MODULES with mypyc (setup.py) when mypyc and a C compiler are there,
 else installs them as plain Python. Each compiled module is an extension file next to its `.py`, and Python's
 import takes the extension first: a source edited (or checked out) after the build would silently keep running
-the old code. So the build also writes MANIFEST (`landbridge/_native_build.txt`): the sha256 of every source it
+the old code. So the build also writes MANIFEST (`landbridge/native_build.txt`): the sha256 of every source it
 compiled and the extension files it made, and `import landbridge` checks, whenever a compiled module is present,
 that every one of those sources still has that digest. If one differs, or the manifest is missing or names other
 files, every module of MODULES is imported from its `.py` instead (all of them: compiled modules reach each
@@ -40,7 +40,7 @@ MODULES = (
     "landbridge.planner.search",
 )
 GROUP = "landbridge_native"
-MANIFEST = "_native_build.txt"
+MANIFEST = "native_build.txt"
 ENV = "LANDBRIDGE_NATIVE"
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -86,7 +86,7 @@ def stale_sources(package_dir: str = PACKAGE_DIR) -> tuple[dict[str, str], list[
         with open(os.path.join(package_dir, MANIFEST), encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except OSError:
-        return extensions, [f"no {MANIFEST} (not written by a successful build)"]
+        return extensions, [f"no {MANIFEST}, which a successful build writes"]
     built: dict[str, tuple[str, str]] = {}
     for line in lines:
         parts = line.split(" ")
@@ -141,4 +141,4 @@ def _select() -> str:
     return "pure"
 
 
-MODE = _select() if __name__ == "landbridge._native" else "pure"  # (setup.py loads this file alone)
+MODE = _select() if __name__ == "landbridge.native" else "pure"  # (setup.py loads this file alone)
