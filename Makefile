@@ -14,7 +14,7 @@ SEED_TO ?= $(shell date -d '+60 days' +%F)
 ## constraints.txt pins the versions last tested together (reproducible installs); pyproject.toml holds the ranges.
 ## The install also compiles the planner with mypyc (setup.py, src/landbridge/native.py): a changed planner source
 ## reinstalls, so `make` never leaves a stale build (landbridge would then run the .py files, with a warning).
-NATIVE_SOURCES := setup.py $(wildcard src/landbridge/planner/*.py)
+NATIVE_SOURCES := setup.py $(wildcard src/landbridge/planner/*.py) src/landbridge/simulation/engine.py src/landbridge/simulation/state.py
 
 $(STAMP): pyproject.toml constraints.txt $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)

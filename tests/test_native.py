@@ -143,3 +143,30 @@ def test_the_guard_accepts_only_the_build_of_the_sources_there(tmp_path):
     pure = tmp_path / "c" / "landbridge"
     shutil.copytree(pkg, pure, ignore=shutil.ignore_patterns("*" + EXTENSION_SUFFIXES[0]))
     assert native_build.stale_sources(str(pure)) == ({}, [])  # no build: plain Python, nothing to say
+
+
+# The twin's engine and rules (compiled too): 150 days of the default network and a closure, fast engine and SimPy.
+TWIN = r"""
+import json, sys
+from datetime import date
+import landbridge
+from landbridge.simulation.runner import RunSpec, run_one
+
+out = [landbridge.native.MODE]
+for specs, engine in (((), "fast"), ((), "simpy"), ((sys.argv[1],), "fast")):
+    r = run_one(RunSpec(specs, date(2026, 1, 1), 150, 42, engine=engine), tables=True)
+    doc = [r.kpis, r.tables, r.samples, r.service_bands, r.service_month_bands]
+    out.append(json.dumps(doc, sort_keys=True, default=str))
+print(json.dumps(out))
+"""
+
+
+@needs_build
+def test_compiled_twin_gives_the_same_results_as_pure_python(tmp_path):
+    closure = "closure:brest-malaszewicze=2026-03-01..2026-03-20"
+    compiled = _run(TWIN, closure, native=None, cwd=tmp_path)
+    pure = _run(TWIN, closure, native="0", cwd=tmp_path)
+    assert compiled.returncode == 0 and pure.returncode == 0, compiled.stderr + pure.stderr
+    a, b = json.loads(compiled.stdout), json.loads(pure.stdout)
+    assert (a[0], b[0]) == ("compiled", "pure")
+    assert a[1:] == b[1:]

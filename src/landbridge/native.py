@@ -28,7 +28,8 @@ import sys
 from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
 from typing import Any
 
-# The modules setup.py compiles, in one mypyc group (their shared library: GROUP__mypyc at the top level).
+# The modules setup.py compiles (the planner, the twin's engine and rules), in one mypyc group (their shared
+# library: GROUP__mypyc at the top level).
 MODULES = (
     "landbridge.planner.baseline",
     "landbridge.planner.bounds",
@@ -38,6 +39,8 @@ MODULES = (
     "landbridge.planner.request",
     "landbridge.planner.routes",
     "landbridge.planner.search",
+    "landbridge.simulation.engine",
+    "landbridge.simulation.state",
 )
 GROUP = "landbridge_native"
 MANIFEST = "native_build.txt"
