@@ -101,8 +101,10 @@ class BuildNative(build_ext):
             text=True,
         )
         if done.returncode != 0:
+            rc = done.returncode
+            how = f"was killed by signal {-rc}" if rc < 0 else f"exited with {rc}"  # (2.4.1 segfaults on some code)
             tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-            raise RuntimeError(f"mypyc exited with {done.returncode}: " + " | ".join(tail))
+            raise RuntimeError(f"mypyc {how}: " + " | ".join(tail))
         exts = json.loads(done.stdout.strip().splitlines()[-1])
         for e in exts:
             e["define_macros"] = [tuple(m) for m in e["define_macros"]]
