@@ -12,7 +12,11 @@ SEED_TO ?= $(shell date -d '+60 days' +%F)
 .PHONY: run test check setup simulate bench clean
 
 ## constraints.txt pins the versions last tested together (reproducible installs); pyproject.toml holds the ranges.
-$(STAMP): pyproject.toml constraints.txt
+## The install also compiles the planner with mypyc (setup.py, src/landbridge/native.py): a changed planner source
+## reinstalls, so `make` never leaves a stale build (landbridge would then run the .py files, with a warning).
+NATIVE_SOURCES := setup.py $(wildcard src/landbridge/planner/*.py) src/landbridge/simulation/engine.py src/landbridge/simulation/state.py
+
+$(STAMP): pyproject.toml constraints.txt $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'

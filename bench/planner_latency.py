@@ -19,6 +19,10 @@ data, pair by pair in turn:
 * optionally (`--networkx`) the earlier baseline: a time-expanded graph of every rail departure in
   networkx, Dijkstra stopped at the destination (a sink joined to every egress arrival).
 
+With the planner compiled (mypyc, `make setup`; landbridge/native.py) the CSA is compiled the same way, and the
+CSA's pure-Python module is timed too ("CSA, pure Python", loaded from baseline.py): both ratios are reported, so a
+speed-up that is only the compiler's shows. LANDBRIDGE_NATIVE=0 runs everything as pure Python.
+
 The planner's earliest rail arrival is checked against the CSA's on every pair (never later).
 `--scales 1,2,4` repeats with every service cloned at shifted hours (2x, 4x the departures: same
 stops, running times and prices, so RAPTOR's routes group them), `--years 1,2` spreads the ready
@@ -41,11 +45,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import landbridge
 from landbridge.errors import LandbridgeError
 from landbridge.planner import Planner, QuoteRequest
 from landbridge.planner.baseline import ConnectionScan
 from landbridge.timetable.builder import Timetable
 from landbridge.world import World, load_world
+
+
+def pure_connection_scan() -> type[ConnectionScan] | None:
+    """The CSA's class from baseline.py itself when the running one is compiled (None when it is not)."""
+    if landbridge.native.MODE != "compiled":
+        return None
+    import importlib.util
+
+    path = landbridge.native.source_path("landbridge.planner.baseline")
+    spec = importlib.util.spec_from_file_location("planner_baseline_pure_python", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ConnectionScan
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -201,9 +220,13 @@ def run_scale(world: World, scale: int, years: int, args, now: datetime) -> dict
     n_departures = len(
         [e for r in planner.routes.routes for e in r.epochs if horizon0 <= e <= horizon0 + 365 * years * 86400]
     )
+    pure_class = pure_connection_scan()
+    csa_py = pure_class(planner, horizon0, horizon1) if pure_class is not None else None
     pairs = draw_pairs(world, args.pairs, start, days, args.seed)
-    wall: dict[str, list[float]] = {"all": [], "rail": [], "raptor": [], "csa": []}
-    cpu: dict[str, list[float]] = {"all": [], "rail": [], "raptor": [], "csa": []}
+    keys = ["all", "rail", "raptor", "csa"] + (["csa_py"] if csa_py is not None else [])
+    wall: dict[str, list[float]] = {k: [] for k in keys}
+    cpu: dict[str, list[float]] = {k: [] for k in keys}
+    csa_py_differs = 0
     no_route, compared, later, equal = 0, 0, [], 0
     options = 0
     gc.collect()
@@ -233,6 +256,9 @@ def run_scale(world: World, scale: int, years: int, args, now: datetime) -> dict
             ours = None
         fastest = timed("raptor", lambda r=rail_only: planner.earliest_arrival(r, now=now))
         base = timed("csa", lambda o=o, d=d, e=ready_e: csa.earliest_arrival(o, d, e))
+        if csa_py is not None:
+            base_py = timed("csa_py", lambda o=o, d=d, e=ready_e: csa_py.earliest_arrival(o, d, e))
+            csa_py_differs += base_py != base
         if base is not None:
             compared += 1
             if ours is None or ours > base + 1 or fastest is None or fastest.timestamp() > base + 1:
@@ -258,6 +284,7 @@ def run_scale(world: World, scale: int, years: int, args, now: datetime) -> dict
         "compared": compared,
         "equal": equal,
         "later": later,
+        "csa_py_differs": csa_py_differs,
     }
     if args.networkx and scale == 1 and years == 1:
         t0 = time.perf_counter()
@@ -296,7 +323,10 @@ def report(r: dict) -> None:
         ("rail", "planner, rail only, Pareto options"),
         ("raptor", "planner, earliest rail arrival (RAPTOR)"),
         ("csa", "CSA, earliest rail arrival"),
+        ("csa_py", "CSA, pure Python (planner compiled)"),
     ):
+        if key not in r:
+            continue
         p50, p99 = r[key]
         c50, c99 = r[f"{key}_cpu"]
         print(f"   {what:42s} wall p50 {ms(p50):>9s} p99 {ms(p99):>9s} | CPU p50 {ms(c50):>9s} p99 {ms(c99):>9s}")
@@ -307,6 +337,14 @@ def report(r: dict) -> None:
             f"CSA / rail only {csa[0] / rail[0]:.2f}x at p50; CSA / RAPTOR {csa[0] / raptor[0]:.1f}x at p50, "
             f"{csa[1] / raptor[1]:.1f}x at p99"
         )
+        if "csa_py" + suffix in r:
+            py = r["csa_py" + suffix]
+            print(
+                f"   {what}: CSA in pure Python / planner all modes (compiled) {py[0] / a[0]:.2f}x at p50, "
+                f"{py[1] / a[1]:.2f}x at p99; compiled CSA / pure CSA {csa[0] / py[0]:.2f}x at p50"
+            )
+    if "csa_py" in r:
+        print(f"   pure-Python CSA's arrival differs from the compiled CSA's on {r['csa_py_differs']} pairs")
     print(
         f"   {r['pairs']} pairs, {r['no_route']} without a route, {r['options_per_quote']:.1f} options per quote; "
         f"earliest rail arrival: planner equal to CSA on {r['equal']}/{r['compared']}, "
@@ -334,7 +372,7 @@ def main() -> None:
     now = datetime.now(UTC)
     print(
         f"planner latency bench: {platform.machine()}, Python {platform.python_version()}, "
-        f"{date.today().isoformat()}, seed {args.seed}"
+        f"{date.today().isoformat()}, seed {args.seed}; planner and CSA modules: {landbridge.native.MODE}"
     )
     t0 = time.perf_counter()
     world = load_world()

@@ -3,7 +3,8 @@
 Reading and validating the data files and building the planner is most of a cold `landbridge quote` after
 the imports. The pickle is keyed by the content of every input: the bytes of every file of the package (its
 code and the shipped data) and of the user's data folder, where they are (as named: the world's messages and
-sources name them), the package, Python and pydantic versions and the pickle protocol. Any difference, a
+sources name them), the package, Python and pydantic versions, the pickle protocol and whether the planner's
+compiled modules run (landbridge/native.py). Any difference, a
 missing or unreadable file, or a payload whose sha256 does not match its header is ignored and the world
 built (and written) again, so the same data in gives the same world out;
 nothing else is read from the cache folder. Written atomically (a temporary file then a rename), never
@@ -27,7 +28,7 @@ from typing import TypeVar
 
 import pydantic
 
-from landbridge import __version__
+from landbridge import __version__, native
 
 T = TypeVar("T")
 CACHE_ENV = "LANDBRIDGE_CACHE_DIR"
@@ -76,6 +77,9 @@ def input_key(data_dir: str | None) -> str:
     """sha256 over everything a world is made from: versions, the package's files and the data folder's."""
     h = hashlib.sha256()
     h.update(f"{__version__}\0{sys.version}\0pydantic {pydantic.VERSION}\0pickle {PROTOCOL}\0".encode())
+    # The planner's compiled classes or its Python ones (they pickle differently; the files below include the
+    # build's manifest of the sources compiled).
+    h.update(f"native {native.MODE}\0".encode())
     # Where the files are, as given: messages and sources in the world name them (data/..., or the folder's
     # path as the user wrote it), so the same files named otherwise are another world.
     h.update(f"{PACKAGE_DIR}\0{data_dir!r}\0{Path(data_dir).resolve() if data_dir else ''}\0".encode())

@@ -164,6 +164,17 @@ class Planner:
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
         self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
 
+    def __reduce__(self) -> tuple[type[Planner], tuple[Any, ...], tuple[Any, ...]]:
+        """Pickled (the world cache) as its inputs and the bands applied since (landbridge.reliability): the
+        indexes are built again when it is read, which costs less than reading them (about 25 ms against 50)
+        and needs no unpickling without `__init__`, which the compiled class (landbridge/native.py) lacks."""
+        inputs = (self.network, self.timetable, self.catalog, self.tariffs, self.factors, self.rates, self.emissions)
+        bands = (self.simulated_bands, self.simulated_schedule, self.simulated_monthly_bands, self.bands_source)
+        return type(self), inputs, bands
+
+    def __setstate__(self, bands: tuple[Any, ...]) -> None:
+        self.simulated_bands, self.simulated_schedule, self.simulated_monthly_bands, self.bands_source = bands
+
     def _min_gap_s(self) -> float:
         s = self.settings
         return min(s.connection_hours, s.rail_cutoff_hours, s.sea_cutoff_hours) * 3600

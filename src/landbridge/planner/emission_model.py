@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from mypy_extensions import mypyc_attr
+
 from landbridge.emissions import (
     EmissionFactors,
     Hub,
@@ -51,6 +53,7 @@ class EmissionModel(Protocol):
         ...
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a plug-in point: subclassed (tests); compiled (landbridge/native.py)
 class FactorEmissions:
     """Emissions from the factor set of emission_factors.yaml through the ISO 14083 model."""
 
@@ -66,6 +69,11 @@ class FactorEmissions:
         # (id of the Hub, containers, mass, position).
         self._ends: dict[int, tuple[LegSpec, tuple[Hub, Hub] | None]] = {}
         self._hubs: dict[tuple[int, float, float, int | None], tuple[Hub, HubResult]] = {}
+
+    def __reduce__(self) -> tuple[type[FactorEmissions], tuple[EmissionFactors]]:
+        """Pickled as its factors (the memos start empty again; see Planner.__reduce__; a subclass with more state
+        pickles it itself)."""
+        return type(self), (self.factors,)
 
     def ride_g_per_t(self, facts: RideFacts) -> float:
         """Rail: each section's km x its intensity (country and traction; ferries at the ferry factor);
@@ -113,7 +121,7 @@ class FactorEmissions:
         self._ends[id(leg)] = (leg, ends)
         return ends
 
-    def _hub(self, hub: Hub, containers: float, mass_kg: float, factors: FactorSet, index: int | None) -> HubResult:
+    def _hub(self, hub: Hub, containers: int, mass_kg: float, factors: FactorSet, index: int | None) -> HubResult:
         """`hub_emissions`, memoised per Hub object (results are frozen: options may share them)."""
         key = (id(hub), containers, mass_kg, index)
         hit = self._hubs.get(key)

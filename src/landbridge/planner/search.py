@@ -34,7 +34,7 @@ from bisect import bisect_left, insort_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -62,12 +62,12 @@ CapacityCheck = Callable[[str, int, int, float], bool]
 #   4 cr    cost so far plus the most a train boarding can cost more for it than for any other label
 #   5 e     emissions so far (kg CO2e)
 #   6 k     rides so far
-#   7 parent label (None for an access label)
+#   7 parent label (None for an access label; typed `object`: mypyc cannot compile a recursive tuple type)
 #   8 step  the access Truck, a ride (RideStep's fields as a tuple: made into a RideStep only for the
 #           journeys returned) or a DrayStep
 #   9 stop  gateway index
 #  10 via_rail  arrived on a train (then drayed or not): the next train is a transfer
-Label = tuple[float, float, float, float, float, float, int, "Label | None", object, int, bool]
+Label = tuple[float, float, float, float, float, float, int, object, object, int, bool]
 # A ride in a label: RideStep's fields, in its order (ride, run_epoch, service_index, period, winter, after_rail)
 RideFields = tuple["Ride", float, int, int, bool, bool]
 # A boarding at a gateway with the best case of its rides (seconds, USD, kg; see Search._best_cases) and the USD
@@ -902,7 +902,7 @@ class Search:
                 steps.append(RideStep._make(step))
             elif isinstance(step, DrayStep):
                 steps.append(step)
-            node = node[7]
+            node = cast("Label | None", node[7])
         steps.reverse()
         return Journey(tuple(steps), t, c, e, k)
 

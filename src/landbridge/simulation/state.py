@@ -19,7 +19,9 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
+
+from mypy_extensions import mypyc_attr
 
 from landbridge.simulation.model import PreparedModel
 from landbridge.simulation.routes import STREAMS, Route, TrainDraws
@@ -191,6 +193,7 @@ def reopened_start(start: float, closed: tuple[tuple[float, float], ...]) -> flo
     return start
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # subclassed (simpy_model, bench); compiled (landbridge/native.py)
 class BoxQueue:
     """Boxes of one pair and stream at their origin, taken first in first out: `cum[d]` boxes are ready by
     the end of day d-1 (the model's demand), `taken` have been loaded. Each day's boxes arrive evenly over
@@ -260,6 +263,7 @@ class Pools:
         return list(set(self.have) | set(self.pending))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # subclassed (simpy_model, bench); compiled (landbridge/native.py)
 class NetworkState:
     """Queues of boxes at origins and re-forming yards, empty-container pools, and what was recorded.
 
@@ -267,7 +271,7 @@ class NetworkState:
     end), `flush_yards` (relief trains for what still waits when nothing else moves), `sweep_due` (empties
     beyond the reserve go by sea), `new_extra` (an extra train's draws). Engines call them in time order."""
 
-    queue_class: type[BoxQueue] = BoxQueue
+    queue_class: ClassVar[type[BoxQueue]] = BoxQueue  # (ClassVar: a subclass's own is seen when compiled)
 
     def __init__(self, model: PreparedModel) -> None:
         cfg = model.config
