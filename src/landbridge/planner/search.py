@@ -1040,7 +1040,7 @@ class EarliestArrival:
                     continue
             stop = ride.alight_stop
             door = arrive + egress_s[stop]
-            if door < self.best:
+            if door < self.best:  # noqa: PLR1730 (an `if`: min() is a call per ride)
                 self.best = door
             if new is not None:  # _improve(stop, ready, INF if sea else ready, new), in line
                 ready = arrive + connection_s
