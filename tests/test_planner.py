@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from landbridge.errors import InvalidRequestError, NoRouteError, UnknownPlaceError
 from landbridge.planner import QuoteRequest
 from landbridge.planner.core import practical_front
-from landbridge.planner.search import Journey
+from landbridge.planner.search import Journey, first_at_or_after
 from tests.conftest import world_for
 
 
@@ -236,6 +237,16 @@ PLACES = [
     "Budapest",
     "Tashkent",
 ]
+
+
+@given(
+    epochs=st.lists(st.floats(-1e10, 1e10, allow_nan=False).map(lambda e: round(e, 1)), max_size=40).map(sorted),
+    x=st.floats(-2e10, 2e10) | st.sampled_from([float("inf"), -float("inf")]),
+)
+def test_the_compiled_bisection_finds_what_bisect_left_finds(epochs, x):
+    # EarliestArrival bisects a route's departures with it when compiled (ties included: runs at the same instant).
+    probes = [x, *epochs, *(e + 0.05 for e in epochs)]
+    assert [first_at_or_after(epochs, p) for p in probes] == [bisect_left(epochs, p) for p in probes]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -159,7 +159,7 @@ class Planner:
         self.simulated_monthly_bands: dict[str, dict[int, tuple[float, float]]] = {}
         self.bands_source: dict[str, dict[str, Any]] = {}  # "simulated" / "fixed" -> the file they come from
         self._truck_cache: dict[tuple[object, ...], list[Truck]] = {}
-        self._drayage_cache: dict[tuple[object, ...], tuple[float, float, float]] = {}
+        self._drayage_cache: dict[tuple[object, ...], dict[float, tuple[float, float, float]]] = {}
         self._truck_parts: dict[tuple[object, ...], tuple[LegSpec, PricedLine, timedelta, float]] = {}
         self._ride_specs: dict[tuple[Ride, int], tuple[Service, Place, Place, LegSpec]] = {}
         self._ride_lines: dict[tuple[object, ...], tuple[PricedLine, ...]] = {}
@@ -303,17 +303,21 @@ class Planner:
         egress = {t.stop: t for t in self._place_trucks(v.destination, wide, v, period, load)}
         n = v.containers
 
+        # Drayage depends on the km, tariff period, container type and number and the mass only: kept per those,
+        # per km under the others (looked up once here, not at every call; emptied whole at TRUCK_CACHE_SIZE
+        # signatures), like the trucks to and from places.
+        signature = (id(period), load.container_id, n, v.mass_kg)
+        per_km = self._drayage_cache.get(signature)
+        if per_km is None:
+            if len(self._drayage_cache) >= TRUCK_CACHE_SIZE:
+                self._drayage_cache.clear()
+            per_km = self._drayage_cache[signature] = {}
+
         def drayage(km: float) -> tuple[float, float, float]:
-            # Depends on the km, tariff period, container type and number and the mass only: kept per those
-            # (emptied whole at TRUCK_CACHE_SIZE entries), like the trucks to and from places.
-            key = (km, id(period), load.container_id, n, v.mass_kg)
-            hit = self._drayage_cache.get(key)
+            hit = per_km.get(km)
             if hit is None:
                 usd = period.road_usd_per_container(km, load.container_id) * n
-                hit = (s.truck_hours(km), usd, self.emissions.road_kg(km, v.mass_kg))
-                if len(self._drayage_cache) >= TRUCK_CACHE_SIZE:
-                    self._drayage_cache.clear()
-                self._drayage_cache[key] = hit
+                hit = per_km[km] = (s.truck_hours(km), usd, self.emissions.road_kg(km, v.mass_kg))
             return hit
 
         winter = self.catalog.winter_months if v.cargo.winter_sensitive else frozenset()

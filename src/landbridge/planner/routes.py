@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from landbridge.network.models import Network, Place, haversine_km
 from landbridge.pricing import RidePrice, Tariffs
@@ -24,7 +24,10 @@ from landbridge.timetable.models import RideFacts, Service
 from landbridge.timetable.rides import combine, rail_section_facts, ride_facts
 
 GATEWAY_KINDS = ("hub", "terminal", "port", "airport")
-MODE_RAIL, MODE_SEA, MODE_AIR = 0, 1, 2
+# Final: compiled (mypyc), a Final constant is a C constant, not a look-up in the module's dict at every use.
+MODE_RAIL: Final = 0
+MODE_SEA: Final = 1
+MODE_AIR: Final = 2
 MODE_CODES = {"rail": MODE_RAIL, "sea": MODE_SEA, "air": MODE_AIR}
 LOCAL_RADIUS_KM = 150  # gateways this close are always offered by truck, derived road distance or not
 COVER_WINDOW_S = 45 * 86400.0  # departures are listed 45 days at a time, as queries reach them
